@@ -1,0 +1,16 @@
+//! `ledger-core`: the pure heart of community-ledger.
+//!
+//! Types, canonical encoding (RFC 8785), hashing, RFC 9162 Merkle trees and proofs,
+//! Ed25519 signatures, C2SP signed-note checkpoints, the rules of a fund and the
+//! verification of a whole log. No I/O, no async, no clock, no randomness: callers pass
+//! in what the world provides (time, keys, bytes).
+
+pub mod canonical;
+pub mod checkpoint;
+pub mod error;
+pub mod hash;
+pub mod ids;
+pub mod merkle;
+pub mod money;
+pub mod note;
+pub mod time;
