@@ -20,7 +20,11 @@ pub struct HashParseError;
 impl Hash {
     /// Parses exactly 64 lowercase hex digits.
     pub fn from_hex(s: &str) -> Result<Self, HashParseError> {
-        if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if s.len() != 64
+            || !s
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             return Err(HashParseError);
         }
         let mut out = [0u8; 32];
@@ -60,7 +64,7 @@ impl Serialize for Hash {
 impl<'de> Deserialize<'de> for Hash {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Hash::from_hex(&s).map_err(serde::de::Error::custom)
+        Hash::from_hex(&s).map_err(crate::error::de_error)
     }
 }
 
@@ -89,6 +93,18 @@ pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
 /// The root of the empty tree: SHA-256 of the empty string.
 pub fn empty_root() -> Hash {
     sha256(b"")
+}
+
+impl crate::error::Coded for HashParseError {
+    fn code(&self) -> &'static str {
+        "hash_hex"
+    }
+    fn message_en(&self) -> String {
+        self.to_string()
+    }
+    fn message_zh(&self) -> String {
+        "哈希值应为 64 位小写十六进制数字".into()
+    }
 }
 
 #[cfg(test)]

@@ -5,12 +5,23 @@
 //! verification of a whole log. No I/O, no async, no clock, no randomness: callers pass
 //! in what the world provides (time, keys, bytes).
 
+pub mod body;
 pub mod canonical;
 pub mod checkpoint;
+pub mod donor;
+pub mod entry;
 pub mod error;
+pub mod export;
 pub mod hash;
 pub mod ids;
+pub mod keys;
 pub mod merkle;
 pub mod money;
 pub mod note;
+pub mod rules;
+pub mod sample;
+pub mod state;
+pub mod statement;
+pub mod text;
 pub mod time;
+pub mod verify;

@@ -1,0 +1,502 @@
+//! The ten entry kinds and their typed bodies (DESIGN §4, FORMAT.md §5).
+//!
+//! Every body struct refuses unknown fields, and every field is a parsed type, so a body
+//! that deserialises is well-formed; what depends on the fund's history (balances, quorums,
+//! overlaps) is checked by [`crate::state::FundState`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::hash::Hash;
+use crate::ids::{AgreementId, SpaceId, Uscc};
+use crate::keys::PublicKey;
+use crate::money::{Amount, Base, Money, Rate};
+use crate::text::{LongText, ShortText};
+use crate::time::{Date, Instant, Period, UtcOffset, WeeklyWindow};
+
+/// Most trustees a fund may have.
+pub const TRUSTEES_MAX: usize = 32;
+/// Most weekly community-hour windows a space may keep.
+pub const COMMUNITY_WINDOWS_MAX: usize = 64;
+
+/// The kind of an entry, as written in the intent's `kind` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Creates the fund (seq 0 only).
+    Genesis,
+    /// Adds or removes trustees, optionally changes the policy.
+    Trustees,
+    /// Money given to the fund.
+    Donation,
+    /// A revenue-share agreement with a social enterprise.
+    Agreement,
+    /// A payment due under an agreement.
+    RevenueShare,
+    /// A shared community space offered for rent.
+    Space,
+    /// Rent for a space over a time slot.
+    Rental,
+    /// Money paid out by the fund.
+    Disbursement,
+    /// Undoes the monetary effect of an earlier entry.
+    Reversal,
+    /// A signed statement of a period's figures.
+    Statement,
+}
+
+impl Kind {
+    /// All kinds, in FORMAT.md order.
+    pub const ALL: [Kind; 10] = [
+        Kind::Genesis,
+        Kind::Trustees,
+        Kind::Donation,
+        Kind::Agreement,
+        Kind::RevenueShare,
+        Kind::Space,
+        Kind::Rental,
+        Kind::Disbursement,
+        Kind::Reversal,
+        Kind::Statement,
+    ];
+
+    /// The name in the chain, e.g. `revenue_share`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Genesis => "genesis",
+            Kind::Trustees => "trustees",
+            Kind::Donation => "donation",
+            Kind::Agreement => "agreement",
+            Kind::RevenueShare => "revenue_share",
+            Kind::Space => "space",
+            Kind::Rental => "rental",
+            Kind::Disbursement => "disbursement",
+            Kind::Reversal => "reversal",
+            Kind::Statement => "statement",
+        }
+    }
+
+    /// Whether entries of this kind move money (and so may be reversed).
+    pub fn is_monetary(self) -> bool {
+        matches!(
+            self,
+            Kind::Donation | Kind::RevenueShare | Kind::Rental | Kind::Disbursement
+        )
+    }
+}
+
+/// A trustee as registered in the chain: public key and display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trustee {
+    /// Ed25519 public key.
+    pub key: PublicKey,
+    /// Name shown to residents.
+    pub name: ShortText,
+}
+
+/// The fund's policy: quorums and the allowed revenue-share rates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Trustee signatures a statement needs.
+    pub statement_quorum: u32,
+    /// Trustee signatures a disbursement (and its reversal) needs.
+    pub disbursement_quorum: u32,
+    /// Trustee signatures an agreement, a space or a trustee change needs.
+    pub governance_quorum: u32,
+    /// Lowest allowed revenue-share rate (default `"0.1000"`).
+    pub share_rate_min: Rate,
+    /// Highest allowed revenue-share rate (default `"0.5000"`).
+    pub share_rate_max: Rate,
+}
+
+/// `genesis`: creates the fund. Signed by the deployment's operator key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    /// Chinese name, e.g. 犀浦街道社区发展基金.
+    pub name: ShortText,
+    /// English name.
+    pub name_en: ShortText,
+    /// Street (街道).
+    pub street: ShortText,
+    /// Community (社区), or the street itself for a street-level fund.
+    pub community: ShortText,
+    /// Always `CNY`.
+    pub currency: Currency,
+    /// The fund's local calendar offset, `+08:00` in China.
+    pub utc_offset: UtcOffset,
+    /// First trustees.
+    pub trustees: Vec<Trustee>,
+    /// Quorums and rate bounds.
+    pub policy: Policy,
+}
+
+/// The only currency: Chinese yuan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Currency {
+    /// 人民币.
+    #[serde(rename = "CNY")]
+    Cny,
+}
+
+/// `trustees`: changes who may sign for the fund.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrusteeChange {
+    /// Trustees to add.
+    pub add: Vec<Trustee>,
+    /// Keys of trustees to remove.
+    pub remove: Vec<PublicKey>,
+    /// A new policy, if it changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Policy>,
+}
+
+/// Who gave a donation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DonorClass {
+    /// A resident: identity kept off the chain, behind a commitment.
+    Resident,
+    /// A company.
+    Enterprise,
+    /// A social organisation.
+    Organisation,
+    /// Unknown or wishing to stay unknown.
+    Anonymous,
+}
+
+/// The donor as recorded in the chain. A resident appears only as a commitment unless
+/// they consented to be named.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Donor {
+    /// Donor class.
+    pub class: DonorClass,
+    /// Name: required for enterprises and organisations; for a resident only with consent;
+    /// never for anonymous donors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<ShortText>,
+    /// `true` when a resident agreed to be named publicly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_consent: Option<bool>,
+    /// SHA-256("community-ledger/donor/v1\n" ‖ salt ‖ identity): required for residents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<Hash>,
+}
+
+/// How money arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// Cash.
+    Cash,
+    /// Bank transfer.
+    BankTransfer,
+    /// WeChat Pay.
+    WechatPay,
+    /// Alipay.
+    Alipay,
+    /// Anything else.
+    Other,
+}
+
+/// `donation` [+].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Donation {
+    /// Amount received.
+    pub amount: Amount,
+    /// Who gave it.
+    pub donor: Donor,
+    /// How it arrived.
+    pub channel: Channel,
+    /// The paper or electronic receipt number given to the donor.
+    pub receipt_no: ShortText,
+    /// A restricted purpose, when the donor named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<ShortText>,
+    /// Free memo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memo: Option<LongText>,
+}
+
+/// A social enterprise party to an agreement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enterprise {
+    /// Registered name.
+    pub name: ShortText,
+    /// Unified social credit code, check digit verified.
+    pub uscc: Uscc,
+}
+
+/// What a revenue share is a share of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareBasis {
+    /// Revenue (turnover).
+    Revenue,
+    /// Profit (a loss is reported as a base of 0.00).
+    Profit,
+}
+
+/// `agreement`: a social enterprise agrees to pay a share into the fund.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Agreement {
+    /// Unique within the fund.
+    pub agreement_id: AgreementId,
+    /// The enterprise.
+    pub enterprise: Enterprise,
+    /// Revenue or profit.
+    pub basis: ShareBasis,
+    /// Share rate, within the policy's bounds.
+    pub rate: Rate,
+    /// Fixed fee per whole month, on top of the share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_monthly: Option<Amount>,
+    /// First day covered.
+    pub start: Date,
+    /// Last day covered, if the agreement ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Date>,
+    /// The venture, e.g. U咖啡.
+    pub venture: ShortText,
+}
+
+/// `revenue_share` [+]: a payment under an agreement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevenueShare {
+    /// The agreement paid under.
+    pub agreement_id: AgreementId,
+    /// Inclusive dates covered.
+    pub period: Period,
+    /// Revenue or profit of the period (≥ 0).
+    pub base: Base,
+    /// round_half_up(base × rate, 0.01) + fixed_monthly × whole months.
+    pub amount: Amount,
+}
+
+/// What a space is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpaceKind {
+    /// Shared classroom.
+    Classroom,
+    /// Shared theatre.
+    Theatre,
+    /// Shared meeting room.
+    MeetingRoom,
+    /// Shared activity room.
+    ActivityRoom,
+    /// Anything else.
+    Other,
+}
+
+/// `space`: a shared space offered for rent at staggered hours.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Space {
+    /// Unique within the fund.
+    pub space_id: SpaceId,
+    /// Name.
+    pub name: ShortText,
+    /// Kind of space.
+    pub kind: SpaceKind,
+    /// Price per hour.
+    pub hourly_rate: Amount,
+    /// Weekly local-time windows the community keeps for itself.
+    pub community_hours: Vec<WeeklyWindow>,
+}
+
+/// Who pays for something or receives money.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyClass {
+    /// A company.
+    Enterprise,
+    /// A social organisation.
+    Organisation,
+    /// A resident.
+    Resident,
+    /// Anything else.
+    Other,
+}
+
+/// A renter or payee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    /// Name.
+    pub name: ShortText,
+    /// Class.
+    pub class: PartyClass,
+}
+
+/// `rental` [+]: rent for a space over a half-open slot [start, end).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rental {
+    /// The space rented.
+    pub space_id: SpaceId,
+    /// Who rented it.
+    pub renter: Party,
+    /// First instant of the slot.
+    pub start: Instant,
+    /// First instant after the slot.
+    pub end: Instant,
+    /// hourly_rate × hours, half-up to 0.01.
+    pub amount: Amount,
+}
+
+/// `disbursement` [−]: a grant or payment out of the fund.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Disbursement {
+    /// Amount paid.
+    pub amount: Amount,
+    /// Who receives it.
+    pub payee: Party,
+    /// What it is for.
+    pub purpose: ShortText,
+    /// The community project.
+    pub project: ShortText,
+    /// Invoice number.
+    pub invoice_no: ShortText,
+}
+
+/// `reversal`: undoes the monetary effect of an earlier entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reversal {
+    /// Seq of the entry reversed.
+    pub reverses: u64,
+    /// Why.
+    pub reason: LongText,
+}
+
+/// Inflows of a statement, by kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inflows {
+    /// Sum of donations.
+    pub donation: Money,
+    /// Sum of revenue shares.
+    pub revenue_share: Money,
+    /// Sum of rentals.
+    pub rental: Money,
+}
+
+/// Outflows of a statement, by kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outflows {
+    /// Sum of disbursements.
+    pub disbursement: Money,
+}
+
+/// `statement`: the figures of a period, signed by a statement quorum.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Statement {
+    /// Whole local months covered.
+    pub period: Period,
+    /// Last seq recorded (local date) within the period.
+    pub through_seq: u64,
+    /// through_seq + 1.
+    pub tree_size: u64,
+    /// Merkle root of the fund's log at tree_size.
+    pub root: Hash,
+    /// Balance before the period.
+    pub opening: Money,
+    /// Inflows by kind.
+    pub inflows: Inflows,
+    /// Outflows by kind.
+    pub outflows: Outflows,
+    /// Net effect of reversals recorded in the period.
+    pub reversals: Money,
+    /// opening + inflows − outflows + reversals.
+    pub closing: Money,
+    /// Entries recorded in the period.
+    pub count: u64,
+}
+
+/// A typed body: one variant per [`Kind`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// See [`Genesis`].
+    Genesis(Genesis),
+    /// See [`TrusteeChange`].
+    Trustees(TrusteeChange),
+    /// See [`Donation`].
+    Donation(Donation),
+    /// See [`Agreement`].
+    Agreement(Agreement),
+    /// See [`RevenueShare`].
+    RevenueShare(RevenueShare),
+    /// See [`Space`].
+    Space(Space),
+    /// See [`Rental`].
+    Rental(Rental),
+    /// See [`Disbursement`].
+    Disbursement(Disbursement),
+    /// See [`Reversal`].
+    Reversal(Reversal),
+    /// See [`Statement`].
+    Statement(Statement),
+}
+
+impl Body {
+    /// This body's kind.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Body::Genesis(_) => Kind::Genesis,
+            Body::Trustees(_) => Kind::Trustees,
+            Body::Donation(_) => Kind::Donation,
+            Body::Agreement(_) => Kind::Agreement,
+            Body::RevenueShare(_) => Kind::RevenueShare,
+            Body::Space(_) => Kind::Space,
+            Body::Rental(_) => Kind::Rental,
+            Body::Disbursement(_) => Kind::Disbursement,
+            Body::Reversal(_) => Kind::Reversal,
+            Body::Statement(_) => Kind::Statement,
+        }
+    }
+
+    /// Parses the body of an intent of kind `kind`.
+    pub fn from_value(kind: Kind, value: serde_json::Value) -> Result<Self, serde_json::Error> {
+        use serde_json::from_value as f;
+        Ok(match kind {
+            Kind::Genesis => Body::Genesis(f(value)?),
+            Kind::Trustees => Body::Trustees(f(value)?),
+            Kind::Donation => Body::Donation(f(value)?),
+            Kind::Agreement => Body::Agreement(f(value)?),
+            Kind::RevenueShare => Body::RevenueShare(f(value)?),
+            Kind::Space => Body::Space(f(value)?),
+            Kind::Rental => Body::Rental(f(value)?),
+            Kind::Disbursement => Body::Disbursement(f(value)?),
+            Kind::Reversal => Body::Reversal(f(value)?),
+            Kind::Statement => Body::Statement(f(value)?),
+        })
+    }
+
+    /// The body as a JSON value (for canonical encoding).
+    pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        use serde_json::to_value as t;
+        match self {
+            Body::Genesis(b) => t(b),
+            Body::Trustees(b) => t(b),
+            Body::Donation(b) => t(b),
+            Body::Agreement(b) => t(b),
+            Body::RevenueShare(b) => t(b),
+            Body::Space(b) => t(b),
+            Body::Rental(b) => t(b),
+            Body::Disbursement(b) => t(b),
+            Body::Reversal(b) => t(b),
+            Body::Statement(b) => t(b),
+        }
+    }
+}

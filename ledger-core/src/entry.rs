@@ -1,0 +1,405 @@
+//! Intents (what trustees sign) and entries (what the log holds): their canonical bytes,
+//! hashes and signatures (FORMAT.md §3–§4).
+
+use ed25519_dalek::{Signer, SigningKey, Verifier};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::body::{Body, Kind, TRUSTEES_MAX};
+use crate::canonical::{canonicalize, parse_canonical, CanonicalError};
+use crate::error::{Coded, FieldError};
+use crate::hash::{leaf_hash, Hash};
+use crate::ids::{FundId, IdempotencyKey};
+use crate::keys::{PublicKey, SignatureBytes};
+use crate::time::Instant;
+
+/// Domain-separation prefix of the message a trustee signs: these bytes, then JCS(intent).
+pub const INTENT_SIGNING_PREFIX: &[u8] = b"community-ledger/intent/v1\n";
+/// The entry format version, the `v` field.
+pub const ENTRY_VERSION: u64 = 1;
+/// Largest canonical entry, in bytes.
+pub const ENTRY_BYTES_MAX: usize = 64 * 1024;
+
+/// Why bytes are not a well-formed intent or entry, or a signature does not hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EntryError {
+    /// Not canonical JSON (or not JSON, or not UTF-8).
+    #[error("{0}")]
+    Canonical(CanonicalError),
+    /// Larger than [`ENTRY_BYTES_MAX`].
+    #[error("entry is {len} bytes; the limit is {max}")]
+    TooLarge {
+        /// Its size.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A field is missing, unknown, of the wrong type, or its value does not parse.
+    #[error("{}", .0.en)]
+    Field(FieldError),
+    /// The entry's `v` is not 1.
+    #[error("unsupported entry version {0}")]
+    Version(u64),
+    /// The intent carries a field in a form its type does not produce (e.g. an explicit
+    /// `null` for an absent optional field), so it has two spellings.
+    #[error("intent is not in its one canonical form (e.g. explicit null)")]
+    IntentForm,
+    /// An entry carries no signature.
+    #[error("entry has no signature")]
+    NoSignature,
+    /// More signatures than trustees a fund may have.
+    #[error("entry has {0} signatures; at most {TRUSTEES_MAX} are allowed")]
+    TooManySignatures(usize),
+    /// Signatures are not sorted by key, or one key signs twice.
+    #[error("signatures must be sorted by key, each key once")]
+    SignatureOrder,
+    /// A signature does not verify over the intent.
+    #[error("signature by {0} does not verify over the intent")]
+    BadSignature(String),
+}
+
+impl Coded for EntryError {
+    fn code(&self) -> &'static str {
+        match self {
+            EntryError::Canonical(e) => e.code(),
+            EntryError::TooLarge { .. } => "entry_too_large",
+            EntryError::Field(f) => f.code,
+            EntryError::Version(_) => "unsupported_version",
+            EntryError::IntentForm => "intent_not_canonical",
+            EntryError::NoSignature => "no_signature",
+            EntryError::TooManySignatures(_) => "too_many_signatures",
+            EntryError::SignatureOrder => "duplicate_signer",
+            EntryError::BadSignature(_) => "bad_signature",
+        }
+    }
+    fn message_en(&self) -> String {
+        self.to_string()
+    }
+    fn message_zh(&self) -> String {
+        match self {
+            EntryError::Canonical(e) => e.message_zh(),
+            EntryError::TooLarge { len, max } => format!("条目大小为 {len} 字节，上限为 {max}"),
+            EntryError::Field(f) => f.zh.clone(),
+            EntryError::Version(v) => format!("不支持的条目版本 {v}"),
+            EntryError::IntentForm => "意图不是唯一的规范形式（例如含有显式 null）".into(),
+            EntryError::NoSignature => "条目没有签名".into(),
+            EntryError::TooManySignatures(n) => {
+                format!("条目有 {n} 个签名，最多允许 {TRUSTEES_MAX} 个")
+            }
+            EntryError::SignatureOrder => "签名必须按公钥排序，且每个公钥只能签一次".into(),
+            EntryError::BadSignature(k) => format!("公钥 {k} 的签名与意图不符"),
+        }
+    }
+}
+
+impl From<CanonicalError> for EntryError {
+    fn from(e: CanonicalError) -> Self {
+        EntryError::Canonical(e)
+    }
+}
+
+/// What a trustee signs: which fund, what, an idempotency key and when it was signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intent {
+    /// The fund written to.
+    pub fund: FundId,
+    /// The typed body; its kind is the intent's `kind`.
+    pub body: Body,
+    /// The client's idempotency key.
+    pub key: IdempotencyKey,
+    /// When the trustee signed (their clock).
+    pub signed_at: Instant,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIntent {
+    fund: FundId,
+    kind: Kind,
+    body: Value,
+    key: IdempotencyKey,
+    signed_at: Instant,
+}
+
+/// One signature on an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sig {
+    /// The signer's public key.
+    pub key: PublicKey,
+    /// Ed25519 signature over [`INTENT_SIGNING_PREFIX`] ‖ JCS(intent).
+    pub sig: SignatureBytes,
+}
+
+/// Codes that typed field parsers embed in serde errors (see [`crate::error::de_error`]).
+fn field_codes() -> &'static [&'static str] {
+    crate::error::FIELD_CODES
+}
+
+fn deserialize_at<T: serde::de::DeserializeOwned>(
+    prefix: &str,
+    value: Value,
+) -> Result<T, EntryError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let inner = e.path().to_string();
+        let path = match (prefix.is_empty(), inner.as_str()) {
+            (true, _) => inner.clone(),
+            (false, ".") => prefix.to_owned(),
+            (false, _) => format!("{prefix}.{inner}"),
+        };
+        EntryError::Field(FieldError::from_serde(
+            path,
+            &e.into_inner().to_string(),
+            field_codes(),
+        ))
+    })
+}
+
+impl Intent {
+    /// The intent's kind.
+    pub fn kind(&self) -> Kind {
+        self.body.kind()
+    }
+
+    /// The intent as a JSON value.
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("fund".into(), Value::String(self.fund.as_str().to_owned()));
+        m.insert(
+            "kind".into(),
+            Value::String(self.kind().as_str().to_owned()),
+        );
+        // Body types serialise only strings, integers, bools, arrays and objects.
+        m.insert("body".into(), self.body.to_value().unwrap_or(Value::Null));
+        m.insert("key".into(), Value::String(self.key.as_str().to_owned()));
+        m.insert(
+            "signed_at".into(),
+            Value::String(self.signed_at.to_string()),
+        );
+        Value::Object(m)
+    }
+
+    /// JCS(intent): the bytes that, after [`INTENT_SIGNING_PREFIX`], are signed.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        canonicalize(&self.to_value())
+    }
+
+    /// Parses an intent from a JSON value, refusing any field that would not come back
+    /// in the same form (so an intent has exactly one signed spelling).
+    pub fn from_value(value: Value) -> Result<Intent, EntryError> {
+        let raw: RawIntent = deserialize_at("", value.clone())?;
+        let body = match serde_path_to_error::deserialize::<_, Value>(raw.body) {
+            Ok(v) => body_from_value(raw.kind, v)?,
+            Err(e) => {
+                return Err(EntryError::Field(FieldError::from_serde(
+                    "body".into(),
+                    &e.into_inner().to_string(),
+                    field_codes(),
+                )))
+            }
+        };
+        let intent = Intent {
+            fund: raw.fund,
+            body,
+            key: raw.key,
+            signed_at: raw.signed_at,
+        };
+        if intent.to_value() != value {
+            return Err(EntryError::IntentForm);
+        }
+        Ok(intent)
+    }
+
+    /// Parses canonical intent bytes as a trustee's client sends them. Bytes that are not
+    /// already canonical are refused: clients canonicalise before signing.
+    pub fn from_canonical_bytes(bytes: &[u8]) -> Result<Intent, EntryError> {
+        if bytes.len() > ENTRY_BYTES_MAX {
+            return Err(EntryError::TooLarge {
+                len: bytes.len(),
+                max: ENTRY_BYTES_MAX,
+            });
+        }
+        Intent::from_value(parse_canonical(bytes)?)
+    }
+
+    /// Signs the intent with a trustee's key.
+    pub fn sign(&self, key: &SigningKey) -> Sig {
+        let msg = signing_message(&self.canonical_bytes());
+        Sig {
+            key: PublicKey::from_verifying_key(key.verifying_key()),
+            sig: SignatureBytes(key.sign(&msg).to_bytes()),
+        }
+    }
+}
+
+fn body_from_value(kind: Kind, value: Value) -> Result<Body, EntryError> {
+    use crate::body::Body as B;
+    Ok(match kind {
+        Kind::Genesis => B::Genesis(deserialize_at("body", value)?),
+        Kind::Trustees => B::Trustees(deserialize_at("body", value)?),
+        Kind::Donation => B::Donation(deserialize_at("body", value)?),
+        Kind::Agreement => B::Agreement(deserialize_at("body", value)?),
+        Kind::RevenueShare => B::RevenueShare(deserialize_at("body", value)?),
+        Kind::Space => B::Space(deserialize_at("body", value)?),
+        Kind::Rental => B::Rental(deserialize_at("body", value)?),
+        Kind::Disbursement => B::Disbursement(deserialize_at("body", value)?),
+        Kind::Reversal => B::Reversal(deserialize_at("body", value)?),
+        Kind::Statement => B::Statement(deserialize_at("body", value)?),
+    })
+}
+
+/// The exact message signed for an intent whose canonical bytes are `intent_bytes`.
+pub fn signing_message(intent_bytes: &[u8]) -> Vec<u8> {
+    let mut msg = Vec::with_capacity(INTENT_SIGNING_PREFIX.len() + intent_bytes.len());
+    msg.extend_from_slice(INTENT_SIGNING_PREFIX);
+    msg.extend_from_slice(intent_bytes);
+    msg
+}
+
+/// Checks the shape of a signature list: non-empty, bounded, sorted by key, no key twice.
+pub fn check_signature_list(sigs: &[Sig]) -> Result<(), EntryError> {
+    if sigs.is_empty() {
+        return Err(EntryError::NoSignature);
+    }
+    if sigs.len() > TRUSTEES_MAX {
+        return Err(EntryError::TooManySignatures(sigs.len()));
+    }
+    if sigs.windows(2).any(|w| w[0].key >= w[1].key) {
+        return Err(EntryError::SignatureOrder);
+    }
+    Ok(())
+}
+
+/// Verifies each signature over `signing_message(intent_bytes)`, one by one.
+pub fn verify_signatures(sigs: &[Sig], intent_bytes: &[u8]) -> Result<(), EntryError> {
+    let msg = signing_message(intent_bytes);
+    for s in sigs {
+        s.key
+            .verifying_key()
+            .verify(&msg, &s.sig.signature())
+            .map_err(|_| EntryError::BadSignature(s.key.to_hex()))?;
+    }
+    Ok(())
+}
+
+/// A log entry: an intent with its signatures, placed by the server at `seq` after `prev`
+/// at `recorded_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The fund's id.
+    pub fund: FundId,
+    /// Position in the fund's log, from 0.
+    pub seq: u64,
+    /// Hash of the entry at seq − 1 (all zeros at seq 0).
+    pub prev: Hash,
+    /// The server's timestamp; never decreases within a fund.
+    pub recorded_at: Instant,
+    /// What the trustees signed.
+    pub intent: Intent,
+    /// Signatures, sorted by key.
+    pub sigs: Vec<Sig>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    v: u64,
+    fund: FundId,
+    seq: u64,
+    prev: Hash,
+    recorded_at: Instant,
+    intent: Value,
+    sigs: Vec<Sig>,
+}
+
+/// An entry parsed from its canonical line, with what verification needs of the bytes.
+#[derive(Debug, Clone)]
+pub struct ParsedEntry {
+    /// The typed entry.
+    pub entry: Entry,
+    /// Its hash: the RFC 9162 leaf hash of the line.
+    pub hash: Hash,
+    /// JCS(intent), the signed bytes after the prefix.
+    pub intent_bytes: Vec<u8>,
+}
+
+impl Entry {
+    /// The entry as a JSON value.
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("v".into(), Value::from(ENTRY_VERSION));
+        m.insert("fund".into(), Value::String(self.fund.as_str().to_owned()));
+        m.insert("seq".into(), Value::from(self.seq));
+        m.insert("prev".into(), Value::String(self.prev.to_hex()));
+        m.insert(
+            "recorded_at".into(),
+            Value::String(self.recorded_at.to_string()),
+        );
+        m.insert("intent".into(), self.intent.to_value());
+        let sigs = self
+            .sigs
+            .iter()
+            .map(|s| {
+                let mut o = Map::new();
+                o.insert("key".into(), Value::String(s.key.to_hex()));
+                o.insert("sig".into(), Value::String(s.sig.to_hex()));
+                Value::Object(o)
+            })
+            .collect();
+        m.insert("sigs".into(), Value::Array(sigs));
+        Value::Object(m)
+    }
+
+    /// The canonical bytes: what the log stores, exports and hashes.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        canonicalize(&self.to_value())
+    }
+
+    /// The entry hash: SHA-256(0x00 ‖ canonical bytes).
+    pub fn hash(&self) -> Hash {
+        leaf_hash(&self.canonical_bytes())
+    }
+
+    /// Parses one export line (or stored entry bytes): canonical JSON, the entry shape,
+    /// the intent's one canonical form and the signature list's shape. Signatures are
+    /// not verified here (see [`verify_signatures`]) so callers may batch them.
+    pub fn parse(line: &[u8]) -> Result<ParsedEntry, EntryError> {
+        if line.len() > ENTRY_BYTES_MAX {
+            return Err(EntryError::TooLarge {
+                len: line.len(),
+                max: ENTRY_BYTES_MAX,
+            });
+        }
+        let value = parse_canonical(line)?;
+        let raw: RawEntry = deserialize_at("", value)?;
+        if raw.v != ENTRY_VERSION {
+            return Err(EntryError::Version(raw.v));
+        }
+        let intent_bytes = canonicalize(&raw.intent);
+        let intent = Intent::from_value(raw.intent).map_err(|e| match e {
+            EntryError::Field(mut f) => {
+                f.path = if f.path.is_empty() || f.path == "." {
+                    "intent".into()
+                } else {
+                    format!("intent.{}", f.path)
+                };
+                EntryError::Field(f)
+            }
+            other => other,
+        })?;
+        check_signature_list(&raw.sigs)?;
+        Ok(ParsedEntry {
+            entry: Entry {
+                fund: raw.fund,
+                seq: raw.seq,
+                prev: raw.prev,
+                recorded_at: raw.recorded_at,
+                intent,
+                sigs: raw.sigs,
+            },
+            hash: leaf_hash(line),
+            intent_bytes,
+        })
+    }
+}

@@ -1,0 +1,178 @@
+//! Ed25519 public keys and signatures as they appear in the chain (lowercase hex).
+
+use std::fmt;
+
+use ed25519_dalek::{Signature, VerifyingKey};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A trustee's or operator's Ed25519 public key: 64 lowercase hex digits in the chain.
+///
+/// Only keys that are valid curve points parse, so a held `PublicKey` can always verify.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PublicKey {
+    bytes: [u8; 32],
+    key: VerifyingKey,
+}
+
+impl PartialOrd for PublicKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for PublicKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.bytes.cmp(&other.bytes)
+    }
+}
+
+/// Why a key or signature string was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// Not 64 lowercase hex digits.
+    #[error("a public key is 64 lowercase hex digits")]
+    KeyHex,
+    /// Hex is fine but the bytes are not an Ed25519 point.
+    #[error("not a valid Ed25519 public key")]
+    KeyPoint,
+    /// Not 128 lowercase hex digits.
+    #[error("a signature is 128 lowercase hex digits")]
+    SignatureHex,
+}
+
+fn is_lower_hex(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+impl PublicKey {
+    /// Parses 64 lowercase hex digits that encode a valid Ed25519 point.
+    pub fn from_hex(s: &str) -> Result<Self, KeyError> {
+        if s.len() != 64 || !is_lower_hex(s) {
+            return Err(KeyError::KeyHex);
+        }
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(s, &mut bytes).map_err(|_| KeyError::KeyHex)?;
+        Self::from_bytes(bytes)
+    }
+
+    /// Wraps 32 raw bytes that encode a valid Ed25519 point.
+    pub fn from_bytes(bytes: [u8; 32]) -> Result<Self, KeyError> {
+        let key = VerifyingKey::from_bytes(&bytes).map_err(|_| KeyError::KeyPoint)?;
+        Ok(Self { bytes, key })
+    }
+
+    /// The key of a signing key.
+    pub fn from_verifying_key(key: VerifyingKey) -> Self {
+        Self {
+            bytes: key.to_bytes(),
+            key,
+        }
+    }
+
+    /// The dalek verifying key.
+    pub fn verifying_key(&self) -> &VerifyingKey {
+        &self.key
+    }
+
+    /// The raw 32 bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.bytes
+    }
+
+    /// 64 lowercase hex digits.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.bytes)
+    }
+}
+
+impl fmt::Display for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({})", self.to_hex())
+    }
+}
+
+impl Serialize for PublicKey {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for PublicKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Self::from_hex(&s).map_err(crate::error::de_error)
+    }
+}
+
+/// An Ed25519 signature: 128 lowercase hex digits in the chain.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SignatureBytes(pub [u8; 64]);
+
+impl SignatureBytes {
+    /// Parses 128 lowercase hex digits.
+    pub fn from_hex(s: &str) -> Result<Self, KeyError> {
+        if s.len() != 128 || !is_lower_hex(s) {
+            return Err(KeyError::SignatureHex);
+        }
+        let mut bytes = [0u8; 64];
+        hex::decode_to_slice(s, &mut bytes).map_err(|_| KeyError::SignatureHex)?;
+        Ok(Self(bytes))
+    }
+
+    /// 128 lowercase hex digits.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    /// The dalek signature.
+    pub fn signature(&self) -> Signature {
+        Signature::from_bytes(&self.0)
+    }
+}
+
+impl fmt::Debug for SignatureBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Sig({})", self.to_hex())
+    }
+}
+
+impl Serialize for SignatureBytes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for SignatureBytes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Self::from_hex(&s).map_err(crate::error::de_error)
+    }
+}
+
+impl crate::error::Coded for KeyError {
+    fn code(&self) -> &'static str {
+        match self {
+            KeyError::KeyHex => "key_hex",
+            KeyError::KeyPoint => "key_point",
+            KeyError::SignatureHex => "signature_hex",
+        }
+    }
+    fn message_en(&self) -> String {
+        self.to_string()
+    }
+    fn message_zh(&self) -> String {
+        match self {
+            KeyError::KeyHex => "公钥应为 64 位小写十六进制数字".into(),
+            KeyError::KeyPoint => "不是有效的 Ed25519 公钥".into(),
+            KeyError::SignatureHex => "签名应为 128 位小写十六进制数字".into(),
+        }
+    }
+}

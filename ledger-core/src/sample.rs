@@ -1,0 +1,722 @@
+//! Deterministic, realistic fund histories: for tests, benchmarks and the demo.
+//!
+//! A [`SampleSpec`] and a seed always give the same log, byte for byte. Every entry is
+//! built the way a trustee's client builds it (canonical intent, Ed25519 signatures by the
+//! fund's trustees with the quorum its kind needs) and accepted through [`FundState`], so a
+//! sample log is valid by construction; tests then break it on purpose.
+
+use ed25519_dalek::SigningKey;
+use serde_json::json;
+
+use crate::body::{
+    Agreement, Body, Channel, Currency, Disbursement, Donation, Donor, DonorClass, Enterprise,
+    Genesis, Party, PartyClass, Policy, Rental, RevenueShare, Reversal, ShareBasis, Space,
+    SpaceKind, Trustee, TrusteeChange,
+};
+use crate::checkpoint::Checkpoint;
+use crate::donor::{commitment, identity_string};
+use crate::entry::{Entry, Intent, Sig};
+use crate::export::{CheckpointLine, Header, EXPORT_FORMAT};
+use crate::hash::{sha256, Hash};
+use crate::ids::{AgreementId, FundId, IdempotencyKey, SpaceId, Uscc};
+use crate::keys::PublicKey;
+use crate::money::{hourly_price, share_of, Amount, Base, Money, Rate};
+use crate::note::NoteSigner;
+use crate::rules::RuleError;
+use crate::state::FundState;
+use crate::text::{LongText, ShortText};
+use crate::time::{Date, Instant, Period, UtcOffset, WeeklyWindow};
+
+/// A small deterministic PRNG (SplitMix64): samples must not depend on the platform.
+#[derive(Debug, Clone)]
+pub struct SplitMix(u64);
+
+impl SplitMix {
+    /// Seeds the generator.
+    pub fn new(seed: u64) -> Self {
+        SplitMix(seed)
+    }
+    /// Next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `lo..=hi`.
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        let span = (hi - lo + 1).max(1) as u64;
+        lo + (self.next_u64() % span) as i64
+    }
+    /// True with probability `percent`/100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next_u64() % 100 < percent
+    }
+}
+
+/// A signing key derived from a label: the same label always gives the same key.
+pub fn key_from_label(label: &str) -> SigningKey {
+    SigningKey::from_bytes(&sha256(label.as_bytes()).0)
+}
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct SampleSpec {
+    /// Fund id.
+    pub fund: String,
+    /// Chinese name.
+    pub name: String,
+    /// English name.
+    pub name_en: String,
+    /// Street.
+    pub street: String,
+    /// Community.
+    pub community: String,
+    /// Seed of the PRNG and of the keys.
+    pub seed: u64,
+    /// Number of entries to generate (at least 10).
+    pub entries: usize,
+    /// Time of the genesis (UTC seconds).
+    pub start_unix: i64,
+    /// Months the history spans.
+    pub months: u32,
+    /// Typical donation, in yuan.
+    pub donation_yuan: i64,
+}
+
+impl SampleSpec {
+    /// A fund of `entries` entries over `months` months from 2023-01-01, with plain
+    /// example names.
+    pub fn example(fund: &str, seed: u64, entries: usize, months: u32) -> Self {
+        SampleSpec {
+            fund: fund.to_owned(),
+            name: "示例社区基金".into(),
+            name_en: "Example Community Fund".into(),
+            street: "犀浦街道".into(),
+            community: "示例社区".into(),
+            seed,
+            entries,
+            start_unix: 1_672_531_200 + 3_600, // 2023-01-01T01:00:00Z
+            months,
+            donation_yuan: 500,
+        }
+    }
+}
+
+/// The keys of a sample deployment and fund.
+#[derive(Debug, Clone)]
+pub struct SampleKeys {
+    /// The operator key that signs genesis.
+    pub operator: SigningKey,
+    /// The log key that signs checkpoints.
+    pub log: NoteSigner,
+    /// Every trustee key ever used (the first three at genesis, one more added later).
+    pub trustees: Vec<SigningKey>,
+}
+
+impl SampleKeys {
+    /// Keys derived from `seed`; the log key is named `origin`'s host part.
+    pub fn derive(seed: u64, log_name: &str) -> Result<Self, SampleError> {
+        let log = NoteSigner::new(log_name, key_from_label(&format!("log/{log_name}")))
+            .map_err(|e| SampleError(format!("log key: {e}")))?;
+        Ok(SampleKeys {
+            operator: key_from_label(&format!("operator/{log_name}")),
+            log,
+            trustees: (0..4)
+                .map(|i| key_from_label(&format!("trustee/{seed}/{i}")))
+                .collect(),
+        })
+    }
+}
+
+/// Why a sample could not be built (a bug in the generator: samples are valid by design).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("sample generation failed: {0}")]
+pub struct SampleError(pub String);
+
+impl From<RuleError> for SampleError {
+    fn from(e: RuleError) -> Self {
+        SampleError(e.to_string())
+    }
+}
+
+/// A generated fund: its log lines and the state after them.
+#[derive(Debug, Clone)]
+pub struct SampleFund {
+    /// The spec it came from.
+    pub spec: SampleSpec,
+    /// The keys.
+    pub keys: SampleKeys,
+    /// Checkpoint origin.
+    pub origin: String,
+    /// Canonical bytes of each entry, in seq order.
+    pub lines: Vec<Vec<u8>>,
+    /// Salt and identity of each resident donation, by seq (what the donor vault holds).
+    pub vault: Vec<(u64, [u8; 16], String)>,
+    /// The fund state after the last entry.
+    pub state: FundState,
+}
+
+fn text(s: &str) -> Result<ShortText, SampleError> {
+    ShortText::parse(s).map_err(|e| SampleError(format!("{s}: {e}")))
+}
+
+fn long(s: &str) -> Result<LongText, SampleError> {
+    LongText::parse(s).map_err(|e| SampleError(format!("{s}: {e}")))
+}
+
+fn amount_fen(fen: i64) -> Result<Amount, SampleError> {
+    Amount::from_fen(fen).map_err(|e| SampleError(format!("amount {fen}: {e}")))
+}
+
+fn err<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> SampleError {
+    move |e| SampleError(format!("{what}: {e}"))
+}
+
+/// Family names and given names for fictional residents (never published).
+const SURNAMES: [&str; 8] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄"];
+const GIVEN: [&str; 8] = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "婷"];
+/// Enterprise donors: plainly fictional examples.
+const ENTERPRISES: [&str; 6] = [
+    "示例食品有限公司",
+    "示例物业服务有限公司",
+    "示例建材有限公司",
+    "示例科技有限公司",
+    "示例酒店管理有限公司",
+    "示例农业合作社",
+];
+
+struct Builder {
+    spec: SampleSpec,
+    keys: SampleKeys,
+    rng: SplitMix,
+    state: FundState,
+    fund: FundId,
+    lines: Vec<Vec<u8>>,
+    vault: Vec<(u64, [u8; 16], String)>,
+    now: i64,
+    step: i64,
+    /// Trustee indices (into keys.trustees) currently serving.
+    serving: Vec<usize>,
+    spaces: Vec<(SpaceId, Amount, i64)>,
+    agreements: Vec<(AgreementId, Rate, Option<Amount>, ShareBasis)>,
+    last_statement_month: Option<Date>,
+    last_share_month: Option<Date>,
+    reversible: Vec<u64>,
+}
+
+impl Builder {
+    fn instant(&self) -> Result<Instant, SampleError> {
+        Instant::from_unix_seconds(self.now).map_err(err("time"))
+    }
+
+    fn key(&mut self, prefix: &str) -> Result<IdempotencyKey, SampleError> {
+        let s = format!("{prefix}-{}", self.state.next_seq());
+        IdempotencyKey::parse(&s).map_err(err("key"))
+    }
+
+    /// Signs `body` with `signers` trustees (or the operator for genesis) and applies it.
+    fn append(&mut self, body: Body, signers: usize, prefix: &str) -> Result<u64, SampleError> {
+        let at = self.instant()?;
+        let intent = Intent {
+            fund: self.fund.clone(),
+            body,
+            key: self.key(prefix)?,
+            signed_at: at,
+        };
+        let mut sigs: Vec<Sig> = if matches!(intent.body, Body::Genesis(_)) {
+            vec![intent.sign(&self.keys.operator)]
+        } else {
+            self.serving
+                .iter()
+                .take(signers)
+                .map(|i| intent.sign(&self.keys.trustees[*i]))
+                .collect()
+        };
+        sigs.sort_by_key(|s| s.key);
+        let entry = Entry {
+            fund: self.fund.clone(),
+            seq: self.state.next_seq(),
+            prev: self.state.head(),
+            recorded_at: at,
+            intent,
+            sigs,
+        };
+        let bytes = entry.canonical_bytes();
+        self.state.apply(&entry, crate::hash::leaf_hash(&bytes))?;
+        self.lines.push(bytes);
+        Ok(entry.seq)
+    }
+
+    fn genesis(&mut self) -> Result<(), SampleError> {
+        let trustees = (0..3)
+            .map(|i| {
+                Ok(Trustee {
+                    key: PublicKey::from_verifying_key(self.keys.trustees[i].verifying_key()),
+                    name: text(&format!("管理人{}", ["甲", "乙", "丙"][i]))?,
+                })
+            })
+            .collect::<Result<Vec<_>, SampleError>>()?;
+        let g = Genesis {
+            name: text(&self.spec.name)?,
+            name_en: text(&self.spec.name_en)?,
+            street: text(&self.spec.street)?,
+            community: text(&self.spec.community)?,
+            currency: Currency::Cny,
+            utc_offset: UtcOffset::CHINA,
+            trustees,
+            policy: default_policy()?,
+        };
+        self.append(Body::Genesis(g), 1, "genesis")?;
+        Ok(())
+    }
+
+    fn setup(&mut self) -> Result<(), SampleError> {
+        // The two agreements the source names, by their pattern: a fixed monthly fee
+        // plus 10% of profit, and 50% of revenue.
+        let agreements = [
+            (
+                "tongmeng-2023",
+                "童萌之家（示例）",
+                "童萌之家早教中心",
+                "0.1000",
+                Some(180_000),
+                ShareBasis::Profit,
+            ),
+            (
+                "ucafe-2023",
+                "示例酒店管理有限公司",
+                "U咖啡",
+                "0.5000",
+                None,
+                ShareBasis::Revenue,
+            ),
+        ];
+        for (i, (id, name, venture, rate, fixed, basis)) in agreements.into_iter().enumerate() {
+            let rate = Rate::parse(rate).map_err(err("rate"))?;
+            let fixed = fixed.map(amount_fen).transpose()?;
+            let a = Agreement {
+                agreement_id: AgreementId::parse(id).map_err(err("agreement id"))?,
+                enterprise: Enterprise {
+                    name: text(name)?,
+                    uscc: sample_uscc(self.spec.seed, i as u64)?,
+                },
+                basis,
+                rate,
+                fixed_monthly: fixed,
+                start: self
+                    .instant()?
+                    .local_date(UtcOffset::CHINA)
+                    .first_of_month(),
+                end: None,
+                venture: text(venture)?,
+            };
+            self.agreements
+                .push((a.agreement_id.clone(), rate, fixed, basis));
+            self.append(Body::Agreement(a), 2, "agreement")?;
+        }
+        let spaces = 3 + self.spec.entries / 20_000;
+        for i in 0..spaces {
+            let (kind, name, rate_fen) = match i % 3 {
+                0 => (SpaceKind::ActivityRoom, "共享活动室", 12_000),
+                1 => (SpaceKind::Classroom, "共享教室", 8_000),
+                _ => (SpaceKind::MeetingRoom, "共享会议室", 6_000),
+            };
+            let id = SpaceId::parse(&format!("space-{i}")).map_err(err("space id"))?;
+            let windows: Vec<WeeklyWindow> = serde_json::from_value(json!([
+                {"day": "sat", "from": "09:00", "to": "12:00"},
+                {"day": "sun", "from": "09:00", "to": "12:00"},
+                {"day": "wed", "from": "18:00", "to": "21:00"}
+            ]))
+            .map_err(err("windows"))?;
+            let rate = amount_fen(rate_fen)?;
+            let s = Space {
+                space_id: id.clone(),
+                name: text(&format!("{name}{}", i + 1))?,
+                kind,
+                hourly_rate: rate,
+                community_hours: windows,
+            };
+            self.append(Body::Space(s), 2, "space")?;
+            // Rentals book slots from the day after setup onwards.
+            self.spaces.push((id, rate, self.now + 86_400));
+        }
+        Ok(())
+    }
+
+    fn month_of(&self, at: i64) -> Result<Date, SampleError> {
+        Ok(Instant::from_unix_seconds(at)
+            .map_err(err("time"))?
+            .local_date(UtcOffset::CHINA)
+            .first_of_month())
+    }
+
+    /// At the first entry of a new month: last month's revenue shares and statement.
+    fn month_end_duties(&mut self) -> Result<(), SampleError> {
+        let month = self.month_of(self.now)?;
+        let last_entry_month = match self.state.last_recorded_at() {
+            Some(t) => t.local_date(UtcOffset::CHINA).first_of_month(),
+            None => return Ok(()),
+        };
+        if last_entry_month >= month {
+            return Ok(());
+        }
+        let period = Period::new(last_entry_month, last_entry_month.last_of_month())
+            .map_err(err("period"))?;
+        if self.last_share_month.is_none_or(|m| m < last_entry_month) {
+            self.last_share_month = Some(last_entry_month);
+            for i in 0..self.agreements.len() {
+                let (id, rate, fixed, basis) = self.agreements[i].clone();
+                let base_fen = match basis {
+                    ShareBasis::Profit if self.rng.chance(25) => 0, // a loss month
+                    ShareBasis::Profit => self.rng.range(100_000, 2_000_000),
+                    ShareBasis::Revenue => self.rng.range(2_000_000, 8_000_000),
+                };
+                let base = Base::from_fen(base_fen).map_err(err("base"))?;
+                let mut due = share_of(base, rate);
+                if let Some(f) = fixed {
+                    due = due.checked_add(f.into()).ok_or(SampleError("sum".into()))?;
+                }
+                if due.to_fen() <= 0 {
+                    continue;
+                }
+                let r = RevenueShare {
+                    agreement_id: id,
+                    period,
+                    base,
+                    amount: amount_fen(due.to_fen())?,
+                };
+                self.append(Body::RevenueShare(r), 1, "share")?;
+            }
+        }
+        if self
+            .last_statement_month
+            .is_none_or(|m| m < last_entry_month)
+        {
+            self.last_statement_month = Some(last_entry_month);
+            let s = self.state.draft_statement(&period)?;
+            self.append(Body::Statement(s), 2, "statement")?;
+        }
+        Ok(())
+    }
+
+    fn donation(&mut self) -> Result<(), SampleError> {
+        let scale = self.spec.donation_yuan.max(1) * 100;
+        let (donor, fen) = match self.rng.range(0, 9) {
+            0..=5 => {
+                let name = format!(
+                    "{}{}",
+                    SURNAMES[self.rng.range(0, 7) as usize],
+                    GIVEN[self.rng.range(0, 7) as usize]
+                );
+                let phone = format!("138{:08}", self.rng.range(0, 99_999_999));
+                let mut salt = [0u8; 16];
+                salt[..8].copy_from_slice(&self.rng.next_u64().to_le_bytes());
+                salt[8..].copy_from_slice(&self.rng.next_u64().to_le_bytes());
+                let identity = identity_string(&name, &phone);
+                let c = commitment(&salt, &identity);
+                self.vault.push((self.state.next_seq(), salt, identity));
+                let donor = Donor {
+                    class: DonorClass::Resident,
+                    name: None,
+                    name_consent: None,
+                    commitment: Some(c),
+                };
+                (donor, self.rng.range(scale / 10, scale * 2))
+            }
+            6..=7 => {
+                let name = ENTERPRISES[self.rng.range(0, 5) as usize];
+                let donor = Donor {
+                    class: DonorClass::Enterprise,
+                    name: Some(text(name)?),
+                    name_consent: None,
+                    commitment: None,
+                };
+                (donor, self.rng.range(scale * 5, scale * 40))
+            }
+            8 => {
+                let donor = Donor {
+                    class: DonorClass::Organisation,
+                    name: Some(text("示例志愿者协会")?),
+                    name_consent: None,
+                    commitment: None,
+                };
+                (donor, self.rng.range(scale, scale * 10))
+            }
+            _ => {
+                let donor = Donor {
+                    class: DonorClass::Anonymous,
+                    name: None,
+                    name_consent: None,
+                    commitment: None,
+                };
+                (donor, self.rng.range(scale / 10, scale))
+            }
+        };
+        let channel = [
+            Channel::WechatPay,
+            Channel::Alipay,
+            Channel::BankTransfer,
+            Channel::Cash,
+        ][self.rng.range(0, 3) as usize];
+        let d = Donation {
+            amount: amount_fen(fen.max(1))?,
+            donor,
+            channel,
+            receipt_no: text(&format!("R{}-{:06}", self.spec.seed, self.state.next_seq()))?,
+            purpose: None,
+            memo: None,
+        };
+        let seq = self.append(Body::Donation(d), 1, "donation")?;
+        self.reversible.push(seq);
+        Ok(())
+    }
+
+    fn rental(&mut self) -> Result<(), SampleError> {
+        let i = self.rng.range(0, self.spaces.len() as i64 - 1) as usize;
+        let (id, rate, cursor) = self.spaces[i].clone();
+        // Next free 2-hour slot at staggered hours (09:00, 14:00 or 19:00 local), after the
+        // cursor, outside the community's hours.
+        let windows = self.space_windows()?;
+        let offset = i64::from(UtcOffset::CHINA.seconds());
+        let mut day_start = (cursor + offset).div_euclid(86_400) * 86_400 - offset;
+        let (start, end) = 'search: loop {
+            for hour in [9, 14, 19] {
+                let start = day_start + hour * 3_600;
+                let end = start + 2 * 3_600;
+                if start < cursor {
+                    continue;
+                }
+                let (s, e) = (
+                    Instant::from_unix_seconds(start).map_err(err("time"))?,
+                    Instant::from_unix_seconds(end).map_err(err("time"))?,
+                );
+                if !crate::time::overlaps_weekly(s, e, UtcOffset::CHINA, &windows) {
+                    break 'search (s, e);
+                }
+            }
+            day_start += 86_400;
+        };
+        self.spaces[i].2 = end.unix_seconds();
+        let price =
+            hourly_price(rate, end.unix_seconds() - start.unix_seconds()).map_err(err("price"))?;
+        let renter = [
+            "示例培训学校",
+            "示例舞蹈工作室",
+            "示例读书会",
+            "示例科技有限公司",
+        ][self.rng.range(0, 3) as usize];
+        let r = Rental {
+            space_id: id,
+            renter: Party {
+                name: text(renter)?,
+                class: PartyClass::Organisation,
+            },
+            start,
+            end,
+            amount: amount_fen(price.to_fen())?,
+        };
+        let seq = self.append(Body::Rental(r), 1, "rental")?;
+        self.reversible.push(seq);
+        Ok(())
+    }
+
+    fn space_windows(&self) -> Result<Vec<WeeklyWindow>, SampleError> {
+        serde_json::from_value(json!([
+            {"day": "sat", "from": "09:00", "to": "12:00"},
+            {"day": "sun", "from": "09:00", "to": "12:00"},
+            {"day": "wed", "from": "18:00", "to": "21:00"}
+        ]))
+        .map_err(err("windows"))
+    }
+
+    fn disbursement(&mut self) -> Result<(), SampleError> {
+        let balance = self.state.balance().to_fen();
+        if balance < 10_000 {
+            return self.donation();
+        }
+        let fen = self.rng.range(balance / 20, balance / 4).max(100);
+        let (purpose, project) = [
+            ("老年人助餐服务", "长者食堂"),
+            ("社区微更新", "小区花园改造"),
+            ("儿童托管服务", "四点半课堂"),
+            ("困难家庭帮扶", "邻里互助"),
+        ][self.rng.range(0, 3) as usize];
+        let d = Disbursement {
+            amount: amount_fen(fen)?,
+            payee: Party {
+                name: text("示例社会服务中心")?,
+                class: PartyClass::Organisation,
+            },
+            purpose: text(purpose)?,
+            project: text(project)?,
+            invoice_no: text(&format!("INV{:08}", self.state.next_seq()))?,
+        };
+        self.append(Body::Disbursement(d), 2, "grant")?;
+        Ok(())
+    }
+
+    fn reversal(&mut self) -> Result<(), SampleError> {
+        let Some(target) = self.reversible.pop() else {
+            return self.donation();
+        };
+        let r = Body::Reversal(Reversal {
+            reverses: target,
+            reason: long("录入错误：金额与收据不符，冲正后重新登记")?,
+        });
+        match self.append(r, 1, "reversal") {
+            Ok(_) => Ok(()),
+            // The money was already spent: record a donation instead.
+            Err(_) => self.donation(),
+        }
+    }
+
+    fn trustee_change(&mut self) -> Result<(), SampleError> {
+        let new = 3;
+        let removed = self.serving[0];
+        let c = TrusteeChange {
+            add: vec![Trustee {
+                key: PublicKey::from_verifying_key(self.keys.trustees[new].verifying_key()),
+                name: text("管理人丁")?,
+            }],
+            remove: vec![PublicKey::from_verifying_key(
+                self.keys.trustees[removed].verifying_key(),
+            )],
+            policy: None,
+        };
+        self.append(Body::Trustees(c), 2, "trustees")?;
+        self.serving.retain(|i| *i != removed);
+        self.serving.push(new);
+        Ok(())
+    }
+}
+
+/// The default policy: two signatures for statements, grants and governance; rates
+/// 10%–50%.
+pub fn default_policy() -> Result<Policy, SampleError> {
+    Ok(Policy {
+        statement_quorum: 2,
+        disbursement_quorum: 2,
+        governance_quorum: 2,
+        share_rate_min: Rate::parse("0.1000").map_err(err("rate"))?,
+        share_rate_max: Rate::parse("0.5000").map_err(err("rate"))?,
+    })
+}
+
+/// A valid example USCC (check digit computed), distinct per seed and index.
+pub fn sample_uscc(seed: u64, index: u64) -> Result<Uscc, SampleError> {
+    let body = format!("915101{:011}", (seed * 7 + index * 13) % 100_000_000_000);
+    let check = crate::ids::uscc_check_char(&body).map_err(err("uscc"))?;
+    Uscc::parse(&format!("{body}{check}")).map_err(err("uscc"))
+}
+
+/// Builds a sample fund.
+pub fn build(spec: &SampleSpec, origin_host: &str) -> Result<SampleFund, SampleError> {
+    let keys = SampleKeys::derive(spec.seed, origin_host)?;
+    let fund = FundId::parse(&spec.fund).map_err(err("fund id"))?;
+    let operator = PublicKey::from_verifying_key(keys.operator.verifying_key());
+    let span = i64::from(spec.months.max(1)) * 30 * 86_400;
+    let mut b = Builder {
+        spec: spec.clone(),
+        keys,
+        rng: SplitMix::new(spec.seed),
+        state: FundState::new(fund.clone(), operator),
+        fund,
+        lines: Vec::with_capacity(spec.entries),
+        vault: Vec::new(),
+        now: spec.start_unix,
+        step: (span / spec.entries.max(1) as i64).max(1),
+        serving: vec![0, 1, 2],
+        spaces: Vec::new(),
+        agreements: Vec::new(),
+        last_statement_month: None,
+        last_share_month: None,
+        reversible: Vec::new(),
+    };
+    b.genesis()?;
+    b.now += 60;
+    b.setup()?;
+    let change_at = spec.entries / 3;
+    while b.lines.len() < spec.entries {
+        b.now += b.rng.range(b.step / 2, b.step * 3 / 2).max(1);
+        b.month_end_duties()?;
+        if b.lines.len() >= spec.entries {
+            break;
+        }
+        if b.lines.len() >= change_at && b.serving.contains(&0) {
+            b.trustee_change()?;
+            continue;
+        }
+        match b.rng.range(0, 99) {
+            0..=54 => b.donation()?,
+            55..=79 => b.rental()?,
+            80..=97 => b.disbursement()?,
+            _ => b.reversal()?,
+        }
+        if b.reversible.len() > 64 {
+            b.reversible.drain(..32);
+        }
+    }
+    Ok(SampleFund {
+        spec: spec.clone(),
+        origin: format!("{origin_host}/{}", spec.fund),
+        keys: b.keys,
+        lines: b.lines,
+        vault: b.vault,
+        state: b.state,
+    })
+}
+
+impl SampleFund {
+    /// The export header.
+    pub fn header(&self) -> Header {
+        Header {
+            format: EXPORT_FORMAT.into(),
+            fund: self.state.fund().clone(),
+            origin: self.origin.clone(),
+            log_key: self.keys.log.verifier().to_vkey(),
+            operator_key: PublicKey::from_verifying_key(self.keys.operator.verifying_key()),
+        }
+    }
+
+    /// The signed checkpoint of the whole log.
+    pub fn checkpoint_note(&self) -> Result<String, SampleError> {
+        Checkpoint {
+            origin: self.origin.clone(),
+            tree_size: self.lines.len() as u64,
+            root: self.state.root(),
+            extensions: Vec::new(),
+        }
+        .sign(&self.keys.log)
+        .map_err(err("checkpoint"))
+    }
+
+    /// The whole export: header, entries, checkpoint; one per line.
+    pub fn export(&self) -> Result<Vec<u8>, SampleError> {
+        let mut out = self.header().to_line();
+        out.push(b'\n');
+        for l in &self.lines {
+            out.extend_from_slice(l);
+            out.push(b'\n');
+        }
+        out.extend_from_slice(
+            &CheckpointLine {
+                checkpoint: self.checkpoint_note()?,
+            }
+            .to_line(),
+        );
+        out.push(b'\n');
+        Ok(out)
+    }
+
+    /// The fund's balance.
+    pub fn balance(&self) -> Money {
+        self.state.balance()
+    }
+
+    /// The root hash.
+    pub fn root(&self) -> Hash {
+        self.state.root()
+    }
+}

@@ -1,0 +1,733 @@
+//! `FundState`: the projection of a fund's log that the rules need, and the rules themselves.
+//!
+//! The server applies each new entry to the fund's state before it writes it; the verifier
+//! replays the whole log through the same code. An entry that breaks a rule is refused and
+//! leaves the state exactly as it was.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::body::{
+    Agreement, Body, Donation, DonorClass, Genesis, Kind, Policy, Rental, RevenueShare, Space,
+    Statement, TrusteeChange, COMMUNITY_WINDOWS_MAX, TRUSTEES_MAX,
+};
+use crate::entry::{Entry, Sig};
+use crate::hash::{Hash, ZERO_HASH};
+use crate::ids::{AgreementId, FundId, SpaceId};
+use crate::keys::PublicKey;
+use crate::merkle::Frontier;
+use crate::money::{hourly_price, share_of, Money};
+use crate::rules::RuleError;
+use crate::statement::{check_statement, Months};
+use crate::text::ShortText;
+use crate::time::{overlaps_weekly, Date, Instant, Period, UtcOffset};
+
+/// How far after `recorded_at` an intent's `signed_at` may be (trustee clock skew).
+pub const SIGNED_AT_SKEW_SECONDS_MAX: i64 = 300;
+/// Longest rental slot, in days.
+pub const RENTAL_DAYS_MAX: i64 = 31;
+
+/// What applying an entry did to the fund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    /// Signed change of the balance.
+    pub delta: Money,
+    /// Balance after the entry.
+    pub balance: Money,
+}
+
+/// A monetary entry as the reversal rule remembers it: 8 bytes per seq.
+///
+/// Bits 0–47: amount in fen; bits 48–55: kind index in [`Kind::ALL`]; bit 63: reversed.
+#[derive(Clone, Copy)]
+struct Packed(u64);
+
+const FEN_BITS: u64 = (1 << 48) - 1;
+const REVERSED_BIT: u64 = 1 << 63;
+
+impl Packed {
+    fn new(kind: Kind, fen: i64) -> Self {
+        let k = Kind::ALL.iter().position(|x| *x == kind).unwrap_or(0) as u64;
+        Packed((fen.unsigned_abs() & FEN_BITS) | (k << 48))
+    }
+    fn kind(self) -> Kind {
+        Kind::ALL[((self.0 >> 48) & 0xff) as usize % Kind::ALL.len()]
+    }
+    fn fen(self) -> i64 {
+        (self.0 & FEN_BITS) as i64
+    }
+    fn reversed(self) -> bool {
+        self.0 & REVERSED_BIT != 0
+    }
+}
+
+/// What must be freed again when a revenue share or rental is reversed.
+#[derive(Debug, Clone)]
+enum Undo {
+    Period(AgreementId, Date),
+    Slot(SpaceId, Instant),
+}
+
+#[derive(Debug, Clone)]
+struct AgreementState {
+    agreement: Agreement,
+    /// Paid periods by first day: (last day, seq). Disjoint.
+    paid: BTreeMap<Date, (Date, u64)>,
+}
+
+#[derive(Debug, Clone)]
+struct SpaceState {
+    space: Space,
+    /// Rentals by start: (end, seq). Disjoint half-open slots.
+    rentals: BTreeMap<Instant, (Instant, u64)>,
+}
+
+/// The state of one fund after some prefix of its log.
+#[derive(Debug, Clone)]
+pub struct FundState {
+    fund: FundId,
+    operator: PublicKey,
+    offset: UtcOffset,
+    next_seq: u64,
+    head: Hash,
+    last_recorded_at: Option<Instant>,
+    frontier: Frontier,
+    trustees: BTreeMap<PublicKey, ShortText>,
+    policy: Option<Policy>,
+    balance: Money,
+    agreements: HashMap<AgreementId, AgreementState>,
+    spaces: HashMap<SpaceId, SpaceState>,
+    entries: Vec<Packed>,
+    undo: HashMap<u64, Undo>,
+    months: Months,
+}
+
+impl std::fmt::Debug for Packed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?}:{}{}",
+            self.kind(),
+            self.fen(),
+            if self.reversed() { "R" } else { "" }
+        )
+    }
+}
+
+fn add(a: Money, b: Money) -> Result<Money, RuleError> {
+    a.checked_add(b).ok_or(RuleError::Overflow)
+}
+
+impl FundState {
+    /// An empty fund `fund` whose genesis must be signed by the deployment's `operator` key.
+    pub fn new(fund: FundId, operator: PublicKey) -> Self {
+        FundState {
+            fund,
+            operator,
+            offset: UtcOffset::CHINA,
+            next_seq: 0,
+            head: ZERO_HASH,
+            last_recorded_at: None,
+            frontier: Frontier::new(),
+            trustees: BTreeMap::new(),
+            policy: None,
+            balance: Money::ZERO,
+            agreements: HashMap::new(),
+            spaces: HashMap::new(),
+            entries: Vec::new(),
+            undo: HashMap::new(),
+            months: Months::default(),
+        }
+    }
+
+    /// The fund's id.
+    pub fn fund(&self) -> &FundId {
+        &self.fund
+    }
+    /// The seq the next entry must have (= number of entries).
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+    /// Hash of the last entry (zeros before genesis).
+    pub fn head(&self) -> Hash {
+        self.head
+    }
+    /// `recorded_at` of the last entry.
+    pub fn last_recorded_at(&self) -> Option<Instant> {
+        self.last_recorded_at
+    }
+    /// Current balance.
+    pub fn balance(&self) -> Money {
+        self.balance
+    }
+    /// The fund's local calendar offset (from genesis).
+    pub fn utc_offset(&self) -> UtcOffset {
+        self.offset
+    }
+    /// Current trustees and their names.
+    pub fn trustees(&self) -> &BTreeMap<PublicKey, ShortText> {
+        &self.trustees
+    }
+    /// Current policy (None before genesis).
+    pub fn policy(&self) -> Option<&Policy> {
+        self.policy.as_ref()
+    }
+    /// Merkle root of the log so far.
+    pub fn root(&self) -> Hash {
+        self.frontier.root()
+    }
+    /// The incremental Merkle tree of the log so far.
+    pub fn frontier(&self) -> &Frontier {
+        &self.frontier
+    }
+
+    /// Signatures an entry of this kind needs (a reversal: as the kind it reverses).
+    pub fn required_signatures(&self, body: &Body) -> u32 {
+        let Some(p) = &self.policy else { return 1 };
+        let kind = match body {
+            Body::Reversal(r) => self
+                .entries
+                .get(r.reverses as usize)
+                .map(|p| p.kind())
+                .unwrap_or(Kind::Reversal),
+            b => b.kind(),
+        };
+        match kind {
+            Kind::Genesis => 1,
+            Kind::Trustees | Kind::Agreement | Kind::Space => p.governance_quorum,
+            Kind::Disbursement => p.disbursement_quorum,
+            Kind::Statement => p.statement_quorum,
+            Kind::Donation | Kind::RevenueShare | Kind::Rental | Kind::Reversal => 1,
+        }
+    }
+
+    /// Drafts the statement of `period` as it would be recorded now: figures from the
+    /// log so far (the current month counts as closed if the period covers it).
+    pub fn draft_statement(&self, period: &Period) -> Result<Statement, RuleError> {
+        self.months
+            .figures(period, Some((self.next_seq, self.frontier.root())))
+    }
+
+    /// Checks every rule for `entry` (whose signatures the caller has verified) and, if
+    /// all hold, applies it. On error nothing changes.
+    pub fn apply(&mut self, entry: &Entry, hash: Hash) -> Result<Applied, RuleError> {
+        self.check_chain(entry)?;
+        // The entry's time is in order, so a month it starts is closed now, before the
+        // kind's rules run (a statement looks at closed months). Closing a month at the
+        // current head is the same whether or not this entry is then refused.
+        let month = entry
+            .recorded_at
+            .local_date(self.offset_for(entry))
+            .first_of_month();
+        self.months.roll_to(
+            month,
+            self.balance,
+            self.frontier.size(),
+            self.frontier.root(),
+        );
+        self.check_signers(entry)?;
+        let effect = self.check_kind(entry)?;
+        self.commit(entry, hash, effect)
+    }
+
+    /// Moves the chain past an entry that could not be applied (verification keeps going
+    /// after a finding): the log position, head, time and Merkle tree advance, the fund's
+    /// money and rules state do not.
+    pub fn skip(&mut self, seq: Option<u64>, hash: Hash, recorded_at: Option<Instant>) {
+        if let Some(t) = recorded_at {
+            if self.last_recorded_at.is_none_or(|l| t >= l) {
+                let month = t.local_date(self.offset).first_of_month();
+                self.months.roll_to(
+                    month,
+                    self.balance,
+                    self.frontier.size(),
+                    self.frontier.root(),
+                );
+                self.last_recorded_at = Some(t);
+            }
+        }
+        // Resynchronise on the entry's own seq, so one missing or extra line is one finding.
+        self.next_seq = seq.unwrap_or(self.next_seq).saturating_add(1);
+        while (self.entries.len() as u64) < self.next_seq {
+            self.entries.push(Packed::new(Kind::Statement, 0));
+        }
+        self.head = hash;
+        self.frontier.push(hash);
+    }
+
+    fn offset_for(&self, entry: &Entry) -> UtcOffset {
+        match &entry.intent.body {
+            Body::Genesis(g) => g.utc_offset,
+            _ => self.offset,
+        }
+    }
+
+    fn check_chain(&self, entry: &Entry) -> Result<(), RuleError> {
+        for found in [&entry.fund, &entry.intent.fund] {
+            if *found != self.fund {
+                return Err(RuleError::FundMismatch {
+                    expected: self.fund.to_string(),
+                    found: found.to_string(),
+                });
+            }
+        }
+        if entry.seq != self.next_seq {
+            return Err(RuleError::SeqMismatch {
+                expected: self.next_seq,
+                found: entry.seq,
+            });
+        }
+        if entry.prev != self.head {
+            return Err(RuleError::PrevMismatch {
+                expected: self.head,
+                found: entry.prev,
+            });
+        }
+        if let Some(last) = self.last_recorded_at {
+            if entry.recorded_at < last {
+                return Err(RuleError::RecordedAtDecreased {
+                    previous: last.to_string(),
+                    found: entry.recorded_at.to_string(),
+                });
+            }
+        }
+        let latest = entry
+            .recorded_at
+            .checked_add_seconds(SIGNED_AT_SKEW_SECONDS_MAX);
+        if latest.is_some_and(|l| entry.intent.signed_at > l) {
+            return Err(RuleError::SignedInFuture {
+                signed_at: entry.intent.signed_at.to_string(),
+                recorded_at: entry.recorded_at.to_string(),
+            });
+        }
+        match (entry.seq, entry.intent.kind()) {
+            (0, Kind::Genesis) => Ok(()),
+            (0, _) => Err(RuleError::GenesisMissing),
+            (_, Kind::Genesis) => Err(RuleError::GenesisNotFirst),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_signers(&self, entry: &Entry) -> Result<(), RuleError> {
+        let is_signer = |k: &PublicKey| match entry.intent.body {
+            Body::Genesis(_) => *k == self.operator,
+            _ => self.trustees.contains_key(k),
+        };
+        if let Some(Sig { key, .. }) = entry.sigs.iter().find(|s| !is_signer(&s.key)) {
+            return Err(RuleError::UnknownSigner(key.to_hex()));
+        }
+        let needed = self.required_signatures(&entry.intent.body);
+        let found = entry.sigs.len() as u32;
+        if found < needed {
+            return Err(RuleError::QuorumNotMet {
+                kind: entry.intent.kind().as_str(),
+                needed,
+                found,
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks the kind's own rules and returns the signed monetary effect.
+    fn check_kind(&self, entry: &Entry) -> Result<Effect, RuleError> {
+        let none = Effect::default();
+        match &entry.intent.body {
+            Body::Genesis(g) => check_genesis(g).map(|_| none),
+            Body::Trustees(c) => self.check_trustee_change(c).map(|_| none),
+            Body::Donation(d) => {
+                check_donor(d)?;
+                self.inflow(d.amount.into())
+            }
+            Body::Agreement(a) => self.check_agreement(a).map(|_| none),
+            Body::RevenueShare(r) => {
+                self.check_revenue_share(r)?;
+                self.inflow(r.amount.into())
+            }
+            Body::Space(s) => self.check_space(s).map(|_| none),
+            Body::Rental(r) => {
+                self.check_rental(r)?;
+                self.inflow(r.amount.into())
+            }
+            Body::Disbursement(d) => {
+                let amount: Money = d.amount.into();
+                let balance = self
+                    .balance
+                    .checked_sub(amount)
+                    .ok_or(RuleError::Overflow)?;
+                if balance.is_negative() {
+                    return Err(RuleError::Overdraft {
+                        balance: self.balance,
+                    });
+                }
+                Ok(Effect {
+                    amount: Some(amount),
+                    delta: Money::ZERO.checked_sub(amount).ok_or(RuleError::Overflow)?,
+                    reversed: None,
+                })
+            }
+            Body::Reversal(r) => self.check_reversal(entry.seq, r.reverses),
+            Body::Statement(s) => {
+                let expected = self.months.figures(&s.period, None)?;
+                check_statement(s, &expected).map(|_| none)
+            }
+        }
+    }
+
+    fn inflow(&self, amount: Money) -> Result<Effect, RuleError> {
+        add(self.balance, amount)?;
+        Ok(Effect {
+            amount: Some(amount),
+            delta: amount,
+            reversed: None,
+        })
+    }
+
+    fn check_trustee_change(&self, c: &TrusteeChange) -> Result<(), RuleError> {
+        if c.add.is_empty() && c.remove.is_empty() && c.policy.is_none() {
+            return Err(RuleError::TrusteeChangeEmpty);
+        }
+        let mut after = self.trustees.clone();
+        for k in &c.remove {
+            if after.remove(k).is_none() {
+                return Err(RuleError::TrusteeUnknown(k.to_hex()));
+            }
+        }
+        for t in &c.add {
+            if self.trustees.contains_key(&t.key) || after.insert(t.key, t.name.clone()).is_some() {
+                return Err(RuleError::TrusteeExists(t.key.to_hex()));
+            }
+        }
+        if after.len() > TRUSTEES_MAX {
+            return Err(RuleError::PolicyInvalid("more than 32 trustees"));
+        }
+        let policy = match (&c.policy, &self.policy) {
+            (Some(p), _) | (None, Some(p)) => p,
+            (None, None) => return Err(RuleError::PolicyInvalid("no policy")),
+        };
+        check_policy_shape(policy)?;
+        let quorum = max_quorum(policy);
+        if (after.len() as u32) < quorum {
+            return Err(RuleError::QuorumUnreachable {
+                trustees: after.len() as u32,
+                quorum,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_agreement(&self, a: &Agreement) -> Result<(), RuleError> {
+        if self.agreements.contains_key(&a.agreement_id) {
+            return Err(RuleError::AgreementExists(a.agreement_id.to_string()));
+        }
+        if a.end.is_some_and(|e| e < a.start) {
+            return Err(RuleError::AgreementDates);
+        }
+        let p = self
+            .policy
+            .as_ref()
+            .ok_or(RuleError::PolicyInvalid("no policy"))?;
+        if a.rate < p.share_rate_min || a.rate > p.share_rate_max {
+            return Err(RuleError::RateOutOfPolicy {
+                rate: a.rate.to_string(),
+                min: p.share_rate_min.to_string(),
+                max: p.share_rate_max.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    fn check_revenue_share(&self, r: &RevenueShare) -> Result<(), RuleError> {
+        let st = self
+            .agreements
+            .get(&r.agreement_id)
+            .ok_or_else(|| RuleError::AgreementUnknown(r.agreement_id.to_string()))?;
+        let a = &st.agreement;
+        if r.period.from() < a.start || a.end.is_some_and(|e| r.period.to() > e) {
+            return Err(RuleError::AgreementInactive(r.agreement_id.to_string()));
+        }
+        let mut expected = share_of(r.base, a.rate);
+        if let Some(fee) = a.fixed_monthly {
+            let months = r
+                .period
+                .whole_months()
+                .ok_or(RuleError::PeriodNotWholeMonths)?;
+            for _ in 0..months {
+                expected = add(expected, fee.into())?;
+            }
+        }
+        let found: Money = r.amount.into();
+        if expected != found {
+            return Err(RuleError::RevenueShareAmount { expected, found });
+        }
+        // Paid periods are disjoint, so only the last one starting on or before our end
+        // can overlap.
+        if let Some((_, (to, seq))) = st.paid.range(..=r.period.to()).next_back() {
+            if *to >= r.period.from() {
+                return Err(RuleError::PeriodAlreadyPaid(*seq));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_space(&self, s: &Space) -> Result<(), RuleError> {
+        if self.spaces.contains_key(&s.space_id) {
+            return Err(RuleError::SpaceExists(s.space_id.to_string()));
+        }
+        if s.community_hours.len() > COMMUNITY_WINDOWS_MAX {
+            return Err(RuleError::TooManyWindows(COMMUNITY_WINDOWS_MAX));
+        }
+        Ok(())
+    }
+
+    fn check_rental(&self, r: &Rental) -> Result<(), RuleError> {
+        let st = self
+            .spaces
+            .get(&r.space_id)
+            .ok_or_else(|| RuleError::SpaceUnknown(r.space_id.to_string()))?;
+        let seconds = r.end.unix_seconds() - r.start.unix_seconds();
+        if seconds <= 0 {
+            return Err(RuleError::RentalEmpty);
+        }
+        if seconds > RENTAL_DAYS_MAX * 86_400 {
+            return Err(RuleError::RentalTooLong(RENTAL_DAYS_MAX));
+        }
+        let expected =
+            hourly_price(st.space.hourly_rate, seconds).map_err(|_| RuleError::Overflow)?;
+        let found: Money = r.amount.into();
+        if expected != found {
+            return Err(RuleError::RentalAmount { expected, found });
+        }
+        if overlaps_weekly(r.start, r.end, self.offset, &st.space.community_hours) {
+            return Err(RuleError::RentalInCommunityHours);
+        }
+        if let Some((_, (end, seq))) = st.rentals.range(..r.end).next_back() {
+            if *end > r.start {
+                return Err(RuleError::RentalOverlap(*seq));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_reversal(&self, seq: u64, target: u64) -> Result<Effect, RuleError> {
+        let p = match self.entries.get(target as usize) {
+            Some(p) if target < seq => *p,
+            _ => return Err(RuleError::ReversalTargetUnknown(target)),
+        };
+        let kind = p.kind();
+        if kind == Kind::Reversal {
+            return Err(RuleError::ReversalOfReversal(target));
+        }
+        if !kind.is_monetary() {
+            return Err(RuleError::ReversalTargetNotMonetary {
+                seq: target,
+                kind: kind.as_str(),
+            });
+        }
+        if p.reversed() {
+            return Err(RuleError::AlreadyReversed(target));
+        }
+        let amount = Money::from_fen(p.fen()).map_err(|_| RuleError::Overflow)?;
+        let delta = if kind == Kind::Disbursement {
+            amount
+        } else {
+            Money::ZERO.checked_sub(amount).ok_or(RuleError::Overflow)?
+        };
+        let after = add(self.balance, delta)?;
+        if after.is_negative() {
+            return Err(RuleError::Overdraft {
+                balance: self.balance,
+            });
+        }
+        Ok(Effect {
+            amount: Some(amount),
+            delta,
+            reversed: Some((target, kind)),
+        })
+    }
+
+    /// Applies a checked entry. Only fails on arithmetic bounds, before changing anything
+    /// that matters.
+    fn commit(&mut self, entry: &Entry, hash: Hash, effect: Effect) -> Result<Applied, RuleError> {
+        let balance = add(self.balance, effect.delta)?;
+        self.months.record(
+            entry.seq,
+            entry.intent.kind(),
+            effect.amount,
+            effect.reversed.map(|(_, k)| k),
+        )?;
+        let fen = effect.amount.map_or(0, |a| a.to_fen());
+        let packed = Packed::new(entry.intent.kind(), fen);
+        match self.entries.get_mut(entry.seq as usize) {
+            Some(slot) => *slot = packed,
+            None => {
+                while (self.entries.len() as u64) < entry.seq {
+                    self.entries.push(Packed::new(Kind::Statement, 0));
+                }
+                self.entries.push(packed);
+            }
+        }
+        match &entry.intent.body {
+            Body::Genesis(g) => {
+                self.offset = g.utc_offset;
+                self.trustees = g.trustees.iter().map(|t| (t.key, t.name.clone())).collect();
+                self.policy = Some(g.policy.clone());
+            }
+            Body::Trustees(c) => {
+                for k in &c.remove {
+                    self.trustees.remove(k);
+                }
+                for t in &c.add {
+                    self.trustees.insert(t.key, t.name.clone());
+                }
+                if let Some(p) = &c.policy {
+                    self.policy = Some(p.clone());
+                }
+            }
+            Body::Agreement(a) => {
+                self.agreements.insert(
+                    a.agreement_id.clone(),
+                    AgreementState {
+                        agreement: a.clone(),
+                        paid: BTreeMap::new(),
+                    },
+                );
+            }
+            Body::RevenueShare(r) => {
+                if let Some(st) = self.agreements.get_mut(&r.agreement_id) {
+                    st.paid.insert(r.period.from(), (r.period.to(), entry.seq));
+                }
+                self.undo.insert(
+                    entry.seq,
+                    Undo::Period(r.agreement_id.clone(), r.period.from()),
+                );
+            }
+            Body::Space(s) => {
+                self.spaces.insert(
+                    s.space_id.clone(),
+                    SpaceState {
+                        space: s.clone(),
+                        rentals: BTreeMap::new(),
+                    },
+                );
+            }
+            Body::Rental(r) => {
+                if let Some(st) = self.spaces.get_mut(&r.space_id) {
+                    st.rentals.insert(r.start, (r.end, entry.seq));
+                }
+                self.undo
+                    .insert(entry.seq, Undo::Slot(r.space_id.clone(), r.start));
+            }
+            Body::Reversal(_) => {
+                if let Some((target, _)) = effect.reversed {
+                    if let Some(p) = self.entries.get_mut(target as usize) {
+                        p.0 |= REVERSED_BIT;
+                    }
+                    match self.undo.remove(&target) {
+                        Some(Undo::Period(id, from)) => {
+                            if let Some(st) = self.agreements.get_mut(&id) {
+                                st.paid.remove(&from);
+                            }
+                        }
+                        Some(Undo::Slot(id, start)) => {
+                            if let Some(st) = self.spaces.get_mut(&id) {
+                                st.rentals.remove(&start);
+                            }
+                        }
+                        None => {}
+                    }
+                }
+            }
+            Body::Donation(_) | Body::Disbursement(_) | Body::Statement(_) => {}
+        }
+        self.balance = balance;
+        self.next_seq += 1;
+        self.head = hash;
+        self.last_recorded_at = Some(entry.recorded_at);
+        self.frontier.push(hash);
+        Ok(Applied {
+            delta: effect.delta,
+            balance,
+        })
+    }
+}
+
+/// The monetary effect of an entry, decided by its rules.
+#[derive(Debug, Clone, Copy)]
+struct Effect {
+    amount: Option<Money>,
+    delta: Money,
+    reversed: Option<(u64, Kind)>,
+}
+
+impl Default for Effect {
+    fn default() -> Self {
+        Effect {
+            amount: None,
+            delta: Money::ZERO,
+            reversed: None,
+        }
+    }
+}
+
+fn max_quorum(p: &Policy) -> u32 {
+    p.statement_quorum
+        .max(p.disbursement_quorum)
+        .max(p.governance_quorum)
+}
+
+fn check_policy_shape(p: &Policy) -> Result<(), RuleError> {
+    if p.statement_quorum == 0 || p.disbursement_quorum == 0 || p.governance_quorum == 0 {
+        return Err(RuleError::PolicyInvalid("a quorum must be at least 1"));
+    }
+    if p.share_rate_min > p.share_rate_max {
+        return Err(RuleError::PolicyInvalid(
+            "share_rate_min is above share_rate_max",
+        ));
+    }
+    Ok(())
+}
+
+fn check_genesis(g: &Genesis) -> Result<(), RuleError> {
+    check_policy_shape(&g.policy)?;
+    if g.trustees.is_empty() || g.trustees.len() > TRUSTEES_MAX {
+        return Err(RuleError::PolicyInvalid("a fund has 1 to 32 trustees"));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for t in &g.trustees {
+        if !seen.insert(t.key) {
+            return Err(RuleError::TrusteeExists(t.key.to_hex()));
+        }
+    }
+    let quorum = max_quorum(&g.policy);
+    if (g.trustees.len() as u32) < quorum {
+        return Err(RuleError::QuorumUnreachable {
+            trustees: g.trustees.len() as u32,
+            quorum,
+        });
+    }
+    Ok(())
+}
+
+fn check_donor(d: &Donation) -> Result<(), RuleError> {
+    let donor = &d.donor;
+    match donor.class {
+        DonorClass::Resident => {
+            if donor.commitment.is_none() {
+                return Err(RuleError::DonorCommitmentMissing);
+            }
+            if donor.name.is_some() && donor.name_consent != Some(true) {
+                return Err(RuleError::ResidentNamedWithoutConsent);
+            }
+        }
+        DonorClass::Enterprise | DonorClass::Organisation => {
+            if donor.name.is_none() {
+                return Err(RuleError::DonorNameMissing);
+            }
+        }
+        DonorClass::Anonymous => {
+            if donor.name.is_some() {
+                return Err(RuleError::AnonymousDonorNamed);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,252 @@
+//! Statement arithmetic: per-month totals kept while a log is applied, and the figures of
+//! any whole-month period recomputed from them (DESIGN §4 `statement`, FORMAT.md §6).
+//!
+//! Memory grows with the number of months, never with the number of entries.
+
+use std::collections::BTreeMap;
+
+use crate::body::{Inflows, Kind, Outflows, Statement};
+use crate::hash::Hash;
+use crate::money::Money;
+use crate::rules::RuleError;
+use crate::time::{Date, Period};
+
+/// What happened in one local calendar month of a fund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthTotals {
+    /// Balance when the month began.
+    pub opening: Money,
+    /// Sum of donations recorded in the month.
+    pub donation: Money,
+    /// Sum of revenue shares.
+    pub revenue_share: Money,
+    /// Sum of rentals.
+    pub rental: Money,
+    /// Sum of disbursements.
+    pub disbursement: Money,
+    /// Net effect of reversals (negative for reversed inflows).
+    pub reversals: Money,
+    /// Entries recorded in the month, of any kind.
+    pub count: u64,
+    /// Seq of the month's last entry.
+    pub last_seq: u64,
+    /// Tree size after the month's last entry.
+    pub end_tree_size: u64,
+    /// Merkle root after the month's last entry (set when the month closes).
+    pub end_root: Hash,
+}
+
+impl MonthTotals {
+    fn new(opening: Money) -> Self {
+        MonthTotals {
+            opening,
+            donation: Money::ZERO,
+            revenue_share: Money::ZERO,
+            rental: Money::ZERO,
+            disbursement: Money::ZERO,
+            reversals: Money::ZERO,
+            count: 0,
+            last_seq: 0,
+            end_tree_size: 0,
+            end_root: Hash::default(),
+        }
+    }
+
+    /// opening + inflows − outflows + reversals.
+    pub fn closing(&self) -> Result<Money, RuleError> {
+        let add = |a: Money, b: Money| a.checked_add(b).ok_or(RuleError::Overflow);
+        let inflow = add(add(self.donation, self.revenue_share)?, self.rental)?;
+        let before_out = add(self.opening, inflow)?;
+        let after_out = before_out
+            .checked_sub(self.disbursement)
+            .ok_or(RuleError::Overflow)?;
+        add(after_out, self.reversals)
+    }
+}
+
+/// The months of a fund: closed ones and the one being recorded.
+#[derive(Debug, Clone, Default)]
+pub struct Months {
+    closed: BTreeMap<Date, MonthTotals>,
+    current: Option<(Date, MonthTotals)>,
+}
+
+impl Months {
+    /// Moves to the month `month` (its first day) if it is later than the current one,
+    /// closing the current month at `tree_size` / `root` and opening the new one at
+    /// `balance`.
+    pub fn roll_to(&mut self, month: Date, balance: Money, tree_size: u64, root: Hash) {
+        match &self.current {
+            Some((m, _)) if *m >= month => {}
+            _ => {
+                if let Some((m, mut totals)) = self.current.take() {
+                    totals.end_tree_size = tree_size;
+                    totals.end_root = root;
+                    self.closed.insert(m, totals);
+                }
+                self.current = Some((month, MonthTotals::new(balance)));
+            }
+        }
+    }
+
+    /// Counts an entry of the current month and adds its monetary effect.
+    ///
+    /// `reversed_kind` is the kind a reversal undoes; `amount` the magnitude moved.
+    pub fn record(
+        &mut self,
+        seq: u64,
+        kind: Kind,
+        amount: Option<Money>,
+        reversed_kind: Option<Kind>,
+    ) -> Result<(), RuleError> {
+        let Some((_, t)) = self.current.as_mut() else {
+            return Ok(());
+        };
+        t.count += 1;
+        t.last_seq = seq;
+        let Some(a) = amount else { return Ok(()) };
+        let add = |x: Money| x.checked_add(a).ok_or(RuleError::Overflow);
+        match (kind, reversed_kind) {
+            (Kind::Donation, _) => t.donation = add(t.donation)?,
+            (Kind::RevenueShare, _) => t.revenue_share = add(t.revenue_share)?,
+            (Kind::Rental, _) => t.rental = add(t.rental)?,
+            (Kind::Disbursement, _) => t.disbursement = add(t.disbursement)?,
+            (Kind::Reversal, Some(Kind::Disbursement)) => t.reversals = add(t.reversals)?,
+            (Kind::Reversal, Some(_)) => {
+                t.reversals = t.reversals.checked_sub(a).ok_or(RuleError::Overflow)?
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The first day of the current month.
+    pub fn current_month(&self) -> Option<Date> {
+        self.current.as_ref().map(|(m, _)| *m)
+    }
+
+    /// The fund's first month.
+    pub fn first_month(&self) -> Option<Date> {
+        self.closed
+            .keys()
+            .next()
+            .copied()
+            .or_else(|| self.current_month())
+    }
+
+    /// Recomputes the figures of a statement over `period` (whole months, from the fund's
+    /// first month, ended before the current month unless `current_root` is given: then
+    /// the current month counts as closed at that tree size and root, as when a statement
+    /// is drafted before the next month's first entry).
+    pub fn figures(
+        &self,
+        period: &Period,
+        current_end: Option<(u64, Hash)>,
+    ) -> Result<Statement, RuleError> {
+        if period.whole_months().is_none() {
+            return Err(RuleError::StatementPeriodInvalid);
+        }
+        let from = period.from();
+        let to_month = period.to().first_of_month();
+        match self.first_month() {
+            Some(first) if from >= first => {}
+            _ => return Err(RuleError::StatementPeriodInvalid),
+        }
+        let current = match (&self.current, current_end) {
+            (Some((m, t)), Some((size, root))) if *m <= to_month => {
+                let mut t = t.clone();
+                t.end_tree_size = size;
+                t.end_root = root;
+                Some((*m, t))
+            }
+            (Some((m, _)), _) if *m <= to_month => return Err(RuleError::StatementPeriodOpen),
+            _ => None,
+        };
+        let months = || {
+            self.closed
+                .range(..=to_month)
+                .map(|(m, t)| (*m, t))
+                .chain(current.as_ref().map(|(m, t)| (*m, t)))
+        };
+        // The balance before the period: the closing of the last month before it.
+        let opening = match months().rfind(|(m, _)| *m < from) {
+            Some((_, t)) => t.closing()?,
+            None => Money::ZERO,
+        };
+        let last = months().next_back().map(|(_, t)| t.clone());
+        let Some(last) = last else {
+            return Err(RuleError::StatementPeriodInvalid);
+        };
+        let mut s = Statement {
+            period: *period,
+            through_seq: last.last_seq,
+            tree_size: last.end_tree_size,
+            root: last.end_root,
+            opening,
+            inflows: Inflows {
+                donation: Money::ZERO,
+                revenue_share: Money::ZERO,
+                rental: Money::ZERO,
+            },
+            outflows: Outflows {
+                disbursement: Money::ZERO,
+            },
+            reversals: Money::ZERO,
+            closing: opening,
+            count: 0,
+        };
+        let add = |a: Money, b: Money| a.checked_add(b).ok_or(RuleError::Overflow);
+        for (_, t) in months().filter(|(m, _)| *m >= from) {
+            s.inflows.donation = add(s.inflows.donation, t.donation)?;
+            s.inflows.revenue_share = add(s.inflows.revenue_share, t.revenue_share)?;
+            s.inflows.rental = add(s.inflows.rental, t.rental)?;
+            s.outflows.disbursement = add(s.outflows.disbursement, t.disbursement)?;
+            s.reversals = add(s.reversals, t.reversals)?;
+            s.count += t.count;
+        }
+        s.closing = last.closing()?;
+        Ok(s)
+    }
+}
+
+/// Compares a statement with the recomputed figures and names the first field that differs.
+pub fn check_statement(given: &Statement, expected: &Statement) -> Result<(), RuleError> {
+    fn field<T: ToString + PartialEq>(name: &'static str, e: &T, g: &T) -> Result<(), RuleError> {
+        if e == g {
+            Ok(())
+        } else {
+            Err(RuleError::StatementMismatch {
+                field: name,
+                expected: e.to_string(),
+                found: g.to_string(),
+            })
+        }
+    }
+    field("through_seq", &expected.through_seq, &given.through_seq)?;
+    field("tree_size", &expected.tree_size, &given.tree_size)?;
+    field("root", &expected.root, &given.root)?;
+    field("opening", &expected.opening, &given.opening)?;
+    field(
+        "inflows.donation",
+        &expected.inflows.donation,
+        &given.inflows.donation,
+    )?;
+    field(
+        "inflows.revenue_share",
+        &expected.inflows.revenue_share,
+        &given.inflows.revenue_share,
+    )?;
+    field(
+        "inflows.rental",
+        &expected.inflows.rental,
+        &given.inflows.rental,
+    )?;
+    field(
+        "outflows.disbursement",
+        &expected.outflows.disbursement,
+        &given.outflows.disbursement,
+    )?;
+    field("reversals", &expected.reversals, &given.reversals)?;
+    field("closing", &expected.closing, &given.closing)?;
+    field("count", &expected.count, &given.count)
+}

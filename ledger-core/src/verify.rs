@@ -1,0 +1,440 @@
+//! Verification of a whole exported log, line by line, in bounded memory.
+//!
+//! [`Verifier`] takes the export's lines in order and collects located [`Finding`]s. The
+//! work splits in two: [`prepare_line`] / [`prepare_lines`] parse a line and check its
+//! signatures, needing nothing but the line (so callers may run it on many threads, and
+//! `prepare_lines` batches signature checks); [`Verifier::push`] then replays the chain,
+//! the Merkle tree and the fund's rules in order through [`FundState`], the very code the
+//! server uses to accept entries. Memory holds the fund state (what the rules must
+//! remember: 8 bytes per entry for reversals, the rental calendar, paid periods, monthly
+//! totals) and at most [`FINDINGS_MAX`] findings; never the entries themselves.
+
+use ed25519_dalek::{Signature, VerifyingKey};
+
+use crate::canonical::parse_canonical;
+use crate::checkpoint::Checkpoint;
+use crate::entry::{signing_message, verify_signatures, Entry, EntryError, ParsedEntry};
+use crate::error::Coded;
+use crate::export::{CheckpointLine, Header, EXPORT_FORMAT};
+use crate::hash::{leaf_hash, Hash};
+use crate::keys::PublicKey;
+use crate::note::NoteVerifier;
+use crate::state::FundState;
+use crate::time::Instant;
+
+/// Most findings kept in a report; further ones are only counted.
+pub const FINDINGS_MAX: usize = 10_000;
+
+/// One thing wrong with the log, located.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// 1-based line of the export.
+    pub line: u64,
+    /// Seq of the entry concerned, when known.
+    pub seq: Option<u64>,
+    /// Stable code, e.g. `prev_mismatch`.
+    pub code: &'static str,
+    /// English explanation.
+    pub en: String,
+    /// Chinese explanation.
+    pub zh: String,
+}
+
+/// A line after the work that needs no state: parse and signature check.
+#[derive(Debug)]
+pub enum Prepared {
+    /// An entry line that parsed; `signatures` is the outcome of checking them.
+    Entry {
+        /// The parsed entry.
+        parsed: Box<ParsedEntry>,
+        /// Ok if every signature verifies.
+        signatures: Result<(), EntryError>,
+    },
+    /// A line that is not a well-formed entry (or the header or checkpoint line).
+    Other {
+        /// Leaf hash of the raw line (it is still a leaf of the log).
+        hash: Hash,
+        /// The raw line.
+        line: Vec<u8>,
+        /// Why it is not an entry.
+        error: EntryError,
+        /// Seq and time read leniently from the line, to locate the finding.
+        seq: Option<u64>,
+        /// `recorded_at`, if readable.
+        recorded_at: Option<Instant>,
+    },
+}
+
+/// Parses one line and verifies its signatures one by one.
+pub fn prepare_line(line: &[u8]) -> Prepared {
+    match Entry::parse(line) {
+        Ok(parsed) => {
+            let signatures = verify_signatures(&parsed.entry.sigs, &parsed.intent_bytes);
+            Prepared::Entry {
+                parsed: Box::new(parsed),
+                signatures,
+            }
+        }
+        Err(error) => other(line, error),
+    }
+}
+
+fn other(line: &[u8], error: EntryError) -> Prepared {
+    let lenient: Option<serde_json::Value> = serde_json::from_slice(line).ok();
+    let seq = lenient.as_ref().and_then(|v| v.get("seq")?.as_u64());
+    let recorded_at = lenient
+        .as_ref()
+        .and_then(|v| v.get("recorded_at")?.as_str()?.parse().ok());
+    Prepared::Other {
+        hash: leaf_hash(line),
+        line: line.to_vec(),
+        error,
+        seq,
+        recorded_at,
+    }
+}
+
+/// Parses many lines and verifies all their signatures in one Ed25519 batch; if the batch
+/// fails, each entry's signatures are checked alone to say which are bad.
+pub fn prepare_lines<L: AsRef<[u8]>>(lines: &[L]) -> Vec<Prepared> {
+    let mut out = Vec::with_capacity(lines.len());
+    let mut messages: Vec<Vec<u8>> = Vec::new();
+    let mut sigs: Vec<Signature> = Vec::new();
+    let mut keys: Vec<VerifyingKey> = Vec::new();
+    for line in lines {
+        let line = line.as_ref();
+        match Entry::parse(line) {
+            Ok(parsed) => {
+                let msg = signing_message(&parsed.intent_bytes);
+                for s in &parsed.entry.sigs {
+                    messages.push(msg.clone());
+                    sigs.push(s.sig.signature());
+                    keys.push(*s.key.verifying_key());
+                }
+                out.push(Prepared::Entry {
+                    parsed: Box::new(parsed),
+                    signatures: Ok(()),
+                });
+            }
+            Err(error) => out.push(other(line, error)),
+        }
+    }
+    let refs: Vec<&[u8]> = messages.iter().map(|m| m.as_slice()).collect();
+    if !refs.is_empty() && ed25519_dalek::verify_batch(&refs, &sigs, &keys).is_err() {
+        for p in &mut out {
+            if let Prepared::Entry { parsed, signatures } = p {
+                *signatures = verify_signatures(&parsed.entry.sigs, &parsed.intent_bytes);
+            }
+        }
+    }
+    out
+}
+
+/// What the auditor already trusts, checked against the export's own header.
+#[derive(Debug, Clone, Default)]
+pub struct Expectations {
+    /// The deployment's log key (vkey string), if known out of band.
+    pub log_key: Option<String>,
+    /// The operator key, if known out of band.
+    pub operator_key: Option<PublicKey>,
+}
+
+/// The outcome of verifying a log.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// The header, if it parsed.
+    pub header: Option<Header>,
+    /// Entry lines seen.
+    pub entries: u64,
+    /// Merkle root over all entry lines.
+    pub root: Hash,
+    /// The checkpoint, if one verified.
+    pub checkpoint: Option<Checkpoint>,
+    /// Final balance (as far as entries applied).
+    pub balance: String,
+    /// Located findings, at most [`FINDINGS_MAX`].
+    pub findings: Vec<Finding>,
+    /// Findings beyond [`FINDINGS_MAX`], counted only.
+    pub findings_dropped: u64,
+}
+
+impl Report {
+    /// True when nothing is wrong.
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty() && self.findings_dropped == 0
+    }
+}
+
+enum Stage {
+    Header,
+    Entries,
+    AfterCheckpoint,
+}
+
+/// Replays an export's lines in order (see the module docs).
+pub struct Verifier {
+    expect: Expectations,
+    stage: Stage,
+    line_no: u64,
+    state: Option<FundState>,
+    log_key: Option<NoteVerifier>,
+    report: Report,
+}
+
+impl Verifier {
+    /// A verifier that checks the header against `expect`.
+    pub fn new(expect: Expectations) -> Self {
+        Verifier {
+            expect,
+            stage: Stage::Header,
+            line_no: 0,
+            state: None,
+            log_key: None,
+            report: Report::default(),
+        }
+    }
+
+    fn find(&mut self, seq: Option<u64>, code: &'static str, en: String, zh: String) {
+        if self.report.findings.len() < FINDINGS_MAX {
+            self.report.findings.push(Finding {
+                line: self.line_no,
+                seq,
+                code,
+                en,
+                zh,
+            });
+        } else {
+            self.report.findings_dropped += 1;
+        }
+    }
+
+    fn find_coded(&mut self, seq: Option<u64>, e: &dyn Coded) {
+        self.find(seq, e.code(), e.message_en(), e.message_zh());
+    }
+
+    /// Verifies one line (parse, signatures, then [`Verifier::push`]).
+    pub fn push_line(&mut self, line: &[u8]) {
+        if matches!(self.stage, Stage::Entries) && !is_checkpoint_line(line) {
+            self.push(prepare_line(line));
+        } else {
+            self.push(other(line, EntryError::NoSignature));
+        }
+    }
+
+    /// Feeds the next line, already prepared.
+    pub fn push(&mut self, prepared: Prepared) {
+        self.line_no += 1;
+        match self.stage {
+            Stage::Header => {
+                let line = match &prepared {
+                    Prepared::Other { line, .. } => line.clone(),
+                    Prepared::Entry { .. } => Vec::new(),
+                };
+                self.header(&line);
+                self.stage = Stage::Entries;
+            }
+            Stage::Entries => match prepared {
+                Prepared::Other { line, .. } if is_checkpoint_line(&line) => {
+                    self.checkpoint(&line);
+                    self.stage = Stage::AfterCheckpoint;
+                }
+                p => self.entry(p),
+            },
+            Stage::AfterCheckpoint => self.find(
+                None,
+                "trailing_data",
+                "lines after the checkpoint".into(),
+                "检查点之后还有多余的行".into(),
+            ),
+        }
+    }
+
+    fn header(&mut self, line: &[u8]) {
+        let header = parse_canonical(line)
+            .map_err(|e| e.to_string())
+            .and_then(|v| serde_json::from_value::<Header>(v).map_err(|e| e.to_string()));
+        let header = match header {
+            Ok(h) if h.format == EXPORT_FORMAT => h,
+            Ok(h) => {
+                return self.find(
+                    None,
+                    "unsupported_format",
+                    format!("export format `{}` is not {EXPORT_FORMAT}", h.format),
+                    format!("导出格式「{}」不是 {EXPORT_FORMAT}", h.format),
+                )
+            }
+            Err(e) => {
+                return self.find(
+                    None,
+                    "header_malformed",
+                    format!("the first line is not a valid export header: {e}"),
+                    format!("第一行不是有效的导出文件头：{e}"),
+                )
+            }
+        };
+        if let Some(k) = &self.expect.log_key {
+            if *k != header.log_key {
+                self.find(
+                    None,
+                    "log_key_mismatch",
+                    "the export names another log key than the one you trust".into(),
+                    "导出文件中的日志公钥与您信任的不一致".into(),
+                );
+            }
+        }
+        if let Some(k) = &self.expect.operator_key {
+            if *k != header.operator_key {
+                self.find(
+                    None,
+                    "operator_key_mismatch",
+                    "the export names another operator key than the one you trust".into(),
+                    "导出文件中的运营方公钥与您信任的不一致".into(),
+                );
+            }
+        }
+        match NoteVerifier::from_vkey(&header.log_key) {
+            Ok(v) => self.log_key = Some(v),
+            Err(e) => self.find_coded(None, &e),
+        }
+        self.state = Some(FundState::new(header.fund.clone(), header.operator_key));
+        self.report.header = Some(header);
+    }
+
+    fn entry(&mut self, prepared: Prepared) {
+        self.report.entries += 1;
+        let Some(mut state) = self.state.take() else {
+            // No usable header: still count and hash the log.
+            return;
+        };
+        match prepared {
+            Prepared::Other {
+                hash,
+                error,
+                seq,
+                recorded_at,
+                ..
+            } => {
+                self.find_coded(seq, &error);
+                state.skip(seq, hash, recorded_at);
+            }
+            Prepared::Entry { parsed, signatures } => {
+                let ParsedEntry { entry, hash, .. } = *parsed;
+                let outcome = match signatures {
+                    Err(e) => Err(Box::new(e) as Box<dyn Coded>),
+                    Ok(()) => state
+                        .apply(&entry, hash)
+                        .map(|_| ())
+                        .map_err(|e| Box::new(e) as Box<dyn Coded>),
+                };
+                if let Err(e) = outcome {
+                    self.find_coded(Some(entry.seq), e.as_ref());
+                    state.skip(Some(entry.seq), hash, Some(entry.recorded_at));
+                }
+            }
+        }
+        self.state = Some(state);
+    }
+
+    fn checkpoint(&mut self, line: &[u8]) {
+        let note = parse_canonical(line)
+            .map_err(|e| e.to_string())
+            .and_then(|v| serde_json::from_value::<CheckpointLine>(v).map_err(|e| e.to_string()));
+        let note = match note {
+            Ok(n) => n.checkpoint,
+            Err(e) => {
+                return self.find(
+                    None,
+                    "checkpoint_malformed",
+                    format!("the checkpoint line is malformed: {e}"),
+                    format!("检查点行格式错误：{e}"),
+                )
+            }
+        };
+        let Some(key) = &self.log_key else { return };
+        let cp = match Checkpoint::open(&note, key) {
+            Ok(cp) => cp,
+            Err(e) => {
+                return self.find(
+                    None,
+                    "checkpoint_signature",
+                    format!("the checkpoint is not validly signed by the log key: {e}"),
+                    format!("检查点没有日志公钥的有效签名：{e}"),
+                )
+            }
+        };
+        let origin = self.report.header.as_ref().map(|h| h.origin.clone());
+        if origin.as_deref() != Some(cp.origin.as_str()) {
+            self.find(
+                None,
+                "checkpoint_origin_mismatch",
+                format!("checkpoint origin `{}` is not this fund's", cp.origin),
+                format!("检查点来源「{}」不是本基金的", cp.origin),
+            );
+        }
+        let (size, root) = self
+            .state
+            .as_ref()
+            .map(|s| (s.frontier().size(), s.root()))
+            .unwrap_or_default();
+        if cp.tree_size != size {
+            self.find(
+                None,
+                "checkpoint_size_mismatch",
+                format!(
+                    "checkpoint covers {} entries; the export has {size}",
+                    cp.tree_size
+                ),
+                format!("检查点覆盖 {} 条，导出文件有 {size} 条", cp.tree_size),
+            );
+        } else if cp.root != root {
+            self.find(
+                None,
+                "checkpoint_root_mismatch",
+                format!("checkpoint root {} is not the log's root {root}", cp.root),
+                format!("检查点根哈希 {} 与账本根哈希 {root} 不符", cp.root),
+            );
+        }
+        self.report.checkpoint = Some(cp);
+    }
+
+    /// Ends the log and returns the report.
+    pub fn finish(mut self) -> Report {
+        match self.stage {
+            Stage::Header => self.find(
+                None,
+                "header_missing",
+                "the export is empty".into(),
+                "导出文件为空".into(),
+            ),
+            Stage::Entries => self.find(
+                None,
+                "checkpoint_missing",
+                "the export ends without a checkpoint".into(),
+                "导出文件末尾缺少检查点".into(),
+            ),
+            Stage::AfterCheckpoint => {}
+        }
+        if let Some(s) = &self.state {
+            self.report.root = s.root();
+            self.report.balance = s.balance().to_string();
+        }
+        self.report
+    }
+}
+
+/// Whether a line is the export's checkpoint line (rather than an entry).
+pub fn is_checkpoint_line(line: &[u8]) -> bool {
+    line.starts_with(b"{\"checkpoint\":")
+}
+
+/// Verifies a whole export held in memory, line by line (one thread).
+pub fn verify_export(export: &[u8], expect: Expectations) -> Report {
+    let mut v = Verifier::new(expect);
+    for line in export.split(|b| *b == b'\n') {
+        if line.is_empty() {
+            continue;
+        }
+        v.push_line(line);
+    }
+    v.finish()
+}
