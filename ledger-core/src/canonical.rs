@@ -14,6 +14,8 @@
 //! [`parse_canonical`] is the strict inverse: it accepts bytes only when they are exactly
 //! the canonical form of the value they denote.
 
+use std::ops::Range;
+
 use serde_json::{Map, Value};
 
 use crate::error::Coded;
@@ -120,7 +122,7 @@ pub fn write_canonical(value: &Value, out: &mut Vec<u8>) {
             }
             out.push(b']');
         }
-        Value::Object(map) => write_object(map, out),
+        Value::Object(map) => write_object(map, out, None),
     }
 }
 
@@ -131,6 +133,25 @@ pub fn write_canonical(value: &Value, out: &mut Vec<u8>) {
 /// parsing), and anything that is not byte-for-byte canonical — which includes whitespace,
 /// unsorted or duplicate keys, non-shortest numbers and unnecessary escapes.
 pub fn parse_canonical(bytes: &[u8]) -> Result<Value, CanonicalError> {
+    parse(bytes, None).map(|(value, _)| value)
+}
+
+/// [`parse_canonical`], also returning where in `bytes` the value of the top-level member
+/// named `member` lies (None if the value is not an object or has no such member).
+///
+/// The bytes in that range are the canonical form of that member's value: no need to
+/// canonicalise it again.
+pub fn parse_canonical_member(
+    bytes: &[u8],
+    member: &str,
+) -> Result<(Value, Option<Range<usize>>), CanonicalError> {
+    parse(bytes, Some(member))
+}
+
+fn parse(
+    bytes: &[u8],
+    member: Option<&str>,
+) -> Result<(Value, Option<Range<usize>>), CanonicalError> {
     let text = std::str::from_utf8(bytes).map_err(|e| CanonicalError::InvalidUtf8 {
         offset: e.valid_up_to(),
     })?;
@@ -141,7 +162,11 @@ pub fn parse_canonical(bytes: &[u8]) -> Result<Value, CanonicalError> {
         detail: e.to_string(),
     })?;
     let mut again = Vec::with_capacity(bytes.len());
-    write_canonical(&value, &mut again);
+    let mut span = None;
+    match &value {
+        Value::Object(map) => write_object(map, &mut again, member.map(|m| (m, &mut span))),
+        other => write_canonical(other, &mut again),
+    }
     if again != bytes {
         let offset = again
             .iter()
@@ -150,7 +175,7 @@ pub fn parse_canonical(bytes: &[u8]) -> Result<Value, CanonicalError> {
             .unwrap_or_else(|| again.len().min(bytes.len()));
         return Err(CanonicalError::NotCanonical { offset });
     }
-    Ok(value)
+    Ok((value, span))
 }
 
 /// Refuses nesting deeper than [`DEPTH_MAX`] by counting brackets outside strings.
@@ -189,7 +214,13 @@ fn check_depth(bytes: &[u8]) -> Result<(), CanonicalError> {
     Ok(())
 }
 
-fn write_object(map: &Map<String, Value>, out: &mut Vec<u8>) {
+/// Writes an object; if `member` names one of its keys, records where that key's value
+/// was written.
+fn write_object(
+    map: &Map<String, Value>,
+    out: &mut Vec<u8>,
+    mut member: Option<(&str, &mut Option<Range<usize>>)>,
+) {
     let mut entries: Vec<(&String, &Value)> = map.iter().collect();
     // Already sorted in the common case (serde_json's map iterates in code point order,
     // which equals UTF-16 order unless supplementary characters meet U+E000..U+FFFF);
@@ -202,7 +233,13 @@ fn write_object(map: &Map<String, Value>, out: &mut Vec<u8>) {
         }
         write_string(key, out);
         out.push(b':');
+        let start = out.len();
         write_canonical(value, out);
+        if let Some((name, span)) = &mut member {
+            if key == name {
+                **span = Some(start..out.len());
+            }
+        }
     }
     out.push(b'}');
 }

@@ -18,6 +18,7 @@ pub mod keys;
 pub mod merkle;
 pub mod money;
 pub mod note;
+pub mod parallel;
 pub mod rules;
 pub mod sample;
 pub mod state;

@@ -606,7 +606,10 @@ pub fn default_policy() -> Result<Policy, SampleError> {
 
 /// A valid example USCC (check digit computed), distinct per seed and index.
 pub fn sample_uscc(seed: u64, index: u64) -> Result<Uscc, SampleError> {
-    let body = format!("915101{:011}", (seed * 7 + index * 13) % 100_000_000_000);
+    let body = format!(
+        "915101{:011}",
+        seed.wrapping_mul(7).wrapping_add(index.wrapping_mul(13)) % 100_000_000_000
+    );
     let check = crate::ids::uscc_check_char(&body).map_err(err("uscc"))?;
     Uscc::parse(&format!("{body}{check}")).map_err(err("uscc"))
 }

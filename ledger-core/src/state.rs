@@ -14,7 +14,7 @@ use crate::entry::{Entry, Sig};
 use crate::hash::{Hash, ZERO_HASH};
 use crate::ids::{AgreementId, FundId, SpaceId};
 use crate::keys::PublicKey;
-use crate::merkle::Frontier;
+use crate::merkle::{Frontier, NodeId};
 use crate::money::{hourly_price, share_of, Money};
 use crate::rules::RuleError;
 use crate::statement::{check_statement, Months};
@@ -27,12 +27,14 @@ pub const SIGNED_AT_SKEW_SECONDS_MAX: i64 = 300;
 pub const RENTAL_DAYS_MAX: i64 = 31;
 
 /// What applying an entry did to the fund.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
     /// Signed change of the balance.
     pub delta: Money,
     /// Balance after the entry.
     pub balance: Money,
+    /// Merkle tree nodes completed by this entry (its leaf first): the rows a store adds.
+    pub nodes: Vec<(NodeId, Hash)>,
 }
 
 /// A monetary entry as the reversal rule remembers it: 8 bytes per seq.
@@ -211,19 +213,6 @@ impl FundState {
     /// all hold, applies it. On error nothing changes.
     pub fn apply(&mut self, entry: &Entry, hash: Hash) -> Result<Applied, RuleError> {
         self.check_chain(entry)?;
-        // The entry's time is in order, so a month it starts is closed now, before the
-        // kind's rules run (a statement looks at closed months). Closing a month at the
-        // current head is the same whether or not this entry is then refused.
-        let month = entry
-            .recorded_at
-            .local_date(self.offset_for(entry))
-            .first_of_month();
-        self.months.roll_to(
-            month,
-            self.balance,
-            self.frontier.size(),
-            self.frontier.root(),
-        );
         self.check_signers(entry)?;
         let effect = self.check_kind(entry)?;
         self.commit(entry, hash, effect)
@@ -252,6 +241,13 @@ impl FundState {
         }
         self.head = hash;
         self.frontier.push(hash);
+    }
+
+    fn month_of(&self, entry: &Entry) -> Date {
+        entry
+            .recorded_at
+            .local_date(self.offset_for(entry))
+            .first_of_month()
     }
 
     fn offset_for(&self, entry: &Entry) -> UtcOffset {
@@ -316,7 +312,10 @@ impl FundState {
             return Err(RuleError::UnknownSigner(key.to_hex()));
         }
         let needed = self.required_signatures(&entry.intent.body);
-        let found = entry.sigs.len() as u32;
+        // Distinct keys only: one trustee signing twice is still one trustee.
+        let signers: std::collections::BTreeSet<&PublicKey> =
+            entry.sigs.iter().map(|s| &s.key).collect();
+        let found = signers.len() as u32;
         if found < needed {
             return Err(RuleError::QuorumNotMet {
                 kind: entry.intent.kind().as_str(),
@@ -366,7 +365,15 @@ impl FundState {
             }
             Body::Reversal(r) => self.check_reversal(entry.seq, r.reverses),
             Body::Statement(s) => {
-                let expected = self.months.figures(&s.period, None)?;
+                // Figures as of this entry's month: the months before it are closed.
+                let mut months = self.months.clone();
+                months.roll_to(
+                    self.month_of(entry),
+                    self.balance,
+                    self.frontier.size(),
+                    self.frontier.root(),
+                );
+                let expected = months.figures(&s.period, None)?;
                 check_statement(s, &expected).map(|_| none)
             }
         }
@@ -548,6 +555,13 @@ impl FundState {
     /// that matters.
     fn commit(&mut self, entry: &Entry, hash: Hash, effect: Effect) -> Result<Applied, RuleError> {
         let balance = add(self.balance, effect.delta)?;
+        // Only an accepted entry moves the calendar on: a refused one leaves no trace.
+        self.months.roll_to(
+            self.month_of(entry),
+            self.balance,
+            self.frontier.size(),
+            self.frontier.root(),
+        );
         self.months.record(
             entry.seq,
             entry.intent.kind(),
@@ -642,10 +656,11 @@ impl FundState {
         self.next_seq += 1;
         self.head = hash;
         self.last_recorded_at = Some(entry.recorded_at);
-        self.frontier.push(hash);
+        let nodes = self.frontier.push(hash);
         Ok(Applied {
             delta: effect.delta,
             balance,
+            nodes,
         })
     }
 }

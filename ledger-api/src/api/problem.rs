@@ -1,0 +1,175 @@
+//! Errors as RFC 9457 `application/problem+json`: a stable `code`, an English `detail` and
+//! a Chinese `detail_zh`. Client mistakes are 4xx with their code; internal faults are a
+//! plain 500 that leaks nothing (the cause goes to the log).
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use ledger_core::entry::EntryError;
+use ledger_core::error::Coded;
+use ledger_core::rules::RuleError;
+use serde_json::json;
+
+use crate::ledger::AppendFailure;
+use crate::store::{ProofError, Rejection, StoreError};
+
+/// The media type of problem responses.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An error response.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable machine code.
+    pub code: &'static str,
+    /// English detail.
+    pub en: String,
+    /// Chinese detail.
+    pub zh: String,
+}
+
+impl Problem {
+    /// A problem with the given status, code and messages.
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        en: impl Into<String>,
+        zh: impl Into<String>,
+    ) -> Self {
+        Problem {
+            status,
+            code,
+            en: en.into(),
+            zh: zh.into(),
+        }
+    }
+
+    /// A coded core error with the given status.
+    pub fn coded(status: StatusCode, e: &dyn Coded) -> Self {
+        Problem::new(status, e.code(), e.message_en(), e.message_zh())
+    }
+
+    /// 404 for a fund that does not exist.
+    pub fn unknown_fund(fund: &str) -> Self {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "fund_not_found",
+            format!("no fund `{fund}`"),
+            format!("没有基金「{fund}」"),
+        )
+    }
+
+    /// 404 for anything else that is not there.
+    pub fn not_found(what: &str) -> Self {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+            format!("未找到{what}"),
+        )
+    }
+
+    /// 500: logs the cause, tells the client nothing about it.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; nothing was written",
+            "服务器内部错误；未写入任何内容",
+        )
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "type": format!("urn:community-ledger:problem:{}", self.code),
+            "title": self.code,
+            "status": self.status.as_u16(),
+            "code": self.code,
+            "detail": self.en,
+            "detail_zh": self.zh,
+        });
+        (
+            self.status,
+            [(header::CONTENT_TYPE, PROBLEM_JSON)],
+            body.to_string(),
+        )
+            .into_response()
+    }
+}
+
+/// HTTP status of an entry-format error.
+pub fn entry_status(e: &EntryError) -> StatusCode {
+    match e {
+        EntryError::Canonical(_) | EntryError::TooLarge { .. } | EntryError::Version(_) => {
+            StatusCode::BAD_REQUEST
+        }
+        EntryError::Field(f) if f.code == "malformed" => StatusCode::BAD_REQUEST,
+        EntryError::IntentForm => StatusCode::BAD_REQUEST,
+        EntryError::BadSignature(_) | EntryError::NoSignature | EntryError::SignatureOrder => {
+            StatusCode::FORBIDDEN
+        }
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+/// HTTP status of a rule refusal.
+pub fn rule_status(e: &RuleError) -> StatusCode {
+    match e {
+        RuleError::UnknownSigner(_) | RuleError::QuorumNotMet { .. } => StatusCode::FORBIDDEN,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+impl From<AppendFailure> for Problem {
+    fn from(f: AppendFailure) -> Self {
+        match f {
+            AppendFailure::Entry(e) => Problem::coded(entry_status(&e), &e),
+            AppendFailure::Rejected(Rejection::Rule(e)) => Problem::coded(rule_status(&e), &e),
+            AppendFailure::Rejected(Rejection::IdempotencyConflict { seq }) => Problem::new(
+                StatusCode::CONFLICT,
+                "idempotency_conflict",
+                format!(
+                    "this idempotency key was already used for a different intent (entry {seq})"
+                ),
+                format!("该幂等键已用于另一条不同的意图（条目 {seq}）"),
+            ),
+            AppendFailure::UnknownFund => Problem::new(
+                StatusCode::NOT_FOUND,
+                "fund_not_found",
+                "no such fund (a fund is created by its genesis entry, signed by the operator)",
+                "没有该基金（基金由运营方签名的创始条目创建）",
+            ),
+            AppendFailure::Busy => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "busy",
+                "too many pending appends for this fund; retry with the same idempotency key",
+                "该基金待处理的写入过多；请用相同的幂等键重试",
+            ),
+            AppendFailure::Store(cause) => Problem::internal(&cause),
+        }
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(e: StoreError) -> Self {
+        Problem::internal(&e)
+    }
+}
+
+impl From<ProofError> for Problem {
+    fn from(e: ProofError) -> Self {
+        match e {
+            ProofError::Request(m) => Problem::coded(StatusCode::BAD_REQUEST, &m),
+            ProofError::UnknownFund => Problem::new(
+                StatusCode::NOT_FOUND,
+                "fund_not_found",
+                "no such fund",
+                "没有该基金",
+            ),
+            ProofError::Store(e) => Problem::internal(&e),
+        }
+    }
+}

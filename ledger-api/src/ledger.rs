@@ -1,0 +1,262 @@
+//! Fund writers: one task per fund owns the fund's state and appends its entries in
+//! batches (group commit). Requests queue on a channel while a commit is in flight; the
+//! next commit takes all of them in one transaction, and each caller is answered only
+//! after that commit.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ledger_core::entry::{verify_signatures, EntryError, Intent, Sig};
+use ledger_core::ids::FundId;
+use ledger_core::keys::PublicKey;
+use ledger_core::note::NoteSigner;
+use ledger_core::state::FundState;
+use ledger_core::time::Instant;
+use tokio::sync::{mpsc, oneshot, RwLock};
+
+use crate::store::{
+    AppendOutcome, AppendRequest, FundRow, LogSigner, Rejection, Store, StoreError, VaultRecord,
+};
+
+/// Most requests committed in one transaction.
+pub const BATCH_REQUESTS_MAX: usize = 256;
+/// Requests waiting per fund before callers are told to retry later.
+pub const QUEUE_REQUESTS_MAX: usize = 4_096;
+
+/// Where the time comes from (a test may pin it).
+pub type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
+
+/// The system clock, to the second.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        Instant::from_unix_seconds(secs).unwrap_or(Instant::MIN)
+    })
+}
+
+/// Why an append did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum AppendFailure {
+    /// The intent or its signatures are malformed or do not verify.
+    #[error(transparent)]
+    Entry(#[from] EntryError),
+    /// The store refused it (a rule, or an idempotency conflict).
+    #[error("{0:?}")]
+    Rejected(Rejection),
+    /// No such fund (and the intent is not a genesis).
+    #[error("no such fund")]
+    UnknownFund,
+    /// The fund's queue is full: retry later.
+    #[error("too many pending appends for this fund")]
+    Busy,
+    /// The database failed; nothing was written.
+    #[error("store: {0}")]
+    Store(String),
+}
+
+struct Job {
+    req: AppendRequest,
+    reply: oneshot::Sender<Result<AppendOutcome, AppendFailure>>,
+}
+
+#[derive(Clone)]
+struct FundHandle {
+    jobs: mpsc::Sender<Job>,
+}
+
+/// The deployment's ledger: its store, keys and the writers of its funds.
+pub struct Ledger {
+    store: Arc<Store>,
+    log_key: Arc<NoteSigner>,
+    operator_key: PublicKey,
+    origin: String,
+    clock: Clock,
+    funds: RwLock<HashMap<String, FundHandle>>,
+}
+
+impl Ledger {
+    /// Starts a writer for every stored fund (replaying each log to rebuild its state).
+    pub async fn start(
+        store: Arc<Store>,
+        log_key: NoteSigner,
+        operator_key: PublicKey,
+        origin: String,
+        clock: Clock,
+    ) -> Result<Arc<Ledger>, StoreError> {
+        let ledger = Arc::new(Ledger {
+            store,
+            log_key: Arc::new(log_key),
+            operator_key,
+            origin,
+            clock,
+            funds: RwLock::new(HashMap::new()),
+        });
+        let rows = ledger.store.funds().await?;
+        let mut funds = ledger.funds.write().await;
+        for row in rows {
+            let state = ledger.store.load_state(&row).await?;
+            funds.insert(row.id.clone(), ledger.spawn_writer(row, state));
+        }
+        drop(funds);
+        Ok(ledger)
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+    /// The log key that signs checkpoints.
+    pub fn log_key(&self) -> &NoteSigner {
+        &self.log_key
+    }
+    /// The operator key that may sign genesis entries.
+    pub fn operator_key(&self) -> &PublicKey {
+        &self.operator_key
+    }
+    /// The deployment origin (checkpoint origins are `<origin>/<fund>`).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+    /// Current time.
+    pub fn now(&self) -> Instant {
+        (self.clock)()
+    }
+
+    fn spawn_writer(self: &Arc<Self>, row: FundRow, state: FundState) -> FundHandle {
+        let (tx, rx) = mpsc::channel(QUEUE_REQUESTS_MAX);
+        let me = Arc::clone(self);
+        tokio::spawn(async move { me.writer(row, state, rx).await });
+        FundHandle { jobs: tx }
+    }
+
+    async fn writer(
+        self: Arc<Self>,
+        row: FundRow,
+        mut state: FundState,
+        mut rx: mpsc::Receiver<Job>,
+    ) {
+        let origin = format!("{}/{}", self.origin, row.id);
+        while let Some(first) = rx.recv().await {
+            let mut jobs = vec![first];
+            while jobs.len() < BATCH_REQUESTS_MAX {
+                match rx.try_recv() {
+                    Ok(j) => jobs.push(j),
+                    Err(_) => break,
+                }
+            }
+            let (reqs, replies): (Vec<_>, Vec<_>) =
+                jobs.into_iter().map(|j| (j.req, j.reply)).unzip();
+            let log = LogSigner {
+                origin: &origin,
+                key: &self.log_key,
+            };
+            let now = self.now();
+            match self.store.commit_batch(&mut state, &log, now, reqs).await {
+                Ok(outcomes) => {
+                    for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                        let _ = reply.send(outcome.map_err(AppendFailure::Rejected));
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(fund = %row.id, error = %e, "append batch failed; rebuilding fund state");
+                    for reply in replies {
+                        let _ = reply.send(Err(AppendFailure::Store(e.to_string())));
+                    }
+                    match self.store.load_state(&row).await {
+                        Ok(s) => state = s,
+                        Err(e) => {
+                            tracing::error!(fund = %row.id, error = %e, "cannot rebuild fund state; writer stops");
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Ids of the funds.
+    pub async fn fund_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.funds.read().await.keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
+    /// Checks a signed intent and appends it (creating the fund for a genesis signed by
+    /// the operator key). Returns once the entry is committed.
+    pub async fn append(
+        self: &Arc<Self>,
+        fund: &str,
+        intent_bytes: Vec<u8>,
+        sigs: Vec<Sig>,
+        vault: Option<VaultRecord>,
+    ) -> Result<AppendOutcome, AppendFailure> {
+        let intent = Intent::from_canonical_bytes(&intent_bytes)?;
+        ledger_core::entry::check_signature_list(&sigs)?;
+        verify_signatures(&sigs, &intent_bytes)?;
+        let is_genesis = matches!(intent.body, ledger_core::body::Body::Genesis(_));
+        if is_genesis && !sigs.iter().any(|s| s.key == self.operator_key) {
+            // Refused before the fund is registered, so no empty fund is left behind.
+            return Err(AppendFailure::Rejected(Rejection::Rule(
+                ledger_core::rules::RuleError::UnknownSigner(
+                    sigs.first().map(|s| s.key.to_hex()).unwrap_or_default(),
+                ),
+            )));
+        }
+        let handle = self.handle(fund, is_genesis).await?;
+        let (reply, rx) = oneshot::channel();
+        let job = Job {
+            req: AppendRequest {
+                intent_bytes,
+                intent,
+                sigs,
+                vault,
+                recorded_at: None,
+            },
+            reply,
+        };
+        handle.jobs.try_send(job).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => AppendFailure::Busy,
+            mpsc::error::TrySendError::Closed(_) => {
+                AppendFailure::Store("fund writer stopped".into())
+            }
+        })?;
+        rx.await
+            .map_err(|_| AppendFailure::Store("fund writer stopped".into()))?
+    }
+
+    async fn handle(
+        self: &Arc<Self>,
+        fund: &str,
+        create: bool,
+    ) -> Result<FundHandle, AppendFailure> {
+        if let Some(h) = self.funds.read().await.get(fund) {
+            return Ok(h.clone());
+        }
+        if !create {
+            return Err(AppendFailure::UnknownFund);
+        }
+        let id = FundId::parse(fund).map_err(|_| AppendFailure::UnknownFund)?;
+        let mut funds = self.funds.write().await;
+        if let Some(h) = funds.get(fund) {
+            return Ok(h.clone());
+        }
+        let operator = self.operator_key.to_hex();
+        self.store
+            .create_fund(fund, &operator, self.now())
+            .await
+            .map_err(|e| AppendFailure::Store(e.to_string()))?;
+        let row = self
+            .store
+            .fund(fund)
+            .await
+            .map_err(|e| AppendFailure::Store(e.to_string()))?
+            .ok_or_else(|| AppendFailure::Store("fund vanished".into()))?;
+        let state = FundState::new(id, self.operator_key);
+        let h = self.spawn_writer(row, state);
+        funds.insert(fund.to_owned(), h.clone());
+        Ok(h)
+    }
+}

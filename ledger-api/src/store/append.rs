@@ -1,0 +1,312 @@
+//! The append path: one transaction per batch of a fund's appends (group commit).
+
+use ledger_core::checkpoint::Checkpoint;
+use ledger_core::entry::{Entry, Intent, Sig};
+use ledger_core::hash::{sha256, Hash};
+use ledger_core::note::NoteSigner;
+use ledger_core::rules::RuleError;
+use ledger_core::state::FundState;
+use ledger_core::time::Instant;
+use sqlx::{Any, Row, Transaction};
+
+use super::{Backend, Store, StoreError};
+
+/// A resident donor's identity, kept in the vault, never in the chain.
+#[derive(Debug, Clone)]
+pub struct VaultRecord {
+    /// The commitment's salt.
+    pub salt: [u8; 16],
+    /// `name\nphone`.
+    pub identity: String,
+}
+
+/// One signed intent to append. Its signatures have been verified by the caller.
+#[derive(Debug, Clone)]
+pub struct AppendRequest {
+    /// JCS(intent): what was signed, byte for byte.
+    pub intent_bytes: Vec<u8>,
+    /// The parsed intent.
+    pub intent: Intent,
+    /// Verified signatures, sorted by key.
+    pub sigs: Vec<Sig>,
+    /// Vault record for a resident donation, if the trustee supplied the identity.
+    pub vault: Option<VaultRecord>,
+    /// Only for importing an existing log (the demo history, a migration): the time the
+    /// entry was originally recorded. Requests from clients always carry `None` and are
+    /// stamped with the server's clock.
+    pub recorded_at: Option<Instant>,
+}
+
+/// What happened to a request that the store handled.
+#[derive(Debug, Clone)]
+pub enum AppendOutcome {
+    /// Newly appended and committed.
+    Appended(super::EntryRow),
+    /// The same key and intent were recorded before: the original entry, nothing written.
+    Replayed(super::EntryRow),
+}
+
+/// Why a single request was refused (nothing of it was written).
+#[derive(Debug, Clone)]
+pub enum Rejection {
+    /// A rule of the fund.
+    Rule(RuleError),
+    /// The idempotency key was used before with a different intent.
+    IdempotencyConflict {
+        /// Seq of the entry that holds the key.
+        seq: u64,
+    },
+}
+
+/// The whole batch failed (database fault); nothing of it was written and the caller's
+/// in-memory state must be rebuilt from the store.
+#[derive(Debug, thiserror::Error)]
+#[error("append batch failed: {0}")]
+pub struct BatchError(#[from] pub StoreError);
+
+impl From<sqlx::Error> for BatchError {
+    fn from(e: sqlx::Error) -> Self {
+        BatchError(StoreError::Db(e))
+    }
+}
+
+/// Where a fund's checkpoints say they come from, and who signs them.
+pub struct LogSigner<'a> {
+    /// `<deployment origin>/<fund id>`.
+    pub origin: &'a str,
+    /// The deployment's log key.
+    pub key: &'a NoteSigner,
+}
+
+impl Store {
+    /// Registers a fund (before its genesis entry). Idempotent.
+    pub async fn create_fund(
+        &self,
+        fund: &str,
+        operator_key: &str,
+        now: Instant,
+    ) -> Result<(), StoreError> {
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "INSERT OR IGNORE INTO funds (id, operator_key, created_at, head_seq, head_hash) \
+                 VALUES ($1, $2, $3, -1, $4)"
+            }
+            Backend::Postgres => {
+                "INSERT INTO funds (id, operator_key, created_at, head_seq, head_hash) \
+                 VALUES ($1, $2, $3, -1, $4) ON CONFLICT (id) DO NOTHING"
+            }
+        };
+        sqlx::query(sql)
+            .bind(fund)
+            .bind(operator_key)
+            .bind(now.to_string())
+            .bind(vec![0u8; 32])
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Appends a batch of requests to one fund in ONE transaction, under the fund's lock.
+    ///
+    /// `state` is the caller's projection of the fund; it is caught up from the store
+    /// under the lock first (another process may have appended), then each request is
+    /// checked against it and, if it passes, written with its Merkle nodes. The head row
+    /// and a new signed checkpoint are written last, then the transaction commits: only
+    /// then are the outcomes returned. On `Err`, nothing was written and `state` may be
+    /// ahead of the store: rebuild it.
+    pub async fn commit_batch(
+        &self,
+        state: &mut FundState,
+        log: &LogSigner<'_>,
+        now: Instant,
+        requests: Vec<AppendRequest>,
+    ) -> Result<Vec<Result<AppendOutcome, Rejection>>, BatchError> {
+        let _writer = match self.backend {
+            Backend::Sqlite => Some(self.sqlite_writer.lock().await),
+            Backend::Postgres => None,
+        };
+        let mut tx = self.pool.begin().await?;
+        let fund = state.fund().to_string();
+        let lock_sql = match self.backend {
+            Backend::Sqlite => "SELECT head_seq, head_hash FROM funds WHERE id = $1",
+            Backend::Postgres => "SELECT head_seq, head_hash FROM funds WHERE id = $1 FOR UPDATE",
+        };
+        let head = sqlx::query(lock_sql)
+            .bind(&fund)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("fund {fund} is not registered")))?;
+        let head_seq: i64 = head.try_get(0)?;
+        catch_up(&mut tx, state, head_seq).await?;
+
+        let mut outcomes = Vec::with_capacity(requests.len());
+        let mut appended = 0usize;
+        for req in requests {
+            let outcome = self.append_one(&mut tx, state, now, req).await?;
+            if matches!(outcome, Ok(AppendOutcome::Appended(_))) {
+                appended += 1;
+            }
+            outcomes.push(outcome);
+        }
+        if appended > 0 {
+            let seq = state.next_seq() as i64 - 1;
+            sqlx::query("UPDATE funds SET head_seq = $1, head_hash = $2 WHERE id = $3")
+                .bind(seq)
+                .bind(state.head().0.to_vec())
+                .bind(&fund)
+                .execute(&mut *tx)
+                .await?;
+            let checkpoint = Checkpoint {
+                origin: log.origin.to_owned(),
+                tree_size: state.next_seq(),
+                root: state.root(),
+                extensions: Vec::new(),
+            };
+            let note = checkpoint
+                .sign(log.key)
+                .map_err(|e| StoreError::Corrupt(format!("checkpoint signing: {e}")))?;
+            sqlx::query(
+                "INSERT INTO checkpoints (fund, tree_size, root, note) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&fund)
+            .bind(checkpoint.tree_size as i64)
+            .bind(checkpoint.root.0.to_vec())
+            .bind(note)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    async fn append_one(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        state: &mut FundState,
+        now: Instant,
+        req: AppendRequest,
+    ) -> Result<Result<AppendOutcome, Rejection>, BatchError> {
+        let fund = state.fund().to_string();
+        let intent_hash = sha256(&req.intent_bytes);
+        // Idempotency: the key is looked up in the same transaction, under the lock.
+        let prior =
+            sqlx::query("SELECT seq, intent_hash FROM entries WHERE fund = $1 AND idem_key = $2")
+                .bind(&fund)
+                .bind(req.intent.key.as_str())
+                .fetch_optional(&mut **tx)
+                .await?;
+        if let Some(row) = prior {
+            let seq: i64 = row.try_get(0)?;
+            let stored: Vec<u8> = row.try_get(1)?;
+            if stored == intent_hash.0 {
+                let row = super::read::entry_in(tx, &fund, seq as u64)
+                    .await?
+                    .ok_or_else(|| StoreError::Corrupt(format!("entry {seq} vanished")))?;
+                return Ok(Ok(AppendOutcome::Replayed(row)));
+            }
+            return Ok(Err(Rejection::IdempotencyConflict { seq: seq as u64 }));
+        }
+        let now = req.recorded_at.unwrap_or(now);
+        let recorded_at = match state.last_recorded_at() {
+            Some(last) if last > now => last,
+            _ => now,
+        };
+        let entry = Entry {
+            fund: state.fund().clone(),
+            seq: state.next_seq(),
+            prev: state.head(),
+            recorded_at,
+            intent: req.intent,
+            sigs: req.sigs,
+        };
+        let bytes = entry.canonical_bytes();
+        let hash = ledger_core::hash::leaf_hash(&bytes);
+        let applied = match state.apply(&entry, hash) {
+            Ok(a) => a,
+            Err(e) => return Ok(Err(Rejection::Rule(e))),
+        };
+        sqlx::query(
+            "INSERT INTO entries (fund, seq, hash, kind, delta_fen, balance_fen, recorded_at, \
+             idem_key, intent_hash, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&fund)
+        .bind(entry.seq as i64)
+        .bind(hash.0.to_vec())
+        .bind(entry.intent.kind().as_str())
+        .bind(applied.delta.to_fen())
+        .bind(applied.balance.to_fen())
+        .bind(recorded_at.to_string())
+        .bind(entry.intent.key.as_str())
+        .bind(intent_hash.0.to_vec())
+        .bind(bytes.clone())
+        .execute(&mut **tx)
+        .await?;
+        for (node, h) in &applied.nodes {
+            sqlx::query("INSERT INTO tree_nodes (fund, level, idx, hash) VALUES ($1, $2, $3, $4)")
+                .bind(&fund)
+                .bind(i64::from(node.level))
+                .bind(node.index as i64)
+                .bind(h.0.to_vec())
+                .execute(&mut **tx)
+                .await?;
+        }
+        if let Some(v) = req.vault {
+            sqlx::query(
+                "INSERT INTO donor_vault (fund, seq, salt, identity) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&fund)
+            .bind(entry.seq as i64)
+            .bind(v.salt.to_vec())
+            .bind(v.identity)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(Ok(AppendOutcome::Appended(super::EntryRow {
+            seq: entry.seq,
+            hash,
+            kind: entry.intent.kind().as_str().to_owned(),
+            delta_fen: applied.delta.to_fen(),
+            balance_fen: applied.balance.to_fen(),
+            recorded_at: recorded_at.to_string(),
+            bytes,
+        })))
+    }
+}
+
+/// Applies to `state` every stored entry it has not seen (appended by another process).
+async fn catch_up(
+    tx: &mut Transaction<'static, Any>,
+    state: &mut FundState,
+    head_seq: i64,
+) -> Result<(), BatchError> {
+    if head_seq < state.next_seq() as i64 {
+        return Ok(());
+    }
+    let fund = state.fund().to_string();
+    let rows = sqlx::query(
+        "SELECT seq, hash, bytes FROM entries WHERE fund = $1 AND seq >= $2 ORDER BY seq",
+    )
+    .bind(&fund)
+    .bind(state.next_seq() as i64)
+    .fetch_all(&mut **tx)
+    .await?;
+    for row in rows {
+        let bytes: Vec<u8> = row.try_get(2)?;
+        apply_stored(state, &bytes)?;
+    }
+    Ok(())
+}
+
+/// Applies one stored entry to `state`, checking that its bytes, hash and chain agree.
+pub(crate) fn apply_stored(state: &mut FundState, bytes: &[u8]) -> Result<(), StoreError> {
+    let parsed = Entry::parse(bytes)
+        .map_err(|e| StoreError::Corrupt(format!("stored entry does not parse: {e}")))?;
+    let hash: Hash = parsed.hash;
+    state.apply(&parsed.entry, hash).map_err(|e| {
+        StoreError::Corrupt(format!(
+            "stored entry {} breaks a rule: {e}",
+            parsed.entry.seq
+        ))
+    })?;
+    Ok(())
+}

@@ -1,0 +1,128 @@
+//! The durable store: the log, its Merkle nodes, checkpoints, the donor vault and
+//! credentials, in SQLite (the embedded default) or PostgreSQL, through sqlx's `Any` driver
+//! with runtime-checked queries (the same SQL text serves both; see ARCHITECTURE.md).
+//!
+//! Appends go through [`Store::commit_batch`] only, one fund at a time, under that fund's
+//! lock: a PostgreSQL row lock on the fund's head row (so several server processes can
+//! share one database), or the single SQLite writer of this process.
+
+mod append;
+mod read;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+use tokio::sync::Mutex;
+
+pub use append::{AppendOutcome, AppendRequest, BatchError, Rejection};
+pub use append::{LogSigner, VaultRecord};
+pub use read::{EntryRow, FundRow, ProofError, PAGE_ROWS_MAX};
+
+/// Which database the store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// Connections in the pool.
+pub const POOL_CONNECTIONS_MAX: u32 = 16;
+/// How long SQLite waits for a lock before giving up.
+pub const SQLITE_BUSY_TIMEOUT_MS: u64 = 10_000;
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// The store. Cheap to clone through `Arc`.
+#[derive(Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite has one writer: appends of this process queue here instead of failing busy.
+    sqlite_writer: Mutex<()>,
+}
+
+/// Why the store failed: always an internal fault, never the client's.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database said no.
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    /// Migrations failed.
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Stored bytes do not parse or do not chain: the store was tampered with or is corrupt.
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+}
+
+impl Store {
+    /// Opens the database at `url` (`sqlite://path` or `postgres://…`), creating a missing
+    /// SQLite file, and applies the migrations.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_owned(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?
+            .log_statements(tracing::log::LevelFilter::Trace)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
+        let pool = AnyPoolOptions::new()
+            .max_connections(POOL_CONNECTIONS_MAX)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // Durability: an acknowledged commit is on disk (WAL + fsync).
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = FULL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute(
+                            format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str(),
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATOR.run(&pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATOR.run(&pool).await?,
+        }
+        Ok(Store {
+            pool,
+            backend,
+            sqlite_writer: Mutex::new(()),
+        })
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool, for tests that must send raw SQL.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

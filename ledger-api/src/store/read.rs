@@ -1,0 +1,298 @@
+//! Reads: funds, entries, proofs from stored subtree hashes, checkpoints, the vault.
+
+use std::collections::HashMap;
+
+use ledger_core::hash::Hash;
+use ledger_core::ids::FundId;
+use ledger_core::keys::PublicKey;
+use ledger_core::merkle::{consistency_plan, inclusion_plan, root_plan, NodeId, ProofPlan};
+use ledger_core::state::FundState;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use super::append::apply_stored;
+use super::{Store, StoreError};
+
+/// Entries read per query when streaming a whole fund.
+pub const PAGE_ROWS_MAX: i64 = 1_000;
+
+/// A stored entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryRow {
+    /// Position in the fund's log.
+    pub seq: u64,
+    /// Entry hash.
+    pub hash: Hash,
+    /// Kind name.
+    pub kind: String,
+    /// Signed balance change, fen.
+    pub delta_fen: i64,
+    /// Balance after, fen.
+    pub balance_fen: i64,
+    /// Server timestamp.
+    pub recorded_at: String,
+    /// Canonical bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// A fund as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundRow {
+    /// Fund id.
+    pub id: String,
+    /// Operator key that signed its genesis.
+    pub operator_key: String,
+    /// Entries in the log.
+    pub size: u64,
+    /// Head hash (zeros when empty).
+    pub head_hash: Hash,
+}
+
+fn hash_of(row: &AnyRow, i: usize) -> Result<Hash, StoreError> {
+    let v: Vec<u8> = row.try_get(i)?;
+    let arr: [u8; 32] = v
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("a stored hash is not 32 bytes".into()))?;
+    Ok(Hash(arr))
+}
+
+fn fund_row(r: &AnyRow) -> Result<FundRow, StoreError> {
+    Ok(FundRow {
+        id: r.try_get(0)?,
+        operator_key: r.try_get(1)?,
+        size: (r.try_get::<i64, _>(2)? + 1) as u64,
+        head_hash: hash_of(r, 3)?,
+    })
+}
+
+const ENTRY_COLUMNS: &str = "seq, hash, kind, delta_fen, balance_fen, recorded_at, bytes";
+
+fn entry_row(row: &AnyRow) -> Result<EntryRow, StoreError> {
+    Ok(EntryRow {
+        seq: row.try_get::<i64, _>(0)? as u64,
+        hash: hash_of(row, 1)?,
+        kind: row.try_get(2)?,
+        delta_fen: row.try_get(3)?,
+        balance_fen: row.try_get(4)?,
+        recorded_at: row.try_get(5)?,
+        bytes: row.try_get(6)?,
+    })
+}
+
+/// One entry, read inside a transaction.
+pub(crate) async fn entry_in(
+    tx: &mut Transaction<'static, Any>,
+    fund: &str,
+    seq: u64,
+) -> Result<Option<EntryRow>, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM entries WHERE fund = $1 AND seq = $2"
+    ))
+    .bind(fund)
+    .bind(seq as i64)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.as_ref().map(entry_row).transpose()
+}
+
+impl Store {
+    /// Every fund, by id.
+    pub async fn funds(&self) -> Result<Vec<FundRow>, StoreError> {
+        let rows =
+            sqlx::query("SELECT id, operator_key, head_seq, head_hash FROM funds ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(fund_row).collect()
+    }
+
+    /// One fund.
+    pub async fn fund(&self, id: &str) -> Result<Option<FundRow>, StoreError> {
+        let row =
+            sqlx::query("SELECT id, operator_key, head_seq, head_hash FROM funds WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.as_ref().map(fund_row).transpose()
+    }
+
+    /// The entry at `seq`.
+    pub async fn entry(&self, fund: &str, seq: u64) -> Result<Option<EntryRow>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM entries WHERE fund = $1 AND seq = $2"
+        ))
+        .bind(fund)
+        .bind(seq as i64)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(entry_row).transpose()
+    }
+
+    /// Up to `limit` entries from `from_seq` on, in seq order.
+    pub async fn entries(
+        &self,
+        fund: &str,
+        from_seq: u64,
+        limit: i64,
+    ) -> Result<Vec<EntryRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM entries WHERE fund = $1 AND seq >= $2 ORDER BY seq LIMIT $3"
+        ))
+        .bind(fund)
+        .bind(from_seq as i64)
+        .bind(limit.clamp(1, PAGE_ROWS_MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(entry_row).collect()
+    }
+
+    /// Rebuilds a fund's state by replaying its stored log (at start, or after a failed
+    /// batch). Every stored entry is re-checked against the rules and the chain.
+    pub async fn load_state(&self, fund: &FundRow) -> Result<FundState, StoreError> {
+        let id = FundId::parse(&fund.id)
+            .map_err(|e| StoreError::Corrupt(format!("fund id {}: {e}", fund.id)))?;
+        let operator = PublicKey::from_hex(&fund.operator_key)
+            .map_err(|e| StoreError::Corrupt(format!("operator key: {e}")))?;
+        let mut state = FundState::new(id, operator);
+        loop {
+            let page = self
+                .entries(&fund.id, state.next_seq(), PAGE_ROWS_MAX)
+                .await?;
+            if page.is_empty() {
+                break;
+            }
+            for row in &page {
+                apply_stored(&mut state, &row.bytes)?;
+                if state.head() != row.hash {
+                    return Err(StoreError::Corrupt(format!(
+                        "entry {} hash column does not match its bytes",
+                        row.seq
+                    )));
+                }
+            }
+        }
+        Ok(state)
+    }
+
+    /// Fetches the stored nodes a plan needs, in one query, and assembles the proof.
+    async fn assemble(&self, fund: &str, plan: &ProofPlan) -> Result<Vec<Hash>, StoreError> {
+        let ids = plan.node_ids();
+        let nodes = self.nodes(fund, &ids).await?;
+        plan.assemble(|id| nodes.get(&id).copied())
+            .map_err(|e| StoreError::Corrupt(format!("proof: {e}")))
+    }
+
+    async fn nodes(&self, fund: &str, ids: &[NodeId]) -> Result<HashMap<NodeId, Hash>, StoreError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut sql = String::from("SELECT level, idx, hash FROM tree_nodes WHERE fund = $1 AND (");
+        for i in 0..ids.len() {
+            if i > 0 {
+                sql.push_str(" OR ");
+            }
+            sql.push_str(&format!(
+                "(level = ${} AND idx = ${})",
+                2 * i + 2,
+                2 * i + 3
+            ));
+        }
+        sql.push(')');
+        let mut q = sqlx::query(&sql).bind(fund);
+        for id in ids {
+            q = q.bind(i64::from(id.level)).bind(id.index as i64);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut out = HashMap::with_capacity(rows.len());
+        for r in &rows {
+            let level: i64 = r.try_get(0)?;
+            let index: i64 = r.try_get(1)?;
+            out.insert(
+                NodeId {
+                    level: level as u8,
+                    index: index as u64,
+                },
+                hash_of(r, 2)?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Inclusion proof of entry `index` in the tree of size `size` (O(log n) row reads).
+    pub async fn inclusion_proof(
+        &self,
+        fund: &str,
+        index: u64,
+        size: u64,
+    ) -> Result<Vec<Hash>, ProofError> {
+        let plan = inclusion_plan(index, size).map_err(ProofError::Request)?;
+        self.check_size(fund, size).await?;
+        Ok(self.assemble(fund, &plan).await?)
+    }
+
+    /// Consistency proof between tree sizes `size1` and `size2`.
+    pub async fn consistency_proof(
+        &self,
+        fund: &str,
+        size1: u64,
+        size2: u64,
+    ) -> Result<Vec<Hash>, ProofError> {
+        let plan = consistency_plan(size1, size2).map_err(ProofError::Request)?;
+        self.check_size(fund, size2).await?;
+        Ok(self.assemble(fund, &plan).await?)
+    }
+
+    /// Merkle root of the fund's first `size` entries.
+    pub async fn root_at(&self, fund: &str, size: u64) -> Result<Hash, ProofError> {
+        self.check_size(fund, size).await?;
+        let plan = root_plan(size);
+        let ids = plan.node_ids();
+        let nodes = self.nodes(fund, &ids).await?;
+        plan.assemble_root(|id| nodes.get(&id).copied())
+            .map_err(|e| ProofError::Store(StoreError::Corrupt(format!("root: {e}"))))
+    }
+
+    async fn check_size(&self, fund: &str, size: u64) -> Result<(), ProofError> {
+        let f = self.fund(fund).await?.ok_or(ProofError::UnknownFund)?;
+        if size > f.size {
+            return Err(ProofError::Request(
+                ledger_core::merkle::MerkleError::SizeBeyondTree {
+                    requested: size,
+                    available: f.size,
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// The latest signed checkpoint of a fund: (tree size, note).
+    pub async fn latest_checkpoint(&self, fund: &str) -> Result<Option<(u64, String)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT tree_size, note FROM checkpoints WHERE fund = $1 ORDER BY tree_size DESC LIMIT 1",
+        )
+        .bind(fund)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get::<i64, _>(0)? as u64, r.try_get(1)?)))
+            .transpose()
+    }
+}
+
+/// Why a proof could not be given.
+#[derive(Debug, thiserror::Error)]
+pub enum ProofError {
+    /// The sizes or index asked for are impossible (client mistake).
+    #[error("{0}")]
+    Request(ledger_core::merkle::MerkleError),
+    /// No such fund.
+    #[error("no such fund")]
+    UnknownFund,
+    /// Internal fault.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ProofError {
+    fn from(e: sqlx::Error) -> Self {
+        ProofError::Store(StoreError::Db(e))
+    }
+}
