@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::body::{Body, Kind, TRUSTEES_MAX};
-use crate::canonical::{canonicalize, parse_canonical, CanonicalError};
+use crate::canonical::{canonicalize, parse_canonical, parse_canonical_member, CanonicalError};
 use crate::error::{Coded, FieldError};
 use crate::hash::{leaf_hash, Hash};
 use crate::ids::{FundId, IdempotencyKey};
@@ -122,14 +122,63 @@ struct RawIntent {
     signed_at: Instant,
 }
 
+/// The fields of an intent but its body, for the fast path of [`Intent::from_value`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntentHead {
+    fund: FundId,
+    kind: Kind,
+    #[allow(dead_code)]
+    body: serde::de::IgnoredAny,
+    key: IdempotencyKey,
+    signed_at: Instant,
+}
+
 /// One signature on an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sig {
     /// The signer's public key.
+    #[serde(deserialize_with = "sig_key")]
     pub key: PublicKey,
     /// Ed25519 signature over [`INTENT_SIGNING_PREFIX`] ‖ JCS(intent).
     pub sig: SignatureBytes,
+}
+
+/// Signer keys recently parsed on this thread, by their hex form, most recent first.
+///
+/// A log is signed by a handful of keys, and turning a key's bytes into a curve point
+/// (point decompression, needed to verify) costs a third of a signature check; this
+/// remembers the few last ones. [`PublicKey::from_hex`] is a pure function of the string,
+/// so the cache changes nothing but speed.
+const SIG_KEYS_CACHED: usize = 64;
+
+thread_local! {
+    static SIG_KEYS: std::cell::RefCell<Vec<(String, PublicKey)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Deserialises a signature's key exactly as [`PublicKey`] does, through [`SIG_KEYS`].
+fn sig_key<'de, D: serde::Deserializer<'de>>(d: D) -> Result<PublicKey, D::Error> {
+    let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+    let hit = SIG_KEYS.with(|c| {
+        let mut c = c.borrow_mut();
+        let i = c.iter().position(|(hex, _)| *hex == *s)?;
+        let key = c[i].1;
+        // Move to front, so the signers of a fund stay at the head of the list.
+        c[..=i].rotate_right(1);
+        Some(key)
+    });
+    if let Some(key) = hit {
+        return Ok(key);
+    }
+    let key = PublicKey::from_hex(&s).map_err(crate::error::de_error)?;
+    SIG_KEYS.with(|c| {
+        let mut c = c.borrow_mut();
+        c.truncate(SIG_KEYS_CACHED - 1);
+        c.insert(0, (s.into_owned(), key));
+    });
+    Ok(key)
 }
 
 /// Codes that typed field parsers embed in serde errors (see [`crate::error::de_error`]).
@@ -188,6 +237,9 @@ impl Intent {
     /// Parses an intent from a JSON value, refusing any field that would not come back
     /// in the same form (so an intent has exactly one signed spelling).
     pub fn from_value(value: Value) -> Result<Intent, EntryError> {
+        if let Some(intent) = Intent::from_value_fast(&value) {
+            return Ok(intent);
+        }
         let raw: RawIntent = deserialize_at("", value.clone())?;
         let body = match serde_path_to_error::deserialize::<_, Value>(raw.body) {
             Ok(v) => body_from_value(raw.kind, v)?,
@@ -209,6 +261,22 @@ impl Intent {
             return Err(EntryError::IntentForm);
         }
         Ok(intent)
+    }
+
+    /// The common case of [`Intent::from_value`]: deserialises in place (no copy of the
+    /// value, no tracking of the path for error messages). None if anything is wrong, and
+    /// the caller then takes the slow path, which finds the same intent or says what is
+    /// wrong and where.
+    fn from_value_fast(value: &Value) -> Option<Intent> {
+        let head = IntentHead::deserialize(value).ok()?;
+        let body = body_from_ref(head.kind, value.get("body")?).ok()?;
+        let intent = Intent {
+            fund: head.fund,
+            body,
+            key: head.key,
+            signed_at: head.signed_at,
+        };
+        (intent.to_value() == *value).then_some(intent)
     }
 
     /// Parses canonical intent bytes as a trustee's client sends them. Bytes that are not
@@ -246,6 +314,24 @@ fn body_from_value(kind: Kind, value: Value) -> Result<Body, EntryError> {
         Kind::Disbursement => B::Disbursement(deserialize_at("body", value)?),
         Kind::Reversal => B::Reversal(deserialize_at("body", value)?),
         Kind::Statement => B::Statement(deserialize_at("body", value)?),
+    })
+}
+
+/// [`body_from_value`] without path tracking, from a borrowed value.
+fn body_from_ref(kind: Kind, value: &Value) -> Result<Body, serde_json::Error> {
+    use crate::body::Body as B;
+    use serde::Deserialize as D;
+    Ok(match kind {
+        Kind::Genesis => B::Genesis(D::deserialize(value)?),
+        Kind::Trustees => B::Trustees(D::deserialize(value)?),
+        Kind::Donation => B::Donation(D::deserialize(value)?),
+        Kind::Agreement => B::Agreement(D::deserialize(value)?),
+        Kind::RevenueShare => B::RevenueShare(D::deserialize(value)?),
+        Kind::Space => B::Space(D::deserialize(value)?),
+        Kind::Rental => B::Rental(D::deserialize(value)?),
+        Kind::Disbursement => B::Disbursement(D::deserialize(value)?),
+        Kind::Reversal => B::Reversal(D::deserialize(value)?),
+        Kind::Statement => B::Statement(D::deserialize(value)?),
     })
 }
 
@@ -371,6 +457,44 @@ impl Entry {
                 max: ENTRY_BYTES_MAX,
             });
         }
+        match Entry::parse_fast(line) {
+            Some(parsed) => Ok(parsed),
+            None => Entry::parse_slow(line),
+        }
+    }
+
+    /// The common case of [`Entry::parse`]: the same steps, but typed in place without
+    /// tracking paths for error messages, and the intent's canonical bytes taken from the
+    /// line (which is canonical) rather than written again. None if anything is wrong: the
+    /// slow path then says what and where. Whenever this succeeds, the slow path succeeds
+    /// with the same result (serde gives the same values with or without path tracking,
+    /// from an owned or a borrowed value).
+    fn parse_fast(line: &[u8]) -> Option<ParsedEntry> {
+        let (value, intent_span) = parse_canonical_member(line, "intent").ok()?;
+        let raw = RawEntry::deserialize(value).ok()?;
+        if raw.v != ENTRY_VERSION {
+            return None;
+        }
+        let intent_bytes = line.get(intent_span?)?.to_vec();
+        let intent = Intent::from_value_fast(&raw.intent)?;
+        check_signature_list(&raw.sigs).ok()?;
+        debug_assert_eq!(intent_bytes, canonicalize(&raw.intent));
+        Some(ParsedEntry {
+            entry: Entry {
+                fund: raw.fund,
+                seq: raw.seq,
+                prev: raw.prev,
+                recorded_at: raw.recorded_at,
+                intent,
+                sigs: raw.sigs,
+            },
+            hash: leaf_hash(line),
+            intent_bytes,
+        })
+    }
+
+    /// [`Entry::parse`] step by step, with located errors (`line` is within the size limit).
+    fn parse_slow(line: &[u8]) -> Result<ParsedEntry, EntryError> {
         let value = parse_canonical(line)?;
         let raw: RawEntry = deserialize_at("", value)?;
         if raw.v != ENTRY_VERSION {

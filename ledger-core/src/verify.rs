@@ -98,19 +98,21 @@ fn other(line: &[u8], error: EntryError) -> Prepared {
 /// fails, each entry's signatures are checked alone to say which are bad.
 pub fn prepare_lines<L: AsRef<[u8]>>(lines: &[L]) -> Vec<Prepared> {
     let mut out = Vec::with_capacity(lines.len());
-    let mut messages: Vec<Vec<u8>> = Vec::new();
-    let mut sigs: Vec<Signature> = Vec::new();
-    let mut keys: Vec<VerifyingKey> = Vec::new();
+    // One message per entry, shared by its signatures.
+    let mut messages: Vec<Vec<u8>> = Vec::with_capacity(lines.len());
+    let mut message_of: Vec<usize> = Vec::with_capacity(lines.len());
+    let mut sigs: Vec<Signature> = Vec::with_capacity(lines.len());
+    let mut keys: Vec<VerifyingKey> = Vec::with_capacity(lines.len());
     for line in lines {
         let line = line.as_ref();
         match Entry::parse(line) {
             Ok(parsed) => {
-                let msg = signing_message(&parsed.intent_bytes);
                 for s in &parsed.entry.sigs {
-                    messages.push(msg.clone());
+                    message_of.push(messages.len());
                     sigs.push(s.sig.signature());
                     keys.push(*s.key.verifying_key());
                 }
+                messages.push(signing_message(&parsed.intent_bytes));
                 out.push(Prepared::Entry {
                     parsed: Box::new(parsed),
                     signatures: Ok(()),
@@ -119,7 +121,7 @@ pub fn prepare_lines<L: AsRef<[u8]>>(lines: &[L]) -> Vec<Prepared> {
             Err(error) => out.push(other(line, error)),
         }
     }
-    let refs: Vec<&[u8]> = messages.iter().map(|m| m.as_slice()).collect();
+    let refs: Vec<&[u8]> = message_of.iter().map(|i| messages[*i].as_slice()).collect();
     if !refs.is_empty() && ed25519_dalek::verify_batch(&refs, &sigs, &keys).is_err() {
         for p in &mut out {
             if let Prepared::Entry { parsed, signatures } = p {
