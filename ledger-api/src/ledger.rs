@@ -235,13 +235,30 @@ impl Ledger {
         if let Some(h) = self.funds.read().await.get(fund) {
             return Ok(h.clone());
         }
-        if !create {
-            return Err(AppendFailure::UnknownFund);
-        }
         let id = FundId::parse(fund).map_err(|_| AppendFailure::UnknownFund)?;
         let mut funds = self.funds.write().await;
         if let Some(h) = funds.get(fund) {
             return Ok(h.clone());
+        }
+        // Another server process sharing the database (PostgreSQL) may have created the
+        // fund since this one started: take it up from the store.
+        if let Some(row) = self
+            .store
+            .fund(fund)
+            .await
+            .map_err(|e| AppendFailure::Store(e.to_string()))?
+        {
+            let state = self
+                .store
+                .load_state(&row)
+                .await
+                .map_err(|e| AppendFailure::Store(e.to_string()))?;
+            let h = self.spawn_writer(row, state);
+            funds.insert(fund.to_owned(), h.clone());
+            return Ok(h);
+        }
+        if !create {
+            return Err(AppendFailure::UnknownFund);
         }
         let operator = self.operator_key.to_hex();
         self.store

@@ -82,6 +82,17 @@ impl Row {
     }
 }
 
+/// The system's load average, to judge how quiet the machine was (Linux only).
+fn load_average() -> String {
+    match std::fs::read_to_string("/proc/loadavg") {
+        Ok(s) => format!(
+            "load average {}",
+            s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+        ),
+        Err(_) => "load average unknown".into(),
+    }
+}
+
 fn check_clean(report: &Report, n: usize) {
     assert!(report.is_clean(), "{:?}", &report.findings[..1]);
     assert_eq!(report.entries, n as u64);
@@ -91,7 +102,10 @@ fn main() {
     let n = env_usize("BENCH_ENTRIES", 100_000).max(10);
     let reps = env_usize("BENCH_REPS", 1);
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-    println!("ledger-core benchmark: {n} entries, best of {reps}, nproc (available_parallelism) = {cores}");
+    println!(
+        "ledger-core benchmark: {n} entries, best of {reps}, nproc (available_parallelism) = {cores}, {}",
+        load_average()
+    );
 
     // --- Generation (not a target) ---
     let t = Instant::now();
@@ -157,7 +171,7 @@ fn main() {
         apply_time = apply_time.min(elapsed);
     }
     Row {
-        label: "FundState::apply (leaf hash + chain + rules)".into(),
+        label: "FundState::apply (leaf hash, chain, Merkle, rules)".into(),
         time: apply_time,
         entries: n,
         sigs: nsigs,
@@ -198,7 +212,7 @@ fn main() {
     single.print(None);
     let refs: Vec<&[u8]> = msg_of_sig.iter().map(|i| messages[*i].as_slice()).collect();
     let mut batched: Option<(usize, Duration)> = None;
-    for size in [64, 256, 1024] {
+    for size in [64, 256, 1024, 4096] {
         let (time, ()) = best(reps, || {
             for ((m, s), k) in refs
                 .chunks(size)
@@ -297,6 +311,7 @@ fn main() {
     }
     println!();
 
+    println!("{}", load_average());
     let ratio = |t: Duration| batch_time.as_secs_f64() / t.as_secs_f64();
     println!(
         "ratios against bare batched Ed25519 (batches of {batch_size}, 1 core), same signatures:"

@@ -219,15 +219,42 @@ fn check_depth(bytes: &[u8]) -> Result<(), CanonicalError> {
 fn write_object(
     map: &Map<String, Value>,
     out: &mut Vec<u8>,
+    member: Option<(&str, &mut Option<Range<usize>>)>,
+) {
+    if in_utf16_order(map) {
+        write_members(map.iter(), out, member);
+    } else {
+        let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+        entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+        write_members(entries.into_iter(), out, member);
+    }
+}
+
+/// Whether the map already iterates in UTF-16 order of its keys, checked cheaply: keys in
+/// strictly increasing byte order, none holding a character from U+E000 up (UTF-8 lead
+/// byte 0xEE or more). Below U+E000 every character is one UTF-16 unit equal to its code
+/// point, and UTF-8 byte order is code point order, so then byte order is UTF-16 order.
+///
+/// True for all but exotic keys (serde_json's map iterates in byte order); otherwise the
+/// caller sorts.
+fn in_utf16_order(map: &Map<String, Value>) -> bool {
+    let mut previous: Option<&str> = None;
+    for key in map.keys() {
+        if key.bytes().any(|b| b >= 0xEE) || previous.is_some_and(|p| p >= key.as_str()) {
+            return false;
+        }
+        previous = Some(key);
+    }
+    true
+}
+
+fn write_members<'a>(
+    members: impl Iterator<Item = (&'a String, &'a Value)>,
+    out: &mut Vec<u8>,
     mut member: Option<(&str, &mut Option<Range<usize>>)>,
 ) {
-    let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-    // Already sorted in the common case (serde_json's map iterates in code point order,
-    // which equals UTF-16 order unless supplementary characters meet U+E000..U+FFFF);
-    // the sort detects that in linear time.
-    entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
     out.push(b'{');
-    for (i, (key, value)) in entries.into_iter().enumerate() {
+    for (i, (key, value)) in members.enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -534,6 +561,39 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn object_members_come_in_utf16_order(
+            keys in prop::collection::btree_set(string_strategy(), 0..10)
+        ) {
+            let map: Map<String, Value> =
+                keys.iter().map(|k| (k.clone(), Value::from(k.len()))).collect();
+            let mut sorted: Vec<&String> = keys.iter().collect();
+            sorted.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+            let mut expected = b"{".to_vec();
+            for (i, k) in sorted.iter().enumerate() {
+                if i > 0 {
+                    expected.push(b',');
+                }
+                write_string(k, &mut expected);
+                expected.push(b':');
+                write_u64(k.len() as u64, &mut expected);
+            }
+            expected.push(b'}');
+            prop_assert_eq!(canonicalize(&Value::Object(map)), expected);
+        }
+
+        #[test]
+        fn member_span_is_the_members_canonical_form(v in value_strategy()) {
+            let bytes = canonicalize(&v);
+            if let Value::Object(m) = &v {
+                for (k, child) in m {
+                    let (_, span) = parse_canonical_member(&bytes, k).unwrap();
+                    let span = span.unwrap();
+                    prop_assert_eq!(&bytes[span], &canonicalize(child)[..]);
+                }
+            }
+        }
+
         #[test]
         fn canonical_round_trips(v in value_strategy()) {
             let bytes = canonicalize(&v);

@@ -237,9 +237,14 @@ impl Intent {
     /// Parses an intent from a JSON value, refusing any field that would not come back
     /// in the same form (so an intent has exactly one signed spelling).
     pub fn from_value(value: Value) -> Result<Intent, EntryError> {
-        if let Some(intent) = Intent::from_value_fast(&value) {
-            return Ok(intent);
+        match Intent::from_value_fast(&value) {
+            Some(intent) => Ok(intent),
+            None => Intent::from_value_slow(value),
         }
+    }
+
+    /// [`Intent::from_value`] step by step, with located errors.
+    fn from_value_slow(value: Value) -> Result<Intent, EntryError> {
         let raw: RawIntent = deserialize_at("", value.clone())?;
         let body = match serde_path_to_error::deserialize::<_, Value>(raw.body) {
             Ok(v) => body_from_value(raw.kind, v)?,
@@ -501,7 +506,7 @@ impl Entry {
             return Err(EntryError::Version(raw.v));
         }
         let intent_bytes = canonicalize(&raw.intent);
-        let intent = Intent::from_value(raw.intent).map_err(|e| match e {
+        let intent = Intent::from_value_slow(raw.intent).map_err(|e| match e {
             EntryError::Field(mut f) => {
                 f.path = if f.path.is_empty() || f.path == "." {
                     "intent".into()
@@ -525,5 +530,173 @@ impl Entry {
             hash: leaf_hash(line),
             intent_bytes,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::{build, SampleSpec, SplitMix};
+
+    fn same(a: &Result<ParsedEntry, EntryError>, b: &Result<ParsedEntry, EntryError>) -> bool {
+        match (a, b) {
+            (Ok(x), Ok(y)) => {
+                x.entry == y.entry && x.hash == y.hash && x.intent_bytes == y.intent_bytes
+            }
+            (Err(x), Err(y)) => x == y,
+            _ => false,
+        }
+    }
+
+    /// JSON pointers to every node of `v`.
+    fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, child) in m {
+                    pointers(child, format!("{at}/{k}"), out);
+                }
+            }
+            Value::Array(a) => {
+                for (i, child) in a.iter().enumerate() {
+                    pointers(child, format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+        out.push(at);
+    }
+
+    /// Changes the value of a canonical line in a typed way and writes it canonically
+    /// again: what the fast path sees most (canonical lines that may not type-check).
+    fn mutate_value(line: &[u8], rng: &mut SplitMix) -> Vec<u8> {
+        let mut v: Value = serde_json::from_slice(line).unwrap();
+        let mut all = Vec::new();
+        pointers(&v, String::new(), &mut all);
+        let at = &all[rng.range(0, all.len() as i64 - 1) as usize];
+        let target = v.pointer_mut(at).unwrap();
+        let names = [
+            "memo", "purpose", "name", "x", "amount", "v", "body", "kind",
+        ];
+        let name = names[rng.range(0, names.len() as i64 - 1) as usize].to_owned();
+        let replacements = [
+            Value::Null,
+            Value::from(0),
+            Value::from(-1),
+            Value::from(1.5),
+            Value::from("12.5"),
+            Value::from("12.50"),
+            Value::from(""),
+            Value::from(true),
+            Value::Array(vec![]),
+            Value::Object(Map::new()),
+        ];
+        let replacement =
+            replacements[rng.range(0, replacements.len() as i64 - 1) as usize].clone();
+        match target {
+            Value::Object(m) if rng.chance(50) && !m.is_empty() => {
+                let i = rng.range(0, m.len() as i64 - 1) as usize;
+                let key = m.keys().nth(i).cloned().unwrap_or_default();
+                m.remove(&key);
+            }
+            Value::Object(m) => {
+                m.insert(name, replacement);
+            }
+            Value::String(s) if rng.chance(50) => s.push(' '),
+            other => *other = replacement,
+        }
+        canonicalize(&v)
+    }
+
+    /// Changes a byte, drops one or adds one.
+    fn mutate_bytes(line: &[u8], rng: &mut SplitMix) -> Vec<u8> {
+        const CHARS: &[u8] = b"0123456789abcdef\"\\{}[],: nx-.\x7f\xff\x01";
+        let mut m = line.to_vec();
+        let at = rng.range(0, m.len() as i64 - 1) as usize;
+        let c = CHARS[rng.range(0, CHARS.len() as i64 - 1) as usize];
+        match rng.range(0, 2) {
+            0 => m[at] = c,
+            1 => {
+                m.remove(at);
+            }
+            _ => m.insert(at, c),
+        }
+        m
+    }
+
+    #[test]
+    fn fast_paths_agree_with_the_step_by_step_ones() {
+        let fund = build(&SampleSpec::example("fast", 11, 300, 14), "ledger.example").unwrap();
+        let mut rng = SplitMix::new(5);
+        let (mut ok, mut refused) = (0, 0);
+        for line in &fund.lines {
+            let parsed = Entry::parse(line);
+            assert!(same(&parsed, &Entry::parse_slow(line)));
+            assert!(parsed.is_ok());
+            for round in 0..16 {
+                let m = if round % 2 == 0 {
+                    mutate_value(line, &mut rng)
+                } else {
+                    mutate_bytes(line, &mut rng)
+                };
+                let parsed = Entry::parse(&m);
+                assert!(
+                    same(&parsed, &Entry::parse_slow(&m)),
+                    "{}\n{parsed:?}\n{:?}",
+                    String::from_utf8_lossy(&m),
+                    Entry::parse_slow(&m)
+                );
+                if parsed.is_ok() {
+                    ok += 1;
+                } else {
+                    refused += 1;
+                }
+                if let Ok(v) = serde_json::from_slice::<Value>(&m) {
+                    if let Some(intent) = v.get("intent") {
+                        let fast = Intent::from_value_fast(intent);
+                        let slow = Intent::from_value_slow(intent.clone());
+                        match (fast, slow) {
+                            (Some(f), Ok(s)) => assert_eq!(f, s),
+                            (Some(f), Err(e)) => panic!("fast found {f:?}, slow says {e}"),
+                            (None, _) => {}
+                        }
+                    }
+                }
+            }
+        }
+        // Both outcomes are exercised.
+        assert!(
+            ok > 100 && refused > 1000,
+            "{ok} accepted, {refused} refused"
+        );
+    }
+
+    #[test]
+    fn explicit_null_is_refused_on_the_fast_path_too() {
+        let fund = build(&SampleSpec::example("null", 12, 40, 2), "ledger.example").unwrap();
+        let line = fund
+            .lines
+            .iter()
+            .find(|l| Entry::parse(l).unwrap().entry.intent.kind() == Kind::Donation)
+            .unwrap();
+        let mut v: Value = serde_json::from_slice(line).unwrap();
+        v["intent"]["body"]["memo"] = Value::Null;
+        let m = canonicalize(&v);
+        assert_eq!(Entry::parse(&m).unwrap_err(), EntryError::IntentForm);
+    }
+
+    #[test]
+    fn cached_keys_parse_as_uncached_ones() {
+        let fund = build(&SampleSpec::example("keys", 13, 20, 2), "ledger.example").unwrap();
+        for line in &fund.lines {
+            let parsed = Entry::parse(line).unwrap();
+            for s in &parsed.entry.sigs {
+                assert_eq!(PublicKey::from_hex(&s.key.to_hex()), Ok(s.key));
+            }
+        }
+        // A bad key is refused the same way, cached or not.
+        let bad = format!("\"{}\"", "0".repeat(63));
+        let e =
+            serde_json::from_str::<Sig>(&format!(r#"{{"key":{bad},"sig":"{}"}}"#, "0".repeat(128)));
+        assert!(e.is_err());
     }
 }

@@ -50,6 +50,10 @@ pub enum RuleError {
         /// The entry's recorded_at.
         recorded_at: String,
     },
+    /// The intent's idempotency key was used by an earlier entry of the fund: the same
+    /// signed intent may never be recorded twice.
+    #[error("idempotency key `{0}` was already used by an earlier entry of this fund")]
+    IdempotencyKeyReused(String),
     /// The first entry is not a genesis.
     #[error("the first entry of a fund must be its genesis")]
     GenesisMissing,
@@ -221,6 +225,7 @@ impl Coded for RuleError {
             PrevMismatch { .. } => "prev_mismatch",
             RecordedAtDecreased { .. } => "recorded_at_decreased",
             SignedInFuture { .. } => "signed_in_future",
+            IdempotencyKeyReused(_) => "idempotency_key_reused",
             GenesisMissing => "genesis_missing",
             GenesisNotFirst => "genesis_not_first",
             UnknownSigner(_) => "unknown_signer",
@@ -281,6 +286,9 @@ impl Coded for RuleError {
                 signed_at,
                 recorded_at,
             } => format!("签名时间 {signed_at} 晚于记录时间 {recorded_at}"),
+            IdempotencyKeyReused(k) => {
+                format!("幂等键「{k}」已被本基金之前的条目使用过：同一意图不能记录两次")
+            }
             GenesisMissing => "基金的第一条必须是创始条目".into(),
             GenesisNotFirst => "创始条目只能是第一条".into(),
             UnknownSigner(k) => format!("签名人 {k} 不是本基金的现任管理人"),

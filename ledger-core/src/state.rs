@@ -99,6 +99,8 @@ pub struct FundState {
     agreements: HashMap<AgreementId, AgreementState>,
     spaces: HashMap<SpaceId, SpaceState>,
     entries: Vec<Packed>,
+    /// 128-bit digests of the idempotency keys used so far (16 bytes per entry).
+    keys: std::collections::HashSet<u128>,
     undo: HashMap<u64, Undo>,
     months: Months,
 }
@@ -136,6 +138,7 @@ impl FundState {
             agreements: HashMap::new(),
             spaces: HashMap::new(),
             entries: Vec::new(),
+            keys: std::collections::HashSet::new(),
             undo: HashMap::new(),
             months: Months::default(),
         }
@@ -180,6 +183,20 @@ impl FundState {
     /// The incremental Merkle tree of the log so far.
     pub fn frontier(&self) -> &Frontier {
         &self.frontier
+    }
+
+    /// An estimate of the heap bytes this state holds, from its containers' sizes: what
+    /// the rules remember, which grows with the entries by about 8 + 20 bytes each (kind
+    /// and amount; idempotency key digest) plus the rental calendar and paid periods.
+    pub fn retained_bytes(&self) -> usize {
+        let rentals: usize = self.spaces.values().map(|s| s.rentals.len()).sum();
+        let periods: usize = self.agreements.values().map(|a| a.paid.len()).sum();
+        self.entries.capacity() * std::mem::size_of::<Packed>()
+            + self.keys.capacity() * (std::mem::size_of::<u128>() + 1)
+            + self.undo.capacity() * (std::mem::size_of::<(u64, Undo)>() + 1)
+            + rentals * (std::mem::size_of::<(Instant, (Instant, u64))>() + 16)
+            + periods * (std::mem::size_of::<(Date, (Date, u64))>() + 16)
+            + self.trustees.len() * 300
     }
 
     /// Signatures an entry of this kind needs (a reversal: as the kind it reverses).
@@ -294,6 +311,11 @@ impl FundState {
                 signed_at: entry.intent.signed_at.to_string(),
                 recorded_at: entry.recorded_at.to_string(),
             });
+        }
+        if self.keys.contains(&key_digest(entry.intent.key.as_str())) {
+            return Err(RuleError::IdempotencyKeyReused(
+                entry.intent.key.as_str().to_owned(),
+            ));
         }
         match (entry.seq, entry.intent.kind()) {
             (0, Kind::Genesis) => Ok(()),
@@ -568,6 +590,7 @@ impl FundState {
             effect.amount,
             effect.reversed.map(|(_, k)| k),
         )?;
+        self.keys.insert(key_digest(entry.intent.key.as_str()));
         let fen = effect.amount.map_or(0, |a| a.to_fen());
         let packed = Packed::new(entry.intent.kind(), fen);
         match self.entries.get_mut(entry.seq as usize) {
@@ -681,6 +704,15 @@ impl Default for Effect {
             reversed: None,
         }
     }
+}
+
+/// First 16 bytes of SHA-256 of an idempotency key: collisions are out of reach
+/// (2^-64 for 2^32 keys), and the set stays at 16 bytes per entry.
+fn key_digest(key: &str) -> u128 {
+    let h = crate::hash::sha256(key.as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&h.0[..16]);
+    u128::from_le_bytes(b)
 }
 
 fn max_quorum(p: &Policy) -> u32 {

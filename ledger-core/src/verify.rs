@@ -6,7 +6,7 @@
 //! `prepare_lines` batches signature checks); [`Verifier::push`] then replays the chain,
 //! the Merkle tree and the fund's rules in order through [`FundState`], the very code the
 //! server uses to accept entries. Memory holds the fund state (what the rules must
-//! remember: 8 bytes per entry for reversals, the rental calendar, paid periods, monthly
+//! remember: 8 bytes per entry for reversals and a 16-byte digest of each idempotency key, the rental calendar, paid periods, monthly
 //! totals) and at most [`FINDINGS_MAX`] findings; never the entries themselves.
 
 use ed25519_dalek::{Signature, VerifyingKey};

@@ -1,1 +1,855 @@
 //! Support code shared by the end-to-end tests in `tests/`.
+//!
+//! - [`server_binary`]: the `ledger-server` executable, built first with cargo if needed.
+//!   `CARGO_BIN_EXE_<name>` is only set for the binaries of the test's *own* package, and
+//!   a dev-dependency on `ledger-api` does not change that (artifact dependencies are
+//!   unstable), so the helper runs `cargo build -p ledger-api --bin ledger-server` once per
+//!   test process, with the profile and target folder of the running test, and lets cargo
+//!   decide whether the binary is stale. `LEDGER_SERVER_BIN` overrides all of this.
+//! - [`Server`]: a server process on `127.0.0.1:0` with its own data folder; the port is
+//!   read from its first line on stdout; killed (SIGKILL) on drop.
+//! - [`Client`]: plain HTTP on loopback (reqwest, async): appends, listings, exports.
+//! - [`Trustee`], [`sign_intent`], [`create_fund`]: build, canonicalise and sign intents
+//!   the way a trustee's client does.
+//! - [`PgDatabase`]: a throw-away PostgreSQL database for the tests that need one.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, OnceLock};
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context};
+use ed25519_dalek::SigningKey;
+use ledger_core::body::{
+    Body, Channel, Currency, Donation, Donor, DonorClass, Genesis, Policy, Trustee as BodyTrustee,
+};
+use ledger_core::entry::{Intent, Sig};
+use ledger_core::ids::{FundId, IdempotencyKey};
+use ledger_core::keys::PublicKey;
+use ledger_core::money::{Amount, Rate};
+use ledger_core::text::ShortText;
+use ledger_core::time::{Instant, UtcOffset};
+use ledger_core::verify::{Expectations, Report};
+use rand_core::RngCore;
+use serde_json::{json, Value};
+
+/// The server's environment variables that would override the flags a test passes.
+const SERVER_ENV: [&str; 6] = [
+    "LEDGER_LISTEN",
+    "LEDGER_DATA_DIR",
+    "DATABASE_URL",
+    "LEDGER_ORIGIN",
+    "LEDGER_DEMO",
+    "LEDGER_LOG_FORMAT",
+];
+
+/// How long a server may take to print its address.
+pub const SERVER_START_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long one HTTP request may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+// ---------------------------------------------------------------------------------------
+// The server binary
+// ---------------------------------------------------------------------------------------
+
+/// Path of the `ledger-server` executable, built (once per test process) if missing or
+/// stale. See the module docs for why this does not use `CARGO_BIN_EXE_ledger-server`.
+pub fn server_binary() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(p) = std::env::var_os("LEDGER_SERVER_BIN") {
+            return PathBuf::from(p);
+        }
+        let layout = TargetLayout::of_running_test();
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+        let mut cmd = Command::new(cargo);
+        cmd.arg("build")
+            .arg("--quiet")
+            .arg("--manifest-path")
+            .arg(&manifest)
+            .args(["-p", "ledger-api", "--bin", "ledger-server"])
+            .arg("--profile")
+            .arg(&layout.profile)
+            .arg("--target-dir")
+            .arg(&layout.target_dir);
+        if let Some(t) = &layout.triple {
+            cmd.arg("--target").arg(t);
+        }
+        let status = cmd
+            .stdin(Stdio::null())
+            .status()
+            .expect("running cargo to build ledger-server");
+        assert!(status.success(), "building ledger-server failed: {status}");
+        let bin = layout
+            .profile_dir
+            .join(format!("ledger-server{}", std::env::consts::EXE_SUFFIX));
+        assert!(bin.is_file(), "{} was not built", bin.display());
+        bin
+    })
+    .clone()
+}
+
+/// Where cargo put the running test, so the server is built alike (same profile, same
+/// target folder, same target triple).
+struct TargetLayout {
+    target_dir: PathBuf,
+    profile_dir: PathBuf,
+    profile: String,
+    triple: Option<String>,
+}
+
+impl TargetLayout {
+    fn of_running_test() -> TargetLayout {
+        // A test runs as <target>[/<triple>]/<profile dir>/deps/<test>-<hash>.
+        let fallback = || {
+            let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+            TargetLayout {
+                profile_dir: target.join("debug"),
+                target_dir: target,
+                profile: "dev".into(),
+                triple: None,
+            }
+        };
+        let Ok(exe) = std::env::current_exe() else {
+            return fallback();
+        };
+        let Some(deps) = exe.parent() else {
+            return fallback();
+        };
+        if deps.file_name().is_none_or(|n| n != "deps") {
+            return fallback();
+        }
+        let Some(profile_dir) = deps.parent() else {
+            return fallback();
+        };
+        let Some(above) = profile_dir.parent() else {
+            return fallback();
+        };
+        let dir_name = profile_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let profile = match dir_name.as_str() {
+            "debug" => "dev".to_owned(),
+            other => other.to_owned(),
+        };
+        // Cargo marks its target folder with CACHEDIR.TAG; without it, `above` is the
+        // folder of a `--target <triple>` build.
+        let (target_dir, triple) = if above.join("CACHEDIR.TAG").exists() {
+            (above.to_path_buf(), None)
+        } else {
+            match above.parent() {
+                Some(t) if t.join("CACHEDIR.TAG").exists() => (
+                    t.to_path_buf(),
+                    above.file_name().map(|n| n.to_string_lossy().into_owned()),
+                ),
+                _ => (above.to_path_buf(), None),
+            }
+        };
+        TargetLayout {
+            target_dir,
+            profile_dir: profile_dir.to_path_buf(),
+            profile,
+            triple,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A server process
+// ---------------------------------------------------------------------------------------
+
+/// How to start a server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// `--data-dir`: key files, the SQLite database, and the server's log (`server.log`).
+    pub data_dir: PathBuf,
+    /// `--database-url` (PostgreSQL); `None` for SQLite in the data folder.
+    pub database_url: Option<String>,
+    /// `--origin`; `None` for the default.
+    pub origin: Option<String>,
+}
+
+impl ServerConfig {
+    /// SQLite in `data_dir`.
+    pub fn sqlite(data_dir: &Path) -> ServerConfig {
+        ServerConfig {
+            data_dir: data_dir.to_path_buf(),
+            database_url: None,
+            origin: None,
+        }
+    }
+
+    /// PostgreSQL at `url`, keys in `data_dir`.
+    pub fn postgres(data_dir: &Path, url: &str) -> ServerConfig {
+        ServerConfig {
+            data_dir: data_dir.to_path_buf(),
+            database_url: Some(url.to_owned()),
+            origin: None,
+        }
+    }
+}
+
+/// A running `ledger-server`. Killed with SIGKILL when dropped.
+pub struct Server {
+    child: Option<Child>,
+    base: String,
+    config: ServerConfig,
+}
+
+impl Server {
+    /// Starts a server on SQLite in `data_dir` (created if missing).
+    pub fn start(data_dir: &Path) -> Server {
+        Server::start_with(&ServerConfig::sqlite(data_dir))
+    }
+
+    /// Starts a server on `127.0.0.1:0` and waits until it prints its address. Its stderr
+    /// is appended to `<data dir>/server.log`.
+    pub fn start_with(config: &ServerConfig) -> Server {
+        std::fs::create_dir_all(&config.data_dir).expect("creating the data folder");
+        let log_path = config.data_dir.join("server.log");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .expect("opening server.log");
+        let mut cmd = Command::new(server_binary());
+        for var in SERVER_ENV {
+            cmd.env_remove(var);
+        }
+        cmd.arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--data-dir")
+            .arg(&config.data_dir);
+        if let Some(url) = &config.database_url {
+            cmd.arg("--database-url").arg(url);
+        }
+        if let Some(origin) = &config.origin {
+            cmd.arg("--origin").arg(origin);
+        }
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("starting ledger-server");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if !sent {
+                    if let Some(rest) = line.split("listening on ").nth(1) {
+                        let _ = tx.send(rest.trim().to_owned());
+                        sent = true;
+                    }
+                }
+                // Keep draining, so the server never blocks on a full pipe.
+            }
+        });
+        let base = match rx.recv_timeout(SERVER_START_TIMEOUT) {
+            Ok(b) => b,
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "ledger-server did not report its address ({e}); its log:\n{}",
+                    tail(
+                        &std::fs::read_to_string(&log_path).unwrap_or_default(),
+                        4000
+                    )
+                );
+            }
+        };
+        assert!(
+            base.starts_with("http://127.0.0.1:"),
+            "unexpected address line: {base}"
+        );
+        Server {
+            child: Some(child),
+            base: base.trim_end_matches('/').to_owned(),
+            config: config.clone(),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// The data folder.
+    pub fn data_dir(&self) -> &Path {
+        &self.config.data_dir
+    }
+
+    /// How it was started.
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// A client for this server.
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// The process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Kills the process with SIGKILL (no graceful shutdown) and reaps it.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// The end of the server's log (its stderr), for failure messages.
+    pub fn log_tail(&self) -> String {
+        tail(
+            &std::fs::read_to_string(self.config.data_dir.join("server.log")).unwrap_or_default(),
+            4000,
+        )
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn tail(s: &str, max: usize) -> String {
+    let start = s.len().saturating_sub(max);
+    let start = (start..=s.len())
+        .find(|i| s.is_char_boundary(*i))
+        .unwrap_or(s.len());
+    s[start..].to_owned()
+}
+
+// ---------------------------------------------------------------------------------------
+// Keys and randomness
+// ---------------------------------------------------------------------------------------
+
+/// 64 random bits from the OS.
+pub fn random_u64() -> u64 {
+    rand_core::OsRng.next_u64()
+}
+
+/// `n` random lowercase hex digits.
+pub fn random_hex(n: usize) -> String {
+    let mut s = String::new();
+    while s.len() < n {
+        s.push_str(&format!("{:016x}", random_u64()));
+    }
+    s.truncate(n);
+    s
+}
+
+/// A fresh random Ed25519 key.
+pub fn random_key() -> SigningKey {
+    SigningKey::generate(&mut rand_core::OsRng)
+}
+
+/// Writes `key` as a key file the server reads (64 hex digits of the seed, mode 0600).
+pub fn write_key_file(path: &Path, key: &SigningKey) {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
+    f.write_all(format!("{}\n", hex_encode(&key.to_bytes())).as_bytes())
+        .expect("writing key file");
+}
+
+/// Copies a key file into another data folder, keeping it owner-only.
+pub fn copy_key_file(from: &Path, to_dir: &Path) {
+    let name = from.file_name().expect("a key file name");
+    let to = to_dir.join(name);
+    std::fs::create_dir_all(to_dir).expect("creating the data folder");
+    std::fs::copy(from, &to)
+        .unwrap_or_else(|e| panic!("copying {} to {}: {e}", from.display(), to.display()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
+    }
+}
+
+fn hex_encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The current time, to the second, as the intents' `signed_at`.
+pub fn now() -> Instant {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64;
+    Instant::from_unix_seconds(secs).expect("a valid instant")
+}
+
+// ---------------------------------------------------------------------------------------
+// Intents
+// ---------------------------------------------------------------------------------------
+
+/// A signed intent, ready to POST.
+#[derive(Debug, Clone)]
+pub struct SignedIntent {
+    /// The fund it writes to.
+    pub fund: String,
+    /// Its idempotency key.
+    pub key: String,
+    /// JCS(intent), exactly the bytes that were signed.
+    pub intent: String,
+    /// Signatures, sorted by key.
+    pub sigs: Vec<Sig>,
+}
+
+impl SignedIntent {
+    /// The request body of `POST /api/v1/funds/{fund}/entries`.
+    pub fn body(&self) -> Value {
+        json!({ "intent": self.intent, "sigs": self.sigs })
+    }
+}
+
+/// Canonicalises `intent` and signs it with every key in `signers` (sigs sorted by key).
+pub fn sign_intent(intent: &Intent, signers: &[&SigningKey]) -> SignedIntent {
+    let bytes = intent.canonical_bytes();
+    let mut sigs: Vec<Sig> = signers.iter().map(|k| intent.sign(k)).collect();
+    sigs.sort_by_key(|s| s.key);
+    SignedIntent {
+        fund: intent.fund.as_str().to_owned(),
+        key: intent.key.as_str().to_owned(),
+        intent: String::from_utf8(bytes).expect("JCS is UTF-8"),
+        sigs,
+    }
+}
+
+fn short(s: &str) -> ShortText {
+    ShortText::parse(s).unwrap_or_else(|e| panic!("short text {s:?}: {e}"))
+}
+
+/// A donation intent: an anonymous cash gift of `amount_fen` fen.
+pub fn donation_intent(fund: &str, key: &str, amount_fen: i64, signed_at: Instant) -> Intent {
+    let body = Donation {
+        amount: Amount::from_fen(amount_fen).expect("a valid amount"),
+        donor: Donor {
+            class: DonorClass::Anonymous,
+            name: None,
+            name_consent: None,
+            commitment: None,
+        },
+        channel: Channel::Cash,
+        receipt_no: short(&format!("R-{key}")),
+        purpose: None,
+        memo: None,
+    };
+    Intent {
+        fund: FundId::parse(fund).expect("a valid fund id"),
+        body: Body::Donation(body),
+        key: IdempotencyKey::parse(key).expect("a valid idempotency key"),
+        signed_at,
+    }
+}
+
+/// A policy under which one trustee's signature is a quorum for everything.
+pub fn single_trustee_policy() -> Policy {
+    Policy {
+        statement_quorum: 1,
+        disbursement_quorum: 1,
+        governance_quorum: 1,
+        share_rate_min: Rate::parse("0.1000").expect("rate"),
+        share_rate_max: Rate::parse("0.5000").expect("rate"),
+    }
+}
+
+/// A genesis intent with `trustees` and `policy` (to be signed by the operator key).
+pub fn genesis_intent(fund: &str, trustees: &[&Trustee], policy: Policy) -> Intent {
+    let body = Genesis {
+        name: short("端到端测试基金"),
+        name_en: short("End-to-end test fund"),
+        street: short("犀浦街道"),
+        community: short("测试社区"),
+        currency: Currency::Cny,
+        utc_offset: UtcOffset::CHINA,
+        trustees: trustees
+            .iter()
+            .map(|t| BodyTrustee {
+                key: t.public_key(),
+                name: short(&t.name),
+            })
+            .collect(),
+        policy,
+    };
+    Intent {
+        fund: FundId::parse(fund).expect("a valid fund id"),
+        body: Body::Genesis(body),
+        key: IdempotencyKey::parse(&format!("genesis-{fund}")).expect("key"),
+        signed_at: now(),
+    }
+}
+
+/// A trustee: a name and the Ed25519 key they sign with.
+#[derive(Debug, Clone)]
+pub struct Trustee {
+    /// Name shown to residents.
+    pub name: String,
+    /// The signing key (held by the trustee, never by the server).
+    pub key: SigningKey,
+}
+
+impl Trustee {
+    /// A trustee with a fresh random key.
+    pub fn random(name: &str) -> Trustee {
+        Trustee {
+            name: name.to_owned(),
+            key: random_key(),
+        }
+    }
+
+    /// The public key.
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey::from_verifying_key(self.key.verifying_key())
+    }
+
+    /// Signs `intent` alone.
+    pub fn sign(&self, intent: &Intent) -> SignedIntent {
+        sign_intent(intent, &[&self.key])
+    }
+
+    /// A donation of `amount_fen` fen to `fund`, with idempotency key `key`, signed now.
+    pub fn donation(&self, fund: &str, key: &str, amount_fen: i64) -> SignedIntent {
+        self.sign(&donation_intent(fund, key, amount_fen, now()))
+    }
+}
+
+/// Creates `fund` on `server`: a genesis signed by `operator` (the key in the server's
+/// `operator.key`) naming `trustees`, with [`single_trustee_policy`]. Panics unless the
+/// server answers 201 (or 200, a replay of the same genesis).
+pub async fn create_fund(
+    server: &Server,
+    operator: &SigningKey,
+    fund: &str,
+    trustees: &[&Trustee],
+) -> Ack {
+    create_fund_via(&server.client(), operator, fund, trustees).await
+}
+
+/// [`create_fund`] through a client.
+pub async fn create_fund_via(
+    client: &Client,
+    operator: &SigningKey,
+    fund: &str,
+    trustees: &[&Trustee],
+) -> Ack {
+    let genesis = genesis_intent(fund, trustees, single_trustee_policy());
+    let signed = sign_intent(&genesis, &[operator]);
+    let reply = client
+        .append(&signed)
+        .await
+        .unwrap_or_else(|e| panic!("creating fund {fund}: {e}"));
+    let ack = reply
+        .ack()
+        .unwrap_or_else(|| panic!("creating fund {fund}: {} {}", reply.status, reply.body));
+    assert_eq!(ack.seq, 0, "the genesis of {fund} is entry 0");
+    ack
+}
+
+// ---------------------------------------------------------------------------------------
+// HTTP client
+// ---------------------------------------------------------------------------------------
+
+/// What the server acknowledged: the entry's place and hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ack {
+    /// Seq of the entry.
+    pub seq: u64,
+    /// Hex hash of the entry.
+    pub hash: String,
+}
+
+/// The answer to an append.
+#[derive(Debug, Clone)]
+pub struct AppendReply {
+    /// HTTP status.
+    pub status: u16,
+    /// The `idempotent-replay: true` header was present.
+    pub replay: bool,
+    /// The JSON body (the entry, or a problem).
+    pub body: Value,
+}
+
+impl AppendReply {
+    /// The acknowledged entry, for a 201 (appended) or a 200 (replayed).
+    pub fn ack(&self) -> Option<Ack> {
+        if self.status != 201 && self.status != 200 {
+            return None;
+        }
+        Some(Ack {
+            seq: self.body.get("seq")?.as_u64()?,
+            hash: self.body.get("hash")?.as_str()?.to_owned(),
+        })
+    }
+}
+
+/// An entry as listed by the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedEntry {
+    /// Seq.
+    pub seq: u64,
+    /// Hex hash.
+    pub hash: String,
+    /// The intent's idempotency key.
+    pub key: String,
+    /// The entry's `prev`.
+    pub prev: String,
+}
+
+/// A client of one server (plain HTTP on loopback).
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    /// A client for the server at `base` (`http://127.0.0.1:PORT`).
+    pub fn new(base: &str) -> Client {
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .expect("an HTTP client");
+        Client {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// The server's base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// POSTs a signed intent. `Err` only when no HTTP answer came back.
+    pub async fn append(&self, s: &SignedIntent) -> Result<AppendReply, reqwest::Error> {
+        let url = format!("{}/api/v1/funds/{}/entries", self.base, s.fund);
+        let resp = self.http.post(url).json(&s.body()).send().await?;
+        let status = resp.status().as_u16();
+        let replay = resp
+            .headers()
+            .get("idempotent-replay")
+            .is_some_and(|v| v.as_bytes() == b"true");
+        let bytes = resp.bytes().await?;
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        Ok(AppendReply {
+            status,
+            replay,
+            body,
+        })
+    }
+
+    /// GETs `path` and parses a 200 JSON answer.
+    pub async fn get_json(&self, path: &str) -> anyhow::Result<Value> {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .with_context(|| format!("GET {path}"))?;
+        let status = resp.status();
+        let text = resp.text().await?;
+        if !status.is_success() {
+            bail!("GET {path}: {status}: {text}");
+        }
+        serde_json::from_str(&text).with_context(|| format!("GET {path}: not JSON"))
+    }
+
+    /// Every entry of `fund`, in seq order (all pages).
+    pub async fn entries(&self, fund: &str) -> anyhow::Result<Vec<ListedEntry>> {
+        let mut out = Vec::new();
+        let mut from = 0u64;
+        loop {
+            let page = self
+                .get_json(&format!(
+                    "/api/v1/funds/{fund}/entries?from={from}&limit=1000"
+                ))
+                .await?;
+            let rows = page["entries"]
+                .as_array()
+                .ok_or_else(|| anyhow!("no entries array: {page}"))?;
+            for r in rows {
+                let seq = r["seq"].as_u64().ok_or_else(|| anyhow!("seq: {r}"))?;
+                let field = |v: &Value, what: &str| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| anyhow!("{what} of entry {seq}: {r}"))
+                };
+                out.push(ListedEntry {
+                    seq,
+                    hash: field(&r["hash"], "hash")?,
+                    key: field(&r["entry"]["intent"]["key"], "intent key")?,
+                    prev: field(&r["entry"]["prev"], "prev")?,
+                });
+            }
+            match page["next"].as_u64() {
+                Some(next) if !rows.is_empty() => from = next,
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// The export of `fund` (NDJSON bytes).
+    pub async fn export(&self, fund: &str) -> anyhow::Result<Vec<u8>> {
+        let path = format!("/api/v1/funds/{fund}/export");
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .with_context(|| format!("GET {path}"))?;
+        let status = resp.status();
+        let bytes = resp.bytes().await?;
+        if !status.is_success() {
+            bail!("GET {path}: {status}: {}", String::from_utf8_lossy(&bytes));
+        }
+        Ok(bytes.to_vec())
+    }
+
+    /// What an auditor trusts out of band: the log key and operator key the server names.
+    pub async fn expectations(&self) -> anyhow::Result<Expectations> {
+        let info = self.get_json("/api/v1/log").await?;
+        let log_key = info["log_key"]
+            .as_str()
+            .ok_or_else(|| anyhow!("log_key: {info}"))?
+            .to_owned();
+        let op = info["operator_key"]
+            .as_str()
+            .ok_or_else(|| anyhow!("operator_key: {info}"))?;
+        Ok(Expectations {
+            log_key: Some(log_key),
+            operator_key: Some(PublicKey::from_hex(op).map_err(|e| anyhow!("{e}"))?),
+        })
+    }
+
+    /// Downloads and verifies the export of `fund` against [`Client::expectations`].
+    pub async fn verify_export(&self, fund: &str) -> anyhow::Result<Report> {
+        let expect = self.expectations().await?;
+        let export = self.export(fund).await?;
+        Ok(tokio::task::spawn_blocking(move || {
+            ledger_core::parallel::verify_export_parallel(&export, expect, 2, 256)
+        })
+        .await?)
+    }
+}
+
+/// Checks that `entries` are exactly seqs 0..n, each chained to the one before (no gap,
+/// no fork, no duplicate), and that no idempotency key appears twice.
+pub fn check_contiguous(fund: &str, entries: &[ListedEntry]) -> Result<(), String> {
+    let mut keys = std::collections::HashSet::new();
+    let mut prev = "0".repeat(64);
+    for (i, e) in entries.iter().enumerate() {
+        if e.seq != i as u64 {
+            return Err(format!("{fund}: entry #{i} has seq {}", e.seq));
+        }
+        if e.prev != prev {
+            return Err(format!(
+                "{fund}: entry {} does not chain to its predecessor",
+                e.seq
+            ));
+        }
+        if !keys.insert(e.key.clone()) {
+            return Err(format!("{fund}: key {} recorded twice", e.key));
+        }
+        prev = e.hash.clone();
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// PostgreSQL
+// ---------------------------------------------------------------------------------------
+
+/// The PostgreSQL admin URL from `LEDGER_TEST_POSTGRES_URL`, or `None` after printing
+/// `SKIP` — unless `LEDGER_REQUIRE_POSTGRES=1`, then it panics.
+pub fn postgres_admin_url(test: &str) -> Option<String> {
+    match std::env::var("LEDGER_TEST_POSTGRES_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url.trim().to_owned()),
+        _ => {
+            if std::env::var("LEDGER_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                panic!("{test}: LEDGER_REQUIRE_POSTGRES=1 but LEDGER_TEST_POSTGRES_URL is not set");
+            }
+            println!("SKIP {test}: LEDGER_TEST_POSTGRES_URL is not set");
+            None
+        }
+    }
+}
+
+/// A fresh database `ledger_e2e_<random>`, dropped (best effort) when this is dropped.
+pub struct PgDatabase {
+    /// URL of the new database (same credentials as the admin URL).
+    pub url: String,
+    /// Its name.
+    pub name: String,
+    admin_url: String,
+}
+
+impl PgDatabase {
+    /// Creates a fresh database through the admin URL.
+    pub async fn create(admin_url: &str) -> anyhow::Result<PgDatabase> {
+        use sqlx::Connection;
+        let name = format!("ledger_e2e_{}", random_hex(12));
+        let mut conn = sqlx::PgConnection::connect(admin_url)
+            .await
+            .context("connecting to PostgreSQL with LEDGER_TEST_POSTGRES_URL")?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .with_context(|| format!("CREATE DATABASE {name}"))?;
+        conn.close().await.ok();
+        let mut url = reqwest::Url::parse(admin_url).context("admin URL")?;
+        url.set_path(&format!("/{name}"));
+        Ok(PgDatabase {
+            url: url.to_string(),
+            name,
+            admin_url: admin_url.to_owned(),
+        })
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        // On a thread of its own: this may be dropped inside a tokio runtime.
+        let admin = self.admin_url.clone();
+        let name = self.name.clone();
+        let done = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut c)
+                        .await;
+                    let _ = c.close().await;
+                }
+            });
+        });
+        let _ = done.join();
+    }
+}

@@ -3,6 +3,7 @@
 //! a valid chain (prev hashes, trustee signatures, checkpoint) around a modified entry.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use ed25519_dalek::SigningKey;
@@ -38,6 +39,8 @@ pub struct Fixture {
     pub checkpoint: Vec<u8>,
     /// Each entry line parsed, by seq.
     pub parsed: Vec<ParsedEntry>,
+    /// Seq of each original entry line, by its leaf hash.
+    by_hash: HashMap<Hash, usize>,
 }
 
 /// The fixture, built once per test binary.
@@ -55,7 +58,14 @@ pub fn fixture() -> &'static Fixture {
             .iter()
             .map(|l| Entry::parse(l).expect("sample entries parse"))
             .collect();
+        let by_hash = fund
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (leaf_hash(l), i))
+            .collect();
         Fixture {
+            by_hash,
             header: lines[0].clone(),
             checkpoint: lines[ENTRIES + 1].clone(),
             export,
@@ -153,25 +163,37 @@ impl Fixture {
         self.export_with(&entries)
     }
 
-    /// Verifies the export with entry `seq` replaced by `line`, exactly as
-    /// [`verify_export`] does but reusing the parse and signature check of the unchanged
-    /// lines. That work needs nothing but the line itself (`verify::prepare_line`), so the
-    /// findings are the same; `tamper.rs` cross-checks a share of the cases against
-    /// [`verify_export`] to keep this true.
-    pub fn verify_spliced(&self, seq: usize, line: &[u8]) -> Report {
+    /// Verifies `export` exactly as [`verify_export`] does (same line splitting, same
+    /// `Verifier`), but a line byte-identical to one of the fixture's entry lines is not
+    /// parsed and its signatures not checked again: its `ParsedEntry` is reused. That work
+    /// needs nothing but the line itself (`verify::prepare_line`), so the findings are the
+    /// same; `tamper.rs` cross-checks this against [`verify_export`].
+    pub fn verify(&self, export: &[u8]) -> Report {
         let mut v = Verifier::new(Expectations::default());
-        v.push_line(&self.header);
-        for (i, p) in self.parsed.iter().enumerate() {
-            if i == seq {
+        // Lines after the header; the original line at that position is tried first.
+        let mut position: Option<usize> = None;
+        for line in export.split(|b| *b == b'\n') {
+            if line.is_empty() {
+                continue;
+            }
+            let Some(i) = position else {
                 v.push_line(line);
-            } else {
-                v.push(Prepared::Entry {
-                    parsed: Box::new(p.clone()),
+                position = Some(0);
+                continue;
+            };
+            position = Some(i + 1);
+            let cached = match self.fund.lines.get(i) {
+                Some(original) if original.as_slice() == line => Some(i),
+                _ => self.by_hash.get(&leaf_hash(line)).copied(),
+            };
+            match cached {
+                Some(seq) => v.push(Prepared::Entry {
+                    parsed: Box::new(self.parsed[seq].clone()),
                     signatures: Ok(()),
-                });
+                }),
+                None => v.push_line(line),
             }
         }
-        v.push_line(&self.checkpoint);
         v.finish()
     }
 

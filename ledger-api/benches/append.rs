@@ -1,0 +1,368 @@
+//! Store benchmark (issue: durable store). Prints, in one run, for SQLite and (when
+//! `LEDGER_TEST_POSTGRES_URL` is set) PostgreSQL:
+//!
+//! - durable appends/s through `Ledger::append` (signature check + rules + one transaction
+//!   per batch, group commit) with 1, 8 and 32 concurrent writers;
+//! - the raw one-row-per-commit insert rate of rows of the same size and durability,
+//!   measured by the same harness (1 and 32 writers);
+//! - the bare Ed25519 verification rate of the same intents (1 core and all cores);
+//! - inclusion-proof latency at 1,000 and 1,000,000 entries (stored subtree hashes).
+//!
+//! Run: `cargo bench -p ledger-api --bench append` (env `BENCH_APPENDS`, default 3000).
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Instant as Clock;
+
+use ed25519_dalek::{SigningKey, Verifier};
+use ledger_api::ledger::Ledger;
+use ledger_api::store::{AppendOutcome, Store};
+use ledger_core::body::{Body, Channel, Currency, Donation, Donor, DonorClass, Genesis, Trustee};
+use ledger_core::entry::{signing_message, Intent, Sig};
+use ledger_core::ids::{FundId, IdempotencyKey};
+use ledger_core::keys::PublicKey;
+use ledger_core::merkle::Frontier;
+use ledger_core::money::Amount;
+use ledger_core::note::NoteSigner;
+use ledger_core::sample::{default_policy, key_from_label};
+use ledger_core::text::ShortText;
+use ledger_core::time::{Instant, UtcOffset};
+use sqlx::Connection;
+
+const START: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+
+struct Signed {
+    intent_bytes: Vec<u8>,
+    sigs: Vec<Sig>,
+}
+
+fn text(s: &str) -> ShortText {
+    ShortText::parse(s).unwrap()
+}
+
+fn genesis(fund: &str, operator: &SigningKey, trustee: &SigningKey) -> Signed {
+    let mut policy = default_policy().unwrap();
+    policy.statement_quorum = 1;
+    policy.disbursement_quorum = 1;
+    policy.governance_quorum = 1;
+    let intent = Intent {
+        fund: FundId::parse(fund).unwrap(),
+        body: Body::Genesis(Genesis {
+            name: text("基准测试基金"),
+            name_en: text("Benchmark fund"),
+            street: text("示例街道"),
+            community: text("示例社区"),
+            currency: Currency::Cny,
+            utc_offset: UtcOffset::CHINA,
+            trustees: vec![Trustee {
+                key: PublicKey::from_verifying_key(trustee.verifying_key()),
+                name: text("管理人"),
+            }],
+            policy,
+        }),
+        key: IdempotencyKey::parse("genesis").unwrap(),
+        signed_at: Instant::from_unix_seconds(START).unwrap(),
+    };
+    Signed {
+        intent_bytes: intent.canonical_bytes(),
+        sigs: vec![intent.sign(operator)],
+    }
+}
+
+fn donations(fund: &str, trustee: &SigningKey, n: usize) -> Vec<Signed> {
+    (0..n)
+        .map(|i| {
+            let intent = Intent {
+                fund: FundId::parse(fund).unwrap(),
+                body: Body::Donation(Donation {
+                    amount: Amount::from_fen(10_000 + i as i64).unwrap(),
+                    donor: Donor {
+                        class: DonorClass::Enterprise,
+                        name: Some(text("示例科技有限公司")),
+                        name_consent: None,
+                        commitment: None,
+                    },
+                    channel: Channel::BankTransfer,
+                    receipt_no: text(&format!("R{i:08}")),
+                    purpose: None,
+                    memo: None,
+                }),
+                key: IdempotencyKey::parse(&format!("d-{i}")).unwrap(),
+                signed_at: Instant::from_unix_seconds(START).unwrap(),
+            };
+            Signed {
+                intent_bytes: intent.canonical_bytes(),
+                sigs: vec![intent.sign(trustee)],
+            }
+        })
+        .collect()
+}
+
+struct Db {
+    url: String,
+    name: &'static str,
+}
+
+async fn fresh_dbs(dir: &std::path::Path, tag: &str) -> Vec<Db> {
+    let mut out = vec![Db {
+        url: format!("sqlite://{}", dir.join(format!("{tag}.db")).display()),
+        name: "sqlite",
+    }];
+    if let Ok(admin) = std::env::var("LEDGER_TEST_POSTGRES_URL") {
+        let db = format!("ledger_bench_{tag}_{}", std::process::id());
+        let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {db}"))
+            .execute(&mut c)
+            .await
+            .unwrap();
+        sqlx::query(&format!("CREATE DATABASE {db}"))
+            .execute(&mut c)
+            .await
+            .unwrap();
+        let base = admin.rsplit_once('/').unwrap().0;
+        out.push(Db {
+            url: format!("{base}/{db}"),
+            name: "postgres",
+        });
+    }
+    out
+}
+
+async fn append_rate(url: &str, writers: usize, n: usize) -> f64 {
+    let store = Arc::new(Store::open(url).await.unwrap());
+    let operator = key_from_label("bench/operator");
+    let trustee = key_from_label("bench/trustee");
+    let log = NoteSigner::new("bench.example", key_from_label("bench/log")).unwrap();
+    let now = Arc::new(AtomicI64::new(START));
+    let n2 = now.clone();
+    let ledger = Ledger::start(
+        store.clone(),
+        log,
+        PublicKey::from_verifying_key(operator.verifying_key()),
+        "bench.example".into(),
+        Arc::new(move || Instant::from_unix_seconds(n2.load(Ordering::Relaxed)).unwrap()),
+    )
+    .await
+    .unwrap();
+    let fund = format!("bench-w{writers}");
+    let g = genesis(&fund, &operator, &trustee);
+    ledger
+        .append(&fund, g.intent_bytes, g.sigs, None)
+        .await
+        .unwrap();
+    let work = Arc::new(std::sync::Mutex::new(donations(&fund, &trustee, n)));
+    let started = Clock::now();
+    let mut tasks = Vec::new();
+    for _ in 0..writers {
+        let ledger = ledger.clone();
+        let work = work.clone();
+        let fund = fund.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let next = work.lock().unwrap().pop();
+                let Some(s) = next else { break };
+                let out = ledger
+                    .append(&fund, s.intent_bytes, s.sigs, None)
+                    .await
+                    .unwrap();
+                assert!(matches!(out, AppendOutcome::Appended(_)));
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let rate = n as f64 / started.elapsed().as_secs_f64();
+    let batches: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkpoints")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    println!("    ({writers:>2} writers: {n} appends in {batches} commits)");
+    store.close().await;
+    rate
+}
+
+/// One row per transaction, rows of the same size, same database settings.
+async fn raw_rate(url: &str, writers: usize, n: usize, row_bytes: usize) -> f64 {
+    let store = Arc::new(Store::open(url).await.unwrap());
+    let table = format!("bench_raw_{writers}");
+    sqlx::query(&format!(
+        "CREATE TABLE {table} (id BIGINT PRIMARY KEY, bytes {})",
+        if url.starts_with("postgres") {
+            "BYTEA"
+        } else {
+            "BLOB"
+        }
+    ))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let next = Arc::new(AtomicI64::new(0));
+    let started = Clock::now();
+    let mut tasks = Vec::new();
+    // SQLite has one writer: serialise like the store does, instead of failing busy.
+    let lock = Arc::new(tokio::sync::Mutex::new(()));
+    for _ in 0..writers {
+        let store = store.clone();
+        let next = next.clone();
+        let table = table.clone();
+        let lock = lock.clone();
+        let sqlite = !url.starts_with("postgres");
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let id = next.fetch_add(1, Ordering::Relaxed);
+                if id >= n as i64 {
+                    break;
+                }
+                let _g = if sqlite {
+                    Some(lock.lock().await)
+                } else {
+                    None
+                };
+                let mut tx = store.pool().begin().await.unwrap();
+                sqlx::query(&format!("INSERT INTO {table} (id, bytes) VALUES ($1, $2)"))
+                    .bind(id)
+                    .bind(vec![7u8; row_bytes])
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let rate = n as f64 / started.elapsed().as_secs_f64();
+    store.close().await;
+    rate
+}
+
+fn verify_rate(signed: &[Signed], threads: usize) -> f64 {
+    let jobs: Vec<(Vec<u8>, Sig)> = signed
+        .iter()
+        .map(|s| (signing_message(&s.intent_bytes), s.sigs[0]))
+        .collect();
+    let started = Clock::now();
+    std::thread::scope(|scope| {
+        for part in jobs.chunks(jobs.len().div_ceil(threads)) {
+            scope.spawn(move || {
+                for (msg, s) in part {
+                    s.key
+                        .verifying_key()
+                        .verify(msg, &s.sig.signature())
+                        .unwrap();
+                }
+            });
+        }
+    });
+    jobs.len() as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Inserts the complete-subtree rows of a synthetic tree of `size` leaves.
+async fn synthetic_tree(store: &Store, fund: &str, size: u64) {
+    store
+        .create_fund(
+            fund,
+            &"0".repeat(64),
+            Instant::from_unix_seconds(START).unwrap(),
+        )
+        .await
+        .unwrap();
+    let mut frontier = Frontier::new();
+    let mut pending = Vec::new();
+    for i in 0..size {
+        let leaf = ledger_core::hash::sha256(&i.to_le_bytes());
+        pending.extend(frontier.push(leaf));
+        if pending.len() >= 5_000 || i + 1 == size {
+            let mut tx = store.pool().begin().await.unwrap();
+            for (id, h) in pending.drain(..) {
+                sqlx::query(
+                    "INSERT INTO tree_nodes (fund, level, idx, hash) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(fund)
+                .bind(i64::from(id.level))
+                .bind(id.index as i64)
+                .bind(h.0.to_vec())
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            }
+            tx.commit().await.unwrap();
+        }
+    }
+    // The head row says how big the tree is (proof requests are checked against it).
+    sqlx::query("UPDATE funds SET head_seq = $1 WHERE id = $2")
+        .bind(size as i64 - 1)
+        .bind(fund)
+        .execute(store.pool())
+        .await
+        .unwrap();
+}
+
+async fn proof_latency_us(url: &str, size: u64) -> f64 {
+    let store = Store::open(url).await.unwrap();
+    let fund = format!("proof-{size}");
+    synthetic_tree(&store, &fund, size).await;
+    let mut rng = ledger_core::sample::SplitMix::new(size);
+    let n = 500;
+    let started = Clock::now();
+    for _ in 0..n {
+        let index = rng.next_u64() % size;
+        let proof = store.inclusion_proof(&fund, index, size).await.unwrap();
+        assert!(!proof.is_empty() || size == 1);
+    }
+    let us = started.elapsed().as_secs_f64() * 1e6 / n as f64;
+    store.close().await;
+    us
+}
+
+#[tokio::main]
+async fn main() {
+    let n: usize = std::env::var("BENCH_APPENDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3_000);
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let dir = tempfile::tempdir().unwrap();
+    let trustee = key_from_label("bench/trustee");
+    let sample = donations("bench-w1", &trustee, n);
+    let row_bytes = {
+        // The size of a stored entry: its canonical bytes.
+        sample[0].intent_bytes.len() + 300
+    };
+    let v1 = verify_rate(&sample, 1);
+    let vall = verify_rate(&sample, cores);
+    println!("community-ledger store benchmark: {n} appends per run, {cores} cores");
+    println!("bare Ed25519 verification of the same intents: {v1:.0}/s on 1 core, {vall:.0}/s on {cores} cores");
+    for db in fresh_dbs(dir.path(), "append").await {
+        println!("\n== {} ==", db.name);
+        let raw1 = raw_rate(&db.url, 1, n.min(2_000), row_bytes).await;
+        let raw32 = raw_rate(&db.url, 32, n.min(2_000), row_bytes).await;
+        println!("raw one-row-per-commit inserts ({row_bytes} B rows): {raw1:.0}/s with 1 writer, {raw32:.0}/s with 32 writers");
+        for w in [1usize, 8, 32] {
+            let url = if db.name == "sqlite" {
+                format!("sqlite://{}", dir.path().join(format!("w{w}.db")).display())
+            } else {
+                fresh_dbs(dir.path(), &format!("w{w}"))
+                    .await
+                    .pop()
+                    .unwrap()
+                    .url
+            };
+            let rate = append_rate(&url, w, n).await;
+            println!(
+                "durable appends, {w:>2} writers: {rate:>7.0}/s = {:.1}× raw 1-writer commits, {:.1}× raw 32-writer commits, {:.2}× bare verification on {cores} cores",
+                rate / raw1,
+                rate / raw32,
+                rate / vall
+            );
+        }
+        let p3 = proof_latency_us(&db.url, 1_000).await;
+        let p6 = proof_latency_us(&db.url, 1_000_000).await;
+        println!(
+            "inclusion proof: {p3:.0} µs at 10^3 entries, {p6:.0} µs at 10^6 entries (ratio {:.2}, target ≤ 3)",
+            p6 / p3
+        );
+    }
+}

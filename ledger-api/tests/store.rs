@@ -1,0 +1,1444 @@
+//! The store on both backends: every test runs the same body on a fresh SQLite file and,
+//! when `LEDGER_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database (see
+//! `support/mod.rs`); assertion messages name the backend.
+//!
+//! Covered: the append path (bytes, head, root, balance, reopening, checkpoints, the
+//! export), group commit, idempotency (replays, conflicts, retry storms), refusals that
+//! must write nothing, reads (paging, entries, inclusion and consistency proofs at past
+//! sizes against `MemoryTree`), append-only enforcement by the database itself (triggers,
+//! and on PostgreSQL the service role's grants), and two stores sharing one PostgreSQL
+//! fund as two server processes would.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use ledger_api::ledger::{AppendFailure, Ledger};
+use ledger_api::store::{AppendOutcome, ProofError, Rejection, Store, PAGE_ROWS_MAX};
+use ledger_core::body::{Body, Disbursement, Party, PartyClass};
+use ledger_core::checkpoint::Checkpoint;
+use ledger_core::entry::{Entry, EntryError, Intent, Sig};
+use ledger_core::export::{CheckpointLine, Header, EXPORT_FORMAT};
+use ledger_core::hash::{leaf_hash, Hash};
+use ledger_core::ids::{FundId, IdempotencyKey};
+use ledger_core::keys::PublicKey;
+use ledger_core::merkle::{verify_consistency, verify_inclusion, MemoryTree, MerkleError};
+use ledger_core::money::Amount;
+use ledger_core::rules::RuleError;
+use ledger_core::sample::{build, key_from_label, SampleFund, SampleSpec};
+use ledger_core::text::ShortText;
+use ledger_core::time::Instant;
+use ledger_core::verify::{verify_export, Expectations};
+use sqlx::{Connection, Row};
+
+use support::{
+    append_sample, backends, counts, current_trustee, donation_signed_by, pg_url_with_user,
+    signed_donation, start_ledger, PinnedClock, ORIGIN,
+};
+
+/// Builds a sample fund for a test (ids differ per test only for readability).
+fn sample(id: &str, seed: u64, entries: usize, months: u32) -> SampleFund {
+    build(&SampleSpec::example(id, seed, entries, months), ORIGIN).expect("sample builds")
+}
+
+/// A store on `url` with a ledger over it, the sample appended, and the clock moved a
+/// minute past the sample's last entry (so new intents may be signed "now").
+async fn loaded(url: &str, fund: &SampleFund) -> (Arc<Store>, Arc<Ledger>, PinnedClock) {
+    let store = Arc::new(Store::open(url).await.expect("store opens"));
+    let clock = PinnedClock::new(0);
+    let ledger = start_ledger(store.clone(), fund, &clock).await;
+    append_sample(&ledger, fund, &clock).await;
+    clock.set(clock.get() + 60);
+    (store, ledger, clock)
+}
+
+/// The export built exactly as `api/routes.rs::export` builds it: header, entries read a
+/// page at a time up to the latest checkpoint's size, the checkpoint line.
+async fn export_like_routes(ledger: &Ledger, fund: &str) -> Vec<u8> {
+    let store = ledger.store();
+    let f = store.fund(fund).await.unwrap().expect("fund exists");
+    let (size, note) = store
+        .latest_checkpoint(fund)
+        .await
+        .unwrap()
+        .expect("a checkpoint");
+    let header = Header {
+        format: EXPORT_FORMAT.into(),
+        fund: FundId::parse(fund).unwrap(),
+        origin: format!("{}/{}", ledger.origin(), fund),
+        log_key: ledger.log_key().verifier().to_vkey(),
+        operator_key: PublicKey::from_hex(&f.operator_key).unwrap(),
+    };
+    let mut out = header.to_line();
+    out.push(b'\n');
+    let mut from = 0u64;
+    while from < size {
+        let limit = PAGE_ROWS_MAX.min((size - from) as i64);
+        let rows = store.entries(fund, from, limit).await.unwrap();
+        let Some(last) = rows.last() else { break };
+        from = last.seq + 1;
+        for r in &rows {
+            out.extend_from_slice(&r.bytes);
+            out.push(b'\n');
+        }
+    }
+    out.extend_from_slice(&CheckpointLine { checkpoint: note }.to_line());
+    out.push(b'\n');
+    out
+}
+
+/// Every row of the log's tables, rendered as text, in key order: to show that a refused
+/// statement changed nothing.
+async fn snapshot(store: &Store) -> Vec<String> {
+    let mut out = Vec::new();
+    let rows = sqlx::query(
+        "SELECT fund, seq, hash, kind, delta_fen, balance_fen, recorded_at, idem_key, \
+         intent_hash, bytes FROM entries ORDER BY fund, seq",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    for r in &rows {
+        out.push(format!(
+            "entry {} {} {} {} {} {} {} {} {} {}",
+            r.get::<String, _>(0),
+            r.get::<i64, _>(1),
+            hex::encode(r.get::<Vec<u8>, _>(2)),
+            r.get::<String, _>(3),
+            r.get::<i64, _>(4),
+            r.get::<i64, _>(5),
+            r.get::<String, _>(6),
+            r.get::<String, _>(7),
+            hex::encode(r.get::<Vec<u8>, _>(8)),
+            hex::encode(r.get::<Vec<u8>, _>(9)),
+        ));
+    }
+    let rows =
+        sqlx::query("SELECT fund, level, idx, hash FROM tree_nodes ORDER BY fund, level, idx")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    for r in &rows {
+        out.push(format!(
+            "node {} {} {} {}",
+            r.get::<String, _>(0),
+            r.get::<i64, _>(1),
+            r.get::<i64, _>(2),
+            hex::encode(r.get::<Vec<u8>, _>(3)),
+        ));
+    }
+    let rows =
+        sqlx::query("SELECT fund, tree_size, root, note FROM checkpoints ORDER BY fund, tree_size")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    for r in &rows {
+        out.push(format!(
+            "checkpoint {} {} {} {:?}",
+            r.get::<String, _>(0),
+            r.get::<i64, _>(1),
+            hex::encode(r.get::<Vec<u8>, _>(2)),
+            r.get::<String, _>(3),
+        ));
+    }
+    let rows = sqlx::query(
+        "SELECT id, operator_key, created_at, head_seq, head_hash FROM funds ORDER BY id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    for r in &rows {
+        out.push(format!(
+            "fund {} {} {} {} {}",
+            r.get::<String, _>(0),
+            r.get::<String, _>(1),
+            r.get::<String, _>(2),
+            r.get::<i64, _>(3),
+            hex::encode(r.get::<Vec<u8>, _>(4)),
+        ));
+    }
+    out
+}
+
+/// A disbursement of `fen` signed by `signers`.
+fn disbursement(
+    fund: &SampleFund,
+    key: &str,
+    fen: i64,
+    clock: &PinnedClock,
+    signers: &[&ed25519_dalek::SigningKey],
+) -> (Vec<u8>, Vec<Sig>) {
+    let intent = Intent {
+        fund: FundId::parse(&fund.spec.fund).unwrap(),
+        body: Body::Disbursement(Disbursement {
+            amount: Amount::from_fen(fen).unwrap(),
+            payee: Party {
+                name: ShortText::parse("示例社会服务中心").unwrap(),
+                class: PartyClass::Organisation,
+            },
+            purpose: ShortText::parse("社区微更新").unwrap(),
+            project: ShortText::parse("小区花园改造").unwrap(),
+            invoice_no: ShortText::parse(&format!("INV-{key}")).unwrap(),
+        }),
+        key: IdempotencyKey::parse(key).unwrap(),
+        signed_at: clock.instant(),
+    };
+    let mut sigs: Vec<Sig> = signers.iter().map(|k| intent.sign(k)).collect();
+    sigs.sort_by_key(|s| s.key);
+    (intent.canonical_bytes(), sigs)
+}
+
+/// The sample's keys that are trustees at its end.
+fn serving_trustees(fund: &SampleFund) -> Vec<&ed25519_dalek::SigningKey> {
+    fund.keys
+        .trustees
+        .iter()
+        .filter(|k| {
+            fund.state
+                .trustees()
+                .contains_key(&PublicKey::from_verifying_key(k.verifying_key()))
+        })
+        .collect()
+}
+
+fn appended_seq(backend: &str, what: &str, out: Result<AppendOutcome, AppendFailure>) -> u64 {
+    match out {
+        Ok(AppendOutcome::Appended(row)) => row.seq,
+        other => panic!("{backend}: {what}: expected Appended, got {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The append path
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn append_path_stores_the_sample_byte_for_byte() {
+    let fund = sample("append-path", 11, 300, 12);
+    let id = fund.spec.fund.as_str();
+    let vkey = fund.keys.log.verifier();
+    let operator = PublicKey::from_verifying_key(fund.keys.operator.verifying_key());
+    for db in backends().await {
+        let b = db.name;
+        let (store, ledger, clock) = loaded(&db.url, &fund).await;
+
+        let f = store.fund(id).await.unwrap().expect("fund row");
+        assert_eq!(f.size, 300, "{b}: size");
+        assert_eq!(f.head_hash, fund.state.head(), "{b}: head");
+        assert_eq!(f.operator_key, operator.to_hex(), "{b}: operator key");
+        for (i, line) in fund.lines.iter().enumerate() {
+            let row = store.entry(id, i as u64).await.unwrap().expect("entry");
+            assert_eq!(&row.bytes, line, "{b}: bytes of entry {i}");
+            assert_eq!(row.hash, leaf_hash(line), "{b}: hash column of entry {i}");
+        }
+        assert_eq!(
+            store.root_at(id, 300).await.unwrap(),
+            fund.root(),
+            "{b}: root"
+        );
+        let last = store.entry(id, 299).await.unwrap().unwrap();
+        assert_eq!(
+            last.balance_fen,
+            fund.balance().to_fen(),
+            "{b}: balance column"
+        );
+        assert_eq!(
+            counts(&store).await.donor_vault as usize,
+            fund.vault.len(),
+            "{b}: a vault row per resident donation"
+        );
+
+        // The latest checkpoint: signed by the log key, covering the whole tree; the same
+        // bytes as the sample's own checkpoint (Ed25519 signatures are deterministic).
+        let (size, note) = store
+            .latest_checkpoint(id)
+            .await
+            .unwrap()
+            .expect("checkpoint");
+        assert_eq!(size, 300, "{b}: checkpoint size");
+        let cp = Checkpoint::open(&note, &vkey)
+            .unwrap_or_else(|e| panic!("{b}: checkpoint does not open: {e}"));
+        assert_eq!(cp.tree_size, 300, "{b}: checkpoint tree size");
+        assert_eq!(cp.root, fund.root(), "{b}: checkpoint root");
+        assert_eq!(cp.origin, fund.origin, "{b}: checkpoint origin");
+        assert_eq!(
+            note,
+            fund.checkpoint_note().unwrap(),
+            "{b}: checkpoint note"
+        );
+
+        // The export, as the route streams it, verifies clean and is the sample's export.
+        let export = export_like_routes(&ledger, id).await;
+        let report = verify_export(
+            &export,
+            Expectations {
+                log_key: Some(vkey.to_vkey()),
+                operator_key: Some(operator),
+            },
+        );
+        assert!(
+            report.is_clean(),
+            "{b}: export findings: {:?}",
+            report.findings
+        );
+        assert_eq!(report.entries, 300, "{b}: export entries");
+        assert_eq!(report.root, fund.root(), "{b}: export root");
+        assert_eq!(
+            report.balance,
+            fund.balance().to_string(),
+            "{b}: export balance"
+        );
+        assert_eq!(
+            report.checkpoint.as_ref().map(|c| c.tree_size),
+            Some(300),
+            "{b}: export checkpoint"
+        );
+        assert!(
+            export == fund.export().unwrap(),
+            "{b}: export differs from the sample's"
+        );
+
+        // Reopen: the state replayed from the store is the sample's.
+        store.close().await;
+        drop(ledger);
+        drop(store);
+        let store = Arc::new(Store::open(&db.url).await.expect("store reopens"));
+        let f = store
+            .fund(id)
+            .await
+            .unwrap()
+            .expect("fund row after reopening");
+        let state = store
+            .load_state(&f)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: load_state: {e}"));
+        assert_eq!(state.next_seq(), 300, "{b}: replayed size");
+        assert_eq!(state.head(), fund.state.head(), "{b}: replayed head");
+        assert_eq!(state.root(), fund.root(), "{b}: replayed root");
+        assert_eq!(state.balance(), fund.balance(), "{b}: replayed balance");
+        assert_eq!(
+            state.last_recorded_at(),
+            fund.state.last_recorded_at(),
+            "{b}: replayed time"
+        );
+        assert_eq!(
+            state.trustees(),
+            fund.state.trustees(),
+            "{b}: replayed trustees"
+        );
+
+        // And a ledger over the reopened store carries on from there.
+        let ledger = start_ledger(store.clone(), &fund, &clock).await;
+        let (bytes, sigs) = signed_donation(&fund, "after-reopen", 1_000, clock.instant());
+        let seq = appended_seq(
+            b,
+            "append after reopening",
+            ledger.append(id, bytes, sigs, None).await,
+        );
+        assert_eq!(seq, 300, "{b}: seq after reopening");
+        let (size, note) = store.latest_checkpoint(id).await.unwrap().unwrap();
+        let cp = Checkpoint::open(&note, &vkey).unwrap();
+        assert_eq!(
+            (size, cp.tree_size),
+            (301, 301),
+            "{b}: checkpoint after reopening"
+        );
+        assert_eq!(
+            cp.root,
+            store.root_at(id, 301).await.unwrap(),
+            "{b}: root after reopening"
+        );
+        let export = export_like_routes(&ledger, id).await;
+        let report = verify_export(&export, Expectations::default());
+        assert!(
+            report.is_clean(),
+            "{b}: export after reopening: {:?}",
+            report.findings
+        );
+        assert_eq!(report.entries, 301, "{b}: export entries after reopening");
+        store.close().await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Group commit
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_appends_are_group_committed_without_gaps() {
+    const N: usize = 64;
+    let fund = Arc::new(sample("group-commit", 12, 100, 4));
+    for db in backends().await {
+        let b = db.name;
+        let (store, ledger, clock) = loaded(&db.url, &fund).await;
+        let before = counts(&store).await;
+        let barrier = Arc::new(tokio::sync::Barrier::new(N));
+        let mut tasks = Vec::with_capacity(N);
+        for i in 0..N {
+            let (bytes, sigs) =
+                signed_donation(&fund, &format!("gc-{i}"), 100 + i as i64, clock.instant());
+            let ledger = ledger.clone();
+            let barrier = barrier.clone();
+            let id = fund.spec.fund.clone();
+            tasks.push(tokio::spawn(async move {
+                barrier.wait().await;
+                ledger.append(&id, bytes, sigs, None).await
+            }));
+        }
+        let mut seqs = Vec::with_capacity(N);
+        for (i, t) in tasks.into_iter().enumerate() {
+            seqs.push(appended_seq(
+                b,
+                &format!("concurrent append {i}"),
+                t.await.unwrap(),
+            ));
+        }
+        let after = counts(&store).await;
+        let batches = after.checkpoints - before.checkpoints;
+        println!("{b}: {N} concurrent appends committed in {batches} batches");
+        seqs.sort_unstable();
+        assert_eq!(seqs, (100..100 + N as u64).collect::<Vec<_>>(), "{b}: seqs");
+        assert_eq!(
+            after.entries - before.entries,
+            N as i64,
+            "{b}: entries written"
+        );
+        assert!((1..=N as i64).contains(&batches), "{b}: {batches} batches");
+        if b == "sqlite" {
+            assert!(
+                batches < N as i64,
+                "{b}: no batching: {batches} commits for {N} appends"
+            );
+        }
+        // Each batch's checkpoint is signed and its root is the root at its size.
+        let rows = sqlx::query(
+            "SELECT tree_size, note FROM checkpoints WHERE tree_size > 100 ORDER BY tree_size",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(
+            rows.len() as i64,
+            batches,
+            "{b}: checkpoints of the batches"
+        );
+        for r in &rows {
+            let size = r.get::<i64, _>(0) as u64;
+            let cp = Checkpoint::open(&r.get::<String, _>(1), &fund.keys.log.verifier()).unwrap();
+            assert_eq!(cp.tree_size, size, "{b}: checkpoint size");
+            assert_eq!(
+                cp.root,
+                store.root_at(&fund.spec.fund, size).await.unwrap(),
+                "{b}: checkpoint root at {size}"
+            );
+        }
+        assert_eq!(
+            rows.last().map(|r| r.get::<i64, _>(0)),
+            Some(100 + N as i64),
+            "{b}: last checkpoint"
+        );
+        // The log replays clean from a fresh store.
+        let fresh = Store::open(&db.url).await.unwrap();
+        let f = fresh.fund(&fund.spec.fund).await.unwrap().unwrap();
+        let state = fresh
+            .load_state(&f)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: replay: {e}"));
+        assert_eq!(state.next_seq(), 100 + N as u64, "{b}: replayed size");
+        assert_eq!(state.head(), f.head_hash, "{b}: replayed head");
+        fresh.close().await;
+        store.close().await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Idempotency
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_replays_and_conflicts_write_nothing() {
+    let fund = sample("idempotency", 13, 100, 4);
+    let id = fund.spec.fund.as_str();
+    for db in backends().await {
+        let b = db.name;
+        let (store, ledger, clock) = loaded(&db.url, &fund).await;
+        let (bytes, sigs) = signed_donation(&fund, "idem-1", 12_345, clock.instant());
+        let first = match ledger.append(id, bytes.clone(), sigs.clone(), None).await {
+            Ok(AppendOutcome::Appended(row)) => row,
+            other => panic!("{b}: first append: {other:?}"),
+        };
+        assert_eq!(first.seq, 100, "{b}: first seq");
+        let before = counts(&store).await;
+        let rows_before = snapshot(&store).await;
+
+        // Same key, same intent: the original entry, nothing written.
+        clock.set(clock.get() + 60);
+        match ledger.append(id, bytes.clone(), sigs.clone(), None).await {
+            Ok(AppendOutcome::Replayed(row)) => assert_eq!(row, first, "{b}: replayed row"),
+            other => panic!("{b}: replay: expected Replayed, got {other:?}"),
+        }
+        assert_eq!(counts(&store).await, before, "{b}: rows after a replay");
+
+        // A sample entry sent again long after: replayed as the original.
+        let old = Entry::parse(&fund.lines[7]).unwrap();
+        match ledger
+            .append(id, old.intent_bytes.clone(), old.entry.sigs.clone(), None)
+            .await
+        {
+            Ok(AppendOutcome::Replayed(row)) => {
+                assert_eq!(row.seq, 7, "{b}: replayed seq of an old entry");
+                assert_eq!(
+                    row.bytes, fund.lines[7],
+                    "{b}: replayed bytes of an old entry"
+                );
+            }
+            other => panic!("{b}: replay of entry 7: {other:?}"),
+        }
+        assert_eq!(
+            counts(&store).await,
+            before,
+            "{b}: rows after an old replay"
+        );
+
+        // Same key, another intent: a conflict naming the original seq, nothing written.
+        let (other_bytes, other_sigs) = signed_donation(&fund, "idem-1", 54_321, clock.instant());
+        match ledger.append(id, other_bytes, other_sigs, None).await {
+            Err(AppendFailure::Rejected(Rejection::IdempotencyConflict { seq })) => {
+                assert_eq!(seq, first.seq, "{b}: conflict seq");
+            }
+            other => panic!("{b}: conflict: expected IdempotencyConflict, got {other:?}"),
+        }
+        assert_eq!(counts(&store).await, before, "{b}: rows after a conflict");
+        assert_eq!(snapshot(&store).await, rows_before, "{b}: rows changed");
+
+        // The fund carries on at the next seq.
+        let (bytes, sigs) = signed_donation(&fund, "idem-2", 500, clock.instant());
+        let seq = appended_seq(
+            b,
+            "append after replays",
+            ledger.append(id, bytes, sigs, None).await,
+        );
+        assert_eq!(seq, 101, "{b}: seq after replays and a conflict");
+        store.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_storm_records_each_intent_once() {
+    const INTENTS: usize = 20;
+    const TRIES: usize = 3;
+    let fund = Arc::new(sample("retry-storm", 14, 100, 4));
+    for db in backends().await {
+        let b = db.name;
+        let (store, ledger, clock) = loaded(&db.url, &fund).await;
+        let before = counts(&store).await;
+        let intents: Vec<_> = (0..INTENTS)
+            .map(|i| {
+                signed_donation(
+                    &fund,
+                    &format!("storm-{i}"),
+                    200 + i as i64,
+                    clock.instant(),
+                )
+            })
+            .collect();
+        let barrier = Arc::new(tokio::sync::Barrier::new(INTENTS * TRIES));
+        let mut tasks = Vec::new();
+        for _ in 0..TRIES {
+            for (i, (bytes, sigs)) in intents.iter().enumerate() {
+                let (ledger, barrier, id) =
+                    (ledger.clone(), barrier.clone(), fund.spec.fund.clone());
+                let (bytes, sigs) = (bytes.clone(), sigs.clone());
+                tasks.push((
+                    i,
+                    tokio::spawn(async move {
+                        barrier.wait().await;
+                        ledger.append(&id, bytes, sigs, None).await
+                    }),
+                ));
+            }
+        }
+        // Per intent: (times appended, seqs reported).
+        let mut seen: BTreeMap<usize, (usize, BTreeSet<u64>)> = BTreeMap::new();
+        for (i, t) in tasks {
+            let e = seen.entry(i).or_default();
+            match t.await.unwrap() {
+                Ok(AppendOutcome::Appended(row)) => {
+                    e.0 += 1;
+                    e.1.insert(row.seq);
+                }
+                Ok(AppendOutcome::Replayed(row)) => {
+                    e.1.insert(row.seq);
+                }
+                Err(err) => panic!("{b}: storm intent {i}: {err:?}"),
+            }
+        }
+        let mut all = BTreeSet::new();
+        for (i, (appended, seqs)) in &seen {
+            assert_eq!(*appended, 1, "{b}: intent {i} appended {appended} times");
+            assert_eq!(seqs.len(), 1, "{b}: intent {i} reported seqs {seqs:?}");
+            all.extend(seqs.iter().copied());
+        }
+        assert_eq!(
+            all.into_iter().collect::<Vec<_>>(),
+            (100..100 + INTENTS as u64).collect::<Vec<_>>(),
+            "{b}: seqs of the storm"
+        );
+        let after = counts(&store).await;
+        assert_eq!(
+            after.entries - before.entries,
+            INTENTS as i64,
+            "{b}: entries written"
+        );
+        println!(
+            "{b}: {} requests for {INTENTS} intents committed in {} batches",
+            INTENTS * TRIES,
+            after.checkpoints - before.checkpoints
+        );
+        store.close().await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Refusals
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_write_nothing() {
+    let fund = sample("refusals", 15, 100, 4);
+    let id = fund.spec.fund.as_str();
+    for db in backends().await {
+        let b = db.name;
+        let (store, ledger, clock) = loaded(&db.url, &fund).await;
+        let before = counts(&store).await;
+        let rows_before = snapshot(&store).await;
+        let trustees = serving_trustees(&fund);
+        assert!(trustees.len() >= 2, "the sample has a quorum");
+
+        // An overdraft, with a full quorum.
+        let balance = fund.balance().to_fen();
+        let (bytes, sigs) = disbursement(&fund, "overdraft", balance + 1, &clock, &trustees[..2]);
+        match ledger.append(id, bytes, sigs, None).await {
+            Err(AppendFailure::Rejected(Rejection::Rule(RuleError::Overdraft { .. }))) => {}
+            other => panic!("{b}: overdraft: {other:?}"),
+        }
+        assert_eq!(counts(&store).await, before, "{b}: rows after an overdraft");
+
+        // A signature that does not verify.
+        let (bytes, mut sigs) = signed_donation(&fund, "bad-sig", 1_000, clock.instant());
+        sigs[0].sig.0[10] ^= 0x01;
+        match ledger.append(id, bytes, sigs, None).await {
+            Err(AppendFailure::Entry(EntryError::BadSignature(_))) => {}
+            other => panic!("{b}: bad signature: {other:?}"),
+        }
+        assert_eq!(
+            counts(&store).await,
+            before,
+            "{b}: rows after a bad signature"
+        );
+
+        // A signer who is no trustee, and one who no longer is.
+        let stranger = key_from_label("stranger");
+        let (bytes, sigs) =
+            donation_signed_by(&fund, "stranger", 1_000, clock.instant(), &stranger);
+        match ledger.append(id, bytes, sigs, None).await {
+            Err(AppendFailure::Rejected(Rejection::Rule(RuleError::UnknownSigner(_)))) => {}
+            other => panic!("{b}: unknown signer: {other:?}"),
+        }
+        let former = &fund.keys.trustees[0];
+        assert!(
+            !trustees
+                .iter()
+                .any(|k| k.verifying_key() == former.verifying_key()),
+            "the sample removes trustee 0"
+        );
+        let (bytes, sigs) = donation_signed_by(&fund, "former", 1_000, clock.instant(), former);
+        match ledger.append(id, bytes, sigs, None).await {
+            Err(AppendFailure::Rejected(Rejection::Rule(RuleError::UnknownSigner(_)))) => {}
+            other => panic!("{b}: former trustee: {other:?}"),
+        }
+        assert_eq!(
+            counts(&store).await,
+            before,
+            "{b}: rows after unknown signers"
+        );
+
+        // A genesis for a NEW fund signed by a trustee instead of the operator.
+        let genesis = Entry::parse(&fund.lines[0]).unwrap().entry.intent;
+        let mut intent = genesis.clone();
+        intent.fund = FundId::parse("refusals-new").unwrap();
+        intent.signed_at = clock.instant();
+        let sigs = vec![intent.sign(current_trustee(&fund))];
+        match ledger
+            .append("refusals-new", intent.canonical_bytes(), sigs, None)
+            .await
+        {
+            Err(AppendFailure::Rejected(Rejection::Rule(RuleError::UnknownSigner(_)))) => {}
+            other => panic!("{b}: genesis by a trustee: {other:?}"),
+        }
+        assert!(
+            store.fund("refusals-new").await.unwrap().is_none(),
+            "{b}: a refused genesis left a funds row"
+        );
+        assert!(
+            !ledger.fund_ids().await.contains(&"refusals-new".to_owned()),
+            "{b}: a refused genesis left a writer"
+        );
+
+        // A donation to a fund that does not exist.
+        let mut donation = Intent::from_canonical_bytes(
+            &signed_donation(&fund, "nowhere", 1_000, clock.instant()).0,
+        )
+        .unwrap();
+        donation.fund = FundId::parse("refusals-nowhere").unwrap();
+        let sigs = vec![donation.sign(current_trustee(&fund))];
+        match ledger
+            .append("refusals-nowhere", donation.canonical_bytes(), sigs, None)
+            .await
+        {
+            Err(AppendFailure::UnknownFund) => {}
+            other => panic!("{b}: donation to an unknown fund: {other:?}"),
+        }
+
+        assert_eq!(counts(&store).await, before, "{b}: rows after refusals");
+        assert_eq!(
+            snapshot(&store).await,
+            rows_before,
+            "{b}: rows changed by refusals"
+        );
+
+        // The writer's state was left as it was: the next good entry gets the next seq and
+        // the log still replays.
+        let (bytes, sigs) = signed_donation(&fund, "after-refusals", 1_000, clock.instant());
+        let seq = appended_seq(
+            b,
+            "append after refusals",
+            ledger.append(id, bytes, sigs, None).await,
+        );
+        assert_eq!(seq, 100, "{b}: seq after refusals");
+        let f = store.fund(id).await.unwrap().unwrap();
+        store
+            .load_state(&f)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: replay: {e}"));
+        store.close().await;
+    }
+}
+
+/// A genesis that the operator signed but that the rules refuse, for a fund that does not
+/// exist yet, must leave nothing behind, like every refusal: no `funds` row (a listed,
+/// empty fund that can never be deleted) and no writer. Two ways to get there: a genesis
+/// signed too far in the future, and a genesis for fund X sent to the path of fund Y.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_operator_genesis_leaves_no_fund_behind() {
+    let fund = sample("genesis-refusal", 16, 20, 1);
+    let mut problems = Vec::new();
+    for db in backends().await {
+        let b = db.name;
+        let (store, ledger, clock) = loaded(&db.url, &fund).await;
+        let before = counts(&store).await;
+        let genesis = Entry::parse(&fund.lines[0]).unwrap().entry.intent;
+
+        // Signed an hour after "now": beyond the allowed skew.
+        let mut late = genesis.clone();
+        late.fund = FundId::parse("genesis-late").unwrap();
+        late.signed_at = Instant::from_unix_seconds(clock.get() + 3_600).unwrap();
+        // For another fund than the one in the request's path.
+        let mut elsewhere = genesis.clone();
+        elsewhere.fund = FundId::parse("genesis-x").unwrap();
+        elsewhere.signed_at = clock.instant();
+
+        for (path, intent, what) in [
+            ("genesis-late", late, "signed in the future"),
+            ("genesis-y", elsewhere, "for another fund than its path"),
+        ] {
+            let sigs = vec![intent.sign(&fund.keys.operator)];
+            match ledger
+                .append(path, intent.canonical_bytes(), sigs, None)
+                .await
+            {
+                Err(AppendFailure::Rejected(Rejection::Rule(_))) => {}
+                other => panic!("{b}: genesis {what}: expected a rule refusal, got {other:?}"),
+            }
+            if let Some(row) = store.fund(path).await.unwrap() {
+                problems.push(format!(
+                    "{b}: a refused genesis ({what}) left funds row {:?} (size {})",
+                    row.id, row.size
+                ));
+            }
+            if ledger.fund_ids().await.iter().any(|f| f == path) {
+                problems.push(format!(
+                    "{b}: a refused genesis ({what}) left a writer for {path}"
+                ));
+            }
+        }
+        let after = counts(&store).await;
+        if after != before {
+            problems.push(format!("{b}: rows before {before:?}, after {after:?}"));
+        }
+        store.close().await;
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Reads
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_page_entries_and_prove_past_sizes() {
+    const N: u64 = 200;
+    let fund = sample("reads", 17, N as usize, 8);
+    let id = fund.spec.fund.as_str();
+    let leaves: Vec<Hash> = fund.lines.iter().map(|l| leaf_hash(l)).collect();
+    let tree = MemoryTree::from_leaves(&leaves);
+    for db in backends().await {
+        let b = db.name;
+        let (store, _ledger, _clock) = loaded(&db.url, &fund).await;
+
+        // Paging.
+        let mut got = Vec::new();
+        let mut from = 0;
+        loop {
+            let page = store.entries(id, from, 37).await.unwrap();
+            assert!(page.len() <= 37, "{b}: page of {}", page.len());
+            let Some(last) = page.last() else { break };
+            assert_eq!(page[0].seq, from, "{b}: page starts at {from}");
+            from = last.seq + 1;
+            got.extend(page);
+        }
+        assert_eq!(got.len() as u64, N, "{b}: paged entries");
+        for (i, row) in got.iter().enumerate() {
+            assert_eq!(row.seq, i as u64, "{b}: paged seq");
+            assert_eq!(row.bytes, fund.lines[i], "{b}: paged bytes of {i}");
+        }
+        assert_eq!(
+            store
+                .entries(id, 0, PAGE_ROWS_MAX * 10)
+                .await
+                .unwrap()
+                .len() as u64,
+            N,
+            "{b}: big page"
+        );
+        assert_eq!(
+            store.entries(id, 0, 0).await.unwrap().len(),
+            1,
+            "{b}: limit 0 is clamped to 1"
+        );
+        assert_eq!(
+            store.entries(id, 0, -5).await.unwrap().len(),
+            1,
+            "{b}: negative limit"
+        );
+        assert_eq!(
+            store.entries(id, N - 3, 10).await.unwrap().len(),
+            3,
+            "{b}: last page"
+        );
+        assert!(
+            store.entries(id, N, 10).await.unwrap().is_empty(),
+            "{b}: past the end"
+        );
+        assert!(
+            store.entries("reads-none", 0, 10).await.unwrap().is_empty(),
+            "{b}: unknown fund"
+        );
+
+        // Single entries.
+        for seq in [0, 1, 2, N / 2, N - 1] {
+            let row = store.entry(id, seq).await.unwrap().expect("entry");
+            let parsed = Entry::parse(&row.bytes).unwrap();
+            assert_eq!(row.seq, seq, "{b}: entry seq");
+            assert_eq!(row.bytes, fund.lines[seq as usize], "{b}: entry {seq}");
+            assert_eq!(row.hash, leaves[seq as usize], "{b}: entry hash {seq}");
+            assert_eq!(
+                row.kind,
+                parsed.entry.intent.kind().as_str(),
+                "{b}: entry kind {seq}"
+            );
+            assert_eq!(
+                row.recorded_at,
+                parsed.entry.recorded_at.to_string(),
+                "{b}: entry time {seq}"
+            );
+        }
+        assert!(
+            store.entry(id, N).await.unwrap().is_none(),
+            "{b}: entry past the end"
+        );
+        assert!(
+            store.entry("reads-none", 0).await.unwrap().is_none(),
+            "{b}: entry of no fund"
+        );
+
+        // Roots at every past size: the tree's, and the checkpoint stored at that size
+        // (each line was its own commit).
+        let cps: BTreeMap<u64, Vec<u8>> =
+            sqlx::query("SELECT tree_size, root FROM checkpoints WHERE fund = $1")
+                .bind(id)
+                .fetch_all(store.pool())
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| (r.get::<i64, _>(0) as u64, r.get::<Vec<u8>, _>(1)))
+                .collect();
+        assert_eq!(cps.len() as u64, N, "{b}: a checkpoint per size");
+        for size in 0..=N {
+            let root = store
+                .root_at(id, size)
+                .await
+                .unwrap_or_else(|e| panic!("{b}: root_at({size}): {e}"));
+            assert_eq!(root, tree.root_at(size).unwrap(), "{b}: root at {size}");
+            if size > 0 {
+                assert_eq!(
+                    cps[&size],
+                    root.0.to_vec(),
+                    "{b}: checkpoint root at {size}"
+                );
+            }
+        }
+
+        // Inclusion proofs at past sizes.
+        let sizes = [
+            1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 199,
+            200,
+        ];
+        let mut checked = 0;
+        for &size in &sizes {
+            let root = store.root_at(id, size).await.unwrap();
+            let mut indices = BTreeSet::from([0, size / 3, size / 2, size - 1]);
+            indices.insert(size.saturating_sub(2));
+            indices.insert((size * 7 / 8).min(size - 1));
+            for index in indices {
+                let proof = store
+                    .inclusion_proof(id, index, size)
+                    .await
+                    .unwrap_or_else(|e| panic!("{b}: inclusion({index}, {size}): {e}"));
+                assert_eq!(
+                    proof,
+                    tree.inclusion_proof(index, size).unwrap(),
+                    "{b}: inclusion({index}, {size}) differs from MemoryTree"
+                );
+                verify_inclusion(&leaves[index as usize], index, size, &proof, &root)
+                    .unwrap_or_else(|e| {
+                        panic!("{b}: inclusion({index}, {size}) does not verify: {e}")
+                    });
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "{b}: only {checked} inclusion proofs");
+
+        // Consistency proofs.
+        let pairs = [
+            (1, 1),
+            (1, 2),
+            (1, N),
+            (2, 3),
+            (3, 7),
+            (7, 8),
+            (8, 16),
+            (15, 16),
+            (16, 17),
+            (15, N),
+            (64, 129),
+            (100, N),
+            (127, 128),
+            (199, N),
+            (N, N),
+        ];
+        for (s1, s2) in pairs {
+            let proof = store
+                .consistency_proof(id, s1, s2)
+                .await
+                .unwrap_or_else(|e| panic!("{b}: consistency({s1}, {s2}): {e}"));
+            assert_eq!(
+                proof,
+                tree.consistency_proof(s1, s2).unwrap(),
+                "{b}: consistency({s1}, {s2}) differs from MemoryTree"
+            );
+            let r1 = store.root_at(id, s1).await.unwrap();
+            let r2 = store.root_at(id, s2).await.unwrap();
+            verify_consistency(s1, s2, &proof, &r1, &r2)
+                .unwrap_or_else(|e| panic!("{b}: consistency({s1}, {s2}) does not verify: {e}"));
+        }
+
+        // Requests beyond the tree, or impossible, are the client's mistake.
+        let request = |r: Result<Vec<Hash>, ProofError>, what: &str| match r {
+            Err(ProofError::Request(e)) => e,
+            other => panic!("{b}: {what}: expected ProofError::Request, got {other:?}"),
+        };
+        assert!(
+            matches!(
+                request(store.inclusion_proof(id, 0, N + 1).await, "inclusion beyond the tree"),
+                MerkleError::SizeBeyondTree { requested, available } if requested == N + 1 && available == N
+            ),
+            "{b}: inclusion beyond the tree"
+        );
+        assert!(
+            matches!(
+                request(store.inclusion_proof(id, N, N).await, "index = size"),
+                MerkleError::IndexOutOfRange { .. }
+            ),
+            "{b}: index = size"
+        );
+        request(
+            store.inclusion_proof(id, N + 5, N + 10).await,
+            "index and size beyond",
+        );
+        request(
+            store.consistency_proof(id, 10, N + 1).await,
+            "consistency beyond the tree",
+        );
+        request(
+            store.consistency_proof(id, N + 1, N + 2).await,
+            "consistency from beyond",
+        );
+        assert!(
+            matches!(
+                request(
+                    store.consistency_proof(id, 20, 10).await,
+                    "sizes out of order"
+                ),
+                MerkleError::SizesOutOfOrder { .. }
+            ),
+            "{b}: sizes out of order"
+        );
+        assert!(
+            matches!(
+                request(
+                    store.consistency_proof(id, 0, 10).await,
+                    "from the empty tree"
+                ),
+                MerkleError::EmptyOldTree
+            ),
+            "{b}: from the empty tree"
+        );
+        match store.root_at(id, N + 1).await {
+            Err(ProofError::Request(MerkleError::SizeBeyondTree { .. })) => {}
+            other => panic!("{b}: root beyond the tree: {other:?}"),
+        }
+
+        // An unknown fund.
+        for (what, r) in [
+            ("inclusion", store.inclusion_proof("reads-none", 0, 1).await),
+            (
+                "consistency",
+                store.consistency_proof("reads-none", 1, 2).await,
+            ),
+        ] {
+            assert!(
+                matches!(r, Err(ProofError::UnknownFund)),
+                "{b}: {what} of an unknown fund: {r:?}"
+            );
+        }
+        assert!(
+            matches!(
+                store.root_at("reads-none", 1).await,
+                Err(ProofError::UnknownFund)
+            ),
+            "{b}: root of an unknown fund"
+        );
+        store.close().await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Append-only, enforced by the database
+// ---------------------------------------------------------------------------------------
+
+/// Statements any role would be refused by the triggers, on both backends.
+const REWRITES: [&str; 11] = [
+    "UPDATE entries SET kind = 'x'",
+    "UPDATE entries SET bytes = bytes WHERE seq = 5",
+    "DELETE FROM entries",
+    "DELETE FROM entries WHERE seq = (SELECT MAX(seq) FROM entries)",
+    "UPDATE tree_nodes SET idx = idx + 1000000",
+    "DELETE FROM tree_nodes",
+    "UPDATE checkpoints SET note = 'x'",
+    "DELETE FROM checkpoints",
+    "UPDATE funds SET head_seq = head_seq - 1",
+    "DELETE FROM funds",
+    "UPDATE entries SET seq = seq + 1000 WHERE seq = (SELECT MAX(seq) FROM entries)",
+];
+
+/// Refused on PostgreSQL only (SQLite has no TRUNCATE).
+const PG_REWRITES: [&str; 4] = [
+    "TRUNCATE entries",
+    "TRUNCATE tree_nodes",
+    "TRUNCATE checkpoints",
+    "TRUNCATE funds CASCADE",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_refuses_to_rewrite_the_log() {
+    let fund = sample("append-only", 18, 100, 4);
+    for db in backends().await {
+        let b = db.name;
+        let (store, ledger, clock) = loaded(&db.url, &fund).await;
+        let rows_before = snapshot(&store).await;
+        let mut statements: Vec<&str> = REWRITES.to_vec();
+        if b == "postgres" {
+            statements.extend(PG_REWRITES);
+        }
+        for sql in statements {
+            match sqlx::query(sql).execute(store.pool()).await {
+                Ok(done) => panic!(
+                    "{b}: `{sql}` was allowed ({} rows affected)",
+                    done.rows_affected()
+                ),
+                Err(e) => println!("{b}: `{sql}` refused: {e}"),
+            }
+            assert!(
+                snapshot(&store).await == rows_before,
+                "{b}: `{sql}` changed the data"
+            );
+        }
+        // The store still appends afterwards.
+        let (bytes, sigs) = signed_donation(&fund, "after-rewrites", 1_000, clock.instant());
+        let seq = appended_seq(
+            b,
+            "append after refused rewrites",
+            ledger.append(&fund.spec.fund, bytes, sigs, None).await,
+        );
+        assert_eq!(seq, 100, "{b}: seq after refused rewrites");
+        store.close().await;
+    }
+}
+
+/// Replacing rows through the insert path (SQLite `INSERT OR REPLACE` / `REPLACE`, an
+/// upsert on either backend) is a rewrite too, and must be refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_refuses_rewrites_through_insert() {
+    let fund = sample("replace", 19, 40, 2);
+    let mut problems = Vec::new();
+    for db in backends().await {
+        let b = db.name;
+        let (store, _ledger, _clock) = loaded(&db.url, &fund).await;
+        let rows_before = snapshot(&store).await;
+        let copy_entry = "SELECT fund, seq, hash, 'x', delta_fen, balance_fen, recorded_at, \
+                          idem_key, intent_hash, bytes FROM entries WHERE seq = 5";
+        let cols = "(fund, seq, hash, kind, delta_fen, balance_fen, recorded_at, idem_key, intent_hash, bytes)";
+        let mut statements = vec![
+            format!(
+                "INSERT INTO entries {cols} {copy_entry} \
+                 ON CONFLICT (fund, seq) DO UPDATE SET kind = 'x'"
+            ),
+            "INSERT INTO funds (id, operator_key, created_at, head_seq, head_hash) \
+             SELECT id, operator_key, created_at, -1, head_hash FROM funds WHERE true \
+             ON CONFLICT (id) DO UPDATE SET head_seq = -1"
+                .to_owned(),
+        ];
+        if b == "sqlite" {
+            statements.extend([
+                format!("INSERT OR REPLACE INTO entries {cols} {copy_entry}"),
+                format!("REPLACE INTO entries {cols} {copy_entry}"),
+                "INSERT OR REPLACE INTO tree_nodes (fund, level, idx, hash) \
+                 SELECT fund, level, idx, X'00' FROM tree_nodes WHERE level = 0 AND idx = 3"
+                    .to_owned(),
+                "INSERT OR REPLACE INTO checkpoints (fund, tree_size, root, note) \
+                 SELECT fund, tree_size, root, 'x' FROM checkpoints WHERE tree_size = 10"
+                    .to_owned(),
+                "INSERT OR REPLACE INTO funds (id, operator_key, created_at, head_seq, head_hash) \
+                 SELECT id, operator_key, created_at, -1, head_hash FROM funds"
+                    .to_owned(),
+            ]);
+        }
+        let mut allowed = Vec::new();
+        for sql in &statements {
+            match sqlx::query(sql).execute(store.pool()).await {
+                Ok(done) => {
+                    println!("{b}: `{sql}` was ALLOWED ({} rows)", done.rows_affected());
+                    allowed.push(sql.clone());
+                }
+                Err(e) => println!("{b}: `{sql}` refused: {e}"),
+            }
+        }
+        let changed = snapshot(&store).await != rows_before;
+        if !allowed.is_empty() || changed {
+            problems.push(format!(
+                "{b}: rewrites through INSERT were allowed (data changed: {changed}): {allowed:#?}"
+            ));
+        }
+        store.close().await;
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// On PostgreSQL the service's role (`ledger_app`) has no UPDATE/DELETE/TRUNCATE grant on
+/// the log: a second wall behind the triggers. It can read every table it can insert into.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_service_role_cannot_rewrite() {
+    let fund = sample("grants", 20, 40, 2);
+    for db in backends().await {
+        let b = db.name;
+        if b != "postgres" {
+            println!("{b}: no roles or grants; the triggers are the wall (tested above)");
+            continue;
+        }
+        let (store, _ledger, _clock) = loaded(&db.url, &fund).await;
+        let rows_before = snapshot(&store).await;
+        let owner_counts = counts(&store).await;
+        let app_url = pg_url_with_user(&db.url, support::APP_USER, support::APP_PASSWORD);
+        let mut app = sqlx::PgConnection::connect(&app_url)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: connecting as {}: {e}", support::APP_USER));
+        let user: String = sqlx::query_scalar("SELECT current_user::text")
+            .fetch_one(&mut app)
+            .await
+            .unwrap();
+        assert_eq!(user, support::APP_USER);
+
+        for sql in [
+            "UPDATE entries SET kind = 'x'",
+            "DELETE FROM entries",
+            "DELETE FROM tree_nodes",
+            "UPDATE tree_nodes SET idx = idx + 1000000",
+            "UPDATE checkpoints SET note = 'x'",
+            "DELETE FROM checkpoints",
+            "TRUNCATE entries",
+            "TRUNCATE tree_nodes",
+            "TRUNCATE checkpoints",
+        ] {
+            match sqlx::query(sql).execute(&mut app).await {
+                Ok(done) => panic!(
+                    "{b}: ledger_app may `{sql}` ({} rows)",
+                    done.rows_affected()
+                ),
+                Err(e) => {
+                    let msg = e.to_string();
+                    assert!(
+                        msg.contains("permission denied"),
+                        "{b}: ledger_app `{sql}`: {msg}"
+                    );
+                }
+            }
+        }
+        // The role may move a fund head (appends do), but the trigger keeps it forward,
+        // and only the owner may switch triggers off.
+        for sql in [
+            "UPDATE funds SET head_seq = head_seq - 1",
+            "ALTER TABLE entries DISABLE TRIGGER ALL",
+            "DROP TABLE entries",
+        ] {
+            if let Ok(done) = sqlx::query(sql).execute(&mut app).await {
+                panic!(
+                    "{b}: ledger_app may `{sql}` ({} rows)",
+                    done.rows_affected()
+                );
+            }
+        }
+        // It reads what it appends to.
+        for (table, expected) in [
+            ("entries", owner_counts.entries),
+            ("tree_nodes", owner_counts.tree_nodes),
+            ("checkpoints", owner_counts.checkpoints),
+            ("funds", owner_counts.funds),
+            ("donor_vault", owner_counts.donor_vault),
+            ("credentials", 0),
+        ] {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(&mut app)
+                .await
+                .unwrap_or_else(|e| panic!("{b}: ledger_app cannot read {table}: {e}"));
+            assert_eq!(n, expected, "{b}: ledger_app sees {table}");
+        }
+        let bytes: Vec<u8> = sqlx::query_scalar("SELECT bytes FROM entries WHERE seq = 0")
+            .fetch_one(&mut app)
+            .await
+            .unwrap();
+        assert_eq!(bytes, fund.lines[0], "{b}: ledger_app reads the bytes");
+        app.close().await.ok();
+        assert!(snapshot(&store).await == rows_before, "{b}: data changed");
+        store.close().await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Two processes on one PostgreSQL
+// ---------------------------------------------------------------------------------------
+
+/// Two stores (two pools, as two server processes have), each with its own `Ledger`,
+/// append to the same fund: the one behind catches up under the fund's lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_share_one_postgres_fund() {
+    const ALTERNATE: usize = 20;
+    const CONCURRENT_EACH: usize = 30;
+    let fund = Arc::new(sample("two-stores", 21, 100, 4));
+    let id = fund.spec.fund.clone();
+    for db in backends().await {
+        let b = db.name;
+        if b != "postgres" {
+            println!("{b}: skipped: one process per SQLite file is the documented limit");
+            continue;
+        }
+        let (store_a, ledger_a, clock) = loaded(&db.url, &fund).await;
+        let store_b = Arc::new(Store::open(&db.url).await.unwrap());
+        let ledger_b = start_ledger(store_b.clone(), &fund, &clock).await;
+        let ledgers = [ledger_a.clone(), ledger_b.clone()];
+        // key → seq acknowledged.
+        let mut acked: BTreeMap<String, u64> = BTreeMap::new();
+
+        // Alternately: each append finds the other's entry first.
+        for i in 0..ALTERNATE {
+            let key = format!("alt-{i}");
+            let (bytes, sigs) = signed_donation(&fund, &key, 300 + i as i64, clock.instant());
+            let seq = appended_seq(b, &key, ledgers[i % 2].append(&id, bytes, sigs, None).await);
+            assert_eq!(
+                seq,
+                100 + i as u64,
+                "{b}: alternate append {i} (ledger {})",
+                i % 2
+            );
+            acked.insert(key, seq);
+        }
+
+        // Concurrently, through both.
+        let barrier = Arc::new(tokio::sync::Barrier::new(2 * CONCURRENT_EACH));
+        let mut tasks = Vec::new();
+        for i in 0..2 * CONCURRENT_EACH {
+            let key = format!("both-{i}");
+            let (bytes, sigs) = signed_donation(&fund, &key, 400 + i as i64, clock.instant());
+            let (ledger, barrier, id) = (ledgers[i % 2].clone(), barrier.clone(), id.clone());
+            tasks.push((
+                key,
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    ledger.append(&id, bytes, sigs, None).await
+                }),
+            ));
+        }
+        for (key, t) in tasks {
+            let seq = appended_seq(b, &key, t.await.unwrap());
+            acked.insert(key, seq);
+        }
+
+        let total = 100 + ALTERNATE + 2 * CONCURRENT_EACH;
+        let seqs: BTreeSet<u64> = acked.values().copied().collect();
+        assert_eq!(
+            seqs.len(),
+            acked.len(),
+            "{b}: two appends acknowledged with one seq"
+        );
+        assert_eq!(
+            seqs.into_iter().collect::<Vec<_>>(),
+            (100..total as u64).collect::<Vec<_>>(),
+            "{b}: acknowledged seqs"
+        );
+        // Every acknowledged entry is stored at its seq.
+        for (key, seq) in &acked {
+            let row = store_a
+                .entry(&id, *seq)
+                .await
+                .unwrap()
+                .unwrap_or_else(|| panic!("{b}: {key} at {seq} missing"));
+            let parsed = Entry::parse(&row.bytes).unwrap();
+            assert_eq!(parsed.entry.intent.key.as_str(), key, "{b}: entry at {seq}");
+        }
+        // One chain: a fresh store replays it clean, and it ends at the head row.
+        let fresh = Store::open(&db.url).await.unwrap();
+        let f = fresh.fund(&id).await.unwrap().unwrap();
+        assert_eq!(f.size, total as u64, "{b}: size");
+        let state = fresh
+            .load_state(&f)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: replay: {e}"));
+        assert_eq!(state.next_seq(), total as u64, "{b}: replayed size");
+        assert_eq!(state.head(), f.head_hash, "{b}: replayed head");
+        assert_eq!(
+            counts(&fresh).await.entries,
+            total as i64,
+            "{b}: no duplicate rows"
+        );
+        let (size, note) = fresh.latest_checkpoint(&id).await.unwrap().unwrap();
+        let cp = Checkpoint::open(&note, &fund.keys.log.verifier()).unwrap();
+        assert_eq!(
+            (size, cp.tree_size),
+            (total as u64, total as u64),
+            "{b}: latest checkpoint"
+        );
+        assert_eq!(cp.root, state.root(), "{b}: latest checkpoint root");
+        let export = export_like_routes(&ledger_b, &id).await;
+        let report = verify_export(&export, Expectations::default());
+        assert!(
+            report.is_clean(),
+            "{b}: export findings: {:?}",
+            report.findings
+        );
+        fresh.close().await;
+        store_a.close().await;
+        store_b.close().await;
+    }
+}
+
+/// A fund created through one process after another process started: the second one
+/// must be able to append to it too (several server processes share one PostgreSQL).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_store_appends_to_a_fund_created_after_it_started() {
+    let fund = sample("late-fund", 22, 30, 2);
+    let id = fund.spec.fund.as_str();
+    for db in backends().await {
+        let b = db.name;
+        if b != "postgres" {
+            println!("{b}: skipped: one process per SQLite file is the documented limit");
+            continue;
+        }
+        // Process B starts on the empty database; process A then creates the fund.
+        let clock = PinnedClock::new(0);
+        let store_b = Arc::new(Store::open(&db.url).await.unwrap());
+        let ledger_b = start_ledger(store_b.clone(), &fund, &clock).await;
+        let (store_a, _ledger_a, clock_a) = loaded(&db.url, &fund).await;
+        clock.set(clock_a.get());
+        assert!(
+            store_b.fund(id).await.unwrap().is_some(),
+            "{b}: B's store sees the fund"
+        );
+        let (bytes, sigs) = signed_donation(&fund, "via-b", 1_000, clock.instant());
+        let seq = appended_seq(
+            b,
+            "append through the process started before the fund existed",
+            ledger_b.append(id, bytes, sigs, None).await,
+        );
+        assert_eq!(seq, 30, "{b}: seq of B's append");
+        store_a.close().await;
+        store_b.close().await;
+    }
+}
+
+/// On PostgreSQL the service is meant to run as `ledger_app`, the role without UPDATE,
+/// DELETE or TRUNCATE grants (DESIGN.md §1.1: "…or by the database role the service
+/// uses"); the owner applies the migrations. A store opened as `ledger_app` on a migrated
+/// database must work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_service_runs_as_the_app_role() {
+    let fund = sample("app-role", 23, 30, 2);
+    let id = fund.spec.fund.as_str();
+    for db in backends().await {
+        let b = db.name;
+        if b != "postgres" {
+            println!("{b}: no roles on SQLite");
+            continue;
+        }
+        // The owner migrates (and here also loads the sample).
+        let (owner_store, _owner_ledger, clock) = loaded(&db.url, &fund).await;
+        owner_store.close().await;
+        let app_url = pg_url_with_user(&db.url, support::APP_USER, support::APP_PASSWORD);
+        let store = match Store::open(&app_url).await {
+            Ok(s) => Arc::new(s),
+            Err(e) => panic!(
+                "{b}: Store::open as {} on a migrated database: {e}",
+                support::APP_USER
+            ),
+        };
+        let ledger = start_ledger(store.clone(), &fund, &clock).await;
+        let (bytes, sigs) = signed_donation(&fund, "as-app", 1_000, clock.instant());
+        let seq = appended_seq(
+            b,
+            "append as ledger_app",
+            ledger.append(id, bytes, sigs, None).await,
+        );
+        assert_eq!(seq, 30, "{b}: seq of the append as ledger_app");
+        store.close().await;
+    }
+}

@@ -1,0 +1,371 @@
+//! The two-backend harness of the store tests.
+//!
+//! - [`backends`]: a FRESH database per call on every backend available: a SQLite file in
+//!   a [`tempfile::TempDir`], and, when `LEDGER_TEST_POSTGRES_URL` is set, a new PostgreSQL
+//!   database `ledger_t_<random hex>` created through that admin URL. Without the variable
+//!   the PostgreSQL half is skipped with a `SKIP postgres: …` line, unless
+//!   `LEDGER_REQUIRE_POSTGRES=1` (CI), which makes it a failure. A variable that is set but
+//!   does not lead to a server is always a failure.
+//! - [`TestDb`]: the database and the guard that removes it. The SQLite file goes with its
+//!   temporary folder. The PostgreSQL database is dropped on guard drop, best effort, with
+//!   `DROP DATABASE … WITH (FORCE)` (PostgreSQL 13+; it also ends connections that pools
+//!   of the test may still hold, e.g. through a `Ledger`'s writer tasks, which never end).
+//!   The drop is synchronous: it runs on a thread of its own with its own small
+//!   current-thread runtime, because the guard is usually dropped inside the test's tokio
+//!   runtime, where blocking on that runtime is not allowed. If a test process is killed,
+//!   its `ledger_t_*` databases stay behind; they are never cleaned in bulk here, since
+//!   other test processes may be using theirs at the same time.
+//! - [`PinnedClock`]: a clock tests set by hand (an `AtomicI64` of UTC seconds).
+//! - [`start_ledger`], [`append_sample`]: a `Ledger` with a sample fund's keys, and the
+//!   sample's log appended through it line by line, each at its own `recorded_at`, so the
+//!   store ends up holding the sample byte for byte.
+//! - [`signed_donation`], [`current_trustee`]: new intents signed the way a trustee's
+//!   client signs them.
+//! - [`counts`]: row counts of the log's tables, to show that nothing was written.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ed25519_dalek::SigningKey;
+use ledger_api::ledger::{Clock, Ledger};
+use ledger_api::store::{AppendOutcome, EntryRow, Store, VaultRecord};
+use ledger_core::body::{Body, Channel, Donation, Donor, DonorClass};
+use ledger_core::entry::{Entry, Intent, Sig};
+use ledger_core::ids::{FundId, IdempotencyKey};
+use ledger_core::keys::PublicKey;
+use ledger_core::money::Amount;
+use ledger_core::sample::SampleFund;
+use ledger_core::text::ShortText;
+use ledger_core::time::Instant;
+use rand_core::RngCore;
+use sqlx::Connection;
+
+/// The admin URL of a PostgreSQL server for the tests (role with CREATEDB).
+pub const POSTGRES_URL_VAR: &str = "LEDGER_TEST_POSTGRES_URL";
+/// `1` makes a missing [`POSTGRES_URL_VAR`] a failure instead of a skip.
+pub const REQUIRE_POSTGRES_VAR: &str = "LEDGER_REQUIRE_POSTGRES";
+/// The deployment origin the sample funds are built for.
+pub const ORIGIN: &str = "ledger.example";
+/// The role the service is meant to run as on PostgreSQL (see `.ci/postgres.sh`).
+pub const APP_USER: &str = "ledger_app";
+/// Its password (test clusters only).
+pub const APP_PASSWORD: &str = "ledger";
+/// How long creating or dropping a test database may take.
+const ADMIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A fresh, empty database of one backend.
+pub struct TestDb {
+    /// `"sqlite"` or `"postgres"`.
+    pub name: &'static str,
+    /// The URL to give [`Store::open`].
+    pub url: String,
+    _guard: Guard,
+}
+
+enum Guard {
+    Sqlite(tempfile::TempDir),
+    Postgres(PgDropGuard),
+}
+
+/// Drops a test database when dropped (best effort, see the module docs).
+struct PgDropGuard {
+    admin_url: String,
+    database: String,
+}
+
+impl Drop for PgDropGuard {
+    fn drop(&mut self) {
+        let admin = self.admin_url.clone();
+        let database = self.database.clone();
+        let dropper = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            let result = rt.block_on(async {
+                tokio::time::timeout(ADMIN_TIMEOUT, async {
+                    let mut conn = sqlx::PgConnection::connect(&admin).await?;
+                    sqlx::query(&format!(
+                        "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
+                    ))
+                    .execute(&mut conn)
+                    .await?;
+                    conn.close().await
+                })
+                .await
+            });
+            match result {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => eprintln!("note: could not drop test database {database}: {e}"),
+                Err(_) => eprintln!("note: dropping test database {database} timed out"),
+            }
+        });
+        let _ = dropper.join();
+    }
+}
+
+/// The databases of this test: SQLite always, PostgreSQL when configured (see the module
+/// docs). Each call gives new, empty databases.
+pub async fn backends() -> Vec<TestDb> {
+    let mut dbs = vec![sqlite_db()];
+    match std::env::var(POSTGRES_URL_VAR) {
+        Ok(admin) if !admin.trim().is_empty() => dbs.push(postgres_db(admin.trim()).await),
+        _ => {
+            if std::env::var(REQUIRE_POSTGRES_VAR).as_deref() == Ok("1") {
+                panic!("{REQUIRE_POSTGRES_VAR}=1 but {POSTGRES_URL_VAR} is not set");
+            }
+            println!("SKIP postgres: {POSTGRES_URL_VAR} not set");
+        }
+    }
+    dbs
+}
+
+fn sqlite_db() -> TestDb {
+    let dir = tempfile::tempdir().expect("temporary folder for the SQLite file");
+    let url = format!("sqlite://{}", dir.path().join("ledger.db").display());
+    TestDb {
+        name: "sqlite",
+        url,
+        _guard: Guard::Sqlite(dir),
+    }
+}
+
+async fn postgres_db(admin: &str) -> TestDb {
+    let database = format!("ledger_t_{}", random_hex(8));
+    let create = async {
+        let mut conn = sqlx::PgConnection::connect(admin).await?;
+        sqlx::query(&format!(
+            "CREATE DATABASE \"{database}\" OWNER ledger_owner"
+        ))
+        .execute(&mut conn)
+        .await?;
+        conn.close().await
+    };
+    match tokio::time::timeout(ADMIN_TIMEOUT, create).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => panic!("creating test database {database} via {POSTGRES_URL_VAR}: {e}"),
+        Err(_) => panic!("creating test database {database} via {POSTGRES_URL_VAR} timed out"),
+    }
+    TestDb {
+        name: "postgres",
+        url: pg_url_with_database(admin, &database),
+        _guard: Guard::Postgres(PgDropGuard {
+            admin_url: admin.to_owned(),
+            database,
+        }),
+    }
+}
+
+/// `n` random bytes as lowercase hex.
+pub fn random_hex(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    rand_core::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// `postgres://user:pw@host:port/db?query` with the database replaced.
+pub fn pg_url_with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map(|i| authority_start + i)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{database}", &base[..path_start]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// The same URL with other credentials.
+pub fn pg_url_with_user(url: &str, user: &str, password: &str) -> String {
+    let authority_start = url.find("://").map(|i| i + 3).unwrap_or(0);
+    let rest = &url[authority_start..];
+    let path = rest.find('/').unwrap_or(rest.len());
+    let host = match rest[..path].rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    format!("{}{user}:{password}@{host}", &url[..authority_start])
+}
+
+/// A clock that only moves when the test sets it.
+#[derive(Clone, Debug)]
+pub struct PinnedClock(Arc<AtomicI64>);
+
+impl PinnedClock {
+    /// A clock showing `unix_seconds`.
+    pub fn new(unix_seconds: i64) -> Self {
+        PinnedClock(Arc::new(AtomicI64::new(unix_seconds)))
+    }
+    /// Sets the time.
+    pub fn set(&self, unix_seconds: i64) {
+        self.0.store(unix_seconds, Ordering::SeqCst);
+    }
+    /// The time shown.
+    pub fn get(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+    /// The time shown, as an [`Instant`].
+    pub fn instant(&self) -> Instant {
+        Instant::from_unix_seconds(self.get()).expect("pinned clock in range")
+    }
+    /// The clock to give a [`Ledger`].
+    pub fn clock(&self) -> Clock {
+        let c = Arc::clone(&self.0);
+        Arc::new(move || {
+            Instant::from_unix_seconds(c.load(Ordering::SeqCst)).expect("pinned clock in range")
+        })
+    }
+}
+
+/// A ledger over `store` with the sample's operator and log keys and [`ORIGIN`].
+pub async fn start_ledger(
+    store: Arc<Store>,
+    fund: &SampleFund,
+    clock: &PinnedClock,
+) -> Arc<Ledger> {
+    Ledger::start(
+        store,
+        fund.keys.log.clone(),
+        PublicKey::from_verifying_key(fund.keys.operator.verifying_key()),
+        ORIGIN.into(),
+        clock.clock(),
+    )
+    .await
+    .expect("ledger starts")
+}
+
+/// Appends every line of the sample through `ledger` as a trustee's client would (the
+/// intent's bytes, its signatures, the donor vault record of resident donations), with
+/// the clock pinned at each entry's `recorded_at`. Panics unless every one is appended.
+pub async fn append_sample(
+    ledger: &Arc<Ledger>,
+    fund: &SampleFund,
+    clock: &PinnedClock,
+) -> Vec<EntryRow> {
+    let mut rows = Vec::with_capacity(fund.lines.len());
+    for (i, line) in fund.lines.iter().enumerate() {
+        let parsed = Entry::parse(line).expect("sample line parses");
+        clock.set(parsed.entry.recorded_at.unix_seconds());
+        let vault =
+            fund.vault
+                .iter()
+                .find(|(seq, _, _)| *seq == i as u64)
+                .map(|(_, salt, identity)| VaultRecord {
+                    salt: *salt,
+                    identity: identity.clone(),
+                });
+        let out = ledger
+            .append(
+                &fund.spec.fund,
+                parsed.intent_bytes.clone(),
+                parsed.entry.sigs.clone(),
+                vault,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("sample entry {i} refused: {e}"));
+        match out {
+            AppendOutcome::Appended(row) => {
+                assert_eq!(row.seq, i as u64, "sample entry {i} got another seq");
+                rows.push(row);
+            }
+            AppendOutcome::Replayed(row) => panic!("sample entry {i} replayed as {}", row.seq),
+        }
+    }
+    rows
+}
+
+/// A key of the sample that is a trustee of the fund at its end.
+pub fn current_trustee(fund: &SampleFund) -> &SigningKey {
+    fund.keys
+        .trustees
+        .iter()
+        .find(|k| {
+            fund.state
+                .trustees()
+                .contains_key(&PublicKey::from_verifying_key(k.verifying_key()))
+        })
+        .expect("the sample has a serving trustee")
+}
+
+/// An anonymous cash donation of `fen` to the sample's fund under idempotency key `key`,
+/// signed at `signed_at` by `signer`: (JCS(intent), signatures).
+pub fn donation_signed_by(
+    fund: &SampleFund,
+    key: &str,
+    fen: i64,
+    signed_at: Instant,
+    signer: &SigningKey,
+) -> (Vec<u8>, Vec<Sig>) {
+    let intent = Intent {
+        fund: FundId::parse(&fund.spec.fund).expect("fund id"),
+        body: Body::Donation(Donation {
+            amount: Amount::from_fen(fen).expect("amount"),
+            donor: Donor {
+                class: DonorClass::Anonymous,
+                name: None,
+                name_consent: None,
+                commitment: None,
+            },
+            channel: Channel::Cash,
+            receipt_no: ShortText::parse(&format!("T-{key}")).expect("receipt"),
+            purpose: None,
+            memo: None,
+        }),
+        key: IdempotencyKey::parse(key).expect("idempotency key"),
+        signed_at,
+    };
+    (intent.canonical_bytes(), vec![intent.sign(signer)])
+}
+
+/// [`donation_signed_by`] a current trustee.
+pub fn signed_donation(
+    fund: &SampleFund,
+    key: &str,
+    fen: i64,
+    signed_at: Instant,
+) -> (Vec<u8>, Vec<Sig>) {
+    donation_signed_by(fund, key, fen, signed_at, current_trustee(fund))
+}
+
+/// Rows of the log's tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowCounts {
+    /// `funds`.
+    pub funds: i64,
+    /// `entries`.
+    pub entries: i64,
+    /// `tree_nodes`.
+    pub tree_nodes: i64,
+    /// `checkpoints`.
+    pub checkpoints: i64,
+    /// `donor_vault`.
+    pub donor_vault: i64,
+}
+
+/// Counts the rows of the log's tables.
+pub async fn counts(store: &Store) -> RowCounts {
+    async fn count(store: &Store, table: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(store.pool())
+            .await
+            .unwrap_or_else(|e| panic!("counting {table}: {e}"))
+    }
+    RowCounts {
+        funds: count(store, "funds").await,
+        entries: count(store, "entries").await,
+        tree_nodes: count(store, "tree_nodes").await,
+        checkpoints: count(store, "checkpoints").await,
+        donor_vault: count(store, "donor_vault").await,
+    }
+}
