@@ -87,6 +87,11 @@ async fn hammer(
         }
     }
     tokio::time::sleep(kill_after).await;
+    assert!(
+        server.is_running(),
+        "round {round}: the server exited before it was killed; its log:\n{}",
+        server.log_tail()
+    );
     server.kill();
     let mut all = Outcome::default();
     for t in tasks {

@@ -196,84 +196,107 @@ impl Ledger {
         let intent = Intent::from_canonical_bytes(&intent_bytes)?;
         ledger_core::entry::check_signature_list(&sigs)?;
         verify_signatures(&sigs, &intent_bytes)?;
-        let is_genesis = matches!(intent.body, ledger_core::body::Body::Genesis(_));
-        if is_genesis && !sigs.iter().any(|s| s.key == self.operator_key) {
-            // Refused before the fund is registered, so no empty fund is left behind.
+        if intent.fund.as_str() != fund {
+            // Refused before anything is looked up or created.
             return Err(AppendFailure::Rejected(Rejection::Rule(
-                ledger_core::rules::RuleError::UnknownSigner(
-                    sigs.first().map(|s| s.key.to_hex()).unwrap_or_default(),
-                ),
+                ledger_core::rules::RuleError::FundMismatch {
+                    expected: fund.to_owned(),
+                    found: intent.fund.to_string(),
+                },
             )));
         }
-        let handle = self.handle(fund, is_genesis).await?;
-        let (reply, rx) = oneshot::channel();
-        let job = Job {
-            req: AppendRequest {
-                intent_bytes,
-                intent,
-                sigs,
-                vault,
-                recorded_at: None,
-            },
-            reply,
+        let is_genesis = matches!(intent.body, ledger_core::body::Body::Genesis(_));
+        let req = AppendRequest {
+            intent_bytes,
+            intent,
+            sigs,
+            vault,
+            recorded_at: None,
         };
-        handle.jobs.try_send(job).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => AppendFailure::Busy,
-            mpsc::error::TrySendError::Closed(_) => {
-                AppendFailure::Store("fund writer stopped".into())
-            }
-        })?;
-        rx.await
-            .map_err(|_| AppendFailure::Store("fund writer stopped".into()))?
+        match self.handle(fund).await? {
+            Some(_) => self.send(fund, req).await,
+            None if is_genesis => self.create(fund, req).await,
+            None => Err(AppendFailure::UnknownFund),
+        }
     }
 
-    async fn handle(
-        self: &Arc<Self>,
-        fund: &str,
-        create: bool,
-    ) -> Result<FundHandle, AppendFailure> {
+    /// The writer of an existing fund (taken up from the store if another process created
+    /// it), or `None` when the fund does not exist.
+    async fn handle(self: &Arc<Self>, fund: &str) -> Result<Option<FundHandle>, AppendFailure> {
         if let Some(h) = self.funds.read().await.get(fund) {
-            return Ok(h.clone());
+            return Ok(Some(h.clone()));
         }
-        let id = FundId::parse(fund).map_err(|_| AppendFailure::UnknownFund)?;
+        let store_err = |e: StoreError| AppendFailure::Store(e.to_string());
+        let Some(row) = self.store.fund(fund).await.map_err(store_err)? else {
+            return Ok(None);
+        };
         let mut funds = self.funds.write().await;
         if let Some(h) = funds.get(fund) {
-            return Ok(h.clone());
+            return Ok(Some(h.clone()));
         }
-        // Another server process sharing the database (PostgreSQL) may have created the
-        // fund since this one started: take it up from the store.
-        if let Some(row) = self
+        // Another server process sharing the database (PostgreSQL) created the fund since
+        // this one started: take it up from the store.
+        let state = self.store.load_state(&row).await.map_err(store_err)?;
+        let h = self.spawn_writer(row, state);
+        funds.insert(fund.to_owned(), h.clone());
+        Ok(Some(h))
+    }
+
+    /// Creates a fund by committing its genesis; the writer starts only if it was accepted.
+    async fn create(
+        self: &Arc<Self>,
+        fund: &str,
+        req: AppendRequest,
+    ) -> Result<AppendOutcome, AppendFailure> {
+        let id = FundId::parse(fund).map_err(|_| AppendFailure::UnknownFund)?;
+        let mut funds = self.funds.write().await;
+        if funds.contains_key(fund) {
+            drop(funds);
+            return self.send(fund, req).await;
+        }
+        let origin = format!("{}/{}", self.origin, fund);
+        let log = LogSigner {
+            origin: &origin,
+            key: &self.log_key,
+        };
+        let mut state = FundState::new(id, self.operator_key);
+        let mut outcomes = self
             .store
-            .fund(fund)
-            .await
-            .map_err(|e| AppendFailure::Store(e.to_string()))?
-        {
-            let state = self
-                .store
-                .load_state(&row)
-                .await
-                .map_err(|e| AppendFailure::Store(e.to_string()))?;
-            let h = self.spawn_writer(row, state);
-            funds.insert(fund.to_owned(), h.clone());
-            return Ok(h);
-        }
-        if !create {
-            return Err(AppendFailure::UnknownFund);
-        }
-        let operator = self.operator_key.to_hex();
-        self.store
-            .create_fund(fund, &operator, self.now())
+            .commit_batch(&mut state, &log, self.now(), vec![req])
             .await
             .map_err(|e| AppendFailure::Store(e.to_string()))?;
+        let outcome = outcomes
+            .pop()
+            .ok_or_else(|| AppendFailure::Store("no outcome".into()))?
+            .map_err(AppendFailure::Rejected)?;
         let row = self
             .store
             .fund(fund)
             .await
             .map_err(|e| AppendFailure::Store(e.to_string()))?
             .ok_or_else(|| AppendFailure::Store("fund vanished".into()))?;
-        let state = FundState::new(id, self.operator_key);
         let h = self.spawn_writer(row, state);
-        funds.insert(fund.to_owned(), h.clone());
-        Ok(h)
+        funds.insert(fund.to_owned(), h);
+        Ok(outcome)
+    }
+
+    async fn send(
+        self: &Arc<Self>,
+        fund: &str,
+        req: AppendRequest,
+    ) -> Result<AppendOutcome, AppendFailure> {
+        let handle = self.handle(fund).await?.ok_or(AppendFailure::UnknownFund)?;
+        let (reply, rx) = oneshot::channel();
+        handle
+            .jobs
+            .try_send(Job { req, reply })
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => AppendFailure::Busy,
+                mpsc::error::TrySendError::Closed(_) => {
+                    AppendFailure::Store("fund writer stopped".into())
+                }
+            })?;
+        rx.await
+            .map_err(|_| AppendFailure::Store("fund writer stopped".into()))?
     }
 }

@@ -144,6 +144,10 @@ impl FundState {
         }
     }
 
+    /// The operator key that must sign the genesis.
+    pub fn operator(&self) -> &PublicKey {
+        &self.operator
+    }
     /// The fund's id.
     pub fn fund(&self) -> &FundId {
         &self.fund

@@ -3,9 +3,11 @@
 //! - [`server_binary`]: the `ledger-server` executable, built first with cargo if needed.
 //!   `CARGO_BIN_EXE_<name>` is only set for the binaries of the test's *own* package, and
 //!   a dev-dependency on `ledger-api` does not change that (artifact dependencies are
-//!   unstable), so the helper runs `cargo build -p ledger-api --bin ledger-server` once per
-//!   test process, with the profile and target folder of the running test, and lets cargo
-//!   decide whether the binary is stale. `LEDGER_SERVER_BIN` overrides all of this.
+//!   unstable). So the helper looks for `<target>/<profile>/ledger-server` beside the
+//!   running test (same target folder and profile) and, if it is missing or older than
+//!   any source of ledger-api, ledger-core or the migrations, builds it first with
+//!   `cargo build -p ledger-api --bin ledger-server` (once per test process).
+//!   `LEDGER_SERVER_BIN` overrides all of this.
 //! - [`Server`]: a server process on `127.0.0.1:0` with its own data folder; the port is
 //!   read from its first line on stdout; killed (SIGKILL) on drop.
 //! - [`Client`]: plain HTTP on loopback (reqwest, async): appends, listings, exports.
@@ -62,6 +64,12 @@ pub fn server_binary() -> PathBuf {
             return PathBuf::from(p);
         }
         let layout = TargetLayout::of_running_test();
+        let bin = layout
+            .profile_dir
+            .join(format!("ledger-server{}", std::env::consts::EXE_SUFFIX));
+        if is_fresh(&bin) {
+            return bin;
+        }
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
         let mut cmd = Command::new(cargo);
@@ -82,13 +90,45 @@ pub fn server_binary() -> PathBuf {
             .status()
             .expect("running cargo to build ledger-server");
         assert!(status.success(), "building ledger-server failed: {status}");
-        let bin = layout
-            .profile_dir
-            .join(format!("ledger-server{}", std::env::consts::EXE_SUFFIX));
         assert!(bin.is_file(), "{} was not built", bin.display());
         bin
     })
     .clone()
+}
+
+/// Whether `bin` exists and is newer than every source it is built from. `cargo test
+/// --workspace` builds it (for ledger-api's own integration tests) with the features of
+/// the whole workspace; building it again with `cargo build -p ledger-api` would pick other
+/// feature sets for shared dependencies and recompile part of the tree for nothing.
+fn is_fresh(bin: &Path) -> bool {
+    let Ok(built) = std::fs::metadata(bin).and_then(|m| m.modified()) else {
+        return false;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sources = [
+        "Cargo.toml",
+        "Cargo.lock",
+        "ledger-api/Cargo.toml",
+        "ledger-api/src",
+        "ledger-core/Cargo.toml",
+        "ledger-core/src",
+        "migrations",
+    ];
+    sources
+        .iter()
+        .all(|s| newest_mtime(&root.join(s)).is_some_and(|t| t <= built))
+}
+
+/// The newest modification time of a file or of the files under a folder.
+fn newest_mtime(path: &Path) -> Option<std::time::SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    let mut newest = meta.modified().ok()?;
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(path).ok()? {
+            newest = newest.max(newest_mtime(&entry.ok()?.path())?);
+        }
+    }
+    Some(newest)
 }
 
 /// Where cargo put the running test, so the server is built alike (same profile, same
@@ -298,6 +338,13 @@ impl Server {
     /// The process id, while it runs.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
+    }
+
+    /// Whether the process is still running (it has not exited nor been killed).
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
     }
 
     /// Kills the process with SIGKILL (no graceful shutdown) and reaps it.

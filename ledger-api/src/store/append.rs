@@ -86,16 +86,9 @@ impl Store {
         operator_key: &str,
         now: Instant,
     ) -> Result<(), StoreError> {
-        let sql = match self.backend {
-            Backend::Sqlite => {
-                "INSERT OR IGNORE INTO funds (id, operator_key, created_at, head_seq, head_hash) \
-                 VALUES ($1, $2, $3, -1, $4)"
-            }
-            Backend::Postgres => {
-                "INSERT INTO funds (id, operator_key, created_at, head_seq, head_hash) \
-                 VALUES ($1, $2, $3, -1, $4) ON CONFLICT (id) DO NOTHING"
-            }
-        };
+        // Portable insert-if-absent (no upsert: the database refuses those on `funds`).
+        let sql = "INSERT INTO funds (id, operator_key, created_at, head_seq, head_hash) \
+                   SELECT $1, $2, $3, -1, $4 WHERE NOT EXISTS (SELECT 1 FROM funds WHERE id = $1)";
         sqlx::query(sql)
             .bind(fund)
             .bind(operator_key)
@@ -134,9 +127,31 @@ impl Store {
         let head = sqlx::query(lock_sql)
             .bind(&fund)
             .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("fund {fund} is not registered")))?;
-        let head_seq: i64 = head.try_get(0)?;
+            .await?;
+        let head_seq: i64 = match head {
+            Some(row) => row.try_get(0)?,
+            // A new fund: its row is written in the same transaction as its genesis, so a
+            // refused genesis leaves nothing behind.
+            None if requests
+                .first()
+                .is_some_and(|r| matches!(r.intent.body, ledger_core::body::Body::Genesis(_))) =>
+            {
+                sqlx::query(
+                    "INSERT INTO funds (id, operator_key, created_at, head_seq, head_hash) \
+                     VALUES ($1, $2, $3, -1, $4)",
+                )
+                .bind(&fund)
+                .bind(state.operator().to_hex())
+                .bind(now.to_string())
+                .bind(vec![0u8; 32])
+                .execute(&mut *tx)
+                .await?;
+                -1
+            }
+            None => {
+                return Err(StoreError::Corrupt(format!("fund {fund} is not registered")).into())
+            }
+        };
         catch_up(&mut tx, state, head_seq).await?;
 
         let mut outcomes = Vec::with_capacity(requests.len());
@@ -148,7 +163,12 @@ impl Store {
             }
             outcomes.push(outcome);
         }
-        if appended > 0 {
+        if appended == 0 {
+            // Nothing to write (all replays or refusals): roll back, leave no trace.
+            tx.rollback().await?;
+            return Ok(outcomes);
+        }
+        {
             let seq = state.next_seq() as i64 - 1;
             sqlx::query("UPDATE funds SET head_seq = $1, head_hash = $2 WHERE id = $3")
                 .bind(seq)

@@ -13,7 +13,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions, Executor};
+use sqlx::{AnyPool, ConnectOptions, Executor, Row};
 use tokio::sync::Mutex;
 
 pub use append::{AppendOutcome, AppendRequest, BatchError, Rejection};
@@ -60,6 +60,24 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// True when every migration of `migrator` is recorded as applied, with the same checksum
+/// (an edited migration makes this false, and the migrator then refuses it).
+async fn all_applied(pool: &AnyPool, migrator: &sqlx::migrate::Migrator) -> bool {
+    let applied = sqlx::query("SELECT version, checksum FROM _sqlx_migrations WHERE success")
+        .fetch_all(pool)
+        .await;
+    let Ok(rows) = applied else { return false };
+    let applied: Vec<(i64, Vec<u8>)> = rows
+        .iter()
+        .filter_map(|r| Some((r.try_get(0).ok()?, r.try_get(1).ok()?)))
+        .collect();
+    migrator.iter().all(|m| {
+        applied
+            .iter()
+            .any(|(v, c)| *v == m.version && **c == *m.checksum)
+    })
+}
+
 impl Store {
     /// Opens the database at `url` (`sqlite://path` or `postgres://…`), creating a missing
     /// SQLite file, and applies the migrations.
@@ -90,6 +108,8 @@ impl Store {
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA synchronous = FULL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
+                        // REPLACE then fires DELETE triggers too (see migration 0002).
+                        conn.execute("PRAGMA recursive_triggers = ON").await?;
                         conn.execute(
                             format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str(),
                         )
@@ -100,9 +120,14 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        match backend {
-            Backend::Sqlite => SQLITE_MIGRATOR.run(&pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATOR.run(&pool).await?,
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::Postgres => &POSTGRES_MIGRATOR,
+        };
+        // A restricted role (PostgreSQL `ledger_app`) cannot run migrations; it need not
+        // when the owner already applied all of them.
+        if !all_applied(&pool, migrator).await {
+            migrator.run(&pool).await?;
         }
         Ok(Store {
             pool,

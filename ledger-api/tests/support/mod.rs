@@ -9,7 +9,9 @@
 //! - [`TestDb`]: the database and the guard that removes it. The SQLite file goes with its
 //!   temporary folder. The PostgreSQL database is dropped on guard drop, best effort, with
 //!   `DROP DATABASE … WITH (FORCE)` (PostgreSQL 13+; it also ends connections that pools
-//!   of the test may still hold, e.g. through a `Ledger`'s writer tasks, which never end).
+//!   of the test may still hold, e.g. through a `Ledger`'s writer tasks, which never end;
+//!   it cannot end another role's sessions, so a refused drop is retried for a few seconds
+//!   while such a connection closes, and tests close their `ledger_app` pools first).
 //!   The drop is synchronous: it runs on a thread of its own with its own small
 //!   current-thread runtime, because the guard is usually dropped inside the test's tokio
 //!   runtime, where blocking on that runtime is not allowed. If a test process is killed,
@@ -54,6 +56,8 @@ pub const APP_USER: &str = "ledger_app";
 pub const APP_PASSWORD: &str = "ledger";
 /// How long creating or dropping a test database may take.
 const ADMIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Retries of a refused `DROP DATABASE` (200 ms apart).
+const DROP_TRIES: u32 = 25;
 
 /// A fresh, empty database of one backend.
 pub struct TestDb {
@@ -89,11 +93,20 @@ impl Drop for PgDropGuard {
             let result = rt.block_on(async {
                 tokio::time::timeout(ADMIN_TIMEOUT, async {
                     let mut conn = sqlx::PgConnection::connect(&admin).await?;
-                    sqlx::query(&format!(
-                        "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
-                    ))
-                    .execute(&mut conn)
-                    .await?;
+                    // FORCE ends the test's own sessions, but not those of another role
+                    // (a `ledger_app` connection still closing): retry for a moment.
+                    let sql = format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+                    let mut tries = 0;
+                    loop {
+                        match sqlx::query(&sql).execute(&mut conn).await {
+                            Ok(_) => break,
+                            Err(_) if tries < DROP_TRIES => {
+                                tries += 1;
+                                tokio::time::sleep(Duration::from_millis(200)).await;
+                            }
+                            Err(e) => return Err(e),
+                        }
+                    }
                     conn.close().await
                 })
                 .await
