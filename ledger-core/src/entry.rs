@@ -1,7 +1,7 @@
 //! Intents (what trustees sign) and entries (what the log holds): their canonical bytes,
 //! hashes and signatures (FORMAT.md §3–§4).
 
-use ed25519_dalek::{Signer, SigningKey, Verifier};
+use ed25519_dalek::{Signer, SigningKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -366,10 +366,9 @@ pub fn check_signature_list(sigs: &[Sig]) -> Result<(), EntryError> {
 pub fn verify_signatures(sigs: &[Sig], intent_bytes: &[u8]) -> Result<(), EntryError> {
     let msg = signing_message(intent_bytes);
     for s in sigs {
-        s.key
-            .verifying_key()
-            .verify(&msg, &s.sig.signature())
-            .map_err(|_| EntryError::BadSignature(s.key.to_hex()))?;
+        if !s.key.verify(&msg, &s.sig) {
+            return Err(EntryError::BadSignature(s.key.to_hex()));
+        }
     }
     Ok(())
 }

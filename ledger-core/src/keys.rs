@@ -12,6 +12,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub struct PublicKey {
     bytes: [u8; 32],
     key: VerifyingKey,
+    /// The same key for ZIP-215 verification (see [`PublicKey::verify`]); `None` only if
+    /// the point did not decompress, which a valid key never does (then nothing verifies).
+    zip215: Option<ed25519_consensus::VerificationKey>,
 }
 
 impl PartialOrd for PublicKey {
@@ -60,15 +63,39 @@ impl PublicKey {
     /// Wraps 32 raw bytes that encode a valid Ed25519 point.
     pub fn from_bytes(bytes: [u8; 32]) -> Result<Self, KeyError> {
         let key = VerifyingKey::from_bytes(&bytes).map_err(|_| KeyError::KeyPoint)?;
-        Ok(Self { bytes, key })
+        if key.is_weak() {
+            return Err(KeyError::KeyPoint);
+        }
+        let zip215 = Some(
+            ed25519_consensus::VerificationKey::try_from(bytes).map_err(|_| KeyError::KeyPoint)?,
+        );
+        Ok(Self { bytes, key, zip215 })
     }
 
     /// The key of a signing key.
     pub fn from_verifying_key(key: VerifyingKey) -> Self {
+        let bytes = key.to_bytes();
         Self {
-            bytes: key.to_bytes(),
+            bytes,
             key,
+            zip215: ed25519_consensus::VerificationKey::try_from(bytes).ok(),
         }
+    }
+
+    /// Verifies an Ed25519 signature by this key over `msg` under the ZIP-215 rules: the
+    /// cofactored equation, the same rule as [`crate::verify::prepare_lines`]' batch
+    /// check, so a signature is accepted one by one exactly when it is accepted in any
+    /// batch. Every signature made by RFC 8032 signing verifies.
+    pub fn verify(&self, msg: &[u8], sig: &SignatureBytes) -> bool {
+        self.zip215.is_some_and(|k| {
+            k.verify(&ed25519_consensus::Signature::from(sig.0), msg)
+                .is_ok()
+        })
+    }
+
+    /// The key as ed25519-consensus (ZIP-215) batch verification takes it.
+    pub fn zip215_bytes(&self) -> ed25519_consensus::VerificationKeyBytes {
+        ed25519_consensus::VerificationKeyBytes::from(self.bytes)
     }
 
     /// The dalek verifying key.

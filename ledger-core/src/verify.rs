@@ -9,7 +9,7 @@
 //! remember: 8 bytes per entry for reversals and a 16-byte digest of each idempotency key, the rental calendar, paid periods, monthly
 //! totals) and at most [`FINDINGS_MAX`] findings; never the entries themselves.
 
-use ed25519_dalek::{Signature, VerifyingKey};
+use sha2::Digest;
 
 use crate::canonical::parse_canonical;
 use crate::checkpoint::Checkpoint;
@@ -98,21 +98,23 @@ fn other(line: &[u8], error: EntryError) -> Prepared {
 /// fails, each entry's signatures are checked alone to say which are bad.
 pub fn prepare_lines<L: AsRef<[u8]>>(lines: &[L]) -> Vec<Prepared> {
     let mut out = Vec::with_capacity(lines.len());
-    // One message per entry, shared by its signatures.
-    let mut messages: Vec<Vec<u8>> = Vec::with_capacity(lines.len());
-    let mut message_of: Vec<usize> = Vec::with_capacity(lines.len());
-    let mut sigs: Vec<Signature> = Vec::with_capacity(lines.len());
-    let mut keys: Vec<VerifyingKey> = Vec::with_capacity(lines.len());
+    let mut batch = ed25519_consensus::batch::Verifier::new();
+    let mut transcript = sha2::Sha512::new();
     for line in lines {
         let line = line.as_ref();
         match Entry::parse(line) {
             Ok(parsed) => {
+                let msg = signing_message(&parsed.intent_bytes);
                 for s in &parsed.entry.sigs {
-                    message_of.push(messages.len());
-                    sigs.push(s.sig.signature());
-                    keys.push(*s.key.verifying_key());
+                    transcript.update(s.key.as_bytes());
+                    transcript.update(s.sig.0);
+                    transcript.update(parsed.hash.0);
+                    batch.queue((
+                        s.key.zip215_bytes(),
+                        ed25519_consensus::Signature::from(s.sig.0),
+                        msg.as_slice(),
+                    ));
                 }
-                messages.push(signing_message(&parsed.intent_bytes));
                 out.push(Prepared::Entry {
                     parsed: Box::new(parsed),
                     signatures: Ok(()),
@@ -121,8 +123,11 @@ pub fn prepare_lines<L: AsRef<[u8]>>(lines: &[L]) -> Vec<Prepared> {
             Err(error) => out.push(other(line, error)),
         }
     }
-    let refs: Vec<&[u8]> = message_of.iter().map(|i| messages[*i].as_slice()).collect();
-    if !refs.is_empty() && ed25519_dalek::verify_batch(&refs, &sigs, &keys).is_err() {
+    // The batch's random coefficients come from a hash of everything in it (as in
+    // ed25519-dalek's batch verification), so the crate stays free of randomness and the
+    // result is reproducible.
+    let rng = TranscriptRng::new(transcript.finalize().into());
+    if batch.verify(rng).is_err() {
         for p in &mut out {
             if let Prepared::Entry { parsed, signatures } = p {
                 *signatures = verify_signatures(&parsed.entry.sigs, &parsed.intent_bytes);
@@ -131,6 +136,60 @@ pub fn prepare_lines<L: AsRef<[u8]>>(lines: &[L]) -> Vec<Prepared> {
     }
     out
 }
+
+/// A deterministic random stream for batch coefficients: SHA-512(seed ‖ counter).
+struct TranscriptRng {
+    seed: [u8; 64],
+    counter: u64,
+    buf: [u8; 64],
+    used: usize,
+}
+
+impl TranscriptRng {
+    fn new(seed: [u8; 64]) -> Self {
+        TranscriptRng {
+            seed,
+            counter: 0,
+            buf: [0; 64],
+            used: 64,
+        }
+    }
+}
+
+impl rand_core::RngCore for TranscriptRng {
+    fn next_u32(&mut self) -> u32 {
+        let mut b = [0u8; 4];
+        self.fill_bytes(&mut b);
+        u32::from_le_bytes(b)
+    }
+    fn next_u64(&mut self) -> u64 {
+        let mut b = [0u8; 8];
+        self.fill_bytes(&mut b);
+        u64::from_le_bytes(b)
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        for d in dest {
+            if self.used == 64 {
+                let mut h = sha2::Sha512::new();
+                h.update(self.seed);
+                h.update(self.counter.to_le_bytes());
+                self.buf = h.finalize().into();
+                self.counter += 1;
+                self.used = 0;
+            }
+            *d = self.buf[self.used];
+            self.used += 1;
+        }
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+/// Its output is unpredictable to anyone who cannot choose the batch's contents after
+/// seeing it: each coefficient depends on every signature in the batch.
+impl rand_core::CryptoRng for TranscriptRng {}
 
 /// What the auditor already trusts, checked against the export's own header.
 #[derive(Debug, Clone, Default)]

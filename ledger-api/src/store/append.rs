@@ -1,5 +1,7 @@
 //! The append path: one transaction per batch of a fund's appends (group commit).
 
+use std::collections::HashMap;
+
 use ledger_core::checkpoint::Checkpoint;
 use ledger_core::entry::{Entry, Intent, Sig};
 use ledger_core::hash::{sha256, Hash};
@@ -154,14 +156,10 @@ impl Store {
         };
         catch_up(&mut tx, state, head_seq).await?;
 
-        let mut outcomes = Vec::with_capacity(requests.len());
-        let mut appended = 0usize;
-        for req in requests {
-            let outcome = self.append_one(&mut tx, state, now, req).await?;
-            if matches!(outcome, Ok(AppendOutcome::Appended(_))) {
-                appended += 1;
-            }
-            outcomes.push(outcome);
+        let (outcomes, rows) = self.apply_batch(&mut tx, state, now, requests).await?;
+        let appended = rows.entries.len();
+        if appended > 0 {
+            rows.insert(&mut tx, &fund).await?;
         }
         if appended == 0 {
             // Nothing to write (all replays or refusals): roll back, leave no trace.
@@ -199,97 +197,211 @@ impl Store {
         Ok(outcomes)
     }
 
-    async fn append_one(
+    /// Checks each request against the idempotency keys already stored (one query for the
+    /// whole batch) and against the fund's rules, and collects the rows of those accepted.
+    async fn apply_batch(
         &self,
         tx: &mut Transaction<'static, Any>,
         state: &mut FundState,
         now: Instant,
-        req: AppendRequest,
-    ) -> Result<Result<AppendOutcome, Rejection>, BatchError> {
+        requests: Vec<AppendRequest>,
+    ) -> Result<(Vec<Result<AppendOutcome, Rejection>>, BatchRows), BatchError> {
         let fund = state.fund().to_string();
-        let intent_hash = sha256(&req.intent_bytes);
-        // Idempotency: the key is looked up in the same transaction, under the lock.
-        let prior =
-            sqlx::query("SELECT seq, intent_hash FROM entries WHERE fund = $1 AND idem_key = $2")
-                .bind(&fund)
-                .bind(req.intent.key.as_str())
-                .fetch_optional(&mut **tx)
-                .await?;
-        if let Some(row) = prior {
-            let seq: i64 = row.try_get(0)?;
-            let stored: Vec<u8> = row.try_get(1)?;
-            if stored == intent_hash.0 {
-                let row = super::read::entry_in(tx, &fund, seq as u64)
-                    .await?
-                    .ok_or_else(|| StoreError::Corrupt(format!("entry {seq} vanished")))?;
-                return Ok(Ok(AppendOutcome::Replayed(row)));
+        let prior = self.stored_keys(tx, &fund, &requests).await?;
+        // Keys taken by this batch so far: key → (intent hash, row index).
+        let mut taken: HashMap<String, (Hash, usize)> = HashMap::new();
+        let mut rows = BatchRows::default();
+        let mut outcomes = Vec::with_capacity(requests.len());
+        for req in requests {
+            let intent_hash = sha256(&req.intent_bytes);
+            let key = req.intent.key.as_str().to_owned();
+            if let Some((seq, stored)) = prior.get(&key) {
+                outcomes.push(if *stored == intent_hash {
+                    let row = super::read::entry_in(tx, &fund, *seq)
+                        .await?
+                        .ok_or_else(|| StoreError::Corrupt(format!("entry {seq} vanished")))?;
+                    Ok(AppendOutcome::Replayed(row))
+                } else {
+                    Err(Rejection::IdempotencyConflict { seq: *seq })
+                });
+                continue;
             }
-            return Ok(Err(Rejection::IdempotencyConflict { seq: seq as u64 }));
+            if let Some((stored, i)) = taken.get(&key) {
+                let row = &rows.entries[*i];
+                outcomes.push(if *stored == intent_hash {
+                    Ok(AppendOutcome::Replayed(row.row.clone()))
+                } else {
+                    Err(Rejection::IdempotencyConflict { seq: row.row.seq })
+                });
+                continue;
+            }
+            let at = req.recorded_at.unwrap_or(now);
+            let recorded_at = match state.last_recorded_at() {
+                Some(last) if last > at => last,
+                _ => at,
+            };
+            let entry = Entry {
+                fund: state.fund().clone(),
+                seq: state.next_seq(),
+                prev: state.head(),
+                recorded_at,
+                intent: req.intent,
+                sigs: req.sigs,
+            };
+            let bytes = entry.canonical_bytes();
+            let hash = ledger_core::hash::leaf_hash(&bytes);
+            let applied = match state.apply(&entry, hash) {
+                Ok(a) => a,
+                Err(e) => {
+                    outcomes.push(Err(Rejection::Rule(e)));
+                    continue;
+                }
+            };
+            let row = super::EntryRow {
+                seq: entry.seq,
+                hash,
+                kind: entry.intent.kind().as_str().to_owned(),
+                delta_fen: applied.delta.to_fen(),
+                balance_fen: applied.balance.to_fen(),
+                recorded_at: recorded_at.to_string(),
+                bytes,
+            };
+            taken.insert(key.clone(), (intent_hash, rows.entries.len()));
+            rows.nodes.extend(applied.nodes);
+            if let Some(v) = req.vault {
+                rows.vault.push((entry.seq, v));
+            }
+            outcomes.push(Ok(AppendOutcome::Appended(row.clone())));
+            rows.entries.push(NewEntry {
+                row,
+                key,
+                intent_hash,
+            });
         }
-        let now = req.recorded_at.unwrap_or(now);
-        let recorded_at = match state.last_recorded_at() {
-            Some(last) if last > now => last,
-            _ => now,
-        };
-        let entry = Entry {
-            fund: state.fund().clone(),
-            seq: state.next_seq(),
-            prev: state.head(),
-            recorded_at,
-            intent: req.intent,
-            sigs: req.sigs,
-        };
-        let bytes = entry.canonical_bytes();
-        let hash = ledger_core::hash::leaf_hash(&bytes);
-        let applied = match state.apply(&entry, hash) {
-            Ok(a) => a,
-            Err(e) => return Ok(Err(Rejection::Rule(e))),
-        };
-        sqlx::query(
-            "INSERT INTO entries (fund, seq, hash, kind, delta_fen, balance_fen, recorded_at, \
-             idem_key, intent_hash, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&fund)
-        .bind(entry.seq as i64)
-        .bind(hash.0.to_vec())
-        .bind(entry.intent.kind().as_str())
-        .bind(applied.delta.to_fen())
-        .bind(applied.balance.to_fen())
-        .bind(recorded_at.to_string())
-        .bind(entry.intent.key.as_str())
-        .bind(intent_hash.0.to_vec())
-        .bind(bytes.clone())
-        .execute(&mut **tx)
-        .await?;
-        for (node, h) in &applied.nodes {
-            sqlx::query("INSERT INTO tree_nodes (fund, level, idx, hash) VALUES ($1, $2, $3, $4)")
-                .bind(&fund)
-                .bind(i64::from(node.level))
-                .bind(node.index as i64)
-                .bind(h.0.to_vec())
-                .execute(&mut **tx)
-                .await?;
+        Ok((outcomes, rows))
+    }
+
+    /// The stored (seq, intent hash) of each request's idempotency key, in one query.
+    async fn stored_keys(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        fund: &str,
+        requests: &[AppendRequest],
+    ) -> Result<HashMap<String, (u64, Hash)>, BatchError> {
+        let mut out = HashMap::new();
+        for chunk in requests.chunks(ROWS_PER_STATEMENT_MAX) {
+            let marks = (0..chunk.len())
+                .map(|i| format!("${}", i + 2))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT idem_key, seq, intent_hash FROM entries WHERE fund = $1 AND idem_key IN ({marks})"
+            );
+            let mut q = sqlx::query(&sql).bind(fund);
+            for r in chunk {
+                q = q.bind(r.intent.key.as_str());
+            }
+            for row in q.fetch_all(&mut **tx).await? {
+                let key: String = row.try_get(0)?;
+                let seq: i64 = row.try_get(1)?;
+                let hash: Vec<u8> = row.try_get(2)?;
+                let hash: [u8; 32] = hash.try_into().map_err(|_| {
+                    StoreError::Corrupt("stored intent hash is not 32 bytes".into())
+                })?;
+                out.insert(key, (seq as u64, Hash(hash)));
+            }
         }
-        if let Some(v) = req.vault {
+        Ok(out)
+    }
+}
+
+/// Most rows written (or keys looked up) by one statement; far below the bind-parameter
+/// limits of SQLite (32,766) and PostgreSQL (65,535) at 10 columns a row.
+const ROWS_PER_STATEMENT_MAX: usize = 256;
+
+/// An accepted entry waiting to be written.
+struct NewEntry {
+    row: super::EntryRow,
+    key: String,
+    intent_hash: Hash,
+}
+
+/// Everything a batch writes, written with a few multi-row statements.
+#[derive(Default)]
+struct BatchRows {
+    entries: Vec<NewEntry>,
+    nodes: Vec<(ledger_core::merkle::NodeId, Hash)>,
+    vault: Vec<(u64, VaultRecord)>,
+}
+
+/// `($1, $2, …), ($k+1, …)` for `rows` rows of `cols` columns, numbered from `$first`.
+fn values(rows: usize, cols: usize, first: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let marks: Vec<String> = (0..cols)
+                .map(|c| format!("${}", first + r * cols + c))
+                .collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl BatchRows {
+    async fn insert(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        fund: &str,
+    ) -> Result<(), BatchError> {
+        for chunk in self.entries.chunks(ROWS_PER_STATEMENT_MAX) {
+            let sql = format!(
+                "INSERT INTO entries (fund, seq, hash, kind, delta_fen, balance_fen, recorded_at, \
+                 idem_key, intent_hash, bytes) VALUES {}",
+                values(chunk.len(), 10, 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for e in chunk {
+                q = q
+                    .bind(fund)
+                    .bind(e.row.seq as i64)
+                    .bind(e.row.hash.0.to_vec())
+                    .bind(e.row.kind.as_str())
+                    .bind(e.row.delta_fen)
+                    .bind(e.row.balance_fen)
+                    .bind(e.row.recorded_at.as_str())
+                    .bind(e.key.as_str())
+                    .bind(e.intent_hash.0.to_vec())
+                    .bind(e.row.bytes.as_slice());
+            }
+            q.execute(&mut **tx).await?;
+        }
+        for chunk in self.nodes.chunks(ROWS_PER_STATEMENT_MAX) {
+            let sql = format!(
+                "INSERT INTO tree_nodes (fund, level, idx, hash) VALUES {}",
+                values(chunk.len(), 4, 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for (node, h) in chunk {
+                q = q
+                    .bind(fund)
+                    .bind(i64::from(node.level))
+                    .bind(node.index as i64)
+                    .bind(h.0.to_vec());
+            }
+            q.execute(&mut **tx).await?;
+        }
+        for (seq, v) in &self.vault {
             sqlx::query(
                 "INSERT INTO donor_vault (fund, seq, salt, identity) VALUES ($1, $2, $3, $4)",
             )
-            .bind(&fund)
-            .bind(entry.seq as i64)
+            .bind(fund)
+            .bind(*seq as i64)
             .bind(v.salt.to_vec())
-            .bind(v.identity)
+            .bind(v.identity.as_str())
             .execute(&mut **tx)
             .await?;
         }
-        Ok(Ok(AppendOutcome::Appended(super::EntryRow {
-            seq: entry.seq,
-            hash,
-            kind: entry.intent.kind().as_str().to_owned(),
-            delta_fen: applied.delta.to_fen(),
-            balance_fen: applied.balance.to_fen(),
-            recorded_at: recorded_at.to_string(),
-            bytes,
-        })))
+        Ok(())
     }
 }
 

@@ -1,0 +1,136 @@
+//! One signature rule everywhere: a signature is accepted one by one (the server, the
+//! sequential verifier) exactly when it is accepted in a batch (the parallel verifier).
+//! A trustee can craft signatures whose R carries a small-order component; under the
+//! ZIP-215 rules both paths accept them (the key holder signed), and no path disagrees.
+
+use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT as B, EIGHT_TORSION};
+use curve25519_dalek::scalar::Scalar;
+use ed25519_dalek::SigningKey;
+use ledger_core::entry::{signing_message, verify_signatures, Entry};
+use ledger_core::keys::SignatureBytes;
+use ledger_core::sample::{build, key_from_label, SampleSpec};
+use ledger_core::verify::{prepare_lines, verify_export, Expectations, Prepared};
+use sha2::{Digest, Sha512};
+
+/// An RFC 8032 signature except that R has a torsion point of order `torsion` added.
+fn crafted(key: &SigningKey, msg: &[u8], nonce: u64, torsion: usize) -> [u8; 64] {
+    let h = Sha512::digest(key.to_bytes());
+    let mut a = [0u8; 32];
+    a.copy_from_slice(&h[..32]);
+    a[0] &= 248;
+    a[31] &= 127;
+    a[31] |= 64;
+    let a = Scalar::from_bytes_mod_order(a);
+    let big_a = key.verifying_key();
+    let r = Scalar::from_bytes_mod_order_wide(
+        &Sha512::digest([&h[32..], &nonce.to_le_bytes()[..], msg].concat()).into(),
+    );
+    let big_r = (r * B + EIGHT_TORSION[torsion]).compress();
+    let k = Scalar::from_bytes_mod_order_wide(
+        &Sha512::digest([big_r.as_bytes(), big_a.as_bytes(), msg].concat()).into(),
+    );
+    let s = r + k * a;
+    let mut bytes = [0u8; 64];
+    bytes[..32].copy_from_slice(big_r.as_bytes());
+    bytes[32..].copy_from_slice(s.as_bytes());
+    bytes
+}
+
+#[test]
+fn single_and_batch_verification_agree_on_torsion_signatures() {
+    let fund = build(&SampleSpec::example("t", 9, 200, 6), "ledger.example").unwrap();
+    let (target, p) = fund
+        .lines
+        .iter()
+        .enumerate()
+        .skip(100)
+        .map(|(i, l)| (i, Entry::parse(l).unwrap()))
+        .find(|(_, p)| p.entry.sigs.len() == 1)
+        .unwrap();
+    let signer = (0..4)
+        .map(|i| key_from_label(&format!("trustee/9/{i}")))
+        .find(|k| k.verifying_key().to_bytes() == *p.entry.sigs[0].key.as_bytes())
+        .unwrap();
+    let msg = signing_message(&p.intent_bytes);
+    let mut checked = 0;
+    for torsion in 1..8 {
+        for nonce in 0..8u64 {
+            let mut entry = p.entry.clone();
+            entry.sigs[0].sig = SignatureBytes(crafted(&signer, &msg, nonce, torsion));
+            let single = verify_signatures(&entry.sigs, &p.intent_bytes).is_ok();
+            let line = entry.canonical_bytes();
+            // The same line inside a batch of genuine ones.
+            let mut lines: Vec<Vec<u8>> = fund.lines[target - 20..target].to_vec();
+            lines.push(line.clone());
+            let batched = prepare_lines(&lines)
+                .into_iter()
+                .last()
+                .map(|p| {
+                    matches!(
+                        p,
+                        Prepared::Entry {
+                            signatures: Ok(()),
+                            ..
+                        }
+                    )
+                })
+                .unwrap();
+            assert_eq!(single, batched, "torsion {torsion}, nonce {nonce}");
+            // Under ZIP-215 the cofactored equation accepts them: the key holder signed.
+            assert!(single, "torsion {torsion}, nonce {nonce}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 56);
+    // A signature over other bytes is refused by both.
+    let mut entry = p.entry.clone();
+    entry.sigs[0].sig = SignatureBytes(crafted(&signer, b"other bytes", 0, 0));
+    assert!(verify_signatures(&entry.sigs, &p.intent_bytes).is_err());
+    let batched = prepare_lines(&[entry.canonical_bytes()]);
+    assert!(matches!(
+        &batched[0],
+        Prepared::Entry {
+            signatures: Err(_),
+            ..
+        }
+    ));
+}
+
+#[test]
+fn sequential_and_parallel_reports_agree_on_a_crafted_signature() {
+    let fund = build(&SampleSpec::example("t", 9, 300, 6), "ledger.example").unwrap();
+    let export = fund.export().unwrap();
+    let mut lines: Vec<Vec<u8>> = export
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| l.to_vec())
+        .collect();
+    let (i, p) = lines
+        .iter()
+        .enumerate()
+        .skip(150)
+        .filter_map(|(i, l)| Entry::parse(l).ok().map(|p| (i, p)))
+        .find(|(_, p)| p.entry.sigs.len() == 1)
+        .unwrap();
+    let signer = (0..4)
+        .map(|k| key_from_label(&format!("trustee/9/{k}")))
+        .find(|k| k.verifying_key().to_bytes() == *p.entry.sigs[0].key.as_bytes())
+        .unwrap();
+    let mut entry = p.entry.clone();
+    entry.sigs[0].sig = SignatureBytes(crafted(&signer, &signing_message(&p.intent_bytes), 1, 4));
+    lines[i] = entry.canonical_bytes();
+    let exp: Vec<u8> = lines
+        .iter()
+        .flat_map(|x| x.iter().copied().chain([b'\n']))
+        .collect();
+    let seq = verify_export(&exp, Expectations::default());
+    let par = ledger_core::parallel::verify_export_parallel(&exp, Expectations::default(), 2, 64);
+    let codes = |r: &ledger_core::verify::Report| {
+        r.findings
+            .iter()
+            .map(|f| (f.code, f.line))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(codes(&seq), codes(&par));
+    assert_eq!(seq.balance, par.balance);
+}
