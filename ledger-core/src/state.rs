@@ -246,12 +246,14 @@ impl FundState {
         if let Some(t) = recorded_at {
             if self.last_recorded_at.is_none_or(|l| t >= l) {
                 let month = t.local_date(self.offset).first_of_month();
-                self.months.roll_to(
-                    month,
-                    self.balance,
-                    self.frontier.size(),
-                    self.frontier.root(),
-                );
+                if self.months.current_month().is_none_or(|m| m < month) {
+                    self.months.roll_to(
+                        month,
+                        self.balance,
+                        self.frontier.size(),
+                        self.frontier.root(),
+                    );
+                }
                 self.last_recorded_at = Some(t);
             }
         }
@@ -582,12 +584,16 @@ impl FundState {
     fn commit(&mut self, entry: &Entry, hash: Hash, effect: Effect) -> Result<Applied, RuleError> {
         let balance = add(self.balance, effect.delta)?;
         // Only an accepted entry moves the calendar on: a refused one leaves no trace.
-        self.months.roll_to(
-            self.month_of(entry),
-            self.balance,
-            self.frontier.size(),
-            self.frontier.root(),
-        );
+        // (The root is computed only when a month actually closes: it is the hot path.)
+        let month = self.month_of(entry);
+        if self.months.current_month().is_none_or(|m| m < month) {
+            self.months.roll_to(
+                month,
+                self.balance,
+                self.frontier.size(),
+                self.frontier.root(),
+            );
+        }
         self.months.record(
             entry.seq,
             entry.intent.kind(),

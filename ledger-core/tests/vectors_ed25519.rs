@@ -35,6 +35,17 @@ fn rfc8032_section_7_1() {
         let expected_sig = Signature::from_bytes(&expected);
         assert!(vk.verify(&message, &expected_sig).is_ok(), "{name}");
         assert!(vk.verify_strict(&message, &expected_sig).is_ok(), "{name}");
+        // The ledger's own rule (ZIP-215, `PublicKey::verify`) accepts the RFC vector and
+        // refuses it over another message.
+        let ours = ledger_core::keys::PublicKey::from_bytes(public).unwrap();
+        let sig_bytes = ledger_core::keys::SignatureBytes(expected);
+        assert!(ours.verify(&message, &sig_bytes), "{name}: ledger rule");
+        let mut other = message.clone();
+        other.push(0);
+        assert!(
+            !ours.verify(&other, &sig_bytes),
+            "{name}: ledger rule, other message"
+        );
 
         // Flipping any single bit of the signature fails (checked for a spread of bits).
         for bit in (0..512).step_by(7) {

@@ -185,18 +185,19 @@ impl Store {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let mut sql = String::from("SELECT level, idx, hash FROM tree_nodes WHERE fund = $1 AND (");
-        for i in 0..ids.len() {
-            if i > 0 {
-                sql.push_str(" OR ");
-            }
-            sql.push_str(&format!(
-                "(level = ${} AND idx = ${})",
-                2 * i + 2,
-                2 * i + 3
-            ));
-        }
-        sql.push(')');
+        // One point lookup per node, glued with UNION ALL: each part is a primary-key
+        // probe on both SQLite and PostgreSQL (an OR of composite conditions is not, and
+        // scans the fund).
+        let sql = (0..ids.len())
+            .map(|i| {
+                format!(
+                    "SELECT level, idx, hash FROM tree_nodes WHERE fund = $1 AND level = ${} AND idx = ${}",
+                    2 * i + 2,
+                    2 * i + 3
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
         let mut q = sqlx::query(&sql).bind(fund);
         for id in ids {
             q = q.bind(i64::from(id.level)).bind(id.index as i64);
