@@ -120,6 +120,10 @@ impl Ledger {
     pub fn origin(&self) -> &str {
         &self.origin
     }
+    /// The checkpoint origin of fund `fund`: `<origin>/<fund>`.
+    pub fn fund_origin(&self, fund: &str) -> String {
+        format!("{}/{}", self.origin, fund)
+    }
     /// Current time.
     pub fn now(&self) -> Instant {
         (self.clock)()
@@ -138,7 +142,7 @@ impl Ledger {
         mut state: FundState,
         mut rx: mpsc::Receiver<Job>,
     ) {
-        let origin = format!("{}/{}", self.origin, row.id);
+        let origin = self.fund_origin(&row.id);
         while let Some(first) = rx.recv().await {
             let mut jobs = vec![first];
             while jobs.len() < BATCH_REQUESTS_MAX {
@@ -254,7 +258,7 @@ impl Ledger {
             drop(funds);
             return self.send(fund, req).await;
         }
-        let origin = format!("{}/{}", self.origin, fund);
+        let origin = self.fund_origin(fund);
         let log = LogSigner {
             origin: &origin,
             key: &self.log_key,

@@ -403,6 +403,24 @@ struct RawEntry {
     sigs: Vec<Sig>,
 }
 
+impl RawEntry {
+    /// The parsed entry, once its intent is typed; `line` is what it was read from.
+    fn into_parsed(self, intent: Intent, intent_bytes: Vec<u8>, line: &[u8]) -> ParsedEntry {
+        ParsedEntry {
+            entry: Entry {
+                fund: self.fund,
+                seq: self.seq,
+                prev: self.prev,
+                recorded_at: self.recorded_at,
+                intent,
+                sigs: self.sigs,
+            },
+            hash: leaf_hash(line),
+            intent_bytes,
+        }
+    }
+}
+
 /// An entry parsed from its canonical line, with what verification needs of the bytes.
 #[derive(Debug, Clone)]
 pub struct ParsedEntry {
@@ -483,52 +501,31 @@ impl Entry {
         let intent = Intent::from_value_fast(&raw.intent)?;
         check_signature_list(&raw.sigs).ok()?;
         debug_assert_eq!(intent_bytes, canonicalize(&raw.intent));
-        Some(ParsedEntry {
-            entry: Entry {
-                fund: raw.fund,
-                seq: raw.seq,
-                prev: raw.prev,
-                recorded_at: raw.recorded_at,
-                intent,
-                sigs: raw.sigs,
-            },
-            hash: leaf_hash(line),
-            intent_bytes,
-        })
+        Some(raw.into_parsed(intent, intent_bytes, line))
     }
 
     /// [`Entry::parse`] step by step, with located errors (`line` is within the size limit).
     fn parse_slow(line: &[u8]) -> Result<ParsedEntry, EntryError> {
         let value = parse_canonical(line)?;
-        let raw: RawEntry = deserialize_at("", value)?;
+        let mut raw: RawEntry = deserialize_at("", value)?;
         if raw.v != ENTRY_VERSION {
             return Err(EntryError::Version(raw.v));
         }
         let intent_bytes = canonicalize(&raw.intent);
-        let intent = Intent::from_value_slow(raw.intent).map_err(|e| match e {
-            EntryError::Field(mut f) => {
-                f.path = if f.path.is_empty() || f.path == "." {
-                    "intent".into()
-                } else {
-                    format!("intent.{}", f.path)
-                };
-                EntryError::Field(f)
-            }
-            other => other,
-        })?;
+        let intent =
+            Intent::from_value_slow(std::mem::take(&mut raw.intent)).map_err(|e| match e {
+                EntryError::Field(mut f) => {
+                    f.path = if f.path.is_empty() || f.path == "." {
+                        "intent".into()
+                    } else {
+                        format!("intent.{}", f.path)
+                    };
+                    EntryError::Field(f)
+                }
+                other => other,
+            })?;
         check_signature_list(&raw.sigs)?;
-        Ok(ParsedEntry {
-            entry: Entry {
-                fund: raw.fund,
-                seq: raw.seq,
-                prev: raw.prev,
-                recorded_at: raw.recorded_at,
-                intent,
-                sigs: raw.sigs,
-            },
-            hash: leaf_hash(line),
-            intent_bytes,
-        })
+        Ok(raw.into_parsed(intent, intent_bytes, line))
     }
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::canonical::canonicalize;
 use crate::ids::FundId;
 use crate::keys::PublicKey;
+use crate::note::NoteVerifier;
 
 /// The `format` of the header line.
 pub const EXPORT_FORMAT: &str = "community-ledger-export/v1";
@@ -35,6 +36,23 @@ pub struct CheckpointLine {
 }
 
 impl Header {
+    /// The header of fund `fund`'s export, whose checkpoints come from `origin` signed by
+    /// `log_key` and whose genesis was signed by `operator_key`.
+    pub fn new(
+        fund: FundId,
+        origin: String,
+        log_key: &NoteVerifier,
+        operator_key: PublicKey,
+    ) -> Self {
+        Header {
+            format: EXPORT_FORMAT.into(),
+            fund,
+            origin,
+            log_key: log_key.to_vkey(),
+            operator_key,
+        }
+    }
+
     /// The header's canonical line (without the trailing newline).
     pub fn to_line(&self) -> Vec<u8> {
         canonicalize(&serde_json::to_value(self).unwrap_or_default())

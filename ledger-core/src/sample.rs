@@ -16,7 +16,7 @@ use crate::body::{
 use crate::checkpoint::Checkpoint;
 use crate::donor::{commitment, identity_string};
 use crate::entry::{Entry, Intent, Sig};
-use crate::export::{CheckpointLine, Header, EXPORT_FORMAT};
+use crate::export::{CheckpointLine, Header};
 use crate::hash::{sha256, Hash};
 use crate::ids::{AgreementId, FundId, IdempotencyKey, SpaceId, Uscc};
 use crate::keys::PublicKey;
@@ -674,13 +674,12 @@ pub fn build(spec: &SampleSpec, origin_host: &str) -> Result<SampleFund, SampleE
 impl SampleFund {
     /// The export header.
     pub fn header(&self) -> Header {
-        Header {
-            format: EXPORT_FORMAT.into(),
-            fund: self.state.fund().clone(),
-            origin: self.origin.clone(),
-            log_key: self.keys.log.verifier().to_vkey(),
-            operator_key: PublicKey::from_verifying_key(self.keys.operator.verifying_key()),
-        }
+        Header::new(
+            self.state.fund().clone(),
+            self.origin.clone(),
+            &self.keys.log.verifier(),
+            PublicKey::from_verifying_key(self.keys.operator.verifying_key()),
+        )
     }
 
     /// The signed checkpoint of the whole log.

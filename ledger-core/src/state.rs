@@ -246,24 +246,23 @@ impl FundState {
         if let Some(t) = recorded_at {
             if self.last_recorded_at.is_none_or(|l| t >= l) {
                 let month = t.local_date(self.offset).first_of_month();
-                if self.months.current_month().is_none_or(|m| m < month) {
-                    self.months.roll_to(
-                        month,
-                        self.balance,
-                        self.frontier.size(),
-                        self.frontier.root(),
-                    );
-                }
+                self.months.roll_to(month, self.balance, &self.frontier);
                 self.last_recorded_at = Some(t);
             }
         }
         // Resynchronise on the entry's own seq, so one missing or extra line is one finding.
         self.next_seq = seq.unwrap_or(self.next_seq).saturating_add(1);
-        while (self.entries.len() as u64) < self.next_seq {
-            self.entries.push(Packed::new(Kind::Statement, 0));
-        }
+        self.pad_entries(self.next_seq);
         self.head = hash;
         self.frontier.push(hash);
+    }
+
+    /// Makes `entries` hold a slot for every seq below `len` (slots of entries the verifier
+    /// skipped stay non-monetary, so they cannot be reversed).
+    fn pad_entries(&mut self, len: u64) {
+        while (self.entries.len() as u64) < len {
+            self.entries.push(Packed::new(Kind::Statement, 0));
+        }
     }
 
     fn month_of(&self, entry: &Entry) -> Date {
@@ -395,12 +394,7 @@ impl FundState {
             Body::Statement(s) => {
                 // Figures as of this entry's month: the months before it are closed.
                 let mut months = self.months.clone();
-                months.roll_to(
-                    self.month_of(entry),
-                    self.balance,
-                    self.frontier.size(),
-                    self.frontier.root(),
-                );
+                months.roll_to(self.month_of(entry), self.balance, &self.frontier);
                 let expected = months.figures(&s.period, None)?;
                 check_statement(s, &expected).map(|_| none)
             }
@@ -584,16 +578,8 @@ impl FundState {
     fn commit(&mut self, entry: &Entry, hash: Hash, effect: Effect) -> Result<Applied, RuleError> {
         let balance = add(self.balance, effect.delta)?;
         // Only an accepted entry moves the calendar on: a refused one leaves no trace.
-        // (The root is computed only when a month actually closes: it is the hot path.)
-        let month = self.month_of(entry);
-        if self.months.current_month().is_none_or(|m| m < month) {
-            self.months.roll_to(
-                month,
-                self.balance,
-                self.frontier.size(),
-                self.frontier.root(),
-            );
-        }
+        self.months
+            .roll_to(self.month_of(entry), self.balance, &self.frontier);
         self.months.record(
             entry.seq,
             entry.intent.kind(),
@@ -603,15 +589,8 @@ impl FundState {
         self.keys.insert(key_digest(entry.intent.key.as_str()));
         let fen = effect.amount.map_or(0, |a| a.to_fen());
         let packed = Packed::new(entry.intent.kind(), fen);
-        match self.entries.get_mut(entry.seq as usize) {
-            Some(slot) => *slot = packed,
-            None => {
-                while (self.entries.len() as u64) < entry.seq {
-                    self.entries.push(Packed::new(Kind::Statement, 0));
-                }
-                self.entries.push(packed);
-            }
-        }
+        self.pad_entries(entry.seq + 1);
+        self.entries[entry.seq as usize] = packed;
         match &entry.intent.body {
             Body::Genesis(g) => {
                 self.offset = g.utc_offset;

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::body::{Inflows, Kind, Outflows, Statement};
 use crate::hash::Hash;
+use crate::merkle::Frontier;
 use crate::money::Money;
 use crate::rules::RuleError;
 use crate::time::{Date, Period};
@@ -73,20 +74,19 @@ pub struct Months {
 
 impl Months {
     /// Moves to the month `month` (its first day) if it is later than the current one,
-    /// closing the current month at `tree_size` / `root` and opening the new one at
-    /// `balance`.
-    pub fn roll_to(&mut self, month: Date, balance: Money, tree_size: u64, root: Hash) {
-        match &self.current {
-            Some((m, _)) if *m >= month => {}
-            _ => {
-                if let Some((m, mut totals)) = self.current.take() {
-                    totals.end_tree_size = tree_size;
-                    totals.end_root = root;
-                    self.closed.insert(m, totals);
-                }
-                self.current = Some((month, MonthTotals::new(balance)));
-            }
+    /// closing the current month at the tree `log` (its size and root: the root is only
+    /// computed when a month actually closes, since this runs for every entry) and opening
+    /// the new one at `balance`.
+    pub fn roll_to(&mut self, month: Date, balance: Money, log: &Frontier) {
+        if matches!(&self.current, Some((m, _)) if *m >= month) {
+            return;
         }
+        if let Some((m, mut totals)) = self.current.take() {
+            totals.end_tree_size = log.size();
+            totals.end_root = log.root();
+            self.closed.insert(m, totals);
+        }
+        self.current = Some((month, MonthTotals::new(balance)));
     }
 
     /// Counts an entry of the current month and adds its monetary effect.

@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use futures_util::stream;
 use ledger_core::entry::Sig;
-use ledger_core::export::{CheckpointLine, Header, EXPORT_FORMAT};
+use ledger_core::export::{CheckpointLine, Header};
 use ledger_core::keys::PublicKey;
 use ledger_core::money::Money;
 use serde::Deserialize;
@@ -352,13 +352,12 @@ async fn export(State(s): State<AppState>, Path(fund): Path<String>) -> Result<R
         .latest_checkpoint(&fund)
         .await?
         .ok_or_else(|| Problem::unknown_fund(&fund))?;
-    let header = Header {
-        format: EXPORT_FORMAT.into(),
-        fund: ledger_core::ids::FundId::parse(&fund).map_err(|e| Problem::internal(&e))?,
-        origin: format!("{}/{}", s.ledger.origin(), fund),
-        log_key: s.ledger.log_key().verifier().to_vkey(),
+    let header = Header::new(
+        ledger_core::ids::FundId::parse(&fund).map_err(|e| Problem::internal(&e))?,
+        s.ledger.fund_origin(&fund),
+        &s.ledger.log_key().verifier(),
         operator_key,
-    };
+    );
     let mut first = header.to_line();
     first.push(b'\n');
     let mut last = CheckpointLine { checkpoint: note }.to_line();
