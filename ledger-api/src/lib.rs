@@ -2,6 +2,7 @@
 //! PostgreSQL), the fund writers that append in batches, the HTTP API and the demo.
 
 pub mod api;
+pub mod credentials;
 pub mod demo;
 pub mod keyfile;
 pub mod ledger;

@@ -1,11 +1,14 @@
 //! `ledger-server`: the community-ledger service.
 
 use clap::Parser;
-use ledger_api::server::{init_tracing, run, Config};
+use ledger_api::server::{init_tracing, run, token_command, Cli, Command};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let config = Config::parse();
-    init_tracing(config.log_format);
-    run(config).await
+    let cli = Cli::parse();
+    init_tracing(cli.config.log_format);
+    match cli.command {
+        None => run(cli.config).await,
+        Some(Command::Token { action }) => token_command(&cli.config, action).await,
+    }
 }

@@ -5,12 +5,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use ledger_core::keys::PublicKey;
 use ledger_core::note::NoteSigner;
 use tokio::net::TcpListener;
 
-use crate::api::{router, AppState};
+use crate::api::{check_issue, router, AppState, Limits};
+use crate::credentials::Token;
 use crate::keyfile::{load_or_create_log_key, load_or_create_seed_key, random_key, write_private};
 use crate::ledger::{system_clock, Ledger};
 use crate::store::Store;
@@ -24,22 +25,73 @@ pub enum LogFormat {
     Json,
 }
 
-/// The server's configuration: flags, or the environment variables named.
+/// The command line: serve (no subcommand), or manage credentials.
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "ledger-server",
     version,
     about = "community-ledger: an append-only, hash-chained ledger for community funds"
 )]
+pub struct Cli {
+    /// Configuration.
+    #[command(flatten)]
+    pub config: Config,
+    /// What to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Issue, list and revoke API credentials (tokens are shown once, stored as hashes).
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+/// Credential management.
+#[derive(Debug, Clone, Subcommand)]
+pub enum TokenAction {
+    /// Issues a credential and prints its token (once).
+    Issue {
+        /// operator, trustee or auditor.
+        #[arg(long)]
+        role: String,
+        /// The fund a trustee writes.
+        #[arg(long)]
+        fund: Option<String>,
+        /// Who or what it is for.
+        #[arg(long)]
+        label: String,
+    },
+    /// Lists credentials (never their tokens).
+    List,
+    /// Revokes the credential with this id (from `token list`).
+    Revoke {
+        /// Credential id: 16 hex digits.
+        id: String,
+    },
+}
+
+/// The server's configuration: flags, or the environment variables named.
+#[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "LEDGER_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// Folder for the SQLite database and the key files.
-    #[arg(long, env = "LEDGER_DATA_DIR", default_value = "ledger-data")]
+    #[arg(
+        long,
+        env = "LEDGER_DATA_DIR",
+        default_value = "ledger-data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// Database URL: `postgres://…` for PostgreSQL; default `sqlite://<data-dir>/ledger.db`.
-    #[arg(long, env = "DATABASE_URL")]
+    #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
     /// The deployment's origin; checkpoints of fund F say `<origin>/F`.
     #[arg(long, env = "LEDGER_ORIGIN", default_value = "community-ledger.local")]
@@ -48,11 +100,36 @@ pub struct Config {
     #[arg(long, env = "LEDGER_DEMO")]
     pub demo: bool,
     /// Log format.
-    #[arg(long, env = "LEDGER_LOG_FORMAT", value_enum, default_value = "human")]
+    #[arg(
+        long,
+        env = "LEDGER_LOG_FORMAT",
+        value_enum,
+        default_value = "human",
+        global = true
+    )]
     pub log_format: LogFormat,
+    /// Sustained requests per second per token (per address for the public); 0 turns
+    /// the rate limit off.
+    #[arg(long, env = "LEDGER_RATE_LIMIT", default_value_t = Limits::default().rate_per_second)]
+    pub rate_limit: u32,
+    /// Requests a token may send at once above the sustained rate.
+    #[arg(long, env = "LEDGER_RATE_BURST", default_value_t = Limits::default().rate_burst)]
+    pub rate_burst: u32,
+    /// Seconds a request may take before its response starts.
+    #[arg(long, env = "LEDGER_REQUEST_TIMEOUT", default_value_t = Limits::default().request_timeout.as_secs())]
+    pub request_timeout: u64,
 }
 
 impl Config {
+    /// The request limits in effect.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            rate_per_second: self.rate_limit,
+            rate_burst: self.rate_burst,
+            request_timeout: std::time::Duration::from_secs(self.request_timeout.max(1)),
+        }
+    }
+
     /// The database URL in effect.
     pub fn database_url(&self) -> String {
         self.database_url
@@ -110,19 +187,115 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("community-ledger listening on http://{addr}");
     if config.demo {
+        let fund = crate::demo::spec(0).fund;
+        let token = demo_token(&store, &config, &fund).await?;
         println!(
-            "demo: {} funds; a demo trustee key of fund `{}` is in {}",
+            "demo: {} funds; a trustee of fund `{fund}` can write with\n  token:    {token}\n  key file: {}",
             ledger.fund_ids().await.len(),
-            crate::demo::spec(0).fund,
             config.data_dir.join("demo-trustee.key").display()
         );
     }
-    let app = router(AppState { ledger });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let state = AppState::new(ledger, config.limits());
+    let rate_limits = state.rate_limits.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            rate_limits.shrink();
+        }
+    });
+    let app = router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     store.close().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// The demo trustee's token: issued at the first demo start and kept in
+/// `demo-trustee.token` (owner-only), since the store keeps only its hash.
+async fn demo_token(store: &Store, config: &Config, fund: &str) -> anyhow::Result<String> {
+    let path = config.data_dir.join("demo-trustee.token");
+    if let Ok(t) = std::fs::read_to_string(&path) {
+        if let Some(token) = Token::parse(t.trim()) {
+            if store
+                .credential_for(&token)
+                .await?
+                .is_some_and(|c| c.is_active())
+            {
+                return Ok(token.reveal().to_owned());
+            }
+        }
+        std::fs::remove_file(&path)?;
+    }
+    let token = Token::generate();
+    let now = system_clock()().to_string();
+    store
+        .issue_credential(
+            &token,
+            crate::credentials::Role::Trustee,
+            Some(fund),
+            "demo trustee",
+            &now,
+        )
+        .await?;
+    write_private(&path, &format!("{}\n", token.reveal()))?;
+    Ok(token.reveal().to_owned())
+}
+
+/// Runs a `token` subcommand against the configured database.
+pub async fn token_command(config: &Config, action: TokenAction) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    let url = config.database_url();
+    let store = Store::open(&url)
+        .await
+        .with_context(|| format!("opening {url}"))?;
+    let now = system_clock()().to_string();
+    match action {
+        TokenAction::Issue { role, fund, label } => {
+            let role = check_issue(&store, &role, fund.as_deref(), &label)
+                .await
+                .map_err(|p| anyhow::anyhow!("{} ({})", p.en, p.code))?;
+            let token = Token::generate();
+            let cred = store
+                .issue_credential(&token, role, fund.as_deref(), &label, &now)
+                .await?;
+            eprintln!(
+                "issued {} credential {}{}; the token is shown only now:",
+                cred.role,
+                cred.id,
+                cred.fund
+                    .map(|f| format!(" for fund {f}"))
+                    .unwrap_or_default()
+            );
+            println!("{}", token.reveal());
+        }
+        TokenAction::List => {
+            for c in store.credentials().await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    c.id,
+                    c.role,
+                    c.fund.as_deref().unwrap_or("-"),
+                    c.created_at,
+                    c.revoked_at
+                        .as_deref()
+                        .map_or("active".to_owned(), |r| format!("revoked {r}")),
+                    c.label
+                );
+            }
+        }
+        TokenAction::Revoke { id } => {
+            let c = store.revoke_credential(&id, &now).await?;
+            eprintln!("revoked credential {} ({}, {})", c.id, c.role, c.label);
+        }
+    }
+    store.close().await;
     Ok(())
 }
 

@@ -37,7 +37,10 @@ use rand_core::RngCore;
 use serde_json::{json, Value};
 
 /// The server's environment variables that would override the flags a test passes.
-const SERVER_ENV: [&str; 6] = [
+const SERVER_ENV: [&str; 9] = [
+    "LEDGER_RATE_LIMIT",
+    "LEDGER_RATE_BURST",
+    "LEDGER_REQUEST_TIMEOUT",
     "LEDGER_LISTEN",
     "LEDGER_DATA_DIR",
     "DATABASE_URL",
@@ -210,6 +213,9 @@ pub struct ServerConfig {
     pub database_url: Option<String>,
     /// `--origin`; `None` for the default.
     pub origin: Option<String>,
+    /// More flags. The rate limit is off unless a test sets `--rate-limit` here: load
+    /// tests would otherwise be throttled.
+    pub extra_args: Vec<String>,
 }
 
 impl ServerConfig {
@@ -219,7 +225,25 @@ impl ServerConfig {
             data_dir: data_dir.to_path_buf(),
             database_url: None,
             origin: None,
+            extra_args: Vec::new(),
         }
+    }
+
+    /// The flags that name the database (for `ledger-server token …`).
+    pub fn database_args(&self) -> Vec<String> {
+        let mut args = vec!["--data-dir".to_owned(), self.data_dir.display().to_string()];
+        if let Some(url) = &self.database_url {
+            args.extend(["--database-url".to_owned(), url.clone()]);
+        }
+        args
+    }
+
+    /// What identifies the database: tokens issued on it are valid on every server
+    /// that shares it.
+    pub fn database_key(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| self.data_dir.display().to_string())
     }
 
     /// PostgreSQL at `url`, keys in `data_dir`.
@@ -228,6 +252,7 @@ impl ServerConfig {
             data_dir: data_dir.to_path_buf(),
             database_url: Some(url.to_owned()),
             origin: None,
+            extra_args: Vec::new(),
         }
     }
 }
@@ -269,6 +294,10 @@ impl Server {
         if let Some(origin) = &config.origin {
             cmd.arg("--origin").arg(origin);
         }
+        if !config.extra_args.iter().any(|a| a == "--rate-limit") {
+            cmd.arg("--rate-limit").arg("0");
+        }
+        cmd.args(&config.extra_args);
         let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -330,9 +359,18 @@ impl Server {
         &self.config
     }
 
-    /// A client for this server.
+    /// A client for this server. It finds the tokens that [`create_fund_via`] issued on
+    /// this server's database (see [`Client::append`]).
     pub fn client(&self) -> Client {
-        Client::new(&self.base)
+        let mut c = Client::new(&self.base);
+        c.database = Some(self.config.clone());
+        c
+    }
+
+    /// Issues a credential with `ledger-server token issue` on this server's database
+    /// and returns its token.
+    pub fn issue_token(&self, role: &str, fund: Option<&str>) -> String {
+        issue_token_on(&self.config, role, fund)
     }
 
     /// The process id, while it runs.
@@ -580,6 +618,66 @@ impl Trustee {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Credentials
+// ---------------------------------------------------------------------------------------
+
+/// Runs `ledger-server token issue` on the database of `config` and returns the token.
+pub fn issue_token_on(config: &ServerConfig, role: &str, fund: Option<&str>) -> String {
+    let mut cmd = Command::new(server_binary());
+    for var in SERVER_ENV {
+        cmd.env_remove(var);
+    }
+    cmd.args(config.database_args())
+        .args(["token", "issue", "--role", role, "--label"])
+        .arg(format!("test {role}"));
+    if let Some(f) = fund {
+        cmd.args(["--fund", f]);
+    }
+    let out = cmd.output().expect("running ledger-server token issue");
+    assert!(
+        out.status.success(),
+        "ledger-server token issue failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).expect("utf-8 token");
+    let token = token.trim().to_owned();
+    assert!(
+        token.starts_with("clt_"),
+        "unexpected token output {token:?}"
+    );
+    token
+}
+
+/// Tokens the tests issued, by (database key, fund); fund "" holds the operator token.
+fn token_registry() -> &'static std::sync::Mutex<std::collections::HashMap<(String, String), String>>
+{
+    static TOKENS: OnceLock<std::sync::Mutex<std::collections::HashMap<(String, String), String>>> =
+        OnceLock::new();
+    TOKENS.get_or_init(Default::default)
+}
+
+fn registered_token(database: &str, fund: &str) -> Option<String> {
+    let map = token_registry().lock().unwrap_or_else(|e| e.into_inner());
+    map.get(&(database.to_owned(), fund.to_owned())).cloned()
+}
+
+fn register_token(database: &str, fund: &str, token: &str) {
+    let mut map = token_registry().lock().unwrap_or_else(|e| e.into_inner());
+    map.insert((database.to_owned(), fund.to_owned()), token.to_owned());
+}
+
+/// The operator token of the database of `config` (issued once per test process).
+pub fn operator_token(config: &ServerConfig) -> String {
+    let key = config.database_key();
+    if let Some(t) = registered_token(&key, "") {
+        return t;
+    }
+    let t = issue_token_on(config, "operator", None);
+    register_token(&key, "", &t);
+    t
+}
+
 /// Creates `fund` on `server`: a genesis signed by `operator` (the key in the server's
 /// `operator.key`) naming `trustees`, with [`single_trustee_policy`]. Panics unless the
 /// server answers 201 (or 200, a replay of the same genesis).
@@ -609,6 +707,16 @@ pub async fn create_fund_via(
         .ack()
         .unwrap_or_else(|| panic!("creating fund {fund}: {} {}", reply.status, reply.body));
     assert_eq!(ack.seq, 0, "the genesis of {fund} is entry 0");
+    if let Some(config) = &client.database {
+        let key = config.database_key();
+        if registered_token(&key, fund).is_none() {
+            let token = client
+                .issue_credential(&operator_token(config), "trustee", Some(fund))
+                .await
+                .unwrap_or_else(|e| panic!("issuing a trustee token for {fund}: {e:#}"));
+            register_token(&key, fund, &token);
+        }
+    }
     ack
 }
 
@@ -667,6 +775,11 @@ pub struct ListedEntry {
 pub struct Client {
     http: reqwest::Client,
     base: String,
+    /// The server's database, when known: appends then carry the token registered for
+    /// their fund (the operator token for a genesis).
+    database: Option<ServerConfig>,
+    /// A token that overrides the registered ones.
+    token: Option<String>,
 }
 
 impl Client {
@@ -679,6 +792,75 @@ impl Client {
         Client {
             http,
             base: base.trim_end_matches('/').to_owned(),
+            database: None,
+            token: None,
+        }
+    }
+
+    /// This client, sending `token` with every request.
+    pub fn with_token(&self, token: &str) -> Client {
+        let mut c = self.clone();
+        c.token = Some(token.to_owned());
+        c
+    }
+
+    /// This client, sending no token (the public).
+    pub fn public(&self) -> Client {
+        let mut c = self.clone();
+        c.token = None;
+        c.database = None;
+        c
+    }
+
+    /// The token an append of `s` carries.
+    fn token_for(&self, s: &SignedIntent) -> Option<String> {
+        if let Some(t) = &self.token {
+            return Some(t.clone());
+        }
+        let config = self.database.as_ref()?;
+        let genesis =
+            serde_json::from_str::<Value>(&s.intent).is_ok_and(|v| v["kind"] == "genesis");
+        if genesis {
+            return Some(operator_token(config));
+        }
+        registered_token(&config.database_key(), &s.fund)
+    }
+
+    /// Issues a credential through the API with `operator_token`; returns the token.
+    pub async fn issue_credential(
+        &self,
+        operator_token: &str,
+        role: &str,
+        fund: Option<&str>,
+    ) -> anyhow::Result<String> {
+        let mut body = json!({"role": role, "label": format!("test {role}")});
+        if let Some(f) = fund {
+            body["fund"] = json!(f);
+        }
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/credentials", self.base))
+            .bearer_auth(operator_token)
+            .json(&body)
+            .send()
+            .await?;
+        let status = resp.status();
+        let v: Value = resp.json().await?;
+        if status.as_u16() != 201 {
+            bail!("issuing a credential: {status}: {v}");
+        }
+        Ok(v["token"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no token in {v}"))?
+            .to_owned())
+    }
+
+    /// A request builder with this client's token, if it has one of its own.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let rb = self.http.request(method, format!("{}{path}", self.base));
+        match &self.token {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
         }
     }
 
@@ -690,7 +872,11 @@ impl Client {
     /// POSTs a signed intent. `Err` only when no HTTP answer came back.
     pub async fn append(&self, s: &SignedIntent) -> Result<AppendReply, reqwest::Error> {
         let url = format!("{}/api/v1/funds/{}/entries", self.base, s.fund);
-        let resp = self.http.post(url).json(&s.body()).send().await?;
+        let mut rb = self.http.post(url).json(&s.body());
+        if let Some(t) = self.token_for(s) {
+            rb = rb.bearer_auth(t);
+        }
+        let resp = rb.send().await?;
         let status = resp.status().as_u16();
         let replay = resp
             .headers()
@@ -709,8 +895,7 @@ impl Client {
     /// GETs `path` and parses a 200 JSON answer.
     pub async fn get_json(&self, path: &str) -> anyhow::Result<Value> {
         let resp = self
-            .http
-            .get(format!("{}{path}", self.base))
+            .request(reqwest::Method::GET, path)
             .send()
             .await
             .with_context(|| format!("GET {path}"))?;
@@ -761,8 +946,7 @@ impl Client {
     pub async fn export(&self, fund: &str) -> anyhow::Result<Vec<u8>> {
         let path = format!("/api/v1/funds/{fund}/export");
         let resp = self
-            .http
-            .get(format!("{}{path}", self.base))
+            .request(reqwest::Method::GET, &path)
             .send()
             .await
             .with_context(|| format!("GET {path}"))?;

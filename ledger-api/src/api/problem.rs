@@ -15,6 +15,10 @@ use crate::store::{ProofError, Rejection, StoreError};
 /// The media type of problem responses.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// The code of a problem response, kept in the response's extensions for the metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct ProblemCode(pub &'static str);
+
 /// An error response.
 #[derive(Debug, Clone)]
 pub struct Problem {
@@ -47,6 +51,16 @@ impl Problem {
     /// A coded core error with the given status.
     pub fn coded(status: StatusCode, e: &dyn Coded) -> Self {
         Problem::new(status, e.code(), e.message_en(), e.message_zh())
+    }
+
+    /// 400 with the given code.
+    pub fn bad_request(code: &'static str, en: impl Into<String>, zh: impl Into<String>) -> Self {
+        Problem::new(StatusCode::BAD_REQUEST, code, en, zh)
+    }
+
+    /// 422 with the given code.
+    pub fn unprocessable(code: &'static str, en: impl Into<String>, zh: impl Into<String>) -> Self {
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, en, zh)
     }
 
     /// 404 for a fund that does not exist.
@@ -91,12 +105,14 @@ impl IntoResponse for Problem {
             "detail": self.en,
             "detail_zh": self.zh,
         });
-        (
+        let mut resp = (
             self.status,
             [(header::CONTENT_TYPE, PROBLEM_JSON)],
             body.to_string(),
         )
-            .into_response()
+            .into_response();
+        resp.extensions_mut().insert(ProblemCode(self.code));
+        resp
     }
 }
 

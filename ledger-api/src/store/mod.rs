@@ -7,7 +7,9 @@
 //! share one database), or the single SQLite writer of this process.
 
 mod append;
+mod credentials;
 mod read;
+mod vault;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -18,7 +20,9 @@ use tokio::sync::Mutex;
 
 pub use append::{AppendOutcome, AppendRequest, BatchError, Rejection};
 pub use append::{LogSigner, VaultRecord};
+pub use credentials::RevokeError;
 pub use read::{EntryRow, FundRow, ProofError, PAGE_ROWS_MAX};
+pub use vault::VaultRow;
 
 /// Which database the store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +148,12 @@ impl Store {
     /// The pool, for tests that must send raw SQL.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Closes the pool, waiting for connections to be returned.

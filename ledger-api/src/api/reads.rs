@@ -1,63 +1,28 @@
-//! Routes and handlers.
-
-use std::sync::Arc;
+//! Handlers of the public reads: funds, entries, proofs, checkpoints, the export.
 
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::extract::State;
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use futures_util::stream;
-use ledger_core::entry::Sig;
+use axum::Json;
+use futures_util::{stream, StreamExt};
 use ledger_core::export::{CheckpointLine, Header};
 use ledger_core::keys::PublicKey;
 use ledger_core::money::Money;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::extract::{ApiPath, ApiQuery};
 use super::problem::Problem;
-use crate::ledger::Ledger;
-use crate::store::{AppendOutcome, EntryRow, VaultRecord, PAGE_ROWS_MAX};
+use super::{AppState, PAGE_ROWS_DEFAULT};
+use crate::store::{EntryRow, PAGE_ROWS_MAX};
 
-/// Largest request body, in bytes.
-pub const BODY_BYTES_MAX: usize = 256 * 1024;
-/// Default page size of entry listings.
-pub const PAGE_ROWS_DEFAULT: i64 = 100;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    /// The ledger.
-    pub ledger: Arc<Ledger>,
+pub(super) async fn health(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
+    s.ledger.store().ping().await?;
+    Ok(Json(json!({"status": "ok"})))
 }
 
-/// The API router.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(health))
-        .route("/api/v1/log", get(log_info))
-        .route("/api/v1/funds", get(list_funds))
-        .route("/api/v1/funds/{fund}", get(get_fund))
-        .route(
-            "/api/v1/funds/{fund}/entries",
-            get(list_entries).post(append),
-        )
-        .route("/api/v1/funds/{fund}/entries/{seq}", get(get_entry))
-        .route("/api/v1/funds/{fund}/proofs/inclusion", get(inclusion))
-        .route("/api/v1/funds/{fund}/proofs/consistency", get(consistency))
-        .route("/api/v1/funds/{fund}/checkpoint", get(checkpoint))
-        .route("/api/v1/funds/{fund}/export", get(export))
-        .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
-        .with_state(state)
-}
-
-async fn health() -> impl IntoResponse {
-    Json(json!({"status": "ok"}))
-}
-
-async fn log_info(State(s): State<AppState>) -> impl IntoResponse {
+pub(super) async fn log_info(State(s): State<AppState>) -> impl IntoResponse {
     Json(json!({
         "origin": s.ledger.origin(),
         "log_key": s.ledger.log_key().verifier().to_vkey(),
@@ -65,13 +30,13 @@ async fn log_info(State(s): State<AppState>) -> impl IntoResponse {
     }))
 }
 
-fn money(fen: i64) -> String {
+pub(super) fn money(fen: i64) -> String {
     Money::from_fen(fen)
         .map(|m| m.to_string())
         .unwrap_or_default()
 }
 
-async fn fund_json(s: &AppState, id: &str) -> Result<Option<Value>, Problem> {
+pub(super) async fn fund_json(s: &AppState, id: &str) -> Result<Option<Value>, Problem> {
     let store = s.ledger.store();
     let Some(f) = store.fund(id).await? else {
         return Ok(None);
@@ -98,7 +63,7 @@ async fn fund_json(s: &AppState, id: &str) -> Result<Option<Value>, Problem> {
     })))
 }
 
-async fn list_funds(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
+pub(super) async fn list_funds(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
     let mut out = Vec::new();
     for f in s.ledger.store().funds().await? {
         if let Some(v) = fund_json(&s, &f.id).await? {
@@ -108,9 +73,9 @@ async fn list_funds(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
     Ok(Json(json!({ "funds": out })))
 }
 
-async fn get_fund(
+pub(super) async fn get_fund(
     State(s): State<AppState>,
-    Path(fund): Path<String>,
+    ApiPath(fund): ApiPath<String>,
 ) -> Result<Json<Value>, Problem> {
     fund_json(&s, &fund)
         .await?
@@ -118,7 +83,7 @@ async fn get_fund(
         .ok_or_else(|| Problem::unknown_fund(&fund))
 }
 
-fn entry_json(row: &EntryRow) -> Value {
+pub(super) fn entry_json(row: &EntryRow) -> Value {
     json!({
         "seq": row.seq,
         "hash": row.hash.to_hex(),
@@ -130,117 +95,38 @@ fn entry_json(row: &EntryRow) -> Value {
     })
 }
 
-/// The body of an append: the canonical intent as a string (so its exact bytes are
-/// what was signed) and the signatures.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AppendBody {
-    intent: String,
-    sigs: Vec<Sig>,
-    #[serde(default)]
-    donor_identity: Option<DonorIdentity>,
-}
-
-/// A resident donor's identity, kept in the vault (never in the chain).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DonorIdentity {
-    /// 32 hex digits.
-    salt: String,
-    name: String,
-    phone: String,
-}
-
-fn bad_request(code: &'static str, en: String, zh: String) -> Problem {
-    Problem::new(StatusCode::BAD_REQUEST, code, en, zh)
-}
-
-fn body_problem(r: BytesRejection) -> Problem {
-    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!("request body is larger than {BODY_BYTES_MAX} bytes"),
-            format!("请求体超过 {BODY_BYTES_MAX} 字节"),
-        )
+/// Checks a page size: 1 to [`PAGE_ROWS_MAX`], else 400 `page_size`.
+pub(super) fn page_limit(limit: i64) -> Result<i64, Problem> {
+    if (1..=PAGE_ROWS_MAX).contains(&limit) {
+        Ok(limit)
     } else {
-        bad_request("body_unreadable", r.body_text(), "无法读取请求体".into())
+        Err(Problem::bad_request(
+            "page_size",
+            format!("limit must be 1 to {PAGE_ROWS_MAX}"),
+            format!("limit 必须在 1 到 {PAGE_ROWS_MAX} 之间"),
+        ))
     }
 }
 
-async fn append(
-    State(s): State<AppState>,
-    Path(fund): Path<String>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, Problem> {
-    let body = body.map_err(body_problem)?;
-    let req: AppendBody = serde_json::from_slice(&body).map_err(|e| {
-        bad_request(
-            "malformed_request",
-            format!("request body is not a valid append request: {e}"),
-            format!("请求体不是有效的写入请求：{e}"),
-        )
-    })?;
-    let vault = match req.donor_identity {
-        None => None,
-        Some(d) => {
-            let mut salt = [0u8; 16];
-            hex::decode_to_slice(&d.salt, &mut salt).map_err(|_| {
-                bad_request(
-                    "malformed_request",
-                    "donor_identity.salt must be 32 hex digits".into(),
-                    "donor_identity.salt 必须是 32 位十六进制数字".into(),
-                )
-            })?;
-            Some(VaultRecord {
-                salt,
-                identity: ledger_core::donor::identity_string(&d.name, &d.phone),
-            })
-        }
-    };
-    let outcome = s
-        .ledger
-        .append(&fund, req.intent.into_bytes(), req.sigs, vault)
-        .await?;
-    Ok(match outcome {
-        AppendOutcome::Appended(row) => {
-            (StatusCode::CREATED, Json(entry_json(&row))).into_response()
-        }
-        AppendOutcome::Replayed(row) => (
-            StatusCode::OK,
-            [("idempotent-replay", "true")],
-            Json(entry_json(&row)),
-        )
-            .into_response(),
-    })
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Page {
+pub(super) struct Page {
     #[serde(default)]
     from: u64,
     #[serde(default)]
     limit: Option<i64>,
 }
 
-async fn list_entries(
+pub(super) async fn list_entries(
     State(s): State<AppState>,
-    Path(fund): Path<String>,
-    Query(p): Query<Page>,
+    ApiPath(fund): ApiPath<String>,
+    ApiQuery(p): ApiQuery<Page>,
 ) -> Result<Json<Value>, Problem> {
     let store = s.ledger.store();
     if store.fund(&fund).await?.is_none() {
         return Err(Problem::unknown_fund(&fund));
     }
-    let limit = p.limit.unwrap_or(PAGE_ROWS_DEFAULT);
-    if !(1..=PAGE_ROWS_MAX).contains(&limit) {
-        return Err(bad_request(
-            "page_size",
-            format!("limit must be 1 to {PAGE_ROWS_MAX}"),
-            format!("limit 必须在 1 到 {PAGE_ROWS_MAX} 之间"),
-        ));
-    }
+    let limit = page_limit(p.limit.unwrap_or(PAGE_ROWS_DEFAULT))?;
     let rows = store.entries(&fund, p.from, limit).await?;
     Ok(Json(json!({
         "entries": rows.iter().map(entry_json).collect::<Vec<_>>(),
@@ -248,9 +134,9 @@ async fn list_entries(
     })))
 }
 
-async fn get_entry(
+pub(super) async fn get_entry(
     State(s): State<AppState>,
-    Path((fund, seq)): Path<(String, u64)>,
+    ApiPath((fund, seq)): ApiPath<(String, u64)>,
 ) -> Result<Json<Value>, Problem> {
     let row = s.ledger.store().entry(&fund, seq).await?;
     row.map(|r| Json(entry_json(&r)))
@@ -259,12 +145,12 @@ async fn get_entry(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct InclusionQuery {
+pub(super) struct InclusionQuery {
     seq: u64,
     size: Option<u64>,
 }
 
-async fn current_size(s: &AppState, fund: &str) -> Result<u64, Problem> {
+pub(super) async fn current_size(s: &AppState, fund: &str) -> Result<u64, Problem> {
     Ok(s.ledger
         .store()
         .fund(fund)
@@ -273,10 +159,10 @@ async fn current_size(s: &AppState, fund: &str) -> Result<u64, Problem> {
         .size)
 }
 
-async fn inclusion(
+pub(super) async fn inclusion(
     State(s): State<AppState>,
-    Path(fund): Path<String>,
-    Query(q): Query<InclusionQuery>,
+    ApiPath(fund): ApiPath<String>,
+    ApiQuery(q): ApiQuery<InclusionQuery>,
 ) -> Result<Json<Value>, Problem> {
     let size = match q.size {
         Some(n) => n,
@@ -300,15 +186,15 @@ async fn inclusion(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ConsistencyQuery {
+pub(super) struct ConsistencyQuery {
     from: u64,
     to: Option<u64>,
 }
 
-async fn consistency(
+pub(super) async fn consistency(
     State(s): State<AppState>,
-    Path(fund): Path<String>,
-    Query(q): Query<ConsistencyQuery>,
+    ApiPath(fund): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ConsistencyQuery>,
 ) -> Result<Json<Value>, Problem> {
     let to = match q.to {
         Some(n) => n,
@@ -325,9 +211,9 @@ async fn consistency(
     })))
 }
 
-async fn checkpoint(
+pub(super) async fn checkpoint(
     State(s): State<AppState>,
-    Path(fund): Path<String>,
+    ApiPath(fund): ApiPath<String>,
 ) -> Result<Response, Problem> {
     let (_, note) = s
         .ledger
@@ -340,7 +226,10 @@ async fn checkpoint(
 
 /// Streams the export: header, every entry's canonical bytes, the checkpoint of exactly
 /// the entries sent. Reads one page at a time, so memory does not grow with the fund.
-async fn export(State(s): State<AppState>, Path(fund): Path<String>) -> Result<Response, Problem> {
+pub(super) async fn export(
+    State(s): State<AppState>,
+    ApiPath(fund): ApiPath<String>,
+) -> Result<Response, Problem> {
     let store = s.ledger.store().clone();
     let f = store
         .fund(&fund)
@@ -389,7 +278,6 @@ async fn export(State(s): State<AppState>, Path(fund): Path<String>) -> Result<R
     let body = stream::iter([Ok::<_, std::io::Error>(Bytes::from(first))])
         .chain(pages)
         .chain(stream::iter([Ok(Bytes::from(last))]));
-    use futures_util::StreamExt;
     Ok((
         [(header::CONTENT_TYPE, "application/x-ndjson")],
         Body::from_stream(body),

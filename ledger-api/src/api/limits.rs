@@ -1,0 +1,122 @@
+//! Request limits: a per-token rate limit (per client address for the public) and a
+//! request timeout. Body size is limited by the router's `DefaultBodyLimit`; string and
+//! list lengths by the core types and [`super::SIGS_MAX`]; page sizes by the listings.
+
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sha2::{Digest, Sha256};
+
+use super::problem::Problem;
+use super::AppState;
+
+/// The limits in effect.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Sustained requests per second per token (or client address); 0 turns it off.
+    pub rate_per_second: u32,
+    /// Requests a token may send at once above the sustained rate.
+    pub rate_burst: u32,
+    /// Longest time a request may take before its response starts.
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            rate_per_second: 50,
+            rate_burst: 100,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Token buckets keyed by token hash or client address.
+pub struct RateLimits {
+    limiter: Option<DefaultKeyedRateLimiter<String>>,
+}
+
+impl RateLimits {
+    /// Buckets for `limits` (none when the rate is 0).
+    pub fn new(limits: &Limits) -> Arc<RateLimits> {
+        let limiter = NonZeroU32::new(limits.rate_per_second).map(|rate| {
+            let burst =
+                NonZeroU32::new(limits.rate_burst.max(limits.rate_per_second)).unwrap_or(rate);
+            RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+        });
+        Arc::new(RateLimits { limiter })
+    }
+
+    /// `Ok` when `key` may send a request now, else how long to wait.
+    fn check(&self, key: &str) -> Result<(), Duration> {
+        let Some(l) = &self.limiter else {
+            return Ok(());
+        };
+        l.check_key(&key.to_owned())
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    /// Forgets buckets that are full again (bounds memory under many clients).
+    pub fn shrink(&self) {
+        if let Some(l) = &self.limiter {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+    }
+}
+
+/// The rate-limit key of a request: the token's hash, or the client's address.
+fn rate_key(req: &Request) -> String {
+    if let Some(auth) = req.headers().get(header::AUTHORIZATION) {
+        return format!("t:{}", hex::encode(&Sha256::digest(auth.as_bytes())[..12]));
+    }
+    match req.extensions().get::<ConnectInfo<SocketAddr>>() {
+        Some(ConnectInfo(addr)) => format!("a:{}", addr.ip()),
+        None => "a:unknown".to_owned(),
+    }
+}
+
+/// Middleware: 429 `rate_limited` with `Retry-After` when the caller's bucket is empty.
+pub async fn rate_limit(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    match s.rate_limits.check(&rate_key(&req)) {
+        Ok(()) => next.run(req).await,
+        Err(wait) => {
+            let secs = wait.as_secs() + 1;
+            let mut resp = Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many requests from this token or address; retry in {secs} s"),
+                format!("此令牌或地址请求过多；请在 {secs} 秒后重试"),
+            )
+            .into_response();
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            resp
+        }
+    }
+}
+
+/// Middleware: 503 `timeout` when the response has not started in time. An append that
+/// was already queued still commits or not as a whole; the client retries with the same
+/// idempotency key and gets the original entry.
+pub async fn timeout(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(s.limits.request_timeout, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "the request took too long; if it was an append, retry with the same idempotency key",
+            "请求超时；如为写入请求，请用相同的幂等键重试",
+        )
+        .into_response(),
+    }
+}

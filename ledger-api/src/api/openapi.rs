@@ -1,0 +1,341 @@
+//! The OpenAPI 3.1 document, built from [`super::operations`] (so every served route is
+//! documented and every documented route is served) plus the schemas below.
+
+use axum::response::IntoResponse;
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+use super::{operations, Access, Operation, BODY_BYTES_MAX, PAGE_ROWS_DEFAULT};
+use crate::store::PAGE_ROWS_MAX;
+
+fn path_params(path: &str) -> Vec<Value> {
+    path.split('/')
+        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| {
+            let schema = match name {
+                "seq" => json!({"type": "integer", "minimum": 0}),
+                "fund" => json!({"type": "string", "minLength": 1, "maxLength": 48}),
+                _ => json!({"type": "string"}),
+            };
+            json!({"name": name, "in": "path", "required": true, "schema": schema})
+        })
+        .collect()
+}
+
+fn query(name: &str, required: bool, schema: Value, description: &str) -> Value {
+    json!({"name": name, "in": "query", "required": required, "schema": schema, "description": description})
+}
+
+fn uint() -> Value {
+    json!({"type": "integer", "minimum": 0})
+}
+
+fn page_params() -> Vec<Value> {
+    vec![
+        query("from", false, uint(), "First seq (default 0)"),
+        query(
+            "limit",
+            false,
+            json!({"type": "integer", "minimum": 1, "maximum": PAGE_ROWS_MAX, "default": PAGE_ROWS_DEFAULT}),
+            "Page size",
+        ),
+    ]
+}
+
+fn query_params(id: &str) -> Vec<Value> {
+    match id {
+        "list_entries" | "vault_list" => page_params(),
+        "inclusion_proof" => vec![
+            query("seq", true, uint(), "The entry"),
+            query("size", false, uint(), "Tree size (default: current)"),
+        ],
+        "consistency_proof" => vec![
+            query("from", true, uint(), "Older tree size"),
+            query("to", false, uint(), "Newer tree size (default: current)"),
+        ],
+        _ => vec![],
+    }
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn json_content(schema: Value) -> Value {
+    json!({"application/json": {"schema": schema}})
+}
+
+fn success(o: &Operation) -> (String, Value) {
+    let ok =
+        |desc: &str, schema: Value| json!({"description": desc, "content": json_content(schema)});
+    let (status, body) = match o.id {
+        "health" => ("200", ok("Up", schema_ref("Health"))),
+        "metrics" => (
+            "200",
+            json!({"description": "OpenMetrics text", "content": {"application/openmetrics-text": {"schema": {"type": "string"}}}}),
+        ),
+        "openapi" => ("200", ok("OpenAPI 3.1 document", json!({"type": "object"}))),
+        "log_info" => ("200", ok("Log identity", schema_ref("LogInfo"))),
+        "list_funds" => (
+            "200",
+            ok(
+                "Funds",
+                json!({"type": "object", "required": ["funds"], "properties": {"funds": {"type": "array", "items": schema_ref("Fund")}}}),
+            ),
+        ),
+        "get_fund" => ("200", ok("The fund", schema_ref("Fund"))),
+        "list_entries" => ("200", ok("A page of entries", schema_ref("EntryPage"))),
+        "append" => (
+            "201",
+            ok(
+                "Appended (200 with `idempotent-replay: true` for a replay)",
+                schema_ref("EntryView"),
+            ),
+        ),
+        "get_entry" => ("200", ok("The entry", schema_ref("EntryView"))),
+        "inclusion_proof" => ("200", ok("Inclusion proof", schema_ref("InclusionProof"))),
+        "consistency_proof" => (
+            "200",
+            ok("Consistency proof", schema_ref("ConsistencyProof")),
+        ),
+        "checkpoint" => (
+            "200",
+            json!({"description": "C2SP signed note", "content": {"text/plain": {"schema": {"type": "string"}}}}),
+        ),
+        "export" => (
+            "200",
+            json!({"description": "Header line, entry lines, checkpoint line (FORMAT.md)", "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}),
+        ),
+        "vault_list" => ("200", ok("Donor identities", schema_ref("VaultPage"))),
+        "vault_get" => ("200", ok("A donor identity", schema_ref("VaultRecord"))),
+        "vault_erase" => ("204", json!({"description": "Erased"})),
+        "list_credentials" => (
+            "200",
+            ok(
+                "Credentials",
+                json!({"type": "object", "required": ["credentials"], "properties": {"credentials": {"type": "array", "items": schema_ref("Credential")}}}),
+            ),
+        ),
+        "issue_credential" => (
+            "201",
+            ok(
+                "Issued; `token` is shown only here",
+                schema_ref("IssuedCredential"),
+            ),
+        ),
+        "revoke_credential" => ("200", ok("Revoked", schema_ref("Credential"))),
+        _ => ("200", json!({"description": "OK"})),
+    };
+    (status.to_owned(), body)
+}
+
+fn problem(desc: &str) -> Value {
+    json!({"description": desc, "content": {"application/problem+json": {"schema": schema_ref("Problem")}}})
+}
+
+fn operation_doc(o: &Operation) -> Value {
+    let mut responses = Map::new();
+    let (status, body) = success(o);
+    responses.insert(status, body);
+    let mut errors: Vec<(&str, &str)> = vec![
+        ("400", "Malformed request"),
+        (
+            "401",
+            "Malformed, unknown or revoked token (or one is needed)",
+        ),
+        ("429", "Rate limited"),
+        ("503", "Timed out"),
+    ];
+    if o.path.contains('{') {
+        errors.push(("404", "Not found"));
+    }
+    if o.access != Access::Public {
+        errors.push(("403", "The token's role or fund may not do this"));
+    }
+    match o.id {
+        "append" => errors.extend([
+            ("409", "Idempotency key reused with another intent"),
+            ("413", "Body too large"),
+            ("422", "A rule of the ledger refuses the intent"),
+        ]),
+        "issue_credential" => {
+            errors.extend([("413", "Body too large"), ("422", "Invalid request")])
+        }
+        "revoke_credential" => errors.push(("409", "Already revoked")),
+        _ => {}
+    }
+    for (status, desc) in errors {
+        responses.insert(status.to_owned(), problem(desc));
+    }
+    let mut params = path_params(o.path);
+    params.extend(query_params(o.id));
+    let mut doc = json!({
+        "operationId": o.id,
+        "summary": o.summary,
+        "parameters": params,
+        "responses": responses,
+    });
+    if o.access != Access::Public {
+        doc["security"] = json!([{"bearer": []}]);
+        doc["x-role"] = json!(match o.access {
+            Access::Operator => "operator",
+            Access::Trustee => "trustee (operator for genesis)",
+            Access::Auditor => "auditor",
+            Access::Public => "public",
+        });
+    }
+    match o.id {
+        "append" => {
+            doc["requestBody"] =
+                json!({"required": true, "content": json_content(schema_ref("AppendRequest"))});
+        }
+        "issue_credential" => {
+            doc["requestBody"] =
+                json!({"required": true, "content": json_content(schema_ref("IssueRequest"))});
+        }
+        _ => {}
+    }
+    doc
+}
+
+fn schemas() -> Value {
+    let hex64 = json!({"type": "string", "pattern": "^[0-9a-f]{64}$"});
+    let money = json!({"type": "string", "pattern": "^-?[0-9]+\\.[0-9]{2}$"});
+    json!({
+        "Problem": {
+            "type": "object",
+            "required": ["type", "title", "status", "code", "detail", "detail_zh"],
+            "properties": {
+                "type": {"type": "string"}, "title": {"type": "string"},
+                "status": {"type": "integer"}, "code": {"type": "string"},
+                "detail": {"type": "string"}, "detail_zh": {"type": "string"}
+            }
+        },
+        "Health": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}},
+        "LogInfo": {
+            "type": "object", "required": ["origin", "log_key", "operator_key"],
+            "properties": {"origin": {"type": "string"}, "log_key": {"type": "string"}, "operator_key": hex64}
+        },
+        "Fund": {
+            "type": "object", "required": ["id", "size", "head", "balance"],
+            "properties": {
+                "id": {"type": "string"}, "name": {"type": ["string", "null"]},
+                "name_en": {"type": ["string", "null"]}, "street": {"type": ["string", "null"]},
+                "community": {"type": ["string", "null"]}, "size": {"type": "integer", "minimum": 0},
+                "head": hex64, "balance": money, "last_recorded_at": {"type": ["string", "null"]}
+            }
+        },
+        "EntryView": {
+            "type": "object", "required": ["seq", "hash", "kind", "recorded_at", "delta", "balance", "entry"],
+            "properties": {
+                "seq": {"type": "integer", "minimum": 0}, "hash": hex64, "kind": {"type": "string"},
+                "recorded_at": {"type": "string"}, "delta": money, "balance": money,
+                "entry": {"type": "object", "description": "The entry as stored (FORMAT.md)"}
+            }
+        },
+        "EntryPage": {
+            "type": "object", "required": ["entries"],
+            "properties": {
+                "entries": {"type": "array", "items": schema_ref("EntryView")},
+                "next": {"type": ["integer", "null"]}
+            }
+        },
+        "InclusionProof": {
+            "type": "object", "required": ["seq", "tree_size", "leaf_hash", "root", "proof"],
+            "properties": {
+                "seq": {"type": "integer"}, "tree_size": {"type": "integer"}, "leaf_hash": hex64,
+                "root": hex64, "proof": {"type": "array", "items": hex64}
+            }
+        },
+        "ConsistencyProof": {
+            "type": "object", "required": ["from", "to", "root_from", "root_to", "proof"],
+            "properties": {
+                "from": {"type": "integer"}, "to": {"type": "integer"}, "root_from": hex64,
+                "root_to": hex64, "proof": {"type": "array", "items": hex64}
+            }
+        },
+        "Signature": {
+            "type": "object", "required": ["key", "sig"], "additionalProperties": false,
+            "properties": {
+                "key": hex64,
+                "sig": {"type": "string", "pattern": "^[0-9a-f]{128}$", "description": "the 64-byte Ed25519 signature in hex"}
+            }
+        },
+        "AppendRequest": {
+            "type": "object", "required": ["intent", "sigs"], "additionalProperties": false,
+            "properties": {
+                "intent": {"type": "string", "description": "The intent's canonical JSON (RFC 8785), exactly the signed bytes"},
+                "sigs": {"type": "array", "items": schema_ref("Signature")},
+                "donor_identity": {
+                    "type": "object", "required": ["salt", "name", "phone"], "additionalProperties": false,
+                    "properties": {
+                        "salt": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                        "name": {"type": "string", "maxLength": 100},
+                        "phone": {"type": "string", "maxLength": 32}
+                    }
+                }
+            }
+        },
+        "VaultRecord": {
+            "type": "object", "required": ["fund", "seq", "salt", "name", "phone"],
+            "properties": {
+                "fund": {"type": "string"}, "seq": {"type": "integer"}, "salt": {"type": "string"},
+                "name": {"type": "string"}, "phone": {"type": "string"}
+            }
+        },
+        "VaultPage": {
+            "type": "object", "required": ["donors"],
+            "properties": {
+                "donors": {"type": "array", "items": schema_ref("VaultRecord")},
+                "next": {"type": ["integer", "null"]}
+            }
+        },
+        "Credential": {
+            "type": "object", "required": ["id", "role", "label", "created_at"],
+            "properties": {
+                "id": {"type": "string"}, "role": {"enum": ["operator", "trustee", "auditor"]},
+                "fund": {"type": ["string", "null"]}, "label": {"type": "string"},
+                "created_at": {"type": "string"}, "revoked_at": {"type": ["string", "null"]}
+            }
+        },
+        "IssuedCredential": {
+            "allOf": [schema_ref("Credential"), {"type": "object", "required": ["token"], "properties": {"token": {"type": "string", "pattern": "^clt_[0-9a-f]{64}$"}}}]
+        },
+        "IssueRequest": {
+            "type": "object", "required": ["role", "label"], "additionalProperties": false,
+            "properties": {
+                "role": {"enum": ["operator", "trustee", "auditor"]},
+                "fund": {"type": "string"}, "label": {"type": "string", "minLength": 1, "maxLength": 200}
+            }
+        }
+    })
+}
+
+/// The OpenAPI 3.1 document of [`operations`].
+pub fn openapi_document() -> Value {
+    let mut paths = Map::new();
+    for o in operations() {
+        let entry = paths.entry(o.path.to_owned()).or_insert_with(|| json!({}));
+        entry[o.method.as_str().to_ascii_lowercase()] = operation_doc(&o);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "community-ledger",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": format!(
+                "Append-only, hash-chained ledger of community funds. Errors are RFC 9457 problem documents with a stable `code` and Chinese and English details. Request bodies are limited to {BODY_BYTES_MAX} bytes."
+            ),
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "clt_ followed by 64 hex digits"}}
+        }
+    })
+}
+
+/// `GET /api/v1/openapi.json`.
+pub(super) async fn serve() -> impl IntoResponse {
+    Json(openapi_document())
+}
