@@ -524,6 +524,34 @@ fn short(s: &str) -> ShortText {
     ShortText::parse(s).unwrap_or_else(|e| panic!("short text {s:?}: {e}"))
 }
 
+/// Signs intent bytes exactly as given (canonical or not) with `signers`.
+pub fn sign_bytes(intent: &str, signers: &[&SigningKey]) -> Vec<Sig> {
+    use ed25519_dalek::Signer;
+    let msg = ledger_core::entry::signing_message(intent.as_bytes());
+    let mut sigs: Vec<Sig> = signers
+        .iter()
+        .map(|k| Sig {
+            key: PublicKey::from_verifying_key(k.verifying_key()),
+            sig: ledger_core::keys::SignatureBytes(k.sign(&msg).to_bytes()),
+        })
+        .collect();
+    sigs.sort_by_key(|s| s.key);
+    sigs
+}
+
+/// An intent given as JSON (any content, valid or not), canonicalised (RFC 8785) and
+/// signed by `signers`.
+pub fn sign_value(intent: &Value, signers: &[&SigningKey]) -> SignedIntent {
+    let bytes = ledger_core::canonical::canonicalize(intent);
+    let text = String::from_utf8(bytes).expect("JCS is UTF-8");
+    SignedIntent {
+        fund: intent["fund"].as_str().unwrap_or_default().to_owned(),
+        key: intent["key"].as_str().unwrap_or_default().to_owned(),
+        sigs: sign_bytes(&text, signers),
+        intent: text,
+    }
+}
+
 /// A donation intent: an anonymous cash gift of `amount_fen` fen.
 pub fn donation_intent(fund: &str, key: &str, amount_fen: i64, signed_at: Instant) -> Intent {
     let body = Donation {
@@ -707,17 +735,25 @@ pub async fn create_fund_via(
         .ack()
         .unwrap_or_else(|| panic!("creating fund {fund}: {} {}", reply.status, reply.body));
     assert_eq!(ack.seq, 0, "the genesis of {fund} is entry 0");
-    if let Some(config) = &client.database {
-        let key = config.database_key();
-        if registered_token(&key, fund).is_none() {
-            let token = client
-                .issue_credential(&operator_token(config), "trustee", Some(fund))
-                .await
-                .unwrap_or_else(|e| panic!("issuing a trustee token for {fund}: {e:#}"));
-            register_token(&key, fund, &token);
-        }
-    }
+    ensure_trustee_token(client, fund).await;
     ack
+}
+
+/// Issues (once) a trustee token of `fund` through the API and registers it, so that the
+/// client's appends to `fund` carry it. Returns it (`None` for a client that does not
+/// know its server's database).
+pub async fn ensure_trustee_token(client: &Client, fund: &str) -> Option<String> {
+    let config = client.database.as_ref()?;
+    let key = config.database_key();
+    if let Some(t) = registered_token(&key, fund) {
+        return Some(t);
+    }
+    let token = client
+        .issue_credential(&operator_token(config), "trustee", Some(fund))
+        .await
+        .unwrap_or_else(|e| panic!("issuing a trustee token for {fund}: {e:#}"));
+    register_token(&key, fund, &token);
+    Some(token)
 }
 
 // ---------------------------------------------------------------------------------------

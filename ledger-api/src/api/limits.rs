@@ -108,8 +108,8 @@ pub async fn rate_limit(State(s): State<AppState>, req: Request, next: Next) -> 
 /// Middleware: 503 `timeout` when the response has not started in time. An append that
 /// was already queued still commits or not as a whole; the client retries with the same
 /// idempotency key and gets the original entry.
-pub async fn timeout(State(s): State<AppState>, req: Request, next: Next) -> Response {
-    match tokio::time::timeout(s.limits.request_timeout, next.run(req)).await {
+pub async fn timeout(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
         Ok(resp) => resp,
         Err(_) => Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -118,5 +118,70 @@ pub async fn timeout(State(s): State<AppState>, req: Request, next: Next) -> Res
             "请求超时；如为写入请求，请用相同的幂等键重试",
         )
         .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::get;
+    use axum::Router;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_slow_request_is_answered_503_timeout_and_a_quick_one_passes() {
+        let app = Router::new()
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    "late"
+                }),
+            )
+            .route("/quick", get(|| async { "ok" }))
+            .layer(axum::middleware::from_fn_with_state(
+                Duration::from_millis(100),
+                timeout,
+            ));
+        let slow = app
+            .clone()
+            .oneshot(Request::get("/slow").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(slow.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = axum::body::to_bytes(slow.into_body(), 10_000)
+            .await
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["code"], "timeout");
+        let quick = app
+            .oneshot(Request::get("/quick").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(quick.status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn the_bucket_refuses_past_the_burst_and_keys_are_separate() {
+        let limits = Limits {
+            rate_per_second: 1,
+            rate_burst: 3,
+            request_timeout: Duration::from_secs(1),
+        };
+        let r = RateLimits::new(&limits);
+        for _ in 0..3 {
+            assert!(r.check("a").is_ok());
+        }
+        let wait = r.check("a").unwrap_err();
+        assert!(wait <= Duration::from_secs(1));
+        assert!(r.check("b").is_ok(), "another token has its own bucket");
+        let off = RateLimits::new(&Limits {
+            rate_per_second: 0,
+            ..limits
+        });
+        for _ in 0..1000 {
+            assert!(off.check("a").is_ok());
+        }
     }
 }

@@ -352,7 +352,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.limits.request_timeout,
             limits::timeout,
         ))
         .layer(middleware::from_fn_with_state(
