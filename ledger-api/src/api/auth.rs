@@ -54,6 +54,24 @@ pub fn bearer_token(parts: &Parts) -> Result<Option<Token>, Problem> {
     Ok(Some(token))
 }
 
+/// Middleware: resolves the caller of every request, so that a bad token is refused on
+/// every route (public ones included) before any handler runs.
+pub async fn authenticate(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (mut parts, body) = req.into_parts();
+    match Caller::from_request_parts(&mut parts, &s).await {
+        Ok(_) => {
+            next.run(axum::extract::Request::from_parts(parts, body))
+                .await
+        }
+        Err(p) => p.into_response(),
+    }
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
 
