@@ -27,7 +27,7 @@ use tower::ServiceBuilder;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub use admin::check_issue;
 pub use auth::{role_zh, Caller};
@@ -331,21 +331,23 @@ pub fn router(state: AppState) -> Router {
     for o in operations() {
         routes = routes.route(o.path, o.handler);
     }
-    let trace = TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-        let id = req
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        tracing::info_span!(
-            "request",
-            method = %req.method(),
-            path = %req.uri().path(),
-            request_id = %id,
-            fund = %fund_of(req.uri().path()),
-            credential = tracing::field::Empty,
-        )
-    });
+    let trace = TraceLayer::new_for_http()
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
+        .make_span_with(|req: &axum::http::Request<_>| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            tracing::info_span!(
+                "request",
+                method = %req.method(),
+                path = %req.uri().path(),
+                request_id = %id,
+                fund = %fund_of(req.uri().path()),
+                credential = tracing::field::Empty,
+            )
+        });
     routes
         .route_layer(middleware::from_fn(keep_matched_path))
         .fallback(unknown_route)

@@ -1,0 +1,182 @@
+//! Donor privacy end to end (DESIGN §5): a resident's name and phone go to the vault, never
+//! into the chain or any public answer; auditors read the vault; the operator erases a
+//! donor's identity and the chain still verifies.
+
+use community_ledger::{
+    create_fund_via, now, random_key, sign_value, write_key_file, Client, Server, Trustee,
+};
+use ledger_core::donor::{commitment, identity_string};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+const FUND: &str = "privacy-fund";
+const NAME: &str = "张秀兰";
+const PHONE: &str = "13912345678";
+
+fn resident_donation(key: &str, salt: &[u8; 16], name: &str, phone: &str) -> Value {
+    let c = commitment(salt, &identity_string(name, phone));
+    json!({
+        "body": {
+            "amount": "88.00", "channel": "wechat_pay", "receipt_no": format!("R-{key}"),
+            "donor": {"class": "resident", "commitment": c.to_hex()}
+        },
+        "fund": FUND, "key": key, "kind": "donation", "signed_at": now().to_string()
+    })
+}
+
+async fn post(client: &Client, body: &Value) -> (u16, Value) {
+    let resp = client
+        .request(Method::POST, &format!("/api/v1/funds/{FUND}/entries"))
+        .json(body)
+        .send()
+        .await
+        .expect("answer");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// Every public answer about the fund, as text.
+async fn public_answers(client: &Client, size: u64) -> Vec<(String, String)> {
+    let mut paths = vec![
+        "/healthz".to_owned(),
+        "/metrics".to_owned(),
+        "/api/v1/openapi.json".to_owned(),
+        "/api/v1/log".to_owned(),
+        "/api/v1/funds".to_owned(),
+        format!("/api/v1/funds/{FUND}"),
+        format!("/api/v1/funds/{FUND}/entries?limit=1000"),
+        format!("/api/v1/funds/{FUND}/checkpoint"),
+        format!("/api/v1/funds/{FUND}/export"),
+        format!("/api/v1/funds/{FUND}/proofs/consistency?from=1"),
+    ];
+    for seq in 0..size {
+        paths.push(format!("/api/v1/funds/{FUND}/entries/{seq}"));
+        paths.push(format!("/api/v1/funds/{FUND}/proofs/inclusion?seq={seq}"));
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        let resp = client
+            .request(Method::GET, &p)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(resp.status().as_u16(), 200, "GET {p}");
+        out.push((p, resp.text().await.expect("text")));
+    }
+    out
+}
+
+/// The forms a string can take in a JSON answer.
+fn forms(s: &str) -> Vec<String> {
+    let escaped: String = s.chars().map(|c| format!("\\u{:04x}", c as u32)).collect();
+    vec![s.to_owned(), escaped.clone(), escaped.to_uppercase()]
+}
+
+#[test]
+fn a_residents_identity_is_only_in_the_vault_and_can_be_erased() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let operator = random_key();
+    write_key_file(&dir.path().join("operator.key"), &operator);
+    let server = Server::start(dir.path());
+    let auditor_token = server.issue_token("auditor", None);
+    let operator_token = server.issue_token("operator", None);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let client = server.client();
+        let trustee = Trustee::random("管理人甲");
+        create_fund_via(&client, &operator, FUND, &[&trustee]).await;
+        let token = community_ledger::ensure_trustee_token(&client, FUND)
+            .await
+            .expect("token");
+        let writer = client.public().with_token(&token);
+        let salt = [7u8; 16];
+
+        // An identity that does not match the commitment is refused; nothing is written.
+        let signed = sign_value(
+            &resident_donation("res-1", &salt, NAME, PHONE),
+            &[&trustee.key],
+        );
+        let mut body = signed.body();
+        body["donor_identity"] = json!({"salt": hex::encode(salt), "name": "李四", "phone": PHONE});
+        let (status, v) = post(&writer, &body).await;
+        assert_eq!(
+            (status, v["code"].as_str()),
+            (422, Some("donor_identity_invalid"))
+        );
+        let size = client
+            .get_json(&format!("/api/v1/funds/{FUND}"))
+            .await
+            .expect("fund")["size"]
+            .as_u64();
+        assert_eq!(size, Some(1), "the refused donation wrote nothing");
+        let auditor = client.public().with_token(&auditor_token);
+        let vault = auditor
+            .get_json(&format!("/api/v1/funds/{FUND}/vault"))
+            .await
+            .expect("vault");
+        assert_eq!(vault["donors"], json!([]), "nor anything in the vault");
+
+        // The matching identity is accepted.
+        body["donor_identity"] = json!({"salt": hex::encode(salt), "name": NAME, "phone": PHONE});
+        let (status, v) = post(&writer, &body).await;
+        assert_eq!(status, 201, "{v}");
+        let seq = v["seq"].as_u64().expect("seq");
+
+        // No public answer holds the name or the phone number, in any JSON form.
+        for (path, text) in public_answers(&client.public(), seq + 1).await {
+            for f in forms(NAME).iter().chain(&forms(PHONE)) {
+                assert!(!text.contains(f.as_str()), "GET {path} reveals {f}");
+            }
+        }
+        let (status, v) = post(&client.public(), &json!({})).await;
+        assert_eq!(status, 401, "{v}");
+        let vault_path = format!("/api/v1/funds/{FUND}/vault/{seq}");
+        let resp = client
+            .public()
+            .request(Method::GET, &vault_path)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(
+            resp.status().as_u16(),
+            401,
+            "the public cannot read the vault"
+        );
+
+        // The auditor reads the identity, and it matches the chain's commitment.
+        let rec = auditor.get_json(&vault_path).await.expect("vault record");
+        assert_eq!(
+            (rec["name"].as_str(), rec["phone"].as_str()),
+            (Some(NAME), Some(PHONE))
+        );
+        assert_eq!(rec["salt"], hex::encode(salt));
+
+        // Erasure: the operator deletes it; the auditor no longer finds it; the chain
+        // still verifies.
+        let op = client.public().with_token(&operator_token);
+        let resp = op
+            .request(Method::DELETE, &vault_path)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(resp.status().as_u16(), 204);
+        let resp = auditor
+            .request(Method::GET, &vault_path)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(resp.status().as_u16(), 404);
+        let resp = op
+            .request(Method::DELETE, &vault_path)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(resp.status().as_u16(), 404, "erasing twice finds nothing");
+        let report = client.verify_export(FUND).await.expect("export");
+        assert!(report.is_clean(), "{:?}", report.findings);
+    });
+}

@@ -1,0 +1,299 @@
+//! The service's lifecycle and plumbing on the real server: the OpenAPI document against the
+//! served routes, metrics, request ids in the log, the rate limit, and a graceful shutdown
+//! that finishes in-flight appends.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use community_ledger::{
+    create_fund, random_key, write_key_file, Ack, Client, Server, ServerConfig, Trustee,
+};
+use reqwest::Method;
+use serde_json::Value;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+async fn problem_code(resp: reqwest::Response) -> (u16, String) {
+    let status = resp.status().as_u16();
+    let v: Value = resp.json().await.unwrap_or(Value::Null);
+    (status, v["code"].as_str().unwrap_or("").to_owned())
+}
+
+#[test]
+fn every_documented_operation_is_served_and_nothing_else_is() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let operator = random_key();
+    write_key_file(&dir.path().join("operator.key"), &operator);
+    let server = Server::start(dir.path());
+    runtime().block_on(async {
+        let trustee = Trustee::random("管理人甲");
+        create_fund(&server, &operator, "doc-fund", &[&trustee]).await;
+        let public = server.client().public();
+        let doc = public.get_json("/api/v1/openapi.json").await.expect("doc");
+        assert_eq!(doc["openapi"], "3.1.0");
+        let paths = doc["paths"].as_object().expect("paths");
+        let mut operations = 0;
+        let mut ids = HashSet::new();
+        for (template, ops) in paths {
+            for (method, op) in ops.as_object().expect("methods") {
+                operations += 1;
+                assert!(ids.insert(op["operationId"].as_str().expect("id").to_owned()));
+                let mut path = template
+                    .replace("{fund}", "doc-fund")
+                    .replace("{seq}", "0")
+                    .replace("{id}", "0000000000000000");
+                let required: Vec<String> = op["parameters"]
+                    .as_array()
+                    .expect("parameters")
+                    .iter()
+                    .filter(|p| p["in"] == "query" && p["required"] == true)
+                    .map(|p| format!("{}=0", p["name"].as_str().expect("name")))
+                    .collect();
+                if !required.is_empty() {
+                    path = format!("{path}?{}", required.join("&"));
+                }
+                let m = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+                let resp = public
+                    .request(m.clone(), &path)
+                    .send()
+                    .await
+                    .expect("answer");
+                let (status, code) = problem_code(resp).await;
+                assert!(
+                    code != "unknown_route" && code != "method_not_allowed" && status < 500,
+                    "documented {m} {template} is not served: {status} {code}"
+                );
+                if op.get("security").is_some() {
+                    assert_eq!(status, 401, "{m} {template} needs a token");
+                }
+            }
+        }
+        assert!(operations >= 19, "only {operations} operations documented");
+        let resp = public
+            .request(Method::PUT, "/api/v1/funds")
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(problem_code(resp).await, (405, "method_not_allowed".into()));
+        let resp = public
+            .request(Method::GET, "/api/v1/nothing")
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(problem_code(resp).await, (404, "unknown_route".into()));
+        let resp = public
+            .request(Method::GET, "/api/v1/funds/doc-fund/entries/notanumber")
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(problem_code(resp).await, (400, "bad_path".into()));
+        let resp = public
+            .request(Method::GET, "/api/v1/funds/doc-fund/entries?limit=100000")
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(problem_code(resp).await, (400, "page_size".into()));
+        let resp = public
+            .request(Method::GET, "/api/v1/funds/doc-fund/entries?colour=red")
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(problem_code(resp).await, (400, "bad_query".into()));
+    });
+}
+
+#[test]
+fn metrics_count_appends_and_refusals_and_requests_carry_ids_into_the_log() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let operator = random_key();
+    write_key_file(&dir.path().join("operator.key"), &operator);
+    let mut config = ServerConfig::sqlite(dir.path());
+    config.extra_args = vec!["--log-format".into(), "json".into()];
+    let server = Server::start_with(&config);
+    runtime().block_on(async {
+        let trustee = Trustee::random("管理人甲");
+        create_fund(&server, &operator, "metrics-fund", &[&trustee]).await;
+        let client = server.client();
+        let r = client
+            .append(&trustee.donation("metrics-fund", "m-1", 100))
+            .await
+            .expect("answer");
+        assert_eq!(r.status, 201);
+        let r = client
+            .public()
+            .append(&trustee.donation("metrics-fund", "m-2", 100))
+            .await
+            .expect("answer");
+        assert_eq!(r.status, 401);
+
+        let resp = client
+            .public()
+            .request(Method::GET, "/metrics")
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(resp.status().as_u16(), 200);
+        let text = resp.text().await.expect("text");
+        let value = |prefix: &str| -> f64 {
+            text.lines()
+                .find(|l| l.starts_with(prefix))
+                .and_then(|l| l.rsplit(' ').next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("no {prefix} in\n{text}"))
+        };
+        assert_eq!(value("ledger_appends_total{kind=\"donation\"}"), 1.0);
+        assert_eq!(value("ledger_appends_total{kind=\"genesis\"}"), 1.0);
+        assert_eq!(
+            value("ledger_refusals_total{code=\"unauthenticated\",status=\"401\"}"),
+            1.0
+        );
+        assert!(
+            value("ledger_request_duration_seconds_count{method=\"POST\",route=\"/api/v1/funds/{fund}/entries\",status=\"201\"}")
+                >= 2.0
+        );
+
+        let resp = client
+            .public()
+            .request(Method::GET, "/api/v1/funds/metrics-fund")
+            .header("x-request-id", "trace-me-42")
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(
+            resp.headers().get("x-request-id").and_then(|v| v.to_str().ok()),
+            Some("trace-me-42"),
+            "a given request id is echoed"
+        );
+        let resp = client
+            .public()
+            .request(Method::GET, "/healthz")
+            .send()
+            .await
+            .expect("answer");
+        let id = resp.headers().get("x-request-id").expect("a request id");
+        assert_eq!(id.len(), 16, "a fresh id is 16 hex digits");
+    });
+    let log = std::fs::read_to_string(dir.path().join("server.log")).expect("log");
+    let line = log
+        .lines()
+        .find(|l| l.contains("trace-me-42"))
+        .unwrap_or_else(|| panic!("the request id is not in the log:\n{log}"));
+    let v: Value = serde_json::from_str(line).expect("a JSON log line");
+    let span = v["span"].to_string() + &v["spans"].to_string();
+    assert!(
+        span.contains("metrics-fund"),
+        "the span names the fund: {line}"
+    );
+}
+
+#[test]
+fn the_rate_limit_answers_429_per_token() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = ServerConfig::sqlite(dir.path());
+    config.extra_args = vec![
+        "--rate-limit".into(),
+        "1".into(),
+        "--rate-burst".into(),
+        "3".into(),
+    ];
+    let server = Server::start_with(&config);
+    let auditor = server.issue_token("auditor", None);
+    runtime().block_on(async {
+        let public = server.client().public();
+        let mut statuses = Vec::new();
+        for _ in 0..5 {
+            let resp = public
+                .request(Method::GET, "/api/v1/funds")
+                .send()
+                .await
+                .expect("answer");
+            if resp.status().as_u16() == 429 {
+                assert!(resp.headers().get("retry-after").is_some());
+            }
+            statuses.push(problem_code(resp).await);
+        }
+        assert_eq!(statuses[..3].iter().filter(|s| s.0 == 200).count(), 3);
+        assert!(
+            statuses[3..].contains(&(429, "rate_limited".into())),
+            "{statuses:?}"
+        );
+        // Another caller has its own bucket.
+        let resp = public
+            .with_token(&auditor)
+            .request(Method::GET, "/api/v1/funds")
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(resp.status().as_u16(), 200);
+    });
+}
+
+#[test]
+fn a_graceful_shutdown_finishes_in_flight_appends() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let operator = random_key();
+    write_key_file(&dir.path().join("operator.key"), &operator);
+    let mut server = Server::start(dir.path());
+    let rt = runtime();
+    let trustee = Arc::new(Trustee::random("管理人甲"));
+    let client: Client = server.client();
+    rt.block_on(create_fund(
+        &server,
+        &operator,
+        "shutdown-fund",
+        &[&trustee],
+    ));
+    let tasks: Vec<_> = (0..64)
+        .map(|i| {
+            let client = client.clone();
+            let trustee = trustee.clone();
+            rt.spawn(async move {
+                let s = trustee.donation("shutdown-fund", &format!("s-{i}"), 100 + i);
+                (s.key.clone(), client.append(&s).await)
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    assert!(server.terminate(), "the server exits cleanly on SIGTERM");
+    let mut acked: Vec<(String, Ack)> = Vec::new();
+    let mut refused_connections = 0;
+    for t in tasks {
+        let (key, result) = rt.block_on(t).expect("task");
+        match result {
+            Ok(reply) => {
+                assert!(
+                    reply.status == 201 || reply.status == 200,
+                    "an in-flight append was answered {} {}",
+                    reply.status,
+                    reply.body
+                );
+                acked.push((key, reply.ack().expect("ack")));
+            }
+            Err(_) => refused_connections += 1,
+        }
+    }
+    assert!(!acked.is_empty(), "some appends were in flight");
+    let server = Server::start(dir.path());
+    rt.block_on(async {
+        let client = server.client();
+        for (key, ack) in &acked {
+            let e = client
+                .get_json(&format!("/api/v1/funds/shutdown-fund/entries/{}", ack.seq))
+                .await
+                .expect("the acknowledged entry is there");
+            assert_eq!(e["hash"], ack.hash.as_str(), "{key}");
+        }
+        let report = client.verify_export("shutdown-fund").await.expect("export");
+        assert!(report.is_clean(), "{:?}", report.findings);
+    });
+    println!(
+        "{} appends acknowledged before shutdown, {refused_connections} refused at the door",
+        acked.len()
+    );
+}
