@@ -17,6 +17,9 @@ use crate::store::{AppendRequest, LogSigner, Store, StoreError, VaultRecord};
 pub const DEMO_ENTRIES_PER_FUND: usize = 1_500;
 /// Months of history per demo fund.
 pub const DEMO_MONTHS: u32 = 46;
+/// Scale of the typical donations in [`FUNDS`], so that the 30 funds together hold about
+/// the 17 million yuan the source reports.
+const DEMO_DONATION_SCALE: i64 = 5;
 /// 2023-01-01T01:00:00Z.
 const DEMO_START_UNIX: i64 = 1_672_534_800;
 
@@ -282,7 +285,9 @@ pub fn spec(i: usize) -> SampleSpec {
         entries: DEMO_ENTRIES_PER_FUND,
         start_unix: DEMO_START_UNIX + (i as i64) * 86_400,
         months: DEMO_MONTHS,
-        donation_yuan: donation,
+        donation_yuan: donation * DEMO_DONATION_SCALE,
+        // The street fund the source names was founded by 20+ enterprises, over 1M yuan.
+        founding_enterprises: if i == 0 { 22 } else { 0 },
     }
 }
 

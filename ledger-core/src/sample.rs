@@ -83,6 +83,8 @@ pub struct SampleSpec {
     pub months: u32,
     /// Typical donation, in yuan.
     pub donation_yuan: i64,
+    /// Enterprises that found the fund with a donation each, right after its genesis.
+    pub founding_enterprises: u32,
 }
 
 impl SampleSpec {
@@ -100,6 +102,7 @@ impl SampleSpec {
             start_unix: 1_672_531_200 + 3_600, // 2023-01-01T01:00:00Z
             months,
             donation_yuan: 500,
+            founding_enterprises: 0,
         }
     }
 }
@@ -178,6 +181,22 @@ fn err<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> SampleError {
 const SURNAMES: [&str; 8] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄"];
 const GIVEN: [&str; 8] = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "婷"];
 /// Enterprise donors: plainly fictional examples.
+/// Industries of founding enterprises (names are plainly fictional: 示例…有限公司).
+const FOUNDING_INDUSTRIES: [&str; 12] = [
+    "食品",
+    "物业服务",
+    "建材",
+    "科技",
+    "酒店管理",
+    "农业",
+    "商贸",
+    "文化传媒",
+    "医药",
+    "物流",
+    "教育咨询",
+    "餐饮管理",
+];
+
 const ENTERPRISES: [&str; 6] = [
     "示例食品有限公司",
     "示例物业服务有限公司",
@@ -473,6 +492,33 @@ impl Builder {
         Ok(())
     }
 
+    /// A founding enterprise's donation: 40,000 to 80,000 yuan, by bank transfer.
+    fn founding_donation(&mut self, i: u32) -> Result<(), SampleError> {
+        let industry = FOUNDING_INDUSTRIES[i as usize % FOUNDING_INDUSTRIES.len()];
+        let round = i as usize / FOUNDING_INDUSTRIES.len();
+        let place = self.spec.street.trim_end_matches("街道");
+        let name = match round {
+            0 => format!("示例{place}{industry}有限公司"),
+            n => format!("示例{place}{industry}{}有限公司", n + 1),
+        };
+        let d = Donation {
+            amount: amount_fen(self.rng.range(4_000_000, 8_000_000))?,
+            donor: Donor {
+                class: DonorClass::Enterprise,
+                name: Some(text(&name)?),
+                name_consent: None,
+                commitment: None,
+            },
+            channel: Channel::BankTransfer,
+            receipt_no: text(&format!("F{}-{:03}", self.spec.seed, i + 1))?,
+            purpose: None,
+            memo: Some(long("社区基金发起捐赠")?),
+        };
+        let seq = self.append(Body::Donation(d), 1, "founding")?;
+        self.reversible.push(seq);
+        Ok(())
+    }
+
     fn rental(&mut self) -> Result<(), SampleError> {
         let i = self.rng.range(0, self.spaces.len() as i64 - 1) as usize;
         let (id, rate, cursor) = self.spaces[i].clone();
@@ -639,6 +685,10 @@ pub fn build(spec: &SampleSpec, origin_host: &str) -> Result<SampleFund, SampleE
     };
     b.genesis()?;
     b.now += 60;
+    for i in 0..spec.founding_enterprises {
+        b.now += 600;
+        b.founding_donation(i)?;
+    }
     b.setup()?;
     let change_at = spec.entries / 3;
     while b.lines.len() < spec.entries {

@@ -1,0 +1,101 @@
+//! The demo, as a new user meets it: `ledger-server --demo` seeds 30 funds of the source's
+//! magnitude, prints a trustee's token and key file, and that trustee can write.
+
+use community_ledger::{Server, ServerConfig};
+use ledger_core::money::Money;
+use reqwest::Method;
+use serde_json::Value;
+
+fn yuan(v: &Value) -> f64 {
+    let m: Money = v.as_str().expect("money").parse().expect("money");
+    m.to_fen() as f64 / 100.0
+}
+
+#[test]
+fn the_demo_has_thirty_funds_of_the_sources_magnitude_and_a_working_trustee() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = ServerConfig::sqlite(dir.path());
+    config.extra_args = vec!["--demo".into()];
+    let server = Server::start_with(&config);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let public = server.client().public();
+        let funds = public.get_json("/api/v1/funds").await.expect("funds");
+        let funds = funds["funds"].as_array().expect("list");
+        assert_eq!(funds.len(), 30, "thirty demo funds");
+        let total: f64 = funds.iter().map(|f| yuan(&f["balance"])).sum();
+        println!("demo: 30 funds holding {total:.2} yuan");
+        assert!(
+            (15_000_000.0..=19_000_000.0).contains(&total),
+            "the funds hold {total:.2} yuan; the source says close to 17 million"
+        );
+        let names: Vec<&str> = funds.iter().filter_map(|f| f["name"].as_str()).collect();
+        for named in ["犀浦街道社区发展基金", "先锋村社区基金"] {
+            assert!(names.contains(&named), "{named} is among the funds");
+        }
+
+        // The street fund was founded by 20+ enterprises with over a million yuan.
+        let mut donors = std::collections::HashMap::<String, i64>::new();
+        let mut from = 0;
+        loop {
+            let page = public
+                .get_json(&format!(
+                    "/api/v1/funds/xipu-street/entries?from={from}&limit=1000"
+                ))
+                .await
+                .expect("entries");
+            let entries = page["entries"].as_array().expect("entries");
+            if entries.is_empty() {
+                break;
+            }
+            for e in entries {
+                let body = &e["entry"]["intent"]["body"];
+                if e["kind"] == "donation" && body["donor"]["class"] == "enterprise" {
+                    let fen = (yuan(&body["amount"]) * 100.0).round() as i64;
+                    *donors
+                        .entry(body["donor"]["name"].as_str().expect("name").to_owned())
+                        .or_default() += fen;
+                }
+            }
+            from = entries.last().expect("last")["seq"].as_u64().expect("seq") + 1;
+        }
+        let founding: i64 = donors.values().sum();
+        assert!(donors.len() >= 20, "{} enterprise donors", donors.len());
+        assert!(founding > 100_000_000, "enterprises gave {} fen", founding);
+    });
+
+    // The printed token and key file let a new user write as a trustee.
+    let log = std::fs::read_to_string(dir.path().join("demo-trustee.token")).expect("token file");
+    let token = log.trim().to_owned();
+    let key_hex = std::fs::read_to_string(dir.path().join("demo-trustee.key")).expect("key file");
+    let bytes: [u8; 32] = hex::decode(key_hex.trim())
+        .expect("hex")
+        .try_into()
+        .expect("32 bytes");
+    let trustee = community_ledger::Trustee {
+        name: "演示受托人".into(),
+        key: ed25519_dalek::SigningKey::from_bytes(&bytes),
+    };
+    rt.block_on(async {
+        let writer = server.client().public().with_token(&token);
+        let r = writer
+            .append(&trustee.donation("xipu-street", "demo-try-1", 5_000))
+            .await
+            .expect("answer");
+        assert_eq!(r.status, 201, "{}", r.body);
+        let resp = writer
+            .request(Method::GET, "/api/v1/funds/xipu-street/vault")
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(
+            resp.status().as_u16(),
+            403,
+            "a trustee does not read the vault"
+        );
+    });
+}
