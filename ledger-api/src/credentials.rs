@@ -97,6 +97,13 @@ impl Token {
     }
 }
 
+/// `bytes` random bytes from the OS, in hex.
+pub fn random_hex(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
 /// The public id of a credential: the first 8 bytes of its token hash, in hex.
 pub fn credential_id(token_hash: &[u8]) -> String {
     hex::encode(&token_hash[..token_hash.len().min(8)])

@@ -27,6 +27,8 @@ pub struct Limits {
     pub rate_burst: u32,
     /// Longest time a request may take before its response starts.
     pub request_timeout: Duration,
+    /// How long a proposal waits for its co-signatures.
+    pub proposal_ttl: Duration,
 }
 
 impl Default for Limits {
@@ -35,6 +37,7 @@ impl Default for Limits {
             rate_per_second: 50,
             rate_burst: 100,
             request_timeout: Duration::from_secs(30),
+            proposal_ttl: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }
@@ -168,6 +171,7 @@ mod tests {
             rate_per_second: 1,
             rate_burst: 3,
             request_timeout: Duration::from_secs(1),
+            proposal_ttl: Duration::from_secs(1),
         };
         let r = RateLimits::new(&limits);
         for _ in 0..3 {

@@ -13,7 +13,9 @@ mod limits;
 mod metrics;
 mod openapi;
 mod problem;
+mod proposals;
 mod reads;
+mod statements;
 
 use std::sync::Arc;
 
@@ -54,6 +56,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Rate-limit buckets.
     pub rate_limits: Arc<RateLimits>,
+    /// Serialises co-signatures within this process.
+    pub proposal_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
@@ -64,6 +68,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             rate_limits: RateLimits::new(&limits),
             limits,
+            proposal_lock: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 }
@@ -224,6 +229,70 @@ pub fn operations() -> Vec<Operation> {
             "The fund's export stream (NDJSON)",
             Public,
             get(reads::export),
+        ),
+        op(
+            M::GET,
+            "/.well-known/community-ledger",
+            "well_known",
+            "The deployment's origin, log key and operator key",
+            Public,
+            get(reads::log_info),
+        ),
+        op(
+            M::GET,
+            "/api/v1/funds/{fund}/statements",
+            "list_statements",
+            "Signed statements of a fund, with their signers",
+            Public,
+            get(statements::list),
+        ),
+        op(
+            M::GET,
+            "/api/v1/funds/{fund}/statements/draft",
+            "draft_statement",
+            "The statement the log gives for a period (?period=2026-10|2026-Q3|2026)",
+            Public,
+            get(statements::draft),
+        ),
+        op(
+            M::GET,
+            "/api/v1/funds/{fund}/statements/{seq}",
+            "get_statement",
+            "One signed statement and its signers",
+            Public,
+            get(statements::get),
+        ),
+        op(
+            M::GET,
+            "/api/v1/funds/{fund}/proposals",
+            "list_proposals",
+            "Proposals of a fund (?status=open)",
+            Trustee,
+            get(proposals::list),
+        ),
+        op(
+            M::POST,
+            "/api/v1/funds/{fund}/proposals",
+            "propose",
+            "Propose an intent that needs co-signatures",
+            Trustee,
+            post(proposals::propose),
+        ),
+        op(
+            M::GET,
+            "/api/v1/funds/{fund}/proposals/{id}",
+            "get_proposal",
+            "One proposal",
+            Trustee,
+            get(proposals::get),
+        ),
+        op(
+            M::POST,
+            "/api/v1/funds/{fund}/proposals/{id}/signatures",
+            "cosign",
+            "Add a co-signature; appends when the quorum is met",
+            Trustee,
+            post(proposals::sign),
         ),
         op(
             M::GET,

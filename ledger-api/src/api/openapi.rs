@@ -49,6 +49,19 @@ fn query_params(id: &str) -> Vec<Value> {
             query("seq", true, uint(), "The entry"),
             query("size", false, uint(), "Tree size (default: current)"),
         ],
+        "draft_statement" => vec![query(
+            "period",
+            true,
+            json!({"type": "string", "pattern": "^[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"}),
+            "A month (2026-10), a quarter (2026-Q3) or a year (2026)",
+        )],
+        "list_statements" => vec![query("from", false, uint(), "First seq")],
+        "list_proposals" => vec![query(
+            "status",
+            false,
+            json!({"enum": ["open", "appended", "refused", "expired"]}),
+            "Only proposals with this status",
+        )],
         "consistency_proof" => vec![
             query("from", true, uint(), "Older tree size"),
             query("to", false, uint(), "Newer tree size (default: current)"),
@@ -107,6 +120,41 @@ fn success(o: &Operation) -> (String, Value) {
             json!({"description": "Header line, entry lines, checkpoint line (FORMAT.md)", "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}),
         ),
         "vault_list" => ("200", ok("Donor identities", schema_ref("VaultPage"))),
+        "list_statements" => (
+            "200",
+            ok(
+                "Statements",
+                json!({"type": "object", "required": ["statements"], "properties": {"statements": {"type": "array", "items": schema_ref("SignedStatement")}, "next": {"type": ["integer", "null"]}}}),
+            ),
+        ),
+        "get_statement" => ("200", ok("A statement", schema_ref("SignedStatement"))),
+        "draft_statement" => (
+            "200",
+            ok("The drafted statement body", schema_ref("StatementDraft")),
+        ),
+        "list_proposals" => (
+            "200",
+            ok(
+                "Proposals",
+                json!({"type": "object", "required": ["proposals"], "properties": {"proposals": {"type": "array", "items": schema_ref("Proposal")}}}),
+            ),
+        ),
+        "get_proposal" => ("200", ok("A proposal", schema_ref("Proposal"))),
+        "propose" => (
+            "202",
+            ok(
+                "Waiting for co-signatures (201 with `entry` when the quorum was already met)",
+                schema_ref("ProposalOutcome"),
+            ),
+        ),
+        "cosign" => (
+            "200",
+            ok(
+                "Signed, still waiting (201 with `entry` when this signature met the quorum)",
+                schema_ref("ProposalOutcome"),
+            ),
+        ),
+        "well_known" => ("200", ok("Log identity", schema_ref("LogInfo"))),
         "vault_get" => ("200", ok("A donor identity", schema_ref("VaultRecord"))),
         "vault_erase" => ("204", json!({"description": "Erased"})),
         "list_credentials" => (
@@ -162,6 +210,12 @@ fn operation_doc(o: &Operation) -> Value {
             errors.extend([("413", "Body too large"), ("422", "Invalid request")])
         }
         "revoke_credential" => errors.push(("409", "Already revoked")),
+        "propose" | "cosign" => errors.extend([
+            ("409", "Closed, lapsed or already signed"),
+            ("413", "Body too large"),
+            ("422", "A rule of the ledger refuses the intent"),
+        ]),
+        "draft_statement" => errors.push(("422", "No statement can be drafted for this period")),
         _ => {}
     }
     for (status, desc) in errors {
@@ -177,17 +231,30 @@ fn operation_doc(o: &Operation) -> Value {
     });
     if o.access != Access::Public {
         doc["security"] = json!([{"bearer": []}]);
-        doc["x-role"] = json!(match o.access {
-            Access::Operator => "operator",
-            Access::Trustee => "trustee (operator for genesis)",
-            Access::Auditor => "auditor",
-            Access::Public => "public",
+        doc["x-role"] = json!(match (o.access, o.id) {
+            (Access::Trustee, "append") => "trustee of the fund (operator for a genesis)",
+            (Access::Trustee, "list_proposals" | "get_proposal") =>
+                "trustee of the fund, or auditor",
+            (Access::Trustee, _) => "trustee of the fund",
+            (Access::Operator, _) => "operator",
+            (Access::Auditor, _) => "auditor",
+            (Access::Public, _) => "public",
         });
     }
     match o.id {
         "append" => {
             doc["requestBody"] =
                 json!({"required": true, "content": json_content(schema_ref("AppendRequest"))});
+        }
+        "propose" => {
+            doc["requestBody"] =
+                json!({"required": true, "content": json_content(schema_ref("ProposeRequest"))});
+        }
+        "cosign" => {
+            doc["requestBody"] = json!({"required": true, "content": json_content(json!({
+                "type": "object", "required": ["sig"], "additionalProperties": false,
+                "properties": {"sig": schema_ref("Signature")}
+            }))});
         }
         "issue_credential" => {
             doc["requestBody"] =
@@ -300,6 +367,51 @@ fn schemas() -> Value {
         },
         "IssuedCredential": {
             "allOf": [schema_ref("Credential"), {"type": "object", "required": ["token"], "properties": {"token": {"type": "string", "pattern": "^clt_[0-9a-f]{64}$"}}}]
+        },
+        "Signer": {
+            "type": "object", "required": ["key"],
+            "properties": {"key": hex64, "name": {"type": ["string", "null"]}}
+        },
+        "SignedStatement": {
+            "type": "object", "required": ["seq", "hash", "recorded_at", "statement", "signed_by"],
+            "properties": {
+                "seq": {"type": "integer"}, "hash": hex64, "recorded_at": {"type": "string"},
+                "statement": {"type": "object"},
+                "signed_by": {"type": "array", "items": schema_ref("Signer")}
+            }
+        },
+        "StatementDraft": {
+            "type": "object", "required": ["fund", "kind", "body", "required_signatures"],
+            "properties": {
+                "fund": {"type": "string"}, "kind": {"const": "statement"},
+                "body": {"type": "object"}, "required_signatures": {"type": "integer"}
+            }
+        },
+        "Proposal": {
+            "type": "object",
+            "required": ["id", "fund", "kind", "key", "status", "intent", "signed_by", "sigs", "created_at", "expires_at"],
+            "properties": {
+                "id": {"type": "string"}, "fund": {"type": "string"}, "kind": {"type": "string"},
+                "key": {"type": "string"},
+                "status": {"enum": ["open", "appended", "refused", "expired"]},
+                "intent": {"type": "string"}, "body": {},
+                "signed_by": {"type": "array", "items": schema_ref("Signer")},
+                "sigs": {"type": "array", "items": schema_ref("Signature")},
+                "proposed_by": {"type": "string"}, "created_at": {"type": "string"},
+                "expires_at": {"type": "string"}, "seq": {"type": ["integer", "null"]},
+                "refusal": {"type": ["string", "null"]}
+            }
+        },
+        "ProposalOutcome": {
+            "type": "object", "required": ["proposal"],
+            "properties": {"proposal": schema_ref("Proposal"), "entry": schema_ref("EntryView")}
+        },
+        "ProposeRequest": {
+            "type": "object", "required": ["intent", "sigs"], "additionalProperties": false,
+            "properties": {
+                "intent": {"type": "string"},
+                "sigs": {"type": "array", "minItems": 1, "items": schema_ref("Signature")}
+            }
         },
         "IssueRequest": {
             "type": "object", "required": ["role", "label"], "additionalProperties": false,

@@ -8,6 +8,7 @@
 
 mod append;
 mod credentials;
+mod proposals;
 mod read;
 mod vault;
 
@@ -21,6 +22,7 @@ use tokio::sync::Mutex;
 pub use append::{AppendOutcome, AppendRequest, BatchError, Rejection};
 pub use append::{LogSigner, VaultRecord};
 pub use credentials::RevokeError;
+pub use proposals::{ProposalRow, ProposalStatus};
 pub use read::{EntryRow, FundRow, ProofError, PAGE_ROWS_MAX};
 pub use vault::VaultRow;
 

@@ -145,6 +145,27 @@ impl Store {
         rows.iter().map(entry_row).collect()
     }
 
+    /// Entries of one `kind`, by seq from `from_seq` (index `entries_by_kind`).
+    pub async fn entries_where_kind(
+        &self,
+        fund: &str,
+        kind: &str,
+        from_seq: u64,
+        limit: i64,
+    ) -> Result<Vec<EntryRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM entries WHERE fund = $1 AND kind = $2 AND seq >= $3 \
+             ORDER BY seq LIMIT $4"
+        ))
+        .bind(fund)
+        .bind(kind)
+        .bind(from_seq as i64)
+        .bind(limit.clamp(1, PAGE_ROWS_MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(entry_row).collect()
+    }
+
     /// Rebuilds a fund's state by replaying its stored log (at start, or after a failed
     /// batch). Every stored entry is re-checked against the rules and the chain.
     pub async fn load_state(&self, fund: &FundRow) -> Result<FundState, StoreError> {

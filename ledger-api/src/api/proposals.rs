@@ -1,0 +1,384 @@
+//! Proposals and co-signing: an intent whose kind needs a quorum is proposed by one
+//! trustee and co-signed by others until the quorum is met; then it is appended at once,
+//! through the same path and rules as any append. The same trustee never counts twice; a
+//! proposal lapses after the configured time; one that the rules refuse when its quorum is
+//! met is closed as refused, with the rule's code.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use ledger_core::entry::{verify_signatures, Intent, Sig};
+use ledger_core::keys::PublicKey;
+use ledger_core::rules::RuleError;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::Caller;
+use super::extract::{ApiPath, ApiQuery};
+use super::problem::{entry_status, Problem};
+use super::reads::entry_json;
+use super::AppState;
+use crate::credentials::{Credential, Role};
+use crate::ledger::AppendFailure;
+use crate::store::{AppendOutcome, EntryRow, ProposalRow, ProposalStatus, Rejection};
+
+/// Most proposals listed at once.
+pub const PROPOSALS_LISTED_MAX: i64 = 200;
+
+/// A trustee of `fund` (to propose and sign).
+fn trustee_of<'a>(caller: &'a Caller, fund: &str, action: &str) -> Result<&'a Credential, Problem> {
+    let cred = caller.require(&[Role::Trustee], action)?;
+    match cred.fund.as_deref() {
+        Some(f) if f == fund => Ok(cred),
+        other => Err(Problem::forbidden_fund(other.unwrap_or("-"), fund)),
+    }
+}
+
+/// A trustee of `fund` or an auditor (to read proposals).
+fn reader_of(caller: &Caller, fund: &str) -> Result<(), Problem> {
+    let cred = caller.require(&[Role::Trustee, Role::Auditor], "reading proposals")?;
+    match (cred.role, cred.fund.as_deref()) {
+        (Role::Auditor, _) => Ok(()),
+        (_, Some(f)) if f == fund => Ok(()),
+        (_, other) => Err(Problem::forbidden_fund(other.unwrap_or("-"), fund)),
+    }
+}
+
+fn parse_sigs(text: &str) -> Result<Vec<Sig>, Problem> {
+    serde_json::from_str(text)
+        .map_err(|e| Problem::internal(&format!("stored proposal signatures: {e}")))
+}
+
+fn sigs_text(sigs: &[Sig]) -> Result<String, Problem> {
+    serde_json::to_string(sigs).map_err(|e| Problem::internal(&e))
+}
+
+fn proposal_json(p: &ProposalRow, names: &BTreeMap<PublicKey, String>) -> Value {
+    let sigs: Vec<Sig> = serde_json::from_str(&p.sigs).unwrap_or_default();
+    let intent: Value = serde_json::from_str(&p.intent).unwrap_or(Value::Null);
+    json!({
+        "id": p.id,
+        "fund": p.fund,
+        "kind": p.kind,
+        "key": p.idem_key,
+        "status": p.status.as_str(),
+        "intent": p.intent,
+        "body": intent.get("body"),
+        "signed_by": sigs.iter().map(|s| json!({
+            "key": s.key.to_hex(),
+            "name": names.get(&s.key),
+        })).collect::<Vec<_>>(),
+        "sigs": sigs,
+        "proposed_by": p.proposed_by,
+        "created_at": p.created_at,
+        "expires_at": p.expires_at,
+        "seq": p.seq,
+        "refusal": p.refusal,
+    })
+}
+
+/// Current trustees' names, for display.
+async fn trustee_names(s: &AppState, fund: &str) -> Result<BTreeMap<PublicKey, String>, Problem> {
+    let row = s
+        .ledger
+        .store()
+        .fund(fund)
+        .await?
+        .ok_or_else(|| Problem::unknown_fund(fund))?;
+    let state = s.ledger.store().load_state(&row).await?;
+    Ok(state
+        .trustees()
+        .iter()
+        .map(|(k, n)| (*k, n.to_string()))
+        .collect())
+}
+
+/// What an attempt to append a proposal's intent came to.
+enum Attempt {
+    /// Appended (or it had been: a replay of the same intent).
+    Appended(EntryRow),
+    /// The quorum is not met yet.
+    Waiting,
+    /// A rule or the store refused it.
+    Refused(Problem),
+}
+
+async fn attempt(s: &AppState, fund: &str, intent: &str, sigs: &[Sig]) -> Attempt {
+    match s
+        .ledger
+        .append(fund, intent.as_bytes().to_vec(), sigs.to_vec(), None)
+        .await
+    {
+        Ok(AppendOutcome::Appended(row)) => {
+            s.metrics.appended(&row.kind);
+            Attempt::Appended(row)
+        }
+        Ok(AppendOutcome::Replayed(row)) => Attempt::Appended(row),
+        Err(AppendFailure::Rejected(Rejection::Rule(RuleError::QuorumNotMet { .. }))) => {
+            Attempt::Waiting
+        }
+        Err(e) => Attempt::Refused(e.into()),
+    }
+}
+
+fn closed(p: &ProposalRow) -> Problem {
+    Problem::new(
+        StatusCode::CONFLICT,
+        "proposal_closed",
+        format!("proposal {} is {}, not open", p.id, p.status.as_str()),
+        format!("提案 {} 已不再开放（{}）", p.id, p.status.as_str()),
+    )
+}
+
+fn expired(p: &ProposalRow) -> Problem {
+    Problem::new(
+        StatusCode::CONFLICT,
+        "proposal_expired",
+        format!("proposal {} lapsed at {}", p.id, p.expires_at),
+        format!("提案 {} 已于 {} 过期", p.id, p.expires_at),
+    )
+}
+
+/// The body of a proposal: the canonical intent and the proposer's signature(s).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ProposeBody {
+    intent: String,
+    sigs: Vec<Sig>,
+}
+
+/// `POST /api/v1/funds/{fund}/proposals` (trustee of the fund).
+pub(super) async fn propose(
+    State(s): State<AppState>,
+    ApiPath(fund): ApiPath<String>,
+    caller: Caller,
+    body: Result<Json<ProposeBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, Problem> {
+    let cred = trustee_of(&caller, &fund, "proposing an entry")?.clone();
+    let Json(b) = body.map_err(|e| {
+        Problem::bad_request(
+            "malformed_request",
+            format!("request body is not a valid proposal: {}", e.body_text()),
+            "请求体不是有效的提案",
+        )
+    })?;
+    let intent = Intent::from_canonical_bytes(b.intent.as_bytes())
+        .map_err(|e| Problem::coded(entry_status(&e), &e))?;
+    if b.sigs.is_empty() {
+        return Err(Problem::bad_request(
+            "no_signature",
+            "a proposal carries its proposer's signature",
+            "提案必须附有提案人的签名",
+        ));
+    }
+    ledger_core::entry::check_signature_list(&b.sigs)
+        .and_then(|()| verify_signatures(&b.sigs, b.intent.as_bytes()))
+        .map_err(|e| Problem::coded(entry_status(&e), &e))?;
+    if intent.fund.as_str() != fund {
+        let e = RuleError::FundMismatch {
+            expected: fund.clone(),
+            found: intent.fund.to_string(),
+        };
+        return Err(Problem::coded(StatusCode::UNPROCESSABLE_ENTITY, &e));
+    }
+    let names = trustee_names(&s, &fund).await?;
+    let now = s.ledger.now();
+    let expires = now
+        .checked_add_seconds(s.limits.proposal_ttl.as_secs() as i64)
+        .unwrap_or(now);
+    let mut row = ProposalRow {
+        id: crate::credentials::random_hex(8),
+        fund: fund.clone(),
+        kind: intent.kind().as_str().to_owned(),
+        idem_key: intent.key.as_str().to_owned(),
+        intent: b.intent.clone(),
+        sigs: sigs_text(&b.sigs)?,
+        proposed_by: cred.id.clone(),
+        created_at: now.to_string(),
+        expires_at: expires.to_string(),
+        status: ProposalStatus::Open,
+        seq: None,
+        refusal: None,
+    };
+    match attempt(&s, &fund, &b.intent, &b.sigs).await {
+        Attempt::Refused(p) => Err(p),
+        Attempt::Waiting => {
+            s.ledger.store().insert_proposal(&row).await?;
+            Ok((
+                StatusCode::ACCEPTED,
+                Json(json!({"proposal": proposal_json(&row, &names)})),
+            )
+                .into_response())
+        }
+        Attempt::Appended(entry) => {
+            row.status = ProposalStatus::Appended;
+            row.seq = Some(entry.seq);
+            s.ledger.store().insert_proposal(&row).await?;
+            Ok((
+                StatusCode::CREATED,
+                Json(json!({"proposal": proposal_json(&row, &names), "entry": entry_json(&entry)})),
+            )
+                .into_response())
+        }
+    }
+}
+
+/// The body of a co-signature.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SignBody {
+    sig: Sig,
+}
+
+/// `POST /api/v1/funds/{fund}/proposals/{id}/signatures` (trustee of the fund).
+pub(super) async fn sign(
+    State(s): State<AppState>,
+    ApiPath((fund, id)): ApiPath<(String, String)>,
+    caller: Caller,
+    body: Result<Json<SignBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, Problem> {
+    trustee_of(&caller, &fund, "co-signing a proposal")?;
+    let Json(b) = body.map_err(|e| {
+        Problem::bad_request(
+            "malformed_request",
+            format!("request body is not a valid signature: {}", e.body_text()),
+            "请求体不是有效的签名",
+        )
+    })?;
+    // One co-signature at a time in this process; across processes the update below is
+    // a compare-and-set.
+    let _guard = s.proposal_lock.lock().await;
+    let store = s.ledger.store();
+    let mut row = store
+        .proposal(&fund, &id)
+        .await?
+        .ok_or_else(|| Problem::not_found("proposal"))?;
+    if row.status != ProposalStatus::Open {
+        return Err(closed(&row));
+    }
+    let now = s.ledger.now().to_string();
+    if now > row.expires_at {
+        let mut lapsed = row.clone();
+        lapsed.status = ProposalStatus::Expired;
+        store.update_proposal(&lapsed, &row.sigs).await?;
+        return Err(expired(&row));
+    }
+    let mut sigs = parse_sigs(&row.sigs)?;
+    if sigs.iter().any(|x| x.key == b.sig.key) {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "already_signed",
+            "this key has already signed the proposal; one trustee counts once",
+            "该密钥已签署此提案；同一受托人只计一次",
+        ));
+    }
+    verify_signatures(std::slice::from_ref(&b.sig), row.intent.as_bytes())
+        .map_err(|e| Problem::coded(entry_status(&e), &e))?;
+    sigs.push(b.sig);
+    sigs.sort_by_key(|x| x.key);
+    let expected = row.sigs.clone();
+    row.sigs = sigs_text(&sigs)?;
+    let names = trustee_names(&s, &fund).await?;
+    let (status, extra, refusal) = match attempt(&s, &fund, &row.intent, &sigs).await {
+        Attempt::Waiting => (StatusCode::OK, None, None),
+        Attempt::Appended(entry) => {
+            row.status = ProposalStatus::Appended;
+            row.seq = Some(entry.seq);
+            (StatusCode::CREATED, Some(entry_json(&entry)), None)
+        }
+        Attempt::Refused(p) if p.code == "unknown_signer" => return Err(p),
+        Attempt::Refused(p) => {
+            row.status = ProposalStatus::Refused;
+            row.refusal = Some(p.code.to_owned());
+            (p.status, None, Some(p))
+        }
+    };
+    if !store.update_proposal(&row, &expected).await? && row.status == ProposalStatus::Open {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "proposal_changed",
+            "the proposal changed meanwhile; fetch it and sign again",
+            "提案已被他人更新；请重新获取后再签署",
+        ));
+    }
+    if let Some(p) = refusal {
+        return Err(p);
+    }
+    let mut out = json!({"proposal": proposal_json(&row, &names)});
+    if let Some(e) = extra {
+        out["entry"] = e;
+    }
+    Ok((status, Json(out)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ProposalQuery {
+    #[serde(default)]
+    status: Option<String>,
+}
+
+/// `GET /api/v1/funds/{fund}/proposals` (trustee of the fund, auditor); `?status=open`.
+pub(super) async fn list(
+    State(s): State<AppState>,
+    ApiPath(fund): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ProposalQuery>,
+    caller: Caller,
+) -> Result<Json<Value>, Problem> {
+    reader_of(&caller, &fund)?;
+    let status = match q.status.as_deref() {
+        None => None,
+        Some(x) => Some(ProposalStatus::parse(x).ok_or_else(|| {
+            Problem::bad_request(
+                "bad_query",
+                "status must be open, appended, refused or expired",
+                "status 必须为 open、appended、refused 或 expired",
+            )
+        })?),
+    };
+    let names = trustee_names(&s, &fund).await?;
+    let now = s.ledger.now().to_string();
+    // Lapsed proposals may still be stored as open: filter on the status shown.
+    let _ = status;
+    let rows = s
+        .ledger
+        .store()
+        .proposals(&fund, None, PROPOSALS_LISTED_MAX)
+        .await?;
+    let shown: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let mut v = proposal_json(r, &names);
+            if r.status == ProposalStatus::Open && now > r.expires_at {
+                v["status"] = json!("expired");
+            }
+            v
+        })
+        .filter(|v| q.status.as_deref().is_none_or(|want| v["status"] == want))
+        .collect();
+    Ok(Json(json!({ "proposals": shown })))
+}
+
+/// `GET /api/v1/funds/{fund}/proposals/{id}` (trustee of the fund, auditor).
+pub(super) async fn get(
+    State(s): State<AppState>,
+    ApiPath((fund, id)): ApiPath<(String, String)>,
+    caller: Caller,
+) -> Result<Json<Value>, Problem> {
+    reader_of(&caller, &fund)?;
+    let row = s
+        .ledger
+        .store()
+        .proposal(&fund, &id)
+        .await?
+        .ok_or_else(|| Problem::not_found("proposal"))?;
+    let names = trustee_names(&s, &fund).await?;
+    let mut v = proposal_json(&row, &names);
+    if row.status == ProposalStatus::Open && s.ledger.now().to_string() > row.expires_at {
+        v["status"] = json!("expired");
+    }
+    Ok(Json(v))
+}

@@ -1,0 +1,226 @@
+//! Statements: the server drafts one for a period (a month by default; a quarter or a
+//! year too) from the fund's log; trustees co-sign it through a proposal and it is
+//! appended as a `statement` entry; anyone lists and reads statements with their signers.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use ledger_core::body::Body;
+use ledger_core::entry::Entry;
+use ledger_core::keys::PublicKey;
+use ledger_core::state::FundState;
+use ledger_core::time::{Date, Period};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::extract::{ApiPath, ApiQuery};
+use super::problem::Problem;
+use super::AppState;
+use crate::store::{EntryRow, PAGE_ROWS_MAX};
+
+/// Parses `YYYY-MM` (a month), `YYYY-Qn` (a quarter) or `YYYY` (a year).
+pub fn parse_period(s: &str) -> Option<Period> {
+    let (year, rest) = match s.split_once('-') {
+        Some((y, r)) => (y, Some(r)),
+        None => (s, None),
+    };
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let y: i32 = year.parse().ok()?;
+    let (first, last) = match rest {
+        None => (1, 12),
+        Some(q) if q.len() == 2 && q.starts_with('Q') => {
+            let n: u32 = q[1..].parse().ok().filter(|n| (1..=4).contains(n))?;
+            (3 * n - 2, 3 * n)
+        }
+        Some(m) if m.len() == 2 && m.bytes().all(|b| b.is_ascii_digit()) => {
+            let m: u32 = m.parse().ok().filter(|m| (1..=12).contains(m))?;
+            (m, m)
+        }
+        Some(_) => return None,
+    };
+    let from = Date::from_ymd(y, first, 1).ok()?;
+    let to = Date::from_ymd(y, last, 1).ok()?.last_of_month();
+    Period::new(from, to).ok()
+}
+
+async fn state_of(s: &AppState, fund: &str) -> Result<FundState, Problem> {
+    let row = s
+        .ledger
+        .store()
+        .fund(fund)
+        .await?
+        .ok_or_else(|| Problem::unknown_fund(fund))?;
+    Ok(s.ledger.store().load_state(&row).await?)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DraftQuery {
+    period: String,
+}
+
+/// `GET /api/v1/funds/{fund}/statements/draft?period=2026-10|2026-Q3|2026`: the figures the
+/// log gives, as the body of a `statement` intent for trustees to sign.
+pub(super) async fn draft(
+    State(s): State<AppState>,
+    ApiPath(fund): ApiPath<String>,
+    ApiQuery(q): ApiQuery<DraftQuery>,
+) -> Result<Json<Value>, Problem> {
+    let period = parse_period(&q.period).ok_or_else(|| {
+        Problem::bad_request(
+            "bad_period",
+            "period must be YYYY-MM, YYYY-Qn or YYYY",
+            "期间必须为 YYYY-MM、YYYY-Qn 或 YYYY",
+        )
+    })?;
+    let state = state_of(&s, &fund).await?;
+    let statement = state
+        .draft_statement(&period)
+        .map_err(|e| Problem::coded(StatusCode::UNPROCESSABLE_ENTITY, &e))?;
+    let body = Body::Statement(statement);
+    Ok(Json(json!({
+        "fund": fund,
+        "kind": "statement",
+        "body": body.to_value().map_err(|e| Problem::internal(&e))?,
+        "required_signatures": state.required_signatures(&body),
+    })))
+}
+
+fn signers(entry: &Entry, names: &BTreeMap<PublicKey, String>) -> Value {
+    Value::Array(
+        entry
+            .sigs
+            .iter()
+            .map(|sig| json!({"key": sig.key.to_hex(), "name": names.get(&sig.key)}))
+            .collect(),
+    )
+}
+
+fn statement_json(row: &EntryRow, names: &BTreeMap<PublicKey, String>) -> Result<Value, Problem> {
+    let parsed = Entry::parse(&row.bytes).map_err(|e| Problem::internal(&e))?;
+    let entry = parsed.entry;
+    Ok(json!({
+        "seq": row.seq,
+        "hash": row.hash.to_hex(),
+        "recorded_at": row.recorded_at,
+        "statement": entry.intent.body.to_value().map_err(|e| Problem::internal(&e))?,
+        "signed_by": signers(&entry, names),
+    }))
+}
+
+/// Everyone who has been a trustee of the fund, by key (from its genesis and trustee
+/// changes), for naming a statement's signers.
+async fn all_trustee_names(
+    s: &AppState,
+    fund: &str,
+) -> Result<BTreeMap<PublicKey, String>, Problem> {
+    let mut names = BTreeMap::new();
+    let store = s.ledger.store();
+    let mut rows = store.entries(fund, 0, 1).await?;
+    rows.extend(
+        store
+            .entries_where_kind(fund, "trustees", 0, PAGE_ROWS_MAX)
+            .await?,
+    );
+    for row in rows {
+        let entry = Entry::parse(&row.bytes)
+            .map_err(|e| Problem::internal(&e))?
+            .entry;
+        let added = match &entry.intent.body {
+            Body::Genesis(g) => &g.trustees,
+            Body::Trustees(t) => &t.add,
+            _ => continue,
+        };
+        for t in added {
+            names.insert(t.key, t.name.to_string());
+        }
+    }
+    Ok(names)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ListQuery {
+    #[serde(default)]
+    from: u64,
+}
+
+/// `GET /api/v1/funds/{fund}/statements`: the fund's signed statements, oldest first.
+pub(super) async fn list(
+    State(s): State<AppState>,
+    ApiPath(fund): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Value>, Problem> {
+    if s.ledger.store().fund(&fund).await?.is_none() {
+        return Err(Problem::unknown_fund(&fund));
+    }
+    let names = all_trustee_names(&s, &fund).await?;
+    let rows = s
+        .ledger
+        .store()
+        .entries_where_kind(&fund, "statement", q.from, PAGE_ROWS_MAX)
+        .await?;
+    let list = rows
+        .iter()
+        .map(|r| statement_json(r, &names))
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = (rows.len() as i64 == PAGE_ROWS_MAX).then(|| rows.last().map(|r| r.seq + 1));
+    Ok(Json(json!({"statements": list, "next": next.flatten()})))
+}
+
+/// `GET /api/v1/funds/{fund}/statements/{seq}`: one statement and who signed it.
+pub(super) async fn get(
+    State(s): State<AppState>,
+    ApiPath((fund, seq)): ApiPath<(String, u64)>,
+) -> Result<Json<Value>, Problem> {
+    let row = s
+        .ledger
+        .store()
+        .entry(&fund, seq)
+        .await?
+        .filter(|r| r.kind == "statement")
+        .ok_or_else(|| Problem::not_found("statement"))?;
+    let names = all_trustee_names(&s, &fund).await?;
+    Ok(Json(statement_json(&row, &names)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_parse_as_months_quarters_and_years() {
+        let p = parse_period("2026-02").unwrap();
+        assert_eq!(
+            (p.from().to_string(), p.to().to_string()),
+            ("2026-02-01".into(), "2026-02-28".into())
+        );
+        let q = parse_period("2024-Q1").unwrap();
+        assert_eq!(
+            (q.from().to_string(), q.to().to_string()),
+            ("2024-01-01".into(), "2024-03-31".into())
+        );
+        let y = parse_period("2025").unwrap();
+        assert_eq!(
+            (y.from().to_string(), y.to().to_string()),
+            ("2025-01-01".into(), "2025-12-31".into())
+        );
+        for bad in [
+            "2026-13",
+            "2026-Q5",
+            "2026-Q0",
+            "26-01",
+            "2026-1",
+            "2026-01-01",
+            "",
+            "abcd",
+            "2026-q1",
+        ] {
+            assert!(parse_period(bad).is_none(), "{bad}");
+        }
+    }
+}
