@@ -118,9 +118,9 @@ pub struct Config {
     /// Seconds a request may take before its response starts.
     #[arg(long, env = "LEDGER_REQUEST_TIMEOUT", default_value_t = Limits::default().request_timeout.as_secs())]
     pub request_timeout: u64,
-    /// Hours a proposal waits for its co-signatures before it lapses.
-    #[arg(long, env = "LEDGER_PROPOSAL_TTL_HOURS", default_value_t = 168)]
-    pub proposal_ttl_hours: u64,
+    /// Seconds a proposal waits for its co-signatures before it lapses (default 7 days).
+    #[arg(long, env = "LEDGER_PROPOSAL_TTL", default_value_t = Limits::default().proposal_ttl.as_secs())]
+    pub proposal_ttl: u64,
 }
 
 impl Config {
@@ -130,7 +130,7 @@ impl Config {
             rate_per_second: self.rate_limit,
             rate_burst: self.rate_burst,
             request_timeout: std::time::Duration::from_secs(self.request_timeout.max(1)),
-            proposal_ttl: std::time::Duration::from_secs(self.proposal_ttl_hours.max(1) * 3600),
+            proposal_ttl: std::time::Duration::from_secs(self.proposal_ttl.max(1)),
         }
     }
 

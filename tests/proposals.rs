@@ -1,0 +1,227 @@
+//! Proposals end to end on the real server: an intent that needs two trustees is proposed
+//! by one and appended the moment a second co-signs; one trustee never counts twice; a
+//! stranger cannot co-sign; a proposal that became invalid meanwhile is refused with the
+//! rule's code when its quorum is met; a proposal lapses after the configured time.
+
+use community_ledger::{
+    now, random_key, sign_bytes, sign_value, write_key_file, Client, Server, ServerConfig,
+    SignedIntent, Trustee,
+};
+use ed25519_dalek::SigningKey;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+const FUND: &str = "proposals-fund";
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn genesis(trustees: &[&Trustee]) -> Value {
+    let list: Vec<Value> = trustees
+        .iter()
+        .map(|t| json!({"key": t.public_key().to_hex(), "name": t.name}))
+        .collect();
+    json!({
+        "body": {
+            "name": "提案测试基金", "name_en": "Proposals test fund", "street": "犀浦街道",
+            "community": "测试社区", "currency": "CNY", "utc_offset": "+08:00", "trustees": list,
+            "policy": {
+                "statement_quorum": 2, "disbursement_quorum": 2, "governance_quorum": 2,
+                "share_rate_min": "0.1000", "share_rate_max": "0.5000"
+            }
+        },
+        "fund": FUND, "key": format!("genesis-{FUND}"), "kind": "genesis",
+        "signed_at": now().to_string()
+    })
+}
+
+fn disbursement(key: &str, amount: &str) -> Value {
+    json!({
+        "body": {
+            "amount": amount, "payee": {"name": "社区老年食堂", "class": "organisation"},
+            "purpose": "助餐补贴", "project": "长者助餐", "invoice_no": format!("INV-{key}")
+        },
+        "fund": FUND, "key": key, "kind": "disbursement", "signed_at": now().to_string()
+    })
+}
+
+async fn send(client: &Client, method: Method, path: &str, body: &Value) -> (u16, Value) {
+    let resp = client
+        .request(method, path)
+        .json(body)
+        .send()
+        .await
+        .expect("answer");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn propose(client: &Client, s: &SignedIntent) -> (u16, Value) {
+    send(
+        client,
+        Method::POST,
+        &format!("/api/v1/funds/{FUND}/proposals"),
+        &json!({"intent": s.intent, "sigs": s.sigs}),
+    )
+    .await
+}
+
+async fn cosign(client: &Client, id: &str, intent: &str, key: &SigningKey) -> (u16, Value) {
+    let sig = sign_bytes(intent, &[key]).remove(0);
+    send(
+        client,
+        Method::POST,
+        &format!("/api/v1/funds/{FUND}/proposals/{id}/signatures"),
+        &json!({"sig": sig}),
+    )
+    .await
+}
+
+async fn size(client: &Client) -> u64 {
+    client
+        .get_json(&format!("/api/v1/funds/{FUND}"))
+        .await
+        .expect("fund")["size"]
+        .as_u64()
+        .expect("size")
+}
+
+#[test]
+fn proposals_are_appended_when_their_quorum_is_met_and_refused_when_invalid() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let operator = random_key();
+    write_key_file(&dir.path().join("operator.key"), &operator);
+    let mut config = ServerConfig::sqlite(dir.path());
+    config.extra_args = vec!["--proposal-ttl".into(), "2".into()];
+    let server = Server::start_with(&config);
+    let auditor_token = server.issue_token("auditor", None);
+    runtime().block_on(async {
+        let client = server.client();
+        let (a, b, c) = (
+            Trustee::random("管理人甲"),
+            Trustee::random("管理人乙"),
+            Trustee::random("管理人丙"),
+        );
+        let r = client
+            .append(&sign_value(&genesis(&[&a, &b, &c]), &[&operator]))
+            .await
+            .expect("answer");
+        assert_eq!(r.status, 201, "{}", r.body);
+        let token = community_ledger::ensure_trustee_token(&client, FUND)
+            .await
+            .expect("token");
+        let t = client.public().with_token(&token);
+        let r = t
+            .append(&a.donation(FUND, "d-1", 100_000))
+            .await
+            .expect("answer");
+        assert_eq!(r.status, 201);
+
+        // Proposed by A: waits. A again does not count twice. B's signature appends it.
+        let big = sign_value(&disbursement("x-big", "900.00"), &[&a.key]);
+        let (status, v) = propose(&t, &big).await;
+        assert_eq!(status, 202, "{v}");
+        let big_id = v["proposal"]["id"].as_str().expect("id").to_owned();
+        let small = sign_value(&disbursement("x-small", "200.00"), &[&a.key]);
+        let (status, v) = propose(&t, &small).await;
+        assert_eq!(status, 202, "{v}");
+        let small_id = v["proposal"]["id"].as_str().expect("id").to_owned();
+        let before = size(&client).await;
+        let (status, v) = cosign(&t, &small_id, &small.intent, &a.key).await;
+        assert_eq!((status, v["code"].as_str()), (409, Some("already_signed")));
+        let stranger = random_key();
+        let (status, v) = cosign(&t, &small_id, &small.intent, &stranger).await;
+        assert_eq!((status, v["code"].as_str()), (403, Some("unknown_signer")));
+        let (status, v) = cosign(&t, &small_id, &"x".repeat(10), &b.key).await;
+        assert_eq!((status, v["code"].as_str()), (403, Some("bad_signature")));
+        assert_eq!(
+            size(&client).await,
+            before,
+            "no co-signature so far appended anything"
+        );
+
+        // Trustees and auditors list the open proposals; the public cannot.
+        let listed = t
+            .get_json(&format!("/api/v1/funds/{FUND}/proposals?status=open"))
+            .await
+            .expect("list");
+        assert_eq!(listed["proposals"].as_array().map(Vec::len), Some(2));
+        let auditor = client.public().with_token(&auditor_token);
+        assert!(auditor
+            .get_json(&format!("/api/v1/funds/{FUND}/proposals/{small_id}"))
+            .await
+            .is_ok());
+        let resp = client
+            .public()
+            .request(Method::GET, &format!("/api/v1/funds/{FUND}/proposals"))
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(resp.status().as_u16(), 401);
+
+        let (status, v) = cosign(&t, &small_id, &small.intent, &b.key).await;
+        assert_eq!(status, 201, "{v}");
+        assert_eq!(v["proposal"]["status"], "appended");
+        assert_eq!(v["entry"]["kind"], "disbursement");
+        assert_eq!(size(&client).await, before + 1);
+        let signed_by: Vec<&str> = v["proposal"]["signed_by"]
+            .as_array()
+            .expect("signers")
+            .iter()
+            .filter_map(|s| s["name"].as_str())
+            .collect();
+        assert_eq!(signed_by.len(), 2, "{signed_by:?}");
+
+        // The big one no longer fits the balance (1000 − 200 < 900): refused when its
+        // quorum is met, with the rule's code, and closed.
+        let (status, v) = cosign(&t, &big_id, &big.intent, &c.key).await;
+        assert_eq!((status, v["code"].as_str()), (422, Some("overdraft")));
+        assert_eq!(size(&client).await, before + 1);
+        let p = t
+            .get_json(&format!("/api/v1/funds/{FUND}/proposals/{big_id}"))
+            .await
+            .expect("proposal");
+        assert_eq!(
+            (p["status"].as_str(), p["refusal"].as_str()),
+            (Some("refused"), Some("overdraft"))
+        );
+        let (status, v) = cosign(&t, &big_id, &big.intent, &b.key).await;
+        assert_eq!((status, v["code"].as_str()), (409, Some("proposal_closed")));
+
+        // A proposal lapses.
+        let late = sign_value(&disbursement("x-late", "10.00"), &[&a.key]);
+        let (status, v) = propose(&t, &late).await;
+        assert_eq!(status, 202, "{v}");
+        let late_id = v["proposal"]["id"].as_str().expect("id").to_owned();
+        std::thread::sleep(std::time::Duration::from_millis(3_100));
+        let (status, v) = cosign(&t, &late_id, &late.intent, &b.key).await;
+        assert_eq!(
+            (status, v["code"].as_str()),
+            (409, Some("proposal_expired"))
+        );
+        assert_eq!(
+            size(&client).await,
+            before + 1,
+            "a lapsed proposal appends nothing"
+        );
+
+        // A proposal whose signatures already meet the quorum is appended at once.
+        let both = sign_value(&disbursement("x-both", "10.00"), &[&a.key, &c.key]);
+        let (status, v) = propose(&t, &both).await;
+        assert_eq!(status, 201, "{v}");
+        assert_eq!(size(&client).await, before + 2);
+
+        // And a quorum kind sent straight to the log with one signature is refused.
+        let one = sign_value(&disbursement("x-one", "10.00"), &[&a.key]);
+        let r = t.append(&one).await.expect("answer");
+        assert_eq!(
+            (r.status, r.body["code"].as_str()),
+            (403, Some("quorum_not_met"))
+        );
+    });
+}
