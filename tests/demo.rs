@@ -81,7 +81,8 @@ fn the_demo_has_thirty_funds_of_the_sources_magnitude_and_a_working_trustee() {
         key: ed25519_dalek::SigningKey::from_bytes(&bytes),
     };
     rt.block_on(async {
-        let writer = server.client().public().with_token(&token);
+        let public = server.client().public();
+        let writer = public.with_token(&token);
         let r = writer
             .append(&trustee.donation("xipu-street", "demo-try-1", 5_000))
             .await
