@@ -297,3 +297,57 @@ fn a_graceful_shutdown_finishes_in_flight_appends() {
         acked.len()
     );
 }
+
+#[test]
+fn the_log_key_can_be_given_by_path_and_must_be_private() {
+    let first = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(first.path());
+    let log_key = runtime()
+        .block_on(server.client().get_json("/.well-known/community-ledger"))
+        .expect("well-known")["log_key"]
+        .clone();
+    drop(server);
+
+    let keys = tempfile::tempdir().expect("temp dir");
+    community_ledger::copy_key_file(&first.path().join("log.key"), keys.path());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = ServerConfig::sqlite(dir.path());
+    let key_path = keys.path().join("log.key");
+    config.extra_args = vec!["--log-key-file".into(), key_path.display().to_string()];
+    let server = Server::start_with(&config);
+    let info = runtime()
+        .block_on(server.client().get_json("/api/v1/log"))
+        .expect("log");
+    assert_eq!(
+        info["log_key"], log_key,
+        "the given key signs this deployment's checkpoints"
+    );
+    assert!(
+        !dir.path().join("log.key").exists(),
+        "no other log key was created"
+    );
+    drop(server);
+
+    let run = |args: &[&str]| {
+        std::process::Command::new(community_ledger::server_binary())
+            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .expect("ledger-server")
+    };
+    let missing = run(&["--log-key-file", "/nonexistent/log.key"]);
+    assert!(
+        !missing.status.success(),
+        "a missing log key file stops the server"
+    );
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("does not exist"));
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let open = run(&["--log-key-file", &key_path.display().to_string()]);
+    assert!(
+        !open.status.success(),
+        "a log key others can read stops the server"
+    );
+    assert!(String::from_utf8_lossy(&open.stderr).contains("readable by others"));
+}

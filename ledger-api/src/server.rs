@@ -96,6 +96,10 @@ pub struct Config {
     /// The deployment's origin; checkpoints of fund F say `<origin>/F`.
     #[arg(long, env = "LEDGER_ORIGIN", default_value = "community-ledger.local")]
     pub origin: String,
+    /// The log key file (signs checkpoints); default `<data-dir>/log.key`, created at the
+    /// first start. A given file must exist and be readable only by its owner.
+    #[arg(long, env = "LEDGER_LOG_KEY_FILE")]
+    pub log_key_file: Option<PathBuf>,
     /// Seed 30 demo funds with years of signed history (demo keys: never for real money).
     #[arg(long, env = "LEDGER_DEMO")]
     pub demo: bool,
@@ -319,6 +323,13 @@ fn keys(config: &Config) -> anyhow::Result<(NoteSigner, PublicKey)> {
                 &format!("{}\n", hex::encode(keys.trustees[1].to_bytes())),
             )?;
         }
+        return Ok((log, PublicKey::from_verifying_key(op.verifying_key())));
+    }
+    if let Some(path) = &config.log_key_file {
+        let log = load_or_create_log_key(path, || {
+            anyhow::bail!("log key file {} does not exist", path.display())
+        })?;
+        let op = load_or_create_seed_key(&dir.join("operator.key"), random_key)?;
         return Ok((log, PublicKey::from_verifying_key(op.verifying_key())));
     }
     let log = load_or_create_log_key(&dir.join("log.key"), || {
