@@ -35,13 +35,24 @@ fn runtime() -> tokio::runtime::Runtime {
 
 #[test]
 fn each_role_may_do_what_it_is_for_and_nothing_else() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let rt = runtime();
+    for backend in community_ledger::test_backends("each_role_may_do_wha", &rt) {
+        println!("backend: {}", backend.name);
+        run_each_role_may_do_what_it_is_for_and_nothing_else(&backend.config, &rt);
+    }
+}
+
+fn run_each_role_may_do_what_it_is_for_and_nothing_else(
+    config: &community_ledger::ServerConfig,
+    rt: &tokio::runtime::Runtime,
+) {
+    let dir = &config.data_dir;
     let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
-    let server = Server::start(dir.path());
+    write_key_file(&dir.join("operator.key"), &operator);
+    let server = Server::start_with(config);
     let op_token = server.issue_token("operator", None);
     let auditor_token = server.issue_token("auditor", None);
-    runtime().block_on(async {
+    rt.block_on(async {
         let client = server.client();
         let trustee = Trustee::random("管理人甲");
         create_fund_via(&client, &operator, "roles-a", &[&trustee]).await;

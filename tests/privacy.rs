@@ -72,19 +72,33 @@ fn forms(s: &str) -> Vec<String> {
     vec![s.to_owned(), escaped.clone(), escaped.to_uppercase()]
 }
 
-#[test]
-fn a_residents_identity_is_only_in_the_vault_and_can_be_erased() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
-    let server = Server::start(dir.path());
-    let auditor_token = server.issue_token("auditor", None);
-    let operator_token = server.issue_token("operator", None);
-    let rt = tokio::runtime::Builder::new_multi_thread()
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .expect("runtime");
+        .expect("runtime")
+}
+
+#[test]
+fn a_residents_identity_is_only_in_the_vault_and_can_be_erased() {
+    let rt = runtime();
+    for backend in community_ledger::test_backends("a_residents_identity", &rt) {
+        println!("backend: {}", backend.name);
+        run_a_residents_identity_is_only_in_the_vault_and_can_be_erased(&backend.config, &rt);
+    }
+}
+
+fn run_a_residents_identity_is_only_in_the_vault_and_can_be_erased(
+    config: &community_ledger::ServerConfig,
+    rt: &tokio::runtime::Runtime,
+) {
+    let dir = &config.data_dir;
+    let operator = random_key();
+    write_key_file(&dir.join("operator.key"), &operator);
+    let server = Server::start_with(config);
+    let auditor_token = server.issue_token("auditor", None);
+    let operator_token = server.issue_token("operator", None);
     rt.block_on(async {
         let client = server.client();
         let trustee = Trustee::random("管理人甲");

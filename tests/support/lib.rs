@@ -1145,3 +1145,49 @@ impl Drop for PgDatabase {
         let _ = done.join();
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Both backends
+// ---------------------------------------------------------------------------------------
+
+/// A place to run a server: a fresh data folder, on SQLite or on a fresh PostgreSQL
+/// database. Both are removed when dropped.
+pub struct TestBackend {
+    /// `sqlite` or `postgres`.
+    pub name: &'static str,
+    /// How to start a server on it.
+    pub config: ServerConfig,
+    _db: Option<PgDatabase>,
+}
+
+impl Drop for TestBackend {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.config.data_dir);
+    }
+}
+
+fn fresh_dir(test: &str, backend: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ledger-{test}-{backend}-{}", random_hex(6)));
+    std::fs::create_dir_all(&dir).expect("a temp folder");
+    dir
+}
+
+/// SQLite always; PostgreSQL too when `LEDGER_TEST_POSTGRES_URL` is set (required in CI).
+pub fn test_backends(test: &str, rt: &tokio::runtime::Runtime) -> Vec<TestBackend> {
+    let mut out = vec![TestBackend {
+        name: "sqlite",
+        config: ServerConfig::sqlite(&fresh_dir(test, "sqlite")),
+        _db: None,
+    }];
+    if let Some(admin) = postgres_admin_url(test) {
+        let db = rt
+            .block_on(PgDatabase::create(&admin))
+            .expect("a test database");
+        out.push(TestBackend {
+            name: "postgres",
+            config: ServerConfig::postgres(&fresh_dir(test, "postgres"), &db.url),
+            _db: Some(db),
+        });
+    }
+    out
+}
