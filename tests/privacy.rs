@@ -72,17 +72,9 @@ fn forms(s: &str) -> Vec<String> {
     vec![s.to_owned(), escaped.clone(), escaped.to_uppercase()]
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 #[test]
 fn a_residents_identity_is_only_in_the_vault_and_can_be_erased() {
-    let rt = runtime();
+    let rt = community_ledger::runtime();
     for backend in community_ledger::test_backends("a_residents_identity", &rt) {
         println!("backend: {}", backend.name);
         run_a_residents_identity_is_only_in_the_vault_and_can_be_erased(&backend.config, &rt);

@@ -23,11 +23,7 @@ fn a_donation_receipt_verifies_without_the_server() {
     write_key_file(&dir.path().join("operator.key"), &operator);
     let server = Server::start(dir.path());
     let auditor_token = server.issue_token("auditor", None);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = community_ledger::runtime();
     rt.block_on(async {
         let client = server.client();
         let trustee = Trustee::random("管理人甲");

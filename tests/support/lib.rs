@@ -1191,3 +1191,12 @@ pub fn test_backends(test: &str, rt: &tokio::runtime::Runtime) -> Vec<TestBacken
     }
     out
 }
+
+/// A two-thread tokio runtime for a test's client side.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
