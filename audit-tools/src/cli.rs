@@ -30,7 +30,12 @@ pub struct Args {
     pub export: Option<PathBuf>,
 
     /// Fetch the export from a running server: GET {URL}/api/v1/funds/{fund}/export.
-    #[arg(long, value_name = "http://HOST:PORT", conflicts_with = "db", requires = "fund")]
+    #[arg(
+        long,
+        value_name = "http://HOST:PORT",
+        conflicts_with = "db",
+        requires = "fund"
+    )]
     pub url: Option<String>,
 
     /// Read the store directly (sqlite://PATH or postgres://…), in one read-only snapshot.

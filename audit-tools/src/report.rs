@@ -227,7 +227,11 @@ impl Outcome {
             if self.clean {
                 "CLEAN".to_owned()
             } else {
-                format!("{} FINDING{}", s.findings, if s.findings == 1 { "" } else { "S" })
+                format!(
+                    "{} FINDING{}",
+                    s.findings,
+                    if s.findings == 1 { "" } else { "S" }
+                )
             }
         )
     }

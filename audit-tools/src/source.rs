@@ -197,11 +197,7 @@ fn open_url(base: &str, fund: &str) -> anyhow::Result<Lines> {
         bail!("GET {url}: {status}: {}", detail.trim());
     }
     let total = response.content_length();
-    Ok(reader_lines(
-        BufReader::new(response),
-        total,
-        url.clone(),
-    ))
+    Ok(reader_lines(BufReader::new(response), total, url.clone()))
 }
 
 /// The error and its causes on one line (reqwest's top-level message alone says little).
@@ -273,12 +269,7 @@ fn open_db(url: &str, fund: &str, log_key: &str, origin: &str) -> anyhow::Result
             let operator = PublicKey::from_hex(&operator).map_err(|e| {
                 anyhow!("the database's operator key of `{fund}` is not a public key: {e}")
             })?;
-            let header = Header::new(
-                fund.clone(),
-                format!("{origin}/{fund}"),
-                &log_key,
-                operator,
-            );
+            let header = Header::new(fund.clone(), format!("{origin}/{fund}"), &log_key, operator);
             Ok((conn, header, cp))
         })?;
     let bytes_read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
