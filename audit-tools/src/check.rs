@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ledger_core::canonical::parse_canonical;
 use ledger_core::export::{Header, EXPORT_FORMAT};
 use ledger_core::parallel::{verify_lines_parallel, CHUNK_LINES};
-use ledger_core::verify::{is_checkpoint_line, Expectations};
+use ledger_core::verify::{is_checkpoint_line, Expectations, Finding};
 
 use crate::report::{Outcome, SinceSummary};
 use crate::since::{SavedCheckpoint, SinceTracker};
@@ -81,6 +81,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Outcome> {
         bar: bar.clone(),
         bytes_read,
         lines: 0,
+        stopped: None,
     };
     let report = verify_lines_parallel(
         std::iter::once(header_line).chain(&mut tap),
@@ -99,6 +100,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Outcome> {
         );
     }
     let elapsed = started.elapsed();
+    extra.extend(tap.stopped.take());
 
     let since = match (&saved, &tap.tracker) {
         (None, _) => None,
@@ -187,13 +189,21 @@ struct Tap {
     tracker: Option<SinceTracker>,
     bar: Option<ProgressBar>,
     bytes_read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Lines read after the header, blank ones included.
     lines: u64,
+    /// Why the input was cut short on purpose (see [`SEQ_AHEAD_MAX`]).
+    stopped: Option<Finding>,
 }
 
 impl Iterator for Tap {
     type Item = Vec<u8>;
 
     fn next(&mut self) -> Option<Vec<u8>> {
+        // Fused: once the input ended, was cut short or failed, it stays ended (the
+        // verifier asks again after a `None`).
+        if self.error.is_some() || self.stopped.is_some() {
+            return None;
+        }
         loop {
             let line = match self.inner.next()? {
                 Ok(l) => l,
@@ -213,6 +223,11 @@ impl Iterator for Tap {
                 continue;
             }
             if !self.after_checkpoint {
+                let limit = self.entries.saturating_add(SEQ_AHEAD_MAX);
+                if let Some(seq) = claimed_seqs(&line).into_iter().find(|s| *s > limit) {
+                    self.stopped = Some(seq_out_of_range(self.entries + 2, seq));
+                    return None;
+                }
                 if is_checkpoint_line(&line) {
                     self.after_checkpoint = true;
                 } else {
@@ -231,4 +246,68 @@ impl Iterator for Tap {
             return Some(line);
         }
     }
+}
+
+/// How far beyond the lines read so far an entry's `seq` may point. The verifier
+/// resynchronises on the seq of a broken entry and keeps a slot per seq up to it (8 bytes
+/// each), so a hostile line claiming seq 10^13 would exhaust memory; verification stops
+/// there instead, with a `seq_out_of_range` finding. No real log comes near: it would mean
+/// millions of entries missing before that line.
+pub const SEQ_AHEAD_MAX: u64 = 1 << 22;
+
+/// The stable code of the finding that stops verification (see [`SEQ_AHEAD_MAX`]).
+pub const SEQ_OUT_OF_RANGE: &str = "seq_out_of_range";
+
+fn seq_out_of_range(line: u64, seq: u64) -> Finding {
+    Finding {
+        line,
+        seq: None,
+        code: SEQ_OUT_OF_RANGE,
+        en: format!(
+            "the line claims seq {seq}, far beyond the {} entries before it; verification stops here",
+            line - 2
+        ),
+        zh: format!("该行声称序号为 {seq}，远超其之前的 {} 条；校验在此停止", line - 2),
+    }
+}
+
+/// Every value a JSON reader could take for a top-level `seq` member of `line`, read as
+/// leniently as the verifier locates broken lines: each `"seq"` key followed by `:` and
+/// digits (whitespace allowed), and, for a line with `\u` escapes (a key could be spelled
+/// `"s\u0065q"`), the value a JSON parser gives.
+fn claimed_seqs(line: &[u8]) -> Vec<u64> {
+    const KEY: &[u8] = b"\"seq\"";
+    let mut out = Vec::new();
+    let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let mut at = 0;
+    while let Some(i) = line[at..].windows(KEY.len()).position(|w| w == KEY) {
+        let mut j = at + i + KEY.len();
+        at = j;
+        while line.get(j).is_some_and(ws) {
+            j += 1;
+        }
+        if line.get(j) != Some(&b':') {
+            continue;
+        }
+        j += 1;
+        while line.get(j).is_some_and(ws) {
+            j += 1;
+        }
+        let digits = line[j..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if let Some(n) = std::str::from_utf8(&line[j..j + digits])
+            .ok()
+            .and_then(|d| d.parse::<u64>().ok())
+        {
+            out.push(n);
+        }
+    }
+    if line.windows(2).any(|w| w == b"\\u") {
+        if let Some(n) = serde_json::from_slice::<serde_json::Value>(line)
+            .ok()
+            .and_then(|v| v.get("seq")?.as_u64())
+        {
+            out.push(n);
+        }
+    }
+    out
 }

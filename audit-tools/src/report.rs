@@ -12,7 +12,7 @@ use serde::Serialize;
 pub struct Outcome {
     /// True when there are no findings.
     pub clean: bool,
-    /// Located findings, in log order (the `--since` ones last).
+    /// Located findings, in line order (the `--since` ones last).
     pub findings: Vec<JsonFinding>,
     /// Findings beyond the verifier's limit, counted only.
     pub findings_dropped: u64,
@@ -124,12 +124,20 @@ impl Outcome {
         elapsed: Duration,
         threads: usize,
     ) -> Outcome {
-        let findings: Vec<JsonFinding> = report
+        let mut findings: Vec<JsonFinding> = report
             .findings
             .iter()
             .chain(extra)
             .map(JsonFinding::from)
             .collect();
+        // In line order (the sort is stable); then the end of the input (a missing
+        // checkpoint, which a verification stopped early also reports); then `--since`
+        // (line 0).
+        findings.sort_by_key(|f| match (f.line, f.code) {
+            (0, _) => u64::MAX,
+            (_, "checkpoint_missing") => u64::MAX - 1,
+            (line, _) => line,
+        });
         let count = findings.len() as u64 + report.findings_dropped;
         let micros = elapsed.as_micros().max(1);
         let rate = (u128::from(report.entries) * 1_000_000 / micros).min(u128::from(u64::MAX));

@@ -79,3 +79,44 @@ fn bad_flags_are_unusable() {
     run(&[export.to_str().unwrap(), "--since", "/no/such/checkpoint"])
         .assert_unusable("--since: cannot open");
 }
+
+#[test]
+fn a_seq_beyond_any_log_stops_verification_with_a_finding() {
+    // The verifier keeps a slot per seq up to the one a broken line claims: a hostile
+    // seq must not exhaust memory. Plain, spaced, and escaped spellings of the key.
+    let fx = fixture();
+    let header_len = fx.export.iter().position(|b| *b == b'\n').unwrap();
+    let checkpoint = fx.export[..fx.export.len() - 1]
+        .rsplit(|b| *b == b'\n')
+        .next()
+        .unwrap()
+        .to_vec();
+    for bad in [
+        &b"{\"seq\":9999999999999}"[..],
+        b"{\"seq\" : 9999999999999}",
+        b"{\"s\\u0065q\":9999999999999}",
+    ] {
+        let mut export = fx.export[..=header_len].to_vec();
+        for l in &fx.fund.lines[..5] {
+            export.extend_from_slice(l);
+            export.push(b'\n');
+        }
+        export.extend_from_slice(bad);
+        export.push(b'\n');
+        export.extend_from_slice(&checkpoint);
+        export.push(b'\n');
+        let dir = tempdir();
+        let path = write(dir.path(), "e", &export);
+        let r = run(&[path.to_str().unwrap(), "--json"]);
+        assert_eq!(r.code, Some(1), "{r:?}");
+        let v = r.json();
+        let codes: Vec<&str> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["seq_out_of_range", "checkpoint_missing"], "{r:?}");
+        assert_eq!(v["findings"][0]["line"], 7);
+    }
+}
