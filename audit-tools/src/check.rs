@@ -174,7 +174,7 @@ fn progress_bar(total_bytes: Option<u64>) -> ProgressBar {
 /// entry whose intent is a statement holds this member exactly once (canonical JSON
 /// escapes every `"` inside strings, and no body has a `kind` member of this value).
 const STATEMENT_MEMBER: &[u8] = b"\"kind\":\"statement\"";
-/// Lines between progress updates.
+/// Lines between progress updates (a power of two).
 const PROGRESS_EVERY_LINES: u64 = 256;
 
 /// The lines after the header on their way to the verifier: counts them, feeds the
@@ -214,7 +214,7 @@ impl Iterator for Tap {
             };
             self.lines += 1;
             if let Some(bar) = &self.bar {
-                if self.lines % PROGRESS_EVERY_LINES == 0 {
+                if self.lines & (PROGRESS_EVERY_LINES - 1) == 0 {
                     bar.set_position(self.bytes_read.load(Ordering::Relaxed));
                 }
             }
