@@ -1,12 +1,16 @@
 //! `ledger-verify` against a real `ledger-server`: `--url` on the demo funds, `--since` with
 //! a checkpoint saved from the server before the log grew, and `--db` on the server's own
-//! SQLite file while it runs. The verifier is the real binary (audit-tools); it shares no
+//! SQLite file while it runs, and on its PostgreSQL database (when `LEDGER_TEST_POSTGRES_URL`
+//! is set). The verifier is the real binary (audit-tools); it shares no
 //! code with the server but ledger-core.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use community_ledger::{create_fund, random_key, verify_binary, write_key_file, Server, Trustee};
+use community_ledger::{
+    create_fund, postgres_admin_url, random_key, verify_binary, write_key_file, PgDatabase, Server,
+    ServerConfig, Trustee,
+};
 use serde_json::Value;
 
 fn verify(args: &[&str]) -> Output {
@@ -195,4 +199,52 @@ fn since_a_saved_checkpoint_and_the_store_itself() {
         .map(|f| f["code"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(codes, ["checkpoint_origin_mismatch"]);
+}
+
+#[test]
+fn a_postgres_store_verifies_with_db() {
+    let Some(admin) = postgres_admin_url("a_postgres_store_verifies_with_db") else {
+        return;
+    };
+    let rt = runtime();
+    let db = rt
+        .block_on(PgDatabase::create(&admin))
+        .expect("creating a test database");
+    let dir = tempfile::tempdir().unwrap();
+    let operator = random_key();
+    write_key_file(&dir.path().join("operator.key"), &operator);
+    let server = Server::start_with(&ServerConfig::postgres(dir.path(), &db.url));
+    let trustee = Trustee::random("管理人甲");
+    let fund = "verify-pg-fund";
+    let client = server.client();
+    rt.block_on(async {
+        create_fund(&server, &operator, fund, &[&trustee]).await;
+        for i in 0..10 {
+            let reply = client
+                .append(&trustee.donation(fund, &format!("d-{i}"), 100 + i))
+                .await
+                .expect("append");
+            assert!(reply.ack().is_some(), "{} {}", reply.status, reply.body);
+        }
+    });
+    let log = rt.block_on(client.get_json("/api/v1/log")).unwrap();
+    let out = verify(&[
+        "--db",
+        &db.url,
+        "--fund",
+        fund,
+        "--log-key",
+        log["log_key"].as_str().unwrap(),
+        "--origin",
+        log["origin"].as_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["summary"]["entries"], 11);
+    drop(server);
 }
