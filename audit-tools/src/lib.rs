@@ -1,1 +1,16 @@
-//! x
+//! `audit-tools`: the auditors' and trustees' command-line tools of community-ledger.
+//!
+//! So far one tool, `ledger-verify` (binary in `src/bin/ledger-verify.rs`): the independent
+//! verifier of a fund's log. It reads an export from a file, standard input, a server's
+//! export endpoint or the store itself ([`source`]), checks it with ledger-core's rules on
+//! several threads in bounded memory ([`check`]), optionally proves that the log only grew
+//! since a checkpoint saved earlier ([`since`]), and prints a report ([`report`]).
+//!
+//! This crate depends on `ledger-core` only, never on `ledger-api`: it trusts nothing of
+//! the server.
+
+pub mod check;
+pub mod cli;
+pub mod report;
+pub mod since;
+pub mod source;

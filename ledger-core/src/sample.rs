@@ -843,3 +843,155 @@ impl SampleFund {
         })
     }
 }
+
+/// What [`SampleFund::rechain`] does with the statements it re-signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restatement {
+    /// Leave their bodies as they are (their `root` then no longer matches the log).
+    Keep,
+    /// Set each statement's `root` to the rebuilt log's root at its `tree_size`, keeping
+    /// its money figures: the totals then still tell whether the money adds up.
+    FixRoots,
+    /// Redraft every statement from the rebuilt log (a complete, consistent rewrite). The
+    /// modified entries must then keep every rule: each entry is applied on the way.
+    Redraft,
+}
+
+/// Tampering helpers: what an insider holding every key of the sample could do. Used by
+/// the tamper suites (ledger-core's and the `ledger-verify` tool's) to build exports that
+/// are broken in exactly one way.
+impl SampleFund {
+    /// The typed entries, by seq.
+    pub fn entries(&self) -> Result<Vec<Entry>, SampleError> {
+        self.lines
+            .iter()
+            .map(|l| Entry::parse(l).map(|p| p.entry).map_err(err("entry")))
+            .collect()
+    }
+
+    /// The signing key behind `key` among the sample's keys (operator, trustees) and
+    /// `extra`.
+    pub fn signing_key<'a>(
+        &'a self,
+        key: &PublicKey,
+        extra: &'a [SigningKey],
+    ) -> Option<&'a SigningKey> {
+        std::iter::once(&self.keys.operator)
+            .chain(self.keys.trustees.iter())
+            .chain(extra.iter())
+            .find(|k| PublicKey::from_verifying_key(k.verifying_key()) == *key)
+    }
+
+    /// Re-chains `entries` from `from` on: each entry's `prev` is set to the new previous
+    /// hash and its intent re-signed by the same signers (found among the sample's keys and
+    /// `extra` by public key); statements are treated as `statements` says. Entries before
+    /// `from` keep the sample's bytes. Returns the new entry lines; wrap them with
+    /// [`SampleFund::export_of`] for an export with a freshly signed checkpoint.
+    pub fn rechain(
+        &self,
+        mut entries: Vec<Entry>,
+        from: usize,
+        statements: Restatement,
+        extra: &[SigningKey],
+    ) -> Result<Vec<Vec<u8>>, SampleError> {
+        let mut lines: Vec<Vec<u8>> = Vec::with_capacity(entries.len());
+        let mut frontier = crate::merkle::Frontier::new();
+        let mut roots = vec![frontier.root()];
+        let mut head = crate::hash::ZERO_HASH;
+        let operator = PublicKey::from_verifying_key(self.keys.operator.verifying_key());
+        let mut state = (statements == Restatement::Redraft)
+            .then(|| FundState::new(self.state.fund().clone(), operator));
+        for (i, e) in entries.iter_mut().enumerate() {
+            let bytes = match self.lines.get(i) {
+                Some(line) if i < from => line.clone(),
+                _ => {
+                    e.prev = head;
+                    if let Body::Statement(s) = &mut e.intent.body {
+                        match (statements, &state) {
+                            (Restatement::FixRoots, _) => {
+                                s.root = *roots.get(s.tree_size as usize).ok_or_else(|| {
+                                    SampleError(format!("statement at {i}: tree size too large"))
+                                })?
+                            }
+                            (Restatement::Redraft, Some(st)) => {
+                                *s = st.draft_statement(&s.period)?
+                            }
+                            _ => {}
+                        }
+                    }
+                    let mut sigs = Vec::with_capacity(e.sigs.len());
+                    for s in &e.sigs {
+                        let key = self.signing_key(&s.key, extra).ok_or_else(|| {
+                            SampleError(format!("no signing key for {} at seq {i}", s.key))
+                        })?;
+                        sigs.push(e.intent.sign(key));
+                    }
+                    sigs.sort_by_key(|s| s.key);
+                    e.sigs = sigs;
+                    e.canonical_bytes()
+                }
+            };
+            let hash = crate::hash::leaf_hash(&bytes);
+            if let Some(st) = &mut state {
+                let parsed = Entry::parse(&bytes).map_err(err("rebuilt entry"))?;
+                st.apply(&parsed.entry, hash)?;
+            }
+            head = hash;
+            frontier.push(hash);
+            roots.push(frontier.root());
+            lines.push(bytes);
+        }
+        Ok(lines)
+    }
+
+    /// A checkpoint over `size` and `root` for this fund's origin, signed by `signer`.
+    pub fn checkpoint_note_by(
+        &self,
+        size: u64,
+        root: Hash,
+        signer: &NoteSigner,
+    ) -> Result<String, SampleError> {
+        Checkpoint {
+            origin: self.origin.clone(),
+            tree_size: size,
+            root,
+            extensions: Vec::new(),
+        }
+        .sign(signer)
+        .map_err(err("checkpoint"))
+    }
+
+    /// An export of this fund's header, the entry lines `lines` (each taken as is) and
+    /// `checkpoint_note` as its last line.
+    pub fn export_with_note<L: AsRef<[u8]>>(
+        &self,
+        lines: &[L],
+        checkpoint_note: String,
+    ) -> Vec<u8> {
+        let mut out = self.header().to_line();
+        out.push(b'\n');
+        for l in lines {
+            out.extend_from_slice(l.as_ref());
+            out.push(b'\n');
+        }
+        out.extend_from_slice(
+            &CheckpointLine {
+                checkpoint: checkpoint_note,
+            }
+            .to_line(),
+        );
+        out.push(b'\n');
+        out
+    }
+
+    /// An export of the entry lines `lines` (each taken as is) with a checkpoint over all
+    /// of them signed by the log key: what an insider holding the log key would publish.
+    pub fn export_of<L: AsRef<[u8]>>(&self, lines: &[L]) -> Result<Vec<u8>, SampleError> {
+        let mut frontier = crate::merkle::Frontier::new();
+        for l in lines {
+            frontier.push(crate::hash::leaf_hash(l.as_ref()));
+        }
+        let note = self.checkpoint_note_by(frontier.size(), frontier.root(), &self.keys.log)?;
+        Ok(self.export_with_note(lines, note))
+    }
+}
