@@ -40,6 +40,26 @@ impl Caller {
     }
 }
 
+impl Caller {
+    /// Refuses unless the caller holds a trustee credential of `fund` (or one of
+    /// `also`, which may be any fund's): 401 for the public, 403 otherwise.
+    pub fn trustee_of(
+        &self,
+        fund: &str,
+        also: &[Role],
+        action: &str,
+    ) -> Result<&Credential, Problem> {
+        let mut roles = vec![Role::Trustee];
+        roles.extend_from_slice(also);
+        let cred = self.require(&roles, action)?;
+        match (cred.role, cred.fund.as_deref()) {
+            (Role::Trustee, Some(f)) if f == fund => Ok(cred),
+            (Role::Trustee, other) => Err(Problem::forbidden_fund(other.unwrap_or("-"), fund)),
+            _ => Ok(cred),
+        }
+    }
+}
+
 /// The token of an `Authorization: Bearer …` header: `Ok(None)` without the header,
 /// `Err` when the header is there but is not a well-formed bearer token.
 pub fn bearer_token(parts: &Parts) -> Result<Option<Token>, Problem> {

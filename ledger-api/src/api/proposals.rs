@@ -21,31 +21,12 @@ use super::extract::{ApiPath, ApiQuery};
 use super::problem::{entry_status, Problem};
 use super::reads::entry_json;
 use super::AppState;
-use crate::credentials::{Credential, Role};
+use crate::credentials::Role;
 use crate::ledger::AppendFailure;
 use crate::store::{AppendOutcome, EntryRow, ProposalRow, ProposalStatus, Rejection};
 
 /// Most proposals listed at once.
 pub const PROPOSALS_LISTED_MAX: i64 = 200;
-
-/// A trustee of `fund` (to propose and sign).
-fn trustee_of<'a>(caller: &'a Caller, fund: &str, action: &str) -> Result<&'a Credential, Problem> {
-    let cred = caller.require(&[Role::Trustee], action)?;
-    match cred.fund.as_deref() {
-        Some(f) if f == fund => Ok(cred),
-        other => Err(Problem::forbidden_fund(other.unwrap_or("-"), fund)),
-    }
-}
-
-/// A trustee of `fund` or an auditor (to read proposals).
-fn reader_of(caller: &Caller, fund: &str) -> Result<(), Problem> {
-    let cred = caller.require(&[Role::Trustee, Role::Auditor], "reading proposals")?;
-    match (cred.role, cred.fund.as_deref()) {
-        (Role::Auditor, _) => Ok(()),
-        (_, Some(f)) if f == fund => Ok(()),
-        (_, other) => Err(Problem::forbidden_fund(other.unwrap_or("-"), fund)),
-    }
-}
 
 fn parse_sigs(text: &str) -> Result<Vec<Sig>, Problem> {
     serde_json::from_str(text)
@@ -157,7 +138,7 @@ pub(super) async fn propose(
     caller: Caller,
     body: Result<Json<ProposeBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, Problem> {
-    let cred = trustee_of(&caller, &fund, "proposing an entry")?.clone();
+    let cred = caller.trustee_of(&fund, &[], "proposing an entry")?.clone();
     let Json(b) = body.map_err(|e| {
         Problem::bad_request(
             "malformed_request",
@@ -240,7 +221,7 @@ pub(super) async fn sign(
     caller: Caller,
     body: Result<Json<SignBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, Problem> {
-    trustee_of(&caller, &fund, "co-signing a proposal")?;
+    caller.trustee_of(&fund, &[], "co-signing a proposal")?;
     let Json(b) = body.map_err(|e| {
         Problem::bad_request(
             "malformed_request",
@@ -328,7 +309,7 @@ pub(super) async fn list(
     ApiQuery(q): ApiQuery<ProposalQuery>,
     caller: Caller,
 ) -> Result<Json<Value>, Problem> {
-    reader_of(&caller, &fund)?;
+    caller.trustee_of(&fund, &[Role::Auditor], "reading proposals")?;
     let status = match q.status.as_deref() {
         None => None,
         Some(x) => Some(ProposalStatus::parse(x).ok_or_else(|| {
@@ -368,7 +349,7 @@ pub(super) async fn get(
     ApiPath((fund, id)): ApiPath<(String, String)>,
     caller: Caller,
 ) -> Result<Json<Value>, Problem> {
-    reader_of(&caller, &fund)?;
+    caller.trustee_of(&fund, &[Role::Auditor], "reading proposals")?;
     let row = s
         .ledger
         .store()
