@@ -18,7 +18,15 @@ use super::{AppState, PAGE_ROWS_DEFAULT};
 use crate::store::{EntryRow, PAGE_ROWS_MAX};
 
 pub(super) async fn health(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
-    s.ledger.store().ping().await?;
+    if let Err(e) = s.ledger.store().ping().await {
+        tracing::error!(error = %e, "health check: the database does not answer");
+        return Err(Problem::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database does not answer",
+            "数据库无响应",
+        ));
+    }
     Ok(Json(json!({"status": "ok"})))
 }
 
