@@ -173,3 +173,69 @@ pub fn to_journal(r: &Replayed) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use ledger_core::sample::{build, SampleSpec};
+
+    use super::*;
+    use crate::client::replay::replay;
+
+    #[test]
+    fn journal_and_csv_carry_the_ledgers_balances() {
+        let fund = build(&SampleSpec::example("journal-test", 7, 400, 12), "test.local")
+            .expect("sample fund");
+        let r = replay(&fund.export().expect("export")).expect("replays");
+        assert_eq!(r.state.balance(), fund.balance());
+
+        // The journal's asset postings sum to the balance, each posting asserts the
+        // running balance, and every transaction balances to zero.
+        let journal = to_journal(&r);
+        let assets = "    assets:fund:journal-test  ";
+        let mut sum = 0i64;
+        let mut txn = 0i64;
+        let mut transactions = 0;
+        for line in journal.lines() {
+            let Some(rest) = line.strip_prefix("    ") else {
+                assert_eq!(txn, 0, "each transaction balances");
+                if line.starts_with(|c: char| c.is_ascii_digit()) {
+                    transactions += 1;
+                }
+                continue;
+            };
+            let amount = rest
+                .split("  ")
+                .nth(1)
+                .and_then(|a| a.split(' ').next())
+                .expect("an amount");
+            let fen = amount.parse::<Money>().expect("money").to_fen();
+            txn += fen;
+            if line.starts_with(assets) {
+                sum += fen;
+                let asserted = line.split(" = ").nth(1).expect("a balance assertion");
+                let asserted = asserted.trim_end_matches(" CNY").parse::<Money>().expect("money");
+                assert_eq!(asserted.to_fen(), sum, "{line}");
+            }
+        }
+        assert_eq!(txn, 0);
+        assert_eq!(sum, fund.balance().to_fen());
+        let monetary = r.rows.iter().filter(|row| !row.delta.is_zero()).count();
+        assert_eq!(transactions, monetary);
+
+        let csv = String::from_utf8(to_csv(&r).expect("csv")).expect("utf-8");
+        assert_eq!(csv.lines().count(), r.rows.len() + 1);
+        let last = csv.lines().last().expect("a row");
+        assert!(last.contains(&format!(",{},", fund.balance())), "{last}");
+    }
+
+    #[test]
+    fn descriptions_are_one_line_without_journal_syntax() {
+        let fund = build(&SampleSpec::example("desc-test", 3, 200, 6), "test.local")
+            .expect("sample fund");
+        let r = replay(&fund.export().expect("export")).expect("replays");
+        for row in &r.rows {
+            let d = describe(row);
+            assert!(!d.contains(['\n', ';', '|']), "{d}");
+        }
+    }
+}

@@ -666,3 +666,58 @@ pub fn kind_label(kind: Kind) -> &'static str {
         Kind::Statement => "statement 收支公示",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resident_is_a_commitment_and_the_derived_key_ignores_the_salt() {
+        let fund = FundId::parse("xipu-street").unwrap();
+        let make = || {
+            let (donor, id) = donor(
+                DonorClass::Resident,
+                Some("张三"),
+                Some("13800001234"),
+                false,
+            )
+            .unwrap();
+            let id = id.expect("an identity for the vault");
+            assert_eq!(
+                donor.commitment,
+                Some(commitment(&id.salt, &identity_string("张三", "13800001234")))
+            );
+            assert!(donor.name.is_none());
+            Body::Donation(Donation {
+                amount: "500.00".parse().unwrap(),
+                donor,
+                channel: Channel::WechatPay,
+                receipt_no: ShortText::parse("R-1").unwrap(),
+                purpose: None,
+                memo: None,
+            })
+        };
+        let (one, two) = (make(), make());
+        assert_ne!(one, two, "each donation draws its own salt");
+        assert_eq!(
+            derived_key("cli-", &fund, &one),
+            derived_key("cli-", &fund, &two)
+        );
+        assert!(derived_key("cli-", &fund, &one).as_str().starts_with("cli-"));
+    }
+
+    #[test]
+    fn donors_follow_the_rules_of_their_class() {
+        assert!(donor(DonorClass::Resident, Some("张三"), None, false).is_err());
+        assert!(donor(DonorClass::Resident, Some("张三"), Some("call me"), false).is_err());
+        assert!(donor(DonorClass::Enterprise, None, None, false).is_err());
+        assert!(donor(DonorClass::Enterprise, Some("某公司"), Some("1"), false).is_err());
+        assert!(donor(DonorClass::Anonymous, Some("x"), None, false).is_err());
+        let (d, id) = donor(DonorClass::Resident, Some("张三"), Some("138"), true).unwrap();
+        assert_eq!(d.name.as_ref().map(ShortText::as_str), Some("张三"));
+        assert_eq!(d.name_consent, Some(true));
+        assert!(id.is_some());
+        assert!(window("sat 09:00-12:00").is_ok());
+        assert!(window("sat 12:00-09:00").is_err());
+    }
+}
