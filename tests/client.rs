@@ -473,16 +473,7 @@ fn the_trustees_client_writes_imports_exports_and_checks_receipts() {
     std::fs::write(&receipt_path, &bytes).unwrap();
     let other = "other+01020304+AQID";
     let out = refused(
-        &run_client(
-            &server,
-            &[
-                "receipt",
-                "verify",
-                rp,
-                "--log-key",
-                other,
-            ],
-        ),
+        &run_client(&server, &["receipt", "verify", rp, "--log-key", other]),
         1,
     );
     assert!(out.contains("log_key_mismatch"), "{out}");

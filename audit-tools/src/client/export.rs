@@ -183,8 +183,11 @@ mod tests {
 
     #[test]
     fn journal_and_csv_carry_the_ledgers_balances() {
-        let fund = build(&SampleSpec::example("journal-test", 7, 400, 12), "test.local")
-            .expect("sample fund");
+        let fund = build(
+            &SampleSpec::example("journal-test", 7, 400, 12),
+            "test.local",
+        )
+        .expect("sample fund");
         let r = replay(&fund.export().expect("export")).expect("replays");
         assert_eq!(r.state.balance(), fund.balance());
 
@@ -213,7 +216,10 @@ mod tests {
             if line.starts_with(assets) {
                 sum += fen;
                 let asserted = line.split(" = ").nth(1).expect("a balance assertion");
-                let asserted = asserted.trim_end_matches(" CNY").parse::<Money>().expect("money");
+                let asserted = asserted
+                    .trim_end_matches(" CNY")
+                    .parse::<Money>()
+                    .expect("money");
                 assert_eq!(asserted.to_fen(), sum, "{line}");
             }
         }
@@ -230,8 +236,8 @@ mod tests {
 
     #[test]
     fn descriptions_are_one_line_without_journal_syntax() {
-        let fund = build(&SampleSpec::example("desc-test", 3, 200, 6), "test.local")
-            .expect("sample fund");
+        let fund =
+            build(&SampleSpec::example("desc-test", 3, 200, 6), "test.local").expect("sample fund");
         let r = replay(&fund.export().expect("export")).expect("replays");
         for row in &r.rows {
             let d = describe(row);

@@ -85,6 +85,9 @@ pub fn columns(kind: Kind) -> Option<&'static [&'static str]> {
     })
 }
 
+/// Rows refused, by line number, with the reason.
+type Refusals = Vec<(u64, String)>;
+
 /// One row, parsed.
 struct Planned {
     line: u64,
@@ -206,7 +209,7 @@ fn row_key(fund: &FundId, kind: Kind, fields: &[&str]) -> IdempotencyKey {
 }
 
 /// Reads and parses the CSV: the rows that parse, and the problems of those that do not.
-fn read_rows(args: &ImportArgs, kind: Kind) -> Result<(Vec<Planned>, Vec<(u64, String)>), Fail> {
+fn read_rows(args: &ImportArgs, kind: Kind) -> Result<(Vec<Planned>, Refusals), Fail> {
     let cols = columns(kind).ok_or_else(|| {
         Fail::Unusable(format!(
             "cannot import {}: one of donation, disbursement, rental, revenue_share",

@@ -643,7 +643,7 @@ pub struct Signed {
 /// Signs `intent` with every key in `keys`.
 pub fn sign(intent: &Intent, keys: &[SigningKey]) -> Signed {
     let mut sigs: Vec<Sig> = keys.iter().map(|k| intent.sign(k)).collect();
-    sigs.sort_by(|a, b| a.key.cmp(&b.key));
+    sigs.sort_by_key(|s| s.key);
     sigs.dedup_by(|a, b| a.key == b.key);
     // JCS output is UTF-8 (it is built from JSON strings).
     let intent = String::from_utf8(intent.canonical_bytes())
@@ -685,7 +685,10 @@ mod tests {
             let id = id.expect("an identity for the vault");
             assert_eq!(
                 donor.commitment,
-                Some(commitment(&id.salt, &identity_string("张三", "13800001234")))
+                Some(commitment(
+                    &id.salt,
+                    &identity_string("张三", "13800001234")
+                ))
             );
             assert!(donor.name.is_none());
             Body::Donation(Donation {
@@ -703,7 +706,9 @@ mod tests {
             derived_key("cli-", &fund, &one),
             derived_key("cli-", &fund, &two)
         );
-        assert!(derived_key("cli-", &fund, &one).as_str().starts_with("cli-"));
+        assert!(derived_key("cli-", &fund, &one)
+            .as_str()
+            .starts_with("cli-"));
     }
 
     #[test]
