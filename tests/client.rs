@@ -151,7 +151,7 @@ fn the_trustees_client_writes_imports_exports_and_checks_receipts() {
     assert!(out.contains("as entry 1"), "{out}");
     assert_eq!(size(), 2);
     let out = ok(&with_a(&donation)).to_owned();
-    assert!(out.contains("already recorded"), "{out}");
+    assert!(out.contains("already recorded as entry 1:"), "{out}");
     assert_eq!(size(), 2, "a retry of the same command records nothing");
     let entry = rt
         .block_on(

@@ -368,11 +368,18 @@ fn submit(ctx: &Ctx, cmd: &KindCmd, propose: bool) -> Result<(), Fail> {
             Ok(())
         }
         409 if derived && reply.code().as_deref() == Some("idempotency_conflict") => {
+            // The key is derived from the content: the same content is already recorded
+            // (signed at another moment, or with another salt).
+            let detail = v["detail"].as_str().unwrap_or("");
+            let seq = detail
+                .rsplit_once("(entry ")
+                .and_then(|(_, rest)| rest.split(')').next())
+                .unwrap_or("?");
             say(format!(
-                "already recorded: an entry with the same content (key {}) is in the log — {} \
-                 (to record the same again, give another --idempotency-key)",
-                intent.key,
-                v["detail"].as_str().unwrap_or("")
+                "already recorded as entry {seq}: an entry with the same content (key {}) is in \
+                 the log; nothing new was recorded (to record the same again on purpose, give \
+                 another --idempotency-key)",
+                intent.key
             ));
             Ok(())
         }
