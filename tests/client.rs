@@ -387,6 +387,62 @@ fn the_trustees_client_writes_imports_exports_and_checks_receipts() {
     ]));
     assert_eq!(size(), 8);
 
+    // An agreement with a social enterprise and a revenue share imported under it
+    // (10% of 10000.00 plus the 1800.00 monthly fee); the rental reversed.
+    let first17 = "91510124MA6C12345";
+    let uscc = format!(
+        "{first17}{}",
+        ledger_core::ids::uscc_check_char(first17).expect("check character")
+    );
+    ok(&with_a(&[
+        "submit",
+        "agreement",
+        "--fund",
+        FUND,
+        "--agreement-id",
+        "A-1",
+        "--enterprise",
+        "示例童萌早教中心",
+        "--uscc",
+        &uscc,
+        "--basis",
+        "profit",
+        "--rate",
+        "0.1000",
+        "--fixed-monthly",
+        "1800.00",
+        "--start",
+        "2026-01-01",
+        "--venture",
+        "童萌之家",
+    ]));
+    std::fs::write(
+        d.join("shares.csv"),
+        "agreement_id,from,to,base,amount\nA-1,2026-01-01,2026-01-31,10000.00,2800.00\n",
+    )
+    .unwrap();
+    ok(&with_a(&[
+        "import",
+        "--fund",
+        FUND,
+        "--kind",
+        "revenue_share",
+        d.join("shares.csv").to_str().unwrap(),
+    ]));
+    let out = ok(&with_a(&[
+        "submit",
+        "reversal",
+        "--fund",
+        FUND,
+        "--reverses",
+        "6",
+        "--reason",
+        "租用取消，退款",
+    ]))
+    .to_owned();
+    assert!(out.contains("balance 3190.00"), "{out}");
+    assert_eq!(size(), 11);
+
     // A statement that the log cannot give is refused with the server's code (exit 1).
     let out = refused(
         &with_a(&["submit", "statement", "--fund", FUND, "--period", "2020-01"]),
@@ -403,11 +459,11 @@ fn the_trustees_client_writes_imports_exports_and_checks_receipts() {
     ));
     let report = verify_export(&std::fs::read(&ndjson).unwrap(), expect.clone());
     assert!(report.is_clean(), "{:?}", report.findings);
-    assert_eq!(report.entries, 8);
+    assert_eq!(report.entries, 11);
     let fund = rt
         .block_on(client.public().get_json(&format!("/api/v1/funds/{FUND}")))
         .expect("fund");
-    assert_eq!(fund["balance"], "590.00");
+    assert_eq!(fund["balance"], "3190.00");
     let csv = ok(&run_client(
         &server,
         &["export", "--fund", FUND, "--format", "csv"],
@@ -415,9 +471,9 @@ fn the_trustees_client_writes_imports_exports_and_checks_receipts() {
     .to_owned();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "seq,recorded_at,kind,delta,balance,description");
-    assert_eq!(lines.len(), 9, "{csv}");
+    assert_eq!(lines.len(), 12, "{csv}");
     assert!(
-        lines[8].starts_with("7,") && lines[8].contains(",-30.00,590.00,"),
+        lines[11].starts_with("10,") && lines[11].contains(",reversal,-200.00,3190.00,"),
         "{csv}"
     );
     let journal = ok(&run_client(
@@ -433,6 +489,34 @@ fn the_trustees_client_writes_imports_exports_and_checks_receipts() {
         journal.contains("expenses:disbursement  200.00 CNY"),
         "{journal}"
     );
+    // The reversal is the negation of the rental's postings.
+    assert!(
+        journal.contains(&format!(
+            "assets:fund:{FUND}  -200.00 CNY = 3190.00 CNY\n    income:rental  200.00 CNY"
+        )),
+        "{journal}"
+    );
+    // When hledger is at hand it reads the journal (checking every balance assertion)
+    // and finds the ledger's balance; tests/hledger.rs does this on the demo funds.
+    let journal_path = d.join("fund.journal");
+    std::fs::write(&journal_path, &journal).unwrap();
+    if let Ok(out) = std::process::Command::new("hledger")
+        .arg("-f")
+        .arg(&journal_path)
+        .args(["bal", "assets", "-O", "csv"])
+        .output()
+    {
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains(&format!("\"assets:fund:{FUND}\",\"3190.00 CNY\"")),
+            "{text}"
+        );
+    }
 
     // A receipt checks offline; one changed byte, a wrong log key, fail (1); no file is 2.
     let published = rt
