@@ -1,6 +1,7 @@
 //! `audit-tools`: the auditors' and trustees' command-line tools of community-ledger.
 //!
-//! So far one tool, `ledger-verify` (binary in `src/bin/ledger-verify.rs`): the independent
+//! Two tools. `ledger` (binary in `src/bin/ledger.rs`, module [`client`]) is the trustee's
+//! client. `ledger-verify` (binary in `src/bin/ledger-verify.rs`): the independent
 //! verifier of a fund's log. It reads an export from a file, standard input, a server's
 //! export endpoint or the store itself ([`source`]), checks it with ledger-core's rules on
 //! several threads in bounded memory ([`check`]), optionally proves that the log only grew
@@ -10,6 +11,7 @@
 //! the server.
 
 pub mod check;
+pub mod client;
 pub mod cli;
 pub mod report;
 pub mod since;

@@ -1317,3 +1317,92 @@ impl Server {
         server
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The trustee's client binary
+// ---------------------------------------------------------------------------------------
+
+/// Path of the `ledger` executable (the trustee's client, in `audit-tools`), built (once
+/// per test process) like [`server_binary`] if missing or older than its sources.
+/// `LEDGER_CLIENT_BIN` overrides this.
+pub fn client_binary() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(p) = std::env::var_os("LEDGER_CLIENT_BIN") {
+            return PathBuf::from(p);
+        }
+        let layout = TargetLayout::of_running_test();
+        let bin = layout
+            .profile_dir
+            .join(format!("ledger{}", std::env::consts::EXE_SUFFIX));
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok();
+        let fresh = built.is_some_and(|built| {
+            [
+                "Cargo.lock",
+                "audit-tools/Cargo.toml",
+                "audit-tools/src",
+                "ledger-core/Cargo.toml",
+                "ledger-core/src",
+            ]
+            .iter()
+            .all(|s| newest_mtime(&root.join(s)).is_some_and(|t| t <= built))
+        });
+        if fresh {
+            return bin;
+        }
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.arg("build")
+            .arg("--quiet")
+            .arg("--manifest-path")
+            .arg(root.join("Cargo.toml"))
+            .args(["-p", "audit-tools", "--bin", "ledger"])
+            .arg("--profile")
+            .arg(&layout.profile)
+            .arg("--target-dir")
+            .arg(&layout.target_dir);
+        if let Some(t) = &layout.triple {
+            cmd.arg("--target").arg(t);
+        }
+        let status = cmd
+            .stdin(Stdio::null())
+            .status()
+            .expect("running cargo to build ledger");
+        assert!(status.success(), "building ledger failed: {status}");
+        assert!(bin.is_file(), "{} was not built", bin.display());
+        bin
+    })
+    .clone()
+}
+
+/// What a run of the client printed, and how it exited.
+#[derive(Debug, Clone)]
+pub struct ClientRun {
+    /// Exit code (-1 if killed by a signal).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+/// Runs `ledger` with `args` against `server` (its URL; `LEDGER_*` variables cleared).
+pub fn run_client(server: &Server, args: &[&str]) -> ClientRun {
+    let mut cmd = Command::new(client_binary());
+    for var in ["LEDGER_URL", "LEDGER_TOKEN", "LEDGER_KEY"] {
+        cmd.env_remove(var);
+    }
+    let out = cmd
+        .arg("--url")
+        .arg(server.base_url())
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("running ledger");
+    ClientRun {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}

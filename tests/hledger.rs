@@ -1,0 +1,184 @@
+//! A real accounting tool agrees with the ledger: demo funds exported by
+//! `ledger export --format journal` and read by `hledger` give the ledger's balance for
+//! each fund and, per kind, the sums of the ledger's own deltas (a reversal counted with
+//! the kind it reverses). hledger also checks the journal's balance assertions: the
+//! ledger's balance after every monetary entry.
+//!
+//! Skips (prints SKIP) when `hledger` is not installed, unless `LEDGER_REQUIRE_HLEDGER=1`.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use community_ledger::{run_client, Server, ServerConfig};
+use ledger_core::money::Money;
+use serde_json::Value;
+
+fn hledger_available() -> bool {
+    Command::new("hledger")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn fen(s: &str) -> i64 {
+    s.parse::<Money>()
+        .unwrap_or_else(|e| panic!("{s:?}: {e}"))
+        .to_fen()
+}
+
+/// `hledger -f FILE bal [accounts] -O csv` as account → fen (accounts hledger omits are 0).
+fn hledger_balances(file: &std::path::Path, accounts: &[&str]) -> BTreeMap<String, i64> {
+    let out = Command::new("hledger")
+        .arg("-f")
+        .arg(file)
+        .arg("bal")
+        .args(accounts)
+        .args(["-O", "csv"])
+        .output()
+        .expect("running hledger");
+    assert!(
+        out.status.success(),
+        "hledger refused the journal: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let mut map = BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let cells: Vec<String> = line
+            .split(',')
+            .map(|c| c.trim_matches('"').to_owned())
+            .collect();
+        assert_eq!(cells.len(), 2, "{line}");
+        if cells[0] == "total" {
+            continue;
+        }
+        let amount = cells[1].trim_end_matches(" CNY");
+        map.insert(
+            cells[0].clone(),
+            if amount == "0" { 0 } else { fen(amount) },
+        );
+    }
+    map
+}
+
+#[test]
+fn hledger_reads_the_journal_export_with_the_ledgers_balances() {
+    if !hledger_available() {
+        assert!(
+            std::env::var("LEDGER_REQUIRE_HLEDGER").as_deref() != Ok("1"),
+            "hledger is required (LEDGER_REQUIRE_HLEDGER=1) but not installed"
+        );
+        println!("SKIP: hledger is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = ServerConfig::sqlite(dir.path());
+    config.extra_args = vec!["--demo".into()];
+    let server = Server::start_with(&config);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let public = server.client().public();
+    let funds = rt
+        .block_on(public.get_json("/api/v1/funds"))
+        .expect("funds");
+    let mut ids: Vec<String> = funds["funds"]
+        .as_array()
+        .expect("funds")
+        .iter()
+        .filter_map(|f| f["id"].as_str().map(str::to_owned))
+        .filter(|id| id != "xipu-street")
+        .take(3)
+        .collect();
+    ids.insert(0, "xipu-street".into());
+
+    for fund in &ids {
+        let journal = dir.path().join(format!("{fund}.journal"));
+        let run = run_client(
+            &server,
+            &[
+                "export",
+                "--fund",
+                fund,
+                "--format",
+                "journal",
+                "--out",
+                journal.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(run.code, 0, "{run:?}");
+
+        // The ledger's own figures: balance, and deltas summed by kind.
+        let info = rt
+            .block_on(public.get_json(&format!("/api/v1/funds/{fund}")))
+            .expect("fund");
+        let balance = fen(info["balance"].as_str().expect("balance"));
+        let mut kinds: BTreeMap<u64, String> = BTreeMap::new();
+        let mut by_kind: BTreeMap<String, i64> = BTreeMap::new();
+        let mut from = 0;
+        let mut monetary = 0;
+        loop {
+            let page = rt
+                .block_on(public.get_json(&format!(
+                    "/api/v1/funds/{fund}/entries?from={from}&limit=1000"
+                )))
+                .expect("entries");
+            let rows = page["entries"].as_array().expect("entries").clone();
+            if rows.is_empty() {
+                break;
+            }
+            for e in &rows {
+                let seq = e["seq"].as_u64().expect("seq");
+                let kind = e["kind"].as_str().expect("kind").to_owned();
+                let delta = fen(e["delta"].as_str().expect("delta"));
+                kinds.insert(seq, kind.clone());
+                let booked = if kind == "reversal" {
+                    let target = e["entry"]["intent"]["body"]["reverses"]
+                        .as_u64()
+                        .expect("reverses");
+                    kinds[&target].clone()
+                } else {
+                    kind
+                };
+                *by_kind.entry(booked).or_default() += delta;
+                if delta != 0 {
+                    monetary += 1;
+                }
+            }
+            from = rows
+                .last()
+                .and_then(|r: &Value| r["seq"].as_u64())
+                .expect("seq")
+                + 1;
+        }
+        assert!(monetary > 10, "{fund} has {monetary} monetary entries");
+
+        let all = hledger_balances(&journal, &[]);
+        let asset = format!("assets:fund:{fund}");
+        assert_eq!(
+            all.get(&asset).copied().unwrap_or(0),
+            balance,
+            "{fund}: hledger's balance of {asset} is the ledger's"
+        );
+        let flows = hledger_balances(&journal, &["income", "expenses"]);
+        for (kind, account) in [
+            ("donation", "income:donation"),
+            ("revenue_share", "income:revenue_share"),
+            ("rental", "income:rental"),
+            ("disbursement", "expenses:disbursement"),
+        ] {
+            let ledger = by_kind.get(kind).copied().unwrap_or(0);
+            let hledger = flows.get(account).copied().unwrap_or(0);
+            assert_eq!(
+                hledger, -ledger,
+                "{fund}: {account} in hledger is minus the ledger's {kind} deltas"
+            );
+        }
+        println!(
+            "{fund}: hledger agrees: balance {} fen over {monetary} monetary entries; {flows:?}",
+            balance
+        );
+    }
+}
