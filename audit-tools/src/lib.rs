@@ -11,8 +11,8 @@
 //! the server.
 
 pub mod check;
-pub mod client;
 pub mod cli;
+pub mod client;
 pub mod report;
 pub mod since;
 pub mod source;
