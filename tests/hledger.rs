@@ -176,9 +176,40 @@ fn hledger_reads_the_journal_export_with_the_ledgers_balances() {
                 "{fund}: {account} in hledger is minus the ledger's {kind} deltas"
             );
         }
+
+        // The ledger's statements: hledger's balance at the end of each statement's
+        // period (every statement of the street fund; the last three of the others) is
+        // the statement's closing figure.
+        let statements = rt
+            .block_on(public.get_json(&format!("/api/v1/funds/{fund}/statements")))
+            .expect("statements");
+        let statements = statements["statements"]
+            .as_array()
+            .expect("statements")
+            .clone();
+        assert!(statements.len() > 12, "{fund}: monthly statements");
+        let checked: Vec<&Value> = if fund == "xipu-street" {
+            statements.iter().collect()
+        } else {
+            statements.iter().rev().take(3).collect()
+        };
+        for st in &checked {
+            let body = &st["statement"];
+            let to = ledger_core::time::Date::parse(body["period"]["to"].as_str().expect("to"))
+                .expect("date");
+            let end = to.succ().expect("a next day").to_string();
+            let at_end = hledger_balances(&journal, &[&asset, "-e", &end]);
+            assert_eq!(
+                at_end.get(&asset).copied().unwrap_or(0),
+                fen(body["closing"].as_str().expect("closing")),
+                "{fund}: hledger's balance on {to} is the closing of statement {}",
+                st["seq"]
+            );
+        }
         println!(
-            "{fund}: hledger agrees: balance {} fen over {monetary} monetary entries; {flows:?}",
-            balance
+            "{fund}: hledger agrees: balance {} fen over {monetary} monetary entries, {} statement closings; {flows:?}",
+            balance,
+            checked.len()
         );
     }
 }
