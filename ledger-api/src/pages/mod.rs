@@ -208,9 +208,8 @@ async fn index(
     State(p): State<Pages>,
     headers: HeaderMap,
     uri: Uri,
-    q: Option<Query<PageQuery>>,
+    Query(q): Query<PageQuery>,
 ) -> Response {
-    let q = q.map(|q| q.0).unwrap_or_default();
     let req = Req::new(&headers, &uri, &q);
     match view::overview(&p.app, req.lang).await {
         Ok(ctx) => render(&p, &req, StatusCode::OK, "index.html", ctx),
@@ -223,9 +222,8 @@ async fn fund(
     Path(fund): Path<String>,
     headers: HeaderMap,
     uri: Uri,
-    q: Option<Query<PageQuery>>,
+    Query(q): Query<PageQuery>,
 ) -> Response {
-    let q = q.map(|q| q.0).unwrap_or_default();
     let req = Req::new(&headers, &uri, &q);
     let from = q.from.as_deref().and_then(|f| f.parse::<u64>().ok());
     match view::fund_page(&p.app, req.lang, &fund, from).await {
@@ -259,9 +257,8 @@ async fn statement(
     Path((fund, seq)): Path<(String, String)>,
     headers: HeaderMap,
     uri: Uri,
-    q: Option<Query<PageQuery>>,
+    Query(q): Query<PageQuery>,
 ) -> Response {
-    let q = q.map(|q| q.0).unwrap_or_default();
     let req = Req::new(&headers, &uri, &q);
     let Ok(seq) = seq.parse::<u64>() else {
         return not_found(&p, &req);
@@ -279,9 +276,8 @@ async fn check(
     State(p): State<Pages>,
     headers: HeaderMap,
     uri: Uri,
-    q: Option<Query<PageQuery>>,
+    Query(q): Query<PageQuery>,
 ) -> Response {
-    let q = q.map(|q| q.0).unwrap_or_default();
     let req = Req::new(&headers, &uri, &q);
     let ctx = json!({
         "log_key": p.app.ledger.log_key().verifier().to_vkey(),
@@ -306,8 +302,7 @@ fn safe_back(back: Option<&str>) -> &str {
     }
 }
 
-async fn switch_lang(Path(lang): Path<String>, q: Option<Query<PageQuery>>) -> Response {
-    let q = q.map(|q| q.0).unwrap_or_default();
+async fn switch_lang(Path(lang): Path<String>, Query(q): Query<PageQuery>) -> Response {
     let back = safe_back(q.back.as_deref());
     let mut resp = StatusCode::SEE_OTHER.into_response();
     if let Ok(v) = HeaderValue::from_str(back) {
