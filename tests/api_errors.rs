@@ -452,21 +452,13 @@ async fn run_table(server: &Server, operator: &SigningKey) {
     let _ = operator_token(server.config());
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 #[test]
 fn bad_inputs_are_refused_with_their_code_and_write_nothing_sqlite() {
     let dir = tempfile::tempdir().expect("temp dir");
     let operator = random_key();
     write_key_file(&dir.path().join("operator.key"), &operator);
     let server = Server::start(dir.path());
-    runtime().block_on(run_table(&server, &operator));
+    community_ledger::runtime().block_on(run_table(&server, &operator));
 }
 
 #[test]
@@ -474,7 +466,7 @@ fn bad_inputs_are_refused_with_their_code_and_write_nothing_postgres() {
     let Some(admin) = postgres_admin_url("api_errors") else {
         return;
     };
-    let rt = runtime();
+    let rt = community_ledger::runtime();
     let db = rt
         .block_on(PgDatabase::create(&admin))
         .expect("a test database");

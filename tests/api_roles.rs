@@ -25,23 +25,26 @@ async fn status_code(
     (status, v["code"].as_str().unwrap_or("").to_owned())
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 #[test]
 fn each_role_may_do_what_it_is_for_and_nothing_else() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let rt = community_ledger::runtime();
+    for backend in community_ledger::test_backends("each_role_may_do_wha", &rt) {
+        println!("backend: {}", backend.name);
+        run_each_role_may_do_what_it_is_for_and_nothing_else(&backend.config, &rt);
+    }
+}
+
+fn run_each_role_may_do_what_it_is_for_and_nothing_else(
+    config: &community_ledger::ServerConfig,
+    rt: &tokio::runtime::Runtime,
+) {
+    let dir = &config.data_dir;
     let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
-    let server = Server::start(dir.path());
+    write_key_file(&dir.join("operator.key"), &operator);
+    let server = Server::start_with(config);
     let op_token = server.issue_token("operator", None);
     let auditor_token = server.issue_token("auditor", None);
-    runtime().block_on(async {
+    rt.block_on(async {
         let client = server.client();
         let trustee = Trustee::random("管理人甲");
         create_fund_via(&client, &operator, "roles-a", &[&trustee]).await;
@@ -238,7 +241,7 @@ fn tokens_are_issued_listed_and_revoked_by_command_and_stored_only_as_hashes() {
     let server = Server::start(dir.path());
     let auditor_token = server.issue_token("auditor", None);
     let client = server.client().public().with_token(&auditor_token);
-    let rt = runtime();
+    let rt = community_ledger::runtime();
     rt.block_on(async {
         let r = client
             .request(Method::GET, "/api/v1/funds")
@@ -331,7 +334,7 @@ fn the_operator_revokes_through_the_api() {
     write_key_file(&dir.path().join("operator.key"), &operator);
     let server = Server::start(dir.path());
     let op_token = server.issue_token("operator", None);
-    runtime().block_on(async {
+    community_ledger::runtime().block_on(async {
         let op = server.client().public().with_token(&op_token);
         let resp = op
             .request(Method::POST, "/api/v1/credentials")

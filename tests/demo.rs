@@ -17,11 +17,7 @@ fn the_demo_has_thirty_funds_of_the_sources_magnitude_and_a_working_trustee() {
     let mut config = ServerConfig::sqlite(dir.path());
     config.extra_args = vec!["--demo".into()];
     let server = Server::start_with(&config);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = community_ledger::runtime();
     rt.block_on(async {
         let public = server.client().public();
         let funds = public.get_json("/api/v1/funds").await.expect("funds");

@@ -74,17 +74,23 @@ fn forms(s: &str) -> Vec<String> {
 
 #[test]
 fn a_residents_identity_is_only_in_the_vault_and_can_be_erased() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let rt = community_ledger::runtime();
+    for backend in community_ledger::test_backends("a_residents_identity", &rt) {
+        println!("backend: {}", backend.name);
+        run_a_residents_identity_is_only_in_the_vault_and_can_be_erased(&backend.config, &rt);
+    }
+}
+
+fn run_a_residents_identity_is_only_in_the_vault_and_can_be_erased(
+    config: &community_ledger::ServerConfig,
+    rt: &tokio::runtime::Runtime,
+) {
+    let dir = &config.data_dir;
     let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
-    let server = Server::start(dir.path());
+    write_key_file(&dir.join("operator.key"), &operator);
+    let server = Server::start_with(config);
     let auditor_token = server.issue_token("auditor", None);
     let operator_token = server.issue_token("operator", None);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
     rt.block_on(async {
         let client = server.client();
         let trustee = Trustee::random("管理人甲");

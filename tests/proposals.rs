@@ -13,14 +13,6 @@ use serde_json::{json, Value};
 
 const FUND: &str = "proposals-fund";
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 fn genesis(trustees: &[&Trustee]) -> Value {
     let list: Vec<Value> = trustees
         .iter()
@@ -100,7 +92,7 @@ fn proposals_are_appended_when_their_quorum_is_met_and_refused_when_invalid() {
     config.extra_args = vec!["--proposal-ttl".into(), "2".into()];
     let server = Server::start_with(&config);
     let auditor_token = server.issue_token("auditor", None);
-    runtime().block_on(async {
+    community_ledger::runtime().block_on(async {
         let client = server.client();
         let (a, b, c) = (
             Trustee::random("管理人甲"),

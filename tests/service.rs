@@ -11,14 +11,6 @@ use community_ledger::{
 use reqwest::Method;
 use serde_json::Value;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 async fn problem_code(resp: reqwest::Response) -> (u16, String) {
     let status = resp.status().as_u16();
     let v: Value = resp.json().await.unwrap_or(Value::Null);
@@ -31,7 +23,7 @@ fn every_documented_operation_is_served_and_nothing_else_is() {
     let operator = random_key();
     write_key_file(&dir.path().join("operator.key"), &operator);
     let server = Server::start(dir.path());
-    runtime().block_on(async {
+    community_ledger::runtime().block_on(async {
         let trustee = Trustee::random("管理人甲");
         create_fund(&server, &operator, "doc-fund", &[&trustee]).await;
         let public = server.client().public();
@@ -116,7 +108,7 @@ fn metrics_count_appends_and_refusals_and_requests_carry_ids_into_the_log() {
     let mut config = ServerConfig::sqlite(dir.path());
     config.extra_args = vec!["--log-format".into(), "json".into()];
     let server = Server::start_with(&config);
-    runtime().block_on(async {
+    community_ledger::runtime().block_on(async {
         let trustee = Trustee::random("管理人甲");
         create_fund(&server, &operator, "metrics-fund", &[&trustee]).await;
         let client = server.client();
@@ -204,7 +196,7 @@ fn the_rate_limit_answers_429_per_token() {
     ];
     let server = Server::start_with(&config);
     let auditor = server.issue_token("auditor", None);
-    runtime().block_on(async {
+    community_ledger::runtime().block_on(async {
         let public = server.client().public();
         let mut statuses = Vec::new();
         for _ in 0..5 {
@@ -240,7 +232,7 @@ fn a_graceful_shutdown_finishes_in_flight_appends() {
     let operator = random_key();
     write_key_file(&dir.path().join("operator.key"), &operator);
     let mut server = Server::start(dir.path());
-    let rt = runtime();
+    let rt = community_ledger::runtime();
     let trustee = Arc::new(Trustee::random("管理人甲"));
     let client: Client = server.client();
     rt.block_on(create_fund(
@@ -302,7 +294,7 @@ fn a_graceful_shutdown_finishes_in_flight_appends() {
 fn the_log_key_can_be_given_by_path_and_must_be_private() {
     let first = tempfile::tempdir().expect("temp dir");
     let server = Server::start(first.path());
-    let log_key = runtime()
+    let log_key = community_ledger::runtime()
         .block_on(server.client().get_json("/.well-known/community-ledger"))
         .expect("well-known")["log_key"]
         .clone();
@@ -315,7 +307,7 @@ fn the_log_key_can_be_given_by_path_and_must_be_private() {
     let key_path = keys.path().join("log.key");
     config.extra_args = vec!["--log-key-file".into(), key_path.display().to_string()];
     let server = Server::start_with(&config);
-    let info = runtime()
+    let info = community_ledger::runtime()
         .block_on(server.client().get_json("/api/v1/log"))
         .expect("log");
     assert_eq!(

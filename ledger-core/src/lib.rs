@@ -19,6 +19,7 @@ pub mod merkle;
 pub mod money;
 pub mod note;
 pub mod parallel;
+pub mod receipt;
 pub mod rules;
 pub mod sample;
 pub mod state;

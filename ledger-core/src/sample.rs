@@ -771,4 +771,75 @@ impl SampleFund {
     pub fn root(&self) -> Hash {
         self.state.root()
     }
+
+    /// A receipt (FORMAT.md §11) for entry `seq` at the log's full size, signed by the
+    /// sample's log key; with the donor part (salt, name, phone from the vault) when
+    /// `with_donor`, which needs `seq` to be a resident donation. Signer names are those of
+    /// the fund's current trustees; a key that is no longer a trustee (or the operator's,
+    /// on genesis) has none.
+    pub fn receipt(
+        &self,
+        seq: u64,
+        with_donor: bool,
+    ) -> Result<crate::receipt::Receipt, SampleError> {
+        use crate::receipt::{Receipt, ReceiptDonor, ReceiptSigner, RECEIPT_VERSION};
+        let line = usize::try_from(seq)
+            .ok()
+            .and_then(|i| self.lines.get(i))
+            .ok_or_else(|| SampleError(format!("no entry at seq {seq}")))?;
+        let leaves: Vec<Hash> = self
+            .lines
+            .iter()
+            .map(|l| crate::hash::leaf_hash(l))
+            .collect();
+        let tree = crate::merkle::MemoryTree::from_leaves(&leaves);
+        if tree.root() != self.state.root() {
+            return Err(SampleError(
+                "the tree of the lines is not the state's".into(),
+            ));
+        }
+        let inclusion = tree
+            .inclusion_proof(seq, tree.size())
+            .map_err(err("inclusion proof"))?;
+        let parsed = Entry::parse(line).map_err(err("entry"))?;
+        let trustees = self.state.trustees();
+        let signers = parsed
+            .entry
+            .sigs
+            .iter()
+            .map(|s| ReceiptSigner {
+                key: s.key,
+                name: trustees.get(&s.key).map(|n| n.as_str().to_owned()),
+            })
+            .collect();
+        let donor = if with_donor {
+            let (_, salt, identity) = self
+                .vault
+                .iter()
+                .find(|(s, _, _)| *s == seq)
+                .ok_or_else(|| SampleError(format!("no vault record for seq {seq}")))?;
+            let (name, phone) = identity
+                .split_once('\n')
+                .ok_or_else(|| SampleError(format!("vault identity of seq {seq}")))?;
+            Some(ReceiptDonor {
+                salt: hex::encode(salt),
+                name: name.to_owned(),
+                phone: phone.to_owned(),
+            })
+        } else {
+            None
+        };
+        Ok(Receipt {
+            version: RECEIPT_VERSION.to_owned(),
+            origin: self.origin.clone(),
+            log_key: self.keys.log.verifier().to_vkey(),
+            entry: String::from_utf8(line.clone()).map_err(err("entry"))?,
+            seq,
+            tree_size: tree.size(),
+            inclusion,
+            checkpoint: self.checkpoint_note()?,
+            signers,
+            donor,
+        })
+    }
 }

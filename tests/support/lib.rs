@@ -1147,6 +1147,61 @@ impl Drop for PgDatabase {
 }
 
 // ---------------------------------------------------------------------------------------
+// Both backends
+// ---------------------------------------------------------------------------------------
+
+/// A place to run a server: a fresh data folder, on SQLite or on a fresh PostgreSQL
+/// database. Both are removed when dropped.
+pub struct TestBackend {
+    /// `sqlite` or `postgres`.
+    pub name: &'static str,
+    /// How to start a server on it.
+    pub config: ServerConfig,
+    _db: Option<PgDatabase>,
+}
+
+impl Drop for TestBackend {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.config.data_dir);
+    }
+}
+
+fn fresh_dir(test: &str, backend: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ledger-{test}-{backend}-{}", random_hex(6)));
+    std::fs::create_dir_all(&dir).expect("a temp folder");
+    dir
+}
+
+/// SQLite always; PostgreSQL too when `LEDGER_TEST_POSTGRES_URL` is set (required in CI).
+pub fn test_backends(test: &str, rt: &tokio::runtime::Runtime) -> Vec<TestBackend> {
+    let mut out = vec![TestBackend {
+        name: "sqlite",
+        config: ServerConfig::sqlite(&fresh_dir(test, "sqlite")),
+        _db: None,
+    }];
+    if let Some(admin) = postgres_admin_url(test) {
+        let db = rt
+            .block_on(PgDatabase::create(&admin))
+            .expect("a test database");
+        out.push(TestBackend {
+            name: "postgres",
+            config: ServerConfig::postgres(&fresh_dir(test, "postgres"), &db.url),
+            _db: Some(db),
+        });
+    }
+    out
+}
+
+/// A two-thread tokio runtime for a test's client side.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+// ---------------------------------------------------------------------------------------
 // Receipts (FORMAT.md §11), for the residents' pages tests
 // ---------------------------------------------------------------------------------------
 
@@ -1178,7 +1233,7 @@ pub async fn first_resident_donation(client: &Client, fund: &str) -> anyhow::Res
 }
 
 /// A receipt of entry `seq` of `fund`. From `GET /api/v1/funds/{fund}/entries/{seq}/receipt`
-/// (with `trustee_token`, which makes it the donor's copy) when the server has that route;
+/// (`?donor=true` with `trustee_token`: the donor's copy) when the server has that route;
 /// otherwise assembled the same way from the public API: the entry's line of the export,
 /// the export's checkpoint, the inclusion proof for that size and the log key, plus, when
 /// `auditor_token` is given, the donor part from the vault.
@@ -1189,10 +1244,15 @@ pub async fn fetch_receipt(
     trustee_token: Option<&str>,
     auditor_token: Option<&str>,
 ) -> anyhow::Result<Value> {
-    let path = format!("/api/v1/funds/{fund}/entries/{seq}/receipt");
-    let served = match trustee_token {
-        Some(t) => client.with_token(t),
-        None => client.public(),
+    let (path, served) = match trustee_token {
+        Some(t) => (
+            format!("/api/v1/funds/{fund}/entries/{seq}/receipt?donor=true"),
+            client.with_token(t),
+        ),
+        None => (
+            format!("/api/v1/funds/{fund}/entries/{seq}/receipt"),
+            client.public(),
+        ),
     };
     let resp = served.request(reqwest::Method::GET, &path).send().await?;
     let status = resp.status();

@@ -15,6 +15,7 @@ mod openapi;
 mod problem;
 mod proposals;
 mod reads;
+mod receipts;
 mod statements;
 
 use std::sync::Arc;
@@ -230,6 +231,7 @@ pub fn operations() -> Vec<Operation> {
             Public,
             get(reads::export),
         ),
+        op(M::GET, "/api/v1/funds/{fund}/entries/{seq}/receipt", "receipt", "A receipt for an entry, checkable without the server (?donor=true: the donor's copy, for a trustee of the fund or an auditor)", Public, get(receipts::receipt)),
         op(
             M::GET,
             "/.well-known/community-ledger",

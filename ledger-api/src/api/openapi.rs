@@ -56,6 +56,12 @@ fn query_params(id: &str) -> Vec<Value> {
             "A month (2026-10), a quarter (2026-Q3) or a year (2026)",
         )],
         "list_statements" => vec![query("from", false, uint(), "First seq")],
+        "receipt" => vec![query(
+            "donor",
+            false,
+            json!({"type": "boolean", "default": false}),
+            "Include the donor's salt and identity (a trustee of the fund or an auditor)",
+        )],
         "list_proposals" => vec![query(
             "status",
             false,
@@ -155,6 +161,10 @@ fn success(o: &Operation) -> (String, Value) {
             ),
         ),
         "well_known" => ("200", ok("Log identity", schema_ref("LogInfo"))),
+        "receipt" => (
+            "200",
+            ok("The receipt (FORMAT.md §11)", schema_ref("Receipt")),
+        ),
         "vault_get" => ("200", ok("A donor identity", schema_ref("VaultRecord"))),
         "vault_erase" => ("204", json!({"description": "Erased"})),
         "list_credentials" => (
@@ -367,6 +377,24 @@ fn schemas() -> Value {
         },
         "IssuedCredential": {
             "allOf": [schema_ref("Credential"), {"type": "object", "required": ["token"], "properties": {"token": {"type": "string", "pattern": "^clt_[0-9a-f]{64}$"}}}]
+        },
+        "Receipt": {
+            "type": "object",
+            "required": ["version", "origin", "log_key", "entry", "seq", "tree_size", "inclusion", "checkpoint", "signers"],
+            "additionalProperties": false,
+            "properties": {
+                "version": {"const": "community-ledger/receipt/v1"},
+                "origin": {"type": "string"}, "log_key": {"type": "string"},
+                "entry": {"type": "string"}, "seq": {"type": "integer"},
+                "tree_size": {"type": "integer"},
+                "inclusion": {"type": "array", "items": hex64},
+                "checkpoint": {"type": "string"},
+                "signers": {"type": "array", "items": {"type": "object", "required": ["key"], "properties": {"key": hex64, "name": {"type": "string"}}}},
+                "donor": {
+                    "type": "object", "required": ["salt", "name", "phone"],
+                    "properties": {"salt": {"type": "string"}, "name": {"type": "string"}, "phone": {"type": "string"}}
+                }
+            }
         },
         "Signer": {
             "type": "object", "required": ["key"],

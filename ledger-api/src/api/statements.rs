@@ -114,7 +114,7 @@ fn statement_json(row: &EntryRow, names: &BTreeMap<PublicKey, String>) -> Result
 
 /// Everyone who has been a trustee of the fund, by key (from its genesis and trustee
 /// changes), for naming a statement's signers.
-async fn all_trustee_names(
+pub(super) async fn all_trustee_names(
     s: &AppState,
     fund: &str,
 ) -> Result<BTreeMap<PublicKey, String>, Problem> {

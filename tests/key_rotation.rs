@@ -1,0 +1,107 @@
+//! Key rotation and revocation through `trustees` entries, end to end: a compromised
+//! trustee key is removed by the other trustees and a new one added; from that entry on the
+//! old key's signatures are refused, the new key's accepted, and the whole log still
+//! verifies (the old key's earlier entries stay valid: they were signed while it served).
+
+use community_ledger::{now, random_key, sign_value, write_key_file, Server, Trustee};
+use serde_json::{json, Value};
+
+const FUND: &str = "rotation-fund";
+
+fn genesis(trustees: &[&Trustee]) -> Value {
+    let list: Vec<Value> = trustees
+        .iter()
+        .map(|t| json!({"key": t.public_key().to_hex(), "name": t.name}))
+        .collect();
+    json!({
+        "body": {
+            "name": "轮换测试基金", "name_en": "Rotation test fund", "street": "犀浦街道",
+            "community": "测试社区", "currency": "CNY", "utc_offset": "+08:00", "trustees": list,
+            "policy": {
+                "statement_quorum": 2, "disbursement_quorum": 2, "governance_quorum": 2,
+                "share_rate_min": "0.1000", "share_rate_max": "0.5000"
+            }
+        },
+        "fund": FUND, "key": format!("genesis-{FUND}"), "kind": "genesis",
+        "signed_at": now().to_string()
+    })
+}
+
+#[test]
+fn a_removed_key_is_refused_from_its_removal_on_and_the_new_key_is_accepted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let operator = random_key();
+    write_key_file(&dir.path().join("operator.key"), &operator);
+    let server = Server::start(dir.path());
+    community_ledger::runtime().block_on(async {
+        let client = server.client();
+        let (a, b, c) = (
+            Trustee::random("管理人甲"),
+            Trustee::random("管理人乙"),
+            Trustee::random("管理人丙"),
+        );
+        let r = client
+            .append(&sign_value(&genesis(&[&a, &b]), &[&operator]))
+            .await
+            .expect("answer");
+        assert_eq!(r.status, 201, "{}", r.body);
+        community_ledger::ensure_trustee_token(&client, FUND).await;
+        let ok = |r: community_ledger::AppendReply| {
+            assert!(r.status == 201, "{} {}", r.status, r.body);
+        };
+        ok(client
+            .append(&a.donation(FUND, "before", 1_000))
+            .await
+            .expect("answer"));
+
+        // A alone cannot remove B (governance quorum 2), nor add a key.
+        let change = |key: &str| {
+            json!({
+                "body": {
+                    "add": [{"key": c.public_key().to_hex(), "name": c.name}],
+                    "remove": [a.public_key().to_hex()]
+                },
+                "fund": FUND, "key": key, "kind": "trustees", "signed_at": now().to_string()
+            })
+        };
+        let r = client
+            .append(&sign_value(&change("rotate-1"), &[&a.key]))
+            .await
+            .expect("answer");
+        assert_eq!(
+            (r.status, r.body["code"].as_str()),
+            (403, Some("quorum_not_met"))
+        );
+        // The new key cannot sign its own admission.
+        let r = client
+            .append(&sign_value(&change("rotate-2"), &[&b.key, &c.key]))
+            .await
+            .expect("answer");
+        assert_eq!(
+            (r.status, r.body["code"].as_str()),
+            (403, Some("unknown_signer"))
+        );
+        // A and B rotate A out and C in.
+        ok(client
+            .append(&sign_value(&change("rotate-3"), &[&a.key, &b.key]))
+            .await
+            .expect("answer"));
+
+        let r = client
+            .append(&a.donation(FUND, "after-a", 1_000))
+            .await
+            .expect("answer");
+        assert_eq!(
+            (r.status, r.body["code"].as_str()),
+            (403, Some("unknown_signer")),
+            "the removed key is refused"
+        );
+        ok(client
+            .append(&c.donation(FUND, "after-c", 1_000))
+            .await
+            .expect("answer"));
+
+        let report = client.verify_export(FUND).await.expect("export");
+        assert!(report.is_clean(), "{:?}", report.findings);
+    });
+}
