@@ -139,8 +139,8 @@
   async function merkleConsistency(size1, size2, proof, root1, root2) {
     var s1 = toBig(size1), s2 = toBig(size2);
     if (s1 > s2) return false;
+    if (s1 === 0n) return false; // even 0 → 0 (transparency-dev's policy, FORMAT.md §7)
     if (s1 === s2) return proof.length === 0 && equal(root1, root2);
-    if (s1 === 0n) return false;
     var c = proof.slice();
     if ((s1 & (s1 - 1n)) === 0n) c.unshift(root1);
     if (c.length === 0) return false;
