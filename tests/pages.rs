@@ -141,7 +141,10 @@ async fn verdict(b: &Browser) -> (String, String, String) {
         .await
         .expect("a verdict");
     (
-        v.attr("data-result").await.expect("attr").unwrap_or_default(),
+        v.attr("data-result")
+            .await
+            .expect("attr")
+            .unwrap_or_default(),
         v.attr("data-code").await.expect("attr").unwrap_or_default(),
         v.text().await.expect("text"),
     )
@@ -452,7 +455,10 @@ fn residents_pages_in_a_browser() {
             .expect("cards");
         assert_eq!(cards.len(), 30, "the overview lists the 30 demo funds");
         let page = b.source().await.expect("source");
-        assert!(page.contains("犀浦街道社区发展基金"), "the street fund is listed");
+        assert!(
+            page.contains("犀浦街道社区发展基金"),
+            "the street fund is listed"
+        );
         assert!(!page.contains("<script"), "the overview needs no script");
         screenshot(&b, "overview").await;
 
@@ -463,7 +469,10 @@ fn residents_pages_in_a_browser() {
         let statement = text_of(&b, "#statement").await;
         assert!(statement.contains("期末余额"), "{statement}");
         let signers = text_of(&b, "#statement .signers").await;
-        assert!(!signers.trim().is_empty(), "the statement names its signers");
+        assert!(
+            !signers.trim().is_empty(),
+            "the statement names its signers"
+        );
         let points = b
             .find_all(Locator::Css("svg.chart circle"))
             .await
@@ -487,10 +496,17 @@ fn residents_pages_in_a_browser() {
             .click()
             .await
             .expect("click");
-        assert!(b.current_url().await.expect("url").as_str().contains("from="));
+        assert!(b
+            .current_url()
+            .await
+            .expect("url")
+            .as_str()
+            .contains("from="));
 
         // The printable statement with its QR code.
-        b.goto(&format!("{base}/funds/xipu-street")).await.expect("fund page");
+        b.goto(&format!("{base}/funds/xipu-street"))
+            .await
+            .expect("fund page");
         b.find(Locator::Css("#statement a.button"))
             .await
             .expect("printable link")
@@ -527,12 +543,16 @@ fn residents_pages_in_a_browser() {
             "/",
             "back where we were"
         );
-        b.goto(&format!("{base}/funds/xipu-street")).await.expect("fund");
+        b.goto(&format!("{base}/funds/xipu-street"))
+            .await
+            .expect("fund");
         assert_eq!(html_lang(&b).await, "en", "the choice is remembered");
         assert!(text_of(&b, "#statement").await.contains("Closing balance"));
         assert!(b.source().await.expect("source").contains("Resident"));
         screenshot(&b, "fund-en").await;
-        b.goto(&format!("{base}/check?lang=zh")).await.expect("check");
+        b.goto(&format!("{base}/check?lang=zh"))
+            .await
+            .expect("check");
         assert_eq!(html_lang(&b).await, "zh-CN");
         b.goto(&format!("{base}/")).await.expect("overview");
         assert_eq!(html_lang(&b).await, "zh-CN", "?lang= is remembered too");
@@ -550,7 +570,10 @@ fn residents_pages_in_a_browser() {
         let receipt = fetch_receipt(&client, "xipu-street", seq, Some(&trustee), Some(&auditor))
             .await
             .expect("a receipt");
-        assert!(receipt.get("donor").is_some(), "the donor's copy: {receipt}");
+        assert!(
+            receipt.get("donor").is_some(),
+            "the donor's copy: {receipt}"
+        );
         let text = serde_json::to_string_pretty(&receipt).expect("json");
         b.goto(&format!("{base}/check")).await.expect("check page");
         b.execute(
@@ -592,7 +615,10 @@ fn residents_pages_in_a_browser() {
         let (result, code, shown) = verdict(&b).await;
         assert_eq!(result, "fail", "{shown}");
         assert_eq!(code, "inclusion_proof", "{shown}");
-        assert!(shown.contains("inclusion_proof"), "the reason is shown: {shown}");
+        assert!(
+            shown.contains("inclusion_proof"),
+            "the reason is shown: {shown}"
+        );
         screenshot(&b, "check-fail").await;
 
         // Two implementations, one answer.
@@ -607,11 +633,22 @@ fn residents_pages_in_a_browser() {
             assert_eq!(got.len(), cases.len());
             let mut accepted = 0;
             for ((case, want), js) in cases.iter().zip(got) {
-                assert_eq!(js.as_bool(), Some(*want), "ledger-core and verify.js differ on {case}");
+                assert_eq!(
+                    js.as_bool(),
+                    Some(*want),
+                    "ledger-core and verify.js differ on {case}"
+                );
                 accepted += usize::from(*want);
             }
-            assert!(cases.len() > 196 && accepted > 0, "{} merkle cases", cases.len());
-            eprintln!("merkle: {} cases, {accepted} accepted, same answers", cases.len());
+            assert!(
+                cases.len() > 196 && accepted > 0,
+                "{} merkle cases",
+                cases.len()
+            );
+            eprintln!(
+                "merkle: {} cases, {accepted} accepted, same answers",
+                cases.len()
+            );
 
             let cases = note_cases(&vectors);
             let input: Vec<Value> = cases.iter().map(|c| c.0.clone()).collect();
@@ -628,7 +665,10 @@ fn residents_pages_in_a_browser() {
                 opened += usize::from(want.is_some());
             }
             assert!(opened >= 9, "{opened} notes opened");
-            eprintln!("signed notes: {} cases, {opened} opened, same answers", cases.len());
+            eprintln!(
+                "signed notes: {} cases, {opened} opened, same answers",
+                cases.len()
+            );
         }
         b.close().await.expect("closing the browser");
     });

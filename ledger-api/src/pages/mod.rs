@@ -42,7 +42,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("index.html", include_str!("../../templates/index.html")),
     ("fund.html", include_str!("../../templates/fund.html")),
-    ("statement.html", include_str!("../../templates/statement.html")),
+    (
+        "statement.html",
+        include_str!("../../templates/statement.html"),
+    ),
     ("check.html", include_str!("../../templates/check.html")),
     ("error.html", include_str!("../../templates/error.html")),
 ];
@@ -364,6 +367,9 @@ mod tests {
 
     #[test]
     fn percent_encoding_keeps_paths() {
-        assert_eq!(percent_encode("/funds/a?from=3&x"), "/funds/a%3Ffrom%3D3%26x");
+        assert_eq!(
+            percent_encode("/funds/a?from=3&x"),
+            "/funds/a%3Ffrom%3D3%26x"
+        );
     }
 }

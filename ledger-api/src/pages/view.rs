@@ -199,7 +199,10 @@ pub async fn overview(app: &AppState, lang: Lang) -> Result<Value, StoreError> {
         let off = offset_of(&genesis);
         let balance_fen = match f.size {
             0 => 0,
-            n => store.entry(&f.id, n - 1).await?.map_or(0, |e| e.balance_fen),
+            n => store
+                .entry(&f.id, n - 1)
+                .await?
+                .map_or(0, |e| e.balance_fen),
         };
         total_fen += balance_fen;
         let statements = all_of_kind(store, &f.id, "statement").await?;
@@ -545,10 +548,18 @@ mod tests {
             d(json!({"class": "resident", "name": "王伟", "name_consent": true})),
             "王伟"
         );
-        assert_eq!(d(json!({"class": "enterprise", "name": "某公司"})), "某公司");
+        assert_eq!(
+            d(json!({"class": "enterprise", "name": "某公司"})),
+            "某公司"
+        );
         assert_eq!(d(json!({"class": "anonymous"})), "匿名");
         assert_eq!(
-            party("rental", &json!({"renter": {"class": "resident", "name": "李四"}}), Lang::En, &e),
+            party(
+                "rental",
+                &json!({"renter": {"class": "resident", "name": "李四"}}),
+                Lang::En,
+                &e
+            ),
             "Resident"
         );
     }
