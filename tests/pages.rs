@@ -525,6 +525,14 @@ fn residents_pages_in_a_browser() {
         );
         screenshot(&b, "statement").await;
 
+        // Following the QR code verifies the statement's public receipt in the browser.
+        b.goto(&url).await.expect("the QR code's page");
+        let (result, code, shown) = verdict(&b).await;
+        assert_eq!(result, "pass", "{code}: {shown}");
+        let seq = url.rsplit('=').next().expect("seq");
+        assert!(shown.contains(&format!("#{seq}")), "{shown}");
+        screenshot(&b, "check-statement").await;
+
         // The language switch is remembered across pages.
         b.goto(&format!("{base}/")).await.expect("overview");
         b.find(Locator::Id("lang-switch"))

@@ -34,6 +34,23 @@
     agreement: ['分成协议', 'agreement'], space: ['共享空间', 'space'],
     trustees: ['管理人变更', 'trustee change'], genesis: ['设立', 'genesis']
   };
+  // What a failed check means, in plain words (the verifier's own detail follows).
+  var REASONS = {
+    receipt_malformed: ['这不是一份完整的回执 JSON。', 'This is not a complete receipt JSON.'],
+    receipt_version: ['回执版本不受支持。', 'The receipt version is not supported.'],
+    receipt_entry: ['回执中的记录格式不正确或已被改动。', 'The entry in the receipt is malformed or was changed.'],
+    receipt_seq: ['回执中的记录序号不一致。', 'The entry number in the receipt does not match.'],
+    checkpoint_signature: ['日志检查点的签名无效：它不是由日志公钥签署的。', 'The log checkpoint is not validly signed by the log key.'],
+    checkpoint_malformed: ['日志检查点格式不正确。', 'The log checkpoint is malformed.'],
+    checkpoint_origin: ['检查点属于另一个日志。', 'The checkpoint is of another log.'],
+    checkpoint_size: ['检查点大小与回执不符。', 'The checkpoint size does not match the receipt.'],
+    inclusion_proof: ['这条记录不在已签署的日志中：记录或证明被改动过。', 'The entry is not in the signed log: the entry or the proof was changed.'],
+    intent_signature: ['基金管理人的签名无效。', "A trustee's signature does not verify."],
+    signers_mismatch: ['签署人名单与记录上的签名不符。', "The listed signers are not the entry's signers."],
+    fund_mismatch: ['记录不属于回执所说的基金。', 'The entry is not of the fund the receipt names.'],
+    donor_commitment: ['姓名、电话与盐值不能打开这笔捐赠的承诺值：这不是您的捐赠，或信息有误。', "The name, phone and salt do not open this donation's commitment: it is not yours, or they are wrong."],
+    log_key_unknown: ['回执由本站未公布的日志公钥签署。', "The receipt is signed by a log key this site does not publish."]
+  };
   function say(pair) { return pair ? pair[zh ? 0 : 1] : ''; }
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -60,7 +77,8 @@
       result.appendChild(d);
     } else {
       v = el('p', 'verdict bad', (zh ? '✘ 核验失败：' : '✘ Not verified: ') +
-        say(LABELS[out.code]) + ' (' + out.code + ') — ' + out.message);
+        say(LABELS[out.code]) + ' (' + out.code + ') — ' + say(REASONS[out.code]));
+      v.appendChild(el('small', '', ' ' + out.message));
       v.id = 'verdict';
       v.setAttribute('data-result', 'fail');
       v.setAttribute('data-code', out.code);

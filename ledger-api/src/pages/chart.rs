@@ -123,13 +123,13 @@ fn short_yuan(fen: i64) -> String {
 /// `1234567` → `1,234,567`.
 pub fn group_digits(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
+    let groups: Vec<&str> = digits
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|g| std::str::from_utf8(g).unwrap_or(""))
+        .collect();
+    let out = groups.join(",");
     if n < 0 {
         format!("-{out}")
     } else {
