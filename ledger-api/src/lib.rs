@@ -6,5 +6,6 @@ pub mod credentials;
 pub mod demo;
 pub mod keyfile;
 pub mod ledger;
+pub mod pages;
 pub mod server;
 pub mod store;

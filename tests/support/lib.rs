@@ -1406,3 +1406,109 @@ pub fn run_client(server: &Server, args: &[&str]) -> ClientRun {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Receipts (FORMAT.md §11), for the residents' pages tests
+// ---------------------------------------------------------------------------------------
+
+/// The first resident donation of `fund` (seq and entry), found through the public API.
+pub async fn first_resident_donation(client: &Client, fund: &str) -> anyhow::Result<(u64, Value)> {
+    let mut from = 0u64;
+    loop {
+        let page = client
+            .get_json(&format!(
+                "/api/v1/funds/{fund}/entries?from={from}&limit=1000"
+            ))
+            .await?;
+        let rows = page["entries"]
+            .as_array()
+            .ok_or_else(|| anyhow!("no entries array: {page}"))?;
+        for r in rows {
+            if r["kind"] == "donation"
+                && r["entry"]["intent"]["body"]["donor"]["class"] == "resident"
+            {
+                let seq = r["seq"].as_u64().ok_or_else(|| anyhow!("seq: {r}"))?;
+                return Ok((seq, r["entry"].clone()));
+            }
+        }
+        match page["next"].as_u64() {
+            Some(next) if !rows.is_empty() => from = next,
+            _ => bail!("{fund} has no resident donation"),
+        }
+    }
+}
+
+/// A receipt of entry `seq` of `fund`. From `GET /api/v1/funds/{fund}/entries/{seq}/receipt`
+/// (`?donor=true` with `trustee_token`: the donor's copy) when the server has that route;
+/// otherwise assembled the same way from the public API: the entry's line of the export,
+/// the export's checkpoint, the inclusion proof for that size and the log key, plus, when
+/// `auditor_token` is given, the donor part from the vault.
+pub async fn fetch_receipt(
+    client: &Client,
+    fund: &str,
+    seq: u64,
+    trustee_token: Option<&str>,
+    auditor_token: Option<&str>,
+) -> anyhow::Result<Value> {
+    let (path, served) = match trustee_token {
+        Some(t) => (
+            format!("/api/v1/funds/{fund}/entries/{seq}/receipt?donor=true"),
+            client.with_token(t),
+        ),
+        None => (
+            format!("/api/v1/funds/{fund}/entries/{seq}/receipt"),
+            client.public(),
+        ),
+    };
+    let resp = served.request(reqwest::Method::GET, &path).send().await?;
+    let status = resp.status();
+    let text = resp.text().await?;
+    if status.is_success() {
+        return serde_json::from_str(&text).with_context(|| format!("GET {path}: not JSON"));
+    }
+    if status.as_u16() != 404 || !text.contains("unknown_route") {
+        bail!("GET {path}: {status}: {text}");
+    }
+    // No receipt route on this server: assemble one.
+    let log = client.public().get_json("/api/v1/log").await?;
+    let export = String::from_utf8(client.public().export(fund).await?)?;
+    let lines: Vec<&str> = export.lines().collect();
+    let tree_size = lines.len().saturating_sub(2) as u64;
+    let entry = lines
+        .get(seq as usize + 1)
+        .filter(|_| seq < tree_size)
+        .ok_or_else(|| anyhow!("{fund} has no entry {seq}"))?;
+    let last: Value = serde_json::from_str(lines.last().copied().unwrap_or(""))?;
+    let proof = client
+        .public()
+        .get_json(&format!(
+            "/api/v1/funds/{fund}/proofs/inclusion?seq={seq}&size={tree_size}"
+        ))
+        .await?;
+    let parsed: Value = serde_json::from_str(entry)?;
+    let signers: Vec<Value> = parsed["sigs"]
+        .as_array()
+        .ok_or_else(|| anyhow!("entry without sigs"))?
+        .iter()
+        .map(|s| json!({"key": s["key"]}))
+        .collect();
+    let mut receipt = json!({
+        "version": "community-ledger/receipt/v1",
+        "origin": format!("{}/{fund}", log["origin"].as_str().unwrap_or("")),
+        "log_key": log["log_key"],
+        "entry": entry,
+        "seq": seq,
+        "tree_size": tree_size,
+        "inclusion": proof["proof"],
+        "checkpoint": last["checkpoint"],
+        "signers": signers,
+    });
+    if let Some(t) = auditor_token {
+        let v = client
+            .with_token(t)
+            .get_json(&format!("/api/v1/funds/{fund}/vault/{seq}"))
+            .await?;
+        receipt["donor"] = json!({"salt": v["salt"], "name": v["name"], "phone": v["phone"]});
+    }
+    Ok(receipt)
+}

@@ -420,6 +420,7 @@ pub fn router(state: AppState) -> Router {
             )
         });
     routes
+        .merge(crate::pages::router(state.clone()))
         .route_layer(middleware::from_fn(keep_matched_path))
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)

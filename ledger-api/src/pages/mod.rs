@@ -1,0 +1,375 @@
+//! Residents' pages (DESIGN §9): server-rendered HTML under `/`, beside the JSON API.
+//!
+//! - `/`: every fund with its balance and last statement;
+//! - `/funds/{fund}`: the latest signed statement and its signers, totals by kind, a
+//!   balance chart (inline SVG), recent entries (`?from=`), agreements and spaces;
+//! - `/funds/{fund}/statements/{seq}`: one statement as a printable A4 page with a QR code
+//!   leading to its verification;
+//! - `/check`: "check my donation": a receipt verified in the browser (`/static/verify.js`);
+//! - `/lang/{en|zh}?back=`: remembers the language in a cookie (`?lang=` on any page too).
+//!
+//! Templates (minijinja) and static files are embedded in the binary; the pages load no
+//! font, script or style from elsewhere. Data comes from the store, the way the JSON API
+//! reads it; residents who donated are shown as "居民" / "Resident" (the chain only holds a
+//! commitment for them) unless the entry carries their name with their consent.
+
+mod chart;
+mod i18n;
+mod view;
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use minijinja::Environment;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+pub use i18n::Lang;
+
+use crate::api::AppState;
+
+/// Entries shown per page of a fund's recent entries.
+pub const ENTRIES_PER_PAGE: u64 = 20;
+/// Longest `back=` path the language switch follows, in bytes.
+const BACK_BYTES_MAX: usize = 2_000;
+
+/// The templates, embedded at compile time.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("index.html", include_str!("../../templates/index.html")),
+    ("fund.html", include_str!("../../templates/fund.html")),
+    (
+        "statement.html",
+        include_str!("../../templates/statement.html"),
+    ),
+    ("check.html", include_str!("../../templates/check.html")),
+    ("error.html", include_str!("../../templates/error.html")),
+];
+
+/// The static files, embedded at compile time: (path, content type, bytes).
+const STATIC_FILES: &[(&str, &str, &str)] = &[
+    (
+        "verify.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/verify.js"),
+    ),
+    (
+        "check.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/check.js"),
+    ),
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_str!("../../static/style.css"),
+    ),
+];
+
+#[derive(Clone)]
+struct Pages {
+    app: AppState,
+    env: Arc<Environment<'static>>,
+}
+
+fn environment() -> Result<Environment<'static>, minijinja::Error> {
+    let mut env = Environment::new();
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)?;
+    }
+    Ok(env)
+}
+
+/// The pages' router, to be merged into the API's (so the same middleware applies).
+pub fn router<S: Clone + Send + Sync + 'static>(state: AppState) -> Router<S> {
+    // The templates are compiled into the binary and parsed by the unit tests below, so
+    // this cannot fail at run time.
+    let env = environment().expect("embedded templates parse");
+    let pages = Pages {
+        app: state,
+        env: Arc::new(env),
+    };
+    Router::new()
+        .route("/", get(index))
+        .route("/funds/{fund}", get(fund))
+        .route("/funds/{fund}/statements/{seq}", get(statement))
+        .route("/check", get(check))
+        .route("/lang/{lang}", get(switch_lang))
+        .route("/static/{file}", get(static_file))
+        .with_state(pages)
+}
+
+#[derive(Deserialize, Default)]
+struct PageQuery {
+    lang: Option<String>,
+    from: Option<String>,
+    back: Option<String>,
+}
+
+/// What every page needs to know about its request.
+struct Req {
+    lang: Lang,
+    remember: bool,
+    here: String,
+}
+
+impl Req {
+    fn new(headers: &HeaderMap, uri: &Uri, q: &PageQuery) -> Req {
+        let (lang, remember) = Lang::of_request(headers, q.lang.as_deref());
+        let query: Vec<&str> = uri
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("lang="))
+            .collect();
+        let mut here = uri.path().to_owned();
+        if !query.is_empty() {
+            here.push('?');
+            here.push_str(&query.join("&"));
+        }
+        Req {
+            lang,
+            remember,
+            here,
+        }
+    }
+}
+
+/// Percent-encodes everything but unreserved characters and `/`.
+fn percent_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn render(p: &Pages, req: &Req, status: StatusCode, name: &str, ctx: Value) -> Response {
+    let mut ctx = match ctx {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    ctx.insert("t".into(), json!(req.lang.words()));
+    ctx.insert("lang".into(), json!(req.lang.code()));
+    ctx.insert("html_lang".into(), json!(req.lang.html()));
+    ctx.insert(
+        "switch_href".into(),
+        json!(format!(
+            "/lang/{}?back={}",
+            req.lang.other().code(),
+            percent_encode(&req.here)
+        )),
+    );
+    let html = p
+        .env
+        .get_template(name)
+        .and_then(|t| t.render(Value::Object(ctx)));
+    let mut resp = match html {
+        Ok(h) => (status, Html(h)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, template = name, "page template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    };
+    if req.remember {
+        if let Ok(v) = HeaderValue::from_str(&req.lang.cookie()) {
+            resp.headers_mut().insert(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+fn not_found(p: &Pages, req: &Req) -> Response {
+    render(
+        p,
+        req,
+        StatusCode::NOT_FOUND,
+        "error.html",
+        json!({"title_key": "not_found", "text_key": "not_found_text"}),
+    )
+}
+
+fn internal(p: &Pages, req: &Req, e: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "page failed");
+    render(
+        p,
+        req,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "error.html",
+        json!({"title_key": "internal", "text_key": "internal_text"}),
+    )
+}
+
+async fn index(
+    State(p): State<Pages>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let req = Req::new(&headers, &uri, &q);
+    match view::overview(&p.app, req.lang).await {
+        Ok(ctx) => render(&p, &req, StatusCode::OK, "index.html", ctx),
+        Err(e) => internal(&p, &req, &e),
+    }
+}
+
+async fn fund(
+    State(p): State<Pages>,
+    Path(fund): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let req = Req::new(&headers, &uri, &q);
+    let from = q.from.as_deref().and_then(|f| f.parse::<u64>().ok());
+    match view::fund_page(&p.app, req.lang, &fund, from).await {
+        Ok(Some(ctx)) => render(&p, &req, StatusCode::OK, "fund.html", ctx),
+        Ok(None) => not_found(&p, &req),
+        Err(e) => internal(&p, &req, &e),
+    }
+}
+
+/// `scheme://host` of the request, from its Host header (`X-Forwarded-Proto: https`
+/// behind a proxy). A Host that is not a plain host name or address is not used.
+fn base_url(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let plain = !host.is_empty()
+        && host.len() <= 255
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+    if !plain {
+        return None;
+    }
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    Some(format!("{}://{host}", if https { "https" } else { "http" }))
+}
+
+async fn statement(
+    State(p): State<Pages>,
+    Path((fund, seq)): Path<(String, String)>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let req = Req::new(&headers, &uri, &q);
+    let Ok(seq) = seq.parse::<u64>() else {
+        return not_found(&p, &req);
+    };
+    let base = base_url(&headers).unwrap_or_default();
+    let verify_url = format!("{base}/check?fund={}&seq={seq}", percent_encode(&fund));
+    match view::statement_page(&p.app, req.lang, &fund, seq, &verify_url).await {
+        Ok(Some(ctx)) => render(&p, &req, StatusCode::OK, "statement.html", ctx),
+        Ok(None) => not_found(&p, &req),
+        Err(e) => internal(&p, &req, &e),
+    }
+}
+
+async fn check(
+    State(p): State<Pages>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let req = Req::new(&headers, &uri, &q);
+    let ctx = json!({
+        "log_key": p.app.ledger.log_key().verifier().to_vkey(),
+        "origin": p.app.ledger.origin(),
+    });
+    render(&p, &req, StatusCode::OK, "check.html", ctx)
+}
+
+/// Only a path on this site: `/…`, not `//host` or `/\host`, no control characters.
+fn safe_back(back: Option<&str>) -> &str {
+    match back {
+        Some(b)
+            if b.starts_with('/')
+                && !b.starts_with("//")
+                && !b.starts_with("/\\")
+                && b.len() <= BACK_BYTES_MAX
+                && !b.bytes().any(|c| c.is_ascii_control()) =>
+        {
+            b
+        }
+        _ => "/",
+    }
+}
+
+async fn switch_lang(Path(lang): Path<String>, Query(q): Query<PageQuery>) -> Response {
+    let back = safe_back(q.back.as_deref());
+    let mut resp = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(back) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    if let Some(l) = Lang::parse(&lang) {
+        if let Ok(v) = HeaderValue::from_str(&l.cookie()) {
+            resp.headers_mut().insert(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+async fn static_file(Path(file): Path<String>) -> Response {
+    match STATIC_FILES.iter().find(|(name, _, _)| *name == file) {
+        Some((_, content_type, body)) => (
+            [
+                (header::CONTENT_TYPE, *content_type),
+                (header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            *body,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_templates_parse() {
+        let env = environment().expect("templates");
+        for (name, _) in TEMPLATES {
+            env.get_template(name).expect(name);
+        }
+    }
+
+    #[test]
+    fn back_is_only_a_local_path() {
+        assert_eq!(safe_back(Some("/funds/a?from=3")), "/funds/a?from=3");
+        for bad in ["//evil.example", "/\\evil", "http://x", "", "/a\nb"] {
+            assert_eq!(safe_back(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_back(None), "/");
+    }
+
+    #[test]
+    fn base_url_refuses_odd_hosts() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
+        assert_eq!(base_url(&h).as_deref(), Some("http://127.0.0.1:8080"));
+        h.insert("x-forwarded-proto", HeaderValue::from_static("https"));
+        assert_eq!(base_url(&h).as_deref(), Some("https://127.0.0.1:8080"));
+        h.insert(header::HOST, HeaderValue::from_static("a\"><script>"));
+        assert_eq!(base_url(&h), None);
+    }
+
+    #[test]
+    fn percent_encoding_keeps_paths() {
+        assert_eq!(
+            percent_encode("/funds/a?from=3&x"),
+            "/funds/a%3Ffrom%3D3%26x"
+        );
+    }
+}

@@ -1,0 +1,467 @@
+// community-ledger: an independent receipt verifier for the browser (FORMAT.md §4, §7–§9,
+// §11). Plain JavaScript and WebCrypto only (SHA-256, Ed25519); nothing is sent anywhere.
+// Everything is exposed on window.ledgerVerify so that tests can run the same functions
+// on third-party vectors and compare them with ledger-core.
+(function (global) {
+  'use strict';
+
+  var enc = new TextEncoder();
+  var RECEIPT_VERSION = 'community-ledger/receipt/v1';
+  var RECEIPT_BYTES_MAX = 2 << 20;
+  var ENTRY_BYTES_MAX = 65536;
+  var NOTE_BYTES_MAX = 1 << 20;
+  var NOTE_SIGNATURES_MAX = 100;
+  var DEPTH_MAX = 32;
+  var INTENT_PREFIX = 'community-ledger/intent/v1\n';
+  var DONOR_PREFIX = 'community-ledger/donor/v1\n';
+  var KINDS = ['genesis', 'trustees', 'donation', 'agreement', 'revenue_share', 'space',
+    'rental', 'disbursement', 'reversal', 'statement'];
+  var MONETARY = ['donation', 'revenue_share', 'rental', 'disbursement'];
+  // Ed25519 encodings of points of small order (canonical and not), refused as keys.
+  var SMALL_ORDER = [
+    '0100000000000000000000000000000000000000000000000000000000000000',
+    'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    '0000000000000000000000000000000000000000000000000000000000000000',
+    '0000000000000000000000000000000000000000000000000000000000000080',
+    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+    '0100000000000000000000000000000000000000000000000000000000000080',
+    'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
+    'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
+    'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff'
+  ];
+
+  // ---- bytes ------------------------------------------------------------------------
+
+  function hexToBytes(h) {
+    if (typeof h !== 'string' || h.length % 2 !== 0 || !/^[0-9a-f]*$/.test(h)) return null;
+    var out = new Uint8Array(h.length / 2);
+    for (var i = 0; i < out.length; i++) out[i] = parseInt(h.substr(2 * i, 2), 16);
+    return out;
+  }
+  function bytesToHex(b) {
+    var s = '';
+    for (var i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16);
+    return s;
+  }
+  function bytesToB64(b) {
+    var s = '';
+    for (var i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+    return btoa(s);
+  }
+  // Standard, padded, canonical base64 only (re-encoding gives the same text); else null.
+  function b64ToBytes(s) {
+    if (typeof s !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0) return null;
+    var bin;
+    try { bin = atob(s); } catch (e) { return null; }
+    var out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return bytesToB64(out) === s ? out : null;
+  }
+  function concat() {
+    var n = 0, i;
+    for (i = 0; i < arguments.length; i++) n += arguments[i].length;
+    var out = new Uint8Array(n), at = 0;
+    for (i = 0; i < arguments.length; i++) { out.set(arguments[i], at); at += arguments[i].length; }
+    return out;
+  }
+  function equal(a, b) {
+    if (!a || !b || a.length !== b.length) return false;
+    for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+  function sha256(bytes) {
+    return crypto.subtle.digest('SHA-256', bytes).then(function (d) { return new Uint8Array(d); });
+  }
+  function isSmallOrder(pub) { return SMALL_ORDER.indexOf(bytesToHex(pub)) >= 0; }
+
+  // Ed25519 (RFC 8032) through WebCrypto. False for any malformed input.
+  function ed25519Verify(pub, sig, msg) {
+    if (pub.length !== 32 || sig.length !== 64 || isSmallOrder(pub)) return Promise.resolve(false);
+    return crypto.subtle.importKey('raw', pub, { name: 'Ed25519' }, false, ['verify'])
+      .then(function (key) { return crypto.subtle.verify({ name: 'Ed25519' }, key, sig, msg); })
+      .catch(function () { return false; });
+  }
+
+  // ---- canonical JSON (RFC 8785) -------------------------------------------------------
+
+  function jcs(v) {
+    if (v === null || typeof v === 'boolean' || typeof v === 'string') return JSON.stringify(v);
+    if (typeof v === 'number') {
+      if (!isFinite(v)) throw new Error('not a finite number');
+      return JSON.stringify(v);
+    }
+    if (Array.isArray(v)) return '[' + v.map(jcs).join(',') + ']';
+    // Default sort compares UTF-16 code units, as JCS requires.
+    return '{' + Object.keys(v).sort().map(function (k) {
+      return JSON.stringify(k) + ':' + jcs(v[k]);
+    }).join(',') + '}';
+  }
+  function depth(v) {
+    if (v === null || typeof v !== 'object') return 0;
+    var d = 0;
+    var items = Array.isArray(v) ? v : Object.keys(v).map(function (k) { return v[k]; });
+    for (var i = 0; i < items.length; i++) d = Math.max(d, depth(items[i]));
+    return d + 1;
+  }
+
+  // ---- Merkle (RFC 9162 §2.1.3.2, §2.1.4.2, with transparency-dev's edge cases) -------
+
+  function toBig(n) { return typeof n === 'bigint' ? n : BigInt(n); }
+  function nodeHash(l, r) { return sha256(concat(new Uint8Array([1]), l, r)); }
+
+  // leafHash, proof items and root are Uint8Arrays. Resolves to true or false.
+  async function merkleInclusion(leafIndex, treeSize, leafHash, proof, root) {
+    var fn = toBig(leafIndex), sn = toBig(treeSize) - 1n;
+    if (toBig(leafIndex) >= toBig(treeSize)) return false;
+    if (!leafHash || leafHash.length !== 32) return false;
+    var r = leafHash;
+    for (var i = 0; i < proof.length; i++) {
+      var p = proof[i];
+      if (sn === 0n) return false;
+      if ((fn & 1n) === 1n || fn === sn) {
+        r = await nodeHash(p, r);
+        if ((fn & 1n) === 0n) {
+          while ((fn & 1n) === 0n && fn !== 0n) { fn >>= 1n; sn >>= 1n; }
+        }
+      } else {
+        r = await nodeHash(r, p);
+      }
+      fn >>= 1n; sn >>= 1n;
+    }
+    return sn === 0n && equal(r, root);
+  }
+
+  async function merkleConsistency(size1, size2, proof, root1, root2) {
+    var s1 = toBig(size1), s2 = toBig(size2);
+    if (s1 > s2) return false;
+    if (s1 === 0n) return false; // even 0 → 0 (transparency-dev's policy, FORMAT.md §7)
+    if (s1 === s2) return proof.length === 0 && equal(root1, root2);
+    var c = proof.slice();
+    if ((s1 & (s1 - 1n)) === 0n) c.unshift(root1);
+    if (c.length === 0) return false;
+    var fn = s1 - 1n, sn = s2 - 1n;
+    while ((fn & 1n) === 1n) { fn >>= 1n; sn >>= 1n; }
+    var fr = c[0], sr = c[0];
+    for (var i = 1; i < c.length; i++) {
+      if (sn === 0n) return false;
+      if ((fn & 1n) === 1n || fn === sn) {
+        fr = await nodeHash(c[i], fr);
+        sr = await nodeHash(c[i], sr);
+        if ((fn & 1n) === 0n) {
+          while ((fn & 1n) === 0n && fn !== 0n) { fn >>= 1n; sn >>= 1n; }
+        }
+      } else {
+        sr = await nodeHash(sr, c[i]);
+      }
+      fn >>= 1n; sn >>= 1n;
+    }
+    return sn === 0n && equal(fr, root1) && equal(sr, root2);
+  }
+
+  // ---- C2SP signed notes and checkpoints (FORMAT.md §8) --------------------------------
+
+  function isKeyName(name) {
+    return typeof name === 'string' && name.length > 0 && !/[\s+\u0000-\u001f\u007f\u0085\u00a0]/.test(name);
+  }
+  function noteError(code, message) { return { ok: false, code: code, message: message }; }
+
+  async function keyId(name, pub) {
+    var h = await sha256(concat(enc.encode(name), new Uint8Array([0x0a, 0x01]), pub));
+    return ((h[0] << 24) >>> 0) + (h[1] << 16) + (h[2] << 8) + h[3];
+  }
+
+  // `<name>+<8 hex key id>+<base64(0x01 ‖ public key)>`.
+  async function parseVkey(vkey) {
+    if (typeof vkey !== 'string') return noteError('malformed_verifier_key', 'not a string');
+    var a = vkey.indexOf('+'), b = a < 0 ? -1 : vkey.indexOf('+', a + 1);
+    if (a < 0 || b < 0) return noteError('malformed_verifier_key', 'expected name+id+key');
+    var name = vkey.slice(0, a), idHex = vkey.slice(a + 1, b), keyB64 = vkey.slice(b + 1);
+    if (!isKeyName(name)) return noteError('malformed_verifier_key', 'bad key name');
+    if (!/^[0-9a-f]{8}$/.test(idHex)) return noteError('malformed_verifier_key', 'key id is not 8 hex digits');
+    var raw = b64ToBytes(keyB64);
+    if (!raw || raw.length === 0) return noteError('malformed_verifier_key', 'key is not base64');
+    if (raw[0] !== 0x01) return noteError('unsupported_algorithm', 'not an Ed25519 key (type ' + raw[0] + ')');
+    if (raw.length !== 33) return noteError('malformed_verifier_key', 'the public key is not 32 bytes');
+    var pub = raw.slice(1);
+    if (isSmallOrder(pub)) return noteError('malformed_verifier_key', 'public key of small order');
+    var id = await keyId(name, pub);
+    if (id !== parseInt(idHex, 16)) return noteError('malformed_verifier_key', 'key id does not match the key');
+    return { ok: true, name: name, keyId: id, pub: pub };
+  }
+
+  function parseNote(note) {
+    if (typeof note !== 'string') return noteError('malformed_note', 'not a string');
+    if (enc.encode(note).length > NOTE_BYTES_MAX) return noteError('malformed_note', 'note too large');
+    if (/[\u0000-\u0009\u000b-\u001f]/.test(note)) return noteError('malformed_note', 'control character');
+    var split = note.lastIndexOf('\n\n');
+    if (split < 0) return noteError('malformed_note', 'no blank line before the signatures');
+    var text = note.slice(0, split + 1), block = note.slice(split + 2);
+    if (block.length === 0 || block[block.length - 1] !== '\n') return noteError('malformed_note', 'signature block must end with a newline');
+    var lines = block.slice(0, -1).split('\n');
+    if (lines.length > NOTE_SIGNATURES_MAX) return noteError('malformed_note', 'too many signatures');
+    var sigs = [];
+    for (var i = 0; i < lines.length; i++) {
+      var line = lines[i];
+      if (line.slice(0, 2) !== '\u2014 ') return noteError('malformed_note', 'signature line ' + (i + 1) + ' does not start with "— "');
+      var rest = line.slice(2), sp = rest.indexOf(' ');
+      if (sp < 0) return noteError('malformed_note', 'signature line ' + (i + 1) + ' has no signature');
+      var name = rest.slice(0, sp), blob = b64ToBytes(rest.slice(sp + 1));
+      if (!isKeyName(name)) return noteError('malformed_note', 'bad signer name on line ' + (i + 1));
+      if (!blob || blob.length < 5) return noteError('malformed_note', 'bad signature encoding on line ' + (i + 1));
+      var id = ((blob[0] << 24) >>> 0) + (blob[1] << 16) + (blob[2] << 8) + blob[3];
+      sigs.push({ name: name, keyId: id, sig: blob.slice(4), line: line });
+    }
+    return { ok: true, text: text, signatures: sigs };
+  }
+
+  // Opens a note with the given vkeys, as ledger_core::note::open_note: signatures by
+  // unknown keys are ignored; one known key whose signature fails refuses the note; at
+  // least one known key must have signed.
+  async function verifyNote(note, vkeys) {
+    var keys = [];
+    for (var i = 0; i < vkeys.length; i++) {
+      var k = await parseVkey(vkeys[i]);
+      if (!k.ok) return k;
+      keys.push(k);
+    }
+    var parsed = parseNote(note);
+    if (!parsed.ok) return parsed;
+    var verifiedBy = [], seen = [], unknown = [];
+    var message = enc.encode(parsed.text);
+    for (i = 0; i < parsed.signatures.length; i++) {
+      var s = parsed.signatures[i];
+      var candidates = keys.filter(function (k) { return k.name === s.name && k.keyId === s.keyId; });
+      if (candidates.length === 0) {
+        if (unknown.indexOf(s.line) < 0) unknown.push(s.line);
+        continue;
+      }
+      var good = false;
+      for (var j = 0; j < candidates.length && !good; j++) good = await ed25519Verify(candidates[j].pub, s.sig, message);
+      if (!good) return noteError('invalid_note_signature', 'the signature by ' + s.name + ' does not verify');
+      var tag = s.name + '+' + s.keyId;
+      if (seen.indexOf(tag) < 0) {
+        seen.push(tag);
+        if (verifiedBy.indexOf(s.name) < 0) verifiedBy.push(s.name);
+      }
+    }
+    if (verifiedBy.length === 0) return noteError('unverified_note', 'no signature by a known key');
+    return { ok: true, text: parsed.text, verified_by: verifiedBy, unverified: unknown.length };
+  }
+
+  // `<origin>\n<size>\n<base64 root>\n[extensions\n]`.
+  function parseCheckpoint(text) {
+    if (typeof text !== 'string' || text.length === 0 || text[text.length - 1] !== '\n') return null;
+    var lines = text.slice(0, -1).split('\n');
+    if (lines.length < 3) return null;
+    var origin = lines[0], size = lines[1], root = b64ToBytes(lines[2]);
+    if (origin.length === 0 || /[\u0000-\u001f\u007f]/.test(origin)) return null;
+    if (!/^(0|[1-9][0-9]*)$/.test(size) || BigInt(size) >= (1n << 64n)) return null;
+    if (!root || root.length !== 32) return null;
+    for (var i = 3; i < lines.length; i++) if (lines[i].length === 0) return null;
+    return { origin: origin, tree_size: BigInt(size), root: root };
+  }
+
+  // ---- receipts (FORMAT.md §11) -----------------------------------------------------------
+
+  var CHECKS = ['receipt_malformed', 'receipt_version', 'receipt_entry', 'receipt_seq',
+    'checkpoint_signature', 'checkpoint_malformed', 'checkpoint_origin', 'checkpoint_size',
+    'inclusion_proof', 'intent_signature', 'signers_mismatch', 'fund_mismatch',
+    'donor_commitment', 'log_key_unknown'];
+
+  var HEX64 = /^[0-9a-f]{64}$/, HEX128 = /^[0-9a-f]{128}$/;
+  var INSTANT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$/;
+  var FUND_ID = /^[a-z0-9]([a-z0-9-]{0,46}[a-z0-9])?$/;
+  var IDEM_KEY = /^[A-Za-z0-9]([A-Za-z0-9_-]{0,62}[A-Za-z0-9])?$/;
+
+  function isObject(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
+  function isUint(v) { return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0; }
+  function onlyMembers(o, required, optional) {
+    var keys = Object.keys(o);
+    for (var i = 0; i < keys.length; i++) {
+      if (required.indexOf(keys[i]) < 0 && (optional || []).indexOf(keys[i]) < 0) return 'unknown member "' + keys[i] + '"';
+    }
+    for (i = 0; i < required.length; i++) if (!(required[i] in o)) return 'missing member "' + required[i] + '"';
+    return null;
+  }
+
+  function checkDocument(r) {
+    if (!isObject(r)) return 'not a JSON object';
+    var m = onlyMembers(r, ['version', 'origin', 'log_key', 'entry', 'seq', 'tree_size', 'inclusion', 'checkpoint', 'signers'], ['donor']);
+    if (m) return m;
+    var strings = ['version', 'origin', 'log_key', 'entry', 'checkpoint'];
+    for (var i = 0; i < strings.length; i++) if (typeof r[strings[i]] !== 'string') return strings[i] + ' is not a string';
+    if (!isUint(r.seq) || !isUint(r.tree_size)) return 'seq and tree_size must be non-negative integers';
+    if (!Array.isArray(r.inclusion) || !r.inclusion.every(function (h) { return typeof h === 'string' && HEX64.test(h); })) return 'inclusion must be a list of hashes';
+    if (!Array.isArray(r.signers)) return 'signers must be a list';
+    for (i = 0; i < r.signers.length; i++) {
+      var s = r.signers[i];
+      if (!isObject(s) || onlyMembers(s, ['key'], ['name']) || typeof s.key !== 'string' || !HEX64.test(s.key)) return 'signer ' + i + ' must be {"key","name"?}';
+      if ('name' in s && typeof s.name !== 'string') return 'signer ' + i + ' name must be a string';
+    }
+    if ('donor' in r) {
+      var d = r.donor;
+      if (!isObject(d) || onlyMembers(d, ['salt', 'name', 'phone']) || typeof d.salt !== 'string' || typeof d.name !== 'string' || typeof d.phone !== 'string') return 'donor must be {"salt","name","phone"}';
+    }
+    return null;
+  }
+
+  // The entry line as an export line (FORMAT.md §1, §4): size, canonical form, depth,
+  // members and types. Body members are not checked here (the fund's rules need the log).
+  function checkEntry(line) {
+    if (enc.encode(line).length > ENTRY_BYTES_MAX) return { error: 'the entry is over 65,536 bytes' };
+    var e;
+    try { e = JSON.parse(line); } catch (x) { return { error: 'the entry is not JSON' }; }
+    if (depth(e) > DEPTH_MAX) return { error: 'the entry nests too deep' };
+    var canonical;
+    try { canonical = jcs(e); } catch (x) { return { error: 'the entry has a number that is not allowed' }; }
+    if (canonical !== line) return { error: 'the entry is not in canonical form (RFC 8785)' };
+    if (!isObject(e)) return { error: 'the entry is not an object' };
+    var m = onlyMembers(e, ['fund', 'intent', 'prev', 'recorded_at', 'seq', 'sigs', 'v']);
+    if (m) return { error: 'entry: ' + m };
+    if (e.v !== 1) return { error: 'unsupported entry version' };
+    if (typeof e.fund !== 'string' || !FUND_ID.test(e.fund)) return { error: 'entry fund is not a fund id' };
+    if (!isUint(e.seq)) return { error: 'entry seq is not an integer' };
+    if (typeof e.prev !== 'string' || !HEX64.test(e.prev)) return { error: 'entry prev is not a hash' };
+    if (typeof e.recorded_at !== 'string' || !INSTANT.test(e.recorded_at)) return { error: 'recorded_at is not an instant' };
+    var it = e.intent;
+    if (!isObject(it)) return { error: 'intent is not an object' };
+    m = onlyMembers(it, ['body', 'fund', 'key', 'kind', 'signed_at']);
+    if (m) return { error: 'intent: ' + m };
+    if (KINDS.indexOf(it.kind) < 0) return { error: 'unknown kind' };
+    if (typeof it.fund !== 'string' || !FUND_ID.test(it.fund)) return { error: 'intent fund is not a fund id' };
+    if (typeof it.key !== 'string' || !IDEM_KEY.test(it.key)) return { error: 'intent key is not an idempotency key' };
+    if (typeof it.signed_at !== 'string' || !INSTANT.test(it.signed_at)) return { error: 'signed_at is not an instant' };
+    if (!isObject(it.body)) return { error: 'body is not an object' };
+    if (!Array.isArray(e.sigs) || e.sigs.length < 1 || e.sigs.length > 32) return { error: 'an entry has 1 to 32 signatures' };
+    for (var i = 0; i < e.sigs.length; i++) {
+      var s = e.sigs[i];
+      if (!isObject(s) || onlyMembers(s, ['key', 'sig']) || !HEX64.test(s.key) || !HEX128.test(s.sig)) return { error: 'signature ' + i + ' is malformed' };
+      if (i > 0 && !(e.sigs[i - 1].key < s.key)) return { error: 'signatures are not sorted by key, or a key signs twice' };
+    }
+    return { entry: e };
+  }
+
+  // Verifies a receipt (text). `siteLogKey`: the log key this site publishes (optional).
+  // Resolves to {ok, code?, message?, checks: [{code, ok, message}], summary?}.
+  async function verifyReceipt(text, siteLogKey) {
+    var checks = [];
+    function pass(code) { checks.push({ code: code, ok: true }); }
+    function fail(code, message) {
+      checks.push({ code: code, ok: false, message: message });
+      return { ok: false, code: code, message: message, checks: checks };
+    }
+    if (typeof text !== 'string' || enc.encode(text).length > RECEIPT_BYTES_MAX) return fail('receipt_malformed', 'the receipt is missing or over 2 MiB');
+    var r;
+    try { r = JSON.parse(text); } catch (x) { return fail('receipt_malformed', 'not JSON: ' + x.message); }
+    var bad = checkDocument(r);
+    if (bad) return fail('receipt_malformed', bad);
+    pass('receipt_malformed');
+
+    if (r.version !== RECEIPT_VERSION) return fail('receipt_version', 'unsupported receipt version "' + r.version + '"');
+    pass('receipt_version');
+
+    var checked = checkEntry(r.entry);
+    if (checked.error) return fail('receipt_entry', checked.error);
+    var e = checked.entry;
+    pass('receipt_entry');
+
+    if (e.seq !== r.seq) return fail('receipt_seq', 'the entry is #' + e.seq + ', the receipt says #' + r.seq);
+    if (!(r.seq < r.tree_size)) return fail('receipt_seq', 'seq ' + r.seq + ' is not below tree_size ' + r.tree_size);
+    pass('receipt_seq');
+
+    var key = await parseVkey(r.log_key);
+    if (!key.ok) return fail('checkpoint_signature', 'log_key: ' + key.message);
+    var note = parseNote(r.checkpoint);
+    if (!note.ok) return fail('checkpoint_malformed', note.message);
+    var mine = note.signatures.filter(function (s) { return s.name === key.name && s.keyId === key.keyId; });
+    if (mine.length === 0) return fail('checkpoint_signature', 'the checkpoint has no signature by the log key');
+    for (var i = 0; i < mine.length; i++) {
+      if (!(await ed25519Verify(key.pub, mine[i].sig, enc.encode(note.text)))) return fail('checkpoint_signature', 'the log key\'s signature of the checkpoint does not verify');
+    }
+    pass('checkpoint_signature');
+    var cp = parseCheckpoint(note.text);
+    if (!cp) return fail('checkpoint_malformed', 'the signed text is not a checkpoint');
+    pass('checkpoint_malformed');
+    if (cp.origin !== r.origin) return fail('checkpoint_origin', 'the checkpoint is for "' + cp.origin + '", the receipt for "' + r.origin + '"');
+    pass('checkpoint_origin');
+    if (cp.tree_size !== BigInt(r.tree_size)) return fail('checkpoint_size', 'the checkpoint is of ' + cp.tree_size + ' entries, the receipt says ' + r.tree_size);
+    pass('checkpoint_size');
+
+    var entryBytes = enc.encode(r.entry);
+    var leaf = await sha256(concat(new Uint8Array([0]), entryBytes));
+    var proof = r.inclusion.map(hexToBytes);
+    if (!(await merkleInclusion(r.seq, r.tree_size, leaf, proof, cp.root))) return fail('inclusion_proof', 'the entry is not in the signed tree: the inclusion proof does not lead to the checkpoint\'s root');
+    pass('inclusion_proof');
+
+    var message = concat(enc.encode(INTENT_PREFIX), enc.encode(jcs(e.intent)));
+    for (i = 0; i < e.sigs.length; i++) {
+      if (!(await ed25519Verify(hexToBytes(e.sigs[i].key), hexToBytes(e.sigs[i].sig), message))) return fail('intent_signature', 'the signature by key ' + e.sigs[i].key.slice(0, 16) + '… does not verify');
+    }
+    pass('intent_signature');
+
+    var listed = r.signers.map(function (s) { return s.key; });
+    var signed = e.sigs.map(function (s) { return s.key; });
+    var dup = listed.some(function (k, j) { return listed.indexOf(k) !== j; });
+    if (dup || listed.length !== signed.length || !listed.every(function (k) { return signed.indexOf(k) >= 0; })) return fail('signers_mismatch', 'the listed signers are not the keys that signed the entry');
+    pass('signers_mismatch');
+
+    var slash = r.origin.lastIndexOf('/');
+    var fund = slash < 0 ? null : r.origin.slice(slash + 1);
+    if (fund === null || fund !== e.fund || fund !== e.intent.fund) return fail('fund_mismatch', 'the entry is not of the fund the origin names');
+    pass('fund_mismatch');
+
+    var body = e.intent.body;
+    var donorConfirmed = false;
+    if (r.donor) {
+      var salt = /^[0-9a-f]{32}$/.test(r.donor.salt) ? hexToBytes(r.donor.salt) : null;
+      if (!salt) return fail('donor_commitment', 'the salt is not 32 hex digits');
+      if (e.intent.kind !== 'donation' || !isObject(body.donor) || body.donor.class !== 'resident' || typeof body.donor.commitment !== 'string') return fail('donor_commitment', 'the entry is not a resident\'s donation with a commitment');
+      var c = await sha256(concat(enc.encode(DONOR_PREFIX), salt, enc.encode(r.donor.name + '\n' + r.donor.phone)));
+      if (bytesToHex(c) !== body.donor.commitment) return fail('donor_commitment', 'the name, phone and salt do not open the donation\'s commitment');
+      donorConfirmed = true;
+      pass('donor_commitment');
+    }
+
+    if (siteLogKey && r.log_key !== siteLogKey) return fail('log_key_unknown', 'the receipt is signed by a log key this site does not publish: ' + r.log_key);
+    if (siteLogKey) pass('log_key_unknown');
+
+    return {
+      ok: true,
+      checks: checks,
+      summary: {
+        fund: e.fund,
+        seq: e.seq,
+        kind: e.intent.kind,
+        amount: MONETARY.indexOf(e.intent.kind) >= 0 ? body.amount : null,
+        recorded_at: e.recorded_at,
+        tree_size: r.tree_size,
+        root: bytesToHex(cp.root),
+        donor_confirmed: donorConfirmed,
+        signers: r.signers.map(function (s) { return s.name || s.key; }),
+        log_key_known: !!siteLogKey && r.log_key === siteLogKey
+      }
+    };
+  }
+
+  global.ledgerVerify = {
+    hexToBytes: hexToBytes,
+    bytesToHex: bytesToHex,
+    b64ToBytes: b64ToBytes,
+    sha256: sha256,
+    jcs: jcs,
+    ed25519Verify: ed25519Verify,
+    merkleInclusion: merkleInclusion,
+    merkleConsistency: merkleConsistency,
+    parseVkey: parseVkey,
+    parseNote: parseNote,
+    verifyNote: verifyNote,
+    parseCheckpoint: parseCheckpoint,
+    verifyReceipt: verifyReceipt,
+    CHECKS: CHECKS
+  };
+})(window);
