@@ -299,25 +299,26 @@ thread_local! {
 
 /// Deserialises a signature's key exactly as [`PublicKey`] does, through [`SIG_KEYS`].
 fn sig_key<'de, D: serde::Deserializer<'de>>(d: D) -> Result<PublicKey, D::Error> {
-    let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-    let hit = SIG_KEYS.with(|c| {
-        let mut c = c.borrow_mut();
-        let i = c.iter().position(|(hex, _)| *hex == *s)?;
-        let key = c[i].1;
-        // Move to front, so the signers of a fund stay at the head of the list.
-        c[..=i].rotate_right(1);
-        Some(key)
-    });
-    if let Some(key) = hit {
-        return Ok(key);
-    }
-    let key = PublicKey::from_hex(&s).map_err(crate::error::de_error)?;
-    SIG_KEYS.with(|c| {
-        let mut c = c.borrow_mut();
-        c.truncate(SIG_KEYS_CACHED - 1);
-        c.insert(0, (s.into_owned(), key));
-    });
-    Ok(key)
+    crate::error::parse_str(d, |s: &str| -> Result<PublicKey, crate::keys::KeyError> {
+        let hit = SIG_KEYS.with(|c| {
+            let mut c = c.borrow_mut();
+            let i = c.iter().position(|(hex, _)| hex == s)?;
+            let key = c[i].1;
+            // Move to front, so the signers of a fund stay at the head of the list.
+            c[..=i].rotate_right(1);
+            Some(key)
+        });
+        if let Some(key) = hit {
+            return Ok(key);
+        }
+        let key = PublicKey::from_hex(s)?;
+        SIG_KEYS.with(|c| {
+            let mut c = c.borrow_mut();
+            c.truncate(SIG_KEYS_CACHED - 1);
+            c.insert(0, (s.to_owned(), key));
+        });
+        Ok(key)
+    })
 }
 
 /// Codes that typed field parsers embed in serde errors (see [`crate::error::de_error`]).

@@ -63,8 +63,7 @@ impl Serialize for Hash {
 
 impl<'de> Deserialize<'de> for Hash {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Hash::from_hex(&s).map_err(crate::error::de_error)
+        crate::error::parse_str(d, Hash::from_hex)
     }
 }
 

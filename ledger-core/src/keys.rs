@@ -134,8 +134,7 @@ impl Serialize for PublicKey {
 
 impl<'de> Deserialize<'de> for PublicKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Self::from_hex(&s).map_err(crate::error::de_error)
+        crate::error::parse_str(d, Self::from_hex)
     }
 }
 
@@ -179,8 +178,7 @@ impl Serialize for SignatureBytes {
 
 impl<'de> Deserialize<'de> for SignatureBytes {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Self::from_hex(&s).map_err(crate::error::de_error)
+        crate::error::parse_str(d, Self::from_hex)
     }
 }
 
