@@ -8,7 +8,8 @@
 //! - the bare Ed25519 verification rate of the same intents (1 core and all cores);
 //! - inclusion-proof latency at 1,000 and 1,000,000 entries (stored subtree hashes).
 //!
-//! Run: `cargo bench -p ledger-api --bench append` (env `BENCH_APPENDS`, default 3000).
+//! Run: `cargo bench -p ledger-api --bench append` (env `BENCH_APPENDS`, default 3000;
+//! `BENCH_WRITERS=32` runs only the appends with that many writers, e.g. for a profiler).
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -348,7 +349,20 @@ async fn main() {
     let vall = verify_rate(&sample, cores);
     println!("community-ledger store benchmark: {n} appends per run, {cores} cores");
     println!("bare Ed25519 verification of the same intents: {v1:.0}/s on 1 core, {vall:.0}/s on {cores} cores");
+    let only: Option<usize> = std::env::var("BENCH_WRITERS")
+        .ok()
+        .and_then(|s| s.parse().ok());
     for db in fresh_dbs(dir.path(), "append").await {
+        if let Some(w) = only {
+            println!("\n== {} ==", db.name);
+            let url = match db.name {
+                "sqlite" => format!("sqlite://{}", dir.path().join("only.db").display()),
+                _ => db.url.clone(),
+            };
+            let rate = append_rate(&url, w, n).await;
+            println!("durable appends, {w:>2} writers: {rate:>7.0}/s");
+            continue;
+        }
         println!("\n== {} ==", db.name);
         let raw1 = raw_rate(&db.url, 1, n.min(2_000), row_bytes).await;
         let raw32 = raw_rate(&db.url, 32, n.min(2_000), row_bytes).await;

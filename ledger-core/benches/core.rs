@@ -6,6 +6,7 @@
 //! verification of the export (sequential, and the parallel driver on 1 and 2 threads).
 //! Full and bare figures cover the same signatures, so their ratios are fair.
 //! `BENCH_REPS` (default 1) repeats each measurement and keeps the fastest.
+//! `BENCH_PROFILE=1` only runs the full verification on 1 thread three times (for a profiler).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -141,6 +142,13 @@ fn main() {
         messages.push(signing_message(&parsed.intent_bytes));
     }
     let nsigs = sigs.len();
+    if std::env::var("BENCH_PROFILE").is_ok() {
+        for _ in 0..3 {
+            let report = verify_export_parallel(&export, Expectations::default(), 1, CHUNK_LINES);
+            check_clean(&report, n);
+        }
+        return;
+    }
     println!(
         "signatures: {nsigs} over {n} entries ({:.3} per entry)",
         nsigs as f64 / n as f64

@@ -13,10 +13,20 @@
 //!
 //! [`parse_canonical`] is the strict inverse: it accepts bytes only when they are exactly
 //! the canonical form of the value they denote.
+//!
+//! Two quicker routes give the same answers for the common case, and leave the rest to the
+//! reference functions: [`scan_canonical`] checks bytes without building a tree, and
+//! [`JcsWriter`] writes the JCS bytes of a typed value without building a tree.
 
 use std::ops::Range;
 
 use serde_json::{Map, Value};
+
+mod scan;
+mod ser;
+
+pub use scan::scan_canonical;
+pub use ser::{JcsWriter, Unsupported};
 
 use crate::error::Coded;
 
@@ -525,6 +535,165 @@ mod tests {
         assert!(parse_canonical(mixed.as_bytes()).is_ok());
     }
 
+    /// A value the scan decides alone: no fractions, member names unescaped and below
+    /// U+E000.
+    fn plain(v: &Value) -> bool {
+        match v {
+            Value::Number(n) => n.is_i64() || n.is_u64(),
+            Value::Array(a) => a.iter().all(plain),
+            Value::Object(m) => m.iter().all(|(k, v)| {
+                !k.chars()
+                    .any(|c| c < ' ' || c == '"' || c == '\\' || c >= '\u{E000}')
+                    && plain(v)
+            }),
+            _ => true,
+        }
+    }
+
+    fn scans(bytes: &[u8]) -> bool {
+        scan_canonical(bytes, &[], &mut []).is_some()
+    }
+
+    #[test]
+    fn scan_accepts_only_what_parse_canonical_accepts() {
+        let accepted: &[&[u8]] = &[
+            b"0",
+            b"-1",
+            b"9007199254740992",
+            b"-9007199254740992",
+            b"true",
+            b"null",
+            br#""""#,
+            br#""a\"b\\c\b\t\n\f\r\u0000\u001f\u000b/""#,
+            "\"é€😂\"".as_bytes(),
+            b"[]",
+            b"{}",
+            br#"{"":1,"a":[1,{"b":null}],"ab":{},"b":"x"}"#,
+        ];
+        for b in accepted {
+            assert!(scans(b), "{}", String::from_utf8_lossy(b));
+            assert!(parse_canonical(b).is_ok(), "{}", String::from_utf8_lossy(b));
+        }
+        let refused: &[&[u8]] = &[
+            b"",
+            b" 1",
+            b"1 ",
+            b"-0",
+            b"01",
+            b"1.0",
+            b"1e3",
+            b"+1",
+            b"9007199254740993",
+            b"tru",
+            b"nul",
+            br#""\/""#,
+            br#""\u0041""#,
+            br#""\u001F""#,
+            br#""\u0008""#,
+            br#""\u000a""#,
+            br#""\u007f""#,
+            br#""\ud83d\ude02""#,
+            b"\"\x01\"",
+            b"\"\xff\"",
+            b"\"abc",
+            b"[1,]",
+            b"[1 ,2]",
+            br#"{"b":1,"a":2}"#,
+            br#"{"a":1,"a":1}"#,
+            br#"{"a":1,}"#,
+            br#"{"a" :1}"#,
+            br#"{"a":1}}"#,
+        ];
+        for b in refused {
+            assert!(!scans(b), "{}", String::from_utf8_lossy(b));
+        }
+        // Left to the reference (which accepts these): fractions, and names whose UTF-16
+        // order is not their byte order or that are escaped.
+        for b in [
+            &b"4.5"[..],
+            "{\"\u{1F602}\":2,\"\u{E000}\":4}".as_bytes(),
+            br#"{"\n":1}"#,
+        ] {
+            assert!(!scans(b));
+            assert!(parse_canonical(b).is_ok());
+        }
+    }
+
+    #[test]
+    fn scan_depth_limit() {
+        let nest = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(scans(nest(DEPTH_MAX).as_bytes()));
+        assert!(!scans(nest(DEPTH_MAX + 1).as_bytes()));
+        assert!(!scans(nest(1_000_000).as_bytes()));
+        let mixed = "[{\"a\":".repeat(DEPTH_MAX / 2) + "0" + &"}]".repeat(DEPTH_MAX / 2);
+        assert!(scans(mixed.as_bytes()));
+        let over = "{\"a\":".repeat(DEPTH_MAX + 1) + "0" + &"}".repeat(DEPTH_MAX + 1);
+        assert!(!scans(over.as_bytes()));
+    }
+
+    #[test]
+    fn scan_records_member_spans() {
+        let b = br#"{"a":{"b":[1,{"k":2}],"k":"v"},"k":3}"#;
+        let mut spans = [None, None, None, None];
+        let paths: [&[&str]; 4] = [&["a"], &["a", "k"], &["k"], &["a", "b", "k"]];
+        assert!(scan_canonical(b, &paths, &mut spans).is_some());
+        let text = |s: &Option<Range<usize>>| s.clone().map(|r| &b[r]);
+        assert_eq!(text(&spans[0]), Some(&br#"{"b":[1,{"k":2}],"k":"v"}"#[..]));
+        assert_eq!(text(&spans[1]), Some(&br#""v""#[..]));
+        assert_eq!(text(&spans[2]), Some(&b"3"[..]));
+        // Not a path of object members (an array is on the way).
+        assert_eq!(spans[3], None);
+    }
+
+    #[test]
+    fn direct_writer_sorts_members_and_leaves_the_rest() {
+        #[derive(serde::Serialize)]
+        struct Inner {
+            z: u32,
+            a: Option<bool>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            m: Option<u8>,
+        }
+        #[derive(serde::Serialize)]
+        struct Outer {
+            zeta: Vec<Inner>,
+            alpha: &'static str,
+            b: i64,
+            unit: (),
+            pair: (u8, char),
+        }
+        let v = Outer {
+            zeta: vec![
+                Inner {
+                    z: 1,
+                    a: None,
+                    m: None,
+                },
+                Inner {
+                    z: 2,
+                    a: Some(true),
+                    m: Some(3),
+                },
+            ],
+            alpha: "x\u{1}\"é",
+            b: -5,
+            unit: (),
+            pair: (7, '\n'),
+        };
+        let mut w = JcsWriter::new();
+        let reference = canonicalize(&serde_json::to_value(&v).unwrap());
+        assert_eq!(w.write(&v).unwrap(), &reference[..]);
+        // Twice in a row, with the same buffers.
+        assert_eq!(w.write(&v).unwrap(), &reference[..]);
+        assert_eq!(w.write(&1.5f64), Err(Unsupported));
+        assert_eq!(w.write(&(EXACT_INT_MAX + 1)), Err(Unsupported));
+        assert_eq!(
+            w.write(&-(EXACT_INT_MAX as i64)).unwrap(),
+            b"-9007199254740992"
+        );
+        assert_eq!(w.write(&json!({"a": 1})), Err(Unsupported));
+    }
+
     /// Finite doubles that are not integers (so they survive a round trip as floats).
     fn non_integer_f64() -> impl Strategy<Value = f64> {
         any::<f64>().prop_filter("finite non-integer", |f| f.is_finite() && f.fract() != 0.0)
@@ -606,6 +775,32 @@ mod tests {
             prop_assert_eq!(canonicalize(&reparsed), bytes.clone());
             if pretty != bytes {
                 prop_assert!(parse_canonical(&pretty).is_err());
+            }
+        }
+
+        #[test]
+        fn scan_agrees_with_parse_canonical(v in value_strategy(), edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..3u8), 0..3)) {
+            let bytes = canonicalize(&v);
+            // Canonical bytes: the scan accepts them unless it leaves them to the reference.
+            if plain(&v) {
+                prop_assert!(scans(&bytes), "{}", String::from_utf8_lossy(&bytes));
+            }
+            // Edited bytes: whenever the scan accepts, the reference accepts.
+            let mut m = bytes.clone();
+            for (at, byte, op) in edits {
+                if m.is_empty() {
+                    break;
+                }
+                let i = at.index(m.len());
+                let c = b" \"\\{}[],:0123456789-.eEtrufalsn/u\x7f"[usize::from(byte) % 34];
+                match op {
+                    0 => m[i] = c,
+                    1 => { m.remove(i); }
+                    _ => m.insert(i, c),
+                }
+            }
+            if scans(&m) {
+                prop_assert!(parse_canonical(&m).is_ok(), "{}", String::from_utf8_lossy(&m));
             }
         }
 

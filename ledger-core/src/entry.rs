@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::body::{Body, Kind, TRUSTEES_MAX};
-use crate::canonical::{canonicalize, parse_canonical, parse_canonical_member, CanonicalError};
+use crate::canonical::{canonicalize, parse_canonical, scan_canonical, CanonicalError, JcsWriter};
 use crate::error::{Coded, FieldError};
 use crate::hash::{leaf_hash, Hash};
 use crate::ids::{FundId, IdempotencyKey};
@@ -134,6 +134,145 @@ struct IntentHead {
     signed_at: Instant,
 }
 
+/// An intent typed straight from its bytes, its body of type `B` (the fast paths).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TypedIntent<B> {
+    fund: FundId,
+    kind: Kind,
+    body: B,
+    key: IdempotencyKey,
+    signed_at: Instant,
+}
+
+/// An entry typed straight from its bytes, its body of type `B` (the fast path).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TypedEntry<B> {
+    v: u64,
+    fund: FundId,
+    seq: u64,
+    prev: Hash,
+    recorded_at: Instant,
+    intent: TypedIntent<B>,
+    sigs: Vec<Sig>,
+}
+
+impl<B> TypedIntent<B> {
+    fn into_intent(self, wrap: fn(B) -> Body) -> Intent {
+        Intent {
+            fund: self.fund,
+            body: wrap(self.body),
+            key: self.key,
+            signed_at: self.signed_at,
+        }
+    }
+}
+
+/// A typed intent or entry whose body type is still a parameter: `wrap` puts the body in
+/// its [`Body`] variant.
+trait WrapBody<B> {
+    type Out;
+    fn wrap(self, wrap: fn(B) -> Body) -> Self::Out;
+}
+
+impl<B> WrapBody<B> for TypedIntent<B> {
+    type Out = (Kind, Intent);
+    fn wrap(self, wrap: fn(B) -> Body) -> (Kind, Intent) {
+        (self.kind, self.into_intent(wrap))
+    }
+}
+
+/// The typed fields of an entry, its intent assembled.
+struct TypedFields {
+    v: u64,
+    kind: Kind,
+    entry: Entry,
+}
+
+impl<B> WrapBody<B> for TypedEntry<B> {
+    type Out = TypedFields;
+    fn wrap(self, wrap: fn(B) -> Body) -> TypedFields {
+        TypedFields {
+            v: self.v,
+            kind: self.intent.kind,
+            entry: Entry {
+                fund: self.fund,
+                seq: self.seq,
+                prev: self.prev,
+                recorded_at: self.recorded_at,
+                intent: self.intent.into_intent(wrap),
+                sigs: self.sigs,
+            },
+        }
+    }
+}
+
+/// Types `text` (canonical JSON) as `$t<B>`, `B` the body type of `kind`, and wraps the
+/// body. None if it does not type-check.
+macro_rules! typed_by_kind {
+    ($t:ident, $kind:expr, $text:expr) => {{
+        fn go<B: serde::de::DeserializeOwned>(text: &str) -> Option<$t<B>> {
+            serde_json::from_str(text).ok()
+        }
+        use crate::body::Body as B;
+        match $kind {
+            Kind::Genesis => go($text).map(|x| x.wrap(B::Genesis)),
+            Kind::Trustees => go($text).map(|x| x.wrap(B::Trustees)),
+            Kind::Donation => go($text).map(|x| x.wrap(B::Donation)),
+            Kind::Agreement => go($text).map(|x| x.wrap(B::Agreement)),
+            Kind::RevenueShare => go($text).map(|x| x.wrap(B::RevenueShare)),
+            Kind::Space => go($text).map(|x| x.wrap(B::Space)),
+            Kind::Rental => go($text).map(|x| x.wrap(B::Rental)),
+            Kind::Disbursement => go($text).map(|x| x.wrap(B::Disbursement)),
+            Kind::Reversal => go($text).map(|x| x.wrap(B::Reversal)),
+            Kind::Statement => go($text).map(|x| x.wrap(B::Statement)),
+        }
+    }};
+}
+
+/// The intent written as JCS by [`JcsWriter`]: the members of [`Intent::to_value`].
+struct IntentJcs<'a>(&'a Intent);
+
+impl Serialize for IntentJcs<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let i = self.0;
+        let mut st = s.serialize_struct("Intent", 5)?;
+        match &i.body {
+            Body::Genesis(b) => st.serialize_field("body", b)?,
+            Body::Trustees(b) => st.serialize_field("body", b)?,
+            Body::Donation(b) => st.serialize_field("body", b)?,
+            Body::Agreement(b) => st.serialize_field("body", b)?,
+            Body::RevenueShare(b) => st.serialize_field("body", b)?,
+            Body::Space(b) => st.serialize_field("body", b)?,
+            Body::Rental(b) => st.serialize_field("body", b)?,
+            Body::Disbursement(b) => st.serialize_field("body", b)?,
+            Body::Reversal(b) => st.serialize_field("body", b)?,
+            Body::Statement(b) => st.serialize_field("body", b)?,
+        }
+        st.serialize_field("fund", i.fund.as_str())?;
+        st.serialize_field("key", i.key.as_str())?;
+        st.serialize_field("kind", i.kind().as_str())?;
+        st.serialize_field("signed_at", &i.signed_at)?;
+        st.end()
+    }
+}
+
+thread_local! {
+    /// This thread's JCS writer, so its buffers are reused from one entry to the next.
+    static JCS: std::cell::RefCell<JcsWriter> = std::cell::RefCell::new(JcsWriter::new());
+}
+
+/// Whether `bytes` are exactly JCS(intent.to_value()): the intent's one spelling. False
+/// too when the direct writer cannot tell (the caller then takes the reference path).
+fn intent_spelled(intent: &Intent, bytes: &[u8]) -> bool {
+    JCS.with(|w| {
+        w.try_borrow_mut()
+            .is_ok_and(|mut w| w.write(&IntentJcs(intent)).is_ok_and(|b| b == bytes))
+    })
+}
+
 /// One signature on an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -160,25 +299,26 @@ thread_local! {
 
 /// Deserialises a signature's key exactly as [`PublicKey`] does, through [`SIG_KEYS`].
 fn sig_key<'de, D: serde::Deserializer<'de>>(d: D) -> Result<PublicKey, D::Error> {
-    let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-    let hit = SIG_KEYS.with(|c| {
-        let mut c = c.borrow_mut();
-        let i = c.iter().position(|(hex, _)| *hex == *s)?;
-        let key = c[i].1;
-        // Move to front, so the signers of a fund stay at the head of the list.
-        c[..=i].rotate_right(1);
-        Some(key)
-    });
-    if let Some(key) = hit {
-        return Ok(key);
-    }
-    let key = PublicKey::from_hex(&s).map_err(crate::error::de_error)?;
-    SIG_KEYS.with(|c| {
-        let mut c = c.borrow_mut();
-        c.truncate(SIG_KEYS_CACHED - 1);
-        c.insert(0, (s.into_owned(), key));
-    });
-    Ok(key)
+    crate::error::parse_str(d, |s: &str| -> Result<PublicKey, crate::keys::KeyError> {
+        let hit = SIG_KEYS.with(|c| {
+            let mut c = c.borrow_mut();
+            let i = c.iter().position(|(hex, _)| hex == s)?;
+            let key = c[i].1;
+            // Move to front, so the signers of a fund stay at the head of the list.
+            c[..=i].rotate_right(1);
+            Some(key)
+        });
+        if let Some(key) = hit {
+            return Ok(key);
+        }
+        let key = PublicKey::from_hex(s)?;
+        SIG_KEYS.with(|c| {
+            let mut c = c.borrow_mut();
+            c.truncate(SIG_KEYS_CACHED - 1);
+            c.insert(0, (s.to_owned(), key));
+        });
+        Ok(key)
+    })
 }
 
 /// Codes that typed field parsers embed in serde errors (see [`crate::error::de_error`]).
@@ -293,7 +433,23 @@ impl Intent {
                 max: ENTRY_BYTES_MAX,
             });
         }
-        Intent::from_value(parse_canonical(bytes)?)
+        match Intent::from_bytes_fast(bytes) {
+            Some(intent) => Ok(intent),
+            None => Intent::from_value(parse_canonical(bytes)?),
+        }
+    }
+
+    /// The common case of [`Intent::from_canonical_bytes`]: canonical form checked by a
+    /// scan, the intent typed straight from the bytes, and its one spelling checked by
+    /// writing it again. None if anything is wrong or undecided here: the reference path
+    /// then finds the same intent or says what is wrong.
+    fn from_bytes_fast(bytes: &[u8]) -> Option<Intent> {
+        let mut spans = [None];
+        let text = scan_canonical(bytes, &[&["kind"]], &mut spans)?;
+        let [kind_span] = spans;
+        let kind: Kind = serde_json::from_str(text.get(kind_span?)?).ok()?;
+        let (typed_kind, intent): (Kind, Intent) = typed_by_kind!(TypedIntent, kind, text)?;
+        (typed_kind == kind && intent_spelled(&intent, bytes)).then_some(intent)
     }
 
     /// Signs the intent with a trustee's key.
@@ -485,23 +641,30 @@ impl Entry {
         }
     }
 
-    /// The common case of [`Entry::parse`]: the same steps, but typed in place without
-    /// tracking paths for error messages, and the intent's canonical bytes taken from the
-    /// line (which is canonical) rather than written again. None if anything is wrong: the
-    /// slow path then says what and where. Whenever this succeeds, the slow path succeeds
-    /// with the same result (serde gives the same values with or without path tracking,
-    /// from an owned or a borrowed value).
+    /// The common case of [`Entry::parse`]: canonical form checked by a scan (no tree),
+    /// the entry typed straight from the bytes, the intent's one spelling checked by
+    /// writing it again, and its bytes taken from the line. None if anything is wrong or
+    /// undecided here: the slow path then says what and where. Whenever this succeeds, the
+    /// slow path succeeds with the same result (the property tests below check it).
     fn parse_fast(line: &[u8]) -> Option<ParsedEntry> {
-        let (value, intent_span) = parse_canonical_member(line, "intent").ok()?;
-        let raw = RawEntry::deserialize(value).ok()?;
-        if raw.v != ENTRY_VERSION {
+        let mut spans = [None, None];
+        let text = scan_canonical(line, &[&["intent"], &["intent", "kind"]], &mut spans)?;
+        let [intent_span, kind_span] = spans;
+        let intent_bytes = line.get(intent_span?)?;
+        let kind: Kind = serde_json::from_str(text.get(kind_span?)?).ok()?;
+        let typed: TypedFields = typed_by_kind!(TypedEntry, kind, text)?;
+        if typed.v != ENTRY_VERSION
+            || typed.kind != kind
+            || !intent_spelled(&typed.entry.intent, intent_bytes)
+        {
             return None;
         }
-        let intent_bytes = line.get(intent_span?)?.to_vec();
-        let intent = Intent::from_value_fast(&raw.intent)?;
-        check_signature_list(&raw.sigs).ok()?;
-        debug_assert_eq!(intent_bytes, canonicalize(&raw.intent));
-        Some(raw.into_parsed(intent, intent_bytes, line))
+        check_signature_list(&typed.entry.sigs).ok()?;
+        Some(ParsedEntry {
+            entry: typed.entry,
+            hash: leaf_hash(line),
+            intent_bytes: intent_bytes.to_vec(),
+        })
     }
 
     /// [`Entry::parse`] step by step, with located errors (`line` is within the size limit).
@@ -625,6 +788,8 @@ mod tests {
         let mut rng = SplitMix::new(5);
         let (mut ok, mut refused) = (0, 0);
         for line in &fund.lines {
+            // Every well-formed line takes the fast path.
+            assert!(Entry::parse_fast(line).is_some());
             let parsed = Entry::parse(line);
             assert!(same(&parsed, &Entry::parse_slow(line)));
             assert!(parsed.is_ok());
@@ -664,6 +829,170 @@ mod tests {
             ok > 100 && refused > 1000,
             "{ok} accepted, {refused} refused"
         );
+    }
+
+    /// Spells a canonical line another way (same JSON value, or nearly): what the
+    /// canonical-form scan must catch.
+    fn mutate_form(line: &[u8], rng: &mut SplitMix) -> Vec<u8> {
+        let mut m = line.to_vec();
+        let at = rng.range(1, m.len() as i64 - 2) as usize;
+        match rng.range(0, 5) {
+            // Whitespace somewhere.
+            0 => m.insert(at, [b' ', b'\n', b'\t', b'\r'][rng.range(0, 3) as usize]),
+            // An ASCII letter or digit escaped (inside a string, it is the same value).
+            1 => {
+                if let Some(i) = (at..m.len()).find(|&i| m[i].is_ascii_alphanumeric()) {
+                    let esc = format!("\\u{:04x}", m[i]);
+                    m.splice(i..=i, esc.bytes());
+                }
+            }
+            // A number with a fraction, an exponent, a leading zero, or a sign.
+            2 => {
+                if let Some(i) = (at..m.len()).find(|&i| m[i] == b':' && m[i + 1].is_ascii_digit())
+                {
+                    let extra: &[u8] = [&b"0"[..], b"-", b"-0"][rng.range(0, 2) as usize];
+                    m.splice(i + 1..i + 1, extra.iter().copied());
+                } else if let Some(i) =
+                    (at..m.len()).find(|&i| m[i].is_ascii_digit() && !m[i + 1].is_ascii_digit())
+                {
+                    let extra: &[u8] = [&b".0"[..], b"e0", b"E+0", b"0"][rng.range(0, 3) as usize];
+                    m.splice(i + 1..i + 1, extra.iter().copied());
+                }
+            }
+            // A short escape written long, or a forward slash escaped.
+            3 => {
+                let long: &[u8] = [&b"\\u0008"[..], b"\\u000a", b"\\/", b"\\u001F", b"\\u001f"]
+                    [rng.range(0, 4) as usize];
+                if let Some(i) = (at..m.len()).find(|&i| m[i] == b'"' && m[i - 1] != b':') {
+                    m.splice(i..i, long.iter().copied());
+                }
+            }
+            // Two adjacent members swapped, or one written twice.
+            4 => {
+                let v: Value = serde_json::from_slice(line).unwrap();
+                let Value::Object(map) = v else {
+                    unreachable!()
+                };
+                let mut members: Vec<Vec<u8>> = map
+                    .iter()
+                    .map(|(k, v)| {
+                        let mut b = canonicalize(&Value::String(k.clone()));
+                        b.push(b':');
+                        b.extend(canonicalize(v));
+                        b
+                    })
+                    .collect();
+                let i = rng.range(0, members.len() as i64 - 2) as usize;
+                if rng.chance(50) {
+                    members.swap(i, i + 1);
+                } else {
+                    let dup = members[i].clone();
+                    members.insert(i, dup);
+                }
+                m = b"{".to_vec();
+                m.extend(members.join(&b","[..]));
+                m.push(b'}');
+            }
+            // Nested one level too deep, or a trailing byte.
+            _ => {
+                if rng.chance(50) {
+                    m = [&b"["[..], &m, b"]"].concat();
+                } else {
+                    m.push([b' ', b'}', b'x'][rng.range(0, 2) as usize]);
+                }
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn fast_paths_refuse_other_spellings_as_the_reference_does() {
+        let fund = build(&SampleSpec::example("form", 17, 200, 8), "ledger.example").unwrap();
+        let mut rng = SplitMix::new(9);
+        let mut changed = 0;
+        for line in &fund.lines {
+            for _ in 0..12 {
+                let m = mutate_form(line, &mut rng);
+                if m != *line {
+                    changed += 1;
+                }
+                let parsed = Entry::parse(&m);
+                assert!(
+                    same(&parsed, &Entry::parse_slow(&m)),
+                    "{}\n{parsed:?}\n{:?}",
+                    String::from_utf8_lossy(&m),
+                    Entry::parse_slow(&m)
+                );
+                // The scan never calls canonical what the reference refuses.
+                if crate::canonical::scan_canonical(&m, &[], &mut []).is_some() {
+                    assert!(
+                        parse_canonical(&m).is_ok(),
+                        "{}",
+                        String::from_utf8_lossy(&m)
+                    );
+                }
+            }
+        }
+        assert!(changed > 2000, "{changed}");
+    }
+
+    #[test]
+    fn intent_bytes_fast_path_agrees_with_the_reference() {
+        let fund = build(&SampleSpec::example("intent", 19, 200, 8), "ledger.example").unwrap();
+        let mut rng = SplitMix::new(21);
+        let (mut fast, mut total) = (0, 0);
+        for line in &fund.lines {
+            let intent_bytes = Entry::parse(line).unwrap().intent_bytes;
+            assert!(Intent::from_bytes_fast(&intent_bytes).is_some());
+            for round in 0..12 {
+                let m = match round % 3 {
+                    0 => mutate_value(&intent_bytes, &mut rng),
+                    1 => mutate_bytes(&intent_bytes, &mut rng),
+                    _ => mutate_form(&intent_bytes, &mut rng),
+                };
+                total += 1;
+                let reference = parse_canonical(&m)
+                    .map_err(EntryError::from)
+                    .and_then(Intent::from_value);
+                match Intent::from_bytes_fast(&m) {
+                    Some(i) => {
+                        fast += 1;
+                        assert_eq!(
+                            Ok(&i),
+                            reference.as_ref(),
+                            "{}",
+                            String::from_utf8_lossy(&m)
+                        );
+                    }
+                    None => assert_eq!(
+                        Intent::from_canonical_bytes(&m),
+                        reference,
+                        "{}",
+                        String::from_utf8_lossy(&m)
+                    ),
+                }
+            }
+        }
+        assert!(
+            fast > 50 && fast < total,
+            "{fast} of {total} on the fast path"
+        );
+    }
+
+    #[test]
+    fn direct_jcs_of_intents_is_the_reference_jcs() {
+        let fund = build(&SampleSpec::example("jcs", 23, 300, 14), "ledger.example").unwrap();
+        let mut w = JcsWriter::new();
+        let mut kinds = std::collections::BTreeSet::new();
+        for line in &fund.lines {
+            let intent = Entry::parse(line).unwrap().entry.intent;
+            kinds.insert(intent.kind());
+            assert_eq!(
+                w.write(&IntentJcs(&intent)).unwrap(),
+                &intent.canonical_bytes()[..]
+            );
+        }
+        assert_eq!(kinds.len(), Kind::ALL.len(), "{kinds:?}");
     }
 
     #[test]

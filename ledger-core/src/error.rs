@@ -110,6 +110,29 @@ pub fn de_error<E: serde::de::Error, C: Coded>(err: C) -> E {
     E::custom(Tagged(err))
 }
 
+/// Deserialises a string and parses it with `parse`, without copying the string when the
+/// input lends it (a `String` or `Cow<str>` would). Errors are those of a `String` field
+/// with `#[serde(try_from = "String")]`: `invalid type …, expected a string`, or the
+/// parser's error through [`de_error`].
+pub fn parse_str<'de, D, T, E, F>(d: D, parse: F) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    E: Coded,
+    F: FnOnce(&str) -> Result<T, E>,
+{
+    struct Parse<F>(F);
+    impl<'de, T, E: Coded, F: FnOnce(&str) -> Result<T, E>> serde::de::Visitor<'de> for Parse<F> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<X: serde::de::Error>(self, s: &str) -> Result<T, X> {
+            (self.0)(s).map_err(de_error)
+        }
+    }
+    d.deserialize_string(Parse(parse))
+}
+
 /// A field of an intent or entry that did not parse: where, which rule, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
@@ -195,5 +218,32 @@ mod tests {
         let g =
             FieldError::from_serde("body".into(), "unknown field `x`", &["amount_not_positive"]);
         assert_eq!(g.code, "malformed");
+    }
+
+    #[test]
+    fn borrowed_string_fields_fail_as_string_fields_do() {
+        use serde_json::{from_str, from_value, json};
+        let want = from_str::<String>("5").unwrap_err().to_string();
+        assert_eq!(
+            from_str::<crate::time::Instant>("5")
+                .unwrap_err()
+                .to_string(),
+            want
+        );
+        assert_eq!(
+            from_str::<crate::hash::Hash>("5").unwrap_err().to_string(),
+            want
+        );
+        let want = from_value::<String>(json!([1])).unwrap_err().to_string();
+        assert_eq!(
+            from_value::<crate::keys::SignatureBytes>(json!([1]))
+                .unwrap_err()
+                .to_string(),
+            want
+        );
+        // A parser's error keeps its code, borrowed or copied.
+        let e = from_str::<crate::time::Instant>(r#""2026-01-01T00:00:00+08:00""#).unwrap_err();
+        let f = FieldError::from_serde("t".into(), &e.to_string(), FIELD_CODES);
+        assert_eq!(f.code, "instant_not_utc");
     }
 }

@@ -5,6 +5,29 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
+/// Decodes exactly `2 × out.len()` lowercase hex digits into `out`; false (and `out`
+/// unspecified) for any other length or character.
+pub(crate) fn decode_lower_hex(s: &str, out: &mut [u8]) -> bool {
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        }
+    }
+    let s = s.as_bytes();
+    if s.len() != 2 * out.len() {
+        return false;
+    }
+    for (o, pair) in out.iter_mut().zip(s.chunks_exact(2)) {
+        match (nibble(pair[0]), nibble(pair[1])) {
+            (Some(h), Some(l)) => *o = (h << 4) | l,
+            _ => return false,
+        }
+    }
+    true
+}
+
 /// A SHA-256 digest. Shown and serialised as 64 lowercase hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Hash(pub [u8; 32]);
@@ -20,15 +43,10 @@ pub struct HashParseError;
 impl Hash {
     /// Parses exactly 64 lowercase hex digits.
     pub fn from_hex(s: &str) -> Result<Self, HashParseError> {
-        if s.len() != 64
-            || !s
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        {
+        let mut out = [0u8; 32];
+        if !decode_lower_hex(s, &mut out) {
             return Err(HashParseError);
         }
-        let mut out = [0u8; 32];
-        hex::decode_to_slice(s, &mut out).map_err(|_| HashParseError)?;
         Ok(Hash(out))
     }
 
@@ -63,8 +81,7 @@ impl Serialize for Hash {
 
 impl<'de> Deserialize<'de> for Hash {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Hash::from_hex(&s).map_err(crate::error::de_error)
+        crate::error::parse_str(d, Hash::from_hex)
     }
 }
 
@@ -121,5 +138,24 @@ mod tests {
             empty_root().to_hex(),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
+    }
+
+    #[test]
+    fn lower_hex_decoding_matches_the_hex_crate_on_lowercase_only() {
+        let mut out = [0u8; 2];
+        for s in [
+            "00ff", "a0b1", "0f0", "0f0f0", "0F0f", "0g0f", "+0ff", "é0f", "",
+        ] {
+            let ours = decode_lower_hex(s, &mut out).then_some(out);
+            let lower = s.len() == 4
+                && s.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            let theirs = lower.then(|| {
+                let mut o = [0u8; 2];
+                hex::decode_to_slice(s, &mut o).unwrap();
+                o
+            });
+            assert_eq!(ours, theirs, "{s}");
+        }
     }
 }

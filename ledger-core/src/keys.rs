@@ -44,19 +44,13 @@ pub enum KeyError {
     SignatureHex,
 }
 
-fn is_lower_hex(s: &str) -> bool {
-    s.bytes()
-        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
 impl PublicKey {
     /// Parses 64 lowercase hex digits that encode a valid Ed25519 point.
     pub fn from_hex(s: &str) -> Result<Self, KeyError> {
-        if s.len() != 64 || !is_lower_hex(s) {
+        let mut bytes = [0u8; 32];
+        if !crate::hash::decode_lower_hex(s, &mut bytes) {
             return Err(KeyError::KeyHex);
         }
-        let mut bytes = [0u8; 32];
-        hex::decode_to_slice(s, &mut bytes).map_err(|_| KeyError::KeyHex)?;
         Self::from_bytes(bytes)
     }
 
@@ -134,8 +128,7 @@ impl Serialize for PublicKey {
 
 impl<'de> Deserialize<'de> for PublicKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Self::from_hex(&s).map_err(crate::error::de_error)
+        crate::error::parse_str(d, Self::from_hex)
     }
 }
 
@@ -146,11 +139,10 @@ pub struct SignatureBytes(pub [u8; 64]);
 impl SignatureBytes {
     /// Parses 128 lowercase hex digits.
     pub fn from_hex(s: &str) -> Result<Self, KeyError> {
-        if s.len() != 128 || !is_lower_hex(s) {
+        let mut bytes = [0u8; 64];
+        if !crate::hash::decode_lower_hex(s, &mut bytes) {
             return Err(KeyError::SignatureHex);
         }
-        let mut bytes = [0u8; 64];
-        hex::decode_to_slice(s, &mut bytes).map_err(|_| KeyError::SignatureHex)?;
         Ok(Self(bytes))
     }
 
@@ -179,8 +171,7 @@ impl Serialize for SignatureBytes {
 
 impl<'de> Deserialize<'de> for SignatureBytes {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Self::from_hex(&s).map_err(crate::error::de_error)
+        crate::error::parse_str(d, Self::from_hex)
     }
 }
 

@@ -538,9 +538,16 @@ impl From<UtcOffset> for String {
 // ---------------------------------------------------------------------------------------
 
 /// A UTC instant to the second, `YYYY-MM-DDTHH:MM:SSZ`, years 2000–2999.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(into = "String")]
 pub struct Instant(i64);
+
+/// As `#[serde(try_from = "String")]` would, without copying the string.
+impl<'de> Deserialize<'de> for Instant {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::error::parse_str(d, Instant::parse)
+    }
+}
 
 impl Instant {
     /// `2000-01-01T00:00:00Z`.

@@ -134,3 +134,60 @@ fn sequential_and_parallel_reports_agree_on_a_crafted_signature() {
     assert_eq!(codes(&seq), codes(&par));
     assert_eq!(seq.balance, par.balance);
 }
+
+#[test]
+fn batch_of_intents_gives_what_each_check_alone_gives() {
+    use ledger_core::entry::Sig;
+    use ledger_core::verify::verify_signatures_batch;
+    let fund = build(&SampleSpec::example("b", 9, 120, 4), "ledger.example").unwrap();
+    let parsed: Vec<_> = fund
+        .lines
+        .iter()
+        .map(|l| Entry::parse(l).unwrap())
+        .collect();
+    let signer = |key: &[u8; 32]| {
+        (0..4)
+            .map(|k| key_from_label(&format!("trustee/9/{k}")))
+            .find(|k| k.verifying_key().to_bytes() == *key)
+    };
+    // Genuine, crafted (torsion in R: valid under ZIP-215), over other bytes, flipped bits.
+    let mut items: Vec<(Vec<Sig>, Vec<u8>)> = Vec::new();
+    for (i, p) in parsed.iter().enumerate().skip(1) {
+        let mut sigs = p.entry.sigs.clone();
+        let msg = signing_message(&p.intent_bytes);
+        match i % 7 {
+            1 => {
+                if let Some(k) = signer(sigs[0].key.as_bytes()) {
+                    sigs[0].sig = SignatureBytes(crafted(&k, &msg, i as u64, i % 8));
+                }
+            }
+            3 => {
+                if let Some(k) = signer(sigs[0].key.as_bytes()) {
+                    sigs[0].sig = SignatureBytes(crafted(&k, b"other bytes", 0, 0));
+                }
+            }
+            5 => {
+                let last = sigs.len() - 1;
+                sigs[last].sig.0[40] ^= 1;
+            }
+            _ => {}
+        }
+        items.push((sigs, p.intent_bytes.clone()));
+    }
+    let refs: Vec<(&[Sig], &[u8])> = items
+        .iter()
+        .map(|(s, b)| (s.as_slice(), b.as_slice()))
+        .collect();
+    let alone: Vec<_> = refs.iter().map(|(s, b)| verify_signatures(s, b)).collect();
+    assert!(alone.iter().any(|r| r.is_err()) && alone.iter().any(|r| r.is_ok()));
+    assert_eq!(verify_signatures_batch(&refs), alone);
+    // All good: the batch passes as a whole.
+    let good: Vec<(&[Sig], &[u8])> = refs
+        .iter()
+        .zip(&alone)
+        .filter(|(_, r)| r.is_ok())
+        .map(|(x, _)| *x)
+        .collect();
+    assert!(verify_signatures_batch(&good).iter().all(|r| r.is_ok()));
+    assert!(verify_signatures_batch(&[]).is_empty());
+}

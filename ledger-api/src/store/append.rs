@@ -157,42 +157,23 @@ impl Store {
         catch_up(&mut tx, state, head_seq).await?;
 
         let (outcomes, rows) = self.apply_batch(&mut tx, state, now, requests).await?;
-        let appended = rows.entries.len();
-        if appended > 0 {
-            rows.insert(&mut tx, &fund).await?;
-        }
-        if appended == 0 {
+        if rows.entries.is_empty() {
             // Nothing to write (all replays or refusals): roll back, leave no trace.
             tx.rollback().await?;
             return Ok(outcomes);
         }
-        {
-            let seq = state.next_seq() as i64 - 1;
-            sqlx::query("UPDATE funds SET head_seq = $1, head_hash = $2 WHERE id = $3")
-                .bind(seq)
-                .bind(state.head().0.to_vec())
-                .bind(&fund)
-                .execute(&mut *tx)
-                .await?;
-            let checkpoint = Checkpoint {
-                origin: log.origin.to_owned(),
-                tree_size: state.next_seq(),
-                root: state.root(),
-                extensions: Vec::new(),
-            };
-            let note = checkpoint
-                .sign(log.key)
-                .map_err(|e| StoreError::Corrupt(format!("checkpoint signing: {e}")))?;
-            sqlx::query(
-                "INSERT INTO checkpoints (fund, tree_size, root, note) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(&fund)
-            .bind(checkpoint.tree_size as i64)
-            .bind(checkpoint.root.0.to_vec())
-            .bind(note)
-            .execute(&mut *tx)
+        let checkpoint = Checkpoint {
+            origin: log.origin.to_owned(),
+            tree_size: state.next_seq(),
+            root: state.root(),
+            extensions: Vec::new(),
+        };
+        let note = checkpoint
+            .sign(log.key)
+            .map_err(|e| StoreError::Corrupt(format!("checkpoint signing: {e}")))?;
+        let head = (state.next_seq() as i64 - 1, state.head());
+        rows.write(&mut tx, self.backend, &fund, head, &checkpoint, &note)
             .await?;
-        }
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -334,73 +315,116 @@ struct BatchRows {
     vault: Vec<(u64, VaultRecord)>,
 }
 
-/// `($1, $2, …), ($k+1, …)` for `rows` rows of `cols` columns, numbered from `$first`.
-fn values(rows: usize, cols: usize, first: usize) -> String {
+/// `($1, $n, $n+1, …), ($1, …)` for `rows` rows of `$1` (the fund) and `cols` more
+/// columns, numbered from `*next`, which moves past them.
+fn fund_rows(rows: usize, cols: usize, next: &mut usize) -> String {
     (0..rows)
-        .map(|r| {
-            let marks: Vec<String> = (0..cols)
-                .map(|c| format!("${}", first + r * cols + c))
-                .collect();
-            format!("({})", marks.join(", "))
+        .map(|_| {
+            let mut row = String::from("($1");
+            for _ in 0..cols {
+                row.push_str(&format!(", ${next}"));
+                *next += 1;
+            }
+            row.push(')');
+            row
         })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 impl BatchRows {
-    async fn insert(
+    /// Writes the batch's entries, Merkle nodes and vault rows, moves the head to `head`
+    /// (seq, hash) and stores the signed checkpoint, all in ONE statement sent once: a
+    /// chain of data-modifying CTEs on PostgreSQL, statements separated by `;` on SQLite
+    /// (numbered parameters are shared across them). One round trip to the database
+    /// instead of one per table.
+    async fn write(
         &self,
         tx: &mut Transaction<'static, Any>,
+        backend: Backend,
         fund: &str,
+        head: (i64, Hash),
+        checkpoint: &Checkpoint,
+        note: &str,
     ) -> Result<(), BatchError> {
+        let mut next = 2;
+        let mut parts = Vec::new();
         for chunk in self.entries.chunks(ROWS_PER_STATEMENT_MAX) {
-            let sql = format!(
+            parts.push(format!(
                 "INSERT INTO entries (fund, seq, hash, kind, delta_fen, balance_fen, recorded_at, \
                  idem_key, intent_hash, bytes) VALUES {}",
-                values(chunk.len(), 10, 1)
-            );
-            let mut q = sqlx::query(&sql);
-            for e in chunk {
-                q = q
-                    .bind(fund)
-                    .bind(e.row.seq as i64)
-                    .bind(e.row.hash.0.to_vec())
-                    .bind(e.row.kind.as_str())
-                    .bind(e.row.delta_fen)
-                    .bind(e.row.balance_fen)
-                    .bind(e.row.recorded_at.as_str())
-                    .bind(e.key.as_str())
-                    .bind(e.intent_hash.0.to_vec())
-                    .bind(e.row.bytes.as_slice());
-            }
-            q.execute(&mut **tx).await?;
+                fund_rows(chunk.len(), 9, &mut next)
+            ));
         }
         for chunk in self.nodes.chunks(ROWS_PER_STATEMENT_MAX) {
-            let sql = format!(
+            parts.push(format!(
                 "INSERT INTO tree_nodes (fund, level, idx, hash) VALUES {}",
-                values(chunk.len(), 4, 1)
-            );
-            let mut q = sqlx::query(&sql);
-            for (node, h) in chunk {
-                q = q
-                    .bind(fund)
-                    .bind(i64::from(node.level))
-                    .bind(node.index as i64)
-                    .bind(h.0.to_vec());
+                fund_rows(chunk.len(), 3, &mut next)
+            ));
+        }
+        for chunk in self.vault.chunks(ROWS_PER_STATEMENT_MAX) {
+            parts.push(format!(
+                "INSERT INTO donor_vault (fund, seq, salt, identity) VALUES {}",
+                fund_rows(chunk.len(), 3, &mut next)
+            ));
+        }
+        parts.push(format!(
+            "UPDATE funds SET head_seq = ${}, head_hash = ${} WHERE id = $1",
+            next,
+            next + 1
+        ));
+        next += 2;
+        let last = format!(
+            "INSERT INTO checkpoints (fund, tree_size, root, note) VALUES {}",
+            fund_rows(1, 3, &mut next)
+        );
+        let sql = match backend {
+            Backend::Sqlite => {
+                parts.push(last);
+                parts.join(";\n")
             }
-            q.execute(&mut **tx).await?;
+            Backend::Postgres => {
+                let ctes: Vec<String> = parts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| format!("w{i} AS ({p})"))
+                    .collect();
+                format!("WITH {} {last}", ctes.join(", "))
+            }
+        };
+        // Bound in the order the parameters were numbered above.
+        let mut q = sqlx::query(&sql).bind(fund);
+        for e in &self.entries {
+            q = q
+                .bind(e.row.seq as i64)
+                .bind(e.row.hash.0.to_vec())
+                .bind(e.row.kind.as_str())
+                .bind(e.row.delta_fen)
+                .bind(e.row.balance_fen)
+                .bind(e.row.recorded_at.as_str())
+                .bind(e.key.as_str())
+                .bind(e.intent_hash.0.to_vec())
+                .bind(e.row.bytes.as_slice());
+        }
+        for (node, h) in &self.nodes {
+            q = q
+                .bind(i64::from(node.level))
+                .bind(node.index as i64)
+                .bind(h.0.to_vec());
         }
         for (seq, v) in &self.vault {
-            sqlx::query(
-                "INSERT INTO donor_vault (fund, seq, salt, identity) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(fund)
-            .bind(*seq as i64)
-            .bind(v.salt.to_vec())
-            .bind(v.identity.as_str())
-            .execute(&mut **tx)
-            .await?;
+            q = q
+                .bind(*seq as i64)
+                .bind(v.salt.to_vec())
+                .bind(v.identity.as_str());
         }
+        q = q
+            .bind(head.0)
+            .bind(head.1 .0.to_vec())
+            .bind(checkpoint.tree_size as i64)
+            .bind(checkpoint.root.0.to_vec())
+            .bind(note);
+        q.execute(&mut **tx).await?;
         Ok(())
     }
 }
