@@ -121,6 +121,10 @@ fn add(a: Money, b: Money) -> Result<Money, RuleError> {
     a.checked_add(b).ok_or(RuleError::Overflow)
 }
 
+/// How far ahead of the expected seq [`FundState::skip`] will resynchronise on an
+/// unusable entry's own seq (2^22 entries: a few megabytes of per-seq state at most).
+pub const SKIP_RESYNC_SEQS_MAX: u64 = 1 << 22;
+
 impl FundState {
     /// An empty fund `fund` whose genesis must be signed by the deployment's `operator` key.
     pub fn new(fund: FundId, operator: PublicKey) -> Self {
@@ -250,8 +254,11 @@ impl FundState {
                 self.last_recorded_at = Some(t);
             }
         }
-        // Resynchronise on the entry's own seq, so one missing or extra line is one finding.
-        self.next_seq = seq.unwrap_or(self.next_seq).saturating_add(1);
+        // Resynchronise on the entry's own seq, so one missing or extra line is one finding;
+        // but never jump further than SKIP_RESYNC_SEQS_MAX ahead: a hostile line claiming
+        // seq 10^13 must not make the per-seq state pad itself up to it.
+        let resync = seq.filter(|s| *s <= self.next_seq.saturating_add(SKIP_RESYNC_SEQS_MAX));
+        self.next_seq = resync.unwrap_or(self.next_seq).saturating_add(1);
         self.pad_entries(self.next_seq);
         self.head = hash;
         self.frontier.push(hash);

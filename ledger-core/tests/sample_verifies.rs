@@ -42,3 +42,30 @@ fn sample_fund_has_every_kind() {
         );
     }
 }
+
+/// A hostile line claiming an enormous seq is one finding; the verifier does not pad its
+/// per-seq state up to that seq (which would exhaust memory) and keeps checking the rest.
+#[test]
+fn a_line_claiming_a_huge_seq_does_not_blow_up_the_verifier() {
+    let fund = build(
+        &SampleSpec::example("huge-seq", 11, 60, 3),
+        "ledger.example",
+    )
+    .unwrap();
+    let export = fund.export().unwrap();
+    let text = String::from_utf8(export).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    // Line 0 is the header; replace entry 30 by a line that parses only as far as its seq.
+    lines[31] = "{\"seq\":9999999999999}".to_owned();
+    let report = verify_export(lines.join("\n").as_bytes(), Expectations::default());
+    assert!(!report.is_clean());
+    assert_eq!(report.entries, 60, "every line was still read");
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.seq != Some(10_000_000_000_000)),
+        "{:?}",
+        report.findings
+    );
+}
