@@ -21,27 +21,6 @@ fn intent(fund: &str, key: &str, kind: &str, body: Value) -> Value {
     json!({"body": body, "fund": fund, "key": key, "kind": kind, "signed_at": now().to_string()})
 }
 
-fn genesis(fund: &str, trustees: &[&Trustee]) -> Value {
-    let list: Vec<Value> = trustees
-        .iter()
-        .map(|t| json!({"key": t.public_key().to_hex(), "name": t.name}))
-        .collect();
-    intent(
-        fund,
-        &format!("genesis-{fund}"),
-        "genesis",
-        json!({
-            "name": "错误用例基金", "name_en": "Error cases fund", "street": "犀浦街道",
-            "community": "测试社区", "currency": "CNY", "utc_offset": "+08:00",
-            "trustees": list,
-            "policy": {
-                "statement_quorum": 1, "disbursement_quorum": 2, "governance_quorum": 1,
-                "share_rate_min": "0.1000", "share_rate_max": "0.5000"
-            }
-        }),
-    )
-}
-
 fn donation(fund: &str, key: &str, amount: &str) -> Value {
     intent(
         fund,
@@ -155,7 +134,10 @@ async fn run_table(server: &Server, operator: &SigningKey) {
     let client = server.client();
     let a = Trustee::random("管理人甲");
     let b = Trustee::random("管理人乙");
-    let signed = sign_value(&genesis(FUND, &[&a, &b]), &[operator]);
+    let signed = sign_value(
+        &community_ledger::genesis_value(FUND, &[&a, &b], (1, 2, 1)),
+        &[operator],
+    );
     append_ok(&client, &signed).await;
     community_ledger::ensure_trustee_token(&client, FUND).await;
     create_fund_via(&client, operator, OTHER, &[&a]).await;

@@ -4,28 +4,9 @@
 //! verifies (the old key's earlier entries stay valid: they were signed while it served).
 
 use community_ledger::{now, random_key, sign_value, write_key_file, Server, Trustee};
-use serde_json::{json, Value};
+use serde_json::json;
 
 const FUND: &str = "rotation-fund";
-
-fn genesis(trustees: &[&Trustee]) -> Value {
-    let list: Vec<Value> = trustees
-        .iter()
-        .map(|t| json!({"key": t.public_key().to_hex(), "name": t.name}))
-        .collect();
-    json!({
-        "body": {
-            "name": "轮换测试基金", "name_en": "Rotation test fund", "street": "犀浦街道",
-            "community": "测试社区", "currency": "CNY", "utc_offset": "+08:00", "trustees": list,
-            "policy": {
-                "statement_quorum": 2, "disbursement_quorum": 2, "governance_quorum": 2,
-                "share_rate_min": "0.1000", "share_rate_max": "0.5000"
-            }
-        },
-        "fund": FUND, "key": format!("genesis-{FUND}"), "kind": "genesis",
-        "signed_at": now().to_string()
-    })
-}
 
 #[test]
 fn a_removed_key_is_refused_from_its_removal_on_and_the_new_key_is_accepted() {
@@ -41,7 +22,10 @@ fn a_removed_key_is_refused_from_its_removal_on_and_the_new_key_is_accepted() {
             Trustee::random("管理人丙"),
         );
         let r = client
-            .append(&sign_value(&genesis(&[&a, &b]), &[&operator]))
+            .append(&sign_value(
+                &community_ledger::genesis_value(FUND, &[&a, &b], (2, 2, 2)),
+                &[&operator],
+            ))
             .await
             .expect("answer");
         assert_eq!(r.status, 201, "{}", r.body);

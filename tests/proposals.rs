@@ -13,25 +13,6 @@ use serde_json::{json, Value};
 
 const FUND: &str = "proposals-fund";
 
-fn genesis(trustees: &[&Trustee]) -> Value {
-    let list: Vec<Value> = trustees
-        .iter()
-        .map(|t| json!({"key": t.public_key().to_hex(), "name": t.name}))
-        .collect();
-    json!({
-        "body": {
-            "name": "提案测试基金", "name_en": "Proposals test fund", "street": "犀浦街道",
-            "community": "测试社区", "currency": "CNY", "utc_offset": "+08:00", "trustees": list,
-            "policy": {
-                "statement_quorum": 2, "disbursement_quorum": 2, "governance_quorum": 2,
-                "share_rate_min": "0.1000", "share_rate_max": "0.5000"
-            }
-        },
-        "fund": FUND, "key": format!("genesis-{FUND}"), "kind": "genesis",
-        "signed_at": now().to_string()
-    })
-}
-
 fn disbursement(key: &str, amount: &str) -> Value {
     json!({
         "body": {
@@ -100,7 +81,10 @@ fn proposals_are_appended_when_their_quorum_is_met_and_refused_when_invalid() {
             Trustee::random("管理人丙"),
         );
         let r = client
-            .append(&sign_value(&genesis(&[&a, &b, &c]), &[&operator]))
+            .append(&sign_value(
+                &community_ledger::genesis_value(FUND, &[&a, &b, &c], (2, 2, 2)),
+                &[&operator],
+            ))
             .await
             .expect("answer");
         assert_eq!(r.status, 201, "{}", r.body);

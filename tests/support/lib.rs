@@ -1210,111 +1210,69 @@ pub fn runtime() -> tokio::runtime::Runtime {
 /// `LEDGER_VERIFY_BIN` overrides this.
 pub fn verify_binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(p) = std::env::var_os("LEDGER_VERIFY_BIN") {
-            return PathBuf::from(p);
-        }
-        let layout = TargetLayout::of_running_test();
-        let bin = layout
-            .profile_dir
-            .join(format!("ledger-verify{}", std::env::consts::EXE_SUFFIX));
-        let sources = [
-            "Cargo.toml",
-            "Cargo.lock",
-            "audit-tools/Cargo.toml",
-            "audit-tools/src",
-            "ledger-core/Cargo.toml",
-            "ledger-core/src",
-        ];
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let fresh = std::fs::metadata(&bin)
-            .and_then(|m| m.modified())
-            .is_ok_and(|built| {
-                sources
-                    .iter()
-                    .all(|s| newest_mtime(&root.join(s)).is_some_and(|t| t <= built))
-            });
-        if fresh {
-            return bin;
-        }
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.arg("build")
-            .arg("--quiet")
-            .arg("--manifest-path")
-            .arg(root.join("Cargo.toml"))
-            .args(["-p", "audit-tools", "--bin", "ledger-verify"])
-            .arg("--profile")
-            .arg(&layout.profile)
-            .arg("--target-dir")
-            .arg(&layout.target_dir);
-        if let Some(t) = &layout.triple {
-            cmd.arg("--target").arg(t);
-        }
-        let status = cmd
-            .stdin(Stdio::null())
-            .status()
-            .expect("running cargo to build ledger-verify");
-        assert!(status.success(), "building ledger-verify failed: {status}");
-        assert!(bin.is_file(), "{} was not built", bin.display());
-        bin
-    })
-    .clone()
+    BIN.get_or_init(|| audit_tools_binary("LEDGER_VERIFY_BIN", "ledger-verify"))
+        .clone()
+}
+
+/// A binary of `audit-tools`: `$override_var` if set, else built (if missing or older
+/// than its sources) into the running test's target folder, as [`server_binary`] does.
+fn audit_tools_binary(override_var: &str, name: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(override_var) {
+        return PathBuf::from(p);
+    }
+    let layout = TargetLayout::of_running_test();
+    let bin = layout
+        .profile_dir
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let sources = [
+        "Cargo.toml",
+        "Cargo.lock",
+        "audit-tools/Cargo.toml",
+        "audit-tools/src",
+        "ledger-core/Cargo.toml",
+        "ledger-core/src",
+    ];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fresh = std::fs::metadata(&bin)
+        .and_then(|m| m.modified())
+        .is_ok_and(|built| {
+            sources
+                .iter()
+                .all(|s| newest_mtime(&root.join(s)).is_some_and(|t| t <= built))
+        });
+    if fresh {
+        return bin;
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.arg("build")
+        .arg("--quiet")
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"))
+        .args(["-p", "audit-tools", "--bin", name])
+        .arg("--profile")
+        .arg(&layout.profile)
+        .arg("--target-dir")
+        .arg(&layout.target_dir);
+    if let Some(t) = &layout.triple {
+        cmd.arg("--target").arg(t);
+    }
+    let status = cmd
+        .stdin(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("running cargo to build {name}: {e}"));
+    assert!(status.success(), "building {name} failed: {status}");
+    assert!(bin.is_file(), "{} was not built", bin.display());
+    bin
 }
 
 impl Server {
     /// Starts `ledger-server --demo` on SQLite in `data_dir` (30 demo funds, generated on
     /// the first start: allow for it) and waits until it prints its address.
     pub fn start_demo(data_dir: &Path) -> Server {
-        std::fs::create_dir_all(data_dir).expect("creating the data folder");
-        let log_path = data_dir.join("server.log");
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log_path)
-            .expect("opening server.log");
-        let mut cmd = Command::new(server_binary());
-        for var in SERVER_ENV {
-            cmd.env_remove(var);
-        }
-        let mut child = cmd
-            .arg("--listen")
-            .arg("127.0.0.1:0")
-            .arg("--data-dir")
-            .arg(data_dir)
-            .arg("--demo")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("starting ledger-server --demo");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut sent = false;
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if !sent {
-                    if let Some(rest) = line.split("listening on ").nth(1) {
-                        let _ = tx.send(rest.trim().to_owned());
-                        sent = true;
-                    }
-                }
-            }
-        });
-        let mut server = Server {
-            child: Some(child),
-            base: String::new(),
-            config: ServerConfig::sqlite(data_dir),
-        };
-        match rx.recv_timeout(SERVER_START_TIMEOUT) {
-            Ok(b) => server.base = b.trim_end_matches('/').to_owned(),
-            Err(e) => panic!(
-                "ledger-server --demo did not report its address ({e}); its log:\n{}",
-                server.log_tail()
-            ),
-        }
-        server
+        let mut config = ServerConfig::sqlite(data_dir);
+        config.extra_args = vec!["--demo".into()];
+        Server::start_with(&config)
     }
 }
 
@@ -1327,53 +1285,8 @@ impl Server {
 /// `LEDGER_CLIENT_BIN` overrides this.
 pub fn client_binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(p) = std::env::var_os("LEDGER_CLIENT_BIN") {
-            return PathBuf::from(p);
-        }
-        let layout = TargetLayout::of_running_test();
-        let bin = layout
-            .profile_dir
-            .join(format!("ledger{}", std::env::consts::EXE_SUFFIX));
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok();
-        let fresh = built.is_some_and(|built| {
-            [
-                "Cargo.lock",
-                "audit-tools/Cargo.toml",
-                "audit-tools/src",
-                "ledger-core/Cargo.toml",
-                "ledger-core/src",
-            ]
-            .iter()
-            .all(|s| newest_mtime(&root.join(s)).is_some_and(|t| t <= built))
-        });
-        if fresh {
-            return bin;
-        }
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.arg("build")
-            .arg("--quiet")
-            .arg("--manifest-path")
-            .arg(root.join("Cargo.toml"))
-            .args(["-p", "audit-tools", "--bin", "ledger"])
-            .arg("--profile")
-            .arg(&layout.profile)
-            .arg("--target-dir")
-            .arg(&layout.target_dir);
-        if let Some(t) = &layout.triple {
-            cmd.arg("--target").arg(t);
-        }
-        let status = cmd
-            .stdin(Stdio::null())
-            .status()
-            .expect("running cargo to build ledger");
-        assert!(status.success(), "building ledger failed: {status}");
-        assert!(bin.is_file(), "{} was not built", bin.display());
-        bin
-    })
-    .clone()
+    BIN.get_or_init(|| audit_tools_binary("LEDGER_CLIENT_BIN", "ledger"))
+        .clone()
 }
 
 /// What a run of the client printed, and how it exited.
@@ -1511,4 +1424,26 @@ pub async fn fetch_receipt(
         receipt["donor"] = json!({"salt": v["salt"], "name": v["name"], "phone": v["phone"]});
     }
     Ok(receipt)
+}
+
+/// A genesis intent as JSON: `fund` with `trustees` and a policy of the given statement,
+/// disbursement and governance quorums (rates 10%–50%). Sign it with the operator key.
+pub fn genesis_value(fund: &str, trustees: &[&Trustee], quorums: (u32, u32, u32)) -> Value {
+    let list: Vec<Value> = trustees
+        .iter()
+        .map(|t| json!({"key": t.public_key().to_hex(), "name": t.name}))
+        .collect();
+    json!({
+        "body": {
+            "name": "测试基金", "name_en": "Test fund", "street": "犀浦街道",
+            "community": "测试社区", "currency": "CNY", "utc_offset": "+08:00", "trustees": list,
+            "policy": {
+                "statement_quorum": quorums.0, "disbursement_quorum": quorums.1,
+                "governance_quorum": quorums.2,
+                "share_rate_min": "0.1000", "share_rate_max": "0.5000"
+            }
+        },
+        "fund": fund, "key": format!("genesis-{fund}"), "kind": "genesis",
+        "signed_at": now().to_string()
+    })
 }
