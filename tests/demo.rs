@@ -36,28 +36,15 @@ fn the_demo_has_thirty_funds_of_the_sources_magnitude_and_a_working_trustee() {
 
         // The street fund was founded by 20+ enterprises with over a million yuan.
         let mut donors = std::collections::HashMap::<String, i64>::new();
-        let mut from = 0;
-        loop {
-            let page = public
-                .get_json(&format!(
-                    "/api/v1/funds/xipu-street/entries?from={from}&limit=1000"
-                ))
-                .await
-                .expect("entries");
-            let entries = page["entries"].as_array().expect("entries");
-            if entries.is_empty() {
-                break;
+        let entries = public.entry_rows("xipu-street").await.expect("entries");
+        for e in &entries {
+            let body = &e["entry"]["intent"]["body"];
+            if e["kind"] == "donation" && body["donor"]["class"] == "enterprise" {
+                let fen = (yuan(&body["amount"]) * 100.0).round() as i64;
+                *donors
+                    .entry(body["donor"]["name"].as_str().expect("name").to_owned())
+                    .or_default() += fen;
             }
-            for e in entries {
-                let body = &e["entry"]["intent"]["body"];
-                if e["kind"] == "donation" && body["donor"]["class"] == "enterprise" {
-                    let fen = (yuan(&body["amount"]) * 100.0).round() as i64;
-                    *donors
-                        .entry(body["donor"]["name"].as_str().expect("name").to_owned())
-                        .or_default() += fen;
-                }
-            }
-            from = entries.last().expect("last")["seq"].as_u64().expect("seq") + 1;
         }
         let founding: i64 = donors.values().sum();
         assert!(donors.len() >= 20, "{} enterprise donors", donors.len());

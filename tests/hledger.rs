@@ -117,41 +117,25 @@ fn hledger_reads_the_journal_export_with_the_ledgers_balances() {
         let balance = fen(info["balance"].as_str().expect("balance"));
         let mut kinds: BTreeMap<u64, String> = BTreeMap::new();
         let mut by_kind: BTreeMap<String, i64> = BTreeMap::new();
-        let mut from = 0;
         let mut monetary = 0;
-        loop {
-            let page = rt
-                .block_on(public.get_json(&format!(
-                    "/api/v1/funds/{fund}/entries?from={from}&limit=1000"
-                )))
-                .expect("entries");
-            let rows = page["entries"].as_array().expect("entries").clone();
-            if rows.is_empty() {
-                break;
+        let rows = rt.block_on(public.entry_rows(fund)).expect("entries");
+        for e in &rows {
+            let seq = e["seq"].as_u64().expect("seq");
+            let kind = e["kind"].as_str().expect("kind").to_owned();
+            let delta = fen(e["delta"].as_str().expect("delta"));
+            kinds.insert(seq, kind.clone());
+            let booked = if kind == "reversal" {
+                let target = e["entry"]["intent"]["body"]["reverses"]
+                    .as_u64()
+                    .expect("reverses");
+                kinds[&target].clone()
+            } else {
+                kind
+            };
+            *by_kind.entry(booked).or_default() += delta;
+            if delta != 0 {
+                monetary += 1;
             }
-            for e in &rows {
-                let seq = e["seq"].as_u64().expect("seq");
-                let kind = e["kind"].as_str().expect("kind").to_owned();
-                let delta = fen(e["delta"].as_str().expect("delta"));
-                kinds.insert(seq, kind.clone());
-                let booked = if kind == "reversal" {
-                    let target = e["entry"]["intent"]["body"]["reverses"]
-                        .as_u64()
-                        .expect("reverses");
-                    kinds[&target].clone()
-                } else {
-                    kind
-                };
-                *by_kind.entry(booked).or_default() += delta;
-                if delta != 0 {
-                    monetary += 1;
-                }
-            }
-            from = rows
-                .last()
-                .and_then(|r: &Value| r["seq"].as_u64())
-                .expect("seq")
-                + 1;
         }
         assert!(monetary > 10, "{fund} has {monetary} monetary entries");
 

@@ -968,8 +968,8 @@ impl Client {
         serde_json::from_str(&text).with_context(|| format!("GET {path}: not JSON"))
     }
 
-    /// Every entry of `fund`, in seq order (all pages).
-    pub async fn entries(&self, fund: &str) -> anyhow::Result<Vec<ListedEntry>> {
+    /// Every entry of `fund` as the API lists it (JSON), in seq order (all pages).
+    pub async fn entry_rows(&self, fund: &str) -> anyhow::Result<Vec<Value>> {
         let mut out = Vec::new();
         let mut from = 0u64;
         loop {
@@ -981,24 +981,31 @@ impl Client {
             let rows = page["entries"]
                 .as_array()
                 .ok_or_else(|| anyhow!("no entries array: {page}"))?;
-            for r in rows {
-                let seq = r["seq"].as_u64().ok_or_else(|| anyhow!("seq: {r}"))?;
-                let field = |v: &Value, what: &str| {
-                    v.as_str()
-                        .map(str::to_owned)
-                        .ok_or_else(|| anyhow!("{what} of entry {seq}: {r}"))
-                };
-                out.push(ListedEntry {
-                    seq,
-                    hash: field(&r["hash"], "hash")?,
-                    key: field(&r["entry"]["intent"]["key"], "intent key")?,
-                    prev: field(&r["entry"]["prev"], "prev")?,
-                });
-            }
+            out.extend(rows.iter().cloned());
             match page["next"].as_u64() {
                 Some(next) if !rows.is_empty() => from = next,
                 _ => break,
             }
+        }
+        Ok(out)
+    }
+
+    /// Every entry of `fund`, in seq order (all pages).
+    pub async fn entries(&self, fund: &str) -> anyhow::Result<Vec<ListedEntry>> {
+        let mut out = Vec::new();
+        for r in self.entry_rows(fund).await? {
+            let seq = r["seq"].as_u64().ok_or_else(|| anyhow!("seq: {r}"))?;
+            let field = |v: &Value, what: &str| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| anyhow!("{what} of entry {seq}: {r}"))
+            };
+            out.push(ListedEntry {
+                seq,
+                hash: field(&r["hash"], "hash")?,
+                key: field(&r["entry"]["intent"]["key"], "intent key")?,
+                prev: field(&r["entry"]["prev"], "prev")?,
+            });
         }
         Ok(out)
     }
@@ -1326,29 +1333,13 @@ pub fn run_client(server: &Server, args: &[&str]) -> ClientRun {
 
 /// The first resident donation of `fund` (seq and entry), found through the public API.
 pub async fn first_resident_donation(client: &Client, fund: &str) -> anyhow::Result<(u64, Value)> {
-    let mut from = 0u64;
-    loop {
-        let page = client
-            .get_json(&format!(
-                "/api/v1/funds/{fund}/entries?from={from}&limit=1000"
-            ))
-            .await?;
-        let rows = page["entries"]
-            .as_array()
-            .ok_or_else(|| anyhow!("no entries array: {page}"))?;
-        for r in rows {
-            if r["kind"] == "donation"
-                && r["entry"]["intent"]["body"]["donor"]["class"] == "resident"
-            {
-                let seq = r["seq"].as_u64().ok_or_else(|| anyhow!("seq: {r}"))?;
-                return Ok((seq, r["entry"].clone()));
-            }
-        }
-        match page["next"].as_u64() {
-            Some(next) if !rows.is_empty() => from = next,
-            _ => bail!("{fund} has no resident donation"),
+    for r in client.entry_rows(fund).await? {
+        if r["kind"] == "donation" && r["entry"]["intent"]["body"]["donor"]["class"] == "resident" {
+            let seq = r["seq"].as_u64().ok_or_else(|| anyhow!("seq: {r}"))?;
+            return Ok((seq, r["entry"].clone()));
         }
     }
+    bail!("{fund} has no resident donation")
 }
 
 /// A receipt of entry `seq` of `fund`. From `GET /api/v1/funds/{fund}/entries/{seq}/receipt`

@@ -20,6 +20,7 @@ use super::auth::Caller;
 use super::extract::{ApiPath, ApiQuery};
 use super::problem::{entry_status, Problem};
 use super::reads::entry_json;
+use super::statements::all_trustee_names;
 use super::AppState;
 use crate::credentials::Role;
 use crate::ledger::AppendFailure;
@@ -61,20 +62,13 @@ fn proposal_json(p: &ProposalRow, names: &BTreeMap<PublicKey, String>) -> Value 
     })
 }
 
-/// Current trustees' names, for display.
+/// Trustees' names, for display (404 for an unknown fund). Read from the genesis and
+/// trustee changes only, not by replaying the fund's log.
 async fn trustee_names(s: &AppState, fund: &str) -> Result<BTreeMap<PublicKey, String>, Problem> {
-    let row = s
-        .ledger
-        .store()
-        .fund(fund)
-        .await?
-        .ok_or_else(|| Problem::unknown_fund(fund))?;
-    let state = s.ledger.store().load_state(&row).await?;
-    Ok(state
-        .trustees()
-        .iter()
-        .map(|(k, n)| (*k, n.to_string()))
-        .collect())
+    if s.ledger.store().fund(fund).await?.is_none() {
+        return Err(Problem::unknown_fund(fund));
+    }
+    all_trustee_names(s, fund).await
 }
 
 /// What an attempt to append a proposal's intent came to.
