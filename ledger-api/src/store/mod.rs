@@ -109,6 +109,9 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(POOL_CONNECTIONS_MAX)
             .acquire_timeout(Duration::from_secs(30))
+            // A SQLite connection is a file handle that does not drop: no ping (a round trip
+            // to its worker thread) before each use. A PostgreSQL one may have been cut.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
