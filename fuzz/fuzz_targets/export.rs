@@ -1,9 +1,9 @@
 //! Whole exports: `verify_export` (one thread, signatures one by one) against
-//! `verify_export_parallel` (batched signatures, chunks prepared on one or two threads).
+//! `verify_export_parallel` (signatures checked in batches, chunk by chunk).
 //!
 //! * No panic and no hang (libFuzzer's `-timeout`) on any export.
-//! * The reports agree: entries, root, balance, header, checkpoint and every finding,
-//!   whatever the number of threads and the chunk size.
+//! * A clean report has a header and a checkpoint.
+//! * The reports agree: entries, root, balance, header, checkpoint and every finding.
 #![no_main]
 
 use ledger_core::parallel::verify_export_parallel;
@@ -28,10 +28,9 @@ fuzz_target!(|data: &[u8]| {
     if sequential.is_clean() {
         assert!(sequential.header.is_some() && sequential.checkpoint.is_some());
     }
-    // One thread, chunks of two lines: batches end and restart inside the export.
-    let one = verify_export_parallel(data, Expectations::default(), 1, 2);
-    assert_same(&sequential, &one, "1 thread, chunks of 2");
-    // Two threads, chunks of three lines: chunks are prepared out of order.
-    let two = verify_export_parallel(data, Expectations::default(), 2, 3);
-    assert_same(&sequential, &two, "2 threads, chunks of 3");
+    // Chunks of two lines: batches end and restart inside the export. One thread only:
+    // with more, which thread prepares which chunk varies from run to run, and libFuzzer
+    // would take that noise for new coverage (tests/parallel.rs covers the threads).
+    let chunked = verify_export_parallel(data, Expectations::default(), 1, 2);
+    assert_same(&sequential, &chunked, "chunks of 2");
 });
