@@ -7,12 +7,13 @@
 # Environment:
 #   FUZZ_SECONDS    seconds per target (default 30)
 #   FUZZ_TARGETS    targets to run (default: all of `cargo fuzz list`)
-#   FUZZ_SANITIZER  cargo-fuzz sanitizer (default none: safe Rust, twice the executions;
-#                   `address` for AddressSanitizer)
+#   FUZZ_SANITIZER  cargo-fuzz sanitizer (default none: ledger-core is safe Rust, and
+#                   runs are faster without; `address` for AddressSanitizer)
 #   FUZZ_TOOLCHAIN  rustup toolchain to use (default nightly if installed, else stable
 #                   with RUSTC_BOOTSTRAP=1)
 #   FUZZ_CORPUS     where new corpus entries go (default: a temporary directory, removed
 #                   at the end, so the checkout stays clean)
+#   FUZZ_LOGS       keep each target's libFuzzer log here (default: a temporary directory)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,7 +49,8 @@ else
   corpus_root="$(mktemp -d)"
   trap 'rm -rf "$corpus_root"' EXIT
 fi
-logs="$(mktemp -d)"
+logs="${FUZZ_LOGS:-$(mktemp -d)}"
+mkdir -p "$logs"
 
 start=$SECONDS
 cargo "${toolchain[@]}" fuzz build "${flags[@]}"
@@ -78,7 +80,7 @@ for t in "${targets[@]}"; do
     echo "---- reproduce with: cargo fuzz run $t <the crash- / timeout- / oom- file above>"
   fi
 done
-rm -rf "$logs"
+[ -n "${FUZZ_LOGS:-}" ] || rm -rf "$logs"
 echo "fuzz: done in $((SECONDS - start)) s"
 
 if [ "${#failed[@]}" -gt 0 ]; then
