@@ -46,7 +46,7 @@ fn paths_of(v: &Value) -> Vec<Vec<String>> {
         for (k, child) in map.iter().take(3) {
             out.push(vec![k.clone()]);
             if let Value::Object(inner) = child {
-                if let Some(k2) = inner.keys().last() {
+                if let Some(k2) = inner.keys().next_back() {
                     out.push(vec![k.clone(), k2.clone()]);
                 }
             }
