@@ -49,6 +49,47 @@ fn the_demo_has_thirty_funds_of_the_sources_magnitude_and_a_working_trustee() {
         let founding: i64 = donors.values().sum();
         assert!(donors.len() >= 20, "{} enterprise donors", donors.len());
         assert!(founding > 100_000_000, "enterprises gave {} fen", founding);
+
+        // `ledger-server report` (figures from the store's columns) says what the rules'
+        // statement draft for the same year says.
+        let draft = public
+            .get_json("/api/v1/funds/xipu-street/statements/draft?period=2025")
+            .await
+            .expect("draft");
+        let out = std::process::Command::new(community_ledger::server_binary())
+            .args(["--data-dir", &dir.path().display().to_string()])
+            .args(["report", "--fund", "xipu-street", "--period", "2025"])
+            .output()
+            .expect("ledger-server report runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "report: {text} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let figure = |label: &str| -> String {
+            let line = text
+                .lines()
+                .find(|l| l.starts_with(label))
+                .unwrap_or_else(|| panic!("{label} in {text}"));
+            line.split_whitespace().last().expect("amount").to_owned()
+        };
+        let body = &draft["body"];
+        assert_eq!(
+            figure("opening balance"),
+            body["opening"].as_str().expect("opening"),
+            "{text}"
+        );
+        assert_eq!(
+            figure("closing balance"),
+            body["closing"].as_str().expect("closing"),
+            "{text}"
+        );
+        assert_eq!(
+            figure("donation"),
+            body["inflows"]["donation"].as_str().expect("donations"),
+            "{text}"
+        );
     });
 
     // The printed token and key file let a new user write as a trustee.

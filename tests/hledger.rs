@@ -109,6 +109,41 @@ fn hledger_reads_the_journal_export_with_the_ledgers_balances() {
             ],
         );
         assert_eq!(run.code, 0, "{run:?}");
+        if fund == "xipu-street" {
+            // An export saved earlier converts offline to the same journal; one of another
+            // fund is refused.
+            let saved = dir.path().join("saved.ndjson");
+            let offline = dir.path().join("offline.journal");
+            let run = run_client(
+                &server,
+                &["export", "--fund", fund, "--out", saved.to_str().unwrap()],
+            );
+            assert_eq!(run.code, 0, "{run:?}");
+            let args = |f: &str| {
+                [
+                    "export",
+                    "--fund",
+                    f,
+                    "--format",
+                    "journal",
+                    "--input",
+                    saved.to_str().unwrap(),
+                    "--out",
+                    offline.to_str().unwrap(),
+                ]
+                .map(str::to_owned)
+            };
+            let run = run_client(&server, &args(fund).each_ref().map(String::as_str));
+            assert_eq!(run.code, 0, "{run:?}");
+            assert_eq!(
+                std::fs::read(&offline).unwrap(),
+                std::fs::read(&journal).unwrap(),
+                "journal from the saved export"
+            );
+            let run = run_client(&server, &args(&ids[1]).each_ref().map(String::as_str));
+            assert_ne!(run.code, 0, "{run:?}");
+            assert!(format!("{run:?}").contains("not "), "{run:?}");
+        }
 
         // The ledger's own figures: balance, and deltas summed by kind.
         let info = rt

@@ -100,6 +100,135 @@ fn every_documented_operation_is_served_and_nothing_else_is() {
     });
 }
 
+/// The statuses the OpenAPI document lists for `method` on `template`.
+fn documented_statuses(doc: &Value, method: &str, template: &str) -> Vec<String> {
+    doc["paths"][template][method]["responses"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{method} {template} is not documented"))
+        .keys()
+        .cloned()
+        .collect()
+}
+
+/// What schema fuzzing (tests/schema_fuzz.rs) found: refusals whose status the document
+/// did not list, a request body field it did not allow, and a seq bound it did not state.
+#[test]
+fn refusals_answer_with_statuses_the_document_lists() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let operator = random_key();
+    write_key_file(&dir.path().join("operator.key"), &operator);
+    let server = Server::start(dir.path());
+    community_ledger::runtime().block_on(async {
+        let trustee = Trustee::random("管理人甲");
+        create_fund(&server, &operator, "status-fund", &[&trustee]).await;
+        let trustee_token = server.issue_token("trustee", Some("status-fund"));
+        let public = server.client().public();
+        let doc = public.get_json("/api/v1/openapi.json").await.expect("doc");
+        let op = public.with_token(&community_ledger::operator_token(server.config()));
+
+        // The donor's copy of a receipt, asked by a trustee of another fund or by the
+        // operator: 403.
+        let receipt = "/api/v1/funds/{fund}/entries/{seq}/receipt";
+        for (who, client) in [
+            ("trustee", public.with_token(&trustee_token)),
+            ("operator", op.clone()),
+        ] {
+            let resp = client
+                .request(
+                    Method::GET,
+                    "/api/v1/funds/elsewhere/entries/0/receipt?donor=true",
+                )
+                .send()
+                .await
+                .expect("answer");
+            assert_eq!(resp.status().as_u16(), 403, "{who}");
+            assert_eq!(
+                resp.headers()["content-type"],
+                "application/problem+json",
+                "{who}"
+            );
+        }
+        assert!(
+            documented_statuses(&doc, "get", receipt).contains(&"403".to_owned()),
+            "GET {receipt} answers 403 but does not document it"
+        );
+
+        // A trustee credential for a fund that does not exist: 404.
+        let resp = op
+            .request(Method::POST, "/api/v1/credentials")
+            .json(&serde_json::json!({"role": "trustee", "fund": "no-such-fund", "label": "x"}))
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(problem_code(resp).await, (404, "fund_not_found".into()));
+        assert!(
+            documented_statuses(&doc, "post", "/api/v1/credentials").contains(&"404".to_owned()),
+            "POST /api/v1/credentials answers 404 but does not document it"
+        );
+
+        // `"fund": null` is accepted (as no fund), so the document allows it.
+        let resp = op
+            .request(Method::POST, "/api/v1/credentials")
+            .json(&serde_json::json!({"role": "auditor", "fund": null, "label": "x"}))
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(resp.status().as_u16(), 201);
+        assert_eq!(
+            doc["components"]["schemas"]["IssueRequest"]["properties"]["fund"]["type"],
+            serde_json::json!(["string", "null"])
+        );
+
+        // A seq is a u64: the document says so, and one past it is a 400.
+        let params = doc["paths"]["/api/v1/funds/{fund}/entries/{seq}"]["get"]["parameters"]
+            .as_array()
+            .expect("parameters");
+        let seq = params.iter().find(|p| p["name"] == "seq").expect("seq");
+        assert_eq!(seq["schema"]["maximum"], u64::MAX);
+        let resp = public
+            .request(
+                Method::GET,
+                "/api/v1/funds/status-fund/entries/18446744073709551616",
+            )
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(problem_code(resp).await, (400, "bad_path".into()));
+    });
+}
+
+/// A listing from a seq past `i64::MAX` is empty: the bound used to wrap to a negative
+/// number in SQL and list the fund again from seq 0.
+#[test]
+fn listings_from_a_seq_past_every_entry_are_empty() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let operator = random_key();
+    write_key_file(&dir.path().join("operator.key"), &operator);
+    let server = Server::start(dir.path());
+    community_ledger::runtime().block_on(async {
+        let trustee = Trustee::random("管理人甲");
+        create_fund(&server, &operator, "bound-fund", &[&trustee]).await;
+        let public = server.client().public();
+        for from in [u64::MAX, 1 << 63, i64::MAX as u64] {
+            let page = public
+                .get_json(&format!("/api/v1/funds/bound-fund/entries?from={from}"))
+                .await
+                .expect("page");
+            assert_eq!(page["entries"], serde_json::json!([]), "from={from}");
+            assert_eq!(page["next"], Value::Null, "from={from}");
+        }
+        let page = public
+            .get_json("/api/v1/funds/bound-fund/entries?from=0")
+            .await
+            .expect("page");
+        assert_eq!(
+            page["entries"].as_array().map(Vec::len),
+            Some(1),
+            "the genesis"
+        );
+    });
+}
+
 #[test]
 fn metrics_count_appends_and_refusals_and_requests_carry_ids_into_the_log() {
     let dir = tempfile::tempdir().expect("temp dir");

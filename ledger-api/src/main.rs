@@ -1,7 +1,7 @@
 //! `ledger-server`: the community-ledger service.
 
 use clap::Parser;
-use ledger_api::server::{init_tracing, run, token_command, Cli, Command};
+use ledger_api::server::{init_tracing, report_command, run, token_command, Cli, Command};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -10,5 +10,8 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         None => run(cli.config).await,
         Some(Command::Token { action }) => token_command(&cli.config, action).await,
+        Some(Command::Report { fund, period }) => {
+            report_command(&cli.config, &fund, period.as_deref()).await
+        }
     }
 }

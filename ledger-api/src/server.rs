@@ -50,6 +50,17 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Prints a fund's balance and its totals by kind over a period, from the store's
+    /// columns (no replay of the log): `report --fund xipu-street --period 2026-Q3`.
+    Report {
+        /// The fund.
+        #[arg(long)]
+        fund: String,
+        /// A year (2026), quarter (2026-Q3) or month (2026-10) of the fund's local
+        /// calendar; default: every month from the fund's first entry to its last.
+        #[arg(long)]
+        period: Option<String>,
+    },
 }
 
 /// Credential management.
@@ -358,4 +369,81 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// `ledger-server report`: a fund's figures over a period of local months, read from the
+/// store ([`Store::period_report`]).
+pub async fn report_command(
+    config: &Config,
+    fund: &str,
+    period: Option<&str>,
+) -> anyhow::Result<()> {
+    let url = config.database_url();
+    let store = Store::open(&url)
+        .await
+        .with_context(|| format!("opening {url}"))?;
+    let row = store
+        .fund(fund)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no fund {fund:?} in {url}"))?;
+    let entry_at = |seq: u64| {
+        let store = &store;
+        async move {
+            let e = store
+                .entry(fund, seq)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("entry {seq} of {fund} is missing"))?;
+            anyhow::Ok(ledger_core::entry::Entry::parse(&e.bytes)?.entry)
+        }
+    };
+    let genesis = entry_at(0).await?;
+    let ledger_core::body::Body::Genesis(g) = &genesis.intent.body else {
+        anyhow::bail!("entry 0 of {fund} is not a genesis");
+    };
+    let offset = g.utc_offset;
+    let period = match period {
+        Some(p) => crate::api::parse_period(p).ok_or_else(|| {
+            anyhow::anyhow!(
+                "period {p:?}: give a year (2026), a quarter (2026-Q3) or a month (2026-10)"
+            )
+        })?,
+        None => {
+            let last = entry_at(row.size.saturating_sub(1)).await?;
+            ledger_core::time::Period::new(
+                genesis.recorded_at.local_date(offset).first_of_month(),
+                last.recorded_at.local_date(offset).last_of_month(),
+            )?
+        }
+    };
+    let r = store.period_report(fund, &period, offset).await?;
+    let money = |fen: i64| {
+        ledger_core::money::Money::from_fen(fen)
+            .map_or_else(|_| format!("{fen} fen"), |m| m.to_string())
+    };
+    println!(
+        "fund {fund}: {} .. {} (local dates, UTC{offset})",
+        period.from(),
+        period.to()
+    );
+    println!("{:<16} {:>10} {:>18}", "", "entries", "CNY");
+    println!(
+        "{:<16} {:>10} {:>18}",
+        "opening balance",
+        "",
+        money(r.opening_fen)
+    );
+    for k in &r.kinds {
+        println!("{:<16} {:>10} {:>18}", k.kind, k.count, money(k.delta_fen));
+    }
+    println!(
+        "{:<16} {:>10} {:>18}",
+        "closing balance",
+        r.count,
+        money(r.closing_fen)
+    );
+    if let Some((first, last)) = r.seqs {
+        println!("seqs {first} .. {last}");
+    }
+    store.close().await;
+    Ok(())
 }

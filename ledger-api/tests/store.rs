@@ -28,7 +28,7 @@ use ledger_core::money::Amount;
 use ledger_core::rules::RuleError;
 use ledger_core::sample::{build, key_from_label, SampleFund, SampleSpec};
 use ledger_core::text::ShortText;
-use ledger_core::time::Instant;
+use ledger_core::time::{Date, Instant, Period};
 use ledger_core::verify::{verify_export, Expectations};
 use sqlx::{Connection, Row};
 
@@ -364,6 +364,92 @@ async fn append_path_stores_the_sample_byte_for_byte() {
 // ---------------------------------------------------------------------------------------
 // Group commit
 // ---------------------------------------------------------------------------------------
+
+/// The store's period report (two indexed queries over the entries' columns) gives, for
+/// every month, quarter and year the sample covers, the figures the rules draft for a
+/// statement of that period by replaying the log; and nothing for a period before the fund.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn period_reports_match_the_drafted_statements() {
+    let fund = sample("period-report", 23, 400, 14);
+    let id = fund.spec.fund.as_str();
+    let offset = fund.state.utc_offset();
+    let months: BTreeSet<Date> = fund
+        .lines
+        .iter()
+        .map(|l| {
+            let e = Entry::parse(l).unwrap().entry;
+            e.recorded_at.local_date(offset).first_of_month()
+        })
+        .collect();
+    let mut periods: Vec<Period> = months
+        .iter()
+        .map(|m| Period::new(*m, m.last_of_month()).unwrap())
+        .collect();
+    let years: BTreeSet<i32> = months.iter().map(|m| m.year()).collect();
+    for y in &years {
+        for q in 0..4u32 {
+            let from = Date::from_ymd(*y, 3 * q + 1, 1).unwrap();
+            let to = Date::from_ymd(*y, 3 * q + 3, 1).unwrap().last_of_month();
+            periods.push(Period::new(from, to).unwrap());
+        }
+    }
+    for db in backends().await {
+        let b = db.name;
+        let (store, _ledger, _clock) = loaded(&db.url, &fund).await;
+        let mut compared = 0;
+        for period in &periods {
+            let Ok(st) = fund.state.draft_statement(period) else {
+                continue; // before the fund, or not drafted by the rules: nothing to compare
+            };
+            let r = store.period_report(id, period, offset).await.unwrap();
+            let kind = |k: &str| {
+                r.kinds
+                    .iter()
+                    .find(|t| t.kind == k)
+                    .map_or(0, |t| t.delta_fen)
+            };
+            let at = format!("{b}: {}..{}", period.from(), period.to());
+            assert_eq!(r.opening_fen, st.opening.to_fen(), "{at}: opening");
+            assert_eq!(
+                kind("donation"),
+                st.inflows.donation.to_fen(),
+                "{at}: donations"
+            );
+            assert_eq!(
+                kind("revenue_share"),
+                st.inflows.revenue_share.to_fen(),
+                "{at}: revenue shares"
+            );
+            assert_eq!(kind("rental"), st.inflows.rental.to_fen(), "{at}: rentals");
+            assert_eq!(
+                -kind("disbursement"),
+                st.outflows.disbursement.to_fen(),
+                "{at}: disbursements"
+            );
+            assert_eq!(kind("reversal"), st.reversals.to_fen(), "{at}: reversals");
+            assert_eq!(r.closing_fen, st.closing.to_fen(), "{at}: closing");
+            assert_eq!(r.count, st.count, "{at}: count");
+            if st.count > 0 {
+                assert_eq!(r.seqs.map(|s| s.1), Some(st.through_seq), "{at}: last seq");
+            }
+            compared += 1;
+        }
+        assert!(compared >= 14, "{b}: only {compared} periods compared");
+        // A year before the fund: no entries, opening and closing zero.
+        let before = Period::new(
+            Date::from_ymd(2001, 1, 1).unwrap(),
+            Date::from_ymd(2001, 12, 31).unwrap(),
+        )
+        .unwrap();
+        let r = store.period_report(id, &before, offset).await.unwrap();
+        assert_eq!(
+            (r.opening_fen, r.closing_fen, r.count, r.seqs),
+            (0, 0, 0, None),
+            "{b}"
+        );
+        store.close().await;
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_appends_are_group_committed_without_gaps() {

@@ -6,7 +6,8 @@
 //! verification of the export (sequential, and the parallel driver on 1 and 2 threads).
 //! Full and bare figures cover the same signatures, so their ratios are fair.
 //! `BENCH_REPS` (default 1) repeats each measurement and keeps the fastest.
-//! `BENCH_PROFILE=1` only runs the full verification on 1 thread three times (for a profiler).
+//! `BENCH_PROFILE=1` only runs the full verification on 1 thread three times (for a profiler);
+//! `BENCH_PROFILE=parse` only parses every entry twenty times.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -137,11 +138,19 @@ fn main() {
         for s in &parsed.entry.sigs {
             msg_of_sig.push(messages.len());
             sigs.push(s.sig.signature());
-            keys.push(*s.key.verifying_key());
+            keys.push(s.key.verifying_key());
         }
         messages.push(signing_message(&parsed.intent_bytes));
     }
     let nsigs = sigs.len();
+    if std::env::var("BENCH_PROFILE").is_ok_and(|v| v == "parse") {
+        for _ in 0..20 {
+            for line in &fund.lines {
+                black_box(Entry::parse(line).expect("parses"));
+            }
+        }
+        return;
+    }
     if std::env::var("BENCH_PROFILE").is_ok() {
         for _ in 0..3 {
             let report = verify_export_parallel(&export, Expectations::default(), 1, CHUNK_LINES);
@@ -243,15 +252,15 @@ fn main() {
     }
     let (batch_size, batch_time) = batched.expect("measured");
     println!("best batch size: {batch_size}");
-    // The rule the ledger verifies under (ZIP-215, ed25519-consensus): one by one and in
+    // The rule the ledger verifies under (ZIP-215, ed25519-zebra): one by one and in
     // batches of the same best size.
-    let zkeys: Vec<ed25519_consensus::VerificationKey> = keys
+    let zkeys: Vec<ed25519_zebra::VerificationKey> = keys
         .iter()
-        .map(|k| ed25519_consensus::VerificationKey::try_from(k.to_bytes()).expect("key"))
+        .map(|k| ed25519_zebra::VerificationKey::try_from(k.to_bytes()).expect("key"))
         .collect();
-    let zsigs: Vec<ed25519_consensus::Signature> = sigs
+    let zsigs: Vec<ed25519_zebra::Signature> = sigs
         .iter()
-        .map(|s| ed25519_consensus::Signature::from(s.to_bytes()))
+        .map(|s| ed25519_zebra::Signature::from(s.to_bytes()))
         .collect();
     let (zsingle_time, ()) = best(reps, || {
         for i in 0..nsigs {
@@ -261,7 +270,7 @@ fn main() {
         }
     });
     Row {
-        label: "ZIP-215 one by one (ed25519-consensus)".into(),
+        label: "ZIP-215 one by one (ed25519-zebra)".into(),
         time: zsingle_time,
         entries: n,
         sigs: nsigs,
@@ -269,10 +278,10 @@ fn main() {
     .print(Some(("dalek one by one", single_time)));
     let (zbatch_time, ()) = best(reps, || {
         for start in (0..nsigs).step_by(batch_size) {
-            let mut v = ed25519_consensus::batch::Verifier::new();
+            let mut v = ed25519_zebra::batch::Verifier::new();
             for i in start..(start + batch_size).min(nsigs) {
                 v.queue((
-                    ed25519_consensus::VerificationKeyBytes::from(zkeys[i].to_bytes()),
+                    ed25519_zebra::VerificationKeyBytes::from(zkeys[i]),
                     zsigs[i],
                     messages[msg_of_sig[i]].as_slice(),
                 ));
@@ -281,7 +290,7 @@ fn main() {
         }
     });
     Row {
-        label: format!("ZIP-215 batched, {batch_size} per batch (ed25519-consensus)"),
+        label: format!("ZIP-215 batched, {batch_size} per batch (ed25519-zebra)"),
         time: zbatch_time,
         entries: n,
         sigs: nsigs,

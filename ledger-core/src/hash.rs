@@ -8,25 +8,38 @@ use sha2::{Digest, Sha256};
 /// Decodes exactly `2 × out.len()` lowercase hex digits into `out`; false (and `out`
 /// unspecified) for any other length or character.
 pub(crate) fn decode_lower_hex(s: &str, out: &mut [u8]) -> bool {
-    fn nibble(c: u8) -> Option<u8> {
-        match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            _ => None,
-        }
-    }
     let s = s.as_bytes();
     if s.len() != 2 * out.len() {
         return false;
     }
+    // Table lookups with the validity check folded into one OR, not a branch per digit.
+    let mut bad = 0u8;
     for (o, pair) in out.iter_mut().zip(s.chunks_exact(2)) {
-        match (nibble(pair[0]), nibble(pair[1])) {
-            (Some(h), Some(l)) => *o = (h << 4) | l,
-            _ => return false,
-        }
+        let (h, l) = (
+            LOWER_HEX[usize::from(pair[0])],
+            LOWER_HEX[usize::from(pair[1])],
+        );
+        bad |= h | l;
+        *o = (h << 4) | (l & 0x0f);
     }
-    true
+    bad & 0xf0 == 0
 }
+
+/// The value of each lowercase hex digit; 0xff for every other byte.
+const LOWER_HEX: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// A SHA-256 digest. Shown and serialised as 64 lowercase hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]

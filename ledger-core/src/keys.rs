@@ -7,14 +7,38 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A trustee's or operator's Ed25519 public key: 64 lowercase hex digits in the chain.
 ///
-/// Only keys that are valid curve points parse, so a held `PublicKey` can always verify.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+/// Only keys that are valid, non-weak curve points parse, so a held `PublicKey` can always
+/// verify. It holds just the 32 bytes (it is copied into every signature of every parsed
+/// entry); the curve point is decompressed again when a signature is checked one by one,
+/// while batches (see [`crate::verify::prepare_lines`]) decompress each key once.
+#[derive(Clone, Copy)]
 pub struct PublicKey {
     bytes: [u8; 32],
-    key: VerifyingKey,
-    /// The same key for ZIP-215 verification (see [`PublicKey::verify`]); `None` only if
-    /// the point did not decompress, which a valid key never does (then nothing verifies).
-    zip215: Option<ed25519_consensus::VerificationKey>,
+}
+
+/// How many decompressed keys [`PublicKey::verify`] keeps per thread: a fund's log is
+/// signed by a handful of keys.
+const POINTS_CACHED: usize = 16;
+
+thread_local! {
+    /// Keys this thread decompressed recently, most recent first.
+    static POINTS: std::cell::RefCell<Vec<([u8; 32], ed25519_zebra::VerificationKey)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Keys are equal when their bytes are (the curve points follow from the bytes).
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+    }
+}
+
+impl Eq for PublicKey {}
+
+impl std::hash::Hash for PublicKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.bytes.hash(state);
+    }
 }
 
 impl PartialOrd for PublicKey {
@@ -54,25 +78,21 @@ impl PublicKey {
         Self::from_bytes(bytes)
     }
 
-    /// Wraps 32 raw bytes that encode a valid Ed25519 point.
+    /// Wraps 32 raw bytes that encode a valid Ed25519 point that is not of small order.
     pub fn from_bytes(bytes: [u8; 32]) -> Result<Self, KeyError> {
         let key = VerifyingKey::from_bytes(&bytes).map_err(|_| KeyError::KeyPoint)?;
         if key.is_weak() {
             return Err(KeyError::KeyPoint);
         }
-        let zip215 = Some(
-            ed25519_consensus::VerificationKey::try_from(bytes).map_err(|_| KeyError::KeyPoint)?,
-        );
-        Ok(Self { bytes, key, zip215 })
+        // The ZIP-215 decoder must accept it too, or nothing could ever verify under it.
+        ed25519_zebra::VerificationKey::try_from(bytes).map_err(|_| KeyError::KeyPoint)?;
+        Ok(Self { bytes })
     }
 
     /// The key of a signing key.
     pub fn from_verifying_key(key: VerifyingKey) -> Self {
-        let bytes = key.to_bytes();
         Self {
-            bytes,
-            key,
-            zip215: ed25519_consensus::VerificationKey::try_from(bytes).ok(),
+            bytes: key.to_bytes(),
         }
     }
 
@@ -81,20 +101,38 @@ impl PublicKey {
     /// check, so a signature is accepted one by one exactly when it is accepted in any
     /// batch. Every signature made by RFC 8032 signing verifies.
     pub fn verify(&self, msg: &[u8], sig: &SignatureBytes) -> bool {
-        self.zip215.is_some_and(|k| {
-            k.verify(&ed25519_consensus::Signature::from(sig.0), msg)
+        self.zip215_key().is_some_and(|k| {
+            k.verify(&ed25519_zebra::Signature::from(sig.0), msg)
                 .is_ok()
         })
     }
 
-    /// The key as ed25519-consensus (ZIP-215) batch verification takes it.
-    pub fn zip215_bytes(&self) -> ed25519_consensus::VerificationKeyBytes {
-        ed25519_consensus::VerificationKeyBytes::from(self.bytes)
+    /// The decompressed ZIP-215 key, from [`POINTS`] when this thread decompressed it
+    /// recently. Decompression is a pure function of the bytes, so the cache changes
+    /// nothing but speed.
+    fn zip215_key(&self) -> Option<ed25519_zebra::VerificationKey> {
+        POINTS.with(|c| {
+            let mut c = c.borrow_mut();
+            if let Some(i) = c.iter().position(|(b, _)| *b == self.bytes) {
+                let key = c[i].1;
+                c[..=i].rotate_right(1);
+                return Some(key);
+            }
+            let key = ed25519_zebra::VerificationKey::try_from(self.bytes).ok()?;
+            c.truncate(POINTS_CACHED - 1);
+            c.insert(0, (self.bytes, key));
+            Some(key)
+        })
     }
 
-    /// The dalek verifying key.
-    pub fn verifying_key(&self) -> &VerifyingKey {
-        &self.key
+    /// The key as ed25519-zebra (ZIP-215) batch verification takes it.
+    pub fn zip215_bytes(&self) -> ed25519_zebra::VerificationKeyBytes {
+        ed25519_zebra::VerificationKeyBytes::from(self.bytes)
+    }
+
+    /// The dalek verifying key (decompresses the point).
+    pub fn verifying_key(&self) -> VerifyingKey {
+        VerifyingKey::from_bytes(&self.bytes).expect("a PublicKey holds a valid point")
     }
 
     /// The raw 32 bytes.

@@ -37,9 +37,8 @@ pub const CHUNK_LINES: usize = 4096;
 ///
 /// Empty lines are skipped, as [`verify_export`] skips them, so for the lines of an export
 /// the report is the one [`verify_export`] gives, whatever `threads` and `chunk` (0 counts
-/// as 1). One caveat comes with [`prepare_lines`]'s batches: a signer can craft a
-/// signature (a small-order component in its `R`) that ed25519-dalek's batch check
-/// accepts, with odds of about one in two, where the one-by-one check refuses it.
+/// as 1): batches and single checks apply the same rule (ZIP-215, see
+/// [`crate::keys::PublicKey::verify`]), so no signature passes in a batch that fails alone.
 ///
 /// Reading is the caller's business: to verify from a reader, pass its lines and keep the
 /// first read error aside, e.g.

@@ -100,7 +100,7 @@ fn other(line: &[u8], error: EntryError) -> Prepared {
 /// fails, each entry's signatures are checked alone to say which are bad.
 pub fn prepare_lines<L: AsRef<[u8]>>(lines: &[L]) -> Vec<Prepared> {
     let mut out = Vec::with_capacity(lines.len());
-    let mut batch = ed25519_consensus::batch::Verifier::new();
+    let mut batch = ed25519_zebra::batch::Verifier::new();
     let mut transcript = sha2::Sha512::new();
     for line in lines {
         let line = line.as_ref();
@@ -113,7 +113,7 @@ pub fn prepare_lines<L: AsRef<[u8]>>(lines: &[L]) -> Vec<Prepared> {
                     transcript.update(parsed.hash.0);
                     batch.queue((
                         s.key.zip215_bytes(),
-                        ed25519_consensus::Signature::from(s.sig.0),
+                        ed25519_zebra::Signature::from(s.sig.0),
                         msg.as_slice(),
                     ));
                 }
@@ -147,7 +147,7 @@ pub fn prepare_lines<L: AsRef<[u8]>>(lines: &[L]) -> Vec<Prepared> {
 /// depend on which intents share a batch; a batch of n signatures costs a fraction of n
 /// single checks.
 pub fn verify_signatures_batch(items: &[(&[Sig], &[u8])]) -> Vec<Result<(), EntryError>> {
-    let mut batch = ed25519_consensus::batch::Verifier::new();
+    let mut batch = ed25519_zebra::batch::Verifier::new();
     let mut transcript = sha2::Sha512::new();
     let mut msg = Vec::new();
     for (sigs, intent_bytes) in items {
@@ -161,7 +161,7 @@ pub fn verify_signatures_batch(items: &[(&[Sig], &[u8])]) -> Vec<Result<(), Entr
             transcript.update(s.sig.0);
             batch.queue((
                 s.key.zip215_bytes(),
-                ed25519_consensus::Signature::from(s.sig.0),
+                ed25519_zebra::Signature::from(s.sig.0),
                 msg.as_slice(),
             ));
         }

@@ -141,6 +141,10 @@ pub enum Cmd {
         /// Output file (default: standard output).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Convert an export saved earlier (NDJSON) instead of downloading it; it is
+        /// replayed with every signature and rule checked, as a download is.
+        #[arg(long)]
+        input: Option<PathBuf>,
     },
     /// Receipts (捐赠回执).
     Receipt {
@@ -274,7 +278,12 @@ pub fn run(cli: Cli) -> Result<(), Fail> {
                 ))
             }
         }
-        Cmd::Export { fund, format, out } => export_cmd(&ctx, &fund, format, out),
+        Cmd::Export {
+            fund,
+            format,
+            out,
+            input,
+        } => export_cmd(&ctx, &fund, format, out, input),
         Cmd::Receipt {
             cmd: ReceiptCmd::Verify { file, log_key },
         } => {
@@ -516,8 +525,20 @@ fn proposals(ctx: &Ctx, fund: &FundId, all: bool) -> Result<(), Fail> {
     Ok(())
 }
 
-fn export_cmd(ctx: &Ctx, fund: &FundId, format: Format, out: Option<PathBuf>) -> Result<(), Fail> {
-    let api = ctx.api()?;
+fn export_cmd(
+    ctx: &Ctx,
+    fund: &FundId,
+    format: Format,
+    out: Option<PathBuf>,
+    input: Option<PathBuf>,
+) -> Result<(), Fail> {
+    let saved = match &input {
+        Some(p) => Some(
+            std::fs::read(p)
+                .map_err(|e| Fail::Unusable(format!("cannot read {}: {e}", p.display())))?,
+        ),
+        None => None,
+    };
     let write_err = |e: std::io::Error| Fail::Unusable(format!("cannot write the export: {e}"));
     let mut sink: Box<dyn Write> = match &out {
         Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).map_err(
@@ -526,11 +547,25 @@ fn export_cmd(ctx: &Ctx, fund: &FundId, format: Format, out: Option<PathBuf>) ->
         None => Box::new(std::io::stdout().lock()),
     };
     match format {
-        Format::Ndjson => {
-            api.download(&format!("/api/v1/funds/{fund}/export"), &mut sink)?;
-        }
+        Format::Ndjson => match &saved {
+            Some(bytes) => sink.write_all(bytes).map_err(write_err)?,
+            None => {
+                let api = ctx.api()?;
+                api.download(&format!("/api/v1/funds/{fund}/export"), &mut sink)?;
+            }
+        },
         Format::Csv | Format::Journal => {
-            let r = replay::replay(&replay::fetch_export(&api, fund.as_str())?)?;
+            let export = match saved {
+                Some(bytes) => bytes,
+                None => replay::fetch_export(&ctx.api()?, fund.as_str())?,
+            };
+            let r = replay::replay(&export)?;
+            if r.header.fund != *fund {
+                return Err(Fail::Refused(format!(
+                    "the export is of fund {}, not {fund}",
+                    r.header.fund
+                )));
+            }
             let bytes = if format == Format::Csv {
                 export::to_csv(&r).map_err(|e| Fail::Unusable(format!("CSV: {e}")))?
             } else {

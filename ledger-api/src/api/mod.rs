@@ -17,6 +17,7 @@ mod proposals;
 mod reads;
 mod receipts;
 mod statements;
+pub use statements::parse_period;
 
 use std::sync::Arc;
 

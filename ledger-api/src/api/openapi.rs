@@ -13,7 +13,7 @@ fn path_params(path: &str) -> Vec<Value> {
         .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
         .map(|name| {
             let schema = match name {
-                "seq" => json!({"type": "integer", "minimum": 0}),
+                "seq" => uint(),
                 "fund" => json!({"type": "string", "minLength": 1, "maxLength": 48}),
                 _ => json!({"type": "string"}),
             };
@@ -26,8 +26,9 @@ fn query(name: &str, required: bool, schema: Value, description: &str) -> Value 
     json!({"name": name, "in": "query", "required": required, "schema": schema, "description": description})
 }
 
+/// A seq or a tree size: the server reads it as a `u64`.
 fn uint() -> Value {
-    json!({"type": "integer", "minimum": 0})
+    json!({"type": "integer", "minimum": 0, "maximum": u64::MAX})
 }
 
 fn page_params() -> Vec<Value> {
@@ -216,9 +217,11 @@ fn operation_doc(o: &Operation) -> Value {
             ("413", "Body too large"),
             ("422", "A rule of the ledger refuses the intent"),
         ]),
-        "issue_credential" => {
-            errors.extend([("413", "Body too large"), ("422", "Invalid request")])
-        }
+        "issue_credential" => errors.extend([
+            ("404", "No such fund (for a trustee credential)"),
+            ("413", "Body too large"),
+            ("422", "Invalid request"),
+        ]),
         "revoke_credential" => errors.push(("409", "Already revoked")),
         "propose" | "cosign" => errors.extend([
             ("409", "Closed, lapsed or already signed"),
@@ -226,6 +229,10 @@ fn operation_doc(o: &Operation) -> Value {
             ("422", "A rule of the ledger refuses the intent"),
         ]),
         "draft_statement" => errors.push(("422", "No statement can be drafted for this period")),
+        "receipt" => errors.push((
+            "403",
+            "The donor's copy for a token that is neither the fund's trustee nor an auditor",
+        )),
         _ => {}
     }
     for (status, desc) in errors {
@@ -445,7 +452,7 @@ fn schemas() -> Value {
             "type": "object", "required": ["role", "label"], "additionalProperties": false,
             "properties": {
                 "role": {"enum": ["operator", "trustee", "auditor"]},
-                "fund": {"type": "string"}, "label": {"type": "string", "minLength": 1, "maxLength": 200}
+                "fund": {"type": ["string", "null"]}, "label": {"type": "string", "minLength": 1, "maxLength": 200}
             }
         }
     })

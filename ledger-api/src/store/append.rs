@@ -271,12 +271,11 @@ impl Store {
     ) -> Result<HashMap<String, (u64, Hash)>, BatchError> {
         let mut out = HashMap::new();
         for chunk in requests.chunks(ROWS_PER_STATEMENT_MAX) {
-            let marks = (0..chunk.len())
-                .map(|i| format!("${}", i + 2))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let mut marks = Marks::new(self.backend);
+            let fund_mark = marks.next();
+            let keys = marks.list(chunk.len());
             let sql = format!(
-                "SELECT idem_key, seq, intent_hash FROM entries WHERE fund = $1 AND idem_key IN ({marks})"
+                "SELECT idem_key, seq, intent_hash FROM entries WHERE fund = {fund_mark} AND idem_key IN ({keys})"
             );
             let mut q = sqlx::query(&sql).bind(fund);
             for r in chunk {
@@ -315,21 +314,41 @@ struct BatchRows {
     vault: Vec<(u64, VaultRecord)>,
 }
 
-/// `($1, $n, $n+1, …), ($1, …)` for `rows` rows of `$1` (the fund) and `cols` more
-/// columns, numbered from `*next`, which moves past them.
-fn fund_rows(rows: usize, cols: usize, next: &mut usize) -> String {
-    (0..rows)
-        .map(|_| {
-            let mut row = String::from("($1");
-            for _ in 0..cols {
-                row.push_str(&format!(", ${next}"));
-                *next += 1;
-            }
-            row.push(')');
-            row
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Bind-parameter placeholders in the backend's style, in the order they are written
+/// (and must be bound): `$1, $2, …` on PostgreSQL, `?` on SQLite. (sqlx looks up a
+/// numbered SQLite parameter by name, a scan of the statement's parameter list for each
+/// one: quadratic in a batch's hundreds of parameters; `?` is taken in order.)
+struct Marks {
+    backend: Backend,
+    count: usize,
+}
+
+impl Marks {
+    fn new(backend: Backend) -> Marks {
+        Marks { backend, count: 0 }
+    }
+
+    /// The next placeholder.
+    fn next(&mut self) -> String {
+        self.count += 1;
+        match self.backend {
+            Backend::Sqlite => "?".to_owned(),
+            Backend::Postgres => format!("${}", self.count),
+        }
+    }
+
+    /// `n` placeholders separated by commas.
+    fn list(&mut self, n: usize) -> String {
+        (0..n).map(|_| self.next()).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `(…), (…)`: `rows` rows of `cols` placeholders.
+    fn rows(&mut self, rows: usize, cols: usize) -> String {
+        (0..rows)
+            .map(|_| format!("({})", self.list(cols)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 impl BatchRows {
@@ -347,36 +366,34 @@ impl BatchRows {
         checkpoint: &Checkpoint,
         note: &str,
     ) -> Result<(), BatchError> {
-        let mut next = 2;
+        let mut marks = Marks::new(backend);
         let mut parts = Vec::new();
         for chunk in self.entries.chunks(ROWS_PER_STATEMENT_MAX) {
             parts.push(format!(
                 "INSERT INTO entries (fund, seq, hash, kind, delta_fen, balance_fen, recorded_at, \
                  idem_key, intent_hash, bytes) VALUES {}",
-                fund_rows(chunk.len(), 9, &mut next)
+                marks.rows(chunk.len(), 10)
             ));
         }
         for chunk in self.nodes.chunks(ROWS_PER_STATEMENT_MAX) {
             parts.push(format!(
                 "INSERT INTO tree_nodes (fund, level, idx, hash) VALUES {}",
-                fund_rows(chunk.len(), 3, &mut next)
+                marks.rows(chunk.len(), 4)
             ));
         }
         for chunk in self.vault.chunks(ROWS_PER_STATEMENT_MAX) {
             parts.push(format!(
                 "INSERT INTO donor_vault (fund, seq, salt, identity) VALUES {}",
-                fund_rows(chunk.len(), 3, &mut next)
+                marks.rows(chunk.len(), 4)
             ));
         }
+        let (seq_mark, hash_mark, id_mark) = (marks.next(), marks.next(), marks.next());
         parts.push(format!(
-            "UPDATE funds SET head_seq = ${}, head_hash = ${} WHERE id = $1",
-            next,
-            next + 1
+            "UPDATE funds SET head_seq = {seq_mark}, head_hash = {hash_mark} WHERE id = {id_mark}"
         ));
-        next += 2;
         let last = format!(
             "INSERT INTO checkpoints (fund, tree_size, root, note) VALUES {}",
-            fund_rows(1, 3, &mut next)
+            marks.rows(1, 4)
         );
         let sql = match backend {
             Backend::Sqlite => {
@@ -392,10 +409,11 @@ impl BatchRows {
                 format!("WITH {} {last}", ctes.join(", "))
             }
         };
-        // Bound in the order the parameters were numbered above.
-        let mut q = sqlx::query(&sql).bind(fund);
+        // Bound in the order the placeholders were written above.
+        let mut q = sqlx::query(&sql);
         for e in &self.entries {
             q = q
+                .bind(fund)
                 .bind(e.row.seq as i64)
                 .bind(e.row.hash.0.to_vec())
                 .bind(e.row.kind.as_str())
@@ -408,12 +426,14 @@ impl BatchRows {
         }
         for (node, h) in &self.nodes {
             q = q
+                .bind(fund)
                 .bind(i64::from(node.level))
                 .bind(node.index as i64)
                 .bind(h.0.to_vec());
         }
         for (seq, v) in &self.vault {
             q = q
+                .bind(fund)
                 .bind(*seq as i64)
                 .bind(v.salt.to_vec())
                 .bind(v.identity.as_str());
@@ -421,6 +441,8 @@ impl BatchRows {
         q = q
             .bind(head.0)
             .bind(head.1 .0.to_vec())
+            .bind(fund)
+            .bind(fund)
             .bind(checkpoint.tree_size as i64)
             .bind(checkpoint.root.0.to_vec())
             .bind(note);

@@ -10,6 +10,7 @@ mod append;
 mod credentials;
 mod proposals;
 mod read;
+mod report;
 mod vault;
 
 use std::str::FromStr;
@@ -24,6 +25,7 @@ pub use append::{LogSigner, VaultRecord};
 pub use credentials::RevokeError;
 pub use proposals::{ProposalRow, ProposalStatus};
 pub use read::{EntryRow, FundRow, ProofError, PAGE_ROWS_MAX};
+pub use report::{KindTotal, PeriodReport};
 pub use vault::VaultRow;
 
 /// Which database the store talks to.

@@ -65,6 +65,13 @@ fn fund_row(r: &AnyRow) -> Result<FundRow, StoreError> {
     })
 }
 
+/// A seq as a lower bound in SQL (`seq >= $n`). The database's seqs are `BIGINT`: a
+/// bound past `i64::MAX` must not wrap to a negative number (a listing from seq 2^64-1
+/// would start again at seq 0), so it becomes `i64::MAX`, past every stored seq.
+pub(super) fn seq_lower_bound(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
 const ENTRY_COLUMNS: &str = "seq, hash, kind, delta_fen, balance_fen, recorded_at, bytes";
 
 fn entry_row(row: &AnyRow) -> Result<EntryRow, StoreError> {
@@ -138,7 +145,7 @@ impl Store {
             "SELECT {ENTRY_COLUMNS} FROM entries WHERE fund = $1 AND seq >= $2 ORDER BY seq LIMIT $3"
         ))
         .bind(fund)
-        .bind(from_seq as i64)
+        .bind(seq_lower_bound(from_seq))
         .bind(limit.clamp(1, PAGE_ROWS_MAX))
         .fetch_all(&self.pool)
         .await?;
@@ -159,7 +166,7 @@ impl Store {
         ))
         .bind(fund)
         .bind(kind)
-        .bind(from_seq as i64)
+        .bind(seq_lower_bound(from_seq))
         .bind(limit.clamp(1, PAGE_ROWS_MAX))
         .fetch_all(&self.pool)
         .await?;

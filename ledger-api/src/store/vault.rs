@@ -53,7 +53,7 @@ impl Store {
              ORDER BY seq LIMIT $3",
         )
         .bind(fund)
-        .bind(from as i64)
+        .bind(super::read::seq_lower_bound(from))
         .bind(limit)
         .fetch_all(self.pool())
         .await?;

@@ -162,7 +162,12 @@ impl Scanner<'_, '_, '_> {
         let start = self.i;
         let mut escaped = false;
         loop {
-            let c = self.peek()?;
+            // Plain bytes, the common case, in a tight loop.
+            let rest = self.b.get(self.i..)?;
+            self.i += rest
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+            let c = self.b[self.i];
             self.i += 1;
             match c {
                 b'"' => return Some((start, self.i - 1, escaped)),
