@@ -692,6 +692,36 @@ impl Entry {
     }
 }
 
+/// The reference paths that the quick ones must agree with, exposed to the fuzz targets in
+/// `fuzz/` only (`cargo fuzz` builds every crate with `--cfg fuzzing`).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::*;
+
+    /// [`Entry::parse`] by the step-by-step path alone.
+    pub fn entry_parse_slow(line: &[u8]) -> Result<ParsedEntry, EntryError> {
+        if line.len() > ENTRY_BYTES_MAX {
+            return Err(EntryError::TooLarge {
+                len: line.len(),
+                max: ENTRY_BYTES_MAX,
+            });
+        }
+        Entry::parse_slow(line)
+    }
+
+    /// [`Intent::from_canonical_bytes`] by the reference path alone.
+    pub fn intent_from_bytes_slow(bytes: &[u8]) -> Result<Intent, EntryError> {
+        if bytes.len() > ENTRY_BYTES_MAX {
+            return Err(EntryError::TooLarge {
+                len: bytes.len(),
+                max: ENTRY_BYTES_MAX,
+            });
+        }
+        Intent::from_value_slow(parse_canonical(bytes)?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
