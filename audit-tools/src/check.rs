@@ -235,10 +235,7 @@ impl Iterator for Tap {
                     if let Some(t) = &mut self.tracker {
                         t.push(&line);
                     }
-                    if line
-                        .windows(STATEMENT_MEMBER.len())
-                        .any(|w| w == STATEMENT_MEMBER)
-                    {
+                    if memchr::memmem::find(&line, STATEMENT_MEMBER).is_some() {
                         self.statements += 1;
                     }
                 }
@@ -279,10 +276,8 @@ fn claimed_seqs(line: &[u8]) -> Vec<u64> {
     const KEY: &[u8] = b"\"seq\"";
     let mut out = Vec::new();
     let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
-    let mut at = 0;
-    while let Some(i) = line[at..].windows(KEY.len()).position(|w| w == KEY) {
-        let mut j = at + i + KEY.len();
-        at = j;
+    for i in memchr::memmem::find_iter(line, KEY) {
+        let mut j = i + KEY.len();
         while line.get(j).is_some_and(ws) {
             j += 1;
         }
@@ -301,7 +296,7 @@ fn claimed_seqs(line: &[u8]) -> Vec<u64> {
             out.push(n);
         }
     }
-    if line.windows(2).any(|w| w == b"\\u") {
+    if memchr::memmem::find(line, b"\\u").is_some() {
         if let Some(n) = serde_json::from_slice::<serde_json::Value>(line)
             .ok()
             .and_then(|v| v.get("seq")?.as_u64())
