@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 N=${BENCH_REPORT_ENTRIES:-1000000}
-VERIFY_N=${BENCH_ENTRIES:-100000}
+VERIFY_N=${BENCH_ENTRIES:-$N}
 DIR=${BENCH_DIR:-target/bench-data}
 rm -rf "$DIR" && mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
