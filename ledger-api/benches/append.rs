@@ -195,7 +195,7 @@ async fn raw_rate(url: &str, writers: usize, n: usize, row_bytes: usize) -> f64 
             "BLOB"
         }
     ))
-    .execute(store.pool())
+    .execute(store.writer_pool())
     .await
     .unwrap();
     let next = Arc::new(AtomicI64::new(0));
@@ -220,7 +220,8 @@ async fn raw_rate(url: &str, writers: usize, n: usize, row_bytes: usize) -> f64 
                 } else {
                     None
                 };
-                let mut tx = store.pool().begin().await.unwrap();
+                // Through the connection(s) that appends use.
+                let mut tx = store.writer_pool().begin().await.unwrap();
                 sqlx::query(&format!("INSERT INTO {table} (id, bytes) VALUES ($1, $2)"))
                     .bind(id)
                     .bind(vec![7u8; row_bytes])

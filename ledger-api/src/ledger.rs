@@ -24,6 +24,8 @@ use crate::store::{
 
 /// Most requests committed in one transaction.
 pub const BATCH_REQUESTS_MAX: usize = 256;
+/// Most times a writer yields to let more requests join a batch (see [`gather`]).
+pub const GATHER_YIELDS_MAX: usize = 8;
 /// Requests waiting per fund before callers are told to retry later.
 pub const QUEUE_REQUESTS_MAX: usize = 4_096;
 
@@ -59,6 +61,67 @@ pub enum AppendFailure {
     /// The database failed; nothing was written.
     #[error("store: {0}")]
     Store(String),
+}
+
+/// Takes `first` and the requests queued behind it, up to [`BATCH_REQUESTS_MAX`], for one
+/// commit. Callers answered by the previous commit are typically about to send their
+/// next request: while the last yield brought new requests, the writer yields again (at
+/// most [`GATHER_YIELDS_MAX`] times) so that they join this commit instead of waiting a
+/// whole commit for the next one. A yield only lets tasks that are ready run; it never
+/// waits on a timer, so a lone request is not delayed.
+async fn gather(first: Job, rx: &mut mpsc::Receiver<Job>) -> Vec<Job> {
+    let mut jobs = vec![first];
+    let drain = |jobs: &mut Vec<Job>, rx: &mut mpsc::Receiver<Job>| {
+        while jobs.len() < BATCH_REQUESTS_MAX {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+    };
+    drain(&mut jobs, rx);
+    for _ in 0..GATHER_YIELDS_MAX {
+        if jobs.len() >= BATCH_REQUESTS_MAX {
+            break;
+        }
+        let before = jobs.len();
+        tokio::task::yield_now().await;
+        drain(&mut jobs, rx);
+        if jobs.len() == before {
+            break;
+        }
+    }
+    jobs
+}
+
+/// Fewest requests in a batch for its signature check to be split between two threads.
+const SPLIT_VERIFY_MIN: usize = 16;
+
+/// Checks the signatures of `jobs` in batch verifications; returns the jobs with each
+/// one's result, in order. Up to [`SPLIT_VERIFY_MIN`] jobs are checked here, on the
+/// writer's thread; from there on, the second half is checked on the blocking pool at
+/// the same time, so that both cores share the work.
+async fn verify_jobs(mut jobs: Vec<Job>) -> (Vec<Job>, Vec<Result<(), EntryError>>) {
+    fn check(jobs: Vec<Job>) -> (Vec<Job>, Vec<Result<(), EntryError>>) {
+        let items: Vec<(&[Sig], &[u8])> = jobs
+            .iter()
+            .map(|j| (j.req.sigs.as_slice(), j.req.intent_bytes.as_slice()))
+            .collect();
+        let checks = verify_signatures_batch(&items);
+        (jobs, checks)
+    }
+    if jobs.len() < SPLIT_VERIFY_MIN {
+        return check(jobs);
+    }
+    let back = jobs.split_off(jobs.len() / 2);
+    let back = tokio::task::spawn_blocking(move || check(back));
+    let (mut jobs, mut checks) = check(jobs);
+    let (back_jobs, back_checks) = back
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    jobs.extend(back_jobs);
+    checks.extend(back_checks);
+    (jobs, checks)
 }
 
 /// A request for a fund's writer: its signatures are not verified yet.
@@ -166,20 +229,16 @@ impl Ledger {
     ) {
         let origin = self.fund_origin(&row.id);
         while let Some(first) = rx.recv().await {
-            let mut jobs = vec![first];
-            while jobs.len() < BATCH_REQUESTS_MAX {
-                match rx.try_recv() {
-                    Ok(j) => jobs.push(j),
-                    Err(_) => break,
-                }
-            }
-            let checks = {
-                let items: Vec<(&[Sig], &[u8])> = jobs
-                    .iter()
-                    .map(|j| (j.req.sigs.as_slice(), j.req.intent_bytes.as_slice()))
-                    .collect();
-                verify_signatures_batch(&items)
-            };
+            let jobs = gather(first, &mut rx).await;
+            // The signatures are checked on the blocking pool while the store opens the
+            // batch's transaction (lock, head, stored keys): the two overlap.
+            let keys: Vec<String> = jobs
+                .iter()
+                .map(|j| j.req.intent.key.as_str().to_owned())
+                .collect();
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            let (open, (jobs, checks)) =
+                tokio::join!(self.store.open_batch(&row.id, &keys), verify_jobs(jobs));
             let mut reqs = Vec::with_capacity(jobs.len());
             let mut replies = Vec::with_capacity(jobs.len());
             for (job, check) in jobs.into_iter().zip(checks) {
@@ -193,15 +252,27 @@ impl Ledger {
                     }
                 }
             }
+            let open = match open {
+                Ok(open) => open,
+                Err(e) => {
+                    // Nothing was read into `state` or written: it stays as it is.
+                    tracing::error!(fund = %row.id, error = %e, "cannot open an append batch");
+                    for reply in replies {
+                        let _ = reply.send(Err(AppendFailure::Store(e.to_string())));
+                    }
+                    continue;
+                }
+            };
             if reqs.is_empty() {
+                drop(open.rollback().await);
                 continue;
             }
             let log = LogSigner {
                 origin: &origin,
                 key: &self.log_key,
             };
-            let now = self.now();
-            match self.store.commit_batch(&mut state, &log, now, reqs).await {
+            let res = open.commit(&mut state, &log, self.now(), reqs).await;
+            match res {
                 Ok(outcomes) => {
                     for (reply, outcome) in replies.into_iter().zip(outcomes) {
                         let _ = reply.send(outcome.map_err(AppendFailure::Rejected));

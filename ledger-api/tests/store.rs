@@ -610,6 +610,79 @@ async fn idempotency_replays_and_conflicts_write_nothing() {
     }
 }
 
+/// A batch that the database refuses part-way through its writes (here the checkpoint
+/// insert, the last write before COMMIT) leaves nothing behind: the caller gets a store
+/// error, every row is as before, and once the fault is gone the same intent is appended
+/// at the same seq (the writer rebuilt its state, the transaction's connection was not
+/// reused in a half-done state).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_failing_in_the_database_writes_nothing() {
+    let fund = sample("db-fault", 21, 60, 3);
+    let id = fund.spec.fund.as_str();
+    for db in backends().await {
+        let b = db.name;
+        let (store, ledger, clock) = loaded(&db.url, &fund).await;
+        let (install, remove): (&[&str], &[&str]) = if b == "postgres" {
+            (
+                &[
+                    "CREATE FUNCTION test_fault() RETURNS trigger LANGUAGE plpgsql AS \
+                     $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$",
+                    "CREATE TRIGGER test_fault BEFORE INSERT ON checkpoints \
+                     FOR EACH ROW EXECUTE FUNCTION test_fault()",
+                ],
+                &[
+                    "DROP TRIGGER test_fault ON checkpoints",
+                    "DROP FUNCTION test_fault()",
+                ],
+            )
+        } else {
+            (
+                &["CREATE TRIGGER test_fault BEFORE INSERT ON checkpoints \
+                   BEGIN SELECT RAISE(ABORT, 'injected fault'); END"],
+                &["DROP TRIGGER test_fault"],
+            )
+        };
+        for sql in install {
+            sqlx::query(sql).execute(store.pool()).await.unwrap();
+        }
+        let rows_before = snapshot(&store).await;
+        let (bytes, sigs) = signed_donation(&fund, "fault-1", 4_321, clock.instant());
+        for attempt in 0..3 {
+            match ledger.append(id, bytes.clone(), sigs.clone(), None).await {
+                Err(AppendFailure::Store(e)) => {
+                    assert!(
+                        e.contains("injected fault"),
+                        "{b}: error names the fault: {e}"
+                    )
+                }
+                other => panic!("{b}: attempt {attempt}: expected a store error, got {other:?}"),
+            }
+            assert!(
+                snapshot(&store).await == rows_before,
+                "{b}: attempt {attempt}: a failed batch changed the data"
+            );
+        }
+        for sql in remove {
+            sqlx::query(sql).execute(store.pool()).await.unwrap();
+        }
+        let seq = appended_seq(
+            b,
+            "append after the fault",
+            ledger.append(id, bytes.clone(), sigs.clone(), None).await,
+        );
+        assert_eq!(seq, 60, "{b}: seq after the fault");
+        // And the one after it chains on.
+        let (bytes, sigs) = signed_donation(&fund, "fault-2", 1_234, clock.instant());
+        let seq = appended_seq(
+            b,
+            "second append",
+            ledger.append(id, bytes, sigs, None).await,
+        );
+        assert_eq!(seq, 61, "{b}: next seq");
+        store.close().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_storm_records_each_intent_once() {
     const INTENTS: usize = 20;

@@ -9,7 +9,9 @@ use ledger_core::note::NoteSigner;
 use ledger_core::rules::RuleError;
 use ledger_core::state::FundState;
 use ledger_core::time::Instant;
-use sqlx::{Any, Row, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::AnyConnection;
+use sqlx::{Any, Executor, Row};
 
 use super::{Backend, Store, StoreError};
 
@@ -101,14 +103,8 @@ impl Store {
         Ok(())
     }
 
-    /// Appends a batch of requests to one fund in ONE transaction, under the fund's lock.
-    ///
-    /// `state` is the caller's projection of the fund; it is caught up from the store
-    /// under the lock first (another process may have appended), then each request is
-    /// checked against it and, if it passes, written with its Merkle nodes. The head row
-    /// and a new signed checkpoint are written last, then the transaction commits: only
-    /// then are the outcomes returned. On `Err`, nothing was written and `state` may be
-    /// ahead of the store: rebuild it.
+    /// Appends a batch of requests to one fund in ONE transaction, under the fund's lock:
+    /// [`Store::open_batch`] then [`OpenBatch::commit`].
     pub async fn commit_batch(
         &self,
         state: &mut FundState,
@@ -116,79 +112,59 @@ impl Store {
         now: Instant,
         requests: Vec<AppendRequest>,
     ) -> Result<Vec<Result<AppendOutcome, Rejection>>, BatchError> {
-        let _writer = match self.backend {
+        let keys: Vec<&str> = requests.iter().map(|r| r.intent.key.as_str()).collect();
+        let open = self.open_batch(state.fund().as_str(), &keys).await?;
+        open.commit(state, log, now, requests).await
+    }
+
+    /// Opens a fund's append transaction: takes the fund's lock (the SQLite writer, with
+    /// `BEGIN IMMEDIATE`; the fund's head row `FOR UPDATE` on PostgreSQL), reads the
+    /// stored head and which of `keys` (the batch's idempotency keys) are already stored.
+    ///
+    /// On SQLite the head and the keys come back from one statement: under the writer
+    /// lock nothing can commit between them. On PostgreSQL the keys are read by a second
+    /// statement after the lock is held, so that they include whatever the previous
+    /// holder of the lock committed (a statement sees the data committed before it began).
+    ///
+    /// The caller may do other work (the batch's signature check) while this runs; the
+    /// transaction is committed or rolled back by [`OpenBatch::commit`], and rolled back
+    /// if the `OpenBatch` is dropped.
+    pub async fn open_batch<'s>(
+        &'s self,
+        fund: &str,
+        keys: &[&str],
+    ) -> Result<OpenBatch<'s>, BatchError> {
+        let writer = match self.backend {
             Backend::Sqlite => Some(self.sqlite_writer.lock().await),
             Backend::Postgres => None,
         };
-        let mut tx = self.pool.begin().await?;
-        let fund = state.fund().to_string();
-        let lock_sql = match self.backend {
-            Backend::Sqlite => "SELECT head_seq, head_hash FROM funds WHERE id = $1",
-            Backend::Postgres => "SELECT head_seq, head_hash FROM funds WHERE id = $1 FOR UPDATE",
-        };
-        let head = sqlx::query(lock_sql)
-            .bind(&fund)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let head_seq: i64 = match head {
-            Some(row) => row.try_get(0)?,
-            // A new fund: its row is written in the same transaction as its genesis, so a
-            // refused genesis leaves nothing behind.
-            None if requests
-                .first()
-                .is_some_and(|r| matches!(r.intent.body, ledger_core::body::Body::Genesis(_))) =>
-            {
-                sqlx::query(
-                    "INSERT INTO funds (id, operator_key, created_at, head_seq, head_hash) \
-                     VALUES ($1, $2, $3, -1, $4)",
-                )
-                .bind(&fund)
-                .bind(state.operator().to_hex())
-                .bind(now.to_string())
-                .bind(vec![0u8; 32])
-                .execute(&mut *tx)
-                .await?;
-                -1
+        let mut tx = TxConn::new(self.writer.acquire().await?);
+        match tx.read_head_and_keys(self.backend, fund, keys).await {
+            Ok((head, prior)) => Ok(OpenBatch {
+                store: self,
+                tx,
+                _writer: writer,
+                head,
+                prior,
+            }),
+            Err(e) => {
+                tx.abort().await;
+                Err(e)
             }
-            None => {
-                return Err(StoreError::Corrupt(format!("fund {fund} is not registered")).into())
-            }
-        };
-        catch_up(&mut tx, state, head_seq).await?;
-
-        let (outcomes, rows) = self.apply_batch(&mut tx, state, now, requests).await?;
-        if rows.entries.is_empty() {
-            // Nothing to write (all replays or refusals): roll back, leave no trace.
-            tx.rollback().await?;
-            return Ok(outcomes);
         }
-        let checkpoint = Checkpoint {
-            origin: log.origin.to_owned(),
-            tree_size: state.next_seq(),
-            root: state.root(),
-            extensions: Vec::new(),
-        };
-        let note = checkpoint
-            .sign(log.key)
-            .map_err(|e| StoreError::Corrupt(format!("checkpoint signing: {e}")))?;
-        let head = (state.next_seq() as i64 - 1, state.head());
-        rows.write(&mut tx, self.backend, &fund, head, &checkpoint, &note)
-            .await?;
-        tx.commit().await?;
-        Ok(outcomes)
     }
 
-    /// Checks each request against the idempotency keys already stored (one query for the
-    /// whole batch) and against the fund's rules, and collects the rows of those accepted.
+    /// Checks each request against the idempotency keys already stored (`prior`, read
+    /// when the batch was opened) and against the fund's rules, and collects the rows of
+    /// those accepted.
     async fn apply_batch(
-        &self,
-        tx: &mut Transaction<'static, Any>,
+        tx: &mut AnyConnection,
+        prior: &HashMap<String, (u64, Hash)>,
         state: &mut FundState,
         now: Instant,
         requests: Vec<AppendRequest>,
     ) -> Result<(Vec<Result<AppendOutcome, Rejection>>, BatchRows), BatchError> {
         let fund = state.fund().to_string();
-        let prior = self.stored_keys(tx, &fund, &requests).await?;
         // Keys taken by this batch so far: key → (intent hash, row index).
         let mut taken: HashMap<String, (Hash, usize)> = HashMap::new();
         let mut rows = BatchRows::default();
@@ -261,38 +237,264 @@ impl Store {
         }
         Ok((outcomes, rows))
     }
+}
 
-    /// The stored (seq, intent hash) of each request's idempotency key, in one query.
-    async fn stored_keys(
-        &self,
-        tx: &mut Transaction<'static, Any>,
+/// A fund's append transaction, opened by [`Store::open_batch`]: the lock is held, the
+/// stored head and the batch's stored idempotency keys are known.
+pub struct OpenBatch<'s> {
+    store: &'s Store,
+    tx: TxConn,
+    /// This process's SQLite writer, held until the batch commits or is dropped.
+    _writer: Option<tokio::sync::MutexGuard<'s, ()>>,
+    /// The stored head seq (-1 before the genesis), `None` if the fund is not registered.
+    head: Option<i64>,
+    /// Idempotency key → (seq, intent hash) of those already stored.
+    prior: HashMap<String, (u64, Hash)>,
+}
+
+impl OpenBatch<'_> {
+    /// Rolls the transaction back (nothing was written) and releases the lock.
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        self.tx.rollback().await
+    }
+
+    /// Catches `state` (the caller's projection of the fund) up with the store (another
+    /// process may have appended), checks each request against it and, if it passes,
+    /// writes it with its Merkle nodes. The head row and a new signed checkpoint are
+    /// written last, then the transaction commits: only then are the outcomes returned.
+    /// `requests` must be among those whose keys were given to [`Store::open_batch`], and
+    /// their signatures verified. On `Err`, nothing was written and `state` may be ahead
+    /// of the store: rebuild it.
+    pub async fn commit(
+        self,
+        state: &mut FundState,
+        log: &LogSigner<'_>,
+        now: Instant,
+        requests: Vec<AppendRequest>,
+    ) -> Result<Vec<Result<AppendOutcome, Rejection>>, BatchError> {
+        let OpenBatch {
+            store,
+            mut tx,
+            _writer,
+            head,
+            prior,
+        } = self;
+        let result = commit_in(
+            &mut tx,
+            store.backend,
+            head,
+            prior,
+            state,
+            log,
+            now,
+            requests,
+        )
+        .await;
+        if result.is_err() {
+            tx.abort().await;
+        }
+        result
+    }
+}
+
+/// The body of [`OpenBatch::commit`], in the open transaction `tx`; on `Err` the caller
+/// aborts the transaction.
+#[allow(clippy::too_many_arguments)]
+async fn commit_in(
+    tx: &mut TxConn,
+    backend: Backend,
+    head: Option<i64>,
+    prior: HashMap<String, (u64, Hash)>,
+    state: &mut FundState,
+    log: &LogSigner<'_>,
+    now: Instant,
+    requests: Vec<AppendRequest>,
+) -> Result<Vec<Result<AppendOutcome, Rejection>>, BatchError> {
+    let fund = state.fund().to_string();
+    let head_seq = match head {
+        Some(seq) => seq,
+        // A new fund: its row is written in the same transaction as its genesis, so a
+        // refused genesis leaves nothing behind.
+        None if requests
+            .first()
+            .is_some_and(|r| matches!(r.intent.body, ledger_core::body::Body::Genesis(_))) =>
+        {
+            sqlx::query(
+                "INSERT INTO funds (id, operator_key, created_at, head_seq, head_hash) \
+                 VALUES ($1, $2, $3, -1, $4)",
+            )
+            .bind(&fund)
+            .bind(state.operator().to_hex())
+            .bind(now.to_string())
+            .bind(vec![0u8; 32])
+            .execute(&mut *tx.conn())
+            .await?;
+            -1
+        }
+        None => return Err(StoreError::Corrupt(format!("fund {fund} is not registered")).into()),
+    };
+    catch_up(tx.conn(), state, head_seq).await?;
+
+    let (outcomes, rows) = Store::apply_batch(tx.conn(), &prior, state, now, requests).await?;
+    if rows.entries.is_empty() {
+        // Nothing to write (all replays or refusals): roll back, leave no trace.
+        tx.conn().execute("ROLLBACK").await?;
+        tx.committed();
+        return Ok(outcomes);
+    }
+    let checkpoint = Checkpoint {
+        origin: log.origin.to_owned(),
+        tree_size: state.next_seq(),
+        root: state.root(),
+        extensions: Vec::new(),
+    };
+    let note = checkpoint
+        .sign(log.key)
+        .map_err(|e| StoreError::Corrupt(format!("checkpoint signing: {e}")))?;
+    let head = (state.next_seq() as i64 - 1, state.head());
+    rows.write_and_commit(tx, backend, &fund, head, &checkpoint, &note)
+        .await?;
+    Ok(outcomes)
+}
+
+/// A connection of the writer pool inside a transaction that the append path opened
+/// itself (`BEGIN` and `COMMIT` travel with the first and last statements on SQLite: one
+/// round trip to the database each instead of three more). A `TxConn` that is dropped
+/// before [`TxConn::commit`] or [`TxConn::rollback`] closes its connection instead of
+/// returning it to the pool in an unknown transaction state; the database then rolls
+/// the transaction back.
+struct TxConn {
+    conn: Option<PoolConnection<Any>>,
+}
+
+impl TxConn {
+    fn new(conn: PoolConnection<Any>) -> TxConn {
+        TxConn { conn: Some(conn) }
+    }
+
+    /// The connection (present until the transaction ends).
+    fn conn(&mut self) -> &mut AnyConnection {
+        self.conn
+            .as_mut()
+            .expect("a TxConn holds its connection until it ends")
+    }
+
+    /// Begins the transaction and reads, under the fund's lock, the stored head seq
+    /// (`None` if the fund is not registered) and which of `keys` are already stored.
+    async fn read_head_and_keys(
+        &mut self,
+        backend: Backend,
         fund: &str,
-        requests: &[AppendRequest],
-    ) -> Result<HashMap<String, (u64, Hash)>, BatchError> {
-        let mut out = HashMap::new();
-        for chunk in requests.chunks(ROWS_PER_STATEMENT_MAX) {
-            let mut marks = Marks::new(self.backend);
-            let fund_mark = marks.next();
-            let keys = marks.list(chunk.len());
-            let sql = format!(
-                "SELECT idem_key, seq, intent_hash FROM entries WHERE fund = {fund_mark} AND idem_key IN ({keys})"
-            );
-            let mut q = sqlx::query(&sql).bind(fund);
-            for r in chunk {
-                q = q.bind(r.intent.key.as_str());
+        keys: &[&str],
+    ) -> Result<(Option<i64>, HashMap<String, (u64, Hash)>), BatchError> {
+        let mut head = None;
+        let mut prior = HashMap::new();
+        let mut chunks = keys.chunks(ROWS_PER_STATEMENT_MAX);
+        match backend {
+            Backend::Sqlite => {
+                let first = chunks.next().unwrap_or(&[]);
+                let mut marks = Marks::new(backend);
+                let (head_mark, fund_mark) = (marks.next(), marks.next());
+                // BEGIN IMMEDIATE takes SQLite's write lock now: a deferred transaction
+                // that reads first could find, at its first write, that another process
+                // wrote since (SQLITE_BUSY).
+                let sql = format!(
+                    "BEGIN IMMEDIATE;\n\
+                     SELECT 0, head_seq, head_hash, NULL FROM funds WHERE id = {head_mark} \
+                     UNION ALL {}",
+                    keys_query(&mut marks, &fund_mark, first.len())
+                );
+                let mut q = sqlx::query(&sql).bind(fund).bind(fund);
+                for k in first {
+                    q = q.bind(*k);
+                }
+                for row in q.fetch_all(&mut *self.conn()).await? {
+                    let tag: i64 = row.try_get(0)?;
+                    if tag == 0 {
+                        head = Some(row.try_get::<i64, _>(1)?);
+                    } else {
+                        let (key, seq, hash) = stored_key(&row)?;
+                        prior.insert(key, (seq, hash));
+                    }
+                }
             }
-            for row in q.fetch_all(&mut **tx).await? {
-                let key: String = row.try_get(0)?;
-                let seq: i64 = row.try_get(1)?;
-                let hash: Vec<u8> = row.try_get(2)?;
-                let hash: [u8; 32] = hash.try_into().map_err(|_| {
-                    StoreError::Corrupt("stored intent hash is not 32 bytes".into())
-                })?;
-                out.insert(key, (seq as u64, Hash(hash)));
+            Backend::Postgres => {
+                self.conn().execute("BEGIN").await?;
+                let row = sqlx::query("SELECT head_seq FROM funds WHERE id = $1 FOR UPDATE")
+                    .bind(fund)
+                    .fetch_optional(&mut *self.conn())
+                    .await?;
+                head = row.map(|r| r.try_get::<i64, _>(0)).transpose()?;
             }
         }
-        Ok(out)
+        for chunk in chunks {
+            let mut marks = Marks::new(backend);
+            let fund_mark = marks.next();
+            let sql = keys_query(&mut marks, &fund_mark, chunk.len());
+            let mut q = sqlx::query(&sql).bind(fund);
+            for k in chunk {
+                q = q.bind(*k);
+            }
+            for row in q.fetch_all(&mut *self.conn()).await? {
+                let (key, seq, hash) = stored_key(&row)?;
+                prior.insert(key, (seq, hash));
+            }
+        }
+        Ok((head, prior))
     }
+
+    /// The transaction committed: the connection goes back to the pool.
+    fn committed(&mut self) {
+        self.conn = None;
+    }
+
+    /// Rolls the transaction back and returns the connection to the pool.
+    async fn rollback(mut self) -> Result<(), StoreError> {
+        self.conn().execute("ROLLBACK").await?;
+        self.conn = None;
+        Ok(())
+    }
+
+    /// After a failure: rolls back if the transaction is still open, and closes the
+    /// connection whatever happens (its state is not known for sure).
+    async fn abort(mut self) {
+        if let Some(mut conn) = self.conn.take() {
+            let _ = conn.execute("ROLLBACK").await;
+            conn.close_on_drop();
+        }
+    }
+}
+
+impl Drop for TxConn {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.as_mut() {
+            conn.close_on_drop();
+        }
+    }
+}
+
+/// `SELECT 1, seq, intent_hash, idem_key` of the fund's entries whose key is one of `n`
+/// keys; the fund is bound at `fund_mark`, the keys after it.
+fn keys_query(marks: &mut Marks, fund_mark: &str, n: usize) -> String {
+    if n == 0 {
+        // `IN ()` is not SQL.
+        return "SELECT 1, seq, intent_hash, idem_key FROM entries WHERE 1 = 0".to_owned();
+    }
+    format!(
+        "SELECT 1, seq, intent_hash, idem_key FROM entries WHERE fund = {fund_mark} AND idem_key IN ({})",
+        marks.list(n)
+    )
+}
+
+/// (key, seq, intent hash) from a row of [`keys_query`].
+fn stored_key(row: &sqlx::any::AnyRow) -> Result<(String, u64, Hash), BatchError> {
+    let seq: i64 = row.try_get(1)?;
+    let hash: Vec<u8> = row.try_get(2)?;
+    let key: String = row.try_get(3)?;
+    let hash: [u8; 32] = hash
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("stored intent hash is not 32 bytes".into()))?;
+    Ok((key, seq as u64, Hash(hash)))
 }
 
 /// Most rows written (or keys looked up) by one statement; far below the bind-parameter
@@ -357,9 +559,9 @@ impl BatchRows {
     /// chain of data-modifying CTEs on PostgreSQL, statements separated by `;` on SQLite
     /// (numbered parameters are shared across them). One round trip to the database
     /// instead of one per table.
-    async fn write(
+    async fn write_and_commit(
         &self,
-        tx: &mut Transaction<'static, Any>,
+        tx: &mut TxConn,
         backend: Backend,
         fund: &str,
         head: (i64, Hash),
@@ -398,6 +600,8 @@ impl BatchRows {
         let sql = match backend {
             Backend::Sqlite => {
                 parts.push(last);
+                // The commit travels with the writes.
+                parts.push("COMMIT".to_owned());
                 parts.join(";\n")
             }
             Backend::Postgres => {
@@ -446,14 +650,18 @@ impl BatchRows {
             .bind(checkpoint.tree_size as i64)
             .bind(checkpoint.root.0.to_vec())
             .bind(note);
-        q.execute(&mut **tx).await?;
+        q.execute(&mut *tx.conn()).await?;
+        if backend == Backend::Postgres {
+            tx.conn().execute("COMMIT").await?;
+        }
+        tx.committed();
         Ok(())
     }
 }
 
 /// Applies to `state` every stored entry it has not seen (appended by another process).
 async fn catch_up(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut AnyConnection,
     state: &mut FundState,
     head_seq: i64,
 ) -> Result<(), BatchError> {
@@ -466,7 +674,7 @@ async fn catch_up(
     )
     .bind(&fund)
     .bind(state.next_seq() as i64)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     for row in rows {
         let bytes: Vec<u8> = row.try_get(2)?;

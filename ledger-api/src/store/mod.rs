@@ -21,7 +21,7 @@ use sqlx::{AnyPool, ConnectOptions, Executor, Row};
 use tokio::sync::Mutex;
 
 pub use append::{AppendOutcome, AppendRequest, BatchError, Rejection};
-pub use append::{LogSigner, VaultRecord};
+pub use append::{LogSigner, OpenBatch, VaultRecord};
 pub use credentials::RevokeError;
 pub use proposals::{ProposalRow, ProposalStatus};
 pub use read::{EntryRow, FundRow, ProofError, PAGE_ROWS_MAX};
@@ -49,6 +49,8 @@ static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migration
 #[derive(Debug)]
 pub struct Store {
     pool: AnyPool,
+    /// The pool that appends use: a single connection on SQLite, `pool` on PostgreSQL.
+    writer: AnyPool,
     backend: Backend,
     /// SQLite has one writer: appends of this process queue here instead of failing busy.
     sqlite_writer: Mutex<()>,
@@ -86,6 +88,43 @@ async fn all_applied(pool: &AnyPool, migrator: &sqlx::migrate::Migrator) -> bool
     })
 }
 
+/// A pool of at most `max` connections to `options`, each set up for the ledger (on
+/// SQLite: WAL, full sync, foreign keys, recursive triggers, busy timeout).
+async fn connect_pool(
+    options: &AnyConnectOptions,
+    backend: Backend,
+    max: u32,
+) -> Result<AnyPool, StoreError> {
+    let pool = AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(30))
+        // A SQLite connection is a file handle that does not drop: no ping (a round trip
+        // to its worker thread) before each use. A PostgreSQL one may have been cut.
+        .test_before_acquire(backend == Backend::Postgres)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // Durability: an acknowledged commit is on disk (WAL + fsync).
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = FULL").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    // Statement journals (undo of one statement) need not touch the disk.
+                    conn.execute("PRAGMA temp_store = MEMORY").await?;
+                    // REPLACE then fires DELETE triggers too (see migration 0002).
+                    conn.execute("PRAGMA recursive_triggers = ON").await?;
+                    conn.execute(
+                        format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str(),
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(options.clone())
+        .await?;
+    Ok(pool)
+}
+
 impl Store {
     /// Opens the database at `url` (`sqlite://path` or `postgres://…`), creating a missing
     /// SQLite file, and applies the migrations.
@@ -106,31 +145,15 @@ impl Store {
         let options = AnyConnectOptions::from_str(&url)?
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
-        let pool = AnyPoolOptions::new()
-            .max_connections(POOL_CONNECTIONS_MAX)
-            .acquire_timeout(Duration::from_secs(30))
-            // A SQLite connection is a file handle that does not drop: no ping (a round trip
-            // to its worker thread) before each use. A PostgreSQL one may have been cut.
-            .test_before_acquire(backend == Backend::Postgres)
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // Durability: an acknowledged commit is on disk (WAL + fsync).
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = FULL").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                        // REPLACE then fires DELETE triggers too (see migration 0002).
-                        conn.execute("PRAGMA recursive_triggers = ON").await?;
-                        conn.execute(
-                            format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str(),
-                        )
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await?;
+        let pool = connect_pool(&options, backend, POOL_CONNECTIONS_MAX).await?;
+        // SQLite's appends all go through one connection: they are serialised anyway
+        // (one writer), and the same connection keeps its page cache and its worker
+        // thread warm from one batch to the next (a pool hands out its idle connections
+        // in turn; each would first re-read the pages that the others wrote).
+        let writer = match backend {
+            Backend::Sqlite => connect_pool(&options, backend, 1).await?,
+            Backend::Postgres => pool.clone(),
+        };
         let migrator = match backend {
             Backend::Sqlite => &SQLITE_MIGRATOR,
             Backend::Postgres => &POSTGRES_MIGRATOR,
@@ -142,6 +165,7 @@ impl Store {
         }
         Ok(Store {
             pool,
+            writer,
             backend,
             sqlite_writer: Mutex::new(()),
         })
@@ -157,14 +181,21 @@ impl Store {
         &self.pool
     }
 
+    /// The pool that appends use (one connection on SQLite): for a benchmark's baseline
+    /// measured the same way.
+    pub fn writer_pool(&self) -> &AnyPool {
+        &self.writer
+    }
+
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
 
-    /// Closes the pool, waiting for connections to be returned.
+    /// Closes the pools, waiting for connections to be returned.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }

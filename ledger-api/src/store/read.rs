@@ -8,7 +8,7 @@ use ledger_core::keys::PublicKey;
 use ledger_core::merkle::{consistency_plan, inclusion_plan, root_plan, NodeId, ProofPlan};
 use ledger_core::state::FundState;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
 use super::append::apply_stored;
 use super::{Store, StoreError};
@@ -88,7 +88,7 @@ fn entry_row(row: &AnyRow) -> Result<EntryRow, StoreError> {
 
 /// One entry, read inside a transaction.
 pub(crate) async fn entry_in(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut sqlx::AnyConnection,
     fund: &str,
     seq: u64,
 ) -> Result<Option<EntryRow>, StoreError> {
@@ -97,7 +97,7 @@ pub(crate) async fn entry_in(
     ))
     .bind(fund)
     .bind(seq as i64)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await?;
     row.as_ref().map(entry_row).transpose()
 }
