@@ -1646,3 +1646,99 @@ async fn consistency_proofs_between_every_pair_of_sizes_verify() {
         assert_eq!(checked, N * (N + 1) / 2);
     }
 }
+
+/// Migration 0005 rebuilds SQLite's `tree_nodes` as a WITHOUT ROWID table. A database
+/// made by the migrations before it, with nodes in it, keeps every node, gets the new
+/// table, and still refuses to rewrite a node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_tree_nodes_migration_keeps_every_node() {
+    sqlx::any::install_default_drivers();
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("migrations-0001-0004");
+    std::fs::create_dir(&old).unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/sqlite");
+    let mut copied = 0;
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.as_str() < "0005" {
+            std::fs::copy(&path, old.join(&name)).unwrap();
+            copied += 1;
+        }
+    }
+    assert_eq!(copied, 4, "migrations before 0005");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    sqlx::migrate::Migrator::new(old.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO funds (id, operator_key, created_at, head_seq, head_hash) \
+         VALUES ('f', 'k', '2026-01-01T00:00:00Z', -1, x'00')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let mut nodes = Vec::new();
+    for level in 0..3i64 {
+        for idx in 0..(40 >> level) {
+            let hash = ledger_core::hash::sha256(format!("{level}/{idx}").as_bytes());
+            sqlx::query("INSERT INTO tree_nodes (fund, level, idx, hash) VALUES ('f', $1, $2, $3)")
+                .bind(level)
+                .bind(idx as i64)
+                .bind(hash.0.to_vec())
+                .execute(&pool)
+                .await
+                .unwrap();
+            nodes.push(format!("{level} {idx} {}", hex::encode(hash.0)));
+        }
+    }
+    pool.close().await;
+
+    let store = Store::open(&url)
+        .await
+        .expect("the store opens and migrates");
+    let all = |store: &Store| {
+        let pool = store.pool().clone();
+        async move {
+            sqlx::query(
+                "SELECT level, idx, hash FROM tree_nodes WHERE fund = 'f' ORDER BY level, idx",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {}",
+                    r.get::<i64, _>(0),
+                    r.get::<i64, _>(1),
+                    hex::encode(r.get::<Vec<u8>, _>(2))
+                )
+            })
+            .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(all(&store).await, nodes, "every node kept");
+    let table: String = sqlx::query_scalar(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'tree_nodes'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert!(table.contains("WITHOUT ROWID"), "new table: {table}");
+    for sql in [
+        "UPDATE tree_nodes SET hash = x'00' WHERE fund = 'f'",
+        "DELETE FROM tree_nodes WHERE fund = 'f'",
+        "REPLACE INTO tree_nodes (fund, level, idx, hash) VALUES ('f', 0, 0, x'00')",
+        "INSERT OR REPLACE INTO tree_nodes (fund, level, idx, hash) VALUES ('f', 0, 1, x'00')",
+    ] {
+        let refused = sqlx::query(sql).execute(store.pool()).await;
+        assert!(refused.is_err(), "`{sql}` was allowed");
+    }
+    assert_eq!(all(&store).await, nodes, "nodes after refused rewrites");
+    store.close().await;
+}

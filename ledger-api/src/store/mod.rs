@@ -2,7 +2,8 @@
 //! credentials, in SQLite (the embedded default) or PostgreSQL, through sqlx's `Any` driver
 //! with runtime-checked queries (the same SQL text serves both; see ARCHITECTURE.md).
 //!
-//! Appends go through [`Store::commit_batch`] only, one fund at a time, under that fund's
+//! Appends go through [`Store::open_batch`] and [`OpenBatch::commit`] only (or
+//! [`Store::commit_batch`], both in one call), one fund at a time, under that fund's
 //! lock: a PostgreSQL row lock on the fund's head row (so several server processes can
 //! share one database), or the single SQLite writer of this process.
 
