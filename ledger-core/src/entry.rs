@@ -293,30 +293,18 @@ pub struct Sig {
 const SIG_KEYS_CACHED: usize = 64;
 
 thread_local! {
-    static SIG_KEYS: std::cell::RefCell<Vec<(String, PublicKey)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
+    static SIG_KEYS: std::cell::RefCell<crate::recent::Recent<String, PublicKey>> =
+        const { std::cell::RefCell::new(crate::recent::Recent::new(SIG_KEYS_CACHED)) };
 }
 
 /// Deserialises a signature's key exactly as [`PublicKey`] does, through [`SIG_KEYS`].
 fn sig_key<'de, D: serde::Deserializer<'de>>(d: D) -> Result<PublicKey, D::Error> {
     crate::error::parse_str(d, |s: &str| -> Result<PublicKey, crate::keys::KeyError> {
-        let hit = SIG_KEYS.with(|c| {
-            let mut c = c.borrow_mut();
-            let i = c.iter().position(|(hex, _)| hex == s)?;
-            let key = c[i].1;
-            // Move to front, so the signers of a fund stay at the head of the list.
-            c[..=i].rotate_right(1);
-            Some(key)
-        });
-        if let Some(key) = hit {
+        if let Some(key) = SIG_KEYS.with(|c| c.borrow_mut().get(s)) {
             return Ok(key);
         }
         let key = PublicKey::from_hex(s)?;
-        SIG_KEYS.with(|c| {
-            let mut c = c.borrow_mut();
-            c.truncate(SIG_KEYS_CACHED - 1);
-            c.insert(0, (s.to_owned(), key));
-        });
+        SIG_KEYS.with(|c| c.borrow_mut().insert(s.to_owned(), key));
         Ok(key)
     })
 }

@@ -5,6 +5,8 @@ use std::fmt;
 use ed25519_dalek::{Signature, VerifyingKey};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::recent::Recent;
+
 /// A trustee's or operator's Ed25519 public key: 64 lowercase hex digits in the chain.
 ///
 /// Only keys that are valid, non-weak curve points parse, so a held `PublicKey` can always
@@ -22,8 +24,8 @@ const POINTS_CACHED: usize = 16;
 
 thread_local! {
     /// Keys this thread decompressed recently, most recent first.
-    static POINTS: std::cell::RefCell<Vec<([u8; 32], ed25519_zebra::VerificationKey)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
+    static POINTS: std::cell::RefCell<Recent<[u8; 32], ed25519_zebra::VerificationKey>> =
+        const { std::cell::RefCell::new(Recent::new(POINTS_CACHED)) };
 }
 
 /// Keys are equal when their bytes are (the curve points follow from the bytes).
@@ -113,14 +115,11 @@ impl PublicKey {
     fn zip215_key(&self) -> Option<ed25519_zebra::VerificationKey> {
         POINTS.with(|c| {
             let mut c = c.borrow_mut();
-            if let Some(i) = c.iter().position(|(b, _)| *b == self.bytes) {
-                let key = c[i].1;
-                c[..=i].rotate_right(1);
+            if let Some(key) = c.get(&self.bytes) {
                 return Some(key);
             }
             let key = ed25519_zebra::VerificationKey::try_from(self.bytes).ok()?;
-            c.truncate(POINTS_CACHED - 1);
-            c.insert(0, (self.bytes, key));
+            c.insert(self.bytes, key);
             Some(key)
         })
     }

@@ -20,6 +20,7 @@ pub mod money;
 pub mod note;
 pub mod parallel;
 pub mod receipt;
+mod recent;
 pub mod rules;
 pub mod sample;
 pub mod state;
