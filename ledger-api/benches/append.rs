@@ -240,23 +240,31 @@ async fn raw_rate(url: &str, writers: usize, n: usize, row_bytes: usize) -> f64 
     rate
 }
 
+/// The bare verification rate of `signed` on `threads` threads: passes over all of them
+/// for at least a second, the fastest pass (a short run is at the mercy of one stall, and
+/// a higher baseline only makes the target harder).
 fn verify_rate(signed: &[Signed], threads: usize) -> f64 {
     let jobs: Vec<(Vec<u8>, Sig)> = signed
         .iter()
         .map(|s| (signing_message(&s.intent_bytes), s.sigs[0]))
         .collect();
-    let started = Clock::now();
-    std::thread::scope(|scope| {
-        for part in jobs.chunks(jobs.len().div_ceil(threads)) {
-            scope.spawn(move || {
-                for (msg, s) in part {
-                    // The ledger's signature rule (ZIP-215), as the append path checks it.
-                    assert!(s.key.verify(msg, &s.sig));
-                }
-            });
-        }
-    });
-    jobs.len() as f64 / started.elapsed().as_secs_f64()
+    let begun = Clock::now();
+    let mut best = 0f64;
+    while best == 0.0 || begun.elapsed().as_secs_f64() < 1.0 {
+        let started = Clock::now();
+        std::thread::scope(|scope| {
+            for part in jobs.chunks(jobs.len().div_ceil(threads)) {
+                scope.spawn(move || {
+                    for (msg, s) in part {
+                        // The ledger's signature rule (ZIP-215), as the append path checks it.
+                        assert!(s.key.verify(msg, &s.sig));
+                    }
+                });
+            }
+        });
+        best = best.max(jobs.len() as f64 / started.elapsed().as_secs_f64());
+    }
+    best
 }
 
 /// Inserts the complete-subtree rows of a synthetic tree of `size` leaves.
@@ -349,7 +357,7 @@ async fn main() {
     let v1 = verify_rate(&sample, 1);
     let vall = verify_rate(&sample, cores);
     println!("community-ledger store benchmark: {n} appends per run, {cores} cores");
-    println!("bare Ed25519 verification of the same intents: {v1:.0}/s on 1 core, {vall:.0}/s on {cores} cores");
+    println!("bare Ed25519 verification of the same intents (fastest pass of those in 1 s): {v1:.0}/s on 1 core, {vall:.0}/s on {cores} cores");
     let only: Option<usize> = std::env::var("BENCH_WRITERS")
         .ok()
         .and_then(|s| s.parse().ok());
