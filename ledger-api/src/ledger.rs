@@ -2,9 +2,10 @@
 //! batches (group commit). Requests queue on a channel while a commit is in flight; the
 //! next commit takes all of them in one transaction, and each caller is answered only
 //! after that commit. The writer checks the signatures of all the requests it takes in
-//! one batch verification (a fraction of the cost of checking them one by one); a
-//! request whose signatures fail is refused alone, with the error the one-by-one check
-//! gives, and is not part of the commit.
+//! batch verifications (a fraction of the cost of checking them one by one; a large batch
+//! in two halves, one on the blocking pool), while the store opens the batch's
+//! transaction; a request whose signatures fail is refused alone, with the error the
+//! one-by-one check gives, and is not part of the commit.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -230,8 +231,8 @@ impl Ledger {
         let origin = self.fund_origin(&row.id);
         while let Some(first) = rx.recv().await {
             let jobs = gather(first, &mut rx).await;
-            // The signatures are checked on the blocking pool while the store opens the
-            // batch's transaction (lock, head, stored keys): the two overlap.
+            // The signatures are checked while the store opens the batch's transaction
+            // (lock, head, stored keys): the two overlap.
             let keys: Vec<String> = jobs
                 .iter()
                 .map(|j| j.req.intent.key.as_str().to_owned())

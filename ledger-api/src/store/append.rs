@@ -205,7 +205,8 @@ impl Store {
                 intent: req.intent,
                 sigs: req.sigs,
             };
-            let bytes = entry.canonical_bytes();
+            let bytes = entry.canonical_bytes_with(&req.intent_bytes);
+            debug_assert_eq!(bytes, entry.canonical_bytes(), "spliced entry bytes");
             let hash = ledger_core::hash::leaf_hash(&bytes);
             let applied = match state.apply(&entry, hash) {
                 Ok(a) => a,
