@@ -10,12 +10,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use ledger_core::body::{Body, Statement};
 use ledger_core::entry::{check_signature_list, verify_signatures, EntryError, Intent, Sig};
 use ledger_core::ids::FundId;
 use ledger_core::keys::PublicKey;
 use ledger_core::note::NoteSigner;
+use ledger_core::rules::RuleError;
 use ledger_core::state::FundState;
-use ledger_core::time::Instant;
+use ledger_core::time::{Instant, Period};
 use ledger_core::verify::verify_signatures_batch;
 use tokio::sync::{mpsc, oneshot, RwLock};
 
@@ -61,7 +63,42 @@ pub enum AppendFailure {
     Busy,
     /// The database failed; nothing was written.
     #[error("store: {0}")]
-    Store(String),
+    Store(Arc<StoreError>),
+    /// The fund's writer stopped (its state could not be rebuilt from the store).
+    #[error("the fund's writer stopped")]
+    WriterStopped,
+}
+
+impl From<StoreError> for AppendFailure {
+    fn from(e: StoreError) -> Self {
+        AppendFailure::Store(Arc::new(e))
+    }
+}
+
+/// Why a statement could not be drafted.
+#[derive(Debug, thiserror::Error)]
+pub enum DraftFailure {
+    /// The period cannot be drafted (not whole months, before the fund, still open).
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    /// No such fund.
+    #[error("no such fund")]
+    UnknownFund,
+    /// The database failed.
+    #[error("store: {0}")]
+    Store(Arc<StoreError>),
+    /// The fund's writer stopped.
+    #[error("the fund's writer stopped")]
+    WriterStopped,
+}
+
+/// A statement drafted from a fund's state: the body trustees sign, and how many must.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    /// The statement's figures.
+    pub statement: Statement,
+    /// Signatures the statement needs under the fund's policy.
+    pub required_signatures: u32,
 }
 
 /// Takes `first` and the requests queued behind it, up to [`BATCH_REQUESTS_MAX`], for one
@@ -70,24 +107,28 @@ pub enum AppendFailure {
 /// most [`GATHER_YIELDS_MAX`] times) so that they join this commit instead of waiting a
 /// whole commit for the next one. A yield only lets tasks that are ready run; it never
 /// waits on a timer, so a lone request is not delayed.
-async fn gather(first: Job, rx: &mut mpsc::Receiver<Job>) -> Vec<Job> {
+///
+/// Draft requests met on the way are set aside in `drafts`, to be answered after the
+/// commit.
+async fn gather(first: Job, rx: &mut mpsc::Receiver<Msg>, drafts: &mut Vec<DraftJob>) -> Vec<Job> {
     let mut jobs = vec![first];
-    let drain = |jobs: &mut Vec<Job>, rx: &mut mpsc::Receiver<Job>| {
+    let drain = |jobs: &mut Vec<Job>, drafts: &mut Vec<DraftJob>, rx: &mut mpsc::Receiver<Msg>| {
         while jobs.len() < BATCH_REQUESTS_MAX {
             match rx.try_recv() {
-                Ok(j) => jobs.push(j),
+                Ok(Msg::Append(j)) => jobs.push(j),
+                Ok(Msg::Draft(d)) => drafts.push(d),
                 Err(_) => break,
             }
         }
     };
-    drain(&mut jobs, rx);
+    drain(&mut jobs, drafts, rx);
     for _ in 0..GATHER_YIELDS_MAX {
         if jobs.len() >= BATCH_REQUESTS_MAX {
             break;
         }
         let before = jobs.len();
         tokio::task::yield_now().await;
-        drain(&mut jobs, rx);
+        drain(&mut jobs, drafts, rx);
         if jobs.len() == before {
             break;
         }
@@ -148,9 +189,25 @@ fn signature_first(req: &AppendRequest, failure: AppendFailure) -> AppendFailure
     }
 }
 
+/// A request for a statement draft from a fund's writer.
+struct DraftJob {
+    period: Period,
+    reply: oneshot::Sender<Result<Draft, DraftFailure>>,
+}
+
+/// What a fund's writer is asked. (Appends are nearly every message: they are kept
+/// inline rather than boxed to make the rare draft's variant the same size.)
+#[allow(clippy::large_enum_variant)]
+enum Msg {
+    /// Append a signed intent.
+    Append(Job),
+    /// Draft a statement from the fund's state.
+    Draft(DraftJob),
+}
+
 #[derive(Clone)]
 struct FundHandle {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Msg>,
 }
 
 /// The deployment's ledger: its store, keys and the writers of its funds.
@@ -222,15 +279,59 @@ impl Ledger {
         FundHandle { jobs: tx }
     }
 
+    /// Answers statement drafts from `state`, first caught up with what another process
+    /// may have appended (one indexed read that finds nothing when this process is the
+    /// only writer). On `Err` the state could not be caught up: rebuild it.
+    async fn answer_drafts(
+        &self,
+        state: &mut FundState,
+        drafts: Vec<DraftJob>,
+    ) -> Result<(), Arc<StoreError>> {
+        if drafts.is_empty() {
+            return Ok(());
+        }
+        if let Err(e) = self.store.catch_up(state).await {
+            let e = Arc::new(e);
+            for d in drafts {
+                let _ = d.reply.send(Err(DraftFailure::Store(Arc::clone(&e))));
+            }
+            return Err(e);
+        }
+        for d in drafts {
+            let draft = state.draft_statement(&d.period).map(|statement| {
+                let required_signatures =
+                    state.required_signatures(&Body::Statement(statement.clone()));
+                Draft {
+                    statement,
+                    required_signatures,
+                }
+            });
+            let _ = d.reply.send(draft.map_err(DraftFailure::Rule));
+        }
+        Ok(())
+    }
+
     async fn writer(
         self: Arc<Self>,
         row: FundRow,
         mut state: FundState,
-        mut rx: mpsc::Receiver<Job>,
+        mut rx: mpsc::Receiver<Msg>,
     ) {
         let origin = self.fund_origin(&row.id);
-        while let Some(first) = rx.recv().await {
-            let jobs = gather(first, &mut rx).await;
+        let mut drafts = Vec::new();
+        while let Some(msg) = rx.recv().await {
+            let first = match msg {
+                Msg::Append(job) => job,
+                Msg::Draft(d) => {
+                    if self.answer_drafts(&mut state, vec![d]).await.is_err()
+                        && !self.rebuild(&row, &mut state, &mut rx).await
+                    {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            let jobs = gather(first, &mut rx, &mut drafts).await;
             // The signatures are checked while the store opens the batch's transaction
             // (lock, head, stored keys): the two overlap.
             let keys: Vec<String> = jobs
@@ -258,14 +359,31 @@ impl Ledger {
                 Err(e) => {
                     // Nothing was read into `state` or written: it stays as it is.
                     tracing::error!(fund = %row.id, error = %e, "cannot open an append batch");
+                    let e = Arc::new(e.0);
                     for reply in replies {
-                        let _ = reply.send(Err(AppendFailure::Store(e.to_string())));
+                        let _ = reply.send(Err(AppendFailure::Store(Arc::clone(&e))));
+                    }
+                    if self
+                        .answer_drafts(&mut state, std::mem::take(&mut drafts))
+                        .await
+                        .is_err()
+                        && !self.rebuild(&row, &mut state, &mut rx).await
+                    {
+                        return;
                     }
                     continue;
                 }
             };
             if reqs.is_empty() {
                 drop(open.rollback().await);
+                if self
+                    .answer_drafts(&mut state, std::mem::take(&mut drafts))
+                    .await
+                    .is_err()
+                    && !self.rebuild(&row, &mut state, &mut rx).await
+                {
+                    return;
+                }
                 continue;
             }
             let log = LogSigner {
@@ -273,30 +391,60 @@ impl Ledger {
                 key: &self.log_key,
             };
             let res = open.commit(&mut state, &log, self.now(), reqs).await;
-            match res {
+            let healthy = match res {
                 Ok(outcomes) => {
                     for (reply, outcome) in replies.into_iter().zip(outcomes) {
                         let _ = reply.send(outcome.map_err(AppendFailure::Rejected));
                     }
+                    true
                 }
                 Err(e) => {
                     tracing::error!(fund = %row.id, error = %e, "append batch failed; rebuilding fund state");
+                    let e = Arc::new(e.0);
                     for reply in replies {
-                        let _ = reply.send(Err(AppendFailure::Store(e.to_string())));
+                        let _ = reply.send(Err(AppendFailure::Store(Arc::clone(&e))));
                     }
-                    match self.store.load_state(&row).await {
-                        Ok(s) => state = s,
-                        Err(e) => {
-                            tracing::error!(fund = %row.id, error = %e, "cannot rebuild fund state; writer stops");
-                            // Answer what is still queued, and refuse what comes later.
-                            rx.close();
-                            while let Some(job) = rx.recv().await {
-                                job.refuse(AppendFailure::Store("fund writer stopped".into()));
-                            }
-                            return;
+                    false
+                }
+            };
+            let healthy = healthy
+                && self
+                    .answer_drafts(&mut state, std::mem::take(&mut drafts))
+                    .await
+                    .is_ok();
+            if !healthy && !self.rebuild(&row, &mut state, &mut rx).await {
+                return;
+            }
+        }
+    }
+
+    /// Rebuilds `state` from the store after a failure. If that fails too, answers what
+    /// is queued and what comes later with [`AppendFailure::WriterStopped`] and returns
+    /// false: the writer stops.
+    async fn rebuild(
+        &self,
+        row: &FundRow,
+        state: &mut FundState,
+        rx: &mut mpsc::Receiver<Msg>,
+    ) -> bool {
+        match self.store.load_state(row).await {
+            Ok(s) => {
+                *state = s;
+                true
+            }
+            Err(e) => {
+                tracing::error!(fund = %row.id, error = %e, "cannot rebuild fund state; writer stops");
+                // Answer what is still queued, and refuse what comes later.
+                rx.close();
+                while let Some(msg) = rx.recv().await {
+                    match msg {
+                        Msg::Append(job) => job.refuse(AppendFailure::WriterStopped),
+                        Msg::Draft(d) => {
+                            let _ = d.reply.send(Err(DraftFailure::WriterStopped));
                         }
                     }
                 }
+                false
             }
         }
     }
@@ -361,8 +509,7 @@ impl Ledger {
         if let Some(h) = self.funds.read().await.get(fund) {
             return Ok(Some(h.clone()));
         }
-        let store_err = |e: StoreError| AppendFailure::Store(e.to_string());
-        let Some(row) = self.store.fund(fund).await.map_err(store_err)? else {
+        let Some(row) = self.store.fund(fund).await? else {
             return Ok(None);
         };
         let mut funds = self.funds.write().await;
@@ -371,7 +518,7 @@ impl Ledger {
         }
         // Another server process sharing the database (PostgreSQL) created the fund since
         // this one started: take it up from the store.
-        let state = self.store.load_state(&row).await.map_err(store_err)?;
+        let state = self.store.load_state(&row).await?;
         let h = self.spawn_writer(row, state);
         funds.insert(fund.to_owned(), h.clone());
         Ok(Some(h))
@@ -399,17 +546,15 @@ impl Ledger {
             .store
             .commit_batch(&mut state, &log, self.now(), vec![req])
             .await
-            .map_err(|e| AppendFailure::Store(e.to_string()))?;
+            .map_err(|e| AppendFailure::from(e.0))?;
+        // One request, one outcome.
         let outcome = outcomes
             .pop()
-            .ok_or_else(|| AppendFailure::Store("no outcome".into()))?
+            .ok_or_else(|| StoreError::Corrupt("a batch of one request gave no outcome".into()))?
             .map_err(AppendFailure::Rejected)?;
-        let row = self
-            .store
-            .fund(fund)
-            .await
-            .map_err(|e| AppendFailure::Store(e.to_string()))?
-            .ok_or_else(|| AppendFailure::Store("fund vanished".into()))?;
+        let row = self.store.fund(fund).await?.ok_or_else(|| {
+            StoreError::Corrupt(format!("fund {fund} vanished after its genesis"))
+        })?;
         let h = self.spawn_writer(row, state);
         funds.insert(fund.to_owned(), h);
         Ok(outcome)
@@ -422,16 +567,39 @@ impl Ledger {
         req: AppendRequest,
     ) -> Result<AppendOutcome, AppendFailure> {
         let (reply, rx) = oneshot::channel();
-        if let Err(e) = handle.jobs.try_send(Job { req, reply }) {
-            let (job, failure) = match e {
-                mpsc::error::TrySendError::Full(job) => (job, AppendFailure::Busy),
-                mpsc::error::TrySendError::Closed(job) => {
-                    (job, AppendFailure::Store("fund writer stopped".into()))
-                }
+        if let Err(e) = handle.jobs.try_send(Msg::Append(Job { req, reply })) {
+            let (msg, failure) = match e {
+                mpsc::error::TrySendError::Full(msg) => (msg, AppendFailure::Busy),
+                mpsc::error::TrySendError::Closed(msg) => (msg, AppendFailure::WriterStopped),
+            };
+            let Msg::Append(job) = msg else {
+                unreachable!("an append was sent")
             };
             return Err(signature_first(&job.req, failure));
         }
-        rx.await
-            .map_err(|_| AppendFailure::Store("fund writer stopped".into()))?
+        rx.await.map_err(|_| AppendFailure::WriterStopped)?
+    }
+
+    /// Drafts the statement of `period` for `fund` from its writer's state (no replay):
+    /// the figures the log gives now, as the body of a `statement` intent.
+    pub async fn draft_statement(
+        self: &Arc<Self>,
+        fund: &str,
+        period: Period,
+    ) -> Result<Draft, DraftFailure> {
+        let handle = match self.handle(fund).await {
+            Ok(Some(h)) => h,
+            Ok(None) => return Err(DraftFailure::UnknownFund),
+            Err(AppendFailure::Store(e)) => return Err(DraftFailure::Store(e)),
+            Err(_) => return Err(DraftFailure::WriterStopped),
+        };
+        let (reply, rx) = oneshot::channel();
+        // A draft waits for room in the queue rather than failing busy: it writes nothing.
+        handle
+            .jobs
+            .send(Msg::Draft(DraftJob { period, reply }))
+            .await
+            .map_err(|_| DraftFailure::WriterStopped)?;
+        rx.await.map_err(|_| DraftFailure::WriterStopped)?
     }
 }

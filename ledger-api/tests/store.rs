@@ -651,7 +651,7 @@ async fn a_batch_failing_in_the_database_writes_nothing() {
             match ledger.append(id, bytes.clone(), sigs.clone(), None).await {
                 Err(AppendFailure::Store(e)) => {
                     assert!(
-                        e.contains("injected fault"),
+                        e.to_string().contains("injected fault"),
                         "{b}: error names the fault: {e}"
                     )
                 }

@@ -5,6 +5,7 @@
 //! verification of a whole log. No I/O, no async, no clock, no randomness: callers pass
 //! in what the world provides (time, keys, bytes).
 
+pub mod append;
 pub mod body;
 pub mod canonical;
 pub mod checkpoint;
@@ -21,7 +22,9 @@ pub mod note;
 pub mod parallel;
 pub mod receipt;
 mod recent;
+pub mod replay;
 pub mod rules;
+#[cfg(any(test, feature = "sample"))]
 pub mod sample;
 pub mod state;
 pub mod statement;

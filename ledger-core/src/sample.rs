@@ -22,6 +22,7 @@ use crate::ids::{AgreementId, FundId, IdempotencyKey, SpaceId, Uscc};
 use crate::keys::PublicKey;
 use crate::money::{hourly_price, share_of, Amount, Base, Money, Rate};
 use crate::note::NoteSigner;
+use crate::replay::{prepare_stored, replay, OnRefusal};
 use crate::rules::RuleError;
 use crate::state::FundState;
 use crate::text::{LongText, ShortText};
@@ -254,18 +255,10 @@ impl Builder {
                 .collect()
         };
         sigs.sort_by_key(|s| s.key);
-        let entry = Entry {
-            fund: self.fund.clone(),
-            seq: self.state.next_seq(),
-            prev: self.state.head(),
-            recorded_at: at,
-            intent,
-            sigs,
-        };
-        let bytes = entry.canonical_bytes();
-        self.state.apply(&entry, crate::hash::leaf_hash(&bytes))?;
-        self.lines.push(bytes);
-        Ok(entry.seq)
+        let intent_bytes = intent.canonical_bytes();
+        let appended = self.state.append(intent, &intent_bytes, sigs, at)?;
+        self.lines.push(appended.bytes);
+        Ok(appended.entry.seq)
     }
 
     fn genesis(&mut self) -> Result<(), SampleError> {
@@ -933,8 +926,8 @@ impl SampleFund {
             };
             let hash = crate::hash::leaf_hash(&bytes);
             if let Some(st) = &mut state {
-                let parsed = Entry::parse(&bytes).map_err(err("rebuilt entry"))?;
-                st.apply(&parsed.entry, hash)?;
+                replay(st, prepare_stored(&bytes), OnRefusal::Stop)
+                    .map_err(|r| SampleError(format!("rebuilt entry: {}", r.refusal)))?;
             }
             head = hash;
             frontier.push(hash);

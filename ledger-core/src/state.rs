@@ -40,7 +40,7 @@ pub struct Applied {
 /// A monetary entry as the reversal rule remembers it: 8 bytes per seq.
 ///
 /// Bits 0–47: amount in fen; bits 48–55: kind index in [`Kind::ALL`]; bit 63: reversed.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 struct Packed(u64);
 
 const FEN_BITS: u64 = (1 << 48) - 1;
@@ -63,28 +63,30 @@ impl Packed {
 }
 
 /// What must be freed again when a revenue share or rental is reversed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Undo {
     Period(AgreementId, Date),
     Slot(SpaceId, Instant),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct AgreementState {
     agreement: Agreement,
     /// Paid periods by first day: (last day, seq). Disjoint.
     paid: BTreeMap<Date, (Date, u64)>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct SpaceState {
     space: Space,
     /// Rentals by start: (end, seq). Disjoint half-open slots.
     rentals: BTreeMap<Instant, (Instant, u64)>,
 }
 
-/// The state of one fund after some prefix of its log.
-#[derive(Debug, Clone)]
+/// The state of one fund after some prefix of its log. Two states are equal when every
+/// part of them is (what the rules remember included): the property tests compare a
+/// state before and after a refused entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FundState {
     fund: FundId,
     operator: PublicKey,
@@ -583,11 +585,14 @@ impl FundState {
     /// Applies a checked entry. Only fails on arithmetic bounds, before changing anything
     /// that matters.
     fn commit(&mut self, entry: &Entry, hash: Hash, effect: Effect) -> Result<Applied, RuleError> {
+        // Everything that can fail comes first: the new balance, then the month's totals
+        // (which `record` computes aside and only then stores). Past this point nothing
+        // fails, so a refused entry leaves the state exactly as it was.
         let balance = add(self.balance, effect.delta)?;
-        // Only an accepted entry moves the calendar on: a refused one leaves no trace.
-        self.months
-            .roll_to(self.month_of(entry), self.balance, &self.frontier);
         self.months.record(
+            self.month_of(entry),
+            self.balance,
+            &self.frontier,
             entry.seq,
             entry.intent.kind(),
             effect.amount,

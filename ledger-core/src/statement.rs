@@ -66,7 +66,7 @@ impl MonthTotals {
 }
 
 /// The months of a fund: closed ones and the one being recorded.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Months {
     closed: BTreeMap<Date, MonthTotals>,
     current: Option<(Date, MonthTotals)>,
@@ -89,33 +89,51 @@ impl Months {
         self.current = Some((month, MonthTotals::new(balance)));
     }
 
-    /// Counts an entry of the current month and adds its monetary effect.
+    /// Counts an entry recorded in `month` (its first day) and adds its monetary effect:
+    /// first moves to `month` as [`Months::roll_to`] does (closing the current month at
+    /// the tree `log`, opening the new one at `balance`).
     ///
-    /// `reversed_kind` is the kind a reversal undoes; `amount` the magnitude moved.
+    /// `reversed_kind` is the kind a reversal undoes; `amount` the magnitude moved. On
+    /// `Err` (a sum beyond the bounds of money) nothing changes: the month is not rolled.
+    #[allow(clippy::too_many_arguments)]
     pub fn record(
         &mut self,
+        month: Date,
+        balance: Money,
+        log: &Frontier,
         seq: u64,
         kind: Kind,
         amount: Option<Money>,
         reversed_kind: Option<Kind>,
     ) -> Result<(), RuleError> {
-        let Some((_, t)) = self.current.as_mut() else {
-            return Ok(());
+        let rolls = !matches!(&self.current, Some((m, _)) if *m >= month);
+        // The month's totals after this entry, computed aside: nothing is changed until
+        // every sum has held.
+        let mut t = match &self.current {
+            Some((_, t)) if !rolls => t.clone(),
+            _ => MonthTotals::new(balance),
         };
         t.count += 1;
         t.last_seq = seq;
-        let Some(a) = amount else { return Ok(()) };
-        let add = |x: Money| x.checked_add(a).ok_or(RuleError::Overflow);
-        match (kind, reversed_kind) {
-            (Kind::Donation, _) => t.donation = add(t.donation)?,
-            (Kind::RevenueShare, _) => t.revenue_share = add(t.revenue_share)?,
-            (Kind::Rental, _) => t.rental = add(t.rental)?,
-            (Kind::Disbursement, _) => t.disbursement = add(t.disbursement)?,
-            (Kind::Reversal, Some(Kind::Disbursement)) => t.reversals = add(t.reversals)?,
-            (Kind::Reversal, Some(_)) => {
-                t.reversals = t.reversals.checked_sub(a).ok_or(RuleError::Overflow)?
+        if let Some(a) = amount {
+            let add = |x: Money| x.checked_add(a).ok_or(RuleError::Overflow);
+            match (kind, reversed_kind) {
+                (Kind::Donation, _) => t.donation = add(t.donation)?,
+                (Kind::RevenueShare, _) => t.revenue_share = add(t.revenue_share)?,
+                (Kind::Rental, _) => t.rental = add(t.rental)?,
+                (Kind::Disbursement, _) => t.disbursement = add(t.disbursement)?,
+                (Kind::Reversal, Some(Kind::Disbursement)) => t.reversals = add(t.reversals)?,
+                (Kind::Reversal, Some(_)) => {
+                    t.reversals = t.reversals.checked_sub(a).ok_or(RuleError::Overflow)?
+                }
+                _ => {}
             }
-            _ => {}
+        }
+        if rolls {
+            self.roll_to(month, balance, log);
+        }
+        if let Some((_, current)) = self.current.as_mut() {
+            *current = t;
         }
         Ok(())
     }
@@ -249,4 +267,80 @@ pub fn check_statement(given: &Statement, expected: &Statement) -> Result<(), Ru
     field("reversals", &expected.reversals, &given.reversals)?;
     field("closing", &expected.closing, &given.closing)?;
     field("count", &expected.count, &given.count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::leaf_hash;
+
+    fn month(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    /// A sum beyond the bounds of money is refused and leaves the months exactly as they
+    /// were: the entry is not counted (`count`, `last_seq`) and no sum moves. (A month's
+    /// first entry starts from zero sums, so only an entry of the current month can
+    /// overflow them; `record` still rolls the month only once every sum has held.)
+    #[test]
+    fn an_overflowing_entry_changes_nothing() {
+        let mut log = Frontier::new();
+        let mut months = Months::default();
+        log.push(leaf_hash(b"genesis"));
+        months
+            .record(
+                month("2026-01-01"),
+                Money::ZERO,
+                &log,
+                0,
+                Kind::Genesis,
+                None,
+                None,
+            )
+            .unwrap();
+        log.push(leaf_hash(b"big"));
+        months
+            .record(
+                month("2026-01-01"),
+                Money::ZERO,
+                &log,
+                1,
+                Kind::Donation,
+                Some(Money::MAX),
+                None,
+            )
+            .unwrap();
+        let before = months.clone();
+        let one = Money::from_fen(100).unwrap();
+        for (m, kind) in [
+            ("2026-01-01", Kind::Donation),
+            ("2026-01-01", Kind::Disbursement),
+        ] {
+            let amount = if kind == Kind::Disbursement {
+                Money::MAX
+            } else {
+                one
+            };
+            let mut t = months.clone();
+            // Disbursements of MAX twice overflow too.
+            if kind == Kind::Disbursement {
+                t.record(month(m), Money::MAX, &log, 2, kind, Some(amount), None)
+                    .unwrap();
+                let again = t.clone();
+                assert_eq!(
+                    t.record(month(m), Money::MAX, &log, 3, kind, Some(amount), None),
+                    Err(RuleError::Overflow)
+                );
+                assert_eq!(t, again, "{m} {kind:?}");
+                continue;
+            }
+            assert_eq!(
+                t.record(month(m), Money::MAX, &log, 2, kind, Some(amount), None),
+                Err(RuleError::Overflow),
+                "{m} {kind:?}"
+            );
+            assert_eq!(t, before, "{m} {kind:?}");
+            assert_eq!(t.current_month(), Some(month("2026-01-01")));
+        }
+    }
 }

@@ -21,6 +21,7 @@ use crate::export::{CheckpointLine, Header, EXPORT_FORMAT};
 use crate::hash::{leaf_hash, Hash};
 use crate::keys::PublicKey;
 use crate::note::NoteVerifier;
+use crate::replay::{replay, OnRefusal};
 use crate::state::FundState;
 use crate::time::Instant;
 
@@ -81,7 +82,7 @@ pub fn prepare_line(line: &[u8]) -> Prepared {
     }
 }
 
-fn other(line: &[u8], error: EntryError) -> Prepared {
+pub(crate) fn other(line: &[u8], error: EntryError) -> Prepared {
     let lenient: Option<serde_json::Value> = serde_json::from_slice(line).ok();
     let seq = lenient.as_ref().and_then(|v| v.get("seq")?.as_u64());
     let recorded_at = lenient
@@ -403,37 +404,13 @@ impl Verifier {
 
     fn entry(&mut self, prepared: Prepared) {
         self.report.entries += 1;
-        let Some(mut state) = self.state.take() else {
+        let Some(state) = self.state.as_mut() else {
             // No usable header: still count and hash the log.
             return;
         };
-        match prepared {
-            Prepared::Other {
-                hash,
-                error,
-                seq,
-                recorded_at,
-                ..
-            } => {
-                self.find_coded(seq, &error);
-                state.skip(seq, hash, recorded_at);
-            }
-            Prepared::Entry { parsed, signatures } => {
-                let ParsedEntry { entry, hash, .. } = *parsed;
-                let outcome = match signatures {
-                    Err(e) => Err(Box::new(e) as Box<dyn Coded>),
-                    Ok(()) => state
-                        .apply(&entry, hash)
-                        .map(|_| ())
-                        .map_err(|e| Box::new(e) as Box<dyn Coded>),
-                };
-                if let Err(e) = outcome {
-                    self.find_coded(Some(entry.seq), e.as_ref());
-                    state.skip(Some(entry.seq), hash, Some(entry.recorded_at));
-                }
-            }
+        if let Err(refused) = replay(state, prepared, OnRefusal::Skip) {
+            self.find_coded(refused.seq, refused.refusal.as_ref());
         }
-        self.state = Some(state);
     }
 
     fn checkpoint(&mut self, line: &[u8]) {

@@ -9,6 +9,7 @@ use ledger_core::entry::Entry;
 use ledger_core::error::Coded;
 use ledger_core::money::{Amount, Money};
 use ledger_core::sample::{build, SampleSpec};
+use ledger_core::time::Period;
 use ledger_core::verify::{verify_export, Expectations};
 use proptest::prelude::*;
 use support::*;
@@ -74,6 +75,12 @@ enum Op {
     Reverse(usize),
     /// Move the clock forward by this many seconds (up to 20 days: months turn over).
     Wait(i64),
+    /// A disbursement of this many fen signed by one trustee only (quorum is two).
+    ShortQuorum(i64),
+    /// A statement of the last whole month with its closing balance off by this many fen.
+    BadStatement(i64),
+    /// A donation whose idempotency key was used by the entry at this index (modulo).
+    ReusedKey(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -82,6 +89,9 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (1_i64..200_000).prop_map(Op::Disburse),
         2 => (0_usize..64).prop_map(Op::Reverse),
         1 => (1_i64..20 * 86_400).prop_map(Op::Wait),
+        1 => (1_i64..100_000).prop_map(Op::ShortQuorum),
+        1 => (1_i64..100).prop_map(Op::BadStatement),
+        1 => (0_usize..64).prop_map(Op::ReusedKey),
     ]
 }
 
@@ -106,6 +116,37 @@ proptest! {
                     fx.advance(s);
                     continue;
                 }
+                Op::ShortQuorum(f) => {
+                    let whole = fx.state.clone();
+                    prop_assert!(fx.apply(disbursement(&yuan(f)), &[1]).is_err());
+                    prop_assert!(fx.state == whole, "state changed by a refused disbursement");
+                    continue;
+                }
+                Op::BadStatement(off) => {
+                    // The last whole month before now, if the fund has one.
+                    let now = fx.instant().local_date(fx.state.utc_offset());
+                    let Some(last) = now.first_of_month().pred() else { continue };
+                    let Ok(mut s) = fx.state.draft_statement(&Period::month_of(last)) else {
+                        continue;
+                    };
+                    s.closing = s.closing.checked_add(Money::from_fen(off).unwrap()).unwrap();
+                    let whole = fx.state.clone();
+                    let result = fx.apply(Body::Statement(s), &[0, 1]);
+                    prop_assert!(result.is_err(), "a statement off by {} fen was accepted", off);
+                    prop_assert!(fx.state == whole, "state changed by a refused statement");
+                    continue;
+                }
+                Op::ReusedKey(i) => {
+                    let Some(e) = fx.log.get(i % fx.log.len().max(1)).cloned() else { continue };
+                    let mut intent = fx.intent(donation("1.00"));
+                    intent.key = e.intent.key.clone();
+                    let entry = fx.seal(intent, &[&fx.trustees[0].clone()]);
+                    let whole = fx.state.clone();
+                    let result = fx.try_entry(entry);
+                    prop_assert_eq!(result.err().map(|e| e.code()), Some("idempotency_key_reused"));
+                    prop_assert!(fx.state == whole, "state changed by a reused key");
+                    continue;
+                }
                 Op::Donate(f) => (donation(&yuan(f)), &[0], f),
                 Op::Disburse(f) => (disbursement(&yuan(f)), &[0, 1], -f),
                 Op::Reverse(i) => {
@@ -117,6 +158,7 @@ proptest! {
                 }
             };
             let before = fx.snapshot();
+            let whole = fx.state.clone();
             let seq = fx.state.next_seq() as usize;
             let target = match &body {
                 Body::Reversal(r) => Some(r.reverses as usize),
@@ -149,6 +191,7 @@ proptest! {
                 Err(e) => {
                     prop_assert_eq!(Some(e.code()), expected_code, "{}", e);
                     prop_assert_eq!(&fx.snapshot(), &before);
+                    prop_assert!(fx.state == whole, "state changed on refusal {}", e.code());
                 }
             }
             prop_assert_eq!(fx.state.balance().to_fen(), balance);

@@ -15,7 +15,6 @@ use ed25519_dalek::SigningKey;
 use ledger_core::body::{
     Body, Disbursement, Donation, DonorClass, Kind, Party, Rental, RevenueShare,
 };
-use ledger_core::entry::Entry;
 use ledger_core::error::Coded;
 use ledger_core::ids::{FundId, IdempotencyKey};
 use ledger_core::money::{Amount, Base};
@@ -346,20 +345,14 @@ pub fn run(
             signed_at,
         };
         let signed = intents::sign(&intent, keys);
-        // Applied to the fund's state as the server will apply it.
-        let recorded_at = match state.last_recorded_at() {
-            Some(last) if last > signed_at => last,
-            _ => signed_at,
-        };
-        let entry = Entry {
-            fund: args.fund.clone(),
-            seq: state.next_seq(),
-            prev: state.head(),
-            recorded_at,
+        // Appended to the fund's state by the very step the server takes, at the time
+        // it was signed (the server's clock will be a little later).
+        match state.append(
             intent,
-            sigs: signed.sigs.clone(),
-        };
-        match state.apply(&entry, entry.hash()) {
+            signed.intent.as_bytes(),
+            signed.sigs.clone(),
+            signed_at,
+        ) {
             Ok(_) => ready.push(Ready {
                 line: p.line,
                 signed,

@@ -9,13 +9,13 @@
 use std::collections::HashMap;
 
 use ledger_core::body::{Body, Kind};
-use ledger_core::entry::{verify_signatures, Entry};
 use ledger_core::error::Coded;
 use ledger_core::export::Header;
 use ledger_core::money::Money;
+use ledger_core::replay::{replay as replay_line, OnRefusal, ReplayedEntry};
 use ledger_core::state::FundState;
 use ledger_core::time::Instant;
-use ledger_core::verify::is_checkpoint_line;
+use ledger_core::verify::{is_checkpoint_line, prepare_line};
 
 use super::http::Api;
 use super::Fail;
@@ -72,14 +72,16 @@ pub fn replay(export: &[u8]) -> Result<Replayed, Fail> {
         if is_checkpoint_line(line) {
             break;
         }
-        let parsed = Entry::parse(line).map_err(|e| bad(format!("{}: {e}", e.code())))?;
-        let entry = parsed.entry;
+        let ReplayedEntry { entry, applied, .. } =
+            replay_line(&mut state, prepare_line(line), OnRefusal::Stop).map_err(|r| {
+                let at = r.seq.map(|s| format!("entry {s}: ")).unwrap_or_default();
+                bad(format!(
+                    "{at}{}: {}",
+                    r.refusal.code(),
+                    r.refusal.message_en()
+                ))
+            })?;
         let seq = entry.seq;
-        verify_signatures(&entry.sigs, &parsed.intent_bytes)
-            .map_err(|e| bad(format!("entry {seq}: {}: {e}", e.code())))?;
-        let applied = state
-            .apply(&entry, parsed.hash)
-            .map_err(|e| bad(format!("entry {seq}: {}: {}", e.code(), e.message_en())))?;
         let kind = entry.intent.kind();
         if kind.is_monetary() {
             kinds.insert(seq, kind);

@@ -165,6 +165,7 @@ impl From<AppendFailure> for Problem {
                 "该基金待处理的写入过多；请用相同的幂等键重试",
             ),
             AppendFailure::Store(cause) => Problem::internal(&cause),
+            f @ AppendFailure::WriterStopped => Problem::internal(&f),
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use ledger_core::checkpoint::Checkpoint;
-use ledger_core::entry::{Entry, Intent, Sig};
+use ledger_core::entry::{Intent, Sig};
 use ledger_core::hash::{sha256, Hash};
 use ledger_core::note::NoteSigner;
 use ledger_core::rules::RuleError;
@@ -192,23 +192,12 @@ impl Store {
                 });
                 continue;
             }
-            let at = req.recorded_at.unwrap_or(now);
-            let recorded_at = match state.last_recorded_at() {
-                Some(last) if last > at => last,
-                _ => at,
-            };
-            let entry = Entry {
-                fund: state.fund().clone(),
-                seq: state.next_seq(),
-                prev: state.head(),
-                recorded_at,
-                intent: req.intent,
-                sigs: req.sigs,
-            };
-            let bytes = entry.canonical_bytes_with(&req.intent_bytes);
-            debug_assert_eq!(bytes, entry.canonical_bytes(), "spliced entry bytes");
-            let hash = ledger_core::hash::leaf_hash(&bytes);
-            let applied = match state.apply(&entry, hash) {
+            let appended = match state.append(
+                req.intent,
+                &req.intent_bytes,
+                req.sigs,
+                req.recorded_at.unwrap_or(now),
+            ) {
                 Ok(a) => a,
                 Err(e) => {
                     outcomes.push(Err(Rejection::Rule(e)));
@@ -216,18 +205,18 @@ impl Store {
                 }
             };
             let row = super::EntryRow {
-                seq: entry.seq,
-                hash,
-                kind: entry.intent.kind().as_str().to_owned(),
-                delta_fen: applied.delta.to_fen(),
-                balance_fen: applied.balance.to_fen(),
-                recorded_at: recorded_at.to_string(),
-                bytes,
+                seq: appended.entry.seq,
+                hash: appended.hash,
+                kind: appended.entry.intent.kind().as_str().to_owned(),
+                delta_fen: appended.delta.to_fen(),
+                balance_fen: appended.balance.to_fen(),
+                recorded_at: appended.entry.recorded_at.to_string(),
+                bytes: appended.bytes,
             };
             taken.insert(key.clone(), (intent_hash, rows.entries.len()));
-            rows.nodes.extend(applied.nodes);
+            rows.nodes.extend(appended.nodes);
             if let Some(v) = req.vault {
-                rows.vault.push((entry.seq, v));
+                rows.vault.push((row.seq, v));
             }
             outcomes.push(Ok(AppendOutcome::Appended(row.clone())));
             rows.entries.push(NewEntry {
@@ -334,7 +323,7 @@ async fn commit_in(
         }
         None => return Err(StoreError::Corrupt(format!("fund {fund} is not registered")).into()),
     };
-    catch_up(tx.conn(), state, head_seq).await?;
+    super::rebuild::catch_up(tx.conn(), state, head_seq).await?;
 
     let (outcomes, rows) = Store::apply_batch(tx.conn(), &prior, state, now, requests).await?;
     if rows.entries.is_empty() {
@@ -343,12 +332,7 @@ async fn commit_in(
         tx.committed();
         return Ok(outcomes);
     }
-    let checkpoint = Checkpoint {
-        origin: log.origin.to_owned(),
-        tree_size: state.next_seq(),
-        root: state.root(),
-        extensions: Vec::new(),
-    };
+    let checkpoint = state.checkpoint(log.origin);
     let note = checkpoint
         .sign(log.key)
         .map_err(|e| StoreError::Corrupt(format!("checkpoint signing: {e}")))?;
@@ -658,42 +642,4 @@ impl BatchRows {
         tx.committed();
         Ok(())
     }
-}
-
-/// Applies to `state` every stored entry it has not seen (appended by another process).
-async fn catch_up(
-    tx: &mut AnyConnection,
-    state: &mut FundState,
-    head_seq: i64,
-) -> Result<(), BatchError> {
-    if head_seq < state.next_seq() as i64 {
-        return Ok(());
-    }
-    let fund = state.fund().to_string();
-    let rows = sqlx::query(
-        "SELECT seq, hash, bytes FROM entries WHERE fund = $1 AND seq >= $2 ORDER BY seq",
-    )
-    .bind(&fund)
-    .bind(state.next_seq() as i64)
-    .fetch_all(&mut *tx)
-    .await?;
-    for row in rows {
-        let bytes: Vec<u8> = row.try_get(2)?;
-        apply_stored(state, &bytes)?;
-    }
-    Ok(())
-}
-
-/// Applies one stored entry to `state`, checking that its bytes, hash and chain agree.
-pub(crate) fn apply_stored(state: &mut FundState, bytes: &[u8]) -> Result<(), StoreError> {
-    let parsed = Entry::parse(bytes)
-        .map_err(|e| StoreError::Corrupt(format!("stored entry does not parse: {e}")))?;
-    let hash: Hash = parsed.hash;
-    state.apply(&parsed.entry, hash).map_err(|e| {
-        StoreError::Corrupt(format!(
-            "stored entry {} breaks a rule: {e}",
-            parsed.entry.seq
-        ))
-    })?;
-    Ok(())
 }

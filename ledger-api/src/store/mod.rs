@@ -11,6 +11,7 @@ mod append;
 mod credentials;
 mod proposals;
 mod read;
+mod rebuild;
 mod report;
 mod vault;
 

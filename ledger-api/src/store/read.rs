@@ -3,14 +3,10 @@
 use std::collections::HashMap;
 
 use ledger_core::hash::Hash;
-use ledger_core::ids::FundId;
-use ledger_core::keys::PublicKey;
 use ledger_core::merkle::{consistency_plan, inclusion_plan, root_plan, NodeId, ProofPlan};
-use ledger_core::state::FundState;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::append::apply_stored;
 use super::{Store, StoreError};
 
 /// Entries read per query when streaming a whole fund.
@@ -171,34 +167,6 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(entry_row).collect()
-    }
-
-    /// Rebuilds a fund's state by replaying its stored log (at start, or after a failed
-    /// batch). Every stored entry is re-checked against the rules and the chain.
-    pub async fn load_state(&self, fund: &FundRow) -> Result<FundState, StoreError> {
-        let id = FundId::parse(&fund.id)
-            .map_err(|e| StoreError::Corrupt(format!("fund id {}: {e}", fund.id)))?;
-        let operator = PublicKey::from_hex(&fund.operator_key)
-            .map_err(|e| StoreError::Corrupt(format!("operator key: {e}")))?;
-        let mut state = FundState::new(id, operator);
-        loop {
-            let page = self
-                .entries(&fund.id, state.next_seq(), PAGE_ROWS_MAX)
-                .await?;
-            if page.is_empty() {
-                break;
-            }
-            for row in &page {
-                apply_stored(&mut state, &row.bytes)?;
-                if state.head() != row.hash {
-                    return Err(StoreError::Corrupt(format!(
-                        "entry {} hash column does not match its bytes",
-                        row.seq
-                    )));
-                }
-            }
-        }
-        Ok(state)
     }
 
     /// Fetches the stored nodes a plan needs, in one query, and assembles the proof.

@@ -222,6 +222,7 @@ impl Fixture {
     #[track_caller]
     pub fn refused_entry(&mut self, entry: Entry, code: &str) -> RuleError {
         let before = self.snapshot();
+        let whole = self.state.clone();
         let result = self.try_entry(entry);
         let after = self.snapshot();
         match result {
@@ -229,6 +230,11 @@ impl Fixture {
             Err(e) => {
                 assert_eq!(e.code(), code, "wrong refusal: {e}");
                 assert_eq!(before, after, "state changed on refusal `{code}`");
+                // And every other part of it (what the rules remember, the calendar).
+                assert!(
+                    self.state == whole,
+                    "state changed on refusal `{code}` (rules or calendar state)"
+                );
                 e
             }
         }
