@@ -22,7 +22,8 @@ use ledger_core::verify::verify_signatures_batch;
 use tokio::sync::{mpsc, oneshot, RwLock};
 
 use crate::store::{
-    AppendOutcome, AppendRequest, FundRow, LogSigner, Rejection, Store, StoreError, VaultRecord,
+    AppendOutcome, AppendRequest, BatchError, FundRow, LogSigner, Rejection, Store, StoreError,
+    VaultRecord,
 };
 
 /// Most requests committed in one transaction.
@@ -311,6 +312,8 @@ impl Ledger {
         Ok(())
     }
 
+    /// The fund's writer: takes the requests queued for the fund in batches and commits
+    /// them; answers statement drafts from the same state between batches.
     async fn writer(
         self: Arc<Self>,
         row: FundRow,
@@ -320,100 +323,99 @@ impl Ledger {
         let origin = self.fund_origin(&row.id);
         let mut drafts = Vec::new();
         while let Some(msg) = rx.recv().await {
-            let first = match msg {
-                Msg::Append(job) => job,
+            let healthy = match msg {
                 Msg::Draft(d) => {
-                    if self.answer_drafts(&mut state, vec![d]).await.is_err()
-                        && !self.rebuild(&row, &mut state, &mut rx).await
-                    {
-                        return;
-                    }
-                    continue;
-                }
-            };
-            let jobs = gather(first, &mut rx, &mut drafts).await;
-            // The signatures are checked while the store opens the batch's transaction
-            // (lock, head, stored keys): the two overlap.
-            let keys: Vec<String> = jobs
-                .iter()
-                .map(|j| j.req.intent.key.as_str().to_owned())
-                .collect();
-            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-            let (open, (jobs, checks)) =
-                tokio::join!(self.store.open_batch(&row.id, &keys), verify_jobs(jobs));
-            let mut reqs = Vec::with_capacity(jobs.len());
-            let mut replies = Vec::with_capacity(jobs.len());
-            for (job, check) in jobs.into_iter().zip(checks) {
-                match check {
-                    Ok(()) => {
-                        reqs.push(job.req);
-                        replies.push(job.reply);
-                    }
-                    Err(e) => {
-                        let _ = job.reply.send(Err(AppendFailure::Entry(e)));
-                    }
-                }
-            }
-            let open = match open {
-                Ok(open) => open,
-                Err(e) => {
-                    // Nothing was read into `state` or written: it stays as it is.
-                    tracing::error!(fund = %row.id, error = %e, "cannot open an append batch");
-                    let e = Arc::new(e.0);
-                    for reply in replies {
-                        let _ = reply.send(Err(AppendFailure::Store(Arc::clone(&e))));
-                    }
-                    if self
-                        .answer_drafts(&mut state, std::mem::take(&mut drafts))
-                        .await
-                        .is_err()
-                        && !self.rebuild(&row, &mut state, &mut rx).await
-                    {
-                        return;
-                    }
-                    continue;
-                }
-            };
-            if reqs.is_empty() {
-                drop(open.rollback().await);
-                if self
-                    .answer_drafts(&mut state, std::mem::take(&mut drafts))
-                    .await
-                    .is_err()
-                    && !self.rebuild(&row, &mut state, &mut rx).await
-                {
-                    return;
-                }
-                continue;
-            }
-            let log = LogSigner {
-                origin: &origin,
-                key: &self.log_key,
-            };
-            let res = open.commit(&mut state, &log, self.now(), reqs).await;
-            let healthy = match res {
-                Ok(outcomes) => {
-                    for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                        let _ = reply.send(outcome.map_err(AppendFailure::Rejected));
-                    }
+                    drafts.push(d);
                     true
                 }
-                Err(e) => {
-                    tracing::error!(fund = %row.id, error = %e, "append batch failed; rebuilding fund state");
-                    let e = Arc::new(e.0);
-                    for reply in replies {
-                        let _ = reply.send(Err(AppendFailure::Store(Arc::clone(&e))));
-                    }
-                    false
+                Msg::Append(first) => {
+                    let jobs = gather(first, &mut rx, &mut drafts).await;
+                    self.commit_jobs(&row, &origin, &mut state, jobs).await
                 }
             };
+            // Drafts are answered after the batch, from the state it left.
             let healthy = healthy
                 && self
                     .answer_drafts(&mut state, std::mem::take(&mut drafts))
                     .await
                     .is_ok();
-            if !healthy && !self.rebuild(&row, &mut state, &mut rx).await {
-                return;
+            if !healthy {
+                if !self.rebuild(&row, &mut state, &mut rx).await {
+                    return;
+                }
+                let _ = self
+                    .answer_drafts(&mut state, std::mem::take(&mut drafts))
+                    .await;
+            }
+        }
+    }
+
+    /// Verifies the signatures of `jobs` while the store opens their batch, commits those
+    /// that verified, and answers every job. Returns false when the commit failed and
+    /// `state` may be ahead of the store (it must be rebuilt).
+    async fn commit_jobs(
+        &self,
+        row: &FundRow,
+        origin: &str,
+        state: &mut FundState,
+        jobs: Vec<Job>,
+    ) -> bool {
+        // The signatures are checked while the store opens the batch's transaction
+        // (lock, head, stored keys): the two overlap.
+        let keys: Vec<String> = jobs
+            .iter()
+            .map(|j| j.req.intent.key.as_str().to_owned())
+            .collect();
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let (open, (jobs, checks)) =
+            tokio::join!(self.store.open_batch(&row.id, &keys), verify_jobs(jobs));
+        let mut reqs = Vec::with_capacity(jobs.len());
+        let mut replies = Vec::with_capacity(jobs.len());
+        for (job, check) in jobs.into_iter().zip(checks) {
+            match check {
+                Ok(()) => {
+                    reqs.push(job.req);
+                    replies.push(job.reply);
+                }
+                Err(e) => {
+                    let _ = job.reply.send(Err(AppendFailure::Entry(e)));
+                }
+            }
+        }
+        let failed = |e: BatchError, replies: Vec<oneshot::Sender<_>>| {
+            let e = Arc::new(e.0);
+            for reply in replies {
+                let _ = reply.send(Err(AppendFailure::Store(Arc::clone(&e))));
+            }
+        };
+        let open = match open {
+            Ok(open) => open,
+            Err(e) => {
+                // Nothing was read into `state` or written: it stays as it is.
+                tracing::error!(fund = %row.id, error = %e, "cannot open an append batch");
+                failed(e, replies);
+                return true;
+            }
+        };
+        if reqs.is_empty() {
+            drop(open.rollback().await);
+            return true;
+        }
+        let log = LogSigner {
+            origin,
+            key: &self.log_key,
+        };
+        match open.commit(state, &log, self.now(), reqs).await {
+            Ok(outcomes) => {
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(outcome.map_err(AppendFailure::Rejected));
+                }
+                true
+            }
+            Err(e) => {
+                tracing::error!(fund = %row.id, error = %e, "append batch failed; rebuilding fund state");
+                failed(e, replies);
+                false
             }
         }
     }

@@ -14,7 +14,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use ledger_api::ledger::{AppendFailure, Ledger};
+use ledger_api::ledger::{AppendFailure, DraftFailure, Ledger};
 use ledger_api::store::{AppendOutcome, ProofError, Rejection, Store, PAGE_ROWS_MAX};
 use ledger_core::body::{Body, Disbursement, Party, PartyClass};
 use ledger_core::checkpoint::Checkpoint;
@@ -446,6 +446,93 @@ async fn period_reports_match_the_drafted_statements() {
             (r.opening_fen, r.closing_fen, r.count, r.seqs),
             (0, 0, 0, None),
             "{b}"
+        );
+        store.close().await;
+    }
+}
+
+/// A statement draft comes from the fund writer's live state (no replay), and equals the
+/// draft of the state replayed from the store, for every month, quarter and year; a second
+/// ledger on the same database (as a second server process) drafts what the first
+/// appended since, and refuses what the rules refuse.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drafts_come_from_the_writer_and_equal_a_replay() {
+    let fund = sample("drafts", 29, 300, 13);
+    let id = fund.spec.fund.as_str();
+    let offset = fund.state.utc_offset();
+    let months: BTreeSet<Date> = fund
+        .lines
+        .iter()
+        .map(|l| {
+            let e = Entry::parse(l).unwrap().entry;
+            e.recorded_at.local_date(offset).first_of_month()
+        })
+        .collect();
+    let mut periods: Vec<Period> = months
+        .iter()
+        .map(|m| Period::new(*m, m.last_of_month()).unwrap())
+        .collect();
+    for y in months.iter().map(|m| m.year()).collect::<BTreeSet<i32>>() {
+        periods.push(
+            Period::new(
+                Date::from_ymd(y, 1, 1).unwrap(),
+                Date::from_ymd(y, 12, 31).unwrap(),
+            )
+            .unwrap(),
+        );
+    }
+    for db in backends().await {
+        let b = db.name;
+        let (store, ledger, clock) = loaded(&db.url, &fund).await;
+        let row = store.fund(id).await.unwrap().expect("fund row");
+        let replayed = store.load_state(&row).await.unwrap();
+        let mut drafted = 0;
+        for period in &periods {
+            let at = format!("{b}: {}..{}", period.from(), period.to());
+            match (
+                ledger.draft_statement(id, *period).await,
+                replayed.draft_statement(period),
+            ) {
+                (Ok(d), Ok(want)) => {
+                    assert_eq!(d.statement, want, "{at}");
+                    let body = Body::Statement(want);
+                    assert_eq!(
+                        d.required_signatures,
+                        replayed.required_signatures(&body),
+                        "{at}"
+                    );
+                    drafted += 1;
+                }
+                (Err(DraftFailure::Rule(e)), Err(want)) => assert_eq!(e, want, "{at}"),
+                (got, want) => panic!("{at}: writer {got:?}, replay {want:?}"),
+            }
+        }
+        assert!(drafted >= 12, "{b}: only {drafted} periods drafted");
+        assert!(matches!(
+            ledger.draft_statement("no-such-fund", periods[0]).await,
+            Err(DraftFailure::UnknownFund)
+        ));
+
+        // A second ledger on the same database drafts what the first appends later.
+        let other = Ledger::start(
+            Arc::new(Store::open(&db.url).await.unwrap()),
+            fund.keys.log.clone(),
+            PublicKey::from_verifying_key(fund.keys.operator.verifying_key()),
+            ORIGIN.into(),
+            clock.clock(),
+        )
+        .await
+        .unwrap();
+        let current = Period::month_of(clock.instant().local_date(offset));
+        let before = other.draft_statement(id, current).await.unwrap().statement;
+        let (bytes, sigs) = signed_donation(&fund, "draft-late", 1_234, clock.instant());
+        ledger.append(id, bytes, sigs, None).await.unwrap();
+        let after = other.draft_statement(id, current).await.unwrap().statement;
+        assert_eq!(after.through_seq, before.through_seq + 1, "{b}: caught up");
+        assert_eq!(
+            after.inflows.donation.to_fen(),
+            before.inflows.donation.to_fen() + 1_234,
+            "{b}: the new donation is drafted"
         );
         store.close().await;
     }
