@@ -11,7 +11,7 @@ use ledger_core::note::NoteSigner;
 use ledger_core::sample::{build, SampleFund, SampleKeys, SampleSpec};
 use ledger_core::state::FundState;
 
-use crate::store::{AppendRequest, LogSigner, Store, StoreError, VaultRecord};
+use crate::store::{AppendRequest, LogSigner, Store, VaultRecord};
 
 /// Entries generated per demo fund.
 pub const DEMO_ENTRIES_PER_FUND: usize = 1_500;
@@ -308,13 +308,10 @@ pub async fn import(
     fund: &SampleFund,
     log_key: &NoteSigner,
     operator: PublicKey,
-) -> Result<(), StoreError> {
+) -> anyhow::Result<()> {
     let id = &fund.spec.fund;
-    let fund_id = FundId::parse(id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let first_at = Entry::parse(&fund.lines[0])
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?
-        .entry
-        .recorded_at;
+    let fund_id = FundId::parse(id)?;
+    let first_at = Entry::parse(&fund.lines[0])?.entry.recorded_at;
     store.create_fund(id, &operator.to_hex(), first_at).await?;
     let mut state = FundState::new(fund_id, operator);
     let origin = fund.origin.clone();
@@ -331,7 +328,7 @@ pub async fn import(
         let mut reqs = Vec::with_capacity(chunk.len());
         let mut last_at = first_at;
         for line in chunk {
-            let p = Entry::parse(line).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let p = Entry::parse(line)?;
             last_at = p.entry.recorded_at;
             reqs.push(AppendRequest {
                 vault: vault.get(&p.entry.seq).map(|(salt, identity)| VaultRecord {
@@ -344,12 +341,9 @@ pub async fn import(
                 sigs: p.entry.sigs,
             });
         }
-        let outcomes = store
-            .commit_batch(&mut state, &log, last_at, reqs)
-            .await
-            .map_err(|e| e.0)?;
+        let outcomes = store.commit_batch(&mut state, &log, last_at, reqs).await?;
         if let Some(bad) = outcomes.iter().find(|o| o.is_err()) {
-            return Err(StoreError::Corrupt(format!("demo entry refused: {bad:?}")));
+            anyhow::bail!("demo fund {id}: an entry was refused: {bad:?}");
         }
     }
     Ok(())

@@ -22,8 +22,8 @@ use ledger_core::verify::verify_signatures_batch;
 use tokio::sync::{mpsc, oneshot, RwLock};
 
 use crate::store::{
-    AppendOutcome, AppendRequest, BatchError, FundRow, LogSigner, Rejection, Store, StoreError,
-    VaultRecord,
+    AppendOutcome, AppendRequest, BatchError, Corruption, FundRow, LogSigner, Rejection, Store,
+    StoreError, VaultRecord,
 };
 
 /// Most requests committed in one transaction.
@@ -552,11 +552,13 @@ impl Ledger {
         // One request, one outcome.
         let outcome = outcomes
             .pop()
-            .ok_or_else(|| StoreError::Corrupt("a batch of one request gave no outcome".into()))?
+            .expect("commit_batch gives one outcome per request")
             .map_err(AppendFailure::Rejected)?;
-        let row = self.store.fund(fund).await?.ok_or_else(|| {
-            StoreError::Corrupt(format!("fund {fund} vanished after its genesis"))
-        })?;
+        let row = self
+            .store
+            .fund(fund)
+            .await?
+            .ok_or_else(|| StoreError::from(Corruption::FundNotRegistered(fund.to_owned())))?;
         let h = self.spawn_writer(row, state);
         funds.insert(fund.to_owned(), h);
         Ok(outcome)

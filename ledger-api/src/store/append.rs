@@ -13,7 +13,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::AnyConnection;
 use sqlx::{Any, Executor, Row};
 
-use super::{Backend, Store, StoreError};
+use super::{Backend, Corruption, Store, StoreError};
 
 /// A resident donor's identity, kept in the vault, never in the chain.
 #[derive(Debug, Clone)]
@@ -176,7 +176,11 @@ impl Store {
                 outcomes.push(if *stored == intent_hash {
                     let row = super::read::entry_in(tx, &fund, *seq)
                         .await?
-                        .ok_or_else(|| StoreError::Corrupt(format!("entry {seq} vanished")))?;
+                        .ok_or_else(|| Corruption::EntryVanished {
+                            fund: fund.clone(),
+                            seq: *seq,
+                        })
+                        .map_err(StoreError::from)?;
                     Ok(AppendOutcome::Replayed(row))
                 } else {
                     Err(Rejection::IdempotencyConflict { seq: *seq })
@@ -321,7 +325,7 @@ async fn commit_in(
             .await?;
             -1
         }
-        None => return Err(StoreError::Corrupt(format!("fund {fund} is not registered")).into()),
+        None => return Err(StoreError::from(Corruption::FundNotRegistered(fund)).into()),
     };
     super::rebuild::catch_up(tx.conn(), state, head_seq).await?;
 
@@ -333,9 +337,7 @@ async fn commit_in(
         return Ok(outcomes);
     }
     let checkpoint = state.checkpoint(log.origin);
-    let note = checkpoint
-        .sign(log.key)
-        .map_err(|e| StoreError::Corrupt(format!("checkpoint signing: {e}")))?;
+    let note = checkpoint.sign(log.key).map_err(StoreError::from)?;
     let head = (state.next_seq() as i64 - 1, state.head());
     rows.write_and_commit(tx, backend, &fund, head, &checkpoint, &note)
         .await?;
@@ -476,9 +478,12 @@ fn stored_key(row: &sqlx::any::AnyRow) -> Result<(String, u64, Hash), BatchError
     let seq: i64 = row.try_get(1)?;
     let hash: Vec<u8> = row.try_get(2)?;
     let key: String = row.try_get(3)?;
-    let hash: [u8; 32] = hash
-        .try_into()
-        .map_err(|_| StoreError::Corrupt("stored intent hash is not 32 bytes".into()))?;
+    let hash: [u8; 32] = hash.try_into().map_err(|_| {
+        StoreError::from(Corruption::Width {
+            column: "intent hash",
+            bytes: 32,
+        })
+    })?;
     Ok((key, seq as u64, Hash(hash)))
 }
 

@@ -3,7 +3,7 @@
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{Corruption, Store, StoreError};
 use crate::credentials::{credential_id, Credential, Role, Token};
 
 fn credential_row(r: &AnyRow) -> Result<Credential, StoreError> {
@@ -11,9 +11,7 @@ fn credential_row(r: &AnyRow) -> Result<Credential, StoreError> {
     let role: String = r.try_get(1)?;
     Ok(Credential {
         id: credential_id(&hash),
-        role: role
-            .parse::<Role>()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        role: role.parse::<Role>().map_err(Corruption::Role)?,
         fund: r.try_get(2)?,
         label: r.try_get(3)?,
         created_at: r.try_get(4)?,

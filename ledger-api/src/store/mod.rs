@@ -9,6 +9,7 @@
 
 mod append;
 mod credentials;
+mod error;
 mod proposals;
 mod read;
 mod rebuild;
@@ -25,6 +26,7 @@ use tokio::sync::Mutex;
 pub use append::{AppendOutcome, AppendRequest, BatchError, Rejection};
 pub use append::{LogSigner, OpenBatch, VaultRecord};
 pub use credentials::RevokeError;
+pub use error::{Corruption, StoreError};
 pub use proposals::{ProposalRow, ProposalStatus};
 pub use read::{EntryRow, FundRow, ProofError, PAGE_ROWS_MAX};
 pub use report::{KindTotal, PeriodReport};
@@ -56,20 +58,6 @@ pub struct Store {
     backend: Backend,
     /// SQLite has one writer: appends of this process queue here instead of failing busy.
     sqlite_writer: Mutex<()>,
-}
-
-/// Why the store failed: always an internal fault, never the client's.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The database said no.
-    #[error("database: {0}")]
-    Db(#[from] sqlx::Error),
-    /// Migrations failed.
-    #[error("migrations: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    /// Stored bytes do not parse or do not chain: the store was tampered with or is corrupt.
-    #[error("stored data is inconsistent: {0}")]
-    Corrupt(String),
 }
 
 /// True when every migration of `migrator` is recorded as applied, with the same checksum

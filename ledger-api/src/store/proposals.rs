@@ -5,7 +5,7 @@
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{Corruption, Store, StoreError};
 
 /// Where a proposal stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +88,7 @@ fn proposal_row(r: &AnyRow) -> Result<ProposalRow, StoreError> {
         created_at: r.try_get(7)?,
         expires_at: r.try_get(8)?,
         status: ProposalStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("proposal status {status:?}")))?,
+            .ok_or_else(|| Corruption::ProposalStatus(status.clone()))?,
         seq: r.try_get::<Option<i64>, _>(10)?.map(|s| s as u64),
         refusal: r.try_get(11)?,
     })

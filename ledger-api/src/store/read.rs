@@ -7,7 +7,7 @@ use ledger_core::merkle::{consistency_plan, inclusion_plan, root_plan, NodeId, P
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{Corruption, Store, StoreError};
 
 /// Entries read per query when streaming a whole fund.
 pub const PAGE_ROWS_MAX: i64 = 1_000;
@@ -46,9 +46,10 @@ pub struct FundRow {
 
 fn hash_of(row: &AnyRow, i: usize) -> Result<Hash, StoreError> {
     let v: Vec<u8> = row.try_get(i)?;
-    let arr: [u8; 32] = v
-        .try_into()
-        .map_err(|_| StoreError::Corrupt("a stored hash is not 32 bytes".into()))?;
+    let arr: [u8; 32] = v.try_into().map_err(|_| Corruption::Width {
+        column: "hash",
+        bytes: 32,
+    })?;
     Ok(Hash(arr))
 }
 
@@ -174,7 +175,7 @@ impl Store {
         let ids = plan.node_ids();
         let nodes = self.nodes(fund, &ids).await?;
         plan.assemble(|id| nodes.get(&id).copied())
-            .map_err(|e| StoreError::Corrupt(format!("proof: {e}")))
+            .map_err(|e| StoreError::Corrupt(Corruption::Proof(e)))
     }
 
     async fn nodes(&self, fund: &str, ids: &[NodeId]) -> Result<HashMap<NodeId, Hash>, StoreError> {
@@ -245,7 +246,7 @@ impl Store {
         let ids = plan.node_ids();
         let nodes = self.nodes(fund, &ids).await?;
         plan.assemble_root(|id| nodes.get(&id).copied())
-            .map_err(|e| ProofError::Store(StoreError::Corrupt(format!("root: {e}"))))
+            .map_err(|e| ProofError::Store(Corruption::Proof(e).into()))
     }
 
     async fn check_size(&self, fund: &str, size: u64) -> Result<(), ProofError> {

@@ -11,23 +11,21 @@ use ledger_core::replay::{prepare_stored, replay, OnRefusal};
 use ledger_core::state::FundState;
 use sqlx::{AnyConnection, Row};
 
-use super::{FundRow, Store, StoreError, PAGE_ROWS_MAX};
+use super::{Corruption, FundRow, Store, StoreError, PAGE_ROWS_MAX};
 
 /// Applies the stored entry `bytes` (with `hash` in its row's hash column) to `state`:
 /// its bytes must parse, chain, keep every rule, and hash to the column's value.
 fn apply_stored(state: &mut FundState, bytes: &[u8], hash: Hash) -> Result<(), StoreError> {
-    let replayed = replay(state, prepare_stored(bytes), OnRefusal::Stop).map_err(|r| {
-        StoreError::Corrupt(format!(
-            "stored entry {} does not hold: {}",
-            r.seq.map_or_else(|| "?".to_owned(), |s| s.to_string()),
-            r.refusal
-        ))
-    })?;
+    let replayed =
+        replay(state, prepare_stored(bytes), OnRefusal::Stop).map_err(|r| Corruption::Entry {
+            seq: r.seq,
+            refusal: r.refusal,
+        })?;
     if hash != replayed.hash {
-        return Err(StoreError::Corrupt(format!(
-            "entry {} hash column does not match its bytes",
-            replayed.entry.seq
-        )));
+        return Err(Corruption::HashColumn {
+            seq: replayed.entry.seq,
+        }
+        .into());
     }
     Ok(())
 }
@@ -36,10 +34,15 @@ impl Store {
     /// Rebuilds a fund's state by replaying its stored log (at start, or after a failed
     /// batch). Every stored entry is re-checked against the rules and the chain.
     pub async fn load_state(&self, fund: &FundRow) -> Result<FundState, StoreError> {
-        let id = FundId::parse(&fund.id)
-            .map_err(|e| StoreError::Corrupt(format!("fund id {}: {e}", fund.id)))?;
-        let operator = PublicKey::from_hex(&fund.operator_key)
-            .map_err(|e| StoreError::Corrupt(format!("operator key: {e}")))?;
+        let id = FundId::parse(&fund.id).map_err(|source| Corruption::FundId {
+            id: fund.id.clone(),
+            source,
+        })?;
+        let operator =
+            PublicKey::from_hex(&fund.operator_key).map_err(|source| Corruption::OperatorKey {
+                fund: fund.id.clone(),
+                source,
+            })?;
         let mut state = FundState::new(id, operator);
         self.catch_up(&mut state).await?;
         Ok(state)
@@ -81,8 +84,10 @@ pub(super) async fn catch_up(
     .await?;
     for row in rows {
         let hash: Vec<u8> = row.try_get(1)?;
-        let hash = <[u8; 32]>::try_from(hash)
-            .map_err(|_| StoreError::Corrupt("a stored hash is not 32 bytes".into()))?;
+        let hash = <[u8; 32]>::try_from(hash).map_err(|_| Corruption::Width {
+            column: "hash",
+            bytes: 32,
+        })?;
         let bytes: Vec<u8> = row.try_get(2)?;
         apply_stored(state, &bytes, Hash(hash))?;
     }

@@ -48,12 +48,12 @@ impl Store {
         period: &Period,
         offset: UtcOffset,
     ) -> Result<PeriodReport, StoreError> {
-        let corrupt = |e: ledger_core::time::TimeError| StoreError::Corrupt(e.to_string());
+        let corrupt = |_| StoreError::PeriodOutOfRange;
         let from: Instant = period.from().start_instant(offset).map_err(corrupt)?;
         let until: Instant = period
             .to()
             .succ()
-            .ok_or_else(|| StoreError::Corrupt("period ends at the end of time".into()))?
+            .ok_or(StoreError::PeriodOutOfRange)?
             .start_instant(offset)
             .map_err(corrupt)?;
         let mut tx = self.pool.begin().await?;

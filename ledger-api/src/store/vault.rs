@@ -5,7 +5,7 @@
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{Corruption, Store, StoreError};
 
 /// One vault row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,9 +22,10 @@ fn vault_row(r: &AnyRow) -> Result<VaultRow, StoreError> {
     let salt: Vec<u8> = r.try_get(1)?;
     Ok(VaultRow {
         seq: r.try_get::<i64, _>(0)? as u64,
-        salt: salt
-            .try_into()
-            .map_err(|_| StoreError::Corrupt("a vault salt is not 16 bytes".into()))?,
+        salt: salt.try_into().map_err(|_| Corruption::Width {
+            column: "vault salt",
+            bytes: 16,
+        })?,
         identity: r.try_get(2)?,
     })
 }

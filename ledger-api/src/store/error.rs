@@ -1,0 +1,99 @@
+//! Why the store failed: [`StoreError`], and [`Corruption`], what in the stored data does
+//! not hold. Typed to the edge: the API logs the cause and answers `500 internal`.
+
+use ledger_core::checkpoint::CheckpointError;
+use ledger_core::ids::IdError;
+use ledger_core::keys::KeyError;
+use ledger_core::merkle::MerkleError;
+use ledger_core::replay::Refusal;
+
+use crate::credentials::UnknownRole;
+
+/// Why the store failed: always an internal fault, never the client's.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database said no.
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    /// Migrations failed.
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Stored data does not hold: the store was tampered with or is corrupt.
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(#[from] Corruption),
+    /// A period whose bounds are beyond the calendar's range.
+    #[error("the period is beyond the calendar's range")]
+    PeriodOutOfRange,
+}
+
+/// What in the stored data does not hold.
+#[derive(Debug, thiserror::Error)]
+pub enum Corruption {
+    /// A stored entry does not parse, chain or keep the fund's rules.
+    #[error("stored entry {} does not hold: {refusal}", seq.map_or_else(|| "?".to_owned(), |s| s.to_string()))]
+    Entry {
+        /// Its seq, when its bytes say it.
+        seq: Option<u64>,
+        /// Why.
+        refusal: Box<Refusal>,
+    },
+    /// An entry's hash column is not the hash of its bytes.
+    #[error("entry {seq}: the hash column does not match its bytes")]
+    HashColumn {
+        /// The entry's seq.
+        seq: u64,
+    },
+    /// A fixed-width column holds another width.
+    #[error("a stored {column} is not {bytes} bytes")]
+    Width {
+        /// Which column.
+        column: &'static str,
+        /// Its width.
+        bytes: usize,
+    },
+    /// A fund row's id does not parse.
+    #[error("fund id {id:?}: {source}")]
+    FundId {
+        /// The stored id.
+        id: String,
+        /// Why.
+        source: IdError,
+    },
+    /// A fund row's operator key does not parse.
+    #[error("fund {fund}: operator key: {source}")]
+    OperatorKey {
+        /// The fund.
+        fund: String,
+        /// Why.
+        source: KeyError,
+    },
+    /// A credential row's role is not a role.
+    #[error("credential: {0}")]
+    Role(#[from] UnknownRole),
+    /// A proposal row's status is not a status.
+    #[error("proposal status {0:?}")]
+    ProposalStatus(String),
+    /// An entry the batch found by its idempotency key is not there.
+    #[error("entry {seq} of fund {fund} vanished")]
+    EntryVanished {
+        /// The fund.
+        fund: String,
+        /// The seq.
+        seq: u64,
+    },
+    /// A fund appended to has no row (and the request is not its genesis).
+    #[error("fund {0} is not registered")]
+    FundNotRegistered(String),
+    /// The new checkpoint could not be signed.
+    #[error("checkpoint signing: {0}")]
+    Checkpoint(#[from] CheckpointError),
+    /// The stored Merkle nodes do not give a proof or root.
+    #[error("proof: {0}")]
+    Proof(#[from] MerkleError),
+}
+
+impl From<CheckpointError> for StoreError {
+    fn from(e: CheckpointError) -> Self {
+        StoreError::Corrupt(Corruption::Checkpoint(e))
+    }
+}
