@@ -90,3 +90,30 @@ fn an_export_on_stdin_verifies_and_trusted_keys_are_checked() {
     let r = verify_json(&fx.export, &["--log-key", &other]);
     assert_eq!(r.first(), ("log_key_mismatch".into(), None));
 }
+
+/// An export written by an older main (ledger-core's fixture, see
+/// `ledger-core/tests/fixture_export.rs`) still verifies clean with the auditor's tool,
+/// pinned to its keys.
+#[test]
+fn an_export_of_an_older_release_verifies_clean() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../ledger-core/tests/fixtures/export-ab0e157.ndjson"
+    );
+    let export = std::fs::read(path).expect("the fixture");
+    let header: serde_json::Value =
+        serde_json::from_slice(export.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    let run_ = verify_json(
+        &export,
+        &[
+            "--log-key",
+            header["log_key"].as_str().unwrap(),
+            "--operator-key",
+            header["operator_key"].as_str().unwrap(),
+        ],
+    );
+    assert_eq!(run_.code, Some(0), "{run_:?}");
+    let v = run_.json();
+    assert_eq!(v["clean"], true);
+    assert_eq!(v["summary"]["entries"], 300);
+}
