@@ -224,8 +224,8 @@ fn paths_in(code: &str) -> Vec<(Vec<String>, String)> {
     let chars: Vec<char> = code.chars().collect();
     let mut i = 0;
     let word_at = |i: usize| -> Option<String> {
-        let starts =
-            i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_' || chars[i - 1] == ':');
+        let starts = i == 0
+            || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_' || chars[i - 1] == ':');
         if !starts || !(chars[i].is_alphabetic() || chars[i] == '_') {
             return None;
         }
@@ -514,8 +514,14 @@ fn the_checker_finds_paths_and_cycles() {
     );
     let m = |s: &str| -> Module { s.split("::").map(str::to_owned).collect() };
     let known: BTreeSet<Module> = ["k", "k::a", "k::a::b", "k::c"].map(m).into();
-    assert_eq!(resolve(&m("k::a::b"), "super::super::c::X", &known), Some(m("k::c")));
-    assert_eq!(resolve(&m("k::a::tests"), "super::b::Y", &known), Some(m("k::a::b")));
+    assert_eq!(
+        resolve(&m("k::a::b"), "super::super::c::X", &known),
+        Some(m("k::c"))
+    );
+    assert_eq!(
+        resolve(&m("k::a::tests"), "super::b::Y", &known),
+        Some(m("k::a::b"))
+    );
     let mut g: BTreeMap<Module, BTreeSet<Module>> = BTreeMap::new();
     g.insert(m("k::a"), [m("k::c")].into());
     g.insert(m("k::c"), [m("k::a")].into());

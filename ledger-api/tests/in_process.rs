@@ -52,7 +52,13 @@ async fn token(app: &Application, role: Role, fund: Option<&str>) -> String {
     app.state()
         .ledger
         .store()
-        .issue_credential(&token, role, fund, "in-process test", "2026-01-01T00:00:00Z")
+        .issue_credential(
+            &token,
+            role,
+            fund,
+            "in-process test",
+            "2026-01-01T00:00:00Z",
+        )
         .await
         .expect("a credential");
     token.reveal().to_owned()
@@ -78,7 +84,10 @@ async fn call(
     let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
         .await
         .expect("a body");
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 /// Asserts that an answer is exactly `want`'s problem.
@@ -140,12 +149,24 @@ fn the_access_column_is_the_one_reviewed() {
         vec![
             ("append", Access::Writer, "appending an entry"),
             ("cosign", Access::Trustee, "co-signing a proposal"),
-            ("get_proposal", Access::TrusteeOrAuditor, "reading proposals"),
+            (
+                "get_proposal",
+                Access::TrusteeOrAuditor,
+                "reading proposals"
+            ),
             ("issue_credential", Access::Operator, "issuing credentials"),
             ("list_credentials", Access::Operator, "listing credentials"),
-            ("list_proposals", Access::TrusteeOrAuditor, "reading proposals"),
+            (
+                "list_proposals",
+                Access::TrusteeOrAuditor,
+                "reading proposals"
+            ),
             ("propose", Access::Trustee, "proposing an entry"),
-            ("revoke_credential", Access::Operator, "revoking credentials"),
+            (
+                "revoke_credential",
+                Access::Operator,
+                "revoking credentials"
+            ),
             ("vault_erase", Access::Operator, "erasing a donor identity"),
             ("vault_get", Access::Auditor, "reading the donor vault"),
             ("vault_list", Access::Auditor, "reading the donor vault"),

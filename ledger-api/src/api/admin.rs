@@ -112,9 +112,7 @@ pub(super) async fn issue(
 }
 
 /// `GET /api/v1/credentials` (operator): every credential, without tokens.
-pub(super) async fn list(
-    State(s): State<AppState>,
-) -> Result<Json<Value>, Problem> {
+pub(super) async fn list(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
     let creds = s.ledger.store().credentials().await?;
     Ok(Json(json!({
         "credentials": creds.iter().map(credential_json).collect::<Vec<_>>()
