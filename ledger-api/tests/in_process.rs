@@ -244,3 +244,28 @@ async fn every_route_enforces_its_access_column() {
     }
     assert!(checked >= 11, "only {checked} guarded operations walked");
 }
+
+#[tokio::test]
+async fn run_serves_on_the_given_listener_until_stopped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (app, _dir) = app().await;
+    let addr = app.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    let mut conn = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("a connection");
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("a request sent");
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).await.expect("an answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    stop.send(()).expect("the server is running");
+    served
+        .await
+        .expect("the server task ends")
+        .expect("the server stops cleanly");
+}
