@@ -2,10 +2,15 @@
 //! PostgreSQL), the fund writers that append in batches, the HTTP API and the demo.
 
 pub mod api;
+pub mod app;
 pub mod credentials;
 pub mod demo;
 pub mod keyfile;
 pub mod ledger;
+pub mod limits;
+pub mod metrics;
 pub mod pages;
+pub mod problem;
+pub mod router;
 pub mod server;
 pub mod store;

@@ -1,19 +1,25 @@
-//! Configuration and start-up: open the store, load keys, seed the demo, serve.
+//! Configuration and start-up: open the store, load keys, seed the demo, serve
+//! ([`Application`]: the one way to start the server).
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::Router;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ledger_core::keys::PublicKey;
 use ledger_core::note::NoteSigner;
 use tokio::net::TcpListener;
 
-use crate::api::{check_issue, router, AppState, Limits};
+use crate::api::{check_issue, parse_period};
+use crate::app::AppState;
 use crate::credentials::Token;
 use crate::keyfile::{load_or_create_log_key, load_or_create_seed_key, random_key, write_private};
 use crate::ledger::{system_clock, Ledger};
+use crate::limits::Limits;
+use crate::router::router;
 use crate::store::Store;
 
 /// Log output format.
@@ -170,69 +176,147 @@ pub fn init_tracing(format: LogFormat) {
     };
 }
 
-/// Runs the server until Ctrl-C / SIGTERM, then finishes in-flight requests.
+/// Binds `config.listen` and runs the server until Ctrl-C / SIGTERM, then finishes
+/// in-flight requests.
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("creating {}", config.data_dir.display()))?;
-    let url = config.database_url();
-    let store = Arc::new(
-        Store::open(&url)
-            .await
-            .with_context(|| format!("opening {url}"))?,
-    );
-    let (log_key, operator_key) = keys(&config)?;
-    if config.demo {
-        let started = std::time::Instant::now();
-        let n = crate::demo::seed(&store, &config.origin).await?;
-        if n > 0 {
-            tracing::info!(
-                funds = n,
-                seconds = started.elapsed().as_secs_f64(),
-                "demo funds generated"
-            );
-        }
-    }
-    let ledger = Ledger::start(
-        store.clone(),
-        log_key,
-        operator_key,
-        config.origin.clone(),
-        system_clock(),
-    )
-    .await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
-    let addr = listener.local_addr()?;
-    println!("community-ledger listening on http://{addr}");
-    if config.demo {
-        let fund = crate::demo::spec(0).fund;
-        let token = demo_token(&store, &config, &fund).await?;
-        println!(
-            "demo: {} funds; a trustee of fund `{fund}` can write with\n  token:    {token}\n  key file: {}",
-            ledger.fund_ids().await.len(),
-            config.data_dir.join("demo-trustee.key").display()
+    Application::build(config, listener).await?.run().await
+}
+
+/// The server, built and bound: the store opened (and migrated), the keys loaded, the
+/// demo seeded if asked, the fund writers started and the router assembled. [`run`](Self::run)
+/// serves it; tests call its [`router`](Self::router) in process.
+pub struct Application {
+    listener: TcpListener,
+    addr: SocketAddr,
+    store: Arc<Store>,
+    state: AppState,
+    router: Router,
+    demo: Option<DemoAccess>,
+}
+
+/// What the demo prints at start: how a trustee of its first fund writes.
+struct DemoAccess {
+    funds: usize,
+    fund: String,
+    token: String,
+    key_file: PathBuf,
+}
+
+impl Application {
+    /// Builds the server of `config` on `listener` (bound by the caller: port 0 picks a
+    /// free port, see [`local_addr`](Self::local_addr)).
+    pub async fn build(config: Config, listener: TcpListener) -> anyhow::Result<Application> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating {}", config.data_dir.display()))?;
+        let url = config.database_url();
+        let store = Arc::new(
+            Store::open(&url)
+                .await
+                .with_context(|| format!("opening {url}"))?,
         );
-    }
-    let state = AppState::new(ledger, config.limits());
-    let rate_limits = state.rate_limits.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            rate_limits.shrink();
+        let (log_key, operator_key) = keys(&config)?;
+        if config.demo {
+            let started = std::time::Instant::now();
+            let n = crate::demo::seed(&store, &config.origin).await?;
+            if n > 0 {
+                tracing::info!(
+                    funds = n,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "demo funds generated"
+                );
+            }
         }
-    });
-    let app = router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
-    store.close().await;
-    tracing::info!("stopped");
-    Ok(())
+        let ledger = Ledger::start(
+            store.clone(),
+            log_key,
+            operator_key,
+            config.origin.clone(),
+            system_clock(),
+        )
+        .await?;
+        let addr = listener.local_addr()?;
+        let demo = if config.demo {
+            let fund = crate::demo::spec(0).fund;
+            let token = demo_token(&store, &config, &fund).await?;
+            Some(DemoAccess {
+                funds: ledger.fund_ids().await.len(),
+                fund,
+                token,
+                key_file: config.data_dir.join("demo-trustee.key"),
+            })
+        } else {
+            None
+        };
+        let state = AppState::new(ledger, config.limits());
+        let router = router(state.clone());
+        Ok(Application {
+            listener,
+            addr,
+            store,
+            state,
+            router,
+            demo,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The whole service as a `Router`, to call in process (`tower::ServiceExt::oneshot`).
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// What the handlers reach: the ledger and its store, limits, metrics.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Prints where it listens (and the demo's access), then serves until Ctrl-C /
+    /// SIGTERM and finishes in-flight requests.
+    pub async fn run(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// [`run`](Self::run), stopping gracefully when `stop` completes.
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        println!("community-ledger listening on http://{}", self.addr);
+        if let Some(d) = &self.demo {
+            println!(
+                "demo: {} funds; a trustee of fund `{}` can write with\n  token:    {}\n  key file: {}",
+                d.funds,
+                d.fund,
+                d.token,
+                d.key_file.display()
+            );
+        }
+        let rate_limits = self.state.rate_limits.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                rate_limits.shrink();
+            }
+        });
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop)
+        .await?;
+        self.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
 }
 
 /// The demo trustee's token: issued at the first demo start and kept in
@@ -402,7 +486,7 @@ pub async fn report_command(
     };
     let offset = g.utc_offset;
     let period = match period {
-        Some(p) => crate::api::parse_period(p).ok_or_else(|| {
+        Some(p) => parse_period(p).ok_or_else(|| {
             anyhow::anyhow!(
                 "period {p:?}: give a year (2026), a quarter (2026-Q3) or a month (2026-10)"
             )

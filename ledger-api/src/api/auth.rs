@@ -4,13 +4,18 @@
 //! token, or a token the store does not know or has revoked, is refused with 401 even on
 //! public routes, so that a client never mistakes a broken credential for the public view.
 
-use axum::extract::FromRequestParts;
+use std::collections::HashMap;
+
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 
-use super::problem::Problem;
-use super::AppState;
+use super::extract::ApiPath;
+use crate::app::AppState;
 use crate::credentials::{Credential, Role, Token};
+use crate::problem::Problem;
 
 /// The caller of a request.
 #[derive(Debug, Clone)]
@@ -76,19 +81,107 @@ pub fn bearer_token(parts: &Parts) -> Result<Option<Token>, Problem> {
 
 /// Middleware: resolves the caller of every request, so that a bad token is refused on
 /// every route (public ones included) before any handler runs.
-pub async fn authenticate(
-    axum::extract::State(s): axum::extract::State<AppState>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
+pub async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
     match Caller::from_request_parts(&mut parts, &s).await {
-        Ok(_) => {
-            next.run(axum::extract::Request::from_parts(parts, body))
-                .await
-        }
+        Ok(_) => next.run(Request::from_parts(parts, body)).await,
         Err(p) => p.into_response(),
+    }
+}
+
+/// Who may call an operation: the access column of [`super::operations`], enforced on
+/// each operation's route by [`guard`] before its handler runs (so before its body is
+/// read). Checks that depend on the body or on stored data stay in the handlers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, without a token.
+    Public,
+    /// An operator token.
+    Operator,
+    /// An auditor token.
+    Auditor,
+    /// A trustee token of the path's `{fund}`.
+    Trustee,
+    /// A trustee token of the path's `{fund}`, or an auditor token.
+    TrusteeOrAuditor,
+    /// A trustee or an operator token. The intent in the body decides the rest (an
+    /// operator for a genesis, else a trustee of the fund): the handler checks it.
+    Writer,
+}
+
+impl Access {
+    /// Whether the check needs the path's `{fund}`.
+    pub fn is_fund_scoped(self) -> bool {
+        matches!(self, Access::Trustee | Access::TrusteeOrAuditor)
+    }
+
+    /// Refuses `caller` unless this access allows it on `fund` (the path's `{fund}`, for
+    /// the fund-scoped kinds): 401 for the public, 403 otherwise, naming `action`.
+    pub fn check(self, caller: &Caller, fund: Option<&str>, action: &str) -> Result<(), Problem> {
+        let fund = fund.unwrap_or_default();
+        match self {
+            Access::Public => Ok(()),
+            Access::Operator => caller.require(&[Role::Operator], action).map(drop),
+            Access::Auditor => caller.require(&[Role::Auditor], action).map(drop),
+            Access::Writer => caller
+                .require(&[Role::Trustee, Role::Operator], action)
+                .map(drop),
+            Access::Trustee => caller.trustee_of(fund, &[], action).map(drop),
+            Access::TrusteeOrAuditor => caller.trustee_of(fund, &[Role::Auditor], action).map(drop),
+        }
+    }
+}
+
+/// The state of one route's [`guard`]: its access and the action named in refusals.
+#[derive(Debug, Clone, Copy)]
+pub struct Guard {
+    /// Who may call the route.
+    pub access: Access,
+    /// What the route does, as refusals name it ("reading the donor vault").
+    pub action: &'static str,
+}
+
+/// Route middleware: refuses a caller that the route's [`Access`] does not allow, with
+/// the same problems as [`Caller::require`] and [`Caller::trustee_of`]. The caller comes
+/// from [`authenticate`]; without it (a router built without that layer) the caller is
+/// the public, so a misassembled router refuses rather than lets through.
+pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let caller = parts
+        .extensions
+        .get::<Caller>()
+        .cloned()
+        .unwrap_or(Caller::Public);
+    let fund = if g.access.is_fund_scoped() {
+        // A path that does not decode is refused as the handler's own path extractor
+        // would refuse it.
+        match ApiPath::<HashMap<String, String>>::from_request_parts(&mut parts, &()).await {
+            Ok(ApiPath(mut params)) => params.remove("fund"),
+            Err(p) => return p.into_response(),
+        }
+    } else {
+        None
+    };
+    match g.access.check(&caller, fund.as_deref(), g.action) {
+        Ok(()) => next.run(Request::from_parts(parts, body)).await,
+        Err(p) => p.into_response(),
+    }
+}
+
+/// The credential of a caller that the route's [`guard`] let through: for handlers that
+/// need to know who acts (a proposal's author). A public caller (which only a route
+/// without a guard lets through) is refused with 401.
+#[derive(Debug, Clone)]
+pub struct Holder(pub Credential);
+
+impl<S: Send + Sync> FromRequestParts<S> for Holder {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        match parts.extensions.get::<Caller>() {
+            Some(Caller::Holder(c)) => Ok(Holder(c.clone())),
+            _ => Err(Problem::unauthenticated("this operation")),
+        }
     }
 }
 

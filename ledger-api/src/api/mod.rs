@@ -1,92 +1,42 @@
 //! The HTTP API under `/api/v1` (axum). Handlers parse the edge's JSON into core types,
 //! call the ledger or the store, and answer JSON or `application/problem+json`.
 //!
-//! Every route is one [`Operation`] of [`operations`]: the router and the OpenAPI
-//! document (`/api/v1/openapi.json`) are both built from that one table, so they cannot
-//! disagree on what is served.
+//! Every route is one [`Operation`] of [`operations`]: the routes ([`routes`]) and the
+//! OpenAPI document (`/api/v1/openapi.json`) are both built from that one table, so they
+//! cannot disagree on what is served, and each route's [`Access`] is enforced by a layer
+//! on that route ([`auth::guard`]) before its handler runs. The middleware stack around
+//! every route, the pages' included, is applied in `crate::router`.
 
 mod admin;
 mod append;
-mod auth;
+pub mod auth;
 mod extract;
-mod limits;
-mod metrics;
 mod openapi;
-mod problem;
 mod proposals;
 mod reads;
 mod receipts;
 mod statements;
 pub use statements::parse_period;
 
-use std::sync::Arc;
-
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::{HeaderValue, Method, StatusCode};
-use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::http::Method;
 use axum::routing::MethodRouter;
 use axum::Router;
-use tower::ServiceBuilder;
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub use admin::check_issue;
-pub use auth::{role_zh, Caller};
-pub use limits::{Limits, RateLimits};
-pub use metrics::Metrics;
+pub use auth::{role_zh, Access, Caller};
 pub use openapi::openapi_document;
-pub use problem::{Problem, ProblemCode, PROBLEM_JSON};
-
-use crate::ledger::Ledger;
+// `AppState` lives in `crate::app` (which imports no API module); re-exported here for
+// the modules that still name it `crate::api::AppState`.
+pub use crate::app::AppState;
+// The problems live in `crate::problem`, beside the middleware that answers with them;
+// `super::problem::…` in the handlers resolves through this import.
+use crate::problem;
+pub use crate::problem::{Problem, ProblemCode, PROBLEM_JSON};
 
 /// Largest request body, in bytes.
 pub const BODY_BYTES_MAX: usize = 256 * 1024;
 /// Default page size of listings.
 pub const PAGE_ROWS_DEFAULT: i64 = 100;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    /// The ledger.
-    pub ledger: Arc<Ledger>,
-    /// Counters and histograms for `/metrics`.
-    pub metrics: Arc<Metrics>,
-    /// Limits in effect.
-    pub limits: Limits,
-    /// Rate-limit buckets.
-    pub rate_limits: Arc<RateLimits>,
-    /// Serialises co-signatures within this process.
-    pub proposal_lock: Arc<tokio::sync::Mutex<()>>,
-}
-
-impl AppState {
-    /// State for `ledger` with `limits`.
-    pub fn new(ledger: Arc<Ledger>, limits: Limits) -> AppState {
-        AppState {
-            ledger,
-            metrics: Arc::new(Metrics::new()),
-            rate_limits: RateLimits::new(&limits),
-            limits,
-            proposal_lock: Arc::new(tokio::sync::Mutex::new(())),
-        }
-    }
-}
-
-/// Who may call an operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone, without a token.
-    Public,
-    /// An operator token.
-    Operator,
-    /// A trustee token of the fund (an operator token for a genesis).
-    Trustee,
-    /// An auditor token.
-    Auditor,
-}
 
 /// One route: method, path, who may call it, and its handler.
 pub struct Operation {
@@ -100,8 +50,37 @@ pub struct Operation {
     pub summary: &'static str,
     /// Who may call it.
     pub access: Access,
+    /// What it does, as a refusal names it ("reading the donor vault"); empty for
+    /// public operations.
+    pub action: &'static str,
     /// The handler.
     pub handler: MethodRouter<AppState>,
+}
+
+impl Operation {
+    /// The handler with the route's access enforced in front of it.
+    pub fn guarded(self) -> MethodRouter<AppState> {
+        if self.access == Access::Public {
+            return self.handler;
+        }
+        let g = auth::Guard {
+            access: self.access,
+            action: self.action,
+        };
+        self.handler
+            .route_layer(axum::middleware::from_fn_with_state(g, auth::guard))
+    }
+}
+
+/// The API's routes, each behind the check of its access column; the caller (see
+/// [`auth::authenticate`]) and the rest of the middleware are applied around them by
+/// `crate::router`.
+pub fn routes() -> Router<AppState> {
+    let mut routes = Router::new();
+    for o in operations() {
+        routes = routes.route(o.path, o.guarded());
+    }
+    routes
 }
 
 fn op(
@@ -109,7 +88,7 @@ fn op(
     path: &'static str,
     id: &'static str,
     summary: &'static str,
-    access: Access,
+    (access, action): (Access, &'static str),
     handler: MethodRouter<AppState>,
 ) -> Operation {
     Operation {
@@ -118,6 +97,7 @@ fn op(
         id,
         summary,
         access,
+        action,
         handler,
     }
 }
@@ -133,7 +113,7 @@ pub fn operations() -> Vec<Operation> {
             "/healthz",
             "health",
             "Liveness and store reachability",
-            Public,
+            (Public, ""),
             get(reads::health),
         ),
         op(
@@ -141,15 +121,15 @@ pub fn operations() -> Vec<Operation> {
             "/metrics",
             "metrics",
             "Prometheus metrics",
-            Public,
-            get(metrics::metrics),
+            (Public, ""),
+            get(crate::metrics::metrics),
         ),
         op(
             M::GET,
             "/api/v1/openapi.json",
             "openapi",
             "This document",
-            Public,
+            (Public, ""),
             get(openapi::serve),
         ),
         op(
@@ -157,7 +137,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/log",
             "log_info",
             "The deployment's origin, log key and operator key",
-            Public,
+            (Public, ""),
             get(reads::log_info),
         ),
         op(
@@ -165,7 +145,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/funds",
             "list_funds",
             "All funds with balances",
-            Public,
+            (Public, ""),
             get(reads::list_funds),
         ),
         op(
@@ -173,7 +153,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/funds/{fund}",
             "get_fund",
             "One fund with its balance",
-            Public,
+            (Public, ""),
             get(reads::get_fund),
         ),
         op(
@@ -181,7 +161,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/funds/{fund}/entries",
             "list_entries",
             "Entries by range",
-            Public,
+            (Public, ""),
             get(reads::list_entries),
         ),
         op(
@@ -189,7 +169,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/funds/{fund}/entries",
             "append",
             "Append a signed intent",
-            Trustee,
+            (Writer, "appending an entry"),
             post(append::append),
         ),
         op(
@@ -197,7 +177,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/funds/{fund}/entries/{seq}",
             "get_entry",
             "One entry by seq",
-            Public,
+            (Public, ""),
             get(reads::get_entry),
         ),
         op(
@@ -205,7 +185,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/funds/{fund}/proofs/inclusion",
             "inclusion_proof",
             "Inclusion proof of an entry in a tree size",
-            Public,
+            (Public, ""),
             get(reads::inclusion),
         ),
         op(
@@ -213,7 +193,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/funds/{fund}/proofs/consistency",
             "consistency_proof",
             "Consistency proof between two tree sizes",
-            Public,
+            (Public, ""),
             get(reads::consistency),
         ),
         op(
@@ -221,7 +201,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/funds/{fund}/checkpoint",
             "checkpoint",
             "Latest signed checkpoint (C2SP signed note)",
-            Public,
+            (Public, ""),
             get(reads::checkpoint),
         ),
         op(
@@ -229,16 +209,16 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/funds/{fund}/export",
             "export",
             "The fund's export stream (NDJSON)",
-            Public,
+            (Public, ""),
             get(reads::export),
         ),
-        op(M::GET, "/api/v1/funds/{fund}/entries/{seq}/receipt", "receipt", "A receipt for an entry, checkable without the server (?donor=true: the donor's copy, for a trustee of the fund or an auditor)", Public, get(receipts::receipt)),
+        op(M::GET, "/api/v1/funds/{fund}/entries/{seq}/receipt", "receipt", "A receipt for an entry, checkable without the server (?donor=true: the donor's copy, for a trustee of the fund or an auditor)", (Public, ""), get(receipts::receipt)),
         op(
             M::GET,
             "/.well-known/community-ledger",
             "well_known",
             "The deployment's origin, log key and operator key",
-            Public,
+            (Public, ""),
             get(reads::log_info),
         ),
         op(
@@ -246,7 +226,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/funds/{fund}/statements",
             "list_statements",
             "Signed statements of a fund, with their signers",
-            Public,
+            (Public, ""),
             get(statements::list),
         ),
         op(
@@ -254,7 +234,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/funds/{fund}/statements/draft",
             "draft_statement",
             "The statement the log gives for a period (?period=2026-10|2026-Q3|2026)",
-            Public,
+            (Public, ""),
             get(statements::draft),
         ),
         op(
@@ -262,7 +242,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/funds/{fund}/statements/{seq}",
             "get_statement",
             "One signed statement and its signers",
-            Public,
+            (Public, ""),
             get(statements::get),
         ),
         op(
@@ -270,7 +250,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/funds/{fund}/proposals",
             "list_proposals",
             "Proposals of a fund (?status=open)",
-            Trustee,
+            (TrusteeOrAuditor, "reading proposals"),
             get(proposals::list),
         ),
         op(
@@ -278,7 +258,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/funds/{fund}/proposals",
             "propose",
             "Propose an intent that needs co-signatures",
-            Trustee,
+            (Trustee, "proposing an entry"),
             post(proposals::propose),
         ),
         op(
@@ -286,7 +266,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/funds/{fund}/proposals/{id}",
             "get_proposal",
             "One proposal",
-            Trustee,
+            (TrusteeOrAuditor, "reading proposals"),
             get(proposals::get),
         ),
         op(
@@ -294,7 +274,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/funds/{fund}/proposals/{id}/signatures",
             "cosign",
             "Add a co-signature; appends when the quorum is met",
-            Trustee,
+            (Trustee, "co-signing a proposal"),
             post(proposals::sign),
         ),
         op(
@@ -302,7 +282,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/funds/{fund}/vault",
             "vault_list",
             "Donor identities of a fund",
-            Auditor,
+            (Auditor, "reading the donor vault"),
             get(admin::vault_list),
         ),
         op(
@@ -310,7 +290,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/funds/{fund}/vault/{seq}",
             "vault_get",
             "One donor identity",
-            Auditor,
+            (Auditor, "reading the donor vault"),
             get(admin::vault_get),
         ),
         op(
@@ -318,7 +298,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/funds/{fund}/vault/{seq}",
             "vault_erase",
             "Erase a donor identity (lawful request)",
-            Operator,
+            (Operator, "erasing a donor identity"),
             delete(admin::vault_erase),
         ),
         op(
@@ -326,7 +306,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/credentials",
             "list_credentials",
             "All credentials (never their tokens)",
-            Operator,
+            (Operator, "listing credentials"),
             get(admin::list),
         ),
         op(
@@ -334,7 +314,7 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/credentials",
             "issue_credential",
             "Issue a credential; its token is shown once",
-            Operator,
+            (Operator, "issuing credentials"),
             post(admin::issue),
         ),
         op(
@@ -342,111 +322,8 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/credentials/{id}",
             "revoke_credential",
             "Revoke a credential",
-            Operator,
+            (Operator, "revoking credentials"),
             delete(admin::revoke),
         ),
     ]
-}
-
-/// Random request ids (16 hex digits) for requests that do not bring one.
-#[derive(Clone, Default)]
-struct RandomRequestId;
-
-impl MakeRequestId for RandomRequestId {
-    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
-        let mut b = [0u8; 8];
-        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut b);
-        HeaderValue::from_str(&hex::encode(b))
-            .ok()
-            .map(RequestId::new)
-    }
-}
-
-/// The fund named in a path, for the request's span.
-fn fund_of(path: &str) -> &str {
-    path.strip_prefix("/api/v1/funds/")
-        .map_or("", |rest| rest.split('/').next().unwrap_or(""))
-}
-
-/// Copies the matched route into the response, for the metrics layer outside routing.
-async fn keep_matched_path(req: Request, next: Next) -> Response {
-    let matched = req.extensions().get::<MatchedPath>().cloned();
-    let mut resp = next.run(req).await;
-    if let Some(m) = matched {
-        resp.extensions_mut().insert(m);
-    }
-    resp
-}
-
-async fn unknown_route() -> Problem {
-    Problem::new(
-        StatusCode::NOT_FOUND,
-        "unknown_route",
-        "no such route; see /api/v1/openapi.json",
-        "没有此路径；请参阅 /api/v1/openapi.json",
-    )
-}
-
-async fn method_not_allowed() -> Problem {
-    Problem::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "this route does not accept that method; see /api/v1/openapi.json",
-        "此路径不接受该请求方法；请参阅 /api/v1/openapi.json",
-    )
-}
-
-/// The API router with its middleware: request ids, tracing spans, metrics, the rate
-/// limit, the request timeout and the body limit.
-pub fn router(state: AppState) -> Router {
-    let mut routes = Router::new();
-    for o in operations() {
-        routes = routes.route(o.path, o.handler);
-    }
-    let trace = TraceLayer::new_for_http()
-        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
-        .make_span_with(|req: &axum::http::Request<_>| {
-            let id = req
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            tracing::info_span!(
-                "request",
-                method = %req.method(),
-                path = %req.uri().path(),
-                request_id = %id,
-                fund = %fund_of(req.uri().path()),
-                credential = tracing::field::Empty,
-            )
-        });
-    routes
-        .merge(crate::pages::router(state.clone()))
-        .route_layer(middleware::from_fn(keep_matched_path))
-        .fallback(unknown_route)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
-        .layer(middleware::from_fn_with_state(
-            state.limits.request_timeout,
-            limits::timeout,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::authenticate,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            limits::rate_limit,
-        ))
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
-                .layer(trace)
-                .layer(PropagateRequestIdLayer::x_request_id())
-                .layer(middleware::from_fn_with_state(
-                    state.clone(),
-                    metrics::observe,
-                )),
-        )
-        .with_state(state)
 }

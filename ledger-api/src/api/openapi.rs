@@ -248,14 +248,13 @@ fn operation_doc(o: &Operation) -> Value {
     });
     if o.access != Access::Public {
         doc["security"] = json!([{"bearer": []}]);
-        doc["x-role"] = json!(match (o.access, o.id) {
-            (Access::Trustee, "append") => "trustee of the fund (operator for a genesis)",
-            (Access::Trustee, "list_proposals" | "get_proposal") =>
-                "trustee of the fund, or auditor",
-            (Access::Trustee, _) => "trustee of the fund",
-            (Access::Operator, _) => "operator",
-            (Access::Auditor, _) => "auditor",
-            (Access::Public, _) => "public",
+        doc["x-role"] = json!(match o.access {
+            Access::Writer => "trustee of the fund (operator for a genesis)",
+            Access::TrusteeOrAuditor => "trustee of the fund, or auditor",
+            Access::Trustee => "trustee of the fund",
+            Access::Operator => "operator",
+            Access::Auditor => "auditor",
+            Access::Public => "public",
         });
     }
     match o.id {

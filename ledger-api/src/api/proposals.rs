@@ -16,13 +16,12 @@ use ledger_core::rules::RuleError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::auth::Caller;
+use super::auth::Holder;
 use super::extract::{ApiPath, ApiQuery};
 use super::problem::{entry_status, Problem};
 use super::reads::entry_json;
 use super::statements::all_trustee_names;
 use super::AppState;
-use crate::credentials::Role;
 use crate::ledger::AppendFailure;
 use crate::store::{AppendOutcome, EntryRow, ProposalRow, ProposalStatus, Rejection};
 
@@ -129,10 +128,9 @@ pub(super) struct ProposeBody {
 pub(super) async fn propose(
     State(s): State<AppState>,
     ApiPath(fund): ApiPath<String>,
-    caller: Caller,
+    Holder(cred): Holder,
     body: Result<Json<ProposeBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, Problem> {
-    let cred = caller.trustee_of(&fund, &[], "proposing an entry")?.clone();
     let Json(b) = body.map_err(|e| {
         Problem::bad_request(
             "malformed_request",
@@ -212,10 +210,8 @@ pub(super) struct SignBody {
 pub(super) async fn sign(
     State(s): State<AppState>,
     ApiPath((fund, id)): ApiPath<(String, String)>,
-    caller: Caller,
     body: Result<Json<SignBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, Problem> {
-    caller.trustee_of(&fund, &[], "co-signing a proposal")?;
     let Json(b) = body.map_err(|e| {
         Problem::bad_request(
             "malformed_request",
@@ -301,9 +297,7 @@ pub(super) async fn list(
     State(s): State<AppState>,
     ApiPath(fund): ApiPath<String>,
     ApiQuery(q): ApiQuery<ProposalQuery>,
-    caller: Caller,
 ) -> Result<Json<Value>, Problem> {
-    caller.trustee_of(&fund, &[Role::Auditor], "reading proposals")?;
     let status = match q.status.as_deref() {
         None => None,
         Some(x) => Some(ProposalStatus::parse(x).ok_or_else(|| {
@@ -341,9 +335,7 @@ pub(super) async fn list(
 pub(super) async fn get(
     State(s): State<AppState>,
     ApiPath((fund, id)): ApiPath<(String, String)>,
-    caller: Caller,
 ) -> Result<Json<Value>, Problem> {
-    caller.trustee_of(&fund, &[Role::Auditor], "reading proposals")?;
     let row = s
         .ledger
         .store()

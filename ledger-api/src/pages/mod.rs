@@ -30,7 +30,7 @@ use serde_json::{json, Map, Value};
 
 pub use i18n::Lang;
 
-use crate::api::AppState;
+use crate::app::AppState;
 
 /// Entries shown per page of a fund's recent entries.
 pub const ENTRIES_PER_PAGE: u64 = 20;
@@ -83,8 +83,9 @@ fn environment() -> Result<Environment<'static>, minijinja::Error> {
     Ok(env)
 }
 
-/// The pages' router, to be merged into the API's (so the same middleware applies).
-pub fn router<S: Clone + Send + Sync + 'static>(state: AppState) -> Router<S> {
+/// The pages' routes, merged beside the API's by `crate::router` (so the same middleware
+/// applies).
+pub fn routes<S: Clone + Send + Sync + 'static>(state: AppState) -> Router<S> {
     // The templates are compiled into the binary and parsed by the unit tests below, so
     // this cannot fail at run time.
     let env = environment().expect("embedded templates parse");

@@ -1,6 +1,7 @@
 //! `/metrics`: appends, refusals by code and request latency, in the Prometheus
 //! (OpenMetrics) text format.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -14,8 +15,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
-use super::problem::ProblemCode;
-use super::AppState;
+use crate::problem::ProblemCode;
 
 /// Labels of a request.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -104,7 +104,7 @@ impl Metrics {
 }
 
 /// Middleware: times each request and counts refusals by their problem code.
-pub async fn observe(State(s): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn observe(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().to_string();
     let resp = next.run(req).await;
@@ -114,7 +114,7 @@ pub async fn observe(State(s): State<AppState>, req: Request, next: Next) -> Res
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let status = resp.status().as_u16();
-    s.metrics
+    metrics
         .latency
         .get_or_create(&RouteLabels {
             method,
@@ -123,7 +123,7 @@ pub async fn observe(State(s): State<AppState>, req: Request, next: Next) -> Res
         })
         .observe(started.elapsed().as_secs_f64());
     if let Some(ProblemCode(code)) = resp.extensions().get::<ProblemCode>() {
-        s.metrics
+        metrics
             .refusals
             .get_or_create(&CodeLabels {
                 code: (*code).to_owned(),
@@ -135,12 +135,12 @@ pub async fn observe(State(s): State<AppState>, req: Request, next: Next) -> Res
 }
 
 /// `GET /metrics`.
-pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
+pub async fn metrics(State(metrics): State<Arc<Metrics>>) -> impl IntoResponse {
     (
         [(
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        s.metrics.render(),
+        metrics.render(),
     )
 }

@@ -1,6 +1,6 @@
 //! Request limits: a per-token rate limit (per client address for the public) and a
 //! request timeout. Body size is limited by the router's `DefaultBodyLimit`; string and
-//! list lengths by the core types and [`super::SIGS_MAX`]; page sizes by the listings.
+//! list lengths by the core types; page sizes by the listings.
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
@@ -15,8 +15,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest, Sha256};
 
-use super::problem::Problem;
-use super::AppState;
+use crate::problem::Problem;
 
 /// The limits in effect.
 #[derive(Debug, Clone, Copy)]
@@ -88,8 +87,12 @@ fn rate_key(req: &Request) -> String {
 }
 
 /// Middleware: 429 `rate_limited` with `Retry-After` when the caller's bucket is empty.
-pub async fn rate_limit(State(s): State<AppState>, req: Request, next: Next) -> Response {
-    match s.rate_limits.check(&rate_key(&req)) {
+pub async fn rate_limit(
+    State(buckets): State<Arc<RateLimits>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    match buckets.check(&rate_key(&req)) {
         Ok(()) => next.run(req).await,
         Err(wait) => {
             let secs = wait.as_secs() + 1;
