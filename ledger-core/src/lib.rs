@@ -20,6 +20,7 @@ pub mod merkle;
 pub mod money;
 pub mod note;
 pub mod parallel;
+pub mod prepare;
 pub mod receipt;
 mod recent;
 pub mod replay;

@@ -5,15 +5,15 @@
 //! and moves past an entry it cannot apply: [`OnRefusal::Skip`]), and the server's state
 //! rebuild and catch-up and the trustee client's replay of an export (which stop at the
 //! first entry that does not hold: [`OnRefusal::Stop`]). Lines are prepared (parsed, and
-//! their signatures checked or not) by [`crate::verify::prepare_line`],
-//! [`crate::verify::prepare_lines`] or [`prepare_stored`].
+//! their signatures checked or not) by [`crate::prepare::prepare_line`],
+//! [`crate::prepare::prepare_lines`] or [`prepare_stored`].
 
 use crate::entry::{Entry, EntryError};
 use crate::error::Coded;
 use crate::hash::Hash;
+use crate::prepare::{other, Prepared};
 use crate::rules::RuleError;
 use crate::state::{Applied, FundState};
-use crate::verify::{other, Prepared};
 
 /// What to do with an entry that cannot be applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
