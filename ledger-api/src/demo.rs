@@ -2,6 +2,7 @@
 //! signed history (DOMAIN.md). Names the source gives are used; everything else is a
 //! plainly fictional example.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use ledger_core::entry::Entry;
@@ -11,6 +12,7 @@ use ledger_core::note::NoteSigner;
 use ledger_core::sample::{build, SampleFund, SampleKeys, SampleSpec};
 use ledger_core::state::FundState;
 
+use crate::keyfile::{load_or_create_log_key, load_or_create_seed_key, write_private};
 use crate::store::{AppendRequest, LogSigner, Store, VaultRecord};
 
 /// Entries generated per demo fund.
@@ -266,6 +268,29 @@ const FUNDS: [(&str, &str, &str, &str, &str, i64); 30] = [
         500,
     ),
 ];
+
+/// The demo deployment's log and operator keys, kept in `dir` (created at the first
+/// start from the deterministic demo keys), and the demo trustee's key file
+/// `demo-trustee.key` beside them.
+pub fn deployment_keys(dir: &Path, origin: &str) -> anyhow::Result<(NoteSigner, PublicKey)> {
+    let demo = demo_keys(origin)?;
+    let log = load_or_create_log_key(&dir.join("log.key"), || Ok(demo.log.clone()))?;
+    let op = load_or_create_seed_key(&dir.join("operator.key"), || demo.operator.clone())?;
+    let trustee = dir.join("demo-trustee.key");
+    if !trustee.exists() {
+        let keys = SampleKeys::derive(spec(0).seed, origin)?;
+        write_private(
+            &trustee,
+            &format!("{}\n", hex::encode(keys.trustees[1].to_bytes())),
+        )?;
+    }
+    Ok((log, PublicKey::from_verifying_key(op.verifying_key())))
+}
+
+/// The fund whose trustee the demo prints a token and key file for.
+pub fn first_fund() -> String {
+    spec(0).fund
+}
 
 /// The demo deployment's keys (deterministic, for demonstration only).
 pub fn demo_keys(origin: &str) -> Result<SampleKeys, ledger_core::sample::SampleError> {

@@ -4,6 +4,10 @@
 pub mod api;
 pub mod app;
 pub mod credentials;
+#[cfg(feature = "demo")]
+pub mod demo;
+#[cfg(not(feature = "demo"))]
+#[path = "demo_off.rs"]
 pub mod demo;
 pub mod keyfile;
 pub mod ledger;

@@ -239,7 +239,7 @@ impl Application {
         .await?;
         let addr = listener.local_addr()?;
         let demo = if config.demo {
-            let fund = crate::demo::spec(0).fund;
+            let fund = crate::demo::first_fund();
             let token = demo_token(&store, &config, &fund).await?;
             Some(DemoAccess {
                 funds: ledger.fund_ids().await.len(),
@@ -406,19 +406,7 @@ fn keys(config: &Config) -> anyhow::Result<(NoteSigner, PublicKey)> {
     let dir = &config.data_dir;
     let name = config.origin.clone();
     if config.demo {
-        let demo = crate::demo::demo_keys(&config.origin)?;
-        let log = load_or_create_log_key(&dir.join("log.key"), || Ok(demo.log.clone()))?;
-        let op = load_or_create_seed_key(&dir.join("operator.key"), || demo.operator.clone())?;
-        let trustee = dir.join("demo-trustee.key");
-        if !trustee.exists() {
-            let keys =
-                ledger_core::sample::SampleKeys::derive(crate::demo::spec(0).seed, &config.origin)?;
-            write_private(
-                &trustee,
-                &format!("{}\n", hex::encode(keys.trustees[1].to_bytes())),
-            )?;
-        }
-        return Ok((log, PublicKey::from_verifying_key(op.verifying_key())));
+        return crate::demo::deployment_keys(dir, &config.origin);
     }
     if let Some(path) = &config.log_key_file {
         let log = load_or_create_log_key(path, || {
