@@ -368,10 +368,8 @@ async fn append_path_stores_the_sample_byte_for_byte() {
 /// The store's period report (two indexed queries over the entries' columns) gives, for
 /// every month, quarter and year the sample covers, the figures the rules draft for a
 /// statement of that period by replaying the log; and nothing for a period before the fund.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn period_reports_match_the_drafted_statements() {
-    let fund = sample("period-report", 23, 400, 14);
-    let id = fund.spec.fund.as_str();
+/// Every month of `fund`'s entries, and every quarter and year of those months.
+fn periods_of(fund: &SampleFund) -> Vec<Period> {
     let offset = fund.state.utc_offset();
     let months: BTreeSet<Date> = fund
         .lines
@@ -392,7 +390,21 @@ async fn period_reports_match_the_drafted_statements() {
             let to = Date::from_ymd(*y, 3 * q + 3, 1).unwrap().last_of_month();
             periods.push(Period::new(from, to).unwrap());
         }
+        let year = Period::new(
+            Date::from_ymd(*y, 1, 1).unwrap(),
+            Date::from_ymd(*y, 12, 31).unwrap(),
+        );
+        periods.push(year.unwrap());
     }
+    periods
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn period_reports_match_the_drafted_statements() {
+    let fund = sample("period-report", 23, 400, 14);
+    let id = fund.spec.fund.as_str();
+    let offset = fund.state.utc_offset();
+    let periods = periods_of(&fund);
     for db in backends().await {
         let b = db.name;
         let (store, _ledger, _clock) = loaded(&db.url, &fund).await;
@@ -460,27 +472,7 @@ async fn drafts_come_from_the_writer_and_equal_a_replay() {
     let fund = sample("drafts", 29, 300, 13);
     let id = fund.spec.fund.as_str();
     let offset = fund.state.utc_offset();
-    let months: BTreeSet<Date> = fund
-        .lines
-        .iter()
-        .map(|l| {
-            let e = Entry::parse(l).unwrap().entry;
-            e.recorded_at.local_date(offset).first_of_month()
-        })
-        .collect();
-    let mut periods: Vec<Period> = months
-        .iter()
-        .map(|m| Period::new(*m, m.last_of_month()).unwrap())
-        .collect();
-    for y in months.iter().map(|m| m.year()).collect::<BTreeSet<i32>>() {
-        periods.push(
-            Period::new(
-                Date::from_ymd(y, 1, 1).unwrap(),
-                Date::from_ymd(y, 12, 31).unwrap(),
-            )
-            .unwrap(),
-        );
-    }
+    let periods = periods_of(&fund);
     for db in backends().await {
         let b = db.name;
         let (store, ledger, clock) = loaded(&db.url, &fund).await;
