@@ -535,9 +535,11 @@ fn refusals_match_the_golden_file() {
     }
     let want = std::fs::read_to_string(GOLDEN).unwrap();
     let want: Vec<&str> = want.lines().collect();
-    for (g, w) in got.iter().zip(&want) {
-        assert_eq!(g, w);
+    let differ: Vec<(&String, &&str)> = got.iter().zip(&want).filter(|(g, w)| g != w).collect();
+    for (g, w) in &differ {
+        eprintln!("got:  {g}\nwant: {w}\n");
     }
+    assert!(differ.is_empty(), "{} lines differ", differ.len());
     assert_eq!(got.len(), want.len(), "number of golden lines");
 }
 
