@@ -149,7 +149,7 @@ impl DecimalKind {
     }
 
     /// Checks a whole number of units, naming it in the error as its canonical text.
-    fn from_units(self, units: i64) -> Result<i64, DecimalError> {
+    fn check_units(self, units: i64) -> Result<i64, DecimalError> {
         self.check(units < 0, Some(units.unsigned_abs()))
             .map_err(|fault| DecimalError::new(self, fault, units_string(units, self.decimals())))
     }
@@ -508,7 +508,7 @@ impl Amount {
     /// Build from a whole number of fen (1 yuan = 100 fen).
     pub fn from_fen(fen: i64) -> Result<Amount, AmountError> {
         DecimalKind::Amount
-            .from_units(fen)
+            .check_units(fen)
             .map(|fen| Amount(dec_from_fen(fen)))
     }
 
@@ -559,7 +559,7 @@ impl Money {
     /// Build from a whole number of fen; |fen| ≤ 10^17.
     pub fn from_fen(fen: i64) -> Result<Money, MoneyError> {
         DecimalKind::Money
-            .from_units(fen)
+            .check_units(fen)
             .map(|fen| Money(dec_from_fen(fen)))
     }
 
@@ -663,7 +663,7 @@ impl Base {
     /// Build from a whole number of fen; 0 ≤ fen ≤ 10^17.
     pub fn from_fen(fen: i64) -> Result<Base, BaseError> {
         DecimalKind::Base
-            .from_units(fen)
+            .check_units(fen)
             .map(|fen| Base(dec_from_fen(fen)))
     }
 
@@ -721,7 +721,7 @@ impl Rate {
     /// Build from ten-thousandths (basis points): 0 ≤ bp ≤ 10 000.
     pub fn from_basis_points(bp: u32) -> Result<Rate, RateError> {
         DecimalKind::Rate
-            .from_units(i64::from(bp))
+            .check_units(i64::from(bp))
             .map(|bp| Rate(Decimal::new(bp, 4)))
     }
 

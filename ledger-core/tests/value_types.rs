@@ -5,6 +5,10 @@
 //!   and non-string JSON), the code, both messages and the serde errors, byte for byte,
 //!   against `tests/value_types.golden` — recorded on the code before the value types
 //!   were unified, so a refactoring that changes what a person or client sees fails here.
+//!   One deliberate change since: `Instant` was the one type whose parser's error was
+//!   made inside the deserializer, so serde_json gave it a position where a `try_from`
+//!   field has none (a whole document) or another one (after the `]` of a list); now
+//!   every type's errors are those of `#[serde(try_from = "String")]`.
 //!   After a deliberate change, rewrite the file with `UPDATE_GOLDEN=1 cargo test -p
 //!   ledger-core --test value_types` and review its diff.
 //! - the property tests: for every type, `parse(x.to_string()) == x`, the other
@@ -639,8 +643,8 @@ proptest! {
         short in "[^\\p{Cc}\\s]([^\\p{Cc}]{0,198}[^\\p{Cc}\\s])?",
         long in "[^\\p{Cc}\\s]([^\\p{Cc}]|\n){0,300}[^\\p{Cc}\\s]",
     ) {
-        round_trip(&ShortText::parse(&short).unwrap(), ShortText::parse)?;
-        round_trip(&LongText::parse(&long).unwrap(), LongText::parse)?;
+        both(ShortText::parse(&short).unwrap(), ShortText::parse)?;
+        both(LongText::parse(&long).unwrap(), LongText::parse)?;
     }
 
     #[test]
