@@ -113,7 +113,10 @@ pub fn de_error<E: serde::de::Error, C: Coded>(err: C) -> E {
 /// Deserialises a string and parses it with `parse`, without copying the string when the
 /// input lends it (a `String` or `Cow<str>` would). Errors are those of a `String` field
 /// with `#[serde(try_from = "String")]`: `invalid type …, expected a string`, or the
-/// parser's error through [`de_error`].
+/// parser's error through [`de_error`], made (as `try_from` makes it) once the
+/// deserializer has handed the string over, so that a format adds to it what it adds to
+/// a `try_from` error (serde_json: the position when the value is inside another one,
+/// none for a whole document).
 pub fn parse_str<'de, D, T, E, F>(d: D, parse: F) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
@@ -122,15 +125,22 @@ where
 {
     struct Parse<F>(F);
     impl<'de, T, E: Coded, F: FnOnce(&str) -> Result<T, E>> serde::de::Visitor<'de> for Parse<F> {
-        type Value = T;
+        type Value = Result<T, E>;
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("a string")
         }
-        fn visit_str<X: serde::de::Error>(self, s: &str) -> Result<T, X> {
-            (self.0)(s).map_err(de_error)
+        fn visit_str<X: serde::de::Error>(self, s: &str) -> Result<Self::Value, X> {
+            Ok((self.0)(s))
+        }
+        /// As `String` does: bytes that are UTF-8 are a string.
+        fn visit_bytes<X: serde::de::Error>(self, b: &[u8]) -> Result<Self::Value, X> {
+            match std::str::from_utf8(b) {
+                Ok(s) => Ok((self.0)(s)),
+                Err(_) => Err(X::invalid_value(serde::de::Unexpected::Bytes(b), &self)),
+            }
         }
     }
-    d.deserialize_string(Parse(parse))
+    d.deserialize_string(Parse(parse))?.map_err(de_error)
 }
 
 /// A field of an intent or entry that did not parse: where, which rule, and why.

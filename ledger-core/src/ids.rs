@@ -4,12 +4,8 @@
 //! Each type can only be built by parsing, so holding one means it is valid. All of them
 //! serialise as their canonical string; `Display` is that string and `FromStr` parses it.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
-
 use crate::error::Coded;
+use crate::newtype::string_newtype;
 
 /// Longest excerpt of a rejected input quoted back in an error message.
 const QUOTE_MAX_CHARS: usize = 70;
@@ -233,53 +229,9 @@ fn is_token_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
 }
 
-macro_rules! string_newtype {
-    ($t:ident, $err:ty) => {
-        impl $t {
-            /// The identifier as a string slice.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $t {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl FromStr for $t {
-            type Err = $err;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                $t::parse(s)
-            }
-        }
-
-        impl TryFrom<String> for $t {
-            type Error = crate::error::Tagged<$err>;
-            fn try_from(s: String) -> Result<Self, Self::Error> {
-                $t::parse(&s).map_err(crate::error::Tagged)
-            }
-        }
-
-        impl From<$t> for String {
-            fn from(v: $t) -> String {
-                v.0
-            }
-        }
-
-        impl AsRef<str> for $t {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-    };
-}
-
 /// The id of a fund: 1–48 characters of `[a-z0-9-]`, starting and ending with a letter or
 /// digit, e.g. `xipu-street`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FundId(String);
 
 impl FundId {
@@ -301,12 +253,11 @@ impl FundId {
         Ok(FundId(s.to_owned()))
     }
 }
-string_newtype!(FundId, IdError);
+string_newtype!(FundId, IdError, holds_string);
 
 /// The id of an agreement (rental, revenue share, …): 1–64 characters of
 /// `[A-Za-z0-9_-]`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AgreementId(String);
 
 impl AgreementId {
@@ -319,11 +270,10 @@ impl AgreementId {
         Ok(AgreementId(s.to_owned()))
     }
 }
-string_newtype!(AgreementId, IdError);
+string_newtype!(AgreementId, IdError, holds_string);
 
 /// The id of a space (room, hall, yard): 1–64 characters of `[A-Za-z0-9_-]`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SpaceId(String);
 
 impl SpaceId {
@@ -336,12 +286,11 @@ impl SpaceId {
         Ok(SpaceId(s.to_owned()))
     }
 }
-string_newtype!(SpaceId, IdError);
+string_newtype!(SpaceId, IdError, holds_string);
 
 /// A client-chosen key that makes a submission idempotent: 1–64 characters of
 /// `[A-Za-z0-9_-]`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
@@ -354,7 +303,7 @@ impl IdempotencyKey {
         Ok(IdempotencyKey(s.to_owned()))
     }
 }
-string_newtype!(IdempotencyKey, IdError);
+string_newtype!(IdempotencyKey, IdError, holds_string);
 
 // ---------------------------------------------------------------------------------------
 // Unified social credit code (GB 32100-2015)
@@ -380,8 +329,7 @@ fn uscc_value(c: char) -> Option<u32> {
 /// A unified social credit code (统一社会信用代码, GB 32100-2015): 18 characters of
 /// `0123456789ABCDEFGHJKLMNPQRTUWXY`, positions 3–8 digits (the administrative division
 /// code), position 18 the check character. Uppercase only.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Uscc(String);
 
 /// Why a string is not a valid unified social credit code.
@@ -591,7 +539,7 @@ impl Uscc {
         self.0.get(2..8).unwrap_or("")
     }
 }
-string_newtype!(Uscc, UsccError);
+string_newtype!(Uscc, UsccError, holds_string);
 
 #[cfg(test)]
 mod tests {

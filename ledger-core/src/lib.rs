@@ -18,6 +18,7 @@ pub mod ids;
 pub mod keys;
 pub mod merkle;
 pub mod money;
+mod newtype;
 pub mod note;
 pub mod parallel;
 pub mod prepare;

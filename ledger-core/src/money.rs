@@ -7,17 +7,21 @@
 //! is the canonical one, so `parse ∘ display` is the identity and two equal values
 //! always hash and sign the same.
 //!
+//! The four types differ only in their [`DecimalKind`]: number of decimals, sign rule
+//! and bound. One function reads all four, and they all refuse with one error type,
+//! [`DecimalError`], whose code names the type (`amount_malformed`,
+//! `base_too_many_decimals`, `money_negative_zero`, …).
+//!
 //! Rounding happens in exactly one function, [`round_fen`] (half away from zero to
 //! 0.01 yuan, 四舍五入). Everything that turns an exact decimal into money goes
 //! through it: [`Money::from_decimal_rounded`], [`share_of`], [`hourly_price`].
 
 use std::fmt;
-use std::str::FromStr;
 
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::{Deserialize, Serialize};
 
 use crate::error::Coded;
+use crate::newtype::string_newtype;
 
 /// Largest amount of a single entry: 1,000,000,000.00 yuan (scale 2).
 pub const AMOUNT_MAX: Decimal = Decimal::from_parts(0x4876_E800, 0x17, 0, false, 2);
@@ -45,19 +49,327 @@ fn quote(s: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------------------
-// The strict fixed-point parser shared by all four types.
+// The four kinds of decimal and their one error type.
 // ---------------------------------------------------------------------------------------
 
-/// Why a string is not a fixed-point decimal of the expected shape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ShapeFault {
-    /// Not `-?(0|[1-9][0-9]*)\.[0-9]+` at all.
-    Malformed,
-    /// Fewer fraction digits than required.
-    TooFewDecimals,
-    /// More fraction digits than required.
-    TooManyDecimals,
+/// Which of the four decimal types a value or a [`DecimalError`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DecimalKind {
+    /// [`Amount`]: `0.01 ..= 1000000000.00`.
+    Amount,
+    /// [`Money`]: `±1000000000000000.00`, zero written `0.00`.
+    Money,
+    /// [`Base`]: `0.00 ..= 1000000000000000.00`.
+    Base,
+    /// [`Rate`]: `0.0000 ..= 1.0000`.
+    Rate,
 }
+
+/// Which signs a [`DecimalKind`] accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sign {
+    /// Above zero only: zero is [`DecimalFault::NotPositive`] (also `-0.00`), below zero
+    /// [`DecimalFault::Negative`].
+    Positive,
+    /// Zero or above: any leading `-` (even `-0.00`) is [`DecimalFault::Negative`].
+    NonNegative,
+    /// Either sign, but zero is written without one: `-0.00` is
+    /// [`DecimalFault::NegativeZero`].
+    Signed,
+}
+
+impl DecimalKind {
+    /// Fraction digits, exactly.
+    fn decimals(self) -> usize {
+        match self {
+            DecimalKind::Rate => 4,
+            DecimalKind::Amount | DecimalKind::Money | DecimalKind::Base => 2,
+        }
+    }
+
+    /// The largest magnitude, in units of the last decimal.
+    fn max_units(self) -> i64 {
+        match self {
+            DecimalKind::Amount => AMOUNT_MAX_FEN,
+            DecimalKind::Money | DecimalKind::Base => MONEY_MAX_FEN,
+            DecimalKind::Rate => RATE_ONE_BP,
+        }
+    }
+
+    fn sign(self) -> Sign {
+        match self {
+            DecimalKind::Amount => Sign::Positive,
+            DecimalKind::Money => Sign::Signed,
+            DecimalKind::Base | DecimalKind::Rate => Sign::NonNegative,
+        }
+    }
+
+    fn name_en(self) -> &'static str {
+        match self {
+            DecimalKind::Amount => "amount",
+            DecimalKind::Money => "money value",
+            DecimalKind::Base => "base",
+            DecimalKind::Rate => "rate",
+        }
+    }
+
+    fn name_zh(self) -> &'static str {
+        match self {
+            DecimalKind::Amount | DecimalKind::Money => "金额",
+            DecimalKind::Base => "分成基数",
+            DecimalKind::Rate => "比例",
+        }
+    }
+
+    /// Checks the sign and bound of a value that has the right shape: a leading `-` or
+    /// not, and its magnitude in units of the last decimal (`None`: too many digits for
+    /// any bound). Gives the signed count of units.
+    fn check(self, negative: bool, units: Option<u64>) -> Result<i64, DecimalFault> {
+        let zero = units == Some(0);
+        match self.sign() {
+            Sign::Positive if zero => return Err(DecimalFault::NotPositive),
+            Sign::Positive | Sign::NonNegative if negative => return Err(DecimalFault::Negative),
+            Sign::Signed if zero && negative => return Err(DecimalFault::NegativeZero),
+            _ => {}
+        }
+        match units.and_then(|u| i64::try_from(u).ok()) {
+            Some(u) if u <= self.max_units() => Ok(if negative { -u } else { u }),
+            _ => Err(DecimalFault::OverLimit),
+        }
+    }
+
+    /// Reads the canonical form of a value of this kind: its shape (see [`parse_fixed`]),
+    /// then its sign and bound. Gives the signed count of units; allocates only to
+    /// refuse.
+    fn parse(self, s: &str) -> Result<i64, DecimalError> {
+        parse_fixed(s, self.decimals())
+            .and_then(|f| self.check(f.negative, f.units))
+            .map_err(|fault| DecimalError::new(self, fault, quote(s)))
+    }
+
+    /// Checks a whole number of units, naming it in the error as its canonical text.
+    fn check_units(self, units: i64) -> Result<i64, DecimalError> {
+        self.check(units < 0, Some(units.unsigned_abs()))
+            .map_err(|fault| DecimalError::new(self, fault, units_string(units, self.decimals())))
+    }
+}
+
+/// What is wrong with a value; [`DecimalError`] says for which [`DecimalKind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DecimalFault {
+    /// Not a plain decimal (`-?(0|[1-9][0-9]*)\.[0-9]+`, ASCII digits only).
+    Malformed,
+    /// Fewer fraction digits than the kind has (or no point at all).
+    TooFewDecimals,
+    /// More fraction digits than the kind has.
+    TooManyDecimals,
+    /// Zero, for an [`Amount`] (which is above zero).
+    NotPositive,
+    /// Below zero, for a kind that is never negative.
+    Negative,
+    /// `-0.00`, for [`Money`] (zero is written `0.00`).
+    NegativeZero,
+    /// Beyond the kind's bound ([`Rate`]: over 1.0000).
+    OverLimit,
+    /// A price asked for a negative duration ([`hourly_price`]).
+    NegativeDuration,
+}
+
+/// Why a string, number or computation does not give an [`Amount`], [`Money`], [`Base`]
+/// or [`Rate`]: which kind, what fault, and the rejected input (possibly shortened).
+///
+/// Made only by this module, for the faults each kind's rules refuse: `amount_…`,
+/// `money_…`, `base_…` and `rate_…` codes as listed in [`crate::error::FIELD_CODES`],
+/// and `duration_negative` from [`hourly_price`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecimalError {
+    kind: DecimalKind,
+    fault: DecimalFault,
+    /// The rejected input or value as text (the seconds for `NegativeDuration`).
+    input: String,
+}
+
+/// Why a string or number is not an [`Amount`].
+pub type AmountError = DecimalError;
+/// Why a string, number or computation does not give a [`Money`].
+pub type MoneyError = DecimalError;
+/// Why a string or number is not a [`Base`].
+pub type BaseError = DecimalError;
+/// Why a string or number is not a [`Rate`].
+pub type RateError = DecimalError;
+
+impl DecimalError {
+    fn new(kind: DecimalKind, fault: DecimalFault, input: String) -> DecimalError {
+        DecimalError { kind, fault, input }
+    }
+
+    /// The type that was being made.
+    pub fn kind(&self) -> DecimalKind {
+        self.kind
+    }
+
+    /// What was wrong.
+    pub fn fault(&self) -> DecimalFault {
+        self.fault
+    }
+
+    /// The rejected input or value, as quoted in the messages (possibly shortened).
+    pub fn input(&self) -> &str {
+        &self.input
+    }
+
+    /// The English and Chinese words after the quoted input, for the faults that quote it.
+    fn tail(&self) -> (&'static str, &'static str) {
+        use DecimalFault as F;
+        use DecimalKind as K;
+        match (self.kind, self.fault) {
+            (K::Amount | K::Base, F::Malformed) => (
+                "is not written like 1800.00 (digits, a point, two digits; no sign, spaces, commas, exponent or leading zeros)",
+                "格式不对：应写成 1800.00 这样（数字、小数点、两位小数；不要正负号、空格、逗号、科学计数法或多余的前导零，须用半角数字）",
+            ),
+            (K::Money, F::Malformed) => (
+                "is not written like 1800.00 or -35.50 (optional minus, digits, a point, two digits; no plus sign, spaces, commas, exponent or leading zeros)",
+                "格式不对：应写成 1800.00 或 -35.50 这样（可带负号，数字、小数点、两位小数；不要加号、空格、逗号、科学计数法或多余的前导零，须用半角数字）",
+            ),
+            (K::Rate, F::Malformed) => (
+                "is not written like 0.1000 (0 or 1, a point, four digits; no sign, spaces, percent sign or exponent)",
+                "格式不对：应写成 0.1000 这样（0 或 1、小数点、四位小数；不要正负号、空格、百分号或科学计数法，须用半角数字）",
+            ),
+            (K::Rate, F::TooFewDecimals | F::TooManyDecimals) => (
+                "must have exactly four decimal places, e.g. 0.1000 for 10%",
+                "必须恰好四位小数，如 10% 写作 0.1000",
+            ),
+            (_, F::TooFewDecimals) => (
+                "must have exactly two decimal places, e.g. 1800.00",
+                "必须恰好两位小数，如 1800.00",
+            ),
+            (_, F::TooManyDecimals) => (
+                "must have exactly two decimal places (whole fen), e.g. 1800.00",
+                "必须恰好两位小数（精确到分），如 1800.00",
+            ),
+            (K::Amount, F::Negative) => (
+                "is negative; amounts are always positive, the kind of entry says which way the money moves",
+                "是负数；金额一律写正数，收入还是支出由记录类型决定",
+            ),
+            (K::Base, F::Negative) => (
+                "is negative; a loss is reported as a base of 0.00",
+                "是负数；亏损时基数按 0.00 申报",
+            ),
+            (K::Rate, F::Negative) => (
+                "is negative; a rate is between 0.0000 and 1.0000",
+                "是负数；比例须在 0.0000 到 1.0000 之间",
+            ),
+            (K::Amount, F::OverLimit) => (
+                "is over the limit of 1000000000.00 per entry",
+                "超过单笔上限 1000000000.00 元",
+            ),
+            (K::Money, F::OverLimit) => (
+                "is beyond the bound of ±1000000000000000.00",
+                "超出上限 ±1000000000000000.00 元",
+            ),
+            (K::Base, F::OverLimit) => (
+                "is over the bound of 1000000000000000.00",
+                "超出上限 1000000000000000.00 元",
+            ),
+            (K::Rate, F::OverLimit) => (
+                "is over 1.0000 (100%); a rate is between 0.0000 and 1.0000",
+                "超过 1.0000（100%）；比例须在 0.0000 到 1.0000 之间",
+            ),
+            // Faults that do not quote the input (see `message_en`), and `Negative` for
+            // Money, which no rule makes.
+            (_, F::NotPositive | F::NegativeZero | F::NegativeDuration) | (K::Money, F::Negative) => {
+                ("is refused", "不被接受")
+            }
+        }
+    }
+}
+
+impl Coded for DecimalError {
+    fn code(&self) -> &'static str {
+        use DecimalFault as F;
+        use DecimalKind as K;
+        match (self.kind, self.fault) {
+            (K::Amount, F::Malformed) => "amount_malformed",
+            (K::Amount, F::TooFewDecimals) => "amount_too_few_decimals",
+            (K::Amount, F::TooManyDecimals) => "amount_too_many_decimals",
+            (K::Amount, F::NotPositive) => "amount_not_positive",
+            (K::Amount, F::Negative) => "amount_negative",
+            (K::Amount, F::OverLimit) => "amount_over_limit",
+            (K::Money, F::Malformed) => "money_malformed",
+            (K::Money, F::TooFewDecimals) => "money_too_few_decimals",
+            (K::Money, F::TooManyDecimals) => "money_too_many_decimals",
+            (K::Money, F::NegativeZero) => "money_negative_zero",
+            (K::Money, F::OverLimit) => "money_over_limit",
+            (K::Base, F::Malformed) => "base_malformed",
+            (K::Base, F::TooFewDecimals) => "base_too_few_decimals",
+            (K::Base, F::TooManyDecimals) => "base_too_many_decimals",
+            (K::Base, F::Negative) => "base_negative",
+            (K::Base, F::OverLimit) => "base_over_limit",
+            (K::Rate, F::Malformed) => "rate_malformed",
+            (K::Rate, F::TooFewDecimals) => "rate_too_few_decimals",
+            (K::Rate, F::TooManyDecimals) => "rate_too_many_decimals",
+            (K::Rate, F::Negative) => "rate_negative",
+            (K::Rate, F::OverLimit) => "rate_over_one",
+            (_, F::NegativeDuration) => "duration_negative",
+            // No rule of these kinds refuses so (see `DecimalKind::check`): the errors are
+            // never made, and their code would be the kind's generic one.
+            (K::Money, F::NotPositive | F::Negative)
+            | (K::Amount | K::Base | K::Rate, F::NegativeZero)
+            | (K::Base | K::Rate, F::NotPositive) => match self.kind {
+                K::Amount => "amount_malformed",
+                K::Money => "money_malformed",
+                K::Base => "base_malformed",
+                K::Rate => "rate_malformed",
+            },
+        }
+    }
+
+    fn message_en(&self) -> String {
+        self.to_string()
+    }
+
+    fn message_zh(&self) -> String {
+        match self.fault {
+            DecimalFault::NotPositive => "金额必须大于 0.00".to_string(),
+            DecimalFault::NegativeZero => "不允许写 “-0.00”，零请写成 0.00".to_string(),
+            DecimalFault::NegativeDuration => {
+                format!("时长 {} 秒为负数；计价时长必须是 0 秒或以上", self.input)
+            }
+            _ => format!("{} “{}” {}", self.kind.name_zh(), self.input, self.tail().1),
+        }
+    }
+}
+
+impl fmt::Display for DecimalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.fault {
+            DecimalFault::NotPositive => f.write_str("amount must be greater than 0.00"),
+            DecimalFault::NegativeZero => {
+                f.write_str("\"-0.00\" is not allowed; write zero as 0.00")
+            }
+            DecimalFault::NegativeDuration => write!(
+                f,
+                "a duration of {} seconds is negative; a price needs a duration of 0 seconds or more",
+                self.input
+            ),
+            _ => write!(
+                f,
+                "{} {:?} {}",
+                self.kind.name_en(),
+                self.input,
+                self.tail().0
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DecimalError {}
+
+// ---------------------------------------------------------------------------------------
+// The strict fixed-point reader shared by all four types.
+// ---------------------------------------------------------------------------------------
 
 /// A syntactically valid fixed-point decimal.
 #[derive(Debug, Clone, Copy)]
@@ -65,13 +377,13 @@ struct Fixed {
     /// A leading `-` was present.
     negative: bool,
     /// The digits as an integer in units of 10^-decimals; `None` when absurdly large
-    /// (more than 20 integer digits), which every caller reports as over its limit.
-    units: Option<i64>,
+    /// (more than 18 digits), which every kind refuses as over its bound.
+    units: Option<u64>,
 }
 
 /// Parse `-?(0|[1-9][0-9]*)\.[0-9]{decimals}` (ASCII only; no `+`, spaces, commas,
 /// exponents or leading zeros).
-fn parse_fixed(s: &str, decimals: usize) -> Result<Fixed, ShapeFault> {
+fn parse_fixed(s: &str, decimals: usize) -> Result<Fixed, DecimalFault> {
     let (negative, body) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, s),
@@ -82,31 +394,31 @@ fn parse_fixed(s: &str, decimals: usize) -> Result<Fixed, ShapeFault> {
     };
     let all_digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     if !all_digits(int) {
-        return Err(ShapeFault::Malformed);
+        return Err(DecimalFault::Malformed);
     }
     if int.len() > 1 && int.starts_with('0') {
-        return Err(ShapeFault::Malformed);
+        return Err(DecimalFault::Malformed);
     }
     let frac = match frac {
         // "1800": digits but no decimal point at all.
-        None => return Err(ShapeFault::TooFewDecimals),
-        Some(f) if !all_digits(f) => return Err(ShapeFault::Malformed),
+        None => return Err(DecimalFault::TooFewDecimals),
+        Some(f) if !all_digits(f) => return Err(DecimalFault::Malformed),
         Some(f) => f,
     };
     if frac.len() < decimals {
-        return Err(ShapeFault::TooFewDecimals);
+        return Err(DecimalFault::TooFewDecimals);
     }
     if frac.len() > decimals {
-        return Err(ShapeFault::TooManyDecimals);
+        return Err(DecimalFault::TooManyDecimals);
     }
     // 18 digits in all fit in an i64 and cover every limit of this module (10^15 with
     // two decimals is 18 digits); anything longer is far beyond every limit.
     let units = if int.len() + frac.len() > 18 {
         None
     } else {
-        let mut acc: i64 = 0;
+        let mut acc: u64 = 0;
         for b in int.bytes().chain(frac.bytes()) {
-            acc = acc * 10 + i64::from(b - b'0');
+            acc = acc * 10 + u64::from(b - b'0');
         }
         Some(acc)
     };
@@ -114,8 +426,8 @@ fn parse_fixed(s: &str, decimals: usize) -> Result<Fixed, ShapeFault> {
 }
 
 /// Write `units` (scaled by 10^decimals) canonically.
-fn write_fixed(f: &mut fmt::Formatter<'_>, units: i64, decimals: u32) -> fmt::Result {
-    let scale = 10_u64.pow(decimals);
+fn write_fixed(f: &mut fmt::Formatter<'_>, units: i64, decimals: usize) -> fmt::Result {
+    let scale = 10_u64.pow(u32::try_from(decimals).unwrap_or(0));
     let abs = units.unsigned_abs();
     let sign = if units < 0 { "-" } else { "" };
     write!(
@@ -123,8 +435,19 @@ fn write_fixed(f: &mut fmt::Formatter<'_>, units: i64, decimals: u32) -> fmt::Re
         "{sign}{}.{:0width$}",
         abs / scale,
         abs % scale,
-        width = decimals as usize
+        width = decimals
     )
+}
+
+/// The canonical text of a count of units, also for counts out of range (for messages).
+fn units_string(units: i64, decimals: usize) -> String {
+    struct F(i64, usize);
+    impl fmt::Display for F {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write_fixed(f, self.0, self.1)
+        }
+    }
+    F(units, decimals).to_string()
 }
 
 /// A scale-2 decimal from a count of fen. Never fails for |fen| ≤ MONEY_MAX_FEN.
@@ -168,86 +491,8 @@ pub fn round_fen(x: Decimal) -> Decimal {
 /// exactly two decimals (`"1800.00"`).
 ///
 /// Grammar: `^(0|[1-9][0-9]*)\.[0-9]{2}$`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Amount(Decimal);
-
-/// Why a string or number is not an [`Amount`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum AmountError {
-    /// Not a plain decimal like `1800.00`.
-    #[error("amount {input:?} is not written like 1800.00 (digits, a point, two digits; no sign, spaces, commas, exponent or leading zeros)")]
-    Malformed {
-        /// The rejected input (possibly shortened).
-        input: String,
-    },
-    /// Fewer than two fraction digits.
-    #[error("amount {input:?} must have exactly two decimal places, e.g. 1800.00")]
-    TooFewDecimals {
-        /// The rejected input (possibly shortened).
-        input: String,
-    },
-    /// More than two fraction digits.
-    #[error("amount {input:?} must have exactly two decimal places (whole fen), e.g. 1800.00")]
-    TooManyDecimals {
-        /// The rejected input (possibly shortened).
-        input: String,
-    },
-    /// Zero.
-    #[error("amount must be greater than 0.00")]
-    NotPositive,
-    /// Negative.
-    #[error("amount {input:?} is negative; amounts are always positive, the kind of entry says which way the money moves")]
-    Negative {
-        /// The rejected input (possibly shortened).
-        input: String,
-    },
-    /// Greater than [`AMOUNT_MAX`].
-    #[error("amount {input:?} is over the limit of 1000000000.00 per entry")]
-    OverLimit {
-        /// The rejected input (possibly shortened).
-        input: String,
-    },
-}
-
-impl Coded for AmountError {
-    fn code(&self) -> &'static str {
-        match self {
-            AmountError::Malformed { .. } => "amount_malformed",
-            AmountError::TooFewDecimals { .. } => "amount_too_few_decimals",
-            AmountError::TooManyDecimals { .. } => "amount_too_many_decimals",
-            AmountError::NotPositive => "amount_not_positive",
-            AmountError::Negative { .. } => "amount_negative",
-            AmountError::OverLimit { .. } => "amount_over_limit",
-        }
-    }
-
-    fn message_en(&self) -> String {
-        self.to_string()
-    }
-
-    fn message_zh(&self) -> String {
-        match self {
-            AmountError::Malformed { input } => format!(
-                "金额 “{input}” 格式不对：应写成 1800.00 这样（数字、小数点、两位小数；不要正负号、空格、逗号、科学计数法或多余的前导零，须用半角数字）"
-            ),
-            AmountError::TooFewDecimals { input } => {
-                format!("金额 “{input}” 必须恰好两位小数，如 1800.00")
-            }
-            AmountError::TooManyDecimals { input } => {
-                format!("金额 “{input}” 必须恰好两位小数（精确到分），如 1800.00")
-            }
-            AmountError::NotPositive => "金额必须大于 0.00".to_string(),
-            AmountError::Negative { input } => format!(
-                "金额 “{input}” 是负数；金额一律写正数，收入还是支出由记录类型决定"
-            ),
-            AmountError::OverLimit { input } => {
-                format!("金额 “{input}” 超过单笔上限 1000000000.00 元")
-            }
-        }
-    }
-}
 
 impl Amount {
     /// The largest amount, [`AMOUNT_MAX`].
@@ -255,41 +500,16 @@ impl Amount {
 
     /// Parse the canonical form, e.g. `"1800.00"`.
     pub fn parse(s: &str) -> Result<Amount, AmountError> {
-        let input = quote(s);
-        let fixed = parse_fixed(s, 2).map_err(|fault| match fault {
-            ShapeFault::Malformed => AmountError::Malformed {
-                input: input.clone(),
-            },
-            ShapeFault::TooFewDecimals => AmountError::TooFewDecimals {
-                input: input.clone(),
-            },
-            ShapeFault::TooManyDecimals => AmountError::TooManyDecimals {
-                input: input.clone(),
-            },
-        })?;
-        match fixed.units {
-            Some(0) => Err(AmountError::NotPositive),
-            _ if fixed.negative => Err(AmountError::Negative { input }),
-            Some(fen) if fen <= AMOUNT_MAX_FEN => Ok(Amount(dec_from_fen(fen))),
-            _ => Err(AmountError::OverLimit { input }),
-        }
+        DecimalKind::Amount
+            .parse(s)
+            .map(|fen| Amount(dec_from_fen(fen)))
     }
 
     /// Build from a whole number of fen (1 yuan = 100 fen).
     pub fn from_fen(fen: i64) -> Result<Amount, AmountError> {
-        if fen == 0 {
-            Err(AmountError::NotPositive)
-        } else if fen < 0 {
-            Err(AmountError::Negative {
-                input: Money::fen_string(fen),
-            })
-        } else if fen > AMOUNT_MAX_FEN {
-            Err(AmountError::OverLimit {
-                input: Money::fen_string(fen),
-            })
-        } else {
-            Ok(Amount(dec_from_fen(fen)))
-        }
+        DecimalKind::Amount
+            .check_units(fen)
+            .map(|fen| Amount(dec_from_fen(fen)))
     }
 
     /// The value as a [`Decimal`] with scale 2.
@@ -308,26 +528,7 @@ impl fmt::Display for Amount {
         write_fixed(f, self.to_fen(), 2)
     }
 }
-
-impl FromStr for Amount {
-    type Err = AmountError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Amount::parse(s)
-    }
-}
-
-impl TryFrom<String> for Amount {
-    type Error = crate::error::Tagged<AmountError>;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Amount::parse(&s).map_err(crate::error::Tagged)
-    }
-}
-
-impl From<Amount> for String {
-    fn from(a: Amount) -> String {
-        a.to_string()
-    }
-}
+string_newtype!(Amount, AmountError);
 
 // ---------------------------------------------------------------------------------------
 // Money
@@ -337,88 +538,8 @@ impl From<Amount> for String {
 /// decimals (`"-35.50"`, `"0.00"`; `"-0.00"` is refused).
 ///
 /// Grammar: `^-?(0|[1-9][0-9]*)\.[0-9]{2}$`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Money(Decimal);
-
-/// Why a string, number or computation does not give a [`Money`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum MoneyError {
-    /// Not a plain decimal like `-35.50`.
-    #[error("money value {input:?} is not written like 1800.00 or -35.50 (optional minus, digits, a point, two digits; no plus sign, spaces, commas, exponent or leading zeros)")]
-    Malformed {
-        /// The rejected input (possibly shortened).
-        input: String,
-    },
-    /// Fewer than two fraction digits.
-    #[error("money value {input:?} must have exactly two decimal places, e.g. 1800.00")]
-    TooFewDecimals {
-        /// The rejected input (possibly shortened).
-        input: String,
-    },
-    /// More than two fraction digits.
-    #[error(
-        "money value {input:?} must have exactly two decimal places (whole fen), e.g. 1800.00"
-    )]
-    TooManyDecimals {
-        /// The rejected input (possibly shortened).
-        input: String,
-    },
-    /// `-0.00`.
-    #[error("\"-0.00\" is not allowed; write zero as 0.00")]
-    NegativeZero,
-    /// |value| > [`MONEY_MAX`].
-    #[error("money value {input:?} is beyond the bound of ±1000000000000000.00")]
-    OverLimit {
-        /// The rejected input or computed value (possibly shortened).
-        input: String,
-    },
-    /// A price was asked for a negative duration.
-    #[error("a duration of {seconds} seconds is negative; a price needs a duration of 0 seconds or more")]
-    NegativeDuration {
-        /// The rejected duration.
-        seconds: i64,
-    },
-}
-
-impl Coded for MoneyError {
-    fn code(&self) -> &'static str {
-        match self {
-            MoneyError::Malformed { .. } => "money_malformed",
-            MoneyError::TooFewDecimals { .. } => "money_too_few_decimals",
-            MoneyError::TooManyDecimals { .. } => "money_too_many_decimals",
-            MoneyError::NegativeZero => "money_negative_zero",
-            MoneyError::OverLimit { .. } => "money_over_limit",
-            MoneyError::NegativeDuration { .. } => "duration_negative",
-        }
-    }
-
-    fn message_en(&self) -> String {
-        self.to_string()
-    }
-
-    fn message_zh(&self) -> String {
-        match self {
-            MoneyError::Malformed { input } => format!(
-                "金额 “{input}” 格式不对：应写成 1800.00 或 -35.50 这样（可带负号，数字、小数点、两位小数；不要加号、空格、逗号、科学计数法或多余的前导零，须用半角数字）"
-            ),
-            MoneyError::TooFewDecimals { input } => {
-                format!("金额 “{input}” 必须恰好两位小数，如 1800.00")
-            }
-            MoneyError::TooManyDecimals { input } => {
-                format!("金额 “{input}” 必须恰好两位小数（精确到分），如 1800.00")
-            }
-            MoneyError::NegativeZero => "不允许写 “-0.00”，零请写成 0.00".to_string(),
-            MoneyError::OverLimit { input } => {
-                format!("金额 “{input}” 超出上限 ±1000000000000000.00 元")
-            }
-            MoneyError::NegativeDuration { seconds } => {
-                format!("时长 {seconds} 秒为负数；计价时长必须是 0 秒或以上")
-            }
-        }
-    }
-}
 
 impl Money {
     /// 0.00.
@@ -430,35 +551,16 @@ impl Money {
 
     /// Parse the canonical form, e.g. `"-35.50"`.
     pub fn parse(s: &str) -> Result<Money, MoneyError> {
-        let input = quote(s);
-        let fixed = parse_fixed(s, 2).map_err(|fault| match fault {
-            ShapeFault::Malformed => MoneyError::Malformed {
-                input: input.clone(),
-            },
-            ShapeFault::TooFewDecimals => MoneyError::TooFewDecimals {
-                input: input.clone(),
-            },
-            ShapeFault::TooManyDecimals => MoneyError::TooManyDecimals {
-                input: input.clone(),
-            },
-        })?;
-        match fixed.units {
-            Some(0) if fixed.negative => Err(MoneyError::NegativeZero),
-            Some(fen) if fen <= MONEY_MAX_FEN => {
-                Ok(Money(dec_from_fen(if fixed.negative { -fen } else { fen })))
-            }
-            _ => Err(MoneyError::OverLimit { input }),
-        }
+        DecimalKind::Money
+            .parse(s)
+            .map(|fen| Money(dec_from_fen(fen)))
     }
 
     /// Build from a whole number of fen; |fen| ≤ 10^17.
     pub fn from_fen(fen: i64) -> Result<Money, MoneyError> {
-        if fen.unsigned_abs() > MONEY_MAX_FEN.unsigned_abs() {
-            return Err(MoneyError::OverLimit {
-                input: Money::fen_string(fen),
-            });
-        }
-        Ok(Money(dec_from_fen(fen)))
+        DecimalKind::Money
+            .check_units(fen)
+            .map(|fen| Money(dec_from_fen(fen)))
     }
 
     /// Round an exact decimal to the fen with [`round_fen`] (half away from zero) and
@@ -466,9 +568,11 @@ impl Money {
     pub fn from_decimal_rounded(x: Decimal) -> Result<Money, MoneyError> {
         let r = round_fen(x);
         if r.abs() > MONEY_MAX {
-            return Err(MoneyError::OverLimit {
-                input: quote(&r.to_string()),
-            });
+            return Err(DecimalError::new(
+                DecimalKind::Money,
+                DecimalFault::OverLimit,
+                quote(&r.to_string()),
+            ));
         }
         Ok(Money(canonical2(r)))
     }
@@ -511,17 +615,6 @@ impl Money {
         let fen = self.to_fen().checked_neg()?;
         Money::from_fen(fen).ok()
     }
-
-    /// The canonical text of a fen count, also for counts out of range (for messages).
-    fn fen_string(fen: i64) -> String {
-        struct F(i64);
-        impl fmt::Display for F {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write_fixed(f, self.0, 2)
-            }
-        }
-        F(fen).to_string()
-    }
 }
 
 impl From<Amount> for Money {
@@ -541,26 +634,7 @@ impl fmt::Display for Money {
         write_fixed(f, self.to_fen(), 2)
     }
 }
-
-impl FromStr for Money {
-    type Err = MoneyError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Money::parse(s)
-    }
-}
-
-impl TryFrom<String> for Money {
-    type Error = crate::error::Tagged<MoneyError>;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Money::parse(&s).map_err(crate::error::Tagged)
-    }
-}
-
-impl From<Money> for String {
-    fn from(m: Money) -> String {
-        m.to_string()
-    }
-}
+string_newtype!(Money, MoneyError);
 
 // ---------------------------------------------------------------------------------------
 // Base
@@ -570,81 +644,8 @@ impl From<Money> for String {
 /// a base of `0.00` (see [`Base::from_money_clamped`]).
 ///
 /// Grammar: `^(0|[1-9][0-9]*)\.[0-9]{2}$`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Base(Decimal);
-
-/// Why a string or number is not a [`Base`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum BaseError {
-    /// Not a plain decimal like `1800.00`.
-    #[error("base {input:?} is not written like 1800.00 (digits, a point, two digits; no sign, spaces, commas, exponent or leading zeros)")]
-    Malformed {
-        /// The rejected input (possibly shortened).
-        input: String,
-    },
-    /// Fewer than two fraction digits.
-    #[error("base {input:?} must have exactly two decimal places, e.g. 1800.00")]
-    TooFewDecimals {
-        /// The rejected input (possibly shortened).
-        input: String,
-    },
-    /// More than two fraction digits.
-    #[error("base {input:?} must have exactly two decimal places (whole fen), e.g. 1800.00")]
-    TooManyDecimals {
-        /// The rejected input (possibly shortened).
-        input: String,
-    },
-    /// Negative (a loss is reported as a base of 0.00).
-    #[error("base {input:?} is negative; a loss is reported as a base of 0.00")]
-    Negative {
-        /// The rejected input (possibly shortened).
-        input: String,
-    },
-    /// Greater than [`MONEY_MAX`].
-    #[error("base {input:?} is over the bound of 1000000000000000.00")]
-    OverLimit {
-        /// The rejected input (possibly shortened).
-        input: String,
-    },
-}
-
-impl Coded for BaseError {
-    fn code(&self) -> &'static str {
-        match self {
-            BaseError::Malformed { .. } => "base_malformed",
-            BaseError::TooFewDecimals { .. } => "base_too_few_decimals",
-            BaseError::TooManyDecimals { .. } => "base_too_many_decimals",
-            BaseError::Negative { .. } => "base_negative",
-            BaseError::OverLimit { .. } => "base_over_limit",
-        }
-    }
-
-    fn message_en(&self) -> String {
-        self.to_string()
-    }
-
-    fn message_zh(&self) -> String {
-        match self {
-            BaseError::Malformed { input } => format!(
-                "分成基数 “{input}” 格式不对：应写成 1800.00 这样（数字、小数点、两位小数；不要正负号、空格、逗号、科学计数法或多余的前导零，须用半角数字）"
-            ),
-            BaseError::TooFewDecimals { input } => {
-                format!("分成基数 “{input}” 必须恰好两位小数，如 1800.00")
-            }
-            BaseError::TooManyDecimals { input } => {
-                format!("分成基数 “{input}” 必须恰好两位小数（精确到分），如 1800.00")
-            }
-            BaseError::Negative { input } => {
-                format!("分成基数 “{input}” 是负数；亏损时基数按 0.00 申报")
-            }
-            BaseError::OverLimit { input } => {
-                format!("分成基数 “{input}” 超出上限 1000000000000000.00 元")
-            }
-        }
-    }
-}
 
 impl Base {
     /// 0.00.
@@ -654,40 +655,16 @@ impl Base {
 
     /// Parse the canonical form, e.g. `"52000.00"`.
     pub fn parse(s: &str) -> Result<Base, BaseError> {
-        let input = quote(s);
-        let fixed = parse_fixed(s, 2).map_err(|fault| match fault {
-            ShapeFault::Malformed => BaseError::Malformed {
-                input: input.clone(),
-            },
-            ShapeFault::TooFewDecimals => BaseError::TooFewDecimals {
-                input: input.clone(),
-            },
-            ShapeFault::TooManyDecimals => BaseError::TooManyDecimals {
-                input: input.clone(),
-            },
-        })?;
-        if fixed.negative {
-            return Err(BaseError::Negative { input });
-        }
-        match fixed.units {
-            Some(fen) if fen <= MONEY_MAX_FEN => Ok(Base(dec_from_fen(fen))),
-            _ => Err(BaseError::OverLimit { input }),
-        }
+        DecimalKind::Base
+            .parse(s)
+            .map(|fen| Base(dec_from_fen(fen)))
     }
 
     /// Build from a whole number of fen; 0 ≤ fen ≤ 10^17.
     pub fn from_fen(fen: i64) -> Result<Base, BaseError> {
-        if fen < 0 {
-            Err(BaseError::Negative {
-                input: Money::fen_string(fen),
-            })
-        } else if fen > MONEY_MAX_FEN {
-            Err(BaseError::OverLimit {
-                input: Money::fen_string(fen),
-            })
-        } else {
-            Ok(Base(dec_from_fen(fen)))
-        }
+        DecimalKind::Base
+            .check_units(fen)
+            .map(|fen| Base(dec_from_fen(fen)))
     }
 
     /// The base of a result that may be a loss: negative money gives 0.00.
@@ -715,26 +692,7 @@ impl fmt::Display for Base {
         write_fixed(f, self.to_fen(), 2)
     }
 }
-
-impl FromStr for Base {
-    type Err = BaseError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Base::parse(s)
-    }
-}
-
-impl TryFrom<String> for Base {
-    type Error = crate::error::Tagged<BaseError>;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Base::parse(&s).map_err(crate::error::Tagged)
-    }
-}
-
-impl From<Base> for String {
-    fn from(b: Base) -> String {
-        b.to_string()
-    }
-}
+string_newtype!(Base, BaseError);
 
 // ---------------------------------------------------------------------------------------
 // Rate
@@ -744,78 +702,8 @@ impl From<Base> for String {
 /// (`"0.1000"` is 10 %).
 ///
 /// Grammar: `^(0|1)\.[0-9]{4}$`, value ≤ 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Rate(Decimal);
-
-/// Why a string or number is not a [`Rate`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum RateError {
-    /// Not a plain decimal like `0.1000`.
-    #[error("rate {input:?} is not written like 0.1000 (0 or 1, a point, four digits; no sign, spaces, percent sign or exponent)")]
-    Malformed {
-        /// The rejected input (possibly shortened).
-        input: String,
-    },
-    /// Fewer than four fraction digits.
-    #[error("rate {input:?} must have exactly four decimal places, e.g. 0.1000 for 10%")]
-    TooFewDecimals {
-        /// The rejected input (possibly shortened).
-        input: String,
-    },
-    /// More than four fraction digits.
-    #[error("rate {input:?} must have exactly four decimal places, e.g. 0.1000 for 10%")]
-    TooManyDecimals {
-        /// The rejected input (possibly shortened).
-        input: String,
-    },
-    /// Negative.
-    #[error("rate {input:?} is negative; a rate is between 0.0000 and 1.0000")]
-    Negative {
-        /// The rejected input (possibly shortened).
-        input: String,
-    },
-    /// Greater than 1.0000.
-    #[error("rate {input:?} is over 1.0000 (100%); a rate is between 0.0000 and 1.0000")]
-    OverOne {
-        /// The rejected input (possibly shortened).
-        input: String,
-    },
-}
-
-impl Coded for RateError {
-    fn code(&self) -> &'static str {
-        match self {
-            RateError::Malformed { .. } => "rate_malformed",
-            RateError::TooFewDecimals { .. } => "rate_too_few_decimals",
-            RateError::TooManyDecimals { .. } => "rate_too_many_decimals",
-            RateError::Negative { .. } => "rate_negative",
-            RateError::OverOne { .. } => "rate_over_one",
-        }
-    }
-
-    fn message_en(&self) -> String {
-        self.to_string()
-    }
-
-    fn message_zh(&self) -> String {
-        match self {
-            RateError::Malformed { input } => format!(
-                "比例 “{input}” 格式不对：应写成 0.1000 这样（0 或 1、小数点、四位小数；不要正负号、空格、百分号或科学计数法，须用半角数字）"
-            ),
-            RateError::TooFewDecimals { input } | RateError::TooManyDecimals { input } => {
-                format!("比例 “{input}” 必须恰好四位小数，如 10% 写作 0.1000")
-            }
-            RateError::Negative { input } => {
-                format!("比例 “{input}” 是负数；比例须在 0.0000 到 1.0000 之间")
-            }
-            RateError::OverOne { input } => format!(
-                "比例 “{input}” 超过 1.0000（100%）；比例须在 0.0000 到 1.0000 之间"
-            ),
-        }
-    }
-}
 
 impl Rate {
     /// 0.0000.
@@ -825,33 +713,16 @@ impl Rate {
 
     /// Parse the canonical form, e.g. `"0.1000"`.
     pub fn parse(s: &str) -> Result<Rate, RateError> {
-        let input = quote(s);
-        let fixed = parse_fixed(s, 4).map_err(|fault| match fault {
-            ShapeFault::Malformed => RateError::Malformed {
-                input: input.clone(),
-            },
-            ShapeFault::TooFewDecimals => RateError::TooFewDecimals {
-                input: input.clone(),
-            },
-            ShapeFault::TooManyDecimals => RateError::TooManyDecimals {
-                input: input.clone(),
-            },
-        })?;
-        match fixed.units {
-            _ if fixed.negative => Err(RateError::Negative { input }),
-            Some(bp) if bp <= RATE_ONE_BP => Ok(Rate(Decimal::new(bp, 4))),
-            _ => Err(RateError::OverOne { input }),
-        }
+        DecimalKind::Rate
+            .parse(s)
+            .map(|bp| Rate(Decimal::new(bp, 4)))
     }
 
     /// Build from ten-thousandths (basis points): 0 ≤ bp ≤ 10 000.
     pub fn from_basis_points(bp: u32) -> Result<Rate, RateError> {
-        if i64::from(bp) > RATE_ONE_BP {
-            return Err(RateError::OverOne {
-                input: format!("{}.{:04}", bp / 10_000, bp % 10_000),
-            });
-        }
-        Ok(Rate(Decimal::new(i64::from(bp), 4)))
+        DecimalKind::Rate
+            .check_units(i64::from(bp))
+            .map(|bp| Rate(Decimal::new(bp, 4)))
     }
 
     /// The value in ten-thousandths (0 ≤ bp ≤ 10 000).
@@ -870,26 +741,7 @@ impl fmt::Display for Rate {
         write_fixed(f, i64::from(self.to_basis_points()), 4)
     }
 }
-
-impl FromStr for Rate {
-    type Err = RateError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Rate::parse(s)
-    }
-}
-
-impl TryFrom<String> for Rate {
-    type Error = crate::error::Tagged<RateError>;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Rate::parse(&s).map_err(crate::error::Tagged)
-    }
-}
-
-impl From<Rate> for String {
-    fn from(r: Rate) -> String {
-        r.to_string()
-    }
-}
+string_newtype!(Rate, RateError);
 
 // ---------------------------------------------------------------------------------------
 // Helpers built on the one rounding place.
@@ -913,10 +765,18 @@ pub fn share_of(base: Base, rate: Rate) -> Money {
 /// Fails for a negative duration or a price beyond [`MONEY_MAX`].
 pub fn hourly_price(rate_per_hour: Amount, seconds: i64) -> Result<Money, MoneyError> {
     if seconds < 0 {
-        return Err(MoneyError::NegativeDuration { seconds });
+        return Err(DecimalError::new(
+            DecimalKind::Money,
+            DecimalFault::NegativeDuration,
+            seconds.to_string(),
+        ));
     }
-    let over = || MoneyError::OverLimit {
-        input: format!("{rate_per_hour} × {seconds} s / 3600"),
+    let over = || {
+        DecimalError::new(
+            DecimalKind::Money,
+            DecimalFault::OverLimit,
+            format!("{rate_per_hour} × {seconds} s / 3600"),
+        )
     };
     // rate ≤ 10^9 and seconds < 2^63 ≈ 9.2·10^18: the product may exceed Decimal's range,
     // in which case the price is over the limit anyway.
@@ -941,6 +801,7 @@ pub fn hourly_price(rate_per_hour: Amount, seconds: i64) -> Result<Money, MoneyE
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::str::FromStr;
 
     fn dec(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()

@@ -6,9 +6,8 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 use crate::error::Coded;
+use crate::newtype::string_newtype;
 
 /// Longest [`ShortText`], in Unicode scalar values.
 pub const SHORT_TEXT_CHARS_MAX: usize = 200;
@@ -72,70 +71,46 @@ fn check(s: &str, max: usize, allow_newline: bool) -> Result<(), TextError> {
     Ok(())
 }
 
-macro_rules! text_type {
-    ($(#[$doc:meta])* $name:ident, $max:expr, $newline:expr) => {
-        $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(String);
+/// A name, number or short label: 1–200 characters, one line.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ShortText(String);
 
-        impl $name {
-            /// Parses `s`, refusing empty, over-long or control-character text.
-            pub fn parse(s: &str) -> Result<Self, TextError> {
-                check(s, $max, $newline)?;
-                Ok(Self(s.to_owned()))
-            }
-            /// The text.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
+impl ShortText {
+    /// Parses `s`, refusing empty, over-long or control-character text.
+    pub fn parse(s: &str) -> Result<Self, TextError> {
+        check(s, SHORT_TEXT_CHARS_MAX, false)?;
+        Ok(Self(s.to_owned()))
+    }
+}
+string_newtype!(ShortText, TextError, holds_string);
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
+/// A memo or reason: 1–2000 characters, newlines allowed.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LongText(String);
 
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{:?}", self.0)
-            }
-        }
+impl LongText {
+    /// Parses `s`, refusing empty, over-long or control-character text (newlines are
+    /// allowed).
+    pub fn parse(s: &str) -> Result<Self, TextError> {
+        check(s, LONG_TEXT_CHARS_MAX, true)?;
+        Ok(Self(s.to_owned()))
+    }
+}
+string_newtype!(LongText, TextError, holds_string);
 
-        impl std::str::FromStr for $name {
-            type Err = TextError;
-            fn from_str(s: &str) -> Result<Self, TextError> {
-                Self::parse(s)
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.0)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                Self::parse(&s).map_err(crate::error::de_error)
-            }
-        }
-    };
+/// The text, quoted (as a `String` is).
+impl fmt::Debug for ShortText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
 }
 
-text_type!(
-    /// A name, number or short label: 1–200 characters, one line.
-    ShortText,
-    SHORT_TEXT_CHARS_MAX,
-    false
-);
-text_type!(
-    /// A memo or reason: 1–2000 characters, newlines allowed.
-    LongText,
-    LONG_TEXT_CHARS_MAX,
-    true
-);
+/// The text, quoted (as a `String` is).
+impl fmt::Debug for LongText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
 
 #[cfg(test)]
 mod tests {

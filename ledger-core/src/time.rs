@@ -13,13 +13,13 @@
 //! at every allowed offset (±14:00) is a `Date` and [`Instant::local_date`] never fails.
 
 use std::fmt;
-use std::str::FromStr;
 
 pub use chrono::Weekday;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Coded;
+use crate::newtype::string_newtype;
 
 const SECONDS_PER_DAY: i64 = 86_400;
 const MINUTES_PER_DAY: u32 = 1_440;
@@ -226,32 +226,8 @@ impl Coded for TimeError {
 }
 
 // ---------------------------------------------------------------------------------------
-// Calendar arithmetic (pure integer math)
+// The calendar: chrono's, through these two helpers
 // ---------------------------------------------------------------------------------------
-
-fn is_leap(year: i32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if is_leap(year) => 29,
-        _ => 28,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
-    let y = i64::from(year) - i64::from(month <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
 
 /// The date `days` after 1970-01-01.
 ///
@@ -262,16 +238,12 @@ fn naive_from_epoch_days(days: i64) -> NaiveDate {
     NaiveDate::from_epoch_days(clamped).unwrap_or(NaiveDate::MIN)
 }
 
-/// The weekday of the day `days` after 1970-01-01 (a Thursday).
-fn weekday_from_epoch_days(days: i64) -> Weekday {
-    match (days + 3).rem_euclid(7) {
-        0 => Weekday::Mon,
-        1 => Weekday::Tue,
-        2 => Weekday::Wed,
-        3 => Weekday::Thu,
-        4 => Weekday::Fri,
-        5 => Weekday::Sat,
-        _ => Weekday::Sun,
+/// A date known (at compile time) to exist.
+const fn known_date(year: i32, month: u32, day: u32) -> NaiveDate {
+    match NaiveDate::from_ymd_opt(year, month, day) {
+        Some(d) => d,
+        // Only ever evaluated in constants: a wrong date fails the build, not a run.
+        None => panic!("not a date"),
     }
 }
 
@@ -289,8 +261,7 @@ fn digits(b: &[u8]) -> Option<u32> {
 
 /// A calendar date, `YYYY-MM-DD`, years 1999–3000 (see the module docs for why one year
 /// wider than [`Instant`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Date(NaiveDate);
 
 impl Date {
@@ -331,18 +302,24 @@ impl Date {
     }
 
     /// The earliest date, 1999-01-01.
+    const MIN: Date = Date(known_date(Self::MIN_YEAR, 1, 1));
+    /// The latest date, 3000-12-31.
+    const MAX: Date = Date(known_date(Self::MAX_YEAR, 12, 31));
+
+    /// The earliest date, 1999-01-01.
     pub fn min_value() -> Date {
-        Date::ymd_unchecked(Self::MIN_YEAR, 1, 1)
+        Self::MIN
     }
 
     /// The latest date, 3000-12-31.
     pub fn max_value() -> Date {
-        Date::ymd_unchecked(Self::MAX_YEAR, 12, 31)
+        Self::MAX
     }
 
-    /// For (year, month, day) known to be a valid date in range.
-    fn ymd_unchecked(year: i32, month: u32, day: u32) -> Date {
-        Date(naive_from_epoch_days(days_from_civil(year, month, day)))
+    /// The date in this date's year, or `self` if there is none (callers pass a month and
+    /// day that exist in every year).
+    fn in_year(&self, month: u32, day: u32) -> Date {
+        NaiveDate::from_ymd_opt(self.year(), month, day).map_or(*self, Date)
     }
 
     /// The underlying chrono date.
@@ -367,7 +344,7 @@ impl Date {
 
     /// The day of the week.
     pub fn weekday(&self) -> Weekday {
-        weekday_from_epoch_days(self.epoch_days())
+        self.0.weekday()
     }
 
     /// Days since 1970-01-01.
@@ -377,16 +354,17 @@ impl Date {
 
     /// The first day of this date's month.
     pub fn first_of_month(&self) -> Date {
-        Date::ymd_unchecked(self.year(), self.month(), 1)
+        self.in_year(self.month(), 1)
     }
 
     /// The last day of this date's month.
     pub fn last_of_month(&self) -> Date {
-        Date::ymd_unchecked(
-            self.year(),
-            self.month(),
-            days_in_month(self.year(), self.month()),
-        )
+        self.in_year(self.month(), self.days_in_month())
+    }
+
+    /// The number of days in this date's month, 28–31.
+    fn days_in_month(&self) -> u32 {
+        u32::from(self.0.num_days_in_month())
     }
 
     /// True on the 1st of a month.
@@ -396,17 +374,17 @@ impl Date {
 
     /// True on the last day of a month.
     pub fn is_last_of_month(&self) -> bool {
-        self.day() == days_in_month(self.year(), self.month())
+        self.day() == self.days_in_month()
     }
 
     /// The next day, or `None` after 3000-12-31.
     pub fn succ(&self) -> Option<Date> {
-        (*self < Date::max_value()).then(|| Date(naive_from_epoch_days(self.epoch_days() + 1)))
+        self.0.succ_opt().map(Date).filter(|d| *d <= Date::MAX)
     }
 
     /// The previous day, or `None` before 1999-01-01.
     pub fn pred(&self) -> Option<Date> {
-        (*self > Date::min_value()).then(|| Date(naive_from_epoch_days(self.epoch_days() - 1)))
+        self.0.pred_opt().map(Date).filter(|d| *d >= Date::MIN)
     }
 
     /// Local midnight at the start of this date, as a UTC instant.
@@ -430,25 +408,7 @@ impl fmt::Display for Date {
     }
 }
 
-impl FromStr for Date {
-    type Err = TimeError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Date::parse(s)
-    }
-}
-
-impl TryFrom<String> for Date {
-    type Error = crate::error::Tagged<TimeError>;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Date::parse(&s).map_err(crate::error::Tagged)
-    }
-}
-
-impl From<Date> for String {
-    fn from(d: Date) -> String {
-        d.to_string()
-    }
-}
+string_newtype!(Date, TimeError);
 
 // ---------------------------------------------------------------------------------------
 // UtcOffset
@@ -456,8 +416,7 @@ impl From<Date> for String {
 
 /// A fixed offset from UTC, `+HH:MM` or `-HH:MM`, within ±14:00 (`"+08:00"` for China).
 /// `-00:00` is refused; UTC itself is `+00:00`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct UtcOffset(i32);
 
 /// China Standard Time, `+08:00` (no daylight saving time).
@@ -513,41 +472,15 @@ impl fmt::Display for UtcOffset {
     }
 }
 
-impl FromStr for UtcOffset {
-    type Err = TimeError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        UtcOffset::parse(s)
-    }
-}
-
-impl TryFrom<String> for UtcOffset {
-    type Error = crate::error::Tagged<TimeError>;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        UtcOffset::parse(&s).map_err(crate::error::Tagged)
-    }
-}
-
-impl From<UtcOffset> for String {
-    fn from(o: UtcOffset) -> String {
-        o.to_string()
-    }
-}
+string_newtype!(UtcOffset, TimeError);
 
 // ---------------------------------------------------------------------------------------
 // Instant
 // ---------------------------------------------------------------------------------------
 
 /// A UTC instant to the second, `YYYY-MM-DDTHH:MM:SSZ`, years 2000–2999.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Instant(i64);
-
-/// As `#[serde(try_from = "String")]` would, without copying the string.
-impl<'de> Deserialize<'de> for Instant {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::error::parse_str(d, Instant::parse)
-    }
-}
 
 impl Instant {
     /// `2000-01-01T00:00:00Z`.
@@ -581,12 +514,12 @@ impl Instant {
         if !(2000..=2999).contains(&year) {
             return Err(TimeError::InstantOutOfRange { input: quote(s) });
         }
-        let not_in_calendar = || TimeError::InstantNotInCalendar { input: quote(s) };
-        if NaiveDate::from_ymd_opt(year, mo, d).is_none() || h > 23 || mi > 59 || sec > 59 {
-            return Err(not_in_calendar());
-        }
+        let date = NaiveDate::from_ymd_opt(year, mo, d);
+        let (Some(date), true) = (date, h <= 23 && mi <= 59 && sec <= 59) else {
+            return Err(TimeError::InstantNotInCalendar { input: quote(s) });
+        };
         let secs =
-            days_from_civil(year, mo, d) * SECONDS_PER_DAY + i64::from(h * 3600 + mi * 60 + sec);
+            i64::from(date.to_epoch_days()) * SECONDS_PER_DAY + i64::from(h * 3600 + mi * 60 + sec);
         Ok(Instant(secs))
     }
 
@@ -657,7 +590,7 @@ impl Instant {
     /// The local weekday and minute of the day (0–1439) at `off`.
     pub fn local_weekday_and_minute(&self, off: UtcOffset) -> (Weekday, u32) {
         let local = self.local_seconds(off);
-        let weekday = weekday_from_epoch_days(local.div_euclid(SECONDS_PER_DAY));
+        let weekday = naive_from_epoch_days(local.div_euclid(SECONDS_PER_DAY)).weekday();
         let minute = u32::try_from(local.rem_euclid(SECONDS_PER_DAY) / 60).unwrap_or(0);
         (weekday, minute)
     }
@@ -677,25 +610,7 @@ impl fmt::Display for Instant {
     }
 }
 
-impl FromStr for Instant {
-    type Err = TimeError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Instant::parse(s)
-    }
-}
-
-impl TryFrom<String> for Instant {
-    type Error = crate::error::Tagged<TimeError>;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Instant::parse(&s).map_err(crate::error::Tagged)
-    }
-}
-
-impl From<Instant> for String {
-    fn from(i: Instant) -> String {
-        i.to_string()
-    }
-}
+string_newtype!(Instant, TimeError);
 
 // ---------------------------------------------------------------------------------------
 // Period
@@ -789,17 +704,18 @@ impl Period {
     pub fn quarter_of(d: Date) -> Period {
         let first_month = (d.month() - 1) / 3 * 3 + 1;
         let last_month = first_month + 2;
+        let from = d.in_year(first_month, 1);
         Period {
-            from: Date::ymd_unchecked(d.year(), first_month, 1),
-            to: Date::ymd_unchecked(d.year(), last_month, days_in_month(d.year(), last_month)),
+            from,
+            to: from.in_year(last_month, 1).last_of_month(),
         }
     }
 
     /// The calendar year containing `d`.
     pub fn year_of(d: Date) -> Period {
         Period {
-            from: Date::ymd_unchecked(d.year(), 1, 1),
-            to: Date::ymd_unchecked(d.year(), 12, 31),
+            from: d.in_year(1, 1),
+            to: d.in_year(12, 31),
         }
     }
 
@@ -822,8 +738,7 @@ impl fmt::Display for Period {
 
 /// A local time of day to the minute, `HH:MM` from `00:00` to `24:00` (`24:00` is the
 /// end of the day and only makes sense as the end of a window).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LocalTime(u32);
 
 impl LocalTime {
@@ -874,25 +789,7 @@ impl fmt::Display for LocalTime {
     }
 }
 
-impl FromStr for LocalTime {
-    type Err = TimeError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        LocalTime::parse(s)
-    }
-}
-
-impl TryFrom<String> for LocalTime {
-    type Error = crate::error::Tagged<TimeError>;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        LocalTime::parse(&s).map_err(crate::error::Tagged)
-    }
-}
-
-impl From<LocalTime> for String {
-    fn from(t: LocalTime) -> String {
-        t.to_string()
-    }
-}
+string_newtype!(LocalTime, TimeError);
 
 /// The canonical short name of a weekday: `mon` … `sun`.
 pub fn weekday_name(d: Weekday) -> &'static str {
@@ -1015,7 +912,7 @@ pub fn overlaps_weekly(
         // The part of the interval on this local day, in seconds since local midnight.
         let a = ls.max(day_start) - day_start;
         let b = le.min(day_start + SECONDS_PER_DAY) - day_start;
-        let weekday = weekday_from_epoch_days(day);
+        let weekday = naive_from_epoch_days(day).weekday();
         windows.iter().filter(|w| w.day == weekday).any(|w| {
             let wa = i64::from(w.from.0) * 60;
             let wb = i64::from(w.to.0) * 60;
@@ -1620,7 +1517,7 @@ mod tests {
             prop_assert_eq!(x.last_of_month().as_naive(), next_month_first.pred_opt().unwrap());
             prop_assert_eq!(x.is_last_of_month(), n.succ_opt().unwrap().day() == 1);
             if let Some(s) = x.succ() { prop_assert_eq!(s.as_naive(), n.succ_opt().unwrap()); }
-            prop_assert_eq!(days_from_civil(x.year(), x.month(), x.day()), x.epoch_days());
+            prop_assert_eq!(Date(naive_from_epoch_days(x.epoch_days())), x);
             let q = Period::quarter_of(x);
             prop_assert!(q.contains(x));
             prop_assert_eq!(q.whole_months(), Some(3));
