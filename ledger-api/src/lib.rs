@@ -9,3 +9,4 @@ pub mod ledger;
 pub mod pages;
 pub mod server;
 pub mod store;
+pub mod views;

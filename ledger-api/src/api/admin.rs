@@ -6,25 +6,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use super::auth::Caller;
 use super::extract::{ApiPath, ApiQuery};
 use super::problem::Problem;
 use super::{AppState, PAGE_ROWS_DEFAULT};
-use crate::credentials::{Credential, Role, Token, LABEL_CHARS_MAX};
-use crate::store::{RevokeError, Store, VaultRow};
-
-fn credential_json(c: &Credential) -> Value {
-    json!({
-        "id": c.id,
-        "role": c.role.as_str(),
-        "fund": c.fund,
-        "label": c.label,
-        "created_at": c.created_at,
-        "revoked_at": c.revoked_at,
-    })
-}
+use crate::credentials::{Role, Token, LABEL_CHARS_MAX};
+use crate::store::{RevokeError, Store};
+use crate::views::{CredentialList, CredentialView, VaultPage as VaultPageView, VaultView};
 
 /// The body of `POST /api/v1/credentials`.
 #[derive(Deserialize)]
@@ -109,8 +98,8 @@ pub(super) async fn issue(
         .issue_credential(&token, role, b.fund.as_deref(), &b.label, &now)
         .await?;
     tracing::info!(id = %cred.id, role = %cred.role, fund = ?cred.fund, "credential issued");
-    let mut v = credential_json(&cred);
-    v["token"] = Value::String(token.reveal().to_owned());
+    let mut v = CredentialView::of(&cred);
+    v.token = Some(token.reveal().to_owned());
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
@@ -118,12 +107,12 @@ pub(super) async fn issue(
 pub(super) async fn list(
     State(s): State<AppState>,
     caller: Caller,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<CredentialList>, Problem> {
     caller.require(&[Role::Operator], "listing credentials")?;
     let creds = s.ledger.store().credentials().await?;
-    Ok(Json(json!({
-        "credentials": creds.iter().map(credential_json).collect::<Vec<_>>()
-    })))
+    Ok(Json(CredentialList {
+        credentials: creds.iter().map(CredentialView::of).collect(),
+    }))
 }
 
 /// `DELETE /api/v1/credentials/{id}` (operator): revokes a credential.
@@ -131,13 +120,13 @@ pub(super) async fn revoke(
     State(s): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<CredentialView>, Problem> {
     caller.require(&[Role::Operator], "revoking credentials")?;
     let now = s.ledger.now().to_string();
     match s.ledger.store().revoke_credential(&id, &now).await {
         Ok(c) => {
             tracing::info!(id = %c.id, "credential revoked");
-            Ok(Json(credential_json(&c)))
+            Ok(Json(CredentialView::of(&c)))
         }
         Err(RevokeError::NotFound(_)) => Err(Problem::not_found("credential")),
         Err(RevokeError::AlreadyRevoked(id)) => Err(Problem::new(
@@ -148,17 +137,6 @@ pub(super) async fn revoke(
         )),
         Err(RevokeError::Store(e)) => Err(e.into()),
     }
-}
-
-fn vault_json(fund: &str, r: &VaultRow) -> Value {
-    let (name, phone) = r.identity.split_once('\n').unwrap_or((&r.identity, ""));
-    json!({
-        "fund": fund,
-        "seq": r.seq,
-        "salt": hex::encode(r.salt),
-        "name": name,
-        "phone": phone,
-    })
 }
 
 #[derive(Deserialize)]
@@ -176,17 +154,19 @@ pub(super) async fn vault_list(
     caller: Caller,
     ApiPath(fund): ApiPath<String>,
     ApiQuery(p): ApiQuery<VaultPage>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<VaultPageView>, Problem> {
     caller.require(&[Role::Auditor], "reading the donor vault")?;
     if s.ledger.store().fund(&fund).await?.is_none() {
         return Err(Problem::unknown_fund(&fund));
     }
     let limit = super::reads::page_limit(p.limit.unwrap_or(PAGE_ROWS_DEFAULT))?;
     let rows = s.ledger.store().vault_rows(&fund, p.from, limit).await?;
-    Ok(Json(json!({
-        "donors": rows.iter().map(|r| vault_json(&fund, r)).collect::<Vec<_>>(),
-        "next": (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.seq + 1)).flatten(),
-    })))
+    Ok(Json(VaultPageView {
+        donors: rows.iter().map(|r| VaultView::of(&fund, r)).collect(),
+        next: (rows.len() as i64 == limit)
+            .then(|| rows.last().map(|r| r.seq + 1))
+            .flatten(),
+    }))
 }
 
 /// `GET /api/v1/funds/{fund}/vault/{seq}` (auditor): one donor's identity.
@@ -194,10 +174,10 @@ pub(super) async fn vault_get(
     State(s): State<AppState>,
     caller: Caller,
     ApiPath((fund, seq)): ApiPath<(String, u64)>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<VaultView>, Problem> {
     caller.require(&[Role::Auditor], "reading the donor vault")?;
     let row = s.ledger.store().vault_row(&fund, seq).await?;
-    row.map(|r| Json(vault_json(&fund, &r)))
+    row.map(|r| Json(VaultView::of(&fund, &r)))
         .ok_or_else(|| Problem::not_found("donor identity"))
 }
 

@@ -165,12 +165,12 @@ pub(super) async fn append(
     Ok(match outcome {
         AppendOutcome::Appended(row) => {
             s.metrics.appended(&row.kind);
-            (StatusCode::CREATED, Json(entry_json(&row))).into_response()
+            (StatusCode::CREATED, Json(entry_json(&row)?)).into_response()
         }
         AppendOutcome::Replayed(row) => (
             StatusCode::OK,
             [("idempotent-replay", "true")],
-            Json(entry_json(&row)),
+            Json(entry_json(&row)?),
         )
             .into_response(),
     })

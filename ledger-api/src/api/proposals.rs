@@ -14,7 +14,6 @@ use ledger_core::entry::{verify_signatures, Intent, Sig};
 use ledger_core::keys::PublicKey;
 use ledger_core::rules::RuleError;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use super::auth::Caller;
 use super::extract::{ApiPath, ApiQuery};
@@ -25,6 +24,7 @@ use super::AppState;
 use crate::credentials::Role;
 use crate::ledger::AppendFailure;
 use crate::store::{AppendOutcome, EntryRow, ProposalRow, ProposalStatus, Rejection};
+use crate::views::{ProposalAnswer, ProposalList, ProposalView};
 
 /// Most proposals listed at once.
 pub const PROPOSALS_LISTED_MAX: i64 = 200;
@@ -38,28 +38,15 @@ fn sigs_text(sigs: &[Sig]) -> Result<String, Problem> {
     serde_json::to_string(sigs).map_err(|e| Problem::internal(&e))
 }
 
-fn proposal_json(p: &ProposalRow, names: &BTreeMap<PublicKey, String>) -> Value {
-    let sigs: Vec<Sig> = serde_json::from_str(&p.sigs).unwrap_or_default();
-    let intent: Value = serde_json::from_str(&p.intent).unwrap_or(Value::Null);
-    json!({
-        "id": p.id,
-        "fund": p.fund,
-        "kind": p.kind,
-        "key": p.idem_key,
-        "status": p.status.as_str(),
-        "intent": p.intent,
-        "body": intent.get("body"),
-        "signed_by": sigs.iter().map(|s| json!({
-            "key": s.key.to_hex(),
-            "name": names.get(&s.key),
-        })).collect::<Vec<_>>(),
-        "sigs": sigs,
-        "proposed_by": p.proposed_by,
-        "created_at": p.created_at,
-        "expires_at": p.expires_at,
-        "seq": p.seq,
-        "refusal": p.refusal,
-    })
+/// The proposal as shown: an open one past its time shows as `expired` (`now` is the
+/// ledger's clock, RFC 3339 UTC).
+fn proposal_json(
+    p: &ProposalRow,
+    names: &BTreeMap<PublicKey, String>,
+    now: Option<&str>,
+) -> Result<ProposalView, Problem> {
+    let lapsed = p.status == ProposalStatus::Open && now.is_some_and(|n| n > p.expires_at.as_str());
+    Ok(ProposalView::of(p, names, lapsed)?)
 }
 
 /// Trustees' names, for display (404 for an unknown fund). Read from the genesis and
@@ -182,21 +169,21 @@ pub(super) async fn propose(
         Attempt::Refused(p) => Err(p),
         Attempt::Waiting => {
             s.ledger.store().insert_proposal(&row).await?;
-            Ok((
-                StatusCode::ACCEPTED,
-                Json(json!({"proposal": proposal_json(&row, &names)})),
-            )
-                .into_response())
+            let answer = ProposalAnswer {
+                proposal: proposal_json(&row, &names, None)?,
+                entry: None,
+            };
+            Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
         }
         Attempt::Appended(entry) => {
             row.status = ProposalStatus::Appended;
             row.seq = Some(entry.seq);
             s.ledger.store().insert_proposal(&row).await?;
-            Ok((
-                StatusCode::CREATED,
-                Json(json!({"proposal": proposal_json(&row, &names), "entry": entry_json(&entry)})),
-            )
-                .into_response())
+            let answer = ProposalAnswer {
+                proposal: proposal_json(&row, &names, None)?,
+                entry: Some(entry_json(&entry)?),
+            };
+            Ok((StatusCode::CREATED, Json(answer)).into_response())
         }
     }
 }
@@ -262,7 +249,7 @@ pub(super) async fn sign(
         Attempt::Appended(entry) => {
             row.status = ProposalStatus::Appended;
             row.seq = Some(entry.seq);
-            (StatusCode::CREATED, Some(entry_json(&entry)), None)
+            (StatusCode::CREATED, Some(entry), None)
         }
         Attempt::Refused(p) if p.code == "unknown_signer" => return Err(p),
         Attempt::Refused(p) => {
@@ -282,11 +269,11 @@ pub(super) async fn sign(
     if let Some(p) = refusal {
         return Err(p);
     }
-    let mut out = json!({"proposal": proposal_json(&row, &names)});
-    if let Some(e) = extra {
-        out["entry"] = e;
-    }
-    Ok((status, Json(out)).into_response())
+    let answer = ProposalAnswer {
+        proposal: proposal_json(&row, &names, None)?,
+        entry: extra.as_ref().map(entry_json).transpose()?,
+    };
+    Ok((status, Json(answer)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -302,7 +289,7 @@ pub(super) async fn list(
     ApiPath(fund): ApiPath<String>,
     ApiQuery(q): ApiQuery<ProposalQuery>,
     caller: Caller,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ProposalList>, Problem> {
     caller.trustee_of(&fund, &[Role::Auditor], "reading proposals")?;
     let status = match q.status.as_deref() {
         None => None,
@@ -323,18 +310,14 @@ pub(super) async fn list(
         .store()
         .proposals(&fund, None, PROPOSALS_LISTED_MAX)
         .await?;
-    let shown: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            let mut v = proposal_json(r, &names);
-            if r.status == ProposalStatus::Open && now > r.expires_at {
-                v["status"] = json!("expired");
-            }
-            v
-        })
-        .filter(|v| q.status.as_deref().is_none_or(|want| v["status"] == want))
-        .collect();
-    Ok(Json(json!({ "proposals": shown })))
+    let mut proposals = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let v = proposal_json(r, &names, Some(&now))?;
+        if q.status.as_deref().is_none_or(|want| v.status == want) {
+            proposals.push(v);
+        }
+    }
+    Ok(Json(ProposalList { proposals }))
 }
 
 /// `GET /api/v1/funds/{fund}/proposals/{id}` (trustee of the fund, auditor).
@@ -342,7 +325,7 @@ pub(super) async fn get(
     State(s): State<AppState>,
     ApiPath((fund, id)): ApiPath<(String, String)>,
     caller: Caller,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ProposalView>, Problem> {
     caller.trustee_of(&fund, &[Role::Auditor], "reading proposals")?;
     let row = s
         .ledger
@@ -351,9 +334,6 @@ pub(super) async fn get(
         .await?
         .ok_or_else(|| Problem::not_found("proposal"))?;
     let names = trustee_names(&s, &fund).await?;
-    let mut v = proposal_json(&row, &names);
-    if row.status == ProposalStatus::Open && s.ledger.now().to_string() > row.expires_at {
-        v["status"] = json!("expired");
-    }
-    Ok(Json(v))
+    let now = s.ledger.now().to_string();
+    Ok(Json(proposal_json(&row, &names, Some(&now))?))
 }

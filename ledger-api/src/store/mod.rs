@@ -26,7 +26,7 @@ pub use append::{LogSigner, OpenBatch, VaultRecord};
 pub use credentials::RevokeError;
 pub use proposals::{ProposalRow, ProposalStatus};
 pub use read::{EntryRow, FundRow, ProofError, PAGE_ROWS_MAX};
-pub use report::{KindTotal, PeriodReport};
+pub use report::{KindTotal, MonthEnd, PeriodReport, MONTH_ENDS_MAX};
 pub use vault::VaultRow;
 
 /// Which database the store talks to.

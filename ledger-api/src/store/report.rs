@@ -7,8 +7,14 @@
 //! time, so the entries of a period are one run of seqs. A report is then two indexed
 //! queries, whatever the length of the log. It agrees with the statement the rules draft
 //! for the same period (the store tests compare them month by month).
+//!
+//! The fund page's figures come from here too: totals by kind over the whole fund (one
+//! `GROUP BY` over the index, no entry row read) and the balance at each month end (per
+//! month, three probes of the index and one of the primary key), and the latest entry of
+//! a kind (one probe of `entries_by_kind`).
 
-use ledger_core::time::{Instant, Period, UtcOffset};
+use ledger_core::body::Kind;
+use ledger_core::time::{Date, Instant, Period, UtcOffset};
 use sqlx::Row;
 
 use super::{Store, StoreError};
@@ -39,7 +45,146 @@ pub struct PeriodReport {
     pub seqs: Option<(u64, u64)>,
 }
 
+/// Month ends read per statement of [`Store::month_end_balances`] (each is one
+/// `UNION ALL` part with its own bound parameter).
+const MONTHS_PER_QUERY: usize = 100;
+
+/// Most months [`Store::month_end_balances`] reads: the last 100 years.
+pub const MONTH_ENDS_MAX: usize = 1_200;
+
+/// A fund's balance at the end of one local month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthEnd {
+    /// The month's first day.
+    pub month: Date,
+    /// Balance after the last entry recorded before the next month began, fen.
+    pub balance_fen: i64,
+}
+
 impl Store {
+    /// Count and sum of balance changes of every kind over the whole of `fund`, in
+    /// kind-name order (kinds without entries omitted). One aggregate over the
+    /// `entries_by_time` index (a range on its second column steers both planners to
+    /// it): no entry row is read.
+    pub async fn kind_totals(&self, fund: &str) -> Result<Vec<KindTotal>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT kind, COUNT(*), CAST(SUM(delta_fen) AS BIGINT) FROM entries \
+             WHERE fund = $1 AND recorded_at >= '' GROUP BY kind ORDER BY kind",
+        )
+        .bind(fund)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let count: i64 = row.try_get(1)?;
+                Ok(KindTotal {
+                    kind: row.try_get(0)?,
+                    count: count as u64,
+                    delta_fen: row.try_get(2)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The balance of `fund` at the end of every local month (at `offset`) from the month
+    /// of its first entry to the month of its last, months without entries included
+    /// (they carry the balance over); at most the last [`MONTH_ENDS_MAX`] months. Per
+    /// month: the latest `recorded_at` before the next month (one probe of
+    /// `entries_by_time`), the highest seq recorded then, and that entry's `balance_fen`.
+    pub async fn month_end_balances(
+        &self,
+        fund: &str,
+        offset: UtcOffset,
+    ) -> Result<Vec<MonthEnd>, StoreError> {
+        let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(e.to_string());
+        let mut tx = self.pool.begin().await?;
+        let first: Option<String> = sqlx::query_scalar(
+            "SELECT recorded_at FROM entries WHERE fund = $1 ORDER BY seq LIMIT 1",
+        )
+        .bind(fund)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let last: Option<String> = sqlx::query_scalar(
+            "SELECT recorded_at FROM entries WHERE fund = $1 ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(fund)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (Some(first), Some(last)) = (first, last) else {
+            return Ok(Vec::new());
+        };
+        let month_of = |at: &str| -> Result<Date, StoreError> {
+            Ok(Instant::parse(at)
+                .map_err(|e| corrupt(&e))?
+                .local_date(offset)
+                .first_of_month())
+        };
+        let (first, last) = (month_of(&first)?, month_of(&last)?);
+        // Each month with the instant the next one begins.
+        let mut months: Vec<(Date, String)> = Vec::new();
+        let mut m = first;
+        while m <= last {
+            let next = m
+                .last_of_month()
+                .succ()
+                .ok_or_else(|| StoreError::Corrupt("a month ends at the end of time".into()))?;
+            let until = next.start_instant(offset).map_err(|e| corrupt(&e))?;
+            months.push((m, until.to_string()));
+            m = next;
+        }
+        if months.len() > MONTH_ENDS_MAX {
+            months.drain(..months.len() - MONTH_ENDS_MAX);
+        }
+        let mut out = Vec::with_capacity(months.len());
+        for chunk in months.chunks(MONTHS_PER_QUERY) {
+            let sql = (0..chunk.len())
+                .map(|i| {
+                    format!(
+                        "SELECT {i} AS i, balance_fen FROM entries WHERE fund = $1 AND seq = (\
+                         SELECT MAX(seq) FROM entries WHERE fund = $1 AND recorded_at = (\
+                         SELECT MAX(recorded_at) FROM entries WHERE fund = $1 AND recorded_at < ${}))",
+                        i + 2
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" UNION ALL ");
+            let mut q = sqlx::query(&sql).bind(fund);
+            for (_, until) in chunk {
+                q = q.bind(until.as_str());
+            }
+            let mut found: Vec<Option<i64>> = vec![None; chunk.len()];
+            for row in q.fetch_all(&mut *tx).await? {
+                let i: i64 = row.try_get(0)?;
+                if let Some(slot) = usize::try_from(i).ok().and_then(|i| found.get_mut(i)) {
+                    *slot = Some(row.try_get(1)?);
+                }
+            }
+            for ((month, _), balance) in chunk.iter().zip(found) {
+                // Every month from the first entry's on ends after that entry.
+                let balance_fen = balance.ok_or_else(|| {
+                    StoreError::Corrupt(format!("no entry before the end of {month}"))
+                })?;
+                out.push(MonthEnd {
+                    month: *month,
+                    balance_fen,
+                });
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// The seq of the latest entry of `kind` in `fund` (one probe of `entries_by_kind`).
+    pub async fn last_seq_of_kind(&self, fund: &str, kind: Kind) -> Result<Option<u64>, StoreError> {
+        let seq: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(seq) FROM entries WHERE fund = $1 AND kind = $2")
+                .bind(fund)
+                .bind(kind.as_str())
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(seq.map(|s| s as u64))
+    }
+
     /// The report of `fund` over `period` (local months at `offset`, the fund's UTC
     /// offset), read in one transaction.
     pub async fn period_report(
