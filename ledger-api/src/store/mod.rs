@@ -55,6 +55,9 @@ pub struct Store {
     backend: Backend,
     /// SQLite has one writer: appends of this process queue here instead of failing busy.
     sqlite_writer: Mutex<()>,
+    /// Totals by kind of each fund's first entries, already summed (see
+    /// [`Store::kind_totals`]): the log is append-only, so they never go stale.
+    kind_totals: report::KindTotalsCache,
 }
 
 /// Why the store failed: always an internal fault, never the client's.
@@ -169,6 +172,7 @@ impl Store {
             writer,
             backend,
             sqlite_writer: Mutex::new(()),
+            kind_totals: report::KindTotalsCache::default(),
         })
     }
 
