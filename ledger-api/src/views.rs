@@ -311,7 +311,8 @@ impl ProposalView {
         let corrupt = |what: &str, e: &dyn std::fmt::Display| {
             StoreError::Corrupt(format!("proposal {} {what}: {e}", p.id))
         };
-        let sigs: Vec<Sig> = serde_json::from_str(&p.sigs).map_err(|e| corrupt("signatures", &e))?;
+        let sigs: Vec<Sig> =
+            serde_json::from_str(&p.sigs).map_err(|e| corrupt("signatures", &e))?;
         let intent =
             Intent::from_canonical_bytes(p.intent.as_bytes()).map_err(|e| corrupt("intent", &e))?;
         Ok(ProposalView {

@@ -473,10 +473,17 @@ async fn fund_figures_from_the_index_match_a_fold_over_the_log() {
         // Three months with no entry, then one more donation: the gap carries the balance.
         clock.set(clock.get() + 100 * 86_400);
         let (bytes, sigs) = signed_donation(&fund, "after-a-gap", 12_345, clock.instant());
-        appended_seq(b, "donation after a gap", ledger.append(id, bytes, sigs, None).await);
+        appended_seq(
+            b,
+            "donation after a gap",
+            ledger.append(id, bytes, sigs, None).await,
+        );
         let mut rows = Vec::new();
         loop {
-            let page = store.entries(id, rows.len() as u64, PAGE_ROWS_MAX).await.unwrap();
+            let page = store
+                .entries(id, rows.len() as u64, PAGE_ROWS_MAX)
+                .await
+                .unwrap();
             if page.is_empty() {
                 break;
             }
@@ -540,7 +547,10 @@ async fn fund_figures_from_the_index_match_a_fold_over_the_log() {
         let empty_months = expected.windows(2).filter(|w| w[0].1 == w[1].1).count();
         assert!(expected.len() >= 12, "{b}: {} months", expected.len());
         assert!(empty_months >= 2, "{b}: {empty_months} months carried over");
-        println!("{b}: {} months, {empty_months} without a balance change", expected.len());
+        println!(
+            "{b}: {} months, {empty_months} without a balance change",
+            expected.len()
+        );
         let got: Vec<(Date, i64)> = store
             .month_end_balances(id, offset)
             .await
@@ -548,11 +558,18 @@ async fn fund_figures_from_the_index_match_a_fold_over_the_log() {
             .into_iter()
             .map(|m| (m.month, m.balance_fen))
             .collect();
-        assert_eq!(got, expected, "{b}: month ends ({empty_months} carried over)");
+        assert_eq!(
+            got, expected,
+            "{b}: month ends ({empty_months} carried over)"
+        );
 
         // The latest entry of each kind.
         for kind in Kind::ALL {
-            let last = rows.iter().rev().find(|r| r.kind == kind.as_str()).map(|r| r.seq);
+            let last = rows
+                .iter()
+                .rev()
+                .find(|r| r.kind == kind.as_str())
+                .map(|r| r.seq);
             assert_eq!(
                 store.last_seq_of_kind(id, kind).await.unwrap(),
                 last,
@@ -560,7 +577,10 @@ async fn fund_figures_from_the_index_match_a_fold_over_the_log() {
             );
         }
         assert_eq!(
-            store.month_end_balances("no-such-fund", offset).await.unwrap(),
+            store
+                .month_end_balances("no-such-fund", offset)
+                .await
+                .unwrap(),
             Vec::new(),
             "{b}"
         );

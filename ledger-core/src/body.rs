@@ -683,7 +683,10 @@ mod tests {
             let d = donor(Resident, Some("王伟"), consent);
             assert_eq!(d.public_name(), PublicName::Resident, "{consent:?}");
         }
-        assert_eq!(donor(Resident, None, None).public_name(), PublicName::Resident);
+        assert_eq!(
+            donor(Resident, None, None).public_name(),
+            PublicName::Resident
+        );
         assert_eq!(
             donor(Resident, None, Some(true)).public_name(),
             PublicName::Resident
@@ -692,7 +695,10 @@ mod tests {
             donor(Resident, Some("王伟"), Some(true)).public_name(),
             PublicName::Named("王伟")
         );
-        assert_eq!(donor(Anonymous, None, None).public_name(), PublicName::Anonymous);
+        assert_eq!(
+            donor(Anonymous, None, None).public_name(),
+            PublicName::Anonymous
+        );
         assert_eq!(
             donor(Enterprise, Some("某公司"), None).public_name(),
             PublicName::Named("某公司")
@@ -709,7 +715,10 @@ mod tests {
             name: text("李四"),
             class,
         };
-        assert_eq!(party(PartyClass::Resident).public_name(), PublicName::Resident);
+        assert_eq!(
+            party(PartyClass::Resident).public_name(),
+            PublicName::Resident
+        );
         for class in [
             PartyClass::Enterprise,
             PartyClass::Organisation,

@@ -151,7 +151,13 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
-fn render<T: Serialize>(p: &Pages, req: &Req, status: StatusCode, name: &str, page: &T) -> Response {
+fn render<T: Serialize>(
+    p: &Pages,
+    req: &Req,
+    status: StatusCode,
+    name: &str,
+    page: &T,
+) -> Response {
     let ctx = PageChrome {
         page,
         t: req.lang.words(),
@@ -163,10 +169,7 @@ fn render<T: Serialize>(p: &Pages, req: &Req, status: StatusCode, name: &str, pa
             percent_encode(&req.here)
         ),
     };
-    let html = p
-        .env
-        .get_template(name)
-        .and_then(|t| t.render(&ctx));
+    let html = p.env.get_template(name).and_then(|t| t.render(&ctx));
     let mut resp = match html {
         Ok(h) => (status, Html(h)).into_response(),
         Err(e) => {

@@ -79,7 +79,12 @@ fn local_date(recorded_at: &str, off: UtcOffset) -> String {
 
 fn fund_name(genesis: Option<&Genesis>, lang: Lang) -> String {
     genesis.map_or_else(String::new, |g| {
-        if lang == Lang::En { &g.name_en } else { &g.name }.to_string()
+        if lang == Lang::En {
+            &g.name_en
+        } else {
+            &g.name
+        }
+        .to_string()
     })
 }
 
@@ -101,7 +106,11 @@ async fn all_of_kind(store: &Store, fund: &str, kind: Kind) -> Result<Vec<EntryR
 }
 
 /// The latest entry of one kind.
-async fn last_of_kind(store: &Store, fund: &str, kind: Kind) -> Result<Option<EntryRow>, StoreError> {
+async fn last_of_kind(
+    store: &Store,
+    fund: &str,
+    kind: Kind,
+) -> Result<Option<EntryRow>, StoreError> {
     match store.last_seq_of_kind(fund, kind).await? {
         Some(seq) => store.entry(fund, seq).await,
         None => Ok(None),

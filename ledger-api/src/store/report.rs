@@ -245,7 +245,11 @@ impl Store {
     }
 
     /// The seq of the latest entry of `kind` in `fund` (one probe of `entries_by_kind`).
-    pub async fn last_seq_of_kind(&self, fund: &str, kind: Kind) -> Result<Option<u64>, StoreError> {
+    pub async fn last_seq_of_kind(
+        &self,
+        fund: &str,
+        kind: Kind,
+    ) -> Result<Option<u64>, StoreError> {
         let seq: Option<i64> =
             sqlx::query_scalar("SELECT MAX(seq) FROM entries WHERE fund = $1 AND kind = $2")
                 .bind(fund)
