@@ -679,3 +679,92 @@ pub struct PageChrome<'a, T: Serialize> {
     /// Link that switches language and comes back here.
     pub switch_href: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ledger_core::sample::{build, SampleSpec};
+    use serde_json::Value;
+
+    fn rows() -> Vec<EntryRow> {
+        let fund = build(&SampleSpec::example("views", 7, 300, 6), "ledger.example").unwrap();
+        fund.lines
+            .iter()
+            .map(|line| {
+                let p = Entry::parse(line).unwrap();
+                EntryRow {
+                    seq: p.entry.seq,
+                    hash: p.hash,
+                    kind: p.entry.intent.body.kind().as_str().to_owned(),
+                    delta_fen: -123,
+                    balance_fen: 4_567,
+                    recorded_at: p.entry.recorded_at.to_string(),
+                    bytes: line.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// The typed read gives exactly the JSON the stored bytes hold: the entry, its kind,
+    /// and a statement's figures and signers.
+    #[test]
+    fn typed_views_answer_what_the_stored_bytes_say() {
+        let rows = rows();
+        let mut statements = 0;
+        for row in &rows {
+            let stored: Value = serde_json::from_slice(&row.bytes).unwrap();
+            let v = serde_json::to_value(EntryView::of(row).unwrap()).unwrap();
+            assert_eq!(v["entry"], stored, "entry {}", row.seq);
+            assert_eq!(v["kind"], stored["intent"]["kind"], "entry {}", row.seq);
+            assert_eq!(v["hash"], Value::String(row.hash.to_hex()));
+            assert_eq!(
+                (v["delta"].as_str(), v["balance"].as_str()),
+                (Some("-1.23"), Some("45.67"))
+            );
+            if row.kind == Kind::Statement.as_str() {
+                let s = serde_json::to_value(StatementView::of(row, &BTreeMap::new()).unwrap())
+                    .unwrap();
+                assert_eq!(
+                    s["statement"], stored["intent"]["body"],
+                    "statement {}",
+                    row.seq
+                );
+                let keys: Vec<&Value> = stored["sigs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|g| &g["key"])
+                    .collect();
+                let signers: Vec<&Value> = s["signed_by"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|g| &g["key"])
+                    .collect();
+                assert_eq!(signers, keys);
+                assert!(s["signed_by"][0]["name"].is_null());
+                statements += 1;
+            }
+        }
+        assert!(statements > 0, "the sample holds statements");
+        let genesis = genesis_of(&rows[0]).unwrap();
+        assert!(genesis_of(&rows[1]).is_err(), "entry 1 is no genesis");
+        let stored: Value = serde_json::from_slice(&rows[0].bytes).unwrap();
+        let body = &stored["intent"]["body"];
+        assert_eq!(serde_json::to_value(&genesis).unwrap(), *body);
+    }
+
+    #[test]
+    fn unreadable_bytes_are_a_corrupt_store() {
+        let mut row = rows().swap_remove(3);
+        row.bytes.push(b' ');
+        assert!(matches!(EntryView::of(&row), Err(StoreError::Corrupt(_))));
+    }
+
+    #[test]
+    fn money_is_written_as_the_api_documents() {
+        assert_eq!(money_text(0), "0.00");
+        assert_eq!(money_text(123_456), "1234.56");
+        assert_eq!(money_text(-5), "-0.05");
+    }
+}
