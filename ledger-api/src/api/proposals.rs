@@ -40,7 +40,7 @@ fn sigs_text(sigs: &[Sig]) -> Result<String, Problem> {
 
 /// The proposal as shown: an open one past its time shows as `expired` (`now` is the
 /// ledger's clock, RFC 3339 UTC).
-fn proposal_json(
+fn proposal_view(
     p: &ProposalRow,
     names: &BTreeMap<PublicKey, String>,
     now: Option<&str>,
@@ -170,7 +170,7 @@ pub(super) async fn propose(
         Attempt::Waiting => {
             s.ledger.store().insert_proposal(&row).await?;
             let answer = ProposalAnswer {
-                proposal: proposal_json(&row, &names, None)?,
+                proposal: proposal_view(&row, &names, None)?,
                 entry: None,
             };
             Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
@@ -180,7 +180,7 @@ pub(super) async fn propose(
             row.seq = Some(entry.seq);
             s.ledger.store().insert_proposal(&row).await?;
             let answer = ProposalAnswer {
-                proposal: proposal_json(&row, &names, None)?,
+                proposal: proposal_view(&row, &names, None)?,
                 entry: Some(entry_json(&entry)?),
             };
             Ok((StatusCode::CREATED, Json(answer)).into_response())
@@ -270,7 +270,7 @@ pub(super) async fn sign(
         return Err(p);
     }
     let answer = ProposalAnswer {
-        proposal: proposal_json(&row, &names, None)?,
+        proposal: proposal_view(&row, &names, None)?,
         entry: extra.as_ref().map(entry_json).transpose()?,
     };
     Ok((status, Json(answer)).into_response())
@@ -312,7 +312,7 @@ pub(super) async fn list(
         .await?;
     let mut proposals = Vec::with_capacity(rows.len());
     for r in &rows {
-        let v = proposal_json(r, &names, Some(&now))?;
+        let v = proposal_view(r, &names, Some(&now))?;
         if q.status.as_deref().is_none_or(|want| v.status == want) {
             proposals.push(v);
         }
@@ -335,5 +335,5 @@ pub(super) async fn get(
         .ok_or_else(|| Problem::not_found("proposal"))?;
     let names = trustee_names(&s, &fund).await?;
     let now = s.ledger.now().to_string();
-    Ok(Json(proposal_json(&row, &names, Some(&now))?))
+    Ok(Json(proposal_view(&row, &names, Some(&now))?))
 }
