@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use ledger_api::ledger::{AppendFailure, DraftFailure, Ledger};
 use ledger_api::store::{AppendOutcome, ProofError, Rejection, Store, PAGE_ROWS_MAX};
-use ledger_core::body::{Body, Disbursement, Party, PartyClass};
+use ledger_core::body::{Body, Disbursement, Kind, Party, PartyClass};
 use ledger_core::checkpoint::Checkpoint;
 use ledger_core::entry::{Entry, EntryError, Intent, Sig};
 use ledger_core::export::{CheckpointLine, Header, EXPORT_FORMAT};
@@ -526,6 +526,144 @@ async fn drafts_come_from_the_writer_and_equal_a_replay() {
             before.inflows.donation.to_fen() + 1_234,
             "{b}: the new donation is drafted"
         );
+        store.close().await;
+    }
+}
+
+/// The fund page's figures from the index (totals by kind over the whole fund, the
+/// balance at every month end, the latest entry of each kind) equal a naive fold over
+/// every stored entry, on a sample followed by months left empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fund_figures_from_the_index_match_a_fold_over_the_log() {
+    // 150 entries over 40 months: a thin log, where a month may hold no entry.
+    let fund = sample("fund-figures", 31, 150, 40);
+    let id = fund.spec.fund.as_str();
+    let offset = fund.state.utc_offset();
+    for db in backends().await {
+        let b = db.name;
+        let (store, ledger, clock) = loaded(&db.url, &fund).await;
+        // Summed once over the index; the donation below is then added by primary key.
+        let first = store.kind_totals(id).await.unwrap();
+        assert_eq!(
+            first.iter().map(|t| t.count).sum::<u64>(),
+            fund.lines.len() as u64,
+            "{b}: first totals"
+        );
+        // Three months with no entry, then one more donation: the gap carries the balance.
+        clock.set(clock.get() + 100 * 86_400);
+        let (bytes, sigs) = signed_donation(&fund, "after-a-gap", 12_345, clock.instant());
+        appended_seq(
+            b,
+            "donation after a gap",
+            ledger.append(id, bytes, sigs, None).await,
+        );
+        let mut rows = Vec::new();
+        loop {
+            let page = store
+                .entries(id, rows.len() as u64, PAGE_ROWS_MAX)
+                .await
+                .unwrap();
+            if page.is_empty() {
+                break;
+            }
+            rows.extend(page);
+        }
+        assert_eq!(rows.len(), fund.lines.len() + 1, "{b}: entries read");
+
+        // Totals by kind.
+        let mut totals: BTreeMap<String, (u64, i64)> = BTreeMap::new();
+        for r in &rows {
+            let t = totals.entry(r.kind.clone()).or_default();
+            t.0 += 1;
+            t.1 += r.delta_fen;
+        }
+        let got: BTreeMap<String, (u64, i64)> = store
+            .kind_totals(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.kind, (t.count, t.delta_fen)))
+            .collect();
+        assert_eq!(got, totals, "{b}: totals by kind");
+        // A store without the first sums agrees (all over the index).
+        let fresh = Store::open(&db.url).await.unwrap();
+        let again: BTreeMap<String, (u64, i64)> = fresh
+            .kind_totals(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.kind, (t.count, t.delta_fen)))
+            .collect();
+        assert_eq!(again, totals, "{b}: totals by kind, from the index");
+        fresh.close().await;
+
+        // Month ends: every month from the first entry's to the last's, each with the
+        // balance after the last entry recorded in or before it.
+        let month = |r: &ledger_api::store::EntryRow| {
+            Instant::parse(&r.recorded_at)
+                .unwrap()
+                .local_date(offset)
+                .first_of_month()
+        };
+        let mut expected: Vec<(Date, i64)> = Vec::new();
+        for r in &rows {
+            let m = month(r);
+            while let Some(&(last, carry)) = expected.last() {
+                if last >= m {
+                    break;
+                }
+                let next = last.last_of_month().succ().unwrap();
+                if next >= m {
+                    break;
+                }
+                expected.push((next, carry));
+            }
+            match expected.last_mut() {
+                Some((last, bal)) if *last == m => *bal = r.balance_fen,
+                _ => expected.push((m, r.balance_fen)),
+            }
+        }
+        let empty_months = expected.windows(2).filter(|w| w[0].1 == w[1].1).count();
+        assert!(expected.len() >= 12, "{b}: {} months", expected.len());
+        assert!(empty_months >= 2, "{b}: {empty_months} months carried over");
+        println!(
+            "{b}: {} months, {empty_months} without a balance change",
+            expected.len()
+        );
+        let got: Vec<(Date, i64)> = store
+            .month_end_balances(id, offset)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.month, m.balance_fen))
+            .collect();
+        assert_eq!(
+            got, expected,
+            "{b}: month ends ({empty_months} carried over)"
+        );
+
+        // The latest entry of each kind.
+        for kind in Kind::ALL {
+            let last = rows
+                .iter()
+                .rev()
+                .find(|r| r.kind == kind.as_str())
+                .map(|r| r.seq);
+            assert_eq!(
+                store.last_seq_of_kind(id, kind).await.unwrap(),
+                last,
+                "{b}: last {kind}"
+            );
+        }
+        assert_eq!(
+            store
+                .month_end_balances("no-such-fund", offset)
+                .await
+                .unwrap(),
+            Vec::new(),
+            "{b}"
+        );
+        assert!(store.kind_totals("no-such-fund").await.unwrap().is_empty());
         store.close().await;
     }
 }

@@ -82,6 +82,31 @@ impl Kind {
             Kind::Donation | Kind::RevenueShare | Kind::Rental | Kind::Disbursement
         )
     }
+
+    /// The kind named `name` in the chain (`revenue_share`, …); `None` for any other
+    /// string. The inverse of [`Kind::as_str`].
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// A string that names no [`Kind`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown entry kind `{0}`")]
+pub struct UnknownKind(pub String);
+
+impl std::str::FromStr for Kind {
+    type Err = UnknownKind;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Kind::parse(s).ok_or_else(|| UnknownKind(s.to_owned()))
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A trustee as registered in the chain: public key and display name.
@@ -184,6 +209,52 @@ pub struct Donor {
     /// SHA-256("community-ledger/donor/v1\n" ‖ salt ‖ identity): required for residents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commitment: Option<Hash>,
+}
+
+/// What a public reader (the residents' pages, any unauthenticated answer that names the
+/// other side of an entry) may see of a donor, renter or payee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicName<'a> {
+    /// The name itself: an enterprise or organisation, or a resident who consented.
+    Named(&'a str),
+    /// A resident, not named: the chain holds at most a commitment, or a name given
+    /// without consent to show it.
+    Resident,
+    /// A donor who is unknown or wishes to stay unknown.
+    Anonymous,
+}
+
+/// The one rule for showing a party in public: a resident is named only with
+/// `name_consent: true` and a name; anonymous stays anonymous; anyone else by name.
+fn public_name_of(
+    resident: bool,
+    anonymous: bool,
+    name: Option<&ShortText>,
+    name_consent: Option<bool>,
+) -> PublicName<'_> {
+    match (resident, anonymous, name) {
+        (true, _, Some(n)) if name_consent == Some(true) => PublicName::Named(n.as_str()),
+        (true, _, _) => PublicName::Resident,
+        (false, true, _) => PublicName::Anonymous,
+        (false, false, Some(n)) => PublicName::Named(n.as_str()),
+        // The rules refuse an enterprise or organisation donor without a name; if one
+        // were read anyway, nothing is shown of it.
+        (false, false, None) => PublicName::Anonymous,
+    }
+}
+
+impl Donor {
+    /// What a public reader may see of this donor: a resident's name only when the
+    /// donor consented (`name_consent: true`), "a resident" otherwise; "anonymous" for
+    /// an anonymous donor; the name of an enterprise or organisation.
+    pub fn public_name(&self) -> PublicName<'_> {
+        public_name_of(
+            self.class == DonorClass::Resident,
+            self.class == DonorClass::Anonymous,
+            self.name.as_ref(),
+            self.name_consent,
+        )
+    }
 }
 
 /// How money arrived.
@@ -334,6 +405,20 @@ pub struct Party {
     pub name: ShortText,
     /// Class.
     pub class: PartyClass,
+}
+
+impl Party {
+    /// What a public reader may see of this renter or payee, by the same rule as
+    /// [`Donor::public_name`]: a party carries no consent to be named, so a resident is
+    /// never named; anyone else is.
+    pub fn public_name(&self) -> PublicName<'_> {
+        public_name_of(
+            self.class == PartyClass::Resident,
+            false,
+            Some(&self.name),
+            None,
+        )
+    }
 }
 
 /// `rental` [+]: rent for a space over a half-open slot [start, end).
@@ -497,6 +582,149 @@ impl Body {
             Body::Disbursement(b) => t(b),
             Body::Reversal(b) => t(b),
             Body::Statement(b) => t(b),
+        }
+    }
+}
+
+impl Serialize for Body {
+    /// The body alone (its kind is the intent's `kind`), as [`Body::to_value`] writes it.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Body::Genesis(b) => b.serialize(s),
+            Body::Trustees(b) => b.serialize(s),
+            Body::Donation(b) => b.serialize(s),
+            Body::Agreement(b) => b.serialize(s),
+            Body::RevenueShare(b) => b.serialize(s),
+            Body::Space(b) => b.serialize(s),
+            Body::Rental(b) => b.serialize(s),
+            Body::Disbursement(b) => b.serialize(s),
+            Body::Reversal(b) => b.serialize(s),
+            Body::Statement(b) => b.serialize(s),
+        }
+    }
+}
+
+impl ShareBasis {
+    /// The name in the chain: `revenue` or `profit`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShareBasis::Revenue => "revenue",
+            ShareBasis::Profit => "profit",
+        }
+    }
+}
+
+impl SpaceKind {
+    /// The name in the chain, e.g. `meeting_room`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpaceKind::Classroom => "classroom",
+            SpaceKind::Theatre => "theatre",
+            SpaceKind::MeetingRoom => "meeting_room",
+            SpaceKind::ActivityRoom => "activity_room",
+            SpaceKind::Other => "other",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> ShortText {
+        serde_json::from_value(serde_json::Value::String(s.to_owned())).unwrap()
+    }
+
+    fn donor(class: DonorClass, name: Option<&str>, name_consent: Option<bool>) -> Donor {
+        Donor {
+            class,
+            name: name.map(text),
+            name_consent,
+            commitment: None,
+        }
+    }
+
+    #[test]
+    fn kinds_parse_back_from_their_names() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(k));
+            assert_eq!(k.as_str().parse::<Kind>(), Ok(k));
+            assert_eq!(k.to_string(), k.as_str());
+            let json = serde_json::to_value(k).unwrap();
+            assert_eq!(json, serde_json::Value::String(k.as_str().to_owned()));
+        }
+        for bad in ["", "Donation", "revenue-share", "donations", " donation"] {
+            assert_eq!(Kind::parse(bad), None, "{bad:?}");
+            assert_eq!(bad.parse::<Kind>(), Err(UnknownKind(bad.to_owned())));
+        }
+    }
+
+    #[test]
+    fn names_are_the_serialised_names() {
+        for b in [ShareBasis::Revenue, ShareBasis::Profit] {
+            assert_eq!(serde_json::to_value(b).unwrap(), b.as_str());
+        }
+        for k in [
+            SpaceKind::Classroom,
+            SpaceKind::Theatre,
+            SpaceKind::MeetingRoom,
+            SpaceKind::ActivityRoom,
+            SpaceKind::Other,
+        ] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+    }
+
+    #[test]
+    fn a_resident_is_named_only_with_consent() {
+        use DonorClass::*;
+        // A resident without consent is never shown by name, whatever else the entry says.
+        for consent in [None, Some(false)] {
+            let d = donor(Resident, Some("王伟"), consent);
+            assert_eq!(d.public_name(), PublicName::Resident, "{consent:?}");
+        }
+        assert_eq!(
+            donor(Resident, None, None).public_name(),
+            PublicName::Resident
+        );
+        assert_eq!(
+            donor(Resident, None, Some(true)).public_name(),
+            PublicName::Resident
+        );
+        assert_eq!(
+            donor(Resident, Some("王伟"), Some(true)).public_name(),
+            PublicName::Named("王伟")
+        );
+        assert_eq!(
+            donor(Anonymous, None, None).public_name(),
+            PublicName::Anonymous
+        );
+        assert_eq!(
+            donor(Enterprise, Some("某公司"), None).public_name(),
+            PublicName::Named("某公司")
+        );
+        assert_eq!(
+            donor(Organisation, Some("某协会"), Some(false)).public_name(),
+            PublicName::Named("某协会")
+        );
+    }
+
+    #[test]
+    fn a_resident_renter_or_payee_is_never_named() {
+        let party = |class| Party {
+            name: text("李四"),
+            class,
+        };
+        assert_eq!(
+            party(PartyClass::Resident).public_name(),
+            PublicName::Resident
+        );
+        for class in [
+            PartyClass::Enterprise,
+            PartyClass::Organisation,
+            PartyClass::Other,
+        ] {
+            assert_eq!(party(class).public_name(), PublicName::Named("李四"));
         }
     }
 }

@@ -6,24 +6,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use super::extract::{ApiPath, ApiQuery};
 use super::problem::Problem;
-use super::{AppState, PAGE_ROWS_DEFAULT};
-use crate::credentials::{Credential, Role, Token, LABEL_CHARS_MAX};
-use crate::store::{RevokeError, Store, VaultRow};
-
-fn credential_json(c: &Credential) -> Value {
-    json!({
-        "id": c.id,
-        "role": c.role.as_str(),
-        "fund": c.fund,
-        "label": c.label,
-        "created_at": c.created_at,
-        "revoked_at": c.revoked_at,
-    })
-}
+use super::PAGE_ROWS_DEFAULT;
+use crate::app::AppState;
+use crate::credentials::{Role, Token, LABEL_CHARS_MAX};
+use crate::store::{RevokeError, Store};
+use crate::views::{CredentialList, CredentialView, VaultPage as VaultPageView, VaultView};
 
 /// The body of `POST /api/v1/credentials`.
 #[derive(Deserialize)]
@@ -106,29 +96,29 @@ pub(super) async fn issue(
         .issue_credential(&token, role, b.fund.as_deref(), &b.label, &now)
         .await?;
     tracing::info!(id = %cred.id, role = %cred.role, fund = ?cred.fund, "credential issued");
-    let mut v = credential_json(&cred);
-    v["token"] = Value::String(token.reveal().to_owned());
+    let mut v = CredentialView::of(&cred);
+    v.token = Some(token.reveal().to_owned());
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
 /// `GET /api/v1/credentials` (operator): every credential, without tokens.
-pub(super) async fn list(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
+pub(super) async fn list(State(s): State<AppState>) -> Result<Json<CredentialList>, Problem> {
     let creds = s.ledger.store().credentials().await?;
-    Ok(Json(json!({
-        "credentials": creds.iter().map(credential_json).collect::<Vec<_>>()
-    })))
+    Ok(Json(CredentialList {
+        credentials: creds.iter().map(CredentialView::of).collect(),
+    }))
 }
 
 /// `DELETE /api/v1/credentials/{id}` (operator): revokes a credential.
 pub(super) async fn revoke(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<CredentialView>, Problem> {
     let now = s.ledger.now().to_string();
     match s.ledger.store().revoke_credential(&id, &now).await {
         Ok(c) => {
             tracing::info!(id = %c.id, "credential revoked");
-            Ok(Json(credential_json(&c)))
+            Ok(Json(CredentialView::of(&c)))
         }
         Err(RevokeError::NotFound(_)) => Err(Problem::not_found("credential")),
         Err(RevokeError::AlreadyRevoked(id)) => Err(Problem::new(
@@ -139,17 +129,6 @@ pub(super) async fn revoke(
         )),
         Err(RevokeError::Store(e)) => Err(e.into()),
     }
-}
-
-fn vault_json(fund: &str, r: &VaultRow) -> Value {
-    let (name, phone) = r.identity.split_once('\n').unwrap_or((&r.identity, ""));
-    json!({
-        "fund": fund,
-        "seq": r.seq,
-        "salt": hex::encode(r.salt),
-        "name": name,
-        "phone": phone,
-    })
 }
 
 #[derive(Deserialize)]
@@ -166,25 +145,27 @@ pub(super) async fn vault_list(
     State(s): State<AppState>,
     ApiPath(fund): ApiPath<String>,
     ApiQuery(p): ApiQuery<VaultPage>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<VaultPageView>, Problem> {
     if s.ledger.store().fund(&fund).await?.is_none() {
         return Err(Problem::unknown_fund(&fund));
     }
     let limit = super::reads::page_limit(p.limit.unwrap_or(PAGE_ROWS_DEFAULT))?;
     let rows = s.ledger.store().vault_rows(&fund, p.from, limit).await?;
-    Ok(Json(json!({
-        "donors": rows.iter().map(|r| vault_json(&fund, r)).collect::<Vec<_>>(),
-        "next": (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.seq + 1)).flatten(),
-    })))
+    Ok(Json(VaultPageView {
+        donors: rows.iter().map(|r| VaultView::of(&fund, r)).collect(),
+        next: (rows.len() as i64 == limit)
+            .then(|| rows.last().map(|r| r.seq + 1))
+            .flatten(),
+    }))
 }
 
 /// `GET /api/v1/funds/{fund}/vault/{seq}` (auditor): one donor's identity.
 pub(super) async fn vault_get(
     State(s): State<AppState>,
     ApiPath((fund, seq)): ApiPath<(String, u64)>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<VaultView>, Problem> {
     let row = s.ledger.store().vault_row(&fund, seq).await?;
-    row.map(|r| Json(vault_json(&fund, &r)))
+    row.map(|r| Json(VaultView::of(&fund, &r)))
         .ok_or_else(|| Problem::not_found("donor identity"))
 }
 

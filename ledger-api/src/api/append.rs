@@ -19,7 +19,8 @@ use super::auth::Caller;
 use super::extract::ApiPath;
 use super::problem::Problem;
 use super::reads::entry_json;
-use super::{AppState, BODY_BYTES_MAX};
+use super::BODY_BYTES_MAX;
+use crate::app::AppState;
 use crate::credentials::Role;
 use crate::store::{AppendOutcome, VaultRecord};
 
@@ -165,12 +166,12 @@ pub(super) async fn append(
     Ok(match outcome {
         AppendOutcome::Appended(row) => {
             s.metrics.appended(&row.kind);
-            (StatusCode::CREATED, Json(entry_json(&row))).into_response()
+            (StatusCode::CREATED, Json(entry_json(&row)?)).into_response()
         }
         AppendOutcome::Replayed(row) => (
             StatusCode::OK,
             [("idempotent-replay", "true")],
-            Json(entry_json(&row)),
+            Json(entry_json(&row)?),
         )
             .into_response(),
     })

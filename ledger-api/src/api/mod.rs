@@ -25,11 +25,9 @@ use axum::Router;
 pub use admin::check_issue;
 pub use auth::{role_zh, Access, Caller};
 pub use openapi::openapi_document;
-// `AppState` lives in `crate::app` (which imports no API module); re-exported here for
-// the modules that still name it `crate::api::AppState`.
-pub use crate::app::AppState;
 // The problems live in `crate::problem`, beside the middleware that answers with them;
 // `super::problem::…` in the handlers resolves through this import.
+use crate::app::AppState;
 use crate::problem;
 pub use crate::problem::{Problem, ProblemCode, PROBLEM_JSON};
 

@@ -14,16 +14,16 @@ use ledger_core::entry::{verify_signatures, Intent, Sig};
 use ledger_core::keys::PublicKey;
 use ledger_core::rules::RuleError;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use super::auth::Holder;
 use super::extract::{ApiPath, ApiQuery};
 use super::problem::{entry_status, Problem};
 use super::reads::entry_json;
 use super::statements::all_trustee_names;
-use super::AppState;
+use crate::app::AppState;
 use crate::ledger::AppendFailure;
 use crate::store::{AppendOutcome, EntryRow, ProposalRow, ProposalStatus, Rejection};
+use crate::views::{ProposalAnswer, ProposalList, ProposalView};
 
 /// Most proposals listed at once.
 pub const PROPOSALS_LISTED_MAX: i64 = 200;
@@ -37,28 +37,15 @@ fn sigs_text(sigs: &[Sig]) -> Result<String, Problem> {
     serde_json::to_string(sigs).map_err(|e| Problem::internal(&e))
 }
 
-fn proposal_json(p: &ProposalRow, names: &BTreeMap<PublicKey, String>) -> Value {
-    let sigs: Vec<Sig> = serde_json::from_str(&p.sigs).unwrap_or_default();
-    let intent: Value = serde_json::from_str(&p.intent).unwrap_or(Value::Null);
-    json!({
-        "id": p.id,
-        "fund": p.fund,
-        "kind": p.kind,
-        "key": p.idem_key,
-        "status": p.status.as_str(),
-        "intent": p.intent,
-        "body": intent.get("body"),
-        "signed_by": sigs.iter().map(|s| json!({
-            "key": s.key.to_hex(),
-            "name": names.get(&s.key),
-        })).collect::<Vec<_>>(),
-        "sigs": sigs,
-        "proposed_by": p.proposed_by,
-        "created_at": p.created_at,
-        "expires_at": p.expires_at,
-        "seq": p.seq,
-        "refusal": p.refusal,
-    })
+/// The proposal as shown: an open one past its time shows as `expired` (`now` is the
+/// ledger's clock, RFC 3339 UTC).
+fn proposal_view(
+    p: &ProposalRow,
+    names: &BTreeMap<PublicKey, String>,
+    now: Option<&str>,
+) -> Result<ProposalView, Problem> {
+    let lapsed = p.status == ProposalStatus::Open && now.is_some_and(|n| n > p.expires_at.as_str());
+    Ok(ProposalView::of(p, names, lapsed)?)
 }
 
 /// Trustees' names, for display (404 for an unknown fund). Read from the genesis and
@@ -180,21 +167,21 @@ pub(super) async fn propose(
         Attempt::Refused(p) => Err(p),
         Attempt::Waiting => {
             s.ledger.store().insert_proposal(&row).await?;
-            Ok((
-                StatusCode::ACCEPTED,
-                Json(json!({"proposal": proposal_json(&row, &names)})),
-            )
-                .into_response())
+            let answer = ProposalAnswer {
+                proposal: proposal_view(&row, &names, None)?,
+                entry: None,
+            };
+            Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
         }
         Attempt::Appended(entry) => {
             row.status = ProposalStatus::Appended;
             row.seq = Some(entry.seq);
             s.ledger.store().insert_proposal(&row).await?;
-            Ok((
-                StatusCode::CREATED,
-                Json(json!({"proposal": proposal_json(&row, &names), "entry": entry_json(&entry)})),
-            )
-                .into_response())
+            let answer = ProposalAnswer {
+                proposal: proposal_view(&row, &names, None)?,
+                entry: Some(entry_json(&entry)?),
+            };
+            Ok((StatusCode::CREATED, Json(answer)).into_response())
         }
     }
 }
@@ -258,7 +245,7 @@ pub(super) async fn sign(
         Attempt::Appended(entry) => {
             row.status = ProposalStatus::Appended;
             row.seq = Some(entry.seq);
-            (StatusCode::CREATED, Some(entry_json(&entry)), None)
+            (StatusCode::CREATED, Some(entry), None)
         }
         Attempt::Refused(p) if p.code == "unknown_signer" => return Err(p),
         Attempt::Refused(p) => {
@@ -278,11 +265,11 @@ pub(super) async fn sign(
     if let Some(p) = refusal {
         return Err(p);
     }
-    let mut out = json!({"proposal": proposal_json(&row, &names)});
-    if let Some(e) = extra {
-        out["entry"] = e;
-    }
-    Ok((status, Json(out)).into_response())
+    let answer = ProposalAnswer {
+        proposal: proposal_view(&row, &names, None)?,
+        entry: extra.as_ref().map(entry_json).transpose()?,
+    };
+    Ok((status, Json(answer)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -297,7 +284,7 @@ pub(super) async fn list(
     State(s): State<AppState>,
     ApiPath(fund): ApiPath<String>,
     ApiQuery(q): ApiQuery<ProposalQuery>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ProposalList>, Problem> {
     let status = match q.status.as_deref() {
         None => None,
         Some(x) => Some(ProposalStatus::parse(x).ok_or_else(|| {
@@ -317,25 +304,21 @@ pub(super) async fn list(
         .store()
         .proposals(&fund, None, PROPOSALS_LISTED_MAX)
         .await?;
-    let shown: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            let mut v = proposal_json(r, &names);
-            if r.status == ProposalStatus::Open && now > r.expires_at {
-                v["status"] = json!("expired");
-            }
-            v
-        })
-        .filter(|v| q.status.as_deref().is_none_or(|want| v["status"] == want))
-        .collect();
-    Ok(Json(json!({ "proposals": shown })))
+    let mut proposals = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let v = proposal_view(r, &names, Some(&now))?;
+        if q.status.as_deref().is_none_or(|want| v.status == want) {
+            proposals.push(v);
+        }
+    }
+    Ok(Json(ProposalList { proposals }))
 }
 
 /// `GET /api/v1/funds/{fund}/proposals/{id}` (trustee of the fund, auditor).
 pub(super) async fn get(
     State(s): State<AppState>,
     ApiPath((fund, id)): ApiPath<(String, String)>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ProposalView>, Problem> {
     let row = s
         .ledger
         .store()
@@ -343,9 +326,6 @@ pub(super) async fn get(
         .await?
         .ok_or_else(|| Problem::not_found("proposal"))?;
     let names = trustee_names(&s, &fund).await?;
-    let mut v = proposal_json(&row, &names);
-    if row.status == ProposalStatus::Open && s.ledger.now().to_string() > row.expires_at {
-        v["status"] = json!("expired");
-    }
-    Ok(Json(v))
+    let now = s.ledger.now().to_string();
+    Ok(Json(proposal_view(&row, &names, Some(&now))?))
 }

@@ -8,16 +8,19 @@ use axum::Json;
 use futures_util::{stream, StreamExt};
 use ledger_core::export::{CheckpointLine, Header};
 use ledger_core::keys::PublicKey;
-use ledger_core::money::Money;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use super::extract::{ApiPath, ApiQuery};
 use super::problem::Problem;
-use super::{AppState, PAGE_ROWS_DEFAULT};
+use super::PAGE_ROWS_DEFAULT;
+use crate::app::AppState;
 use crate::store::{EntryRow, PAGE_ROWS_MAX};
+use crate::views::{
+    genesis_of, ConsistencyProof, EntryPage, EntryView, FundList, FundSummary, Health,
+    InclusionProof, LogInfo,
+};
 
-pub(super) async fn health(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
+pub(super) async fn health(State(s): State<AppState>) -> Result<Json<Health>, Problem> {
     if let Err(e) = s.ledger.store().ping().await {
         tracing::error!(error = %e, "health check: the database does not answer");
         return Err(Problem::new(
@@ -27,80 +30,56 @@ pub(super) async fn health(State(s): State<AppState>) -> Result<Json<Value>, Pro
             "数据库无响应",
         ));
     }
-    Ok(Json(json!({"status": "ok"})))
+    Ok(Json(Health { status: "ok" }))
 }
 
 pub(super) async fn log_info(State(s): State<AppState>) -> impl IntoResponse {
-    Json(json!({
-        "origin": s.ledger.origin(),
-        "log_key": s.ledger.log_key().verifier().to_vkey(),
-        "operator_key": s.ledger.operator_key().to_hex(),
-    }))
+    Json(LogInfo {
+        origin: s.ledger.origin().to_owned(),
+        log_key: s.ledger.log_key().verifier().to_vkey(),
+        operator_key: s.ledger.operator_key().to_hex(),
+    })
 }
 
-pub(super) fn money(fen: i64) -> String {
-    Money::from_fen(fen)
-        .map(|m| m.to_string())
-        .unwrap_or_default()
-}
-
-pub(super) async fn fund_json(s: &AppState, id: &str) -> Result<Option<Value>, Problem> {
+pub(super) async fn fund_json(s: &AppState, id: &str) -> Result<Option<FundSummary>, Problem> {
     let store = s.ledger.store();
     let Some(f) = store.fund(id).await? else {
         return Ok(None);
     };
-    let genesis = store.entry(id, 0).await?;
-    let names = genesis
-        .and_then(|g| serde_json::from_slice::<Value>(&g.bytes).ok())
-        .and_then(|v| v.get("intent")?.get("body").cloned())
-        .unwrap_or(Value::Null);
+    let genesis = match store.entry(id, 0).await? {
+        Some(row) => Some(genesis_of(&row)?),
+        None => None,
+    };
     let last = match f.size {
         0 => None,
         n => store.entry(id, n - 1).await?,
     };
-    Ok(Some(json!({
-        "id": f.id,
-        "name": names.get("name"),
-        "name_en": names.get("name_en"),
-        "street": names.get("street"),
-        "community": names.get("community"),
-        "size": f.size,
-        "head": f.head_hash.to_hex(),
-        "balance": money(last.as_ref().map_or(0, |e| e.balance_fen)),
-        "last_recorded_at": last.map(|e| e.recorded_at),
-    })))
+    Ok(Some(FundSummary::new(&f, genesis.as_ref(), last.as_ref())))
 }
 
-pub(super) async fn list_funds(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
+pub(super) async fn list_funds(State(s): State<AppState>) -> Result<Json<FundList>, Problem> {
     let mut out = Vec::new();
     for f in s.ledger.store().funds().await? {
         if let Some(v) = fund_json(&s, &f.id).await? {
             out.push(v);
         }
     }
-    Ok(Json(json!({ "funds": out })))
+    Ok(Json(FundList { funds: out }))
 }
 
 pub(super) async fn get_fund(
     State(s): State<AppState>,
     ApiPath(fund): ApiPath<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<FundSummary>, Problem> {
     fund_json(&s, &fund)
         .await?
         .map(Json)
         .ok_or_else(|| Problem::unknown_fund(&fund))
 }
 
-pub(super) fn entry_json(row: &EntryRow) -> Value {
-    json!({
-        "seq": row.seq,
-        "hash": row.hash.to_hex(),
-        "kind": row.kind,
-        "recorded_at": row.recorded_at,
-        "delta": money(row.delta_fen),
-        "balance": money(row.balance_fen),
-        "entry": serde_json::from_slice::<Value>(&row.bytes).unwrap_or(Value::Null),
-    })
+/// The API's view of a stored entry (a corrupt row is an internal error).
+pub(super) fn entry_json(row: &EntryRow) -> Result<EntryView, Problem> {
+    Ok(EntryView::of(row)?)
 }
 
 /// Checks a page size: 1 to [`PAGE_ROWS_MAX`], else 400 `page_size`.
@@ -129,26 +108,26 @@ pub(super) async fn list_entries(
     State(s): State<AppState>,
     ApiPath(fund): ApiPath<String>,
     ApiQuery(p): ApiQuery<Page>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<EntryPage>, Problem> {
     let store = s.ledger.store();
     if store.fund(&fund).await?.is_none() {
         return Err(Problem::unknown_fund(&fund));
     }
     let limit = page_limit(p.limit.unwrap_or(PAGE_ROWS_DEFAULT))?;
     let rows = store.entries(&fund, p.from, limit).await?;
-    Ok(Json(json!({
-        "entries": rows.iter().map(entry_json).collect::<Vec<_>>(),
-        "next": rows.last().map(|r| r.seq + 1),
-    })))
+    Ok(Json(EntryPage {
+        entries: rows.iter().map(entry_json).collect::<Result<_, _>>()?,
+        next: rows.last().map(|r| r.seq + 1),
+    }))
 }
 
 pub(super) async fn get_entry(
     State(s): State<AppState>,
     ApiPath((fund, seq)): ApiPath<(String, u64)>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<EntryView>, Problem> {
     let row = s.ledger.store().entry(&fund, seq).await?;
-    row.map(|r| Json(entry_json(&r)))
-        .ok_or_else(|| Problem::not_found("entry"))
+    let row = row.ok_or_else(|| Problem::not_found("entry"))?;
+    Ok(Json(entry_json(&row)?))
 }
 
 #[derive(Deserialize)]
@@ -171,7 +150,7 @@ pub(super) async fn inclusion(
     State(s): State<AppState>,
     ApiPath(fund): ApiPath<String>,
     ApiQuery(q): ApiQuery<InclusionQuery>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<InclusionProof>, Problem> {
     let size = match q.size {
         Some(n) => n,
         None => current_size(&s, &fund).await?,
@@ -183,13 +162,13 @@ pub(super) async fn inclusion(
         .entry(&fund, q.seq)
         .await?
         .ok_or_else(|| Problem::not_found("entry"))?;
-    Ok(Json(json!({
-        "seq": q.seq,
-        "tree_size": size,
-        "leaf_hash": leaf.hash.to_hex(),
-        "root": root.to_hex(),
-        "proof": proof.iter().map(|h| h.to_hex()).collect::<Vec<_>>(),
-    })))
+    Ok(Json(InclusionProof {
+        seq: q.seq,
+        tree_size: size,
+        leaf_hash: leaf.hash,
+        root,
+        proof,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -203,20 +182,20 @@ pub(super) async fn consistency(
     State(s): State<AppState>,
     ApiPath(fund): ApiPath<String>,
     ApiQuery(q): ApiQuery<ConsistencyQuery>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ConsistencyProof>, Problem> {
     let to = match q.to {
         Some(n) => n,
         None => current_size(&s, &fund).await?,
     };
     let store = s.ledger.store();
     let proof = store.consistency_proof(&fund, q.from, to).await?;
-    Ok(Json(json!({
-        "from": q.from,
-        "to": to,
-        "root_from": store.root_at(&fund, q.from).await?.to_hex(),
-        "root_to": store.root_at(&fund, to).await?.to_hex(),
-        "proof": proof.iter().map(|h| h.to_hex()).collect::<Vec<_>>(),
-    })))
+    Ok(Json(ConsistencyProof {
+        from: q.from,
+        to,
+        root_from: store.root_at(&fund, q.from).await?,
+        root_to: store.root_at(&fund, to).await?,
+        proof,
+    }))
 }
 
 pub(super) async fn checkpoint(

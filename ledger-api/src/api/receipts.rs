@@ -13,7 +13,7 @@ use super::auth::Caller;
 use super::extract::{ApiPath, ApiQuery};
 use super::problem::Problem;
 use super::statements::all_trustee_names;
-use super::AppState;
+use crate::app::AppState;
 use crate::credentials::Role;
 
 #[derive(Deserialize)]

@@ -4,21 +4,21 @@
 
 use std::collections::BTreeMap;
 
+use crate::ledger::DraftFailure;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use ledger_core::body::Body;
+use ledger_core::body::{Body, Kind};
 use ledger_core::entry::Entry;
 use ledger_core::keys::PublicKey;
-use ledger_core::state::FundState;
 use ledger_core::time::{Date, Period};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use super::extract::{ApiPath, ApiQuery};
 use super::problem::Problem;
-use super::AppState;
-use crate::store::{EntryRow, PAGE_ROWS_MAX};
+use crate::app::AppState;
+use crate::store::PAGE_ROWS_MAX;
+use crate::views::{StatementDraft, StatementList, StatementView};
 
 /// Parses `YYYY-MM` (a month), `YYYY-Qn` (a quarter) or `YYYY` (a year).
 pub fn parse_period(s: &str) -> Option<Period> {
@@ -47,16 +47,6 @@ pub fn parse_period(s: &str) -> Option<Period> {
     Period::new(from, to).ok()
 }
 
-async fn state_of(s: &AppState, fund: &str) -> Result<FundState, Problem> {
-    let row = s
-        .ledger
-        .store()
-        .fund(fund)
-        .await?
-        .ok_or_else(|| Problem::unknown_fund(fund))?;
-    Ok(s.ledger.store().load_state(&row).await?)
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct DraftQuery {
@@ -69,7 +59,7 @@ pub(super) async fn draft(
     State(s): State<AppState>,
     ApiPath(fund): ApiPath<String>,
     ApiQuery(q): ApiQuery<DraftQuery>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<StatementDraft>, Problem> {
     let period = parse_period(&q.period).ok_or_else(|| {
         Problem::bad_request(
             "bad_period",
@@ -77,38 +67,20 @@ pub(super) async fn draft(
             "期间必须为 YYYY-MM、YYYY-Qn 或 YYYY",
         )
     })?;
-    let state = state_of(&s, &fund).await?;
-    let statement = state
-        .draft_statement(&period)
-        .map_err(|e| Problem::coded(StatusCode::UNPROCESSABLE_ENTITY, &e))?;
-    let body = Body::Statement(statement);
-    Ok(Json(json!({
-        "fund": fund,
-        "kind": "statement",
-        "body": body.to_value().map_err(|e| Problem::internal(&e))?,
-        "required_signatures": state.required_signatures(&body),
-    })))
-}
-
-fn signers(entry: &Entry, names: &BTreeMap<PublicKey, String>) -> Value {
-    Value::Array(
-        entry
-            .sigs
-            .iter()
-            .map(|sig| json!({"key": sig.key.to_hex(), "name": names.get(&sig.key)}))
-            .collect(),
-    )
-}
-
-fn statement_json(row: &EntryRow, names: &BTreeMap<PublicKey, String>) -> Result<Value, Problem> {
-    let parsed = Entry::parse(&row.bytes).map_err(|e| Problem::internal(&e))?;
-    let entry = parsed.entry;
-    Ok(json!({
-        "seq": row.seq,
-        "hash": row.hash.to_hex(),
-        "recorded_at": row.recorded_at,
-        "statement": entry.intent.body.to_value().map_err(|e| Problem::internal(&e))?,
-        "signed_by": signers(&entry, names),
+    // From the fund writer's live state: no replay of the log.
+    let draft = match s.ledger.draft_statement(&fund, period).await {
+        Ok(d) => d,
+        Err(DraftFailure::Rule(e)) => {
+            return Err(Problem::coded(StatusCode::UNPROCESSABLE_ENTITY, &e))
+        }
+        Err(DraftFailure::UnknownFund) => return Err(Problem::unknown_fund(&fund)),
+        Err(e) => return Err(Problem::internal(&e)),
+    };
+    Ok(Json(StatementDraft {
+        fund,
+        kind: Kind::Statement,
+        required_signatures: draft.required_signatures,
+        body: Body::Statement(draft.statement),
     }))
 }
 
@@ -123,7 +95,7 @@ pub(super) async fn all_trustee_names(
     let mut rows = store.entries(fund, 0, 1).await?;
     rows.extend(
         store
-            .entries_where_kind(fund, "trustees", 0, PAGE_ROWS_MAX)
+            .entries_where_kind(fund, Kind::Trustees.as_str(), 0, PAGE_ROWS_MAX)
             .await?,
     );
     for row in rows {
@@ -154,7 +126,7 @@ pub(super) async fn list(
     State(s): State<AppState>,
     ApiPath(fund): ApiPath<String>,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<StatementList>, Problem> {
     if s.ledger.store().fund(&fund).await?.is_none() {
         return Err(Problem::unknown_fund(&fund));
     }
@@ -162,30 +134,33 @@ pub(super) async fn list(
     let rows = s
         .ledger
         .store()
-        .entries_where_kind(&fund, "statement", q.from, PAGE_ROWS_MAX)
+        .entries_where_kind(&fund, Kind::Statement.as_str(), q.from, PAGE_ROWS_MAX)
         .await?;
-    let list = rows
+    let statements = rows
         .iter()
-        .map(|r| statement_json(r, &names))
+        .map(|r| StatementView::of(r, &names))
         .collect::<Result<Vec<_>, _>>()?;
     let next = (rows.len() as i64 == PAGE_ROWS_MAX).then(|| rows.last().map(|r| r.seq + 1));
-    Ok(Json(json!({"statements": list, "next": next.flatten()})))
+    Ok(Json(StatementList {
+        statements,
+        next: next.flatten(),
+    }))
 }
 
 /// `GET /api/v1/funds/{fund}/statements/{seq}`: one statement and who signed it.
 pub(super) async fn get(
     State(s): State<AppState>,
     ApiPath((fund, seq)): ApiPath<(String, u64)>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<StatementView>, Problem> {
     let row = s
         .ledger
         .store()
         .entry(&fund, seq)
         .await?
-        .filter(|r| r.kind == "statement")
+        .filter(|r| r.kind == Kind::Statement.as_str())
         .ok_or_else(|| Problem::not_found("statement"))?;
     let names = all_trustee_names(&s, &fund).await?;
-    Ok(Json(statement_json(&row, &names)?))
+    Ok(Json(StatementView::of(&row, &names)?))
 }
 
 #[cfg(test)]

@@ -25,12 +25,12 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use minijinja::Environment;
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
 
 pub use i18n::Lang;
 
 use crate::app::AppState;
+use crate::views::{CheckPage, ErrorPage, PageChrome};
 
 /// Entries shown per page of a fund's recent entries.
 pub const ENTRIES_PER_PAGE: u64 = 20;
@@ -152,26 +152,25 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
-fn render(p: &Pages, req: &Req, status: StatusCode, name: &str, ctx: Value) -> Response {
-    let mut ctx = match ctx {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    };
-    ctx.insert("t".into(), json!(req.lang.words()));
-    ctx.insert("lang".into(), json!(req.lang.code()));
-    ctx.insert("html_lang".into(), json!(req.lang.html()));
-    ctx.insert(
-        "switch_href".into(),
-        json!(format!(
+fn render<T: Serialize>(
+    p: &Pages,
+    req: &Req,
+    status: StatusCode,
+    name: &str,
+    page: &T,
+) -> Response {
+    let ctx = PageChrome {
+        page,
+        t: req.lang.words(),
+        lang: req.lang.code(),
+        html_lang: req.lang.html(),
+        switch_href: format!(
             "/lang/{}?back={}",
             req.lang.other().code(),
             percent_encode(&req.here)
-        )),
-    );
-    let html = p
-        .env
-        .get_template(name)
-        .and_then(|t| t.render(Value::Object(ctx)));
+        ),
+    };
+    let html = p.env.get_template(name).and_then(|t| t.render(&ctx));
     let mut resp = match html {
         Ok(h) => (status, Html(h)).into_response(),
         Err(e) => {
@@ -193,7 +192,10 @@ fn not_found(p: &Pages, req: &Req) -> Response {
         req,
         StatusCode::NOT_FOUND,
         "error.html",
-        json!({"title_key": "not_found", "text_key": "not_found_text"}),
+        &ErrorPage {
+            title_key: "not_found",
+            text_key: "not_found_text",
+        },
     )
 }
 
@@ -204,7 +206,10 @@ fn internal(p: &Pages, req: &Req, e: &dyn std::fmt::Display) -> Response {
         req,
         StatusCode::INTERNAL_SERVER_ERROR,
         "error.html",
-        json!({"title_key": "internal", "text_key": "internal_text"}),
+        &ErrorPage {
+            title_key: "internal",
+            text_key: "internal_text",
+        },
     )
 }
 
@@ -216,7 +221,7 @@ async fn index(
 ) -> Response {
     let req = Req::new(&headers, &uri, &q);
     match view::overview(&p.app, req.lang).await {
-        Ok(ctx) => render(&p, &req, StatusCode::OK, "index.html", ctx),
+        Ok(ctx) => render(&p, &req, StatusCode::OK, "index.html", &ctx),
         Err(e) => internal(&p, &req, &e),
     }
 }
@@ -231,7 +236,7 @@ async fn fund(
     let req = Req::new(&headers, &uri, &q);
     let from = q.from.as_deref().and_then(|f| f.parse::<u64>().ok());
     match view::fund_page(&p.app, req.lang, &fund, from).await {
-        Ok(Some(ctx)) => render(&p, &req, StatusCode::OK, "fund.html", ctx),
+        Ok(Some(ctx)) => render(&p, &req, StatusCode::OK, "fund.html", &ctx),
         Ok(None) => not_found(&p, &req),
         Err(e) => internal(&p, &req, &e),
     }
@@ -270,7 +275,7 @@ async fn statement(
     let base = base_url(&headers).unwrap_or_default();
     let verify_url = format!("{base}/check?fund={}&seq={seq}", percent_encode(&fund));
     match view::statement_page(&p.app, req.lang, &fund, seq, &verify_url).await {
-        Ok(Some(ctx)) => render(&p, &req, StatusCode::OK, "statement.html", ctx),
+        Ok(Some(ctx)) => render(&p, &req, StatusCode::OK, "statement.html", &ctx),
         Ok(None) => not_found(&p, &req),
         Err(e) => internal(&p, &req, &e),
     }
@@ -283,11 +288,11 @@ async fn check(
     Query(q): Query<PageQuery>,
 ) -> Response {
     let req = Req::new(&headers, &uri, &q);
-    let ctx = json!({
-        "log_key": p.app.ledger.log_key().verifier().to_vkey(),
-        "origin": p.app.ledger.origin(),
-    });
-    render(&p, &req, StatusCode::OK, "check.html", ctx)
+    let ctx = CheckPage {
+        log_key: p.app.ledger.log_key().verifier().to_vkey(),
+        origin: p.app.ledger.origin().to_owned(),
+    };
+    render(&p, &req, StatusCode::OK, "check.html", &ctx)
 }
 
 /// Only a path on this site: `/…`, not `//host` or `/\host`, no control characters.

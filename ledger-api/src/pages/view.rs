@@ -1,25 +1,33 @@
-//! What the pages show, read from the store the way the JSON API reads it, as plain JSON
-//! values for the templates. Names of residents never leave here: a resident donor, renter
-//! or payee is "居民" / "Resident" unless the entry itself carries a consented name.
+//! What the pages show, read from the store the way the JSON API reads it, as the typed
+//! views of [`crate::views`] for the templates. Names of residents never leave here: what
+//! the public sees of a donor, renter or payee is what
+//! [`ledger_core::body::Donor::public_name`] and [`ledger_core::body::Party::public_name`]
+//! allow ("居民" / "Resident" unless the entry itself carries a consented name).
 
 use std::collections::BTreeMap;
 
-use ledger_core::money::Money;
-use ledger_core::time::{Instant, UtcOffset};
-use serde_json::{json, Value};
+use ledger_core::body::{Body, Genesis, Kind, PublicName, Statement};
+use ledger_core::keys::PublicKey;
+use ledger_core::money::Rate;
+use ledger_core::time::{weekday_name, Instant, UtcOffset};
 
 use super::chart::{balance_svg, group_digits};
 use super::{Lang, ENTRIES_PER_PAGE};
-use crate::api::AppState;
+use crate::app::AppState;
 use crate::store::{EntryRow, Store, StoreError, PAGE_ROWS_MAX};
+use crate::views::{
+    genesis_of, not_a_statement, parse_row, AgreementLine, EntryLine, FundPage, KindTotalLine,
+    LastStatement, NamedSigner, OverviewFund, OverviewPage, SpaceLine, StatementFigures,
+    StatementPage,
+};
 
 /// The kinds that move money, in the order the pages list them.
-const MONETARY_KINDS: [&str; 5] = [
-    "donation",
-    "revenue_share",
-    "rental",
-    "disbursement",
-    "reversal",
+const MONETARY_KINDS: [Kind; 5] = [
+    Kind::Donation,
+    Kind::RevenueShare,
+    Kind::Rental,
+    Kind::Disbursement,
+    Kind::Reversal,
 ];
 
 /// `¥1,234.56` (or `-¥…`) from fen.
@@ -33,30 +41,10 @@ pub fn yuan(fen: i64) -> String {
     )
 }
 
-/// `¥…` from a money string of an entry (`"1800.00"`); the string itself if unreadable.
-fn yuan_str(v: &Value) -> String {
-    match v.as_str() {
-        Some(s) => s
-            .parse::<Money>()
-            .map(|m| yuan(m.to_fen()))
-            .unwrap_or_else(|_| s.to_owned()),
-        None => String::new(),
-    }
-}
-
-/// `"0.1000"` → `10%`, `"0.1250"` → `12.5%`.
-fn percent(v: &Value) -> String {
-    let Some(s) = v.as_str() else {
-        return String::new();
-    };
-    let Some((int, frac)) = s.split_once('.') else {
-        return s.to_owned();
-    };
-    let (Ok(i), Ok(f)) = (int.parse::<u64>(), frac.parse::<u64>()) else {
-        return s.to_owned();
-    };
+/// `0.1000` → `10%`, `0.1250` → `12.5%`.
+fn percent(rate: Rate) -> String {
     // Four decimals: hundredths of a percent.
-    let basis_points = i * 10_000 + f;
+    let basis_points = rate.to_basis_points();
     let whole = basis_points / 100;
     let rest = basis_points % 100;
     match rest {
@@ -66,32 +54,22 @@ fn percent(v: &Value) -> String {
     }
 }
 
-fn body_of(row: &EntryRow) -> Value {
-    serde_json::from_slice::<Value>(&row.bytes)
-        .ok()
-        .and_then(|v| v.get("intent")?.get("body").cloned())
-        .unwrap_or(Value::Null)
+/// The word for a kind, e.g. 捐赠 / Donation.
+fn kind_word(lang: Lang, kind: Kind) -> String {
+    lang.word(&format!("kind_{}", kind.as_str())).to_owned()
 }
 
-fn sig_keys(row: &EntryRow) -> Vec<String> {
-    serde_json::from_slice::<Value>(&row.bytes)
-        .ok()
-        .and_then(|v| {
-            v.get("sigs")?.as_array().map(|a| {
-                a.iter()
-                    .filter_map(|s| s.get("key")?.as_str().map(str::to_owned))
-                    .collect()
-            })
-        })
-        .unwrap_or_default()
+/// The fund's genesis body (`None` for a fund without entries).
+async fn genesis(store: &Store, fund: &str) -> Result<Option<Genesis>, StoreError> {
+    match store.entry(fund, 0).await? {
+        Some(row) => Ok(Some(genesis_of(&row)?)),
+        None => Ok(None),
+    }
 }
 
-/// The fund's local calendar, from its genesis (China, +08:00, when unreadable).
-fn offset_of(genesis: &Value) -> UtcOffset {
-    genesis["utc_offset"]
-        .as_str()
-        .and_then(|s| UtcOffset::parse(s).ok())
-        .unwrap_or(UtcOffset::CHINA)
+/// The fund's local calendar, from its genesis (China, +08:00, without one).
+fn offset_of(genesis: Option<&Genesis>) -> UtcOffset {
+    genesis.map_or(UtcOffset::CHINA, |g| g.utc_offset)
 }
 
 fn local_date(recorded_at: &str, off: UtcOffset) -> String {
@@ -100,22 +78,24 @@ fn local_date(recorded_at: &str, off: UtcOffset) -> String {
         .unwrap_or_else(|_| recorded_at.get(..10).unwrap_or(recorded_at).to_owned())
 }
 
-fn fund_name(genesis: &Value, lang: Lang) -> String {
-    let key = if lang == Lang::En { "name_en" } else { "name" };
-    genesis[key]
-        .as_str()
-        .or_else(|| genesis["name"].as_str())
-        .unwrap_or("")
-        .to_owned()
+fn fund_name(genesis: Option<&Genesis>, lang: Lang) -> String {
+    genesis.map_or_else(String::new, |g| {
+        if lang == Lang::En {
+            &g.name_en
+        } else {
+            &g.name
+        }
+        .to_string()
+    })
 }
 
 /// Every row of one kind (all pages).
-async fn all_of_kind(store: &Store, fund: &str, kind: &str) -> Result<Vec<EntryRow>, StoreError> {
+async fn all_of_kind(store: &Store, fund: &str, kind: Kind) -> Result<Vec<EntryRow>, StoreError> {
     let mut out = Vec::new();
     let mut from = 0;
     loop {
         let rows = store
-            .entries_where_kind(fund, kind, from, PAGE_ROWS_MAX)
+            .entries_where_kind(fund, kind.as_str(), from, PAGE_ROWS_MAX)
             .await?;
         let full = rows.len() as i64 == PAGE_ROWS_MAX;
         from = rows.last().map_or(from, |r| r.seq + 1);
@@ -126,22 +106,34 @@ async fn all_of_kind(store: &Store, fund: &str, kind: &str) -> Result<Vec<EntryR
     }
 }
 
+/// The latest entry of one kind.
+async fn last_of_kind(
+    store: &Store,
+    fund: &str,
+    kind: Kind,
+) -> Result<Option<EntryRow>, StoreError> {
+    match store.last_seq_of_kind(fund, kind).await? {
+        Some(seq) => store.entry(fund, seq).await,
+        None => Ok(None),
+    }
+}
+
 /// Everyone who has been a trustee of the fund, by key (genesis and trustee changes).
-async fn trustee_names(store: &Store, fund: &str) -> Result<BTreeMap<String, String>, StoreError> {
+async fn trustee_names(
+    store: &Store,
+    fund: &str,
+) -> Result<BTreeMap<PublicKey, String>, StoreError> {
     let mut names = BTreeMap::new();
     let mut rows = store.entries(fund, 0, 1).await?;
-    rows.extend(all_of_kind(store, fund, "trustees").await?);
+    rows.extend(all_of_kind(store, fund, Kind::Trustees).await?);
     for row in rows {
-        let body = body_of(&row);
-        let added = if row.kind == "genesis" {
-            &body["trustees"]
-        } else {
-            &body["add"]
+        let added = match parse_row(&row)?.intent.body {
+            Body::Genesis(g) => g.trustees,
+            Body::Trustees(t) => t.add,
+            _ => continue,
         };
-        for t in added.as_array().into_iter().flatten() {
-            if let (Some(k), Some(n)) = (t["key"].as_str(), t["name"].as_str()) {
-                names.insert(k.to_owned(), n.to_owned());
-            }
+        for t in added {
+            names.insert(t.key, t.name.to_string());
         }
     }
     Ok(names)
@@ -149,54 +141,67 @@ async fn trustee_names(store: &Store, fund: &str) -> Result<BTreeMap<String, Str
 
 fn statement_view(
     row: &EntryRow,
-    names: &BTreeMap<String, String>,
+    names: &BTreeMap<PublicKey, String>,
     lang: Lang,
     off: UtcOffset,
-) -> Value {
-    let b = body_of(row);
-    let signers: Vec<Value> = sig_keys(row)
+) -> Result<StatementFigures, StoreError> {
+    let entry = parse_row(row)?;
+    let Body::Statement(b) = &entry.intent.body else {
+        return Err(not_a_statement(row, &entry.intent.body));
+    };
+    let signers = entry
+        .sigs
         .iter()
-        .map(|k| {
-            json!({
-                "key": k,
-                "name": names.get(k).cloned().unwrap_or_else(|| lang.word("unknown_signer").to_owned()),
-            })
+        .map(|s| NamedSigner {
+            key: s.key,
+            name: names
+                .get(&s.key)
+                .cloned()
+                .unwrap_or_else(|| lang.word("unknown_signer").to_owned()),
         })
         .collect();
-    json!({
-        "seq": row.seq,
-        "hash": row.hash.to_hex(),
-        "recorded": local_date(&row.recorded_at, off),
-        "recorded_at": row.recorded_at,
-        "from": b["period"]["from"],
-        "to": b["period"]["to"],
-        "opening": yuan_str(&b["opening"]),
-        "donation": yuan_str(&b["inflows"]["donation"]),
-        "revenue_share": yuan_str(&b["inflows"]["revenue_share"]),
-        "rental": yuan_str(&b["inflows"]["rental"]),
-        "disbursement": yuan_str(&b["outflows"]["disbursement"]),
-        "reversals": yuan_str(&b["reversals"]),
-        "closing": yuan_str(&b["closing"]),
-        "count": b["count"],
-        "through_seq": b["through_seq"],
-        "tree_size": b["tree_size"],
-        "root": b["root"],
-        "signers": signers,
+    let Statement {
+        period,
+        through_seq,
+        tree_size,
+        root,
+        opening,
+        inflows,
+        outflows,
+        reversals,
+        closing,
+        count,
+    } = b;
+    Ok(StatementFigures {
+        seq: row.seq,
+        hash: row.hash,
+        recorded: local_date(&row.recorded_at, off),
+        recorded_at: row.recorded_at.clone(),
+        from: period.from(),
+        to: period.to(),
+        opening: yuan(opening.to_fen()),
+        donation: yuan(inflows.donation.to_fen()),
+        revenue_share: yuan(inflows.revenue_share.to_fen()),
+        rental: yuan(inflows.rental.to_fen()),
+        disbursement: yuan(outflows.disbursement.to_fen()),
+        reversals: yuan(reversals.to_fen()),
+        closing: yuan(closing.to_fen()),
+        count: *count,
+        through_seq: *through_seq,
+        tree_size: *tree_size,
+        root: *root,
+        signers,
     })
 }
 
 /// `/`: every fund with balance and last statement.
-pub async fn overview(app: &AppState, lang: Lang) -> Result<Value, StoreError> {
+pub async fn overview(app: &AppState, lang: Lang) -> Result<OverviewPage, StoreError> {
     let store = app.ledger.store();
     let mut funds = Vec::new();
     let mut total_fen = 0i64;
     for f in store.funds().await? {
-        let genesis = store
-            .entry(&f.id, 0)
-            .await?
-            .map(|g| body_of(&g))
-            .unwrap_or(Value::Null);
-        let off = offset_of(&genesis);
+        let genesis = genesis(store, &f.id).await?;
+        let off = offset_of(genesis.as_ref());
         let balance_fen = match f.size {
             0 => 0,
             n => store
@@ -205,57 +210,58 @@ pub async fn overview(app: &AppState, lang: Lang) -> Result<Value, StoreError> {
                 .map_or(0, |e| e.balance_fen),
         };
         total_fen += balance_fen;
-        let statements = all_of_kind(store, &f.id, "statement").await?;
-        let last = statements.last().map(|r| {
-            let b = body_of(r);
-            json!({
-                "seq": r.seq,
-                "to": b["period"]["to"],
-                "recorded": local_date(&r.recorded_at, off),
-            })
+        let last_statement = match last_of_kind(store, &f.id, Kind::Statement).await? {
+            Some(r) => match parse_row(&r)?.intent.body {
+                Body::Statement(b) => Some(LastStatement {
+                    seq: r.seq,
+                    to: b.period.to(),
+                    recorded: local_date(&r.recorded_at, off),
+                }),
+                _ => None,
+            },
+            None => None,
+        };
+        funds.push(OverviewFund {
+            id: f.id.clone(),
+            name: fund_name(genesis.as_ref(), lang),
+            street: genesis.as_ref().map(|g| g.street.clone()),
+            community: genesis.as_ref().map(|g| g.community.clone()),
+            size: f.size,
+            balance: yuan(balance_fen),
+            last_statement,
         });
-        funds.push(json!({
-            "id": f.id,
-            "name": fund_name(&genesis, lang),
-            "street": genesis["street"],
-            "community": genesis["community"],
-            "size": f.size,
-            "balance": yuan(balance_fen),
-            "last_statement": last,
-        }));
     }
-    Ok(json!({"funds": funds, "count": funds.len(), "total": yuan(total_fen)}))
+    Ok(OverviewPage {
+        count: funds.len(),
+        funds,
+        total: yuan(total_fen),
+    })
+}
+
+/// What the public may see of a party, in the reader's language.
+fn public_name(name: PublicName<'_>, lang: Lang) -> String {
+    match name {
+        PublicName::Named(n) => n.to_owned(),
+        PublicName::Resident => lang.word("resident").to_owned(),
+        PublicName::Anonymous => lang.word("anonymous").to_owned(),
+    }
 }
 
 /// Who is on the other side of an entry, as the public may see it.
-fn party(kind: &str, b: &Value, lang: Lang, enterprises: &BTreeMap<String, String>) -> String {
-    let person = |p: &Value| -> String {
-        match p["class"].as_str() {
-            Some("resident") => match (p["name"].as_str(), p["name_consent"].as_bool()) {
-                (Some(n), Some(true)) => n.to_owned(),
-                _ => lang.word("resident").to_owned(),
-            },
-            Some("anonymous") => lang.word("anonymous").to_owned(),
-            _ => p["name"].as_str().unwrap_or("").to_owned(),
-        }
-    };
-    match kind {
-        "donation" => person(&b["donor"]),
-        "rental" => person(&b["renter"]),
-        "disbursement" => person(&b["payee"]),
-        "revenue_share" => b["agreement_id"]
-            .as_str()
-            .and_then(|a| enterprises.get(a).cloned())
+fn party(body: &Body, lang: Lang, enterprises: &BTreeMap<String, String>) -> String {
+    match body {
+        Body::Donation(d) => public_name(d.donor.public_name(), lang),
+        Body::Rental(r) => public_name(r.renter.public_name(), lang),
+        Body::Disbursement(d) => public_name(d.payee.public_name(), lang),
+        Body::RevenueShare(r) => enterprises
+            .get(r.agreement_id.as_str())
+            .cloned()
             .unwrap_or_default(),
-        "agreement" => b["enterprise"]["name"].as_str().unwrap_or("").to_owned(),
-        "space" => b["name"].as_str().unwrap_or("").to_owned(),
-        "reversal" => format!("#{}", b["reverses"]),
-        "statement" => format!(
-            "{} – {}",
-            b["period"]["from"].as_str().unwrap_or(""),
-            b["period"]["to"].as_str().unwrap_or("")
-        ),
-        _ => String::new(),
+        Body::Agreement(a) => a.enterprise.name.to_string(),
+        Body::Space(s) => s.name.to_string(),
+        Body::Reversal(r) => format!("#{}", r.reverses),
+        Body::Statement(s) => format!("{} – {}", s.period.from(), s.period.to()),
+        Body::Genesis(_) | Body::Trustees(_) => String::new(),
     }
 }
 
@@ -264,32 +270,26 @@ fn entry_view(
     lang: Lang,
     off: UtcOffset,
     enterprises: &BTreeMap<String, String>,
-) -> Value {
-    let b = body_of(row);
-    json!({
-        "seq": row.seq,
-        "date": local_date(&row.recorded_at, off),
-        "kind": lang.word(&format!("kind_{}", row.kind)),
-        "party": party(&row.kind, &b, lang, enterprises),
-        "amount": if row.delta_fen == 0 { "—".to_owned() } else { yuan(row.delta_fen) },
-        "direction": match row.delta_fen.signum() { 1 => "in", -1 => "out", _ => "none" },
-        "balance": yuan(row.balance_fen),
+) -> Result<EntryLine, StoreError> {
+    let body = parse_row(row)?.intent.body;
+    Ok(EntryLine {
+        seq: row.seq,
+        date: local_date(&row.recorded_at, off),
+        kind: kind_word(lang, body.kind()),
+        party: party(&body, lang, enterprises),
+        amount: if row.delta_fen == 0 {
+            "—".to_owned()
+        } else {
+            yuan(row.delta_fen)
+        },
+        direction: match row.delta_fen.signum() {
+            1 => "in",
+            -1 => "out",
+            _ => "none",
+        },
+        balance: yuan(row.balance_fen),
     })
 }
-
-/// `YYYY-MM` after `m`.
-fn next_month(m: &str) -> Option<String> {
-    let (y, mo) = m.split_once('-')?;
-    let (y, mo): (i32, u32) = (y.parse().ok()?, mo.parse().ok()?);
-    Some(if mo >= 12 {
-        format!("{:04}-01", y + 1)
-    } else {
-        format!("{y:04}-{:02}", mo + 1)
-    })
-}
-
-/// Longest run of months the chart fills in between two entries (a guard, 100 years).
-const CHART_MONTHS_MAX: usize = 1_200;
 
 /// `/funds/{fund}`; `None` for an unknown fund.
 pub async fn fund_page(
@@ -297,125 +297,102 @@ pub async fn fund_page(
     lang: Lang,
     fund: &str,
     from: Option<u64>,
-) -> Result<Option<Value>, StoreError> {
+) -> Result<Option<FundPage>, StoreError> {
     let store = app.ledger.store();
     let Some(f) = store.fund(fund).await? else {
         return Ok(None);
     };
-    let genesis = store
-        .entry(fund, 0)
-        .await?
-        .map(|g| body_of(&g))
-        .unwrap_or(Value::Null);
-    let off = offset_of(&genesis);
+    let genesis = genesis(store, fund).await?;
+    let off = offset_of(genesis.as_ref());
 
-    // One pass over the log: totals by kind and month-end balances.
-    let mut totals: BTreeMap<String, (u64, i64)> = BTreeMap::new();
-    let mut months: Vec<(String, i64)> = Vec::new();
-    let mut next = 0u64;
-    while next < f.size {
-        let rows = store.entries(fund, next, PAGE_ROWS_MAX).await?;
-        let Some(last) = rows.last() else { break };
-        next = last.seq + 1;
-        for r in &rows {
-            let t = totals.entry(r.kind.clone()).or_default();
-            t.0 += 1;
-            t.1 += r.delta_fen;
-            let month = local_date(&r.recorded_at, off)
-                .get(..7)
-                .unwrap_or("")
-                .to_owned();
-            match months.last_mut() {
-                Some((m, bal)) if *m == month => *bal = r.balance_fen,
-                Some((m, bal)) => {
-                    let (mut m, carry) = (m.clone(), *bal);
-                    let mut filled = 0;
-                    while let Some(n) = next_month(&m) {
-                        if n >= month || filled >= CHART_MONTHS_MAX {
-                            break;
-                        }
-                        months.push((n.clone(), carry));
-                        m = n;
-                        filled += 1;
-                    }
-                    months.push((month, r.balance_fen));
-                }
-                None => months.push((month, r.balance_fen)),
-            }
-        }
-    }
-    let balance_fen = months.last().map_or(0, |m| m.1);
+    // Totals by kind and month-end balances from the store's indexed report, not the log.
+    let totals = store.kind_totals(fund).await?;
+    let months = store.month_end_balances(fund, off).await?;
+    let balance_fen = match f.size {
+        0 => 0,
+        n => store.entry(fund, n - 1).await?.map_or(0, |e| e.balance_fen),
+    };
     let points: Vec<(String, i64, String)> = months
         .iter()
-        .map(|(m, fen)| (m.clone(), *fen, yuan(*fen)))
+        .map(|m| {
+            let label = m.month.to_string().get(..7).unwrap_or("").to_owned();
+            (label, m.balance_fen, yuan(m.balance_fen))
+        })
         .collect();
     let chart = balance_svg(&points, lang.word("chart_title"), lang.word("chart_desc"));
-    let totals_view: Vec<Value> = MONETARY_KINDS
+    let totals_view: Vec<KindTotalLine> = MONETARY_KINDS
         .iter()
         .map(|k| {
-            let (count, sum) = totals.get(*k).copied().unwrap_or_default();
-            json!({"kind": lang.word(&format!("kind_{k}")), "count": count, "amount": yuan(sum)})
+            let (count, sum) = totals
+                .iter()
+                .find(|t| t.kind == k.as_str())
+                .map_or((0, 0), |t| (t.count, t.delta_fen));
+            KindTotalLine {
+                kind: kind_word(lang, *k),
+                count,
+                amount: yuan(sum),
+            }
         })
         .collect();
 
     let names = trustee_names(store, fund).await?;
-    let statement = all_of_kind(store, fund, "statement")
-        .await?
-        .last()
-        .map(|r| statement_view(r, &names, lang, off));
+    let statement = match last_of_kind(store, fund, Kind::Statement).await? {
+        Some(r) => Some(statement_view(&r, &names, lang, off)?),
+        None => None,
+    };
 
     let mut enterprises = BTreeMap::new();
-    let agreements: Vec<Value> = all_of_kind(store, fund, "agreement")
-        .await?
-        .iter()
-        .map(|r| {
-            let b = body_of(r);
-            if let (Some(id), Some(n)) = (b["agreement_id"].as_str(), b["enterprise"]["name"].as_str()) {
-                enterprises.insert(id.to_owned(), n.to_owned());
-            }
-            json!({
-                "enterprise": b["enterprise"]["name"],
-                "uscc": b["enterprise"]["uscc"],
-                "basis": lang.word(&format!("basis_{}", b["basis"].as_str().unwrap_or(""))),
-                "rate": percent(&b["rate"]),
-                "fixed_monthly": if b["fixed_monthly"].is_null() { "—".to_owned() } else { yuan_str(&b["fixed_monthly"]) },
-                "start": b["start"],
-                "end": b["end"],
-                "venture": b["venture"],
+    let mut agreements = Vec::new();
+    for r in all_of_kind(store, fund, Kind::Agreement).await? {
+        let Body::Agreement(a) = parse_row(&r)?.intent.body else {
+            continue;
+        };
+        enterprises.insert(
+            a.agreement_id.as_str().to_owned(),
+            a.enterprise.name.to_string(),
+        );
+        agreements.push(AgreementLine {
+            basis: lang.word(&format!("basis_{}", a.basis.as_str())).to_owned(),
+            rate: percent(a.rate),
+            fixed_monthly: a
+                .fixed_monthly
+                .map_or_else(|| "—".to_owned(), |m| yuan(m.to_fen())),
+            start: a.start,
+            end: a.end,
+            enterprise: a.enterprise.name,
+            uscc: a.enterprise.uscc,
+            venture: a.venture,
+        });
+    }
+    let mut spaces = Vec::new();
+    for r in all_of_kind(store, fund, Kind::Space).await? {
+        let Body::Space(sp) = parse_row(&r)?.intent.body else {
+            continue;
+        };
+        let community_hours = sp
+            .community_hours
+            .iter()
+            .map(|w| {
+                format!(
+                    "{} {}–{}",
+                    lang.word(&format!("day_{}", weekday_name(w.day()))),
+                    w.from(),
+                    w.to()
+                )
             })
-        })
-        .collect();
-    let spaces: Vec<Value> = all_of_kind(store, fund, "space")
-        .await?
-        .iter()
-        .map(|r| {
-            let b = body_of(r);
-            let hours: Vec<String> = b["community_hours"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|w| {
-                    format!(
-                        "{} {}–{}",
-                        lang.word(&format!("day_{}", w["day"].as_str().unwrap_or(""))),
-                        w["from"].as_str().unwrap_or(""),
-                        w["to"].as_str().unwrap_or("")
-                    )
-                })
-                .collect();
-            json!({
-                "name": b["name"],
-                "kind": lang.word(&format!("space_{}", b["kind"].as_str().unwrap_or("other"))),
-                "hourly_rate": yuan_str(&b["hourly_rate"]),
-                "community_hours": hours,
-            })
-        })
-        .collect();
+            .collect();
+        spaces.push(SpaceLine {
+            kind: lang.word(&format!("space_{}", sp.kind.as_str())).to_owned(),
+            hourly_rate: yuan(sp.hourly_rate.to_fen()),
+            name: sp.name,
+            community_hours,
+        });
+    }
 
     // Recent entries, newest first: `from` is the newest seq shown.
     let top = from.unwrap_or(u64::MAX).min(f.size.saturating_sub(1));
     let first = (top + 1).saturating_sub(ENTRIES_PER_PAGE);
-    let mut recent: Vec<Value> = if f.size == 0 {
+    let mut recent = if f.size == 0 {
         Vec::new()
     } else {
         store
@@ -423,35 +400,33 @@ pub async fn fund_page(
             .await?
             .iter()
             .map(|r| entry_view(r, lang, off, &enterprises))
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?
     };
     recent.reverse();
     let older = (first > 0).then(|| first - 1);
     let newer = (top + 1 < f.size).then(|| (top + ENTRIES_PER_PAGE).min(f.size - 1));
-    let trustees: Vec<Value> = genesis["trustees"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|t| t["name"].clone())
-        .collect();
+    let founding_trustees = genesis
+        .as_ref()
+        .map(|g| g.trustees.iter().map(|t| t.name.clone()).collect())
+        .unwrap_or_default();
 
-    Ok(Some(json!({
-        "id": fund,
-        "name": fund_name(&genesis, lang),
-        "street": genesis["street"],
-        "community": genesis["community"],
-        "size": f.size,
-        "balance": yuan(balance_fen),
-        "statement": statement,
-        "totals": totals_view,
-        "chart": chart,
-        "recent": recent,
-        "older": older,
-        "newer": newer,
-        "agreements": agreements,
-        "spaces": spaces,
-        "founding_trustees": trustees,
-    })))
+    Ok(Some(FundPage {
+        id: fund.to_owned(),
+        name: fund_name(genesis.as_ref(), lang),
+        street: genesis.as_ref().map(|g| g.street.clone()),
+        community: genesis.as_ref().map(|g| g.community.clone()),
+        size: f.size,
+        balance: yuan(balance_fen),
+        statement,
+        totals: totals_view,
+        chart,
+        recent,
+        older,
+        newer,
+        agreements,
+        spaces,
+        founding_trustees,
+    }))
 }
 
 /// `/funds/{fund}/statements/{seq}`; `None` when there is no such statement.
@@ -461,31 +436,27 @@ pub async fn statement_page(
     fund: &str,
     seq: u64,
     verify_url: &str,
-) -> Result<Option<Value>, StoreError> {
+) -> Result<Option<StatementPage>, StoreError> {
     let store = app.ledger.store();
     let Some(row) = store
         .entry(fund, seq)
         .await?
-        .filter(|r| r.kind == "statement")
+        .filter(|r| r.kind == Kind::Statement.as_str())
     else {
         return Ok(None);
     };
-    let genesis = store
-        .entry(fund, 0)
-        .await?
-        .map(|g| body_of(&g))
-        .unwrap_or(Value::Null);
-    let off = offset_of(&genesis);
+    let genesis = genesis(store, fund).await?;
+    let off = offset_of(genesis.as_ref());
     let names = trustee_names(store, fund).await?;
-    Ok(Some(json!({
-        "id": fund,
-        "name": fund_name(&genesis, lang),
-        "street": genesis["street"],
-        "community": genesis["community"],
-        "s": statement_view(&row, &names, lang, off),
-        "verify_url": verify_url,
-        "qr": qr_svg(verify_url, lang.word("qr_title")),
-    })))
+    Ok(Some(StatementPage {
+        id: fund.to_owned(),
+        name: fund_name(genesis.as_ref(), lang),
+        street: genesis.as_ref().map(|g| g.street.clone()),
+        community: genesis.as_ref().map(|g| g.community.clone()),
+        s: statement_view(&row, &names, lang, off)?,
+        verify_url: verify_url.to_owned(),
+        qr: qr_svg(verify_url, lang.word("qr_title")),
+    }))
 }
 
 /// The QR code of `url` as inline SVG (dark modules on white), with a title.
@@ -521,31 +492,43 @@ fn qr_svg(url: &str, title: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{json, Value};
 
     #[test]
     fn money_and_rates_read_well() {
         assert_eq!(yuan(0), "¥0.00");
         assert_eq!(yuan(123_456_789), "¥1,234,567.89");
         assert_eq!(yuan(-5), "-¥0.05");
-        assert_eq!(yuan_str(&json!("1800.00")), "¥1,800.00");
-        assert_eq!(percent(&json!("0.1000")), "10%");
-        assert_eq!(percent(&json!("0.5000")), "50%");
-        assert_eq!(percent(&json!("0.1250")), "12.5%");
-        assert_eq!(percent(&json!("0.1234")), "12.34%");
-        assert_eq!(percent(&json!("1.0000")), "100%");
+        let rate = |s: &str| percent(s.parse::<Rate>().unwrap());
+        assert_eq!(rate("0.1000"), "10%");
+        assert_eq!(rate("0.5000"), "50%");
+        assert_eq!(rate("0.1250"), "12.5%");
+        assert_eq!(rate("0.1234"), "12.34%");
+        assert_eq!(rate("1.0000"), "100%");
+    }
+
+    fn body(kind: Kind, v: Value) -> Body {
+        Body::from_value(kind, v).unwrap()
     }
 
     #[test]
     fn residents_are_anonymised_unless_named_with_consent() {
         let e = BTreeMap::new();
-        let d = |donor: Value| party("donation", &json!({"donor": donor}), Lang::Zh, &e);
-        assert_eq!(d(json!({"class": "resident", "commitment": "00"})), "居民");
+        let d = |donor: Value| {
+            let b = body(
+                Kind::Donation,
+                json!({"amount": "10.00", "donor": donor, "channel": "cash", "receipt_no": "R1"}),
+            );
+            party(&b, Lang::Zh, &e)
+        };
+        let c = "00".repeat(32);
+        assert_eq!(d(json!({"class": "resident", "commitment": c})), "居民");
         assert_eq!(
-            d(json!({"class": "resident", "name": "王伟", "name_consent": false})),
+            d(json!({"class": "resident", "name": "王伟", "name_consent": false, "commitment": c})),
             "居民"
         );
         assert_eq!(
-            d(json!({"class": "resident", "name": "王伟", "name_consent": true})),
+            d(json!({"class": "resident", "name": "王伟", "name_consent": true, "commitment": c})),
             "王伟"
         );
         assert_eq!(
@@ -553,21 +536,13 @@ mod tests {
             "某公司"
         );
         assert_eq!(d(json!({"class": "anonymous"})), "匿名");
-        assert_eq!(
-            party(
-                "rental",
-                &json!({"renter": {"class": "resident", "name": "李四"}}),
-                Lang::En,
-                &e
-            ),
-            "Resident"
+        let rental = body(
+            Kind::Rental,
+            json!({"space_id": "s1", "renter": {"class": "resident", "name": "李四"},
+                   "start": "2026-01-01T01:00:00Z", "end": "2026-01-01T02:00:00Z",
+                   "amount": "10.00"}),
         );
-    }
-
-    #[test]
-    fn months_roll_over() {
-        assert_eq!(next_month("2025-12").as_deref(), Some("2026-01"));
-        assert_eq!(next_month("2025-01").as_deref(), Some("2025-02"));
+        assert_eq!(party(&rental, Lang::En, &e), "Resident");
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! Why the store failed: [`StoreError`], and [`Corruption`], what in the stored data does
 //! not hold. Typed to the edge: the API logs the cause and answers `500 internal`.
 
+use ledger_core::body::Kind;
 use ledger_core::checkpoint::CheckpointError;
+use ledger_core::entry::EntryError;
 use ledger_core::ids::IdError;
 use ledger_core::keys::KeyError;
 use ledger_core::merkle::MerkleError;
 use ledger_core::replay::Refusal;
+use ledger_core::time::{Date, TimeError};
 
 use crate::credentials::UnknownRole;
 
@@ -90,6 +93,50 @@ pub enum Corruption {
     /// The stored Merkle nodes do not give a proof or root.
     #[error("proof: {0}")]
     Proof(#[from] MerkleError),
+    /// A stored entry's bytes do not parse.
+    #[error("entry {seq}: {error}")]
+    EntryBytes {
+        /// The entry's seq (its row's).
+        seq: u64,
+        /// Why.
+        error: EntryError,
+    },
+    /// A stored entry is not of the kind its place requires (seq 0 a genesis; a
+    /// statement row a statement).
+    #[error("entry {seq} is a {found} entry, not a {expected}")]
+    KindMismatch {
+        /// The entry's seq.
+        seq: u64,
+        /// The kind required.
+        expected: Kind,
+        /// The kind found.
+        found: Kind,
+    },
+    /// A stored `recorded_at` does not parse.
+    #[error("a stored time: {0}")]
+    Time(#[from] TimeError),
+    /// No entry before the end of a month that follows the fund's first entry.
+    #[error("no entry before the end of {0}")]
+    MonthEndMissing(Date),
+    /// A stored proposal's intent or signatures do not parse.
+    #[error("proposal {id}: {what}")]
+    Proposal {
+        /// The proposal.
+        id: String,
+        /// What does not parse, and why.
+        what: ProposalFault,
+    },
+}
+
+/// What of a stored proposal does not parse.
+#[derive(Debug, thiserror::Error)]
+pub enum ProposalFault {
+    /// Its signature list.
+    #[error("signatures: {0}")]
+    Signatures(serde_json::Error),
+    /// Its intent.
+    #[error("intent: {0}")]
+    Intent(EntryError),
 }
 
 impl From<CheckpointError> for StoreError {

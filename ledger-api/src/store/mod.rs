@@ -26,10 +26,10 @@ use tokio::sync::Mutex;
 pub use append::{AppendOutcome, AppendRequest, BatchError, Rejection};
 pub use append::{LogSigner, OpenBatch, VaultRecord};
 pub use credentials::RevokeError;
-pub use error::{Corruption, StoreError};
+pub use error::{Corruption, ProposalFault, StoreError};
 pub use proposals::{ProposalRow, ProposalStatus};
 pub use read::{EntryRow, FundRow, ProofError, PAGE_ROWS_MAX};
-pub use report::{KindTotal, PeriodReport};
+pub use report::{KindTotal, MonthEnd, PeriodReport, MONTH_ENDS_MAX};
 pub use vault::VaultRow;
 
 /// Which database the store talks to.
@@ -58,6 +58,9 @@ pub struct Store {
     backend: Backend,
     /// SQLite has one writer: appends of this process queue here instead of failing busy.
     sqlite_writer: Mutex<()>,
+    /// Totals by kind of each fund's first entries, already summed (see
+    /// [`Store::kind_totals`]): the log is append-only, so they never go stale.
+    kind_totals: report::KindTotalsCache,
 }
 
 /// True when every migration of `migrator` is recorded as applied, with the same checksum
@@ -158,6 +161,7 @@ impl Store {
             writer,
             backend,
             sqlite_writer: Mutex::new(()),
+            kind_totals: report::KindTotalsCache::default(),
         })
     }
 
