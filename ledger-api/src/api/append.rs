@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use ledger_core::body::Body;
+use ledger_core::body::{Body, Kind};
 use ledger_core::donor::{commitment, identity_string, SALT_BYTES};
 use ledger_core::entry::{Intent, Sig};
 use serde::Deserialize;
@@ -57,7 +57,7 @@ struct KindPeek {
 }
 
 fn is_genesis(intent: &str) -> bool {
-    serde_json::from_str::<KindPeek>(intent).is_ok_and(|p| p.kind == "genesis")
+    serde_json::from_str::<KindPeek>(intent).is_ok_and(|p| p.kind == Kind::Genesis.as_str())
 }
 
 fn body_problem(r: BytesRejection) -> Problem {

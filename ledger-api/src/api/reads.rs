@@ -258,7 +258,7 @@ pub(super) async fn export(
                     Some((Ok::<_, std::io::Error>(Bytes::from(buf)), next))
                 }
                 Ok(_) => None,
-                Err(e) => Some((Err(std::io::Error::other(e.to_string())), None)),
+                Err(e) => Some((Err(std::io::Error::other(e)), None)),
             }
         }
     });
