@@ -1311,7 +1311,20 @@ pub fn postgres_admin_url(test: &str) -> Option<String> {
     }
 }
 
-/// A fresh database `ledger_e2e_<random>`, dropped (best effort) when this is dropped.
+/// How long creating or dropping a test database may take.
+const PG_ADMIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Retries of a refused `DROP DATABASE` (200 ms apart).
+const PG_DROP_TRIES: u32 = 25;
+
+/// A fresh, empty PostgreSQL database, dropped (best effort) when this is dropped.
+///
+/// Created through the admin URL (a role with CREATEDB, see `.ci/postgres.sh`). The drop
+/// is `DROP DATABASE … WITH (FORCE)` (PostgreSQL 13+: it also ends the connections that
+/// pools of the test may still hold); it cannot end another role's sessions, so a refused
+/// drop is retried for a few seconds while such a connection closes. It runs on a thread
+/// of its own with a small current-thread runtime, because this is usually dropped inside
+/// the test's tokio runtime. If a test process is killed, its databases stay behind; they
+/// are never cleaned in bulk, since other test processes may be using theirs.
 pub struct PgDatabase {
     /// URL of the new database (same credentials as the admin URL).
     pub url: String,
@@ -1321,22 +1334,37 @@ pub struct PgDatabase {
 }
 
 impl PgDatabase {
-    /// Creates a fresh database through the admin URL.
+    /// A fresh database `ledger_e2e_<random>`, created through the admin URL.
     pub async fn create(admin_url: &str) -> anyhow::Result<PgDatabase> {
+        PgDatabase::create_with(admin_url, "ledger_e2e", None).await
+    }
+
+    /// A fresh database `<prefix>_<random>`, owned by `owner` if given (else by the admin
+    /// URL's role).
+    pub async fn create_with(
+        admin_url: &str,
+        prefix: &str,
+        owner: Option<&str>,
+    ) -> anyhow::Result<PgDatabase> {
         use sqlx::Connection;
-        let name = format!("ledger_e2e_{}", random_hex(12));
-        let mut conn = sqlx::PgConnection::connect(admin_url)
+        let name = format!("{prefix}_{}", random_hex(16));
+        let owner = owner.map(|o| format!(" OWNER {o}")).unwrap_or_default();
+        let create = async {
+            let mut conn = sqlx::PgConnection::connect(admin_url)
+                .await
+                .context("connecting to PostgreSQL with LEDGER_TEST_POSTGRES_URL")?;
+            sqlx::query(&format!("CREATE DATABASE \"{name}\"{owner}"))
+                .execute(&mut conn)
+                .await
+                .with_context(|| format!("CREATE DATABASE {name}"))?;
+            conn.close().await.ok();
+            anyhow::Ok(())
+        };
+        tokio::time::timeout(PG_ADMIN_TIMEOUT, create)
             .await
-            .context("connecting to PostgreSQL with LEDGER_TEST_POSTGRES_URL")?;
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .with_context(|| format!("CREATE DATABASE {name}"))?;
-        conn.close().await.ok();
-        let mut url = reqwest::Url::parse(admin_url).context("admin URL")?;
-        url.set_path(&format!("/{name}"));
+            .with_context(|| format!("CREATE DATABASE {name} timed out"))??;
         Ok(PgDatabase {
-            url: url.to_string(),
+            url: pg_url_with_database(admin_url, &name),
             name,
             admin_url: admin_url.to_owned(),
         })
@@ -1345,28 +1373,68 @@ impl PgDatabase {
 
 impl Drop for PgDatabase {
     fn drop(&mut self) {
-        // On a thread of its own: this may be dropped inside a tokio runtime.
         let admin = self.admin_url.clone();
         let name = self.name.clone();
-        let done = std::thread::spawn(move || {
+        let dropper = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
             else {
                 return;
             };
-            rt.block_on(async {
+            let result = rt.block_on(async {
                 use sqlx::Connection;
-                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&mut c)
-                        .await;
-                    let _ = c.close().await;
-                }
+                tokio::time::timeout(PG_ADMIN_TIMEOUT, async {
+                    let mut conn = sqlx::PgConnection::connect(&admin).await?;
+                    let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                    let mut tries = 0;
+                    loop {
+                        match sqlx::query(&sql).execute(&mut conn).await {
+                            Ok(_) => break,
+                            Err(_) if tries < PG_DROP_TRIES => {
+                                tries += 1;
+                                tokio::time::sleep(Duration::from_millis(200)).await;
+                            }
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    conn.close().await
+                })
+                .await
             });
+            match result {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => eprintln!("note: could not drop test database {name}: {e}"),
+                Err(_) => eprintln!("note: dropping test database {name} timed out"),
+            }
         });
-        let _ = done.join();
+        let _ = dropper.join();
     }
+}
+
+/// `url` (a `postgres://` URL) with its database replaced by `database`. Panics if `url`
+/// is not a URL.
+pub fn pg_url_with_database(url: &str, database: &str) -> String {
+    let mut parsed = parse_pg_url(url);
+    parsed.set_path(&format!("/{database}"));
+    parsed.to_string()
+}
+
+/// `url` (a `postgres://` URL) with other credentials. Panics if `url` is not a URL with a
+/// host.
+pub fn pg_url_with_user(url: &str, user: &str, password: &str) -> String {
+    let mut parsed = parse_pg_url(url);
+    parsed
+        .set_username(user)
+        .unwrap_or_else(|()| panic!("{url} cannot have a user name"));
+    parsed
+        .set_password(Some(password))
+        .unwrap_or_else(|()| panic!("{url} cannot have a password"));
+    parsed.to_string()
+}
+
+fn parse_pg_url(url: &str) -> reqwest::Url {
+    reqwest::Url::parse(url).unwrap_or_else(|e| panic!("not a PostgreSQL URL ({e}): {url}"))
 }
 
 // ---------------------------------------------------------------------------------------
