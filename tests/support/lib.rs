@@ -2,7 +2,7 @@
 //!
 //! A test usually needs a server, a token and a fund:
 //!
-//! ```ignore
+//! ```text
 //! let server = Deployment::sqlite("my_test");          // server + operator.key, SQLite
 //! let auditor = server.auditor_token();                  // `ledger-server token issue`
 //! runtime().block_on(async {

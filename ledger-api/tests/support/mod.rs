@@ -26,6 +26,8 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
+pub use community_ledger::pg_url_with_user;
+use community_ledger::{postgres_admin_url, PgDatabase};
 use ed25519_dalek::SigningKey;
 use ledger_api::ledger::{Clock, Ledger};
 use ledger_api::store::{AppendOutcome, EntryRow, Store, VaultRecord};
@@ -37,8 +39,6 @@ use ledger_core::money::Amount;
 use ledger_core::sample::SampleFund;
 use ledger_core::text::ShortText;
 use ledger_core::time::Instant;
-pub use community_ledger::pg_url_with_user;
-use community_ledger::{postgres_admin_url, PgDatabase};
 
 /// The admin URL of a PostgreSQL server for the tests (role with CREATEDB).
 pub const POSTGRES_URL_VAR: &str = "LEDGER_TEST_POSTGRES_URL";
