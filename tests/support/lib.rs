@@ -1103,14 +1103,7 @@ impl Client {
         path: &str,
         body: Option<&Value>,
     ) -> (u16, Value) {
-        let mut rb = self.request(method.clone(), path);
-        if let Some(b) = body {
-            rb = rb.json(b);
-        }
-        let resp = rb
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{method} {path}: no answer: {e}"));
+        let resp = self.send(method, path, body).await;
         let status = resp.status().as_u16();
         (status, resp.json().await.unwrap_or(Value::Null))
     }
@@ -1123,15 +1116,23 @@ impl Client {
         path: &str,
         body: Option<&Value>,
     ) -> (u16, String) {
+        problem_code(self.send(method, path, body).await).await
+    }
+
+    /// Sends `method path` with `body` as JSON, if any; panics if no answer comes back.
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
         let mut rb = self.request(method.clone(), path);
         if let Some(b) = body {
             rb = rb.json(b);
         }
-        let resp = rb
-            .send()
+        rb.send()
             .await
-            .unwrap_or_else(|e| panic!("{method} {path}: no answer: {e}"));
-        problem_code(resp).await
+            .unwrap_or_else(|e| panic!("{method} {path}: no answer: {e}"))
     }
 
     /// The server's base URL.

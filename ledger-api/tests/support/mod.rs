@@ -27,17 +27,13 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 pub use community_ledger::pg_url_with_user;
-use community_ledger::{postgres_admin_url, PgDatabase};
+use community_ledger::{donation_intent, postgres_admin_url, PgDatabase};
 use ed25519_dalek::SigningKey;
 use ledger_api::ledger::{Clock, Ledger};
 use ledger_api::store::{AppendOutcome, EntryRow, Store, VaultRecord};
-use ledger_core::body::{Body, Channel, Donation, Donor, DonorClass};
-use ledger_core::entry::{Entry, Intent, Sig};
-use ledger_core::ids::{FundId, IdempotencyKey};
+use ledger_core::entry::{Entry, Sig};
 use ledger_core::keys::PublicKey;
-use ledger_core::money::Amount;
 use ledger_core::sample::SampleFund;
-use ledger_core::text::ShortText;
 use ledger_core::time::Instant;
 
 /// The admin URL of a PostgreSQL server for the tests (role with CREATEDB).
@@ -205,24 +201,7 @@ pub fn donation_signed_by(
     signed_at: Instant,
     signer: &SigningKey,
 ) -> (Vec<u8>, Vec<Sig>) {
-    let intent = Intent {
-        fund: FundId::parse(&fund.spec.fund).expect("fund id"),
-        body: Body::Donation(Donation {
-            amount: Amount::from_fen(fen).expect("amount"),
-            donor: Donor {
-                class: DonorClass::Anonymous,
-                name: None,
-                name_consent: None,
-                commitment: None,
-            },
-            channel: Channel::Cash,
-            receipt_no: ShortText::parse(&format!("T-{key}")).expect("receipt"),
-            purpose: None,
-            memo: None,
-        }),
-        key: IdempotencyKey::parse(key).expect("idempotency key"),
-        signed_at,
-    };
+    let intent = donation_intent(&fund.spec.fund, key, fen, signed_at);
     (intent.canonical_bytes(), vec![intent.sign(signer)])
 }
 
