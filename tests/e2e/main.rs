@@ -8,6 +8,10 @@
 //! `schema_fuzz.rs`, `pages.rs`, `demo.rs`, `hledger.rs`, `verify_url.rs`): cargo runs
 //! test binaries one after another, so two of them never load the machine at once.
 //!
+//! A new test that starts one small server belongs here, as a module (set-up: the
+//! support library's `Deployment`); one that runs long or loads both cores gets a file of
+//! its own in `tests/`.
+//!
 //! Run one module with a filter: `cargo test -p community-ledger --test e2e api_roles::`.
 
 mod api_errors;
