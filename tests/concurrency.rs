@@ -18,8 +18,8 @@ use std::sync::Arc;
 use std::time::Instant as Clock;
 
 use community_ledger::{
-    check_contiguous, copy_key_file, create_fund_via, postgres_admin_url, random_key, random_u64,
-    write_key_file, Ack, Client, PgDatabase, Server, ServerConfig, SignedIntent, Trustee,
+    check_contiguous, copy_key_file, random_u64, runtime, Ack, Client, Deployment, Server,
+    ServerConfig, SignedIntent, TestBackend, Trustee,
 };
 
 /// Concurrent clients.
@@ -30,14 +30,6 @@ const APPENDS_PER_CLIENT: usize = 10;
 const STORM_INTENTS: usize = 30;
 /// Copies of each intent sent at once.
 const STORM_COPIES: usize = 3;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
 
 /// Every acknowledged entry: fund → key → entry.
 type Acked = HashMap<String, HashMap<String, Ack>>;
@@ -229,24 +221,23 @@ async fn check_funds(servers: &[Client], acked: &Acked) {
 
 #[test]
 fn two_servers_share_one_postgres() {
-    let Some(admin) = postgres_admin_url("two_servers_share_one_postgres") else {
+    let rt = runtime();
+    let Some(backend) = TestBackend::postgres("two_servers_share_one_postgres", &rt) else {
         return;
     };
     let started = Clock::now();
-    let rt = runtime();
-    // Declared first, so it is dropped last, after the servers are gone.
-    let db = rt
-        .block_on(PgDatabase::create(&admin))
-        .expect("creating a test database");
-    let dir_a = tempfile::tempdir().expect("temp dir");
+    // Server A owns the database: dropped last, after server B is gone.
+    let server_a = Deployment::on(backend);
+    let db_url = server_a
+        .config()
+        .database_url
+        .clone()
+        .expect("on PostgreSQL");
     let dir_b = tempfile::tempdir().expect("temp dir");
-    let operator = random_key();
-    write_key_file(&dir_a.path().join("operator.key"), &operator);
-    let server_a = Server::start_with(&ServerConfig::postgres(dir_a.path(), &db.url));
     // B signs checkpoints with the same log key and accepts the same operator.
-    copy_key_file(&dir_a.path().join("log.key"), dir_b.path());
-    copy_key_file(&dir_a.path().join("operator.key"), dir_b.path());
-    let server_b = Server::start_with(&ServerConfig::postgres(dir_b.path(), &db.url));
+    copy_key_file(&server_a.data_dir().join("log.key"), dir_b.path());
+    copy_key_file(&server_a.data_dir().join("operator.key"), dir_b.path());
+    let server_b = Server::start_with(&ServerConfig::postgres(dir_b.path(), &db_url));
     let servers = Arc::new(vec![server_a.client(), server_b.client()]);
     let trustee = Arc::new(Trustee::random("管理人甲"));
 
@@ -257,7 +248,10 @@ fn two_servers_share_one_postgres() {
         // Funds are created after both servers started, through either of them.
         for (i, fund) in std::iter::once(&hot).chain(&spread).enumerate() {
             let via = &servers[i % 2];
-            let ack = create_fund_via(via, &operator, fund, &[&trustee]).await;
+            let ack = server_a
+                .create_fund_through(via, fund, &[&trustee], (1, 1, 1))
+                .await
+                .genesis;
             record(&mut acked, fund, &format!("genesis-{fund}"), ack);
         }
         let t = Clock::now();
@@ -293,23 +287,22 @@ fn two_servers_share_one_postgres() {
     );
     drop(server_b);
     drop(server_a);
-    drop(db);
 }
 
 #[test]
 fn retry_storm_records_each_intent_once() {
     let started = Clock::now();
     let rt = runtime();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
-    let server = Server::start(dir.path());
+    let server = Deployment::sqlite("retry_storm");
     let client = server.client();
     let trustee = Trustee::random("管理人甲");
     let fund = "storm";
     let mut acked = Acked::new();
     rt.block_on(async {
-        let ack = create_fund_via(&client, &operator, fund, &[&trustee]).await;
+        let ack = server
+            .create_fund(fund, &[&trustee], (1, 1, 1))
+            .await
+            .genesis;
         record(&mut acked, fund, &format!("genesis-{fund}"), ack);
         let (appended, replayed) = retry_storm(
             std::slice::from_ref(&client),

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant as Clock};
 
 use community_ledger::{
-    create_fund, random_key, random_u64, write_key_file, Ack, Client, Server, SignedIntent, Trustee,
+    random_u64, runtime, Ack, Client, Deployment, Server, SignedIntent, Trustee,
 };
 
 /// Crash rounds.
@@ -212,21 +212,17 @@ async fn check_after_restart(
 #[test]
 fn acknowledged_entries_survive_sigkill() {
     let started = Clock::now();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
+    let rt = runtime();
     let trustee = Arc::new(Trustee::random("管理人甲"));
 
-    let mut server = Server::start(dir.path());
+    let mut server = Deployment::sqlite("crash");
     let mut acked: Acked = HashMap::new();
     rt.block_on(async {
         for fund in FUNDS {
-            let ack = create_fund(&server, &operator, fund, &[&trustee]).await;
+            let ack = server
+                .create_fund(fund, &[&trustee], (1, 1, 1))
+                .await
+                .genesis;
             acked
                 .entry(fund.to_owned())
                 .or_default()
@@ -258,7 +254,7 @@ fn acknowledged_entries_survive_sigkill() {
         }
         // Same folder, fresh process: SQLite recovers its WAL, the server replays the log.
         let restart = Clock::now();
-        server = Server::start(dir.path());
+        server.restart();
         let restart = restart.elapsed();
         let (committed_unacked, appended_on_retry) =
             rt.block_on(check_after_restart(&server, &mut acked, out, round));

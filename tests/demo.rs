@@ -1,7 +1,7 @@
 //! The demo, as a new user meets it: `ledger-server --demo` seeds 30 funds of the source's
 //! magnitude, prints a trustee's token and key file, and that trustee can write.
 
-use community_ledger::{Server, ServerConfig};
+use community_ledger::Server;
 use ledger_core::money::Money;
 use reqwest::Method;
 use serde_json::Value;
@@ -14,9 +14,7 @@ fn yuan(v: &Value) -> f64 {
 #[test]
 fn the_demo_has_thirty_funds_of_the_sources_magnitude_and_a_working_trustee() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = ServerConfig::sqlite(dir.path());
-    config.extra_args = vec!["--demo".into()];
-    let server = Server::start_with(&config);
+    let server = Server::start_demo(dir.path());
     let rt = community_ledger::runtime();
     rt.block_on(async {
         let public = server.client().public();

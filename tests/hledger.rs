@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use community_ledger::{run_client, Server, ServerConfig};
+use community_ledger::{run_client, Server};
 use ledger_core::money::Money;
 use serde_json::Value;
 
@@ -72,14 +72,8 @@ fn hledger_reads_the_journal_export_with_the_ledgers_balances() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = ServerConfig::sqlite(dir.path());
-    config.extra_args = vec!["--demo".into()];
-    let server = Server::start_with(&config);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let server = Server::start_demo(dir.path());
+    let rt = community_ledger::runtime();
     let public = server.client().public();
     let funds = rt
         .block_on(public.get_json("/api/v1/funds"))

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use community_ledger::{fetch_receipt, first_resident_donation, Server, ServerConfig};
+use community_ledger::{fetch_receipt, first_resident_donation, Server};
 use fantoccini::wd::TimeoutConfiguration;
 use fantoccini::{Client as Browser, ClientBuilder, Locator};
 use ledger_core::hash::{sha256, Hash};
@@ -404,17 +404,11 @@ fn residents_pages_in_a_browser() {
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = ServerConfig::sqlite(dir.path());
-    config.extra_args = vec!["--demo".into()];
-    let server = Server::start_with(&config);
+    let server = Server::start_demo(dir.path());
     let base = server.base_url().to_owned();
     let profile = tempfile::tempdir().expect("browser profile");
     let driver = Driver::start(&chromedriver, &dir.path().join("chromedriver.log"));
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = community_ledger::runtime();
     rt.block_on(async {
         let caps = json!({
             "browserName": "chrome",

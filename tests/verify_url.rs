@@ -4,13 +4,9 @@
 //! is set). The verifier is the real binary (audit-tools); it shares no
 //! code with the server but ledger-core.
 
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use community_ledger::{
-    create_fund, postgres_admin_url, random_key, verify_binary, write_key_file, PgDatabase, Server,
-    ServerConfig, Trustee,
-};
+use community_ledger::{runtime, verify_binary, Deployment, Server, TestBackend, Trustee};
 use serde_json::Value;
 
 fn verify(args: &[&str]) -> Output {
@@ -29,14 +25,6 @@ fn json(out: &Output) -> Value {
             String::from_utf8_lossy(&out.stderr)
         )
     })
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
 }
 
 #[test]
@@ -96,10 +84,7 @@ fn a_demo_fund_verifies_clean_over_http() {
 
 #[test]
 fn since_a_saved_checkpoint_and_the_store_itself() {
-    let dir = tempfile::tempdir().unwrap();
-    let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
-    let server = Server::start(dir.path());
+    let server = Deployment::sqlite("verify_url_since");
     let trustee = Trustee::random("管理人甲");
     let fund = "verify-url-fund";
     let rt = runtime();
@@ -115,7 +100,7 @@ fn since_a_saved_checkpoint_and_the_store_itself() {
             }
         })
     };
-    rt.block_on(create_fund(&server, &operator, fund, &[&trustee]));
+    rt.block_on(server.create_fund(fund, &[&trustee], (1, 1, 1)));
     append(0, 20);
 
     // The auditor saves the checkpoint of today.
@@ -123,7 +108,7 @@ fn since_a_saved_checkpoint_and_the_store_itself() {
         let url = format!("{}/api/v1/funds/{fund}/checkpoint", server.base_url());
         reqwest::get(&url).await.unwrap().text().await.unwrap()
     });
-    let cp = dir.path().join("saved-checkpoint.txt");
+    let cp = server.data_dir().join("saved-checkpoint.txt");
     std::fs::write(&cp, &saved).unwrap();
     append(20, 35);
     let log = rt.block_on(client.get_json("/api/v1/log")).unwrap();
@@ -152,10 +137,7 @@ fn since_a_saved_checkpoint_and_the_store_itself() {
     assert_eq!(v["summary"]["since"]["consistent"], true);
 
     // The same from the server's SQLite file, read-only, while the server runs.
-    let db = format!(
-        "sqlite://{}",
-        Path::new(dir.path()).join("ledger.db").display()
-    );
+    let db = format!("sqlite://{}", server.data_dir().join("ledger.db").display());
     let out = verify(&[
         "--db",
         &db,
@@ -203,22 +185,17 @@ fn since_a_saved_checkpoint_and_the_store_itself() {
 
 #[test]
 fn a_postgres_store_verifies_with_db() {
-    let Some(admin) = postgres_admin_url("a_postgres_store_verifies_with_db") else {
+    let rt = runtime();
+    let Some(backend) = TestBackend::postgres("a_postgres_store_verifies_with_db", &rt) else {
         return;
     };
-    let rt = runtime();
-    let db = rt
-        .block_on(PgDatabase::create(&admin))
-        .expect("creating a test database");
-    let dir = tempfile::tempdir().unwrap();
-    let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
-    let server = Server::start_with(&ServerConfig::postgres(dir.path(), &db.url));
+    let server = Deployment::on(backend);
+    let db_url = server.config().database_url.clone().expect("on PostgreSQL");
     let trustee = Trustee::random("管理人甲");
     let fund = "verify-pg-fund";
     let client = server.client();
     rt.block_on(async {
-        create_fund(&server, &operator, fund, &[&trustee]).await;
+        server.create_fund(fund, &[&trustee], (1, 1, 1)).await;
         for i in 0..10 {
             let reply = client
                 .append(&trustee.donation(fund, &format!("d-{i}"), 100 + i))
@@ -230,7 +207,7 @@ fn a_postgres_store_verifies_with_db() {
     let log = rt.block_on(client.get_json("/api/v1/log")).unwrap();
     let out = verify(&[
         "--db",
-        &db.url,
+        &db_url,
         "--fund",
         fund,
         "--log-key",

@@ -1,19 +1,49 @@
-//! Support code shared by the end-to-end tests in `tests/`.
+//! Support code shared by the end-to-end tests in `tests/`: start here.
 //!
-//! - [`server_binary`]: the `ledger-server` executable, built first with cargo if needed.
+//! A test usually needs a server, a token and a fund:
+//!
+//! ```text
+//! let server = Deployment::sqlite("my_test");          // server + operator.key, SQLite
+//! let auditor = server.auditor_token();                  // `ledger-server token issue`
+//! runtime().block_on(async {
+//!     let trustee = Trustee::random("管理人甲");
+//!     let fund = server.create_fund("my-fund", &[&trustee], (1, 1, 1)).await;
+//!     let writer = server.client().public().with_token(&fund.trustee_token);
+//!     let r = writer.append(&trustee.donation("my-fund", "d-1", 100)).await.unwrap();
+//!     let (status, code) = writer.status_code(Method::GET, "/api/v1/funds/x", None).await;
+//! });
+//! ```
+//!
+//! - [`Deployment`]: a [`Server`] with a fresh operator key in `<data dir>/operator.key`.
+//!   [`Deployment::sqlite`] / [`Deployment::sqlite_with`] (extra flags) on a temporary
+//!   folder, [`Deployment::on`] a [`TestBackend`], [`Deployment::start`] on any
+//!   [`ServerConfig`]. [`Deployment::operator_token`], [`Deployment::auditor_token`]:
+//!   new tokens. [`Deployment::create_fund`]`(id, trustees, quorums)`: the genesis signed
+//!   with the operator key; returns the genesis [`Ack`] and a trustee token of the fund.
+//!   [`Deployment::restart`]: SIGKILL and start again on the same data.
+//! - [`each_backend`]: runs an async test body on a fresh [`Deployment`] per backend:
+//!   SQLite, and PostgreSQL when `LEDGER_TEST_POSTGRES_URL` is set (else a `SKIP` line;
+//!   `LEDGER_REQUIRE_POSTGRES=1` makes that a failure). [`TestBackend::postgres`] for a
+//!   PostgreSQL-only test; [`PgDatabase`] for a bare throw-away database (also used by
+//!   ledger-api's store tests).
+//! - [`Client`]: plain HTTP on loopback (reqwest, async): [`Client::append`] (carries the
+//!   token registered for the intent's fund), [`Client::get_json`], [`Client::entries`],
+//!   [`Client::export`], [`Client::verify_export`]; [`Client::status_code`] /
+//!   [`problem_code`] give `(status, problem code)`, [`Client::send_json`] `(status, JSON)`.
+//! - [`Trustee`], [`sign_intent`], [`sign_value`], [`sign_bytes`], [`genesis_intent`]:
+//!   build, canonicalise and sign intents the way a trustee's client does.
+//! - [`Server::start_demo`]: `ledger-server --demo` (30 generated funds, its own keys).
+//! - [`server_binary`], [`verify_binary`], [`client_binary`]: the executables under test.
 //!   `CARGO_BIN_EXE_<name>` is only set for the binaries of the test's *own* package, and
 //!   a dev-dependency on `ledger-api` does not change that (artifact dependencies are
 //!   unstable). So the helper looks for `<target>/<profile>/ledger-server` beside the
 //!   running test (same target folder and profile) and, if it is missing or older than
 //!   any source of ledger-api, ledger-core or the migrations, builds it first with
 //!   `cargo build -p ledger-api --bin ledger-server` (once per test process).
-//!   `LEDGER_SERVER_BIN` overrides all of this.
+//!   `LEDGER_SERVER_BIN` (`LEDGER_VERIFY_BIN`, `LEDGER_CLIENT_BIN`) overrides this.
 //! - [`Server`]: a server process on `127.0.0.1:0` with its own data folder; the port is
-//!   read from its first line on stdout; killed (SIGKILL) on drop.
-//! - [`Client`]: plain HTTP on loopback (reqwest, async): appends, listings, exports.
-//! - [`Trustee`], [`sign_intent`], [`create_fund`]: build, canonicalise and sign intents
-//!   the way a trustee's client does.
-//! - [`PgDatabase`]: a throw-away PostgreSQL database for the tests that need one.
+//!   read from its first line on stdout; its stderr goes to `<data dir>/server.log`;
+//!   killed (SIGKILL) on drop.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -361,7 +391,7 @@ impl Server {
         &self.config
     }
 
-    /// A client for this server. It finds the tokens that [`create_fund_via`] issued on
+    /// A client for this server. It finds the tokens that [`Deployment::create_fund`] issued on
     /// this server's database (see [`Client::append`]).
     pub fn client(&self) -> Client {
         let mut c = Client::new(&self.base);
@@ -439,6 +469,179 @@ fn tail(s: &str, max: usize) -> String {
         .find(|i| s.is_char_boundary(*i))
         .unwrap_or(s.len());
     s[start..].to_owned()
+}
+
+// ---------------------------------------------------------------------------------------
+// A deployment: the set-up most tests want
+// ---------------------------------------------------------------------------------------
+
+/// A running server with its operator key: what most end-to-end tests start from.
+///
+/// [`Deployment::start`] writes a fresh random operator key to `<data dir>/operator.key`
+/// and starts the server there; [`Deployment::operator_token`] and
+/// [`Deployment::auditor_token`] issue tokens with `ledger-server token issue`;
+/// [`Deployment::create_fund`] records a fund's genesis (signed with the operator key) and
+/// returns its trustee token. It dereferences to its [`Server`] (`base_url`, `client`,
+/// `issue_token`, `config`, …). When it owns its place ([`Deployment::sqlite`],
+/// [`Deployment::on`]), the data folder (and PostgreSQL database) go when it is dropped,
+/// after the server is killed.
+pub struct Deployment {
+    server: Server,
+    operator: SigningKey,
+    // Dropped after the server (field order): the data folder and database it runs on.
+    _place: Option<TestBackend>,
+}
+
+/// A fund created by [`Deployment::create_fund`].
+#[derive(Debug, Clone)]
+pub struct Fund {
+    /// Its genesis (entry 0).
+    pub genesis: Ack,
+    /// A trustee token of the fund (also registered, so the deployment's clients' appends
+    /// to this fund carry it).
+    pub trustee_token: String,
+}
+
+impl Deployment {
+    /// Writes a fresh operator key to `<config.data_dir>/operator.key` and starts a server
+    /// on `config`. The data folder stays (it is the caller's).
+    pub fn start(config: &ServerConfig) -> Deployment {
+        let operator = random_key();
+        std::fs::create_dir_all(&config.data_dir).expect("creating the data folder");
+        write_key_file(&config.data_dir.join("operator.key"), &operator);
+        Deployment {
+            server: Server::start_with(config),
+            operator,
+            _place: None,
+        }
+    }
+
+    /// A deployment on SQLite in a fresh temporary folder named after `test`, removed
+    /// when dropped.
+    pub fn sqlite(test: &str) -> Deployment {
+        Deployment::on(TestBackend::sqlite(test))
+    }
+
+    /// [`Deployment::sqlite`] with `more` extra server flags (e.g. `--proposal-ttl 2`).
+    pub fn sqlite_with(test: &str, more: &[&str]) -> Deployment {
+        let mut place = TestBackend::sqlite(test);
+        place
+            .config
+            .extra_args
+            .extend(more.iter().map(|a| (*a).to_owned()));
+        Deployment::on(place)
+    }
+
+    /// A deployment on `backend` (from [`test_backends`]), which it then owns.
+    pub fn on(backend: TestBackend) -> Deployment {
+        let mut d = Deployment::start(&backend.config);
+        d._place = Some(backend);
+        d
+    }
+
+    /// The operator's signing key (its public half is the server's operator key).
+    pub fn operator(&self) -> &SigningKey {
+        &self.operator
+    }
+
+    /// The server.
+    pub fn server(&self) -> &Server {
+        &self.server
+    }
+
+    /// Kills the server (SIGKILL) and starts a new one on the same data folder and
+    /// database, keeping the operator key.
+    pub fn restart(&mut self) {
+        self.server.kill();
+        self.server = Server::start_with(&self.server.config.clone());
+    }
+
+    /// A new operator token (issued with `ledger-server token issue`).
+    pub fn operator_token(&self) -> String {
+        self.server.issue_token("operator", None)
+    }
+
+    /// A new auditor token (issued with `ledger-server token issue`).
+    pub fn auditor_token(&self) -> String {
+        self.server.issue_token("auditor", None)
+    }
+
+    /// Creates `fund` with `trustees` and a policy of the given statement, disbursement
+    /// and governance quorums (share rates 10%–50%): a genesis signed by the operator key,
+    /// sent with the operator token. Panics unless the server answers 201 with entry 0.
+    /// Returns the genesis and a trustee token of the fund.
+    pub async fn create_fund(
+        &self,
+        fund: &str,
+        trustees: &[&Trustee],
+        quorums: (u32, u32, u32),
+    ) -> Fund {
+        self.create_fund_through(&self.server.client(), fund, trustees, quorums)
+            .await
+    }
+
+    /// [`Deployment::create_fund`] through `client` (e.g. another server on the same
+    /// database).
+    pub async fn create_fund_through(
+        &self,
+        client: &Client,
+        fund: &str,
+        trustees: &[&Trustee],
+        quorums: (u32, u32, u32),
+    ) -> Fund {
+        let policy = Policy {
+            statement_quorum: quorums.0,
+            disbursement_quorum: quorums.1,
+            governance_quorum: quorums.2,
+            ..single_trustee_policy()
+        };
+        let genesis = genesis_intent(fund, trustees, policy);
+        let signed = sign_intent(&genesis, &[&self.operator]);
+        let reply = client
+            .append(&signed)
+            .await
+            .unwrap_or_else(|e| panic!("creating fund {fund}: {e}"));
+        assert_eq!(
+            reply.status, 201,
+            "creating fund {fund}: {} {}",
+            reply.status, reply.body
+        );
+        let genesis = reply.ack().expect("a 201 carries the entry");
+        assert_eq!(genesis.seq, 0, "the genesis of {fund} is entry 0");
+        let trustee_token = ensure_trustee_token(client, fund)
+            .await
+            .expect("the client knows its server's database");
+        Fund {
+            genesis,
+            trustee_token,
+        }
+    }
+}
+
+impl std::ops::Deref for Deployment {
+    type Target = Server;
+    fn deref(&self) -> &Server {
+        &self.server
+    }
+}
+
+impl std::ops::DerefMut for Deployment {
+    fn deref_mut(&mut self) -> &mut Server {
+        &mut self.server
+    }
+}
+
+/// Runs `body` once per backend of [`test_backends`] (SQLite; PostgreSQL too when
+/// `LEDGER_TEST_POSTGRES_URL` is set, else a `SKIP` line, or a failure under
+/// `LEDGER_REQUIRE_POSTGRES=1`), each time on a fresh [`Deployment`], on one [`runtime`].
+/// `test` names the temporary folders and the `SKIP` line.
+pub fn each_backend(test: &str, body: impl AsyncFn(&Deployment)) {
+    let rt = runtime();
+    for backend in test_backends(test, &rt) {
+        println!("backend: {}", backend.name);
+        let d = Deployment::on(backend);
+        rt.block_on(body(&d));
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -731,39 +934,6 @@ pub fn operator_token(config: &ServerConfig) -> String {
     t
 }
 
-/// Creates `fund` on `server`: a genesis signed by `operator` (the key in the server's
-/// `operator.key`) naming `trustees`, with [`single_trustee_policy`]. Panics unless the
-/// server answers 201 (or 200, a replay of the same genesis).
-pub async fn create_fund(
-    server: &Server,
-    operator: &SigningKey,
-    fund: &str,
-    trustees: &[&Trustee],
-) -> Ack {
-    create_fund_via(&server.client(), operator, fund, trustees).await
-}
-
-/// [`create_fund`] through a client.
-pub async fn create_fund_via(
-    client: &Client,
-    operator: &SigningKey,
-    fund: &str,
-    trustees: &[&Trustee],
-) -> Ack {
-    let genesis = genesis_intent(fund, trustees, single_trustee_policy());
-    let signed = sign_intent(&genesis, &[operator]);
-    let reply = client
-        .append(&signed)
-        .await
-        .unwrap_or_else(|e| panic!("creating fund {fund}: {e}"));
-    let ack = reply
-        .ack()
-        .unwrap_or_else(|| panic!("creating fund {fund}: {} {}", reply.status, reply.body));
-    assert_eq!(ack.seq, 0, "the genesis of {fund} is entry 0");
-    ensure_trustee_token(client, fund).await;
-    ack
-}
-
 /// Issues (once) a trustee token of `fund` through the API and registers it, so that the
 /// client's appends to `fund` carry it. Returns it (`None` for a client that does not
 /// know its server's database).
@@ -925,6 +1095,46 @@ impl Client {
         }
     }
 
+    /// Sends `method path` (with `body` as JSON, if any) and returns the status and the
+    /// JSON answer (`Null` if the answer is not JSON). Panics if no answer comes back.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let resp = self.send(method, path, body).await;
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// [`Client::send_json`], keeping only the status and the problem's `code` (`""` when
+    /// the answer has none).
+    pub async fn status_code(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, String) {
+        problem_code(self.send(method, path, body).await).await
+    }
+
+    /// Sends `method path` with `body` as JSON, if any; panics if no answer comes back.
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut rb = self.request(method.clone(), path);
+        if let Some(b) = body {
+            rb = rb.json(b);
+        }
+        rb.send()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: no answer: {e}"))
+    }
+
     /// The server's base URL.
     pub fn base_url(&self) -> &str {
         &self.base
@@ -1053,6 +1263,13 @@ impl Client {
     }
 }
 
+/// The status of an answer and its problem's `code` (`""` when the answer has none).
+pub async fn problem_code(resp: reqwest::Response) -> (u16, String) {
+    let status = resp.status().as_u16();
+    let v: Value = resp.json().await.unwrap_or(Value::Null);
+    (status, v["code"].as_str().unwrap_or("").to_owned())
+}
+
 /// Checks that `entries` are exactly seqs 0..n, each chained to the one before (no gap,
 /// no fork, no duplicate), and that no idempotency key appears twice.
 pub fn check_contiguous(fund: &str, entries: &[ListedEntry]) -> Result<(), String> {
@@ -1095,7 +1312,20 @@ pub fn postgres_admin_url(test: &str) -> Option<String> {
     }
 }
 
-/// A fresh database `ledger_e2e_<random>`, dropped (best effort) when this is dropped.
+/// How long creating or dropping a test database may take.
+const PG_ADMIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Retries of a refused `DROP DATABASE` (200 ms apart).
+const PG_DROP_TRIES: u32 = 25;
+
+/// A fresh, empty PostgreSQL database, dropped (best effort) when this is dropped.
+///
+/// Created through the admin URL (a role with CREATEDB, see `.ci/postgres.sh`). The drop
+/// is `DROP DATABASE … WITH (FORCE)` (PostgreSQL 13+: it also ends the connections that
+/// pools of the test may still hold); it cannot end another role's sessions, so a refused
+/// drop is retried for a few seconds while such a connection closes. It runs on a thread
+/// of its own with a small current-thread runtime, because this is usually dropped inside
+/// the test's tokio runtime. If a test process is killed, its databases stay behind; they
+/// are never cleaned in bulk, since other test processes may be using theirs.
 pub struct PgDatabase {
     /// URL of the new database (same credentials as the admin URL).
     pub url: String,
@@ -1105,22 +1335,37 @@ pub struct PgDatabase {
 }
 
 impl PgDatabase {
-    /// Creates a fresh database through the admin URL.
+    /// A fresh database `ledger_e2e_<random>`, created through the admin URL.
     pub async fn create(admin_url: &str) -> anyhow::Result<PgDatabase> {
+        PgDatabase::create_with(admin_url, "ledger_e2e", None).await
+    }
+
+    /// A fresh database `<prefix>_<random>`, owned by `owner` if given (else by the admin
+    /// URL's role).
+    pub async fn create_with(
+        admin_url: &str,
+        prefix: &str,
+        owner: Option<&str>,
+    ) -> anyhow::Result<PgDatabase> {
         use sqlx::Connection;
-        let name = format!("ledger_e2e_{}", random_hex(12));
-        let mut conn = sqlx::PgConnection::connect(admin_url)
+        let name = format!("{prefix}_{}", random_hex(16));
+        let owner = owner.map(|o| format!(" OWNER {o}")).unwrap_or_default();
+        let create = async {
+            let mut conn = sqlx::PgConnection::connect(admin_url)
+                .await
+                .context("connecting to PostgreSQL with LEDGER_TEST_POSTGRES_URL")?;
+            sqlx::query(&format!("CREATE DATABASE \"{name}\"{owner}"))
+                .execute(&mut conn)
+                .await
+                .with_context(|| format!("CREATE DATABASE {name}"))?;
+            conn.close().await.ok();
+            anyhow::Ok(())
+        };
+        tokio::time::timeout(PG_ADMIN_TIMEOUT, create)
             .await
-            .context("connecting to PostgreSQL with LEDGER_TEST_POSTGRES_URL")?;
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .with_context(|| format!("CREATE DATABASE {name}"))?;
-        conn.close().await.ok();
-        let mut url = reqwest::Url::parse(admin_url).context("admin URL")?;
-        url.set_path(&format!("/{name}"));
+            .with_context(|| format!("CREATE DATABASE {name} timed out"))??;
         Ok(PgDatabase {
-            url: url.to_string(),
+            url: pg_url_with_database(admin_url, &name),
             name,
             admin_url: admin_url.to_owned(),
         })
@@ -1129,28 +1374,68 @@ impl PgDatabase {
 
 impl Drop for PgDatabase {
     fn drop(&mut self) {
-        // On a thread of its own: this may be dropped inside a tokio runtime.
         let admin = self.admin_url.clone();
         let name = self.name.clone();
-        let done = std::thread::spawn(move || {
+        let dropper = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
             else {
                 return;
             };
-            rt.block_on(async {
+            let result = rt.block_on(async {
                 use sqlx::Connection;
-                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&mut c)
-                        .await;
-                    let _ = c.close().await;
-                }
+                tokio::time::timeout(PG_ADMIN_TIMEOUT, async {
+                    let mut conn = sqlx::PgConnection::connect(&admin).await?;
+                    let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                    let mut tries = 0;
+                    loop {
+                        match sqlx::query(&sql).execute(&mut conn).await {
+                            Ok(_) => break,
+                            Err(_) if tries < PG_DROP_TRIES => {
+                                tries += 1;
+                                tokio::time::sleep(Duration::from_millis(200)).await;
+                            }
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    conn.close().await
+                })
+                .await
             });
+            match result {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => eprintln!("note: could not drop test database {name}: {e}"),
+                Err(_) => eprintln!("note: dropping test database {name} timed out"),
+            }
         });
-        let _ = done.join();
+        let _ = dropper.join();
     }
+}
+
+/// `url` (a `postgres://` URL) with its database replaced by `database`. Panics if `url`
+/// is not a URL.
+pub fn pg_url_with_database(url: &str, database: &str) -> String {
+    let mut parsed = parse_pg_url(url);
+    parsed.set_path(&format!("/{database}"));
+    parsed.to_string()
+}
+
+/// `url` (a `postgres://` URL) with other credentials. Panics if `url` is not a URL with a
+/// host.
+pub fn pg_url_with_user(url: &str, user: &str, password: &str) -> String {
+    let mut parsed = parse_pg_url(url);
+    parsed
+        .set_username(user)
+        .unwrap_or_else(|()| panic!("{url} cannot have a user name"));
+    parsed
+        .set_password(Some(password))
+        .unwrap_or_else(|()| panic!("{url} cannot have a password"));
+    parsed.to_string()
+}
+
+fn parse_pg_url(url: &str) -> reqwest::Url {
+    reqwest::Url::parse(url).unwrap_or_else(|e| panic!("not a PostgreSQL URL ({e}): {url}"))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1179,23 +1464,36 @@ fn fresh_dir(test: &str, backend: &str) -> PathBuf {
     dir
 }
 
-/// SQLite always; PostgreSQL too when `LEDGER_TEST_POSTGRES_URL` is set (required in CI).
-pub fn test_backends(test: &str, rt: &tokio::runtime::Runtime) -> Vec<TestBackend> {
-    let mut out = vec![TestBackend {
-        name: "sqlite",
-        config: ServerConfig::sqlite(&fresh_dir(test, "sqlite")),
-        _db: None,
-    }];
-    if let Some(admin) = postgres_admin_url(test) {
+impl TestBackend {
+    /// SQLite in a fresh temporary folder.
+    pub fn sqlite(test: &str) -> TestBackend {
+        TestBackend {
+            name: "sqlite",
+            config: ServerConfig::sqlite(&fresh_dir(test, "sqlite")),
+            _db: None,
+        }
+    }
+
+    /// A fresh PostgreSQL database (and data folder) when `LEDGER_TEST_POSTGRES_URL` is
+    /// set; else `None` after [`postgres_admin_url`]'s `SKIP` line (or its panic under
+    /// `LEDGER_REQUIRE_POSTGRES=1`).
+    pub fn postgres(test: &str, rt: &tokio::runtime::Runtime) -> Option<TestBackend> {
+        let admin = postgres_admin_url(test)?;
         let db = rt
             .block_on(PgDatabase::create(&admin))
             .expect("a test database");
-        out.push(TestBackend {
+        Some(TestBackend {
             name: "postgres",
             config: ServerConfig::postgres(&fresh_dir(test, "postgres"), &db.url),
             _db: Some(db),
-        });
+        })
     }
+}
+
+/// SQLite always; PostgreSQL too when `LEDGER_TEST_POSTGRES_URL` is set (required in CI).
+pub fn test_backends(test: &str, rt: &tokio::runtime::Runtime) -> Vec<TestBackend> {
+    let mut out = vec![TestBackend::sqlite(test)];
+    out.extend(TestBackend::postgres(test, rt));
     out
 }
 
@@ -1415,26 +1713,4 @@ pub async fn fetch_receipt(
         receipt["donor"] = json!({"salt": v["salt"], "name": v["name"], "phone": v["phone"]});
     }
     Ok(receipt)
-}
-
-/// A genesis intent as JSON: `fund` with `trustees` and a policy of the given statement,
-/// disbursement and governance quorums (rates 10%–50%). Sign it with the operator key.
-pub fn genesis_value(fund: &str, trustees: &[&Trustee], quorums: (u32, u32, u32)) -> Value {
-    let list: Vec<Value> = trustees
-        .iter()
-        .map(|t| json!({"key": t.public_key().to_hex(), "name": t.name}))
-        .collect();
-    json!({
-        "body": {
-            "name": "测试基金", "name_en": "Test fund", "street": "犀浦街道",
-            "community": "测试社区", "currency": "CNY", "utc_offset": "+08:00", "trustees": list,
-            "policy": {
-                "statement_quorum": quorums.0, "disbursement_quorum": quorums.1,
-                "governance_quorum": quorums.2,
-                "share_rate_min": "0.1000", "share_rate_max": "0.5000"
-            }
-        },
-        "fund": fund, "key": format!("genesis-{fund}"), "kind": "genesis",
-        "signed_at": now().to_string()
-    })
 }

@@ -2,21 +2,18 @@
 //!
 //! - [`backends`]: a FRESH database per call on every backend available: a SQLite file in
 //!   a [`tempfile::TempDir`], and, when `LEDGER_TEST_POSTGRES_URL` is set, a new PostgreSQL
-//!   database `ledger_t_<random hex>` created through that admin URL. Without the variable
-//!   the PostgreSQL half is skipped with a `SKIP postgres: …` line, unless
-//!   `LEDGER_REQUIRE_POSTGRES=1` (CI), which makes it a failure. A variable that is set but
-//!   does not lead to a server is always a failure.
+//!   database `ledger_t_<random hex>` owned by `ledger_owner`, created through that admin
+//!   URL. Without the variable the PostgreSQL half is skipped with a `SKIP postgres: …`
+//!   line, unless `LEDGER_REQUIRE_POSTGRES=1` (CI), which makes it a failure. A variable
+//!   that is set but does not lead to a server is always a failure.
 //! - [`TestDb`]: the database and the guard that removes it. The SQLite file goes with its
-//!   temporary folder. The PostgreSQL database is dropped on guard drop, best effort, with
-//!   `DROP DATABASE … WITH (FORCE)` (PostgreSQL 13+; it also ends connections that pools
-//!   of the test may still hold, e.g. through a `Ledger`'s writer tasks, which never end;
-//!   it cannot end another role's sessions, so a refused drop is retried for a few seconds
-//!   while such a connection closes, and tests close their `ledger_app` pools first).
-//!   The drop is synchronous: it runs on a thread of its own with its own small
-//!   current-thread runtime, because the guard is usually dropped inside the test's tokio
-//!   runtime, where blocking on that runtime is not allowed. If a test process is killed,
-//!   its `ledger_t_*` databases stay behind; they are never cleaned in bulk here, since
-//!   other test processes may be using theirs at the same time.
+//!   temporary folder. The PostgreSQL database is the end-to-end tests' throw-away
+//!   database, `community_ledger::PgDatabase` (tests/support/lib.rs, the root package's
+//!   library, a dev-dependency here): dropped when the guard is, best effort, with
+//!   `DROP DATABASE … WITH (FORCE)`, which also ends connections that pools of the test may
+//!   still hold (e.g. through a `Ledger`'s writer tasks, which never end), retried for a
+//!   few seconds while another role's session closes (tests close their `ledger_app`
+//!   pools first).
 //! - [`PinnedClock`]: a clock tests set by hand (an `AtomicI64` of UTC seconds).
 //! - [`start_ledger`], [`append_sample`]: a `Ledger` with a sample fund's keys, and the
 //!   sample's log appended through it line by line, each at its own `recorded_at`, so the
@@ -28,36 +25,27 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
+pub use community_ledger::pg_url_with_user;
+use community_ledger::{donation_intent, postgres_admin_url, PgDatabase};
 use ed25519_dalek::SigningKey;
 use ledger_api::ledger::{Clock, Ledger};
 use ledger_api::store::{AppendOutcome, EntryRow, Store, VaultRecord};
-use ledger_core::body::{Body, Channel, Donation, Donor, DonorClass};
-use ledger_core::entry::{Entry, Intent, Sig};
-use ledger_core::ids::{FundId, IdempotencyKey};
+use ledger_core::entry::{Entry, Sig};
 use ledger_core::keys::PublicKey;
-use ledger_core::money::Amount;
 use ledger_core::sample::SampleFund;
-use ledger_core::text::ShortText;
 use ledger_core::time::Instant;
-use rand_core::RngCore;
-use sqlx::Connection;
 
 /// The admin URL of a PostgreSQL server for the tests (role with CREATEDB).
 pub const POSTGRES_URL_VAR: &str = "LEDGER_TEST_POSTGRES_URL";
-/// `1` makes a missing [`POSTGRES_URL_VAR`] a failure instead of a skip.
-pub const REQUIRE_POSTGRES_VAR: &str = "LEDGER_REQUIRE_POSTGRES";
 /// The deployment origin the sample funds are built for.
 pub const ORIGIN: &str = "ledger.example";
+/// The role that owns the test databases (see `.ci/postgres.sh`).
+pub const OWNER_USER: &str = "ledger_owner";
 /// The role the service is meant to run as on PostgreSQL (see `.ci/postgres.sh`).
 pub const APP_USER: &str = "ledger_app";
 /// Its password (test clusters only).
 pub const APP_PASSWORD: &str = "ledger";
-/// How long creating or dropping a test database may take.
-const ADMIN_TIMEOUT: Duration = Duration::from_secs(30);
-/// Retries of a refused `DROP DATABASE` (200 ms apart).
-const DROP_TRIES: u32 = 25;
 
 /// A fresh, empty database of one backend.
 pub struct TestDb {
@@ -70,69 +58,15 @@ pub struct TestDb {
 
 enum Guard {
     Sqlite(tempfile::TempDir),
-    Postgres(PgDropGuard),
-}
-
-/// Drops a test database when dropped (best effort, see the module docs).
-struct PgDropGuard {
-    admin_url: String,
-    database: String,
-}
-
-impl Drop for PgDropGuard {
-    fn drop(&mut self) {
-        let admin = self.admin_url.clone();
-        let database = self.database.clone();
-        let dropper = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            let result = rt.block_on(async {
-                tokio::time::timeout(ADMIN_TIMEOUT, async {
-                    let mut conn = sqlx::PgConnection::connect(&admin).await?;
-                    // FORCE ends the test's own sessions, but not those of another role
-                    // (a `ledger_app` connection still closing): retry for a moment.
-                    let sql = format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
-                    let mut tries = 0;
-                    loop {
-                        match sqlx::query(&sql).execute(&mut conn).await {
-                            Ok(_) => break,
-                            Err(_) if tries < DROP_TRIES => {
-                                tries += 1;
-                                tokio::time::sleep(Duration::from_millis(200)).await;
-                            }
-                            Err(e) => return Err(e),
-                        }
-                    }
-                    conn.close().await
-                })
-                .await
-            });
-            match result {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => eprintln!("note: could not drop test database {database}: {e}"),
-                Err(_) => eprintln!("note: dropping test database {database} timed out"),
-            }
-        });
-        let _ = dropper.join();
-    }
+    Postgres(PgDatabase),
 }
 
 /// The databases of this test: SQLite always, PostgreSQL when configured (see the module
 /// docs). Each call gives new, empty databases.
 pub async fn backends() -> Vec<TestDb> {
     let mut dbs = vec![sqlite_db()];
-    match std::env::var(POSTGRES_URL_VAR) {
-        Ok(admin) if !admin.trim().is_empty() => dbs.push(postgres_db(admin.trim()).await),
-        _ => {
-            if std::env::var(REQUIRE_POSTGRES_VAR).as_deref() == Ok("1") {
-                panic!("{REQUIRE_POSTGRES_VAR}=1 but {POSTGRES_URL_VAR} is not set");
-            }
-            println!("SKIP postgres: {POSTGRES_URL_VAR} not set");
-        }
+    if let Some(admin) = postgres_admin_url("postgres") {
+        dbs.push(postgres_db(&admin).await);
     }
     dbs
 }
@@ -148,67 +82,14 @@ fn sqlite_db() -> TestDb {
 }
 
 async fn postgres_db(admin: &str) -> TestDb {
-    let database = format!("ledger_t_{}", random_hex(8));
-    let create = async {
-        let mut conn = sqlx::PgConnection::connect(admin).await?;
-        sqlx::query(&format!(
-            "CREATE DATABASE \"{database}\" OWNER ledger_owner"
-        ))
-        .execute(&mut conn)
-        .await?;
-        conn.close().await
-    };
-    match tokio::time::timeout(ADMIN_TIMEOUT, create).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => panic!("creating test database {database} via {POSTGRES_URL_VAR}: {e}"),
-        Err(_) => panic!("creating test database {database} via {POSTGRES_URL_VAR} timed out"),
-    }
+    let db = PgDatabase::create_with(admin, "ledger_t", Some(OWNER_USER))
+        .await
+        .unwrap_or_else(|e| panic!("creating a test database via {POSTGRES_URL_VAR}: {e:#}"));
     TestDb {
         name: "postgres",
-        url: pg_url_with_database(admin, &database),
-        _guard: Guard::Postgres(PgDropGuard {
-            admin_url: admin.to_owned(),
-            database,
-        }),
+        url: db.url.clone(),
+        _guard: Guard::Postgres(db),
     }
-}
-
-/// `n` random bytes as lowercase hex.
-pub fn random_hex(n: usize) -> String {
-    let mut bytes = vec![0u8; n];
-    rand_core::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-/// `postgres://user:pw@host:port/db?query` with the database replaced.
-pub fn pg_url_with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = base[authority_start..]
-        .find('/')
-        .map(|i| authority_start + i)
-        .unwrap_or(base.len());
-    let mut out = format!("{}/{database}", &base[..path_start]);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
-}
-
-/// The same URL with other credentials.
-pub fn pg_url_with_user(url: &str, user: &str, password: &str) -> String {
-    let authority_start = url.find("://").map(|i| i + 3).unwrap_or(0);
-    let rest = &url[authority_start..];
-    let path = rest.find('/').unwrap_or(rest.len());
-    let host = match rest[..path].rfind('@') {
-        Some(at) => &rest[at + 1..],
-        None => rest,
-    };
-    format!("{}{user}:{password}@{host}", &url[..authority_start])
 }
 
 /// A clock that only moves when the test sets it.
@@ -320,24 +201,7 @@ pub fn donation_signed_by(
     signed_at: Instant,
     signer: &SigningKey,
 ) -> (Vec<u8>, Vec<Sig>) {
-    let intent = Intent {
-        fund: FundId::parse(&fund.spec.fund).expect("fund id"),
-        body: Body::Donation(Donation {
-            amount: Amount::from_fen(fen).expect("amount"),
-            donor: Donor {
-                class: DonorClass::Anonymous,
-                name: None,
-                name_consent: None,
-                commitment: None,
-            },
-            channel: Channel::Cash,
-            receipt_no: ShortText::parse(&format!("T-{key}")).expect("receipt"),
-            purpose: None,
-            memo: None,
-        }),
-        key: IdempotencyKey::parse(key).expect("idempotency key"),
-        signed_at,
-    };
+    let intent = donation_intent(&fund.spec.fund, key, fen, signed_at);
     (intent.canonical_bytes(), vec![intent.sign(signer)])
 }
 

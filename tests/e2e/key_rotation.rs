@@ -3,17 +3,14 @@
 //! old key's signatures are refused, the new key's accepted, and the whole log still
 //! verifies (the old key's earlier entries stay valid: they were signed while it served).
 
-use community_ledger::{now, random_key, sign_value, write_key_file, Server, Trustee};
+use community_ledger::{now, sign_value, Deployment, Trustee};
 use serde_json::json;
 
 const FUND: &str = "rotation-fund";
 
 #[test]
 fn a_removed_key_is_refused_from_its_removal_on_and_the_new_key_is_accepted() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
-    let server = Server::start(dir.path());
+    let server = Deployment::sqlite("key_rotation");
     community_ledger::runtime().block_on(async {
         let client = server.client();
         let (a, b, c) = (
@@ -21,15 +18,7 @@ fn a_removed_key_is_refused_from_its_removal_on_and_the_new_key_is_accepted() {
             Trustee::random("管理人乙"),
             Trustee::random("管理人丙"),
         );
-        let r = client
-            .append(&sign_value(
-                &community_ledger::genesis_value(FUND, &[&a, &b], (2, 2, 2)),
-                &[&operator],
-            ))
-            .await
-            .expect("answer");
-        assert_eq!(r.status, 201, "{}", r.body);
-        community_ledger::ensure_trustee_token(&client, FUND).await;
+        server.create_fund(FUND, &[&a, &b], (2, 2, 2)).await;
         let ok = |r: community_ledger::AppendReply| {
             assert!(r.status == 201, "{} {}", r.status, r.body);
         };

@@ -2,56 +2,23 @@
 //! auditor may and may not do; tokens issued and revoked with `ledger-server token`; and a
 //! write that needs both a trustee token for the fund and the trustees' signatures.
 
-use community_ledger::{
-    create_fund_via, ensure_trustee_token, now, random_key, sign_intent, write_key_file, Client,
-    Server, Trustee,
-};
+use community_ledger::{each_backend, now, random_key, sign_intent, Deployment, Trustee};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-async fn status_code(
-    client: &Client,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, String) {
-    let mut rb = client.request(method, path);
-    if let Some(b) = body {
-        rb = rb.json(&b);
-    }
-    let resp = rb.send().await.expect("an answer");
-    let status = resp.status().as_u16();
-    let v: Value = resp.json().await.unwrap_or(Value::Null);
-    (status, v["code"].as_str().unwrap_or("").to_owned())
-}
-
 #[test]
 fn each_role_may_do_what_it_is_for_and_nothing_else() {
-    let rt = community_ledger::runtime();
-    for backend in community_ledger::test_backends("each_role_may_do_wha", &rt) {
-        println!("backend: {}", backend.name);
-        run_each_role_may_do_what_it_is_for_and_nothing_else(&backend.config, &rt);
-    }
-}
-
-fn run_each_role_may_do_what_it_is_for_and_nothing_else(
-    config: &community_ledger::ServerConfig,
-    rt: &tokio::runtime::Runtime,
-) {
-    let dir = &config.data_dir;
-    let operator = random_key();
-    write_key_file(&dir.join("operator.key"), &operator);
-    let server = Server::start_with(config);
-    let op_token = server.issue_token("operator", None);
-    let auditor_token = server.issue_token("auditor", None);
-    rt.block_on(async {
-        let client = server.client();
+    each_backend("each_role_may_do_wha", async |d| {
+        let op_token = d.operator_token();
+        let auditor_token = d.auditor_token();
+        let operator = d.operator().clone();
+        let client = d.client();
         let trustee = Trustee::random("管理人甲");
-        create_fund_via(&client, &operator, "roles-a", &[&trustee]).await;
-        create_fund_via(&client, &operator, "roles-b", &[&trustee]).await;
-        let token_a = ensure_trustee_token(&client, "roles-a")
+        let token_a = d
+            .create_fund("roles-a", &[&trustee], (1, 1, 1))
             .await
-            .expect("token");
+            .trustee_token;
+        d.create_fund("roles-b", &[&trustee], (1, 1, 1)).await;
         let public = client.public();
         let op = public.with_token(&op_token);
         let auditor = public.with_token(&auditor_token);
@@ -88,7 +55,7 @@ fn run_each_role_may_do_what_it_is_for_and_nothing_else(
             (Method::DELETE, "/api/v1/funds/roles-a/vault/1"),
         ] {
             assert_eq!(
-                status_code(&public, m.clone(), path, None).await,
+                public.status_code(m.clone(), path, None).await,
                 (401, "unauthenticated".into()),
                 "public {m} {path}"
             );
@@ -121,7 +88,7 @@ fn run_each_role_may_do_what_it_is_for_and_nothing_else(
             (Method::GET, "/api/v1/credentials"),
         ] {
             assert_eq!(
-                status_code(&trustee_a, m, path, None).await,
+                trustee_a.status_code(m, path, None).await,
                 (403, "forbidden_role".into()),
                 "trustee {path}"
             );
@@ -154,11 +121,12 @@ fn run_each_role_may_do_what_it_is_for_and_nothing_else(
             (403, Some("forbidden_role"))
         );
         assert_eq!(
-            status_code(&op, Method::GET, "/api/v1/funds/roles-a/vault", None).await,
+            op.status_code(Method::GET, "/api/v1/funds/roles-a/vault", None)
+                .await,
             (403, "forbidden_role".into())
         );
         assert_eq!(
-            status_code(&op, Method::GET, "/api/v1/credentials", None)
+            op.status_code(Method::GET, "/api/v1/credentials", None)
                 .await
                 .0,
             200
@@ -166,7 +134,8 @@ fn run_each_role_may_do_what_it_is_for_and_nothing_else(
 
         // The auditor reads the vault and writes nothing.
         assert_eq!(
-            status_code(&auditor, Method::GET, "/api/v1/funds/roles-a/vault", None)
+            auditor
+                .status_code(Method::GET, "/api/v1/funds/roles-a/vault", None)
                 .await
                 .0,
             200
@@ -177,13 +146,13 @@ fn run_each_role_may_do_what_it_is_for_and_nothing_else(
             (403, Some("forbidden_role"))
         );
         assert_eq!(
-            status_code(
-                &auditor,
-                Method::POST,
-                "/api/v1/credentials",
-                Some(json!({"role": "auditor", "label": "x"}))
-            )
-            .await,
+            auditor
+                .status_code(
+                    Method::POST,
+                    "/api/v1/credentials",
+                    Some(&json!({"role": "auditor", "label": "x"}))
+                )
+                .await,
             (403, "forbidden_role".into())
         );
 
@@ -223,11 +192,14 @@ fn run_each_role_may_do_what_it_is_for_and_nothing_else(
             (json!({"role": "root", "label": "x"}), "role_unknown"),
             (json!({"role": "auditor", "label": ""}), "label_invalid"),
         ] {
-            let (_, got) =
-                status_code(&op, Method::POST, "/api/v1/credentials", Some(body.clone())).await;
+            let (_, got) = op
+                .status_code(Method::POST, "/api/v1/credentials", Some(&body))
+                .await;
             assert_eq!(got, code, "{body}");
         }
-        let before = status_code(&op, Method::GET, "/api/v1/credentials", None).await;
+        let before = op
+            .status_code(Method::GET, "/api/v1/credentials", None)
+            .await;
         assert_eq!(before.0, 200);
         let _ = now();
     });
@@ -235,11 +207,8 @@ fn run_each_role_may_do_what_it_is_for_and_nothing_else(
 
 #[test]
 fn tokens_are_issued_listed_and_revoked_by_command_and_stored_only_as_hashes() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
-    let server = Server::start(dir.path());
-    let auditor_token = server.issue_token("auditor", None);
+    let server = Deployment::sqlite("tokens_are_issued");
+    let auditor_token = server.auditor_token();
     let client = server.client().public().with_token(&auditor_token);
     let rt = community_ledger::runtime();
     rt.block_on(async {
@@ -271,8 +240,8 @@ fn tokens_are_issued_listed_and_revoked_by_command_and_stored_only_as_hashes() {
         .to_owned();
 
     // The database holds no token, only hashes.
-    let db = std::fs::read(dir.path().join("ledger.db")).expect("db file");
-    let wal = std::fs::read(dir.path().join("ledger.db-wal")).unwrap_or_default();
+    let db = std::fs::read(server.data_dir().join("ledger.db")).expect("db file");
+    let wal = std::fs::read(server.data_dir().join("ledger.db-wal")).unwrap_or_default();
     for bytes in [&db, &wal] {
         assert!(
             !bytes
@@ -329,11 +298,8 @@ fn tokens_are_issued_listed_and_revoked_by_command_and_stored_only_as_hashes() {
 
 #[test]
 fn the_operator_revokes_through_the_api() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
-    let server = Server::start(dir.path());
-    let op_token = server.issue_token("operator", None);
+    let server = Deployment::sqlite("the_operator_revokes");
+    let op_token = server.operator_token();
     community_ledger::runtime().block_on(async {
         let op = server.client().public().with_token(&op_token);
         let resp = op
@@ -348,7 +314,8 @@ fn the_operator_revokes_through_the_api() {
         let id = issued["id"].as_str().expect("id").to_owned();
         let auditor = server.client().public().with_token(&token);
         assert_eq!(
-            status_code(&auditor, Method::GET, "/api/v1/funds", None)
+            auditor
+                .status_code(Method::GET, "/api/v1/funds", None)
                 .await
                 .0,
             200
@@ -359,28 +326,20 @@ fn the_operator_revokes_through_the_api() {
             "listing shows no token"
         );
         assert_eq!(
-            status_code(
-                &op,
-                Method::DELETE,
-                &format!("/api/v1/credentials/{id}"),
-                None
-            )
-            .await
-            .0,
+            op.status_code(Method::DELETE, &format!("/api/v1/credentials/{id}"), None)
+                .await
+                .0,
             200
         );
         assert_eq!(
-            status_code(
-                &op,
-                Method::DELETE,
-                &format!("/api/v1/credentials/{id}"),
-                None
-            )
-            .await,
+            op.status_code(Method::DELETE, &format!("/api/v1/credentials/{id}"), None)
+                .await,
             (409, "already_revoked".into())
         );
         assert_eq!(
-            status_code(&auditor, Method::GET, "/api/v1/funds", None).await,
+            auditor
+                .status_code(Method::GET, "/api/v1/funds", None)
+                .await,
             (401, "token_invalid".into())
         );
     });

@@ -2,9 +2,7 @@
 //! into the chain or any public answer; auditors read the vault; the operator erases a
 //! donor's identity and the chain still verifies.
 
-use community_ledger::{
-    create_fund_via, now, random_key, sign_value, write_key_file, Client, Server, Trustee,
-};
+use community_ledger::{each_backend, now, sign_value, Client, Trustee};
 use ledger_core::donor::{commitment, identity_string};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -22,17 +20,6 @@ fn resident_donation(key: &str, salt: &[u8; 16], name: &str, phone: &str) -> Val
         },
         "fund": FUND, "key": key, "kind": "donation", "signed_at": now().to_string()
     })
-}
-
-async fn post(client: &Client, body: &Value) -> (u16, Value) {
-    let resp = client
-        .request(Method::POST, &format!("/api/v1/funds/{FUND}/entries"))
-        .json(body)
-        .send()
-        .await
-        .expect("answer");
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
 }
 
 /// Every public answer about the fund, as text.
@@ -74,30 +61,16 @@ fn forms(s: &str) -> Vec<String> {
 
 #[test]
 fn a_residents_identity_is_only_in_the_vault_and_can_be_erased() {
-    let rt = community_ledger::runtime();
-    for backend in community_ledger::test_backends("a_residents_identity", &rt) {
-        println!("backend: {}", backend.name);
-        run_a_residents_identity_is_only_in_the_vault_and_can_be_erased(&backend.config, &rt);
-    }
-}
-
-fn run_a_residents_identity_is_only_in_the_vault_and_can_be_erased(
-    config: &community_ledger::ServerConfig,
-    rt: &tokio::runtime::Runtime,
-) {
-    let dir = &config.data_dir;
-    let operator = random_key();
-    write_key_file(&dir.join("operator.key"), &operator);
-    let server = Server::start_with(config);
-    let auditor_token = server.issue_token("auditor", None);
-    let operator_token = server.issue_token("operator", None);
-    rt.block_on(async {
-        let client = server.client();
+    each_backend("a_residents_identity", async |d| {
+        let auditor_token = d.auditor_token();
+        let operator_token = d.operator_token();
+        let client = d.client();
+        let entries = format!("/api/v1/funds/{FUND}/entries");
         let trustee = Trustee::random("管理人甲");
-        create_fund_via(&client, &operator, FUND, &[&trustee]).await;
-        let token = community_ledger::ensure_trustee_token(&client, FUND)
+        let token = d
+            .create_fund(FUND, &[&trustee], (1, 1, 1))
             .await
-            .expect("token");
+            .trustee_token;
         let writer = client.public().with_token(&token);
         let salt = [7u8; 16];
 
@@ -108,7 +81,7 @@ fn run_a_residents_identity_is_only_in_the_vault_and_can_be_erased(
         );
         let mut body = signed.body();
         body["donor_identity"] = json!({"salt": hex::encode(salt), "name": "李四", "phone": PHONE});
-        let (status, v) = post(&writer, &body).await;
+        let (status, v) = writer.send_json(Method::POST, &entries, Some(&body)).await;
         assert_eq!(
             (status, v["code"].as_str()),
             (422, Some("donor_identity_invalid"))
@@ -128,7 +101,7 @@ fn run_a_residents_identity_is_only_in_the_vault_and_can_be_erased(
 
         // The matching identity is accepted.
         body["donor_identity"] = json!({"salt": hex::encode(salt), "name": NAME, "phone": PHONE});
-        let (status, v) = post(&writer, &body).await;
+        let (status, v) = writer.send_json(Method::POST, &entries, Some(&body)).await;
         assert_eq!(status, 201, "{v}");
         let seq = v["seq"].as_u64().expect("seq");
 
@@ -138,7 +111,10 @@ fn run_a_residents_identity_is_only_in_the_vault_and_can_be_erased(
                 assert!(!text.contains(f.as_str()), "GET {path} reveals {f}");
             }
         }
-        let (status, v) = post(&client.public(), &json!({})).await;
+        let (status, v) = client
+            .public()
+            .send_json(Method::POST, &entries, Some(&json!({})))
+            .await;
         assert_eq!(status, 401, "{v}");
         let vault_path = format!("/api/v1/funds/{FUND}/vault/{seq}");
         let resp = client

@@ -4,8 +4,7 @@
 //! rule's code when its quorum is met; a proposal lapses after the configured time.
 
 use community_ledger::{
-    now, random_key, sign_bytes, sign_value, write_key_file, Client, Server, ServerConfig,
-    SignedIntent, Trustee,
+    now, random_key, sign_bytes, sign_value, Client, Deployment, SignedIntent, Trustee,
 };
 use ed25519_dalek::SigningKey;
 use reqwest::Method;
@@ -23,36 +22,25 @@ fn disbursement(key: &str, amount: &str) -> Value {
     })
 }
 
-async fn send(client: &Client, method: Method, path: &str, body: &Value) -> (u16, Value) {
-    let resp = client
-        .request(method, path)
-        .json(body)
-        .send()
-        .await
-        .expect("answer");
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
 async fn propose(client: &Client, s: &SignedIntent) -> (u16, Value) {
-    send(
-        client,
-        Method::POST,
-        &format!("/api/v1/funds/{FUND}/proposals"),
-        &json!({"intent": s.intent, "sigs": s.sigs}),
-    )
-    .await
+    client
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/funds/{FUND}/proposals"),
+            Some(&json!({"intent": s.intent, "sigs": s.sigs})),
+        )
+        .await
 }
 
 async fn cosign(client: &Client, id: &str, intent: &str, key: &SigningKey) -> (u16, Value) {
     let sig = sign_bytes(intent, &[key]).remove(0);
-    send(
-        client,
-        Method::POST,
-        &format!("/api/v1/funds/{FUND}/proposals/{id}/signatures"),
-        &json!({"sig": sig}),
-    )
-    .await
+    client
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/funds/{FUND}/proposals/{id}/signatures"),
+            Some(&json!({"sig": sig})),
+        )
+        .await
 }
 
 async fn size(client: &Client) -> u64 {
@@ -66,13 +54,8 @@ async fn size(client: &Client) -> u64 {
 
 #[test]
 fn proposals_are_appended_when_their_quorum_is_met_and_refused_when_invalid() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
-    let mut config = ServerConfig::sqlite(dir.path());
-    config.extra_args = vec!["--proposal-ttl".into(), "2".into()];
-    let server = Server::start_with(&config);
-    let auditor_token = server.issue_token("auditor", None);
+    let server = Deployment::sqlite_with("proposals", &["--proposal-ttl", "2"]);
+    let auditor_token = server.auditor_token();
     community_ledger::runtime().block_on(async {
         let client = server.client();
         let (a, b, c) = (
@@ -80,17 +63,10 @@ fn proposals_are_appended_when_their_quorum_is_met_and_refused_when_invalid() {
             Trustee::random("管理人乙"),
             Trustee::random("管理人丙"),
         );
-        let r = client
-            .append(&sign_value(
-                &community_ledger::genesis_value(FUND, &[&a, &b, &c], (2, 2, 2)),
-                &[&operator],
-            ))
+        let token = server
+            .create_fund(FUND, &[&a, &b, &c], (2, 2, 2))
             .await
-            .expect("answer");
-        assert_eq!(r.status, 201, "{}", r.body);
-        let token = community_ledger::ensure_trustee_token(&client, FUND)
-            .await
-            .expect("token");
+            .trustee_token;
         let t = client.public().with_token(&token);
         let r = t
             .append(&a.donation(FUND, "d-1", 100_000))

@@ -4,8 +4,8 @@
 //! `LEDGER_TEST_POSTGRES_URL` is set (always in CI).
 
 use community_ledger::{
-    create_fund_via, now, operator_token, postgres_admin_url, random_key, sign_bytes, sign_value,
-    write_key_file, Client, PgDatabase, Server, ServerConfig, SignedIntent, Trustee,
+    now, random_key, runtime, sign_bytes, sign_value, Client, Deployment, SignedIntent,
+    TestBackend, Trustee,
 };
 use ed25519_dalek::SigningKey;
 use serde_json::{json, Value};
@@ -130,17 +130,15 @@ async fn append_ok(client: &Client, s: &SignedIntent) -> u64 {
 
 /// Sets up a fund with a donation, an agreement, a space with community hours, a rental
 /// and a reversal, then runs the table.
-async fn run_table(server: &Server, operator: &SigningKey) {
-    let client = server.client();
+async fn run_table(d: &Deployment) {
+    let client = d.client();
     let a = Trustee::random("管理人甲");
     let b = Trustee::random("管理人乙");
-    let signed = sign_value(
-        &community_ledger::genesis_value(FUND, &[&a, &b], (1, 2, 1)),
-        &[operator],
-    );
-    append_ok(&client, &signed).await;
-    community_ledger::ensure_trustee_token(&client, FUND).await;
-    create_fund_via(&client, operator, OTHER, &[&a]).await;
+    let trustee_token = d
+        .create_fund(FUND, &[&a, &b], (1, 2, 1))
+        .await
+        .trustee_token;
+    d.create_fund(OTHER, &[&a], (1, 1, 1)).await;
 
     let sign = |v: &Value, keys: &[&SigningKey]| sign_value(v, keys);
     append_ok(&client, &sign(&donation(FUND, "d-1", "1000.00"), &[&a.key])).await;
@@ -373,9 +371,6 @@ async fn run_table(server: &Server, operator: &SigningKey) {
         ),
     ];
 
-    let trustee_token = community_ledger::ensure_trustee_token(&client, FUND)
-        .await
-        .expect("a trustee token");
     let writer = client.with_token(&trustee_token);
     let before = heads(&client).await;
     let mut failures = Vec::new();
@@ -431,30 +426,20 @@ async fn run_table(server: &Server, operator: &SigningKey) {
         201,
         "the valid donation"
     );
-    let _ = operator_token(server.config());
 }
 
 #[test]
 fn bad_inputs_are_refused_with_their_code_and_write_nothing_sqlite() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
-    let server = Server::start(dir.path());
-    community_ledger::runtime().block_on(run_table(&server, &operator));
+    let d = Deployment::sqlite("api_errors");
+    runtime().block_on(run_table(&d));
 }
 
 #[test]
 fn bad_inputs_are_refused_with_their_code_and_write_nothing_postgres() {
-    let Some(admin) = postgres_admin_url("api_errors") else {
+    let rt = runtime();
+    let Some(backend) = TestBackend::postgres("api_errors", &rt) else {
         return;
     };
-    let rt = community_ledger::runtime();
-    let db = rt
-        .block_on(PgDatabase::create(&admin))
-        .expect("a test database");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
-    let server = Server::start_with(&ServerConfig::postgres(dir.path(), &db.url));
-    rt.block_on(run_table(&server, &operator));
+    let d = Deployment::on(backend);
+    rt.block_on(run_table(&d));
 }

@@ -5,27 +5,16 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use community_ledger::{
-    create_fund, random_key, write_key_file, Ack, Client, Server, ServerConfig, Trustee,
-};
+use community_ledger::{problem_code, Ack, Client, Deployment, Server, ServerConfig, Trustee};
 use reqwest::Method;
 use serde_json::Value;
 
-async fn problem_code(resp: reqwest::Response) -> (u16, String) {
-    let status = resp.status().as_u16();
-    let v: Value = resp.json().await.unwrap_or(Value::Null);
-    (status, v["code"].as_str().unwrap_or("").to_owned())
-}
-
 #[test]
 fn every_documented_operation_is_served_and_nothing_else_is() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
-    let server = Server::start(dir.path());
+    let server = Deployment::sqlite("service_doc");
     community_ledger::runtime().block_on(async {
         let trustee = Trustee::random("管理人甲");
-        create_fund(&server, &operator, "doc-fund", &[&trustee]).await;
+        server.create_fund("doc-fund", &[&trustee], (1, 1, 1)).await;
         let public = server.client().public();
         let doc = public.get_json("/api/v1/openapi.json").await.expect("doc");
         assert_eq!(doc["openapi"], "3.1.0");
@@ -114,17 +103,16 @@ fn documented_statuses(doc: &Value, method: &str, template: &str) -> Vec<String>
 /// did not list, a request body field it did not allow, and a seq bound it did not state.
 #[test]
 fn refusals_answer_with_statuses_the_document_lists() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
-    let server = Server::start(dir.path());
+    let server = Deployment::sqlite("service_statuses");
     community_ledger::runtime().block_on(async {
         let trustee = Trustee::random("管理人甲");
-        create_fund(&server, &operator, "status-fund", &[&trustee]).await;
+        server
+            .create_fund("status-fund", &[&trustee], (1, 1, 1))
+            .await;
         let trustee_token = server.issue_token("trustee", Some("status-fund"));
         let public = server.client().public();
         let doc = public.get_json("/api/v1/openapi.json").await.expect("doc");
-        let op = public.with_token(&community_ledger::operator_token(server.config()));
+        let op = public.with_token(&server.operator_token());
 
         // The donor's copy of a receipt, asked by a trustee of another fund or by the
         // operator: 403.
@@ -201,13 +189,12 @@ fn refusals_answer_with_statuses_the_document_lists() {
 /// number in SQL and list the fund again from seq 0.
 #[test]
 fn listings_from_a_seq_past_every_entry_are_empty() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
-    let server = Server::start(dir.path());
+    let server = Deployment::sqlite("service_bounds");
     community_ledger::runtime().block_on(async {
         let trustee = Trustee::random("管理人甲");
-        create_fund(&server, &operator, "bound-fund", &[&trustee]).await;
+        server
+            .create_fund("bound-fund", &[&trustee], (1, 1, 1))
+            .await;
         let public = server.client().public();
         for from in [u64::MAX, 1 << 63, i64::MAX as u64] {
             let page = public
@@ -231,15 +218,10 @@ fn listings_from_a_seq_past_every_entry_are_empty() {
 
 #[test]
 fn metrics_count_appends_and_refusals_and_requests_carry_ids_into_the_log() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
-    let mut config = ServerConfig::sqlite(dir.path());
-    config.extra_args = vec!["--log-format".into(), "json".into()];
-    let server = Server::start_with(&config);
+    let server = Deployment::sqlite_with("service_metrics", &["--log-format", "json"]);
     community_ledger::runtime().block_on(async {
         let trustee = Trustee::random("管理人甲");
-        create_fund(&server, &operator, "metrics-fund", &[&trustee]).await;
+        server.create_fund("metrics-fund", &[&trustee], (1, 1, 1)).await;
         let client = server.client();
         let r = client
             .append(&trustee.donation("metrics-fund", "m-1", 100))
@@ -300,7 +282,7 @@ fn metrics_count_appends_and_refusals_and_requests_carry_ids_into_the_log() {
         let id = resp.headers().get("x-request-id").expect("a request id");
         assert_eq!(id.len(), 16, "a fresh id is 16 hex digits");
     });
-    let log = std::fs::read_to_string(dir.path().join("server.log")).expect("log");
+    let log = std::fs::read_to_string(server.data_dir().join("server.log")).expect("log");
     let line = log
         .lines()
         .find(|l| l.contains("trace-me-42"))
@@ -315,16 +297,11 @@ fn metrics_count_appends_and_refusals_and_requests_carry_ids_into_the_log() {
 
 #[test]
 fn the_rate_limit_answers_429_per_token() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = ServerConfig::sqlite(dir.path());
-    config.extra_args = vec![
-        "--rate-limit".into(),
-        "1".into(),
-        "--rate-burst".into(),
-        "3".into(),
-    ];
-    let server = Server::start_with(&config);
-    let auditor = server.issue_token("auditor", None);
+    let server = Deployment::sqlite_with(
+        "service_rate_limit",
+        &["--rate-limit", "1", "--rate-burst", "3"],
+    );
+    let auditor = server.auditor_token();
     community_ledger::runtime().block_on(async {
         let public = server.client().public();
         let mut statuses = Vec::new();
@@ -357,19 +334,11 @@ fn the_rate_limit_answers_429_per_token() {
 
 #[test]
 fn a_graceful_shutdown_finishes_in_flight_appends() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
-    let mut server = Server::start(dir.path());
+    let mut server = Deployment::sqlite("service_shutdown");
     let rt = community_ledger::runtime();
     let trustee = Arc::new(Trustee::random("管理人甲"));
     let client: Client = server.client();
-    rt.block_on(create_fund(
-        &server,
-        &operator,
-        "shutdown-fund",
-        &[&trustee],
-    ));
+    rt.block_on(server.create_fund("shutdown-fund", &[&trustee], (1, 1, 1)));
     let tasks: Vec<_> = (0..64)
         .map(|i| {
             let client = client.clone();
@@ -400,7 +369,7 @@ fn a_graceful_shutdown_finishes_in_flight_appends() {
         }
     }
     assert!(!acked.is_empty(), "some appends were in flight");
-    let server = Server::start(dir.path());
+    server.restart();
     rt.block_on(async {
         let client = server.client();
         for (key, ack) in &acked {

@@ -7,13 +7,8 @@
 
 use std::path::Path;
 
-use community_ledger::{
-    genesis_intent, random_key, run_client, sign_intent, write_key_file, ClientRun, Server,
-    ServerConfig, Trustee,
-};
+use community_ledger::{run_client, runtime, ClientRun, Deployment, Trustee};
 use ed25519_dalek::SigningKey;
-use ledger_core::body::Policy;
-use ledger_core::money::Rate;
 use ledger_core::receipt::{parse_receipt, verify_receipt};
 use ledger_core::verify::verify_export;
 
@@ -42,16 +37,9 @@ fn refused(run: &ClientRun, code: i32) -> String {
 
 #[test]
 fn the_trustees_client_writes_imports_exports_and_checks_receipts() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let d = dir.path();
-    let operator = random_key();
-    write_key_file(&d.join("operator.key"), &operator);
-    let server = Server::start_with(&ServerConfig::sqlite(d));
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let server = Deployment::sqlite("client");
+    let d = server.data_dir();
+    let rt = runtime();
     let client = server.client();
     let size = || {
         rt.block_on(client.public().get_json(&format!("/api/v1/funds/{FUND}")))
@@ -102,19 +90,9 @@ fn the_trustees_client_writes_imports_exports_and_checks_receipts() {
 
     // The fund, founded by the operator with the two keygen'd trustees: disbursements
     // need both of them.
-    let policy = Policy {
-        statement_quorum: 1,
-        disbursement_quorum: 2,
-        governance_quorum: 1,
-        share_rate_min: Rate::parse("0.1000").unwrap(),
-        share_rate_max: Rate::parse("0.5000").unwrap(),
-    };
-    let genesis = sign_intent(&genesis_intent(FUND, &[&a, &b], policy), &[&operator]);
-    let reply = rt.block_on(client.append(&genesis)).expect("answer");
-    assert_eq!(reply.status, 201, "{}", reply.body);
     let token = rt
-        .block_on(community_ledger::ensure_trustee_token(&client, FUND))
-        .expect("token");
+        .block_on(server.create_fund(FUND, &[&a, &b], (1, 2, 1)))
+        .trustee_token;
     let token_file = d.join("trustee.token");
     std::fs::write(&token_file, format!("{token}\n")).unwrap();
     let (a_key, b_key, tok) = (
@@ -166,7 +144,7 @@ fn the_trustees_client_writes_imports_exports_and_checks_receipts() {
         "{text}"
     );
     assert!(entry["entry"]["intent"]["body"]["donor"]["commitment"].is_string());
-    let auditor = server.issue_token("auditor", None);
+    let auditor = server.auditor_token();
     let receipt = rt
         .block_on(client.public().with_token(&auditor).get_json(&format!(
             "/api/v1/funds/{FUND}/entries/1/receipt?donor=true"

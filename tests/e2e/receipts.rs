@@ -3,9 +3,7 @@
 //! identity, goes only to a trustee of the fund or an auditor; an old receipt's checkpoint
 //! is proven consistent with a newer one.
 
-use community_ledger::{
-    create_fund_via, now, random_key, sign_value, write_key_file, Server, Trustee,
-};
+use community_ledger::{now, sign_value, Deployment, Trustee};
 use ledger_core::checkpoint::Checkpoint;
 use ledger_core::donor::{commitment, identity_string};
 use ledger_core::hash::Hash;
@@ -18,23 +16,20 @@ const FUND: &str = "receipts-fund";
 
 #[test]
 fn a_donation_receipt_verifies_without_the_server() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let operator = random_key();
-    write_key_file(&dir.path().join("operator.key"), &operator);
-    let server = Server::start(dir.path());
-    let auditor_token = server.issue_token("auditor", None);
+    let server = Deployment::sqlite("receipts");
+    let auditor_token = server.auditor_token();
     let rt = community_ledger::runtime();
     rt.block_on(async {
         let client = server.client();
         let trustee = Trustee::random("管理人甲");
-        create_fund_via(&client, &operator, FUND, &[&trustee]).await;
-        create_fund_via(&client, &operator, "receipts-other", &[&trustee]).await;
-        let token = community_ledger::ensure_trustee_token(&client, FUND)
+        let token = server
+            .create_fund(FUND, &[&trustee], (1, 1, 1))
             .await
-            .expect("token");
-        let other_token = community_ledger::ensure_trustee_token(&client, "receipts-other")
+            .trustee_token;
+        let other_token = server
+            .create_fund("receipts-other", &[&trustee], (1, 1, 1))
             .await
-            .expect("token");
+            .trustee_token;
         let writer = client.public().with_token(&token);
 
         let salt = [9u8; 16];

@@ -527,7 +527,7 @@ fn the_checker_finds_paths_and_cycles() {
     assert!(module_graph().len() > 20);
 }
 
-/// Prints the report (`cargo test --test module_graph -- --nocapture`), without failing.
+/// Prints the report (`cargo test --test e2e module_graph:: -- --nocapture`), without failing.
 #[test]
 fn print_the_cycles() {
     for c in cycle_report() {
