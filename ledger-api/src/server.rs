@@ -237,6 +237,18 @@ impl Application {
             system_clock(),
         )
         .await?;
+        // The fund pages' totals by kind are summed once per fund over an index (about a
+        // second per 10^6 entries) and then kept: sum them now, in the background, so that
+        // the first resident to open a fund page does not wait for it.
+        let warm = store.clone();
+        let funds = ledger.fund_ids().await;
+        tokio::spawn(async move {
+            for fund in funds {
+                if let Err(e) = warm.kind_totals(&fund).await {
+                    tracing::warn!(%fund, error = %e, "could not sum the fund page's totals");
+                }
+            }
+        });
         let addr = listener.local_addr()?;
         let demo = if config.demo {
             let fund = crate::demo::first_fund();
