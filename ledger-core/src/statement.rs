@@ -65,6 +65,24 @@ impl MonthTotals {
     }
 }
 
+/// One of a month's sums, reached through its totals.
+type SumOf = fn(&mut MonthTotals) -> &mut Money;
+
+/// Which of a month's sums an entry of `kind` moves (for a reversal, by the kind it
+/// reverses), and whether it subtracts from it.
+fn sum_of(kind: Kind, reversed_kind: Option<Kind>) -> Option<(SumOf, bool)> {
+    let sum: (SumOf, bool) = match (kind, reversed_kind) {
+        (Kind::Donation, _) => (|t| &mut t.donation, false),
+        (Kind::RevenueShare, _) => (|t| &mut t.revenue_share, false),
+        (Kind::Rental, _) => (|t| &mut t.rental, false),
+        (Kind::Disbursement, _) => (|t| &mut t.disbursement, false),
+        (Kind::Reversal, Some(Kind::Disbursement)) => (|t| &mut t.reversals, false),
+        (Kind::Reversal, Some(_)) => (|t| &mut t.reversals, true),
+        _ => return None,
+    };
+    Some(sum)
+}
+
 /// The months of a fund: closed ones and the one being recorded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Months {
@@ -107,33 +125,32 @@ impl Months {
         reversed_kind: Option<Kind>,
     ) -> Result<(), RuleError> {
         let rolls = !matches!(&self.current, Some((m, _)) if *m >= month);
-        // The month's totals after this entry, computed aside: nothing is changed until
-        // every sum has held.
-        let mut t = match &self.current {
-            Some((_, t)) if !rolls => t.clone(),
-            _ => MonthTotals::new(balance),
-        };
-        t.count += 1;
-        t.last_seq = seq;
-        if let Some(a) = amount {
-            let add = |x: Money| x.checked_add(a).ok_or(RuleError::Overflow);
-            match (kind, reversed_kind) {
-                (Kind::Donation, _) => t.donation = add(t.donation)?,
-                (Kind::RevenueShare, _) => t.revenue_share = add(t.revenue_share)?,
-                (Kind::Rental, _) => t.rental = add(t.rental)?,
-                (Kind::Disbursement, _) => t.disbursement = add(t.disbursement)?,
-                (Kind::Reversal, Some(Kind::Disbursement)) => t.reversals = add(t.reversals)?,
-                (Kind::Reversal, Some(_)) => {
-                    t.reversals = t.reversals.checked_sub(a).ok_or(RuleError::Overflow)?
-                }
-                _ => {}
+        // The one sum this entry moves, and its new value, computed first (a month's first
+        // entry starts from zero sums): nothing is changed until it has held.
+        let moved = match (amount, sum_of(kind, reversed_kind)) {
+            (Some(a), Some((sum, subtract))) => {
+                let before = match self.current.as_mut() {
+                    Some((_, t)) if !rolls => *sum(t),
+                    _ => Money::ZERO,
+                };
+                let after = if subtract {
+                    before.checked_sub(a)
+                } else {
+                    before.checked_add(a)
+                };
+                Some((sum, after.ok_or(RuleError::Overflow)?))
             }
-        }
+            _ => None,
+        };
         if rolls {
             self.roll_to(month, balance, log);
         }
-        if let Some((_, current)) = self.current.as_mut() {
-            *current = t;
+        if let Some((_, t)) = self.current.as_mut() {
+            t.count += 1;
+            t.last_seq = seq;
+            if let Some((sum, value)) = moved {
+                *sum(t) = value;
+            }
         }
         Ok(())
     }
