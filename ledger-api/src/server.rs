@@ -215,7 +215,7 @@ impl Application {
         let store = Arc::new(
             Store::open(&url)
                 .await
-                .with_context(|| format!("opening {url}"))?,
+                .with_context(|| format!("opening {}", redacted(&url)))?,
         );
         let (log_key, operator_key) = keys(&config)?;
         if config.demo {
@@ -369,7 +369,7 @@ pub async fn token_command(config: &Config, action: TokenAction) -> anyhow::Resu
     let url = config.database_url();
     let store = Store::open(&url)
         .await
-        .with_context(|| format!("opening {url}"))?;
+        .with_context(|| format!("opening {}", redacted(&url)))?;
     let now = system_clock()().to_string();
     match action {
         TokenAction::Issue { role, fund, label } => {
@@ -465,11 +465,11 @@ pub async fn report_command(
     let url = config.database_url();
     let store = Store::open(&url)
         .await
-        .with_context(|| format!("opening {url}"))?;
+        .with_context(|| format!("opening {}", redacted(&url)))?;
     let row = store
         .fund(fund)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("no fund {fund:?} in {url}"))?;
+        .ok_or_else(|| anyhow::anyhow!("no fund {fund:?} in {}", redacted(&url)))?;
     let entry_at = |seq: u64| {
         let store = &store;
         async move {
@@ -530,4 +530,47 @@ pub async fn report_command(
     }
     store.close().await;
     Ok(())
+}
+
+/// `url` with the password of its user info (`scheme://user:PASSWORD@host…`) replaced by
+/// `…`, for messages and logs: a database URL is printed only this way.
+pub fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    // The user info ends at the last `@` before the path.
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_owned();
+    };
+    match rest[..at].split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:…{}", &rest[at..]),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::redacted;
+
+    #[test]
+    fn a_database_password_is_never_printed() {
+        assert_eq!(
+            redacted("postgres://ledger_app:s3cr%40t@db.example:5432/ledger"),
+            "postgres://ledger_app:…@db.example:5432/ledger"
+        );
+        assert_eq!(
+            redacted("postgres://ledger_app:p@ss@db/ledger?sslmode=require"),
+            "postgres://ledger_app:…@db/ledger?sslmode=require"
+        );
+        assert_eq!(
+            redacted("postgres://ledger_app@db/ledger"),
+            "postgres://ledger_app@db/ledger"
+        );
+        assert_eq!(
+            redacted("sqlite://ledger-data/ledger.db"),
+            "sqlite://ledger-data/ledger.db"
+        );
+        assert_eq!(redacted("not a url"), "not a url");
+    }
 }

@@ -66,7 +66,12 @@ pub fn now() -> Instant {
 
 /// The trustee's client of community-ledger.
 #[derive(Parser, Debug)]
-#[command(name = "ledger", version, about, long_about = None)]
+#[command(
+    name = "ledger",
+    version,
+    about = "The trustees' client of community-ledger: record, co-sign, import and export a fund's entries (the auditors' verifier is the separate `ledger-verify`)",
+    long_about = None
+)]
 pub struct Cli {
     /// The server (plain http://).
     #[arg(
