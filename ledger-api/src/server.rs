@@ -209,8 +209,7 @@ impl Application {
     /// Builds the server of `config` on `listener` (bound by the caller: port 0 picks a
     /// free port, see [`local_addr`](Self::local_addr)).
     pub async fn build(config: Config, listener: TcpListener) -> anyhow::Result<Application> {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("creating {}", config.data_dir.display()))?;
+        create_data_dir(&config.data_dir)?;
         let url = config.database_url();
         let store = Arc::new(
             Store::open(&url)
@@ -364,8 +363,7 @@ async fn demo_token(store: &Store, config: &Config, fund: &str) -> anyhow::Resul
 
 /// Runs a `token` subcommand against the configured database.
 pub async fn token_command(config: &Config, action: TokenAction) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    create_data_dir(&config.data_dir)?;
     let url = config.database_url();
     let store = Store::open(&url)
         .await
@@ -530,6 +528,15 @@ pub async fn report_command(
     }
     store.close().await;
     Ok(())
+}
+
+/// Creates the data dir (keys, the demo token, the SQLite database) if missing, and makes it
+/// owner-only (0700) whether new or not: it holds the donor vault and private keys.
+fn create_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("making {} owner-only", dir.display()))
 }
 
 /// `url` with the password of its user info (`scheme://user:PASSWORD@host…`) replaced by

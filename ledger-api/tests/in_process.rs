@@ -23,14 +23,19 @@ const OTHER_FUND: &str = "other-fund";
 /// An application on a fresh SQLite database (the folder lives as long as the guard).
 async fn app() -> (Application, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("a temporary folder");
+    (app_at(dir.path()).await, dir)
+}
+
+/// An application whose data dir (and SQLite database) is `data_dir`.
+async fn app_at(data_dir: &std::path::Path) -> Application {
     let cli = Cli::try_parse_from([
         "ledger-server",
         "--listen",
         "127.0.0.1:0",
         "--data-dir",
-        dir.path().to_str().expect("a UTF-8 path"),
+        data_dir.to_str().expect("a UTF-8 path"),
         "--database-url",
-        &format!("sqlite://{}", dir.path().join("ledger.db").display()),
+        &format!("sqlite://{}", data_dir.join("ledger.db").display()),
         "--origin",
         "in-process.test",
         "--rate-limit",
@@ -40,10 +45,9 @@ async fn app() -> (Application, tempfile::TempDir) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a port");
-    let app = Application::build(cli.config, listener)
+    Application::build(cli.config, listener)
         .await
-        .expect("the application builds");
-    (app, dir)
+        .expect("the application builds")
 }
 
 /// A token of `role` (for `fund`, a trustee's), stored the way `token issue` stores it.
@@ -268,4 +272,36 @@ async fn run_serves_on_the_given_listener_until_stopped() {
         .await
         .expect("the server task ends")
         .expect("the server stops cleanly");
+}
+
+/// The data at rest is the service user's alone: the data dir is 0700 and the SQLite
+/// database with its `-wal` and `-shm` files 0600 (they hold the donor vault), from the
+/// first start on, and an existing database made readable by others is closed again.
+#[tokio::test]
+async fn the_data_dir_and_database_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let data = tmp.path().join("data");
+    let app = app_at(&data).await;
+    assert_eq!(mode(&data), 0o700, "a new data dir");
+    for file in ["ledger.db", "ledger.db-wal", "ledger.db-shm"] {
+        assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+    }
+    app.state().ledger.store().close().await;
+    drop(app);
+    // Started again after someone widened them: owner-only again.
+    let db = data.join("ledger.db");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let app = app_at(&data).await;
+    assert_eq!(mode(&data), 0o700, "an existing data dir");
+    assert_eq!(mode(&db), 0o600, "an existing database");
+    app.state().ledger.store().close().await;
 }

@@ -118,6 +118,56 @@ async fn connect_pool(
     Ok(pool)
 }
 
+/// The file of a SQLite URL (`sqlite://PATH?…`, `sqlite:PATH`), unless in memory.
+fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    let memory = path.is_empty() || path == ":memory:" || url.contains("mode=memory");
+    (!memory).then(|| std::path::PathBuf::from(path))
+}
+
+/// Makes the SQLite database owner-only (0600) before SQLite opens it: a missing file is
+/// created empty with that mode (an empty file is an empty database), an existing one and
+/// its `-wal` and `-shm` files are set to it. SQLite gives the `-wal` and `-shm` files it
+/// creates the database file's mode. The database holds the donor vault.
+fn owner_only_sqlite_files(url: &str) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let Some(path) = sqlite_path(url) else {
+        return Ok(());
+    };
+    if url.contains("mode=ro") {
+        // Opened to read only (perhaps by another user): nothing is created or changed.
+        return Ok(());
+    }
+    let io = |e: std::io::Error| StoreError::Db(sqlx::Error::Io(e));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+    {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(io(e)),
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.clone().into_os_string();
+        name.push(suffix);
+        match std::fs::set_permissions(&name, std::fs::Permissions::from_mode(0o600)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            // Not this user's file (SQLite may still open it through group rights): say so.
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                tracing::warn!(file = ?name, "cannot make the database owner-only: {e}");
+            }
+            Err(e) => return Err(io(e)),
+        }
+    }
+    Ok(())
+}
+
 impl Store {
     /// Opens the database at `url` (`sqlite://path` or `postgres://…`), creating a missing
     /// SQLite file, and applies the migrations.
@@ -128,6 +178,9 @@ impl Store {
         } else {
             Backend::Sqlite
         };
+        if backend == Backend::Sqlite {
+            owner_only_sqlite_files(url)?;
+        }
         let url = match backend {
             Backend::Sqlite if !url.contains("mode=") => {
                 let sep = if url.contains('?') { '&' } else { '?' };
