@@ -2,7 +2,7 @@
 //! a Chinese `detail_zh`. Client mistakes are 4xx with their code; internal faults are a
 //! plain 500 that leaks nothing (the cause goes to the log).
 
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ledger_core::entry::EntryError;
 use ledger_core::error::Coded;
@@ -19,6 +19,9 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 #[derive(Debug, Clone, Copy)]
 pub struct ProblemCode(pub &'static str);
 
+/// `Retry-After` of a `database_unavailable` problem, in seconds.
+pub const DATABASE_RETRY_AFTER_SECONDS: u32 = 1;
+
 /// An error response.
 #[derive(Debug, Clone)]
 pub struct Problem {
@@ -30,6 +33,8 @@ pub struct Problem {
     pub en: String,
     /// Chinese detail.
     pub zh: String,
+    /// Seconds after which a retry may succeed (`Retry-After`), for a passing fault.
+    pub retry_after: Option<u32>,
 }
 
 impl Problem {
@@ -45,6 +50,7 @@ impl Problem {
             code,
             en: en.into(),
             zh: zh.into(),
+            retry_after: None,
         }
     }
 
@@ -83,6 +89,25 @@ impl Problem {
         )
     }
 
+    /// A store fault: 503 `database_unavailable` with `Retry-After` when the database
+    /// cannot be reached (nothing was written; the same request may be sent again), else
+    /// 500. The cause is logged, never sent.
+    pub fn store(cause: &StoreError) -> Self {
+        if !cause.is_unavailable() {
+            return Problem::internal(cause);
+        }
+        tracing::warn!(error = %cause, "database unavailable");
+        Problem {
+            retry_after: Some(DATABASE_RETRY_AFTER_SECONDS),
+            ..Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "the database cannot be reached; nothing was written; retry shortly",
+                "暂时无法连接数据库；未写入任何内容；请稍后重试",
+            )
+        }
+    }
+
     /// 500: logs the cause, tells the client nothing about it.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
@@ -111,6 +136,10 @@ impl IntoResponse for Problem {
             body.to_string(),
         )
             .into_response();
+        if let Some(secs) = self.retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         resp.extensions_mut().insert(ProblemCode(self.code));
         resp
     }
@@ -164,7 +193,7 @@ impl From<AppendFailure> for Problem {
                 "too many pending appends for this fund; retry with the same idempotency key",
                 "该基金待处理的写入过多；请用相同的幂等键重试",
             ),
-            AppendFailure::Store(cause) => Problem::internal(&cause),
+            AppendFailure::Store(cause) => Problem::store(&cause),
             f @ AppendFailure::WriterStopped => Problem::internal(&f),
         }
     }
@@ -172,7 +201,7 @@ impl From<AppendFailure> for Problem {
 
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Self {
-        Problem::internal(&e)
+        Problem::store(&e)
     }
 }
 
@@ -186,7 +215,7 @@ impl From<ProofError> for Problem {
                 "no such fund",
                 "没有该基金",
             ),
-            ProofError::Store(e) => Problem::internal(&e),
+            ProofError::Store(e) => Problem::store(&e),
         }
     }
 }

@@ -305,3 +305,47 @@ async fn the_data_dir_and_database_are_owner_only() {
     assert_eq!(mode(&db), 0o600, "an existing database");
     app.state().ledger.store().close().await;
 }
+
+/// A database that cannot be reached is a passing fault, not a 500: reads answer 503
+/// `database_unavailable` with `Retry-After` (nothing was written), and the health check
+/// 503 `unavailable`.
+#[tokio::test]
+async fn a_lost_database_answers_503_with_retry_after() {
+    let (app, _dir) = app().await;
+    let router = app.router();
+    assert_eq!(
+        call(&router, Method::GET, "/api/v1/funds", None).await.0,
+        StatusCode::OK
+    );
+    // Every connection of the store closed under the server, as when the database goes.
+    app.state().ledger.store().close().await;
+    assert_eq!(
+        call(&router, Method::GET, "/healthz", None).await.0,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    for path in ["/api/v1/funds", "/api/v1/funds/drift-fund"] {
+        let resp = router
+            .clone()
+            .oneshot(
+                Request::builder()
+                    .uri(path)
+                    .body(Body::empty())
+                    .expect("a request"),
+            )
+            .await
+            .expect("an answer");
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert_eq!(
+            resp.headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok()),
+            Some("1"),
+            "{path}"
+        );
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .expect("a body");
+        let v: Value = serde_json::from_slice(&bytes).expect("a problem");
+        assert_eq!(v["code"], "database_unavailable", "{path}");
+    }
+}

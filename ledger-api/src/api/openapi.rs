@@ -203,7 +203,10 @@ fn operation_doc(o: &Operation) -> Value {
             "Malformed, unknown or revoked token (or one is needed)",
         ),
         ("429", "Rate limited"),
-        ("503", "Timed out"),
+        (
+            "503",
+            "Timed out, or the database cannot be reached (Retry-After; nothing was written)",
+        ),
     ];
     if o.path.contains('{') {
         errors.push(("404", "Not found"));

@@ -29,6 +29,29 @@ pub enum StoreError {
     PeriodOutOfRange,
 }
 
+impl StoreError {
+    /// True when the database could not be reached (connection lost or refused, pool
+    /// closed or exhausted): a passing fault in which nothing was written, unlike a
+    /// refusal or an inconsistency.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Db(e) => match e {
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed => true,
+                // PostgreSQL's connection exceptions (class 08) and shutdowns (57P01-03).
+                sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+                    c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")
+                }),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
 /// What in the stored data does not hold.
 #[derive(Debug, thiserror::Error)]
 pub enum Corruption {
