@@ -131,6 +131,9 @@ impl PublicKey {
 
     /// The dalek verifying key (decompresses the point).
     pub fn verifying_key(&self) -> VerifyingKey {
+        // Cannot fail: `bytes` is private and every constructor admits only bytes that
+        // `VerifyingKey::from_bytes` accepted (`from_bytes`, and through it `from_hex` and
+        // `Deserialize`) or that a `VerifyingKey` gave (`from_verifying_key`).
         VerifyingKey::from_bytes(&self.bytes).expect("a PublicKey holds a valid point")
     }
 
