@@ -44,7 +44,7 @@ pub struct FundRow {
     pub head_hash: Hash,
 }
 
-fn hash_of(row: &AnyRow, i: usize) -> Result<Hash, StoreError> {
+pub(super) fn hash_of(row: &AnyRow, i: usize) -> Result<Hash, StoreError> {
     let v: Vec<u8> = row.try_get(i)?;
     let arr: [u8; 32] = v.try_into().map_err(|_| Corruption::Width {
         column: "hash",

@@ -11,6 +11,7 @@ use ledger_core::replay::{prepare_stored, replay, OnRefusal};
 use ledger_core::state::FundState;
 use sqlx::{AnyConnection, Row};
 
+use super::read::hash_of;
 use super::{Corruption, FundRow, Store, StoreError, PAGE_ROWS_MAX};
 
 /// Applies the stored entry `bytes` (with `hash` in its row's hash column) to `state`:
@@ -83,13 +84,8 @@ pub(super) async fn catch_up(
     .fetch_all(&mut *tx)
     .await?;
     for row in rows {
-        let hash: Vec<u8> = row.try_get(1)?;
-        let hash = <[u8; 32]>::try_from(hash).map_err(|_| Corruption::Width {
-            column: "hash",
-            bytes: 32,
-        })?;
         let bytes: Vec<u8> = row.try_get(2)?;
-        apply_stored(state, &bytes, Hash(hash))?;
+        apply_stored(state, &bytes, hash_of(&row, 1)?)?;
     }
     Ok(())
 }
