@@ -339,17 +339,33 @@ fn a_graceful_shutdown_finishes_in_flight_appends() {
     let trustee = Arc::new(Trustee::random("管理人甲"));
     let client: Client = server.client();
     rt.block_on(server.create_fund("shutdown-fund", &[&trustee], (1, 1, 1)));
+    // Each task counts its acknowledgement, so the signal goes out once the server is
+    // demonstrably answering appends, with the rest still in flight, however
+    // slow the machine (a fixed sleep raced the first connection on CI).
+    let answered = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let tasks: Vec<_> = (0..64)
         .map(|i| {
             let client = client.clone();
             let trustee = trustee.clone();
+            let answered = answered.clone();
             rt.spawn(async move {
                 let s = trustee.donation("shutdown-fund", &format!("s-{i}"), 100 + i);
-                (s.key.clone(), client.append(&s).await)
+                let result = client.append(&s).await;
+                if matches!(&result, Ok(r) if r.status == 201 || r.status == 200) {
+                    answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+                (s.key.clone(), result)
             })
         })
         .collect();
-    std::thread::sleep(std::time::Duration::from_millis(30));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while answered.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no append was acknowledged within 30 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
     assert!(server.terminate(), "the server exits cleanly on SIGTERM");
     let mut acked: Vec<(String, Ack)> = Vec::new();
     let mut refused_connections = 0;
