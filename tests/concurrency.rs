@@ -9,6 +9,11 @@
 //!   else; both servers' exports verify clean and are byte-identical. Needs
 //!   `LEDGER_TEST_POSTGRES_URL` (an admin URL that may create databases); without it the
 //!   test prints `SKIP` and passes, unless `LEDGER_REQUIRE_POSTGRES=1`.
+//! - `concurrent_genesis_on_two_servers_answers_as_one_server`: on two servers sharing one
+//!   PostgreSQL, rounds of four genesis requests for one new fund sent at once, alternately
+//!   through each server. Four different geneses: exactly one is 201 and three are 422
+//!   `genesis_not_first`; the same genesis four times: one 201 and three 200 replays of the
+//!   very entry. Never a 500, and the fund holds exactly its one genesis.
 //! - `retry_storm_records_each_intent_once`: on SQLite, each of 30 signed intents is sent
 //!   3 times at once: exactly 30 entries are appended, 30 answers are 201 and the other 60
 //!   are replays (200, `idempotent-replay: true`) of the very same entry.
@@ -18,9 +23,11 @@ use std::sync::Arc;
 use std::time::Instant as Clock;
 
 use community_ledger::{
-    check_contiguous, copy_key_file, random_u64, runtime, Ack, Client, Deployment, Server,
-    ServerConfig, SignedIntent, TestBackend, Trustee,
+    check_contiguous, copy_key_file, genesis_intent, random_u64, runtime, sign_intent,
+    single_trustee_policy, Ack, Client, Deployment, Server, ServerConfig, SignedIntent,
+    TestBackend, Trustee,
 };
+use ledger_core::ids::IdempotencyKey;
 
 /// Concurrent clients.
 const CLIENTS: usize = 32;
@@ -284,6 +291,102 @@ fn two_servers_share_one_postgres() {
             .map(|f| acked[f].len())
             .collect::<Vec<_>>(),
         started.elapsed().as_secs_f64()
+    );
+    drop(server_b);
+    drop(server_a);
+}
+
+/// Rounds of each kind in `concurrent_genesis_on_two_servers_answers_as_one_server`.
+const GENESIS_ROUNDS: usize = 10;
+
+#[test]
+fn concurrent_genesis_on_two_servers_answers_as_one_server() {
+    let rt = runtime();
+    let Some(backend) = TestBackend::postgres("concurrent_genesis_on_two_servers", &rt) else {
+        return;
+    };
+    let server_a = Deployment::on(backend);
+    let db_url = server_a
+        .config()
+        .database_url
+        .clone()
+        .expect("on PostgreSQL");
+    let dir_b = tempfile::tempdir().expect("temp dir");
+    copy_key_file(&server_a.data_dir().join("log.key"), dir_b.path());
+    copy_key_file(&server_a.data_dir().join("operator.key"), dir_b.path());
+    let server_b = Server::start_with(&ServerConfig::postgres(dir_b.path(), &db_url));
+    let servers = [server_a.client(), server_b.client()];
+    let trustee = Trustee::random("管理人甲");
+    rt.block_on(async {
+        for round in 0..2 * GENESIS_ROUNDS {
+            let same = round % 2 == 1;
+            let fund = format!("race-{round}");
+            let requests: Vec<SignedIntent> = (0..4)
+                .map(|i| {
+                    let mut genesis = genesis_intent(&fund, &[&trustee], single_trustee_policy());
+                    if !same {
+                        genesis.key =
+                            IdempotencyKey::parse(&format!("genesis-{fund}-{i}")).expect("key");
+                    }
+                    sign_intent(&genesis, &[server_a.operator()])
+                })
+                .collect();
+            let tasks: Vec<_> = requests
+                .into_iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let client = servers[i % 2].clone();
+                    tokio::spawn(async move { client.append(&r).await })
+                })
+                .collect();
+            let mut answers = Vec::new();
+            for t in tasks {
+                answers.push(t.await.expect("task"));
+            }
+            let mut created = Vec::new();
+            let mut others = Vec::new();
+            for a in answers {
+                let a = a.expect("an answer");
+                match a.status {
+                    201 => created.push(a.ack().expect("a 201 carries the entry")),
+                    _ => others.push(a),
+                }
+            }
+            assert_eq!(created.len(), 1, "{fund}: one genesis is created: {others:?}");
+            for a in &others {
+                if same {
+                    assert_eq!(
+                        (a.status, a.replay),
+                        (200, true),
+                        "{fund}: a repeated genesis is a replay: {a:?}"
+                    );
+                    assert_eq!(a.ack().expect("a replay carries the entry"), created[0]);
+                } else {
+                    assert_eq!(
+                        (a.status, a.body["code"].as_str()),
+                        (422, Some("genesis_not_first")),
+                        "{fund}: a second genesis is the rule's refusal: {a:?}"
+                    );
+                }
+            }
+            for client in &servers {
+                let entries = client
+                    .get_json(&format!("/api/v1/funds/{fund}/entries"))
+                    .await
+                    .expect("entries");
+                let seqs: Vec<u64> = entries["entries"]
+                    .as_array()
+                    .expect("a list")
+                    .iter()
+                    .map(|e| e["seq"].as_u64().expect("seq"))
+                    .collect();
+                assert_eq!(seqs, vec![0], "{fund}: exactly its one genesis");
+            }
+        }
+    });
+    println!(
+        "concurrent genesis on two servers: {GENESIS_ROUNDS} rounds of 4 different and \
+         {GENESIS_ROUNDS} of 4 identical requests answered as one server would"
     );
     drop(server_b);
     drop(server_a);

@@ -305,6 +305,7 @@ async fn commit_in(
     requests: Vec<AppendRequest>,
 ) -> Result<Vec<Result<AppendOutcome, Rejection>>, BatchError> {
     let fund = state.fund().to_string();
+    let mut prior = prior;
     let head_seq = match head {
         Some(seq) => seq,
         // A new fund: its row is written in the same transaction as its genesis, so a
@@ -313,17 +314,30 @@ async fn commit_in(
             .first()
             .is_some_and(|r| matches!(r.intent.body, ledger_core::body::Body::Genesis(_))) =>
         {
-            sqlx::query(
+            let inserted = sqlx::query(
                 "INSERT INTO funds (id, operator_key, created_at, head_seq, head_hash) \
-                 VALUES ($1, $2, $3, -1, $4)",
+                 VALUES ($1, $2, $3, -1, $4) ON CONFLICT (id) DO NOTHING",
             )
             .bind(&fund)
             .bind(state.operator().to_hex())
             .bind(now.to_string())
             .bind(vec![0u8; 32])
             .execute(&mut *tx.conn())
-            .await?;
-            -1
+            .await?
+            .rows_affected();
+            if inserted == 1 {
+                -1
+            } else {
+                // Another server on the same PostgreSQL registered the fund after this
+                // batch opened (the insert waited for its transaction and found its row):
+                // read the head and the batch's keys again under the row's lock, so that
+                // this batch is answered as if it had come after that one (a replay, or
+                // the rule's refusal of a second genesis), never with a key conflict.
+                let keys: Vec<&str> = requests.iter().map(|r| r.intent.key.as_str()).collect();
+                let (head, again) = tx.reread_head_and_keys(backend, &fund, &keys).await?;
+                prior = again;
+                head.ok_or_else(|| StoreError::from(Corruption::FundNotRegistered(fund.clone())))?
+            }
         }
         None => return Err(StoreError::from(Corruption::FundNotRegistered(fund)).into()),
     };
@@ -415,6 +429,41 @@ impl TxConn {
             }
         }
         for chunk in chunks {
+            let mut marks = Marks::new(backend);
+            let fund_mark = marks.next();
+            let sql = keys_query(&mut marks, &fund_mark, chunk.len());
+            let mut q = sqlx::query(&sql).bind(fund);
+            for k in chunk {
+                q = q.bind(*k);
+            }
+            for row in q.fetch_all(&mut *self.conn()).await? {
+                let (key, seq, hash) = stored_key(&row)?;
+                prior.insert(key, (seq, hash));
+            }
+        }
+        Ok((head, prior))
+    }
+
+    /// Inside the open transaction: reads the fund's head again, locking its row on
+    /// PostgreSQL, and which of `keys` are stored (after a concurrent registration).
+    async fn reread_head_and_keys(
+        &mut self,
+        backend: Backend,
+        fund: &str,
+        keys: &[&str],
+    ) -> Result<(Option<i64>, HashMap<String, (u64, Hash)>), BatchError> {
+        let sql = match backend {
+            Backend::Sqlite => "SELECT head_seq FROM funds WHERE id = $1",
+            Backend::Postgres => "SELECT head_seq FROM funds WHERE id = $1 FOR UPDATE",
+        };
+        let head = sqlx::query(sql)
+            .bind(fund)
+            .fetch_optional(&mut *self.conn())
+            .await?
+            .map(|r| r.try_get::<i64, _>(0))
+            .transpose()?;
+        let mut prior = HashMap::new();
+        for chunk in keys.chunks(ROWS_PER_STATEMENT_MAX) {
             let mut marks = Marks::new(backend);
             let fund_mark = marks.next();
             let sql = keys_query(&mut marks, &fund_mark, chunk.len());
