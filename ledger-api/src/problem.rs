@@ -146,6 +146,12 @@ impl IntoResponse for Problem {
 }
 
 /// HTTP status of an entry-format error.
+///
+/// One status per class of mistake in the signature list: its *form* (none, more than
+/// 32, unsorted or a key twice, a signature or key that does not decode) is a malformed
+/// request, 400, whatever the fund; a well-formed signature that does not verify is
+/// refused authority, 403, like an unknown signer or a missing quorum
+/// ([`rule_status`]).
 pub fn entry_status(e: &EntryError) -> StatusCode {
     match e {
         EntryError::Canonical(_) | EntryError::TooLarge { .. } | EntryError::Version(_) => {
@@ -153,9 +159,10 @@ pub fn entry_status(e: &EntryError) -> StatusCode {
         }
         EntryError::Field(f) if f.code == "malformed" => StatusCode::BAD_REQUEST,
         EntryError::IntentForm => StatusCode::BAD_REQUEST,
-        EntryError::BadSignature(_) | EntryError::NoSignature | EntryError::SignatureOrder => {
-            StatusCode::FORBIDDEN
-        }
+        EntryError::NoSignature
+        | EntryError::TooManySignatures(_)
+        | EntryError::SignatureOrder => StatusCode::BAD_REQUEST,
+        EntryError::BadSignature(_) => StatusCode::FORBIDDEN,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }

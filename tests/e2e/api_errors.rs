@@ -190,7 +190,44 @@ async fn run_table(d: &Deployment) {
     let mut long_donor = donation(FUND, "d-long", "5.00");
     long_donor["body"]["donor"] = json!({"class": "enterprise", "name": long_name});
 
+    // The signature list's form: each mistake is one class, 400, with its own code.
+    let with_sigs = |sigs: Value| -> Vec<u8> {
+        serde_json::to_vec(&json!({"intent": valid.intent, "sigs": sigs})).expect("json")
+    };
+    let one = serde_json::to_value(&valid.sigs[0]).expect("a signature as JSON");
+    let pair = sign(&donation(FUND, "d-pair", "5.00"), &[&a.key, &b.key]);
+    let mut pair_reversed = serde_json::to_value(&pair.sigs).expect("signatures as JSON");
+    pair_reversed.as_array_mut().expect("a list").reverse();
+    let mut short_sig = one.clone();
+    short_sig["sig"] = json!(short_sig["sig"].as_str().expect("hex")[..126].to_owned());
+
     let cases = vec![
+        case("no signature", with_sigs(json!([])), 400, "no_signature"),
+        case(
+            "33 signatures",
+            with_sigs(json!(vec![one.clone(); 33])),
+            400,
+            "too_many_signatures",
+        ),
+        case(
+            "one key twice",
+            with_sigs(json!([one.clone(), one.clone()])),
+            400,
+            "duplicate_signer",
+        ),
+        case(
+            "signatures not sorted by key",
+            serde_json::to_vec(&json!({"intent": pair.intent, "sigs": pair_reversed}))
+                .expect("json"),
+            400,
+            "duplicate_signer",
+        ),
+        case(
+            "a 63-byte signature",
+            with_sigs(json!([short_sig])),
+            400,
+            "malformed_request",
+        ),
         case(
             "malformed JSON",
             b"{\"intent\": ".to_vec(),
