@@ -176,6 +176,47 @@ pub fn init_tracing(format: LogFormat) {
     };
 }
 
+/// Claims a SQLite database for this server process: an exclusive lock on the file
+/// `<database>.server-lock` (created owner-only), held while the returned file is open;
+/// the operating system releases it when the process ends, however it ends. A second
+/// server on the same file is refused with a message naming the lock: two processes
+/// would each keep their own cache of the fund pages' totals, and each one's served
+/// state would lag the other's appends. The short-lived commands (`token`, `report`)
+/// need no claim: SQLite's own locking serialises their writes with the server's.
+/// `None` on PostgreSQL (several servers may share one database) and in memory.
+pub fn claim_sqlite(url: &str) -> anyhow::Result<Option<std::fs::File>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        return Ok(None);
+    }
+    let Some(path) = crate::store::sqlite_path(url) else {
+        return Ok(None);
+    };
+    let mut name = path.into_os_string();
+    name.push(".server-lock");
+    let lock = PathBuf::from(name);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&lock)
+        .with_context(|| format!("opening the lock file {}", lock.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another ledger-server is already serving this SQLite database (it holds {}); \
+             one server process per SQLite file: stop that one first, or use PostgreSQL \
+             (DATABASE_URL) to run several servers on one database",
+            lock.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("locking {}", lock.display()))
+        }
+    }
+}
+
 /// Binds `config.listen` and runs the server until Ctrl-C / SIGTERM, then finishes
 /// in-flight requests.
 pub async fn run(config: Config) -> anyhow::Result<()> {
@@ -189,6 +230,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 /// demo seeded if asked, the fund writers started and the router assembled. [`run`](Self::run)
 /// serves it; tests call its [`router`](Self::router) in process.
 pub struct Application {
+    /// On SQLite, this process's claim on the database file (see [`claim_sqlite`]).
+    _claim: Option<std::fs::File>,
     listener: TcpListener,
     addr: SocketAddr,
     store: Arc<Store>,
@@ -211,6 +254,7 @@ impl Application {
     pub async fn build(config: Config, listener: TcpListener) -> anyhow::Result<Application> {
         create_data_dir(&config.data_dir)?;
         let url = config.database_url();
+        let claim = claim_sqlite(&url)?;
         let store = Arc::new(
             Store::open(&url)
                 .await
@@ -264,6 +308,7 @@ impl Application {
         let state = AppState::new(ledger, config.limits());
         let router = router(state.clone());
         Ok(Application {
+            _claim: claim,
             listener,
             addr,
             store,

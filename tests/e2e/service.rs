@@ -457,3 +457,32 @@ fn the_log_key_can_be_given_by_path_and_must_be_private() {
     );
     assert!(String::from_utf8_lossy(&open.stderr).contains("readable by others"));
 }
+
+#[test]
+fn one_server_process_per_sqlite_file() {
+    let mut first = Deployment::sqlite("one_server_per_sqlite_file");
+    let dir = first.data_dir().to_path_buf();
+    let second = |dir: &std::path::Path| {
+        std::process::Command::new(community_ledger::server_binary())
+            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("ledger-server runs")
+    };
+    let out = second(&dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a second server on the same file starts");
+    assert!(
+        stderr.contains("another ledger-server is already serving this SQLite database"),
+        "{stderr}"
+    );
+    // The short-lived commands still run beside the server.
+    let token = first.issue_token("auditor", None);
+    assert!(!token.is_empty());
+    // However the first one ends (here SIGKILL), the file is free again.
+    first.restart();
+    let rt = community_ledger::runtime();
+    rt.block_on(first.client().get_json("/api/v1/funds"))
+        .expect("the restarted server serves");
+}

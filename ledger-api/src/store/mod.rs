@@ -119,7 +119,7 @@ async fn connect_pool(
 }
 
 /// The file of a SQLite URL (`sqlite://PATH?…`, `sqlite:PATH`), unless in memory.
-fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;
