@@ -122,3 +122,94 @@ fn the_demo_has_thirty_funds_of_the_sources_magnitude_and_a_working_trustee() {
         );
     });
 }
+
+/// DESIGN.md's demo must survive a user who stops its first start half-way: each fund is
+/// seeded in transactions of 256 entries, and the next `--demo` start finishes a fund that
+/// an interrupted one left part-way (it used to skip any fund that existed at all).
+#[test]
+fn an_interrupted_first_demo_start_is_completed_by_the_next() {
+    use community_ledger::{server_binary, ServerConfig};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let rt = community_ledger::runtime();
+    for attempt in 1..=5 {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let seed_log = dir.path().join("seed.log");
+        let mut child = Command::new(server_binary())
+            .args(["--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path())
+            .env("RUST_LOG", "info,sqlx=warn,ledger_api::demo=debug")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&seed_log).expect("seed.log"))
+            .spawn()
+            .expect("starting ledger-server --demo");
+        // Kill it as soon as a fund has committed its second batch (512 of 1,500 entries).
+        let deadline = Instant::now() + Duration::from_secs(300);
+        while !std::fs::read_to_string(&seed_log)
+            .unwrap_or_default()
+            .contains("size=512")
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the demo seeding made no progress"
+            );
+            assert!(
+                child.try_wait().expect("status").is_none(),
+                "the server stopped while seeding: {}",
+                std::fs::read_to_string(&seed_log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reaped");
+
+        // What the killed start left, as a plain start (no demo) serves it.
+        let sizes = |server: &Server| -> Vec<(String, u64)> {
+            let funds = rt
+                .block_on(server.client().public().get_json("/api/v1/funds"))
+                .expect("funds");
+            funds["funds"]
+                .as_array()
+                .expect("list")
+                .iter()
+                .map(|f| {
+                    (
+                        f["id"].as_str().expect("id").to_owned(),
+                        f["size"].as_u64().expect("size"),
+                    )
+                })
+                .collect()
+        };
+        let plain = Server::start_with(&ServerConfig::sqlite(dir.path()));
+        let left = sizes(&plain);
+        drop(plain);
+        let Some((partial, had)) = left.iter().find(|(_, n)| *n < 1_500).cloned() else {
+            println!(
+                "attempt {attempt}: the kill fell between funds ({} complete); again",
+                left.len()
+            );
+            continue;
+        };
+        println!(
+            "attempt {attempt}: killed with {} funds stored, {partial} at {had} of 1500 entries",
+            left.len()
+        );
+
+        let demo = Server::start_demo(dir.path());
+        let after = sizes(&demo);
+        assert_eq!(after.len(), 30, "thirty demo funds: {after:?}");
+        // A generated fund may run a line past its 1,500 (an action of two entries).
+        assert!(
+            after.iter().all(|(_, n)| (1_500..1_510).contains(n)),
+            "every fund is complete: {after:?}"
+        );
+        let report = rt
+            .block_on(demo.client().verify_export(&partial))
+            .expect("export");
+        assert!(report.is_clean(), "{partial}: {:?}", report.findings);
+        return;
+    }
+    panic!("in 5 attempts no kill left a fund part-way");
+}

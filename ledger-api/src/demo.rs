@@ -327,12 +327,15 @@ pub fn generate(i: usize, origin: &str) -> Result<SampleFund, ledger_core::sampl
 }
 
 /// Writes a generated fund into the store, entry by entry exactly as generated (same
-/// times, same bytes), in transactions of up to 256 entries.
+/// times, same bytes), in transactions of 256 entries (the last one up to the end), starting after the first
+/// `stored` entries (those an interrupted seeding already committed: each transaction
+/// commits whole or not at all, and the store catches up with them before appending).
 pub async fn import(
     store: &Store,
     fund: &SampleFund,
     log_key: &NoteSigner,
     operator: PublicKey,
+    stored: u64,
 ) -> anyhow::Result<()> {
     let id = &fund.spec.fund;
     let fund_id = FundId::parse(id)?;
@@ -349,7 +352,18 @@ pub async fn import(
         .iter()
         .map(|(seq, salt, identity)| (*seq, (*salt, identity.clone())))
         .collect();
-    for chunk in fund.lines.chunks(256) {
+    let len = fund.lines.len();
+    let mut size = usize::try_from(stored).unwrap_or(usize::MAX).min(len);
+    while size < len {
+        // The last transaction takes everything from the spec's count on (a generated
+        // fund may run a line or two past it), so that a fund stored with at least
+        // `spec.entries` entries is complete: that is how `seed` tells.
+        let end = if size + 256 < fund.spec.entries {
+            size + 256
+        } else {
+            len
+        };
+        let chunk = &fund.lines[size..end];
         let mut reqs = Vec::with_capacity(chunk.len());
         let mut last_at = first_at;
         for line in chunk {
@@ -370,18 +384,27 @@ pub async fn import(
         if let Some(bad) = outcomes.iter().find(|o| o.is_err()) {
             anyhow::bail!("demo fund {id}: an entry was refused: {bad:?}");
         }
+        size = end;
+        tracing::debug!(fund = %id, size, of = len, "demo batch committed");
     }
     Ok(())
 }
 
-/// Generates and imports all demo funds that the store does not have yet.
+/// Generates and imports all demo funds that the store does not have yet, and finishes
+/// those that an interrupted seeding left part-way (fewer entries than their spec): the
+/// next start after a killed first start completes the demo.
 pub async fn seed(store: &Arc<Store>, origin: &str) -> anyhow::Result<usize> {
     let keys = demo_keys(origin)?;
     let operator = PublicKey::from_verifying_key(keys.operator.verifying_key());
-    let have: std::collections::HashSet<String> =
-        store.funds().await?.into_iter().map(|f| f.id).collect();
+    let have: std::collections::HashMap<String, u64> = store
+        .funds()
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f.size))
+        .collect();
+    let stored = |i: usize| have.get(FUNDS[i].0).copied().unwrap_or(0);
     let missing: Vec<usize> = (0..fund_count())
-        .filter(|i| !have.contains(FUNDS[*i].0))
+        .filter(|i| stored(*i) < spec(*i).entries as u64)
         .collect();
     // Generating is CPU work (signing): do it on the blocking pool, two funds at a time.
     let origin_owned = origin.to_owned();
@@ -391,9 +414,16 @@ pub async fn seed(store: &Arc<Store>, origin: &str) -> anyhow::Result<usize> {
         handles.push(tokio::task::spawn_blocking(move || generate(i, &o)));
     }
     let mut n = 0;
-    for h in handles {
+    for (h, i) in handles.into_iter().zip(missing.iter().copied()) {
         let fund = h.await??;
-        import(store, &fund, &keys.log, operator).await?;
+        let resumed_from = stored(i);
+        import(store, &fund, &keys.log, operator, resumed_from).await?;
+        tracing::info!(
+            fund = %fund.spec.fund,
+            entries = fund.lines.len(),
+            resumed_from,
+            "demo fund seeded"
+        );
         n += 1;
     }
     Ok(n)
