@@ -159,9 +159,9 @@ pub fn entry_status(e: &EntryError) -> StatusCode {
         }
         EntryError::Field(f) if f.code == "malformed" => StatusCode::BAD_REQUEST,
         EntryError::IntentForm => StatusCode::BAD_REQUEST,
-        EntryError::NoSignature
-        | EntryError::TooManySignatures(_)
-        | EntryError::SignatureOrder => StatusCode::BAD_REQUEST,
+        EntryError::NoSignature | EntryError::TooManySignatures(_) | EntryError::SignatureOrder => {
+            StatusCode::BAD_REQUEST
+        }
         EntryError::BadSignature(_) => StatusCode::FORBIDDEN,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }

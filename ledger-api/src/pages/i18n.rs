@@ -176,6 +176,12 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("not_found_text", "没有这个页面或基金。", "There is no such page or fund."),
     ("internal", "服务器内部错误", "Internal error"),
     ("internal_text", "请稍后再试。", "Please try again later."),
+    ("unavailable", "暂时无法访问", "Temporarily unavailable"),
+    (
+        "unavailable_text",
+        "账本数据库暂时无法连接，请稍后刷新。",
+        "The ledger's database cannot be reached just now; please reload in a moment.",
+    ),
     ("kind_genesis", "设立", "genesis"),
     ("kind_trustees", "管理人变更", "trustee change"),
     ("kind_donation", "捐赠", "donation"),

@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 pub use i18n::Lang;
 
 use crate::app::AppState;
+use crate::store::StoreError;
 use crate::views::{CheckPage, ErrorPage, PageChrome};
 
 /// Entries shown per page of a fund's recent entries.
@@ -199,6 +200,28 @@ fn not_found(p: &Pages, req: &Req) -> Response {
     )
 }
 
+/// The page of a store failure: 503 with `Retry-After` when the database cannot be
+/// reached (as the API answers), 500 otherwise.
+fn store_failed(p: &Pages, req: &Req, e: &StoreError) -> Response {
+    if !e.is_unavailable() {
+        return internal(p, req, e);
+    }
+    tracing::warn!(error = %e, "page: the database cannot be reached");
+    let mut resp = render(
+        p,
+        req,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "error.html",
+        &ErrorPage {
+            title_key: "unavailable",
+            text_key: "unavailable_text",
+        },
+    );
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    resp
+}
+
 fn internal(p: &Pages, req: &Req, e: &dyn std::fmt::Display) -> Response {
     tracing::error!(error = %e, "page failed");
     render(
@@ -222,7 +245,7 @@ async fn index(
     let req = Req::new(&headers, &uri, &q);
     match view::overview(&p.app, req.lang).await {
         Ok(ctx) => render(&p, &req, StatusCode::OK, "index.html", &ctx),
-        Err(e) => internal(&p, &req, &e),
+        Err(e) => store_failed(&p, &req, &e),
     }
 }
 
@@ -238,7 +261,7 @@ async fn fund(
     match view::fund_page(&p.app, req.lang, &fund, from).await {
         Ok(Some(ctx)) => render(&p, &req, StatusCode::OK, "fund.html", &ctx),
         Ok(None) => not_found(&p, &req),
-        Err(e) => internal(&p, &req, &e),
+        Err(e) => store_failed(&p, &req, &e),
     }
 }
 
@@ -277,7 +300,7 @@ async fn statement(
     match view::statement_page(&p.app, req.lang, &fund, seq, &verify_url).await {
         Ok(Some(ctx)) => render(&p, &req, StatusCode::OK, "statement.html", &ctx),
         Ok(None) => not_found(&p, &req),
-        Err(e) => internal(&p, &req, &e),
+        Err(e) => store_failed(&p, &req, &e),
     }
 }
 
