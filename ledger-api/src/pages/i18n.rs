@@ -176,6 +176,12 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("not_found_text", "没有这个页面或基金。", "There is no such page or fund."),
     ("internal", "服务器内部错误", "Internal error"),
     ("internal_text", "请稍后再试。", "Please try again later."),
+    ("damaged", "已损坏", "Damaged"),
+    (
+        "damaged_text",
+        "该基金的存储记录与其日志不一致，已暂停显示和写入，等待运营方修复。其他基金不受影响。",
+        "This fund's stored records disagree with its log: it is not shown and takes no entries until the operator repairs it. Other funds are not affected.",
+    ),
     ("kind_genesis", "设立", "genesis"),
     ("kind_trustees", "管理人变更", "trustee change"),
     ("kind_donation", "捐赠", "donation"),
