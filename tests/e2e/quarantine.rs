@@ -458,6 +458,43 @@ fn a_forged_row_past_the_head_quarantines_only_that_fund() {
     });
 }
 
+/// Stored Merkle nodes that do not give the log's root (changed by the owner with the
+/// append-only trigger switched off): that fund is quarantined at the next start, since
+/// its proofs would not verify; the others start.
+#[test]
+fn tree_nodes_that_disagree_with_the_log_quarantine_the_fund() {
+    on_each_backend("quarantine_nodes", async |d: &mut Deployment, b| {
+        let t = Trustee::random("管理人甲");
+        fund_with_donations(d, "q-nodes", &t, 4).await;
+        fund_with_donations(d, "q-nodes-ok", &t, 1).await;
+        let update = "UPDATE tree_nodes SET hash = (SELECT hash FROM entries \
+                      WHERE fund = 'q-nodes' AND seq = 0) WHERE fund = 'q-nodes' AND level > 0";
+        if b == "postgres" {
+            let refused = exec(d, As::Service, update).await;
+            assert!(refused.is_err(), "{b}: the service role changed tree nodes");
+            for sql in [
+                "ALTER TABLE tree_nodes DISABLE TRIGGER tree_nodes_append_only",
+                update,
+                "ALTER TABLE tree_nodes ENABLE TRIGGER tree_nodes_append_only",
+            ] {
+                assert!(exec(d, As::Owner, sql).await.is_ok(), "{b}: {sql}");
+            }
+        } else {
+            for sql in [
+                "DROP TRIGGER tree_nodes_no_update",
+                update,
+                "CREATE TRIGGER tree_nodes_no_update BEFORE UPDATE ON tree_nodes \
+                 BEGIN SELECT RAISE(ABORT, 'tree nodes are append-only'); END",
+            ] {
+                assert!(exec(d, As::Owner, sql).await.is_ok(), "{b}: {sql}");
+            }
+        }
+        d.restart();
+        assert_quarantined(d, b, "q-nodes", &t, "stored tree nodes at tree size 5").await;
+        assert_online(d, b, "q-nodes-ok", &t, 2).await;
+    });
+}
+
 /// A credential's role and fund never change after issue, whoever asks (revoke it and
 /// issue another): the database refuses it on both backends, and the token keeps the
 /// role it was issued with.
