@@ -185,7 +185,7 @@ pub enum Corruption {
     RootDisagrees {
         /// The fund.
         fund: String,
-        /// `tree nodes` or `latest checkpoint`.
+        /// `tree nodes` or `checkpoint`.
         what: &'static str,
         /// The tree size checked.
         tree_size: u64,
