@@ -85,11 +85,7 @@ impl Store {
     /// O(log n)). Another process may append meanwhile (PostgreSQL): what it appended
     /// since the replay is replayed too, so that a fund that grows is never taken for a
     /// damaged one.
-    async fn check_against_log(
-        &self,
-        fund: &str,
-        state: &mut FundState,
-    ) -> Result<(), StoreError> {
+    async fn check_against_log(&self, fund: &str, state: &mut FundState) -> Result<(), StoreError> {
         let mut catch_ups = 0;
         let row = loop {
             let row = self
