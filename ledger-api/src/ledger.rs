@@ -277,15 +277,20 @@ impl Ledger {
     }
 
     /// Quarantines `fund` for `damage`: logged at error level; its reads and writes are
-    /// refused from now on ([`Ledger::damage`]). Only a restart lifts it, after an
-    /// operator repaired the rows (README, "A damaged fund").
+    /// refused from now on ([`Ledger::damage`]). The first reason found is kept (and
+    /// logged once). Only a restart lifts it, after an operator repaired the rows
+    /// (README, "A damaged fund").
     pub fn quarantine(&self, fund: &str, damage: &Corruption) {
+        let mut damaged = self
+            .damaged
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if damaged.contains_key(fund) {
+            return;
+        }
         let reason: Arc<str> = Arc::from(damage.to_string());
         tracing::error!(fund = %fund, reason = %reason, "fund quarantined: its rows disagree with its log; its reads and writes are refused until an operator repairs it");
-        self.damaged
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(fund.to_owned(), reason);
+        damaged.insert(fund.to_owned(), reason);
     }
 
     /// Why `fund` is quarantined, if it is.

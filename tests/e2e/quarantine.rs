@@ -194,6 +194,15 @@ async fn assert_quarantined(
         let html = resp.text().await.expect("a page");
         assert!(html.contains(word), "{b}: page of {fund} ({lang}): {html}");
     }
+    // The overview page lists it as damaged; the page itself still answers.
+    let resp = client
+        .request(Method::GET, "/?lang=en")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(resp.status().as_u16(), 200, "{b}: overview");
+    let html = resp.text().await.expect("a page");
+    assert!(html.contains("Damaged"), "{b}: overview: {html}");
     // The fund list shows it as damaged, without a head or balance from its rows.
     let (status, list) = get(&client, "/api/v1/funds").await;
     assert_eq!(status, 200, "{b}: {list}");
@@ -236,6 +245,16 @@ async fn assert_quarantined(
         before,
         "{b}: the refused append wrote"
     );
+    // The server's log says so at error level, with the reason.
+    let log = std::fs::read_to_string(d.config().data_dir.join("server.log")).unwrap_or_default();
+    assert!(
+        log.lines().any(|l| l.contains("ERROR")
+            && l.contains("fund quarantined")
+            && l.contains(fund)
+            && l.contains(reason_has)),
+        "{b}: no error line for {fund}: {}",
+        d.log_tail()
+    );
     // /healthz names it and stays usable for a load balancer (200, degraded).
     let (status, health) = get(&client, "/healthz").await;
     assert_eq!(status, 200, "{b}: {health}");
@@ -275,6 +294,12 @@ async fn assert_online(d: &Deployment, b: &str, fund: &str, trustee: &Trustee, s
     )
     .await;
     assert_eq!(status, 200, "{b}: proof of {fund}: {proof}");
+    let page = client
+        .request(Method::GET, &format!("/funds/{fund}"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(page.status().as_u16(), 200, "{b}: page of {fund}");
     let r = client
         .append(&trustee.donation(fund, &format!("{fund}-online-{}", size), 700))
         .await
