@@ -41,7 +41,7 @@ impl Store {
     /// batch). Every stored entry is re-checked against the rules and the chain, and the
     /// log is the authority over the fund's row: the genesis signer must be the row's
     /// operator key, the row's head (seq and hash) the log's last entry, and the stored
-    /// Merkle nodes and latest checkpoint must give the replayed log's root. Any
+    /// Merkle nodes and the checkpoint of its size must give the replayed log's root. Any
     /// disagreement is a [`Corruption`]: the fund is damaged, whatever its row says.
     pub async fn load_state(&self, fund: &FundRow) -> Result<FundState, StoreError> {
         let id = FundId::parse(&fund.id).map_err(|source| Corruption::FundId {
