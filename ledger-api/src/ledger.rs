@@ -7,7 +7,7 @@
 //! transaction; a request whose signatures fail is refused alone, with the error the
 //! one-by-one check gives, and is not part of the commit.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use ledger_core::body::{Body, Statement};
@@ -68,6 +68,15 @@ pub enum AppendFailure {
     /// The fund's writer stopped (its state could not be rebuilt from the store).
     #[error("the fund's writer stopped")]
     WriterStopped,
+    /// The fund is quarantined: its stored rows disagree with its log. Nothing was
+    /// written.
+    #[error("fund {fund} is damaged: {reason}")]
+    FundDamaged {
+        /// The fund.
+        fund: String,
+        /// What disagrees.
+        reason: Arc<str>,
+    },
 }
 
 impl From<StoreError> for AppendFailure {
@@ -91,6 +100,14 @@ pub enum DraftFailure {
     /// The fund's writer stopped.
     #[error("the fund's writer stopped")]
     WriterStopped,
+    /// The fund is quarantined (see [`AppendFailure::FundDamaged`]).
+    #[error("fund {fund} is damaged: {reason}")]
+    FundDamaged {
+        /// The fund.
+        fund: String,
+        /// What disagrees.
+        reason: Arc<str>,
+    },
 }
 
 /// A statement drafted from a fund's state: the body trustees sign, and how many must.
@@ -219,6 +236,9 @@ pub struct Ledger {
     origin: String,
     clock: Clock,
     funds: RwLock<HashMap<String, FundHandle>>,
+    /// Quarantined funds (rows that disagree with their log) and why: no writer, every
+    /// read and write of them refused, until an operator repairs the rows and restarts.
+    damaged: std::sync::RwLock<BTreeMap<String, Arc<str>>>,
 }
 
 impl Ledger {
@@ -237,15 +257,70 @@ impl Ledger {
             origin,
             clock,
             funds: RwLock::new(HashMap::new()),
+            damaged: std::sync::RwLock::new(BTreeMap::new()),
         });
         let rows = ledger.store.funds().await?;
         let mut funds = ledger.funds.write().await;
         for row in rows {
-            let state = ledger.store.load_state(&row).await?;
-            funds.insert(row.id.clone(), ledger.spawn_writer(row, state));
+            // The log is the truth: a fund whose rows disagree with it is quarantined,
+            // and every other fund starts. Only a database fault stops the start.
+            match ledger.store.load_state(&row).await {
+                Ok(state) => {
+                    funds.insert(row.id.clone(), ledger.spawn_writer(row, state));
+                }
+                Err(StoreError::Corrupt(damage)) => ledger.quarantine(&row.id, &damage),
+                Err(e) => return Err(e),
+            }
         }
         drop(funds);
         Ok(ledger)
+    }
+
+    /// Quarantines `fund` for `damage`: logged at error level; its reads and writes are
+    /// refused from now on ([`Ledger::damage`]). The first reason found is kept (and
+    /// logged once). Only a restart lifts it, after an operator repaired the rows
+    /// (README, "A damaged fund").
+    pub fn quarantine(&self, fund: &str, damage: &Corruption) {
+        let mut damaged = self
+            .damaged
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if damaged.contains_key(fund) {
+            return;
+        }
+        let reason: Arc<str> = Arc::from(damage.to_string());
+        tracing::error!(fund = %fund, reason = %reason, "fund quarantined: its rows disagree with its log; its reads and writes are refused until an operator repairs it");
+        damaged.insert(fund.to_owned(), reason);
+    }
+
+    /// Why `fund` is quarantined, if it is.
+    pub fn damage(&self, fund: &str) -> Option<Arc<str>> {
+        self.damaged
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(fund)
+            .cloned()
+    }
+
+    /// Every quarantined fund and why, by id.
+    pub fn damaged_funds(&self) -> Vec<(String, Arc<str>)> {
+        self.damaged
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|(f, r)| (f.clone(), Arc::clone(r)))
+            .collect()
+    }
+
+    /// [`AppendFailure::FundDamaged`] if `fund` is quarantined.
+    fn refuse_damaged(&self, fund: &str) -> Result<(), AppendFailure> {
+        match self.damage(fund) {
+            Some(reason) => Err(AppendFailure::FundDamaged {
+                fund: fund.to_owned(),
+                reason,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// The store.
@@ -412,6 +487,22 @@ impl Ledger {
                 }
                 true
             }
+            Err(BatchError(StoreError::Corrupt(damage))) => {
+                // The fund's rows disagree with its log (found inside the batch, e.g. a
+                // head row moved behind the writer's back): nothing was written; the fund
+                // is quarantined, and the rebuild that follows names the damage.
+                self.quarantine(&row.id, &damage);
+                let reason = self
+                    .damage(&row.id)
+                    .unwrap_or_else(|| damage.to_string().into());
+                for reply in replies {
+                    let _ = reply.send(Err(AppendFailure::FundDamaged {
+                        fund: row.id.clone(),
+                        reason: Arc::clone(&reason),
+                    }));
+                }
+                false
+            }
             Err(e) => {
                 tracing::error!(fund = %row.id, error = %e, "append batch failed; rebuilding fund state");
                 failed(e, replies);
@@ -435,13 +526,35 @@ impl Ledger {
                 true
             }
             Err(e) => {
-                tracing::error!(fund = %row.id, error = %e, "cannot rebuild fund state; writer stops");
+                let reason = match &e {
+                    StoreError::Corrupt(damage) => {
+                        // The log is the truth: the fund's rows disagree with it.
+                        self.quarantine(&row.id, damage);
+                        self.damage(&row.id)
+                    }
+                    _ => {
+                        tracing::error!(fund = %row.id, error = %e, "cannot rebuild fund state; writer stops");
+                        None
+                    }
+                };
                 // Answer what is still queued, and refuse what comes later.
                 rx.close();
                 while let Some(msg) = rx.recv().await {
-                    match msg {
-                        Msg::Append(job) => job.refuse(AppendFailure::WriterStopped),
-                        Msg::Draft(d) => {
+                    match (msg, &reason) {
+                        (Msg::Append(job), Some(reason)) => {
+                            job.refuse(AppendFailure::FundDamaged {
+                                fund: row.id.clone(),
+                                reason: Arc::clone(reason),
+                            })
+                        }
+                        (Msg::Append(job), None) => job.refuse(AppendFailure::WriterStopped),
+                        (Msg::Draft(d), Some(reason)) => {
+                            let _ = d.reply.send(Err(DraftFailure::FundDamaged {
+                                fund: row.id.clone(),
+                                reason: Arc::clone(reason),
+                            }));
+                        }
+                        (Msg::Draft(d), None) => {
                             let _ = d.reply.send(Err(DraftFailure::WriterStopped));
                         }
                     }
@@ -508,6 +621,7 @@ impl Ledger {
     /// The writer of an existing fund (taken up from the store if another process created
     /// it), or `None` when the fund does not exist.
     async fn handle(self: &Arc<Self>, fund: &str) -> Result<Option<FundHandle>, AppendFailure> {
+        self.refuse_damaged(fund)?;
         if let Some(h) = self.funds.read().await.get(fund) {
             return Ok(Some(h.clone()));
         }
@@ -520,7 +634,15 @@ impl Ledger {
         }
         // Another server process sharing the database (PostgreSQL) created the fund since
         // this one started: take it up from the store.
-        let state = self.store.load_state(&row).await?;
+        let state = match self.store.load_state(&row).await {
+            Ok(state) => state,
+            Err(StoreError::Corrupt(damage)) => {
+                self.quarantine(fund, &damage);
+                self.refuse_damaged(fund)?;
+                return Err(StoreError::Corrupt(damage).into());
+            }
+            Err(e) => return Err(e.into()),
+        };
         let h = self.spawn_writer(row, state);
         funds.insert(fund.to_owned(), h.clone());
         Ok(Some(h))
@@ -595,6 +717,9 @@ impl Ledger {
             Ok(Some(h)) => h,
             Ok(None) => return Err(DraftFailure::UnknownFund),
             Err(AppendFailure::Store(e)) => return Err(DraftFailure::Store(e)),
+            Err(AppendFailure::FundDamaged { fund, reason }) => {
+                return Err(DraftFailure::FundDamaged { fund, reason })
+            }
             Err(_) => return Err(DraftFailure::WriterStopped),
         };
         let (reply, rx) = oneshot::channel();

@@ -12,6 +12,7 @@ use prometheus_client::encoding::text::encode;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
@@ -44,6 +45,7 @@ pub struct Metrics {
     appends: Family<KindLabels, Counter>,
     refusals: Family<CodeLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
+    funds_damaged: Gauge,
 }
 
 impl Default for Metrics {
@@ -77,11 +79,18 @@ impl Metrics {
             "Request latency until the response head, by route and status",
             latency.clone(),
         );
+        let funds_damaged = Gauge::default();
+        registry.register(
+            "funds_damaged",
+            "Funds quarantined because their stored rows disagree with their log",
+            funds_damaged.clone(),
+        );
         Metrics {
             registry,
             appends,
             refusals,
             latency,
+            funds_damaged,
         }
     }
 
@@ -92,6 +101,11 @@ impl Metrics {
                 kind: kind.to_owned(),
             })
             .inc();
+    }
+
+    /// Sets the number of quarantined funds (read from the ledger when scraped).
+    pub fn set_funds_damaged(&self, n: usize) {
+        self.funds_damaged.set(i64::try_from(n).unwrap_or(i64::MAX));
     }
 
     /// The text exposition.

@@ -89,6 +89,25 @@ impl Problem {
         )
     }
 
+    /// 503 `fund_damaged`: the fund is quarantined because its stored rows disagree with
+    /// its log (`reason` says what). Its reads and writes are refused, nothing was
+    /// written; other funds are not affected. No `Retry-After`: it lasts until an
+    /// operator repairs the fund.
+    pub fn fund_damaged(fund: &str, reason: &str) -> Self {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "fund_damaged",
+            format!(
+                "fund `{fund}` is damaged: its stored rows disagree with its log ({reason}); \
+                 its reads and writes are stopped until an operator repairs it; nothing was written"
+            ),
+            format!(
+                "基金「{fund}」已损坏：其存储的记录与日志不一致（{reason}）；\
+                 在运营方修复之前，该基金暂停读写；未写入任何内容"
+            ),
+        )
+    }
+
     /// A store fault: 503 `database_unavailable` with `Retry-After` when the database
     /// cannot be reached (nothing was written; the same request may be sent again), else
     /// 500. The cause is logged, never sent.
@@ -202,6 +221,7 @@ impl From<AppendFailure> for Problem {
             ),
             AppendFailure::Store(cause) => Problem::store(&cause),
             f @ AppendFailure::WriterStopped => Problem::internal(&f),
+            AppendFailure::FundDamaged { fund, reason } => Problem::fund_damaged(&fund, &reason),
         }
     }
 }

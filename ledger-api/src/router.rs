@@ -89,7 +89,7 @@ pub fn router(state: AppState) -> Router {
                 credential = tracing::field::Empty,
             )
         });
-    api::routes()
+    api::routes(&state)
         .merge(pages::routes(state.clone()))
         .route_layer(middleware::from_fn(keep_matched_path))
         .fallback(unknown_route)

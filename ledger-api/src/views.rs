@@ -69,11 +69,24 @@ pub fn genesis_of(row: &EntryRow) -> Result<Genesis, StoreError> {
 
 // ---- JSON API ----
 
-/// `GET /healthz`.
+/// `GET /healthz`: 200 while the database answers (a database that does not answer is a
+/// 503 problem), so that a load balancer keeps sending traffic to the funds that are
+/// online; `degraded` when funds are quarantined, and which.
 #[derive(Debug, Serialize)]
 pub struct Health {
-    /// Always `ok` (a database that does not answer is a 503 problem).
+    /// `ok`, or `degraded` while a fund is damaged.
     pub status: &'static str,
+    /// The quarantined funds, by id (empty when `ok`).
+    pub damaged: Vec<DamagedFund>,
+}
+
+/// A quarantined fund, as `/healthz` names it.
+#[derive(Debug, Serialize)]
+pub struct DamagedFund {
+    /// Fund id.
+    pub fund: String,
+    /// What in its rows disagrees with its log.
+    pub reason: String,
 }
 
 /// `GET /api/v1/log`: who signs checkpoints and genesis entries.
@@ -100,17 +113,38 @@ pub struct FundSummary {
     pub street: Option<ShortText>,
     /// Community.
     pub community: Option<ShortText>,
-    /// Entries in the log.
-    pub size: u64,
-    /// Head hash.
-    pub head: Hash,
-    /// Balance after the last entry, `"1234.56"`.
-    pub balance: String,
+    /// Entries in the log (`null` for a damaged fund).
+    pub size: Option<u64>,
+    /// Head hash: the log's last entry's (`null` for a damaged fund).
+    pub head: Option<Hash>,
+    /// Balance after the last entry, `"1234.56"` (`null` for a damaged fund).
+    pub balance: Option<String>,
     /// When the last entry was recorded.
     pub last_recorded_at: Option<String>,
+    /// `ok`, or `damaged`: quarantined, its reads and writes refused (`fund_damaged`).
+    pub status: &'static str,
+    /// Why it is damaged (`null` when `ok`).
+    pub damage: Option<String>,
 }
 
 impl FundSummary {
+    /// The summary of a quarantined fund: its id, status and reason, nothing its rows say.
+    pub fn damaged(id: &str, reason: &str) -> Self {
+        FundSummary {
+            id: id.to_owned(),
+            name: None,
+            name_en: None,
+            street: None,
+            community: None,
+            size: None,
+            head: None,
+            balance: None,
+            last_recorded_at: None,
+            status: "damaged",
+            damage: Some(reason.to_owned()),
+        }
+    }
+
     /// The summary of `fund`, from its genesis body and its last entry.
     pub fn new(fund: &FundRow, genesis: Option<&Genesis>, last: Option<&EntryRow>) -> Self {
         FundSummary {
@@ -119,10 +153,12 @@ impl FundSummary {
             name_en: genesis.map(|g| g.name_en.clone()),
             street: genesis.map(|g| g.street.clone()),
             community: genesis.map(|g| g.community.clone()),
-            size: fund.size,
-            head: fund.head_hash,
-            balance: money_text(last.map_or(0, |e| e.balance_fen)),
+            size: Some(fund.size),
+            head: Some(fund.head_hash),
+            balance: Some(money_text(last.map_or(0, |e| e.balance_fen))),
             last_recorded_at: last.map(|e| e.recorded_at.clone()),
+            status: "ok",
+            damage: None,
         }
     }
 }
@@ -483,6 +519,8 @@ pub struct OverviewFund {
     pub balance: String,
     /// The latest signed statement, if any.
     pub last_statement: Option<LastStatement>,
+    /// Quarantined: its rows disagree with its log (nothing of it is shown).
+    pub damaged: bool,
 }
 
 /// The latest statement of a fund, on the overview.

@@ -1549,7 +1549,8 @@ async fn database_refuses_rewrites_through_insert() {
 }
 
 /// On PostgreSQL the service's role (`ledger_app`) has no UPDATE/DELETE/TRUNCATE grant on
-/// the log: a second wall behind the triggers. It can read every table it can insert into.
+/// the log: a second wall behind the triggers; nor on the columns it must never change (a
+/// fund's operator key, a credential's role and fund, a proposal's intent). It can read every table it can insert into.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_service_role_cannot_rewrite() {
     let fund = sample("grants", 20, 40, 2);
@@ -1582,6 +1583,15 @@ async fn postgres_service_role_cannot_rewrite() {
             "TRUNCATE entries",
             "TRUNCATE tree_nodes",
             "TRUNCATE checkpoints",
+            // Issue 20 (D2), migration 0005: only the columns its code changes.
+            "UPDATE funds SET operator_key = 'x'",
+            "UPDATE funds SET created_at = 'x'",
+            "DELETE FROM funds",
+            "UPDATE credentials SET role = 'operator'",
+            "UPDATE credentials SET fund = NULL",
+            "DELETE FROM credentials",
+            "UPDATE proposals SET intent = 'x'",
+            "UPDATE donor_vault SET identity = 'x'",
         ] {
             match sqlx::query(sql).execute(&mut app).await {
                 Ok(done) => panic!(

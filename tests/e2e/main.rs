@@ -21,5 +21,6 @@ mod key_rotation;
 mod module_graph;
 mod privacy;
 mod proposals;
+mod quarantine;
 mod receipts;
 mod service;

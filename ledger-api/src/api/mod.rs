@@ -13,6 +13,7 @@ pub mod auth;
 mod extract;
 mod openapi;
 mod proposals;
+mod quarantine;
 mod reads;
 mod receipts;
 mod statements;
@@ -57,26 +58,34 @@ pub struct Operation {
 
 impl Operation {
     /// The handler with the route's access enforced in front of it.
-    pub fn guarded(self) -> MethodRouter<AppState> {
+    /// A route of one fund (but the vault's) also refuses a quarantined fund
+    /// ([`quarantine::refuse_damaged`]), after the access check.
+    pub fn guarded(self, state: &AppState) -> MethodRouter<AppState> {
+        let mut handler = self.handler;
+        if quarantine::stops(self.path) {
+            handler = handler.route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                quarantine::refuse_damaged,
+            ));
+        }
         if self.access == Access::Public {
-            return self.handler;
+            return handler;
         }
         let g = auth::Guard {
             access: self.access,
             action: self.action,
         };
-        self.handler
-            .route_layer(axum::middleware::from_fn_with_state(g, auth::guard))
+        handler.route_layer(axum::middleware::from_fn_with_state(g, auth::guard))
     }
 }
 
 /// The API's routes, each behind the check of its access column; the caller (see
 /// [`auth::authenticate`]) and the rest of the middleware are applied around them by
 /// `crate::router`.
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: &AppState) -> Router<AppState> {
     let mut routes = Router::new();
     for o in operations() {
-        routes = routes.route(o.path, o.guarded());
+        routes = routes.route(o.path, o.guarded(state));
     }
     routes
 }
@@ -120,7 +129,7 @@ pub fn operations() -> Vec<Operation> {
             "metrics",
             "Prometheus metrics",
             (Public, ""),
-            get(crate::metrics::metrics),
+            get(reads::metrics),
         ),
         op(
             M::GET,

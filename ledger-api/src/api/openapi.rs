@@ -89,7 +89,13 @@ fn success(o: &Operation) -> (String, Value) {
     let ok =
         |desc: &str, schema: Value| json!({"description": desc, "content": json_content(schema)});
     let (status, body) = match o.id {
-        "health" => ("200", ok("Up", schema_ref("Health"))),
+        "health" => (
+            "200",
+            ok(
+                "Up: `ok`, or `degraded` with the quarantined funds named (the other funds are online)",
+                schema_ref("Health"),
+            ),
+        ),
         "metrics" => (
             "200",
             json!({"description": "OpenMetrics text", "content": {"application/openmetrics-text": {"schema": {"type": "string"}}}}),
@@ -211,6 +217,14 @@ fn operation_doc(o: &Operation) -> Value {
     if o.path.contains('{') {
         errors.push(("404", "Not found"));
     }
+    if o.path.starts_with("/api/v1/funds/{fund}") && !o.path.contains("/vault") {
+        errors.push((
+            "503",
+            "Timed out, or the database cannot be reached (`database_unavailable`, Retry-After; \
+             nothing was written), or the fund is quarantined (`fund_damaged`: its stored rows \
+             disagree with its log; the detail says how; nothing was written)",
+        ));
+    }
     if o.access != Access::Public {
         errors.push(("403", "The token's role or fund may not do this"));
     }
@@ -297,18 +311,33 @@ fn schemas() -> Value {
                 "detail": {"type": "string"}, "detail_zh": {"type": "string"}
             }
         },
-        "Health": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}},
+        "Health": {
+            "type": "object", "required": ["status", "damaged"],
+            "properties": {
+                "status": {"enum": ["ok", "degraded"]},
+                "damaged": {"type": "array", "items": {
+                    "type": "object", "required": ["fund", "reason"],
+                    "properties": {"fund": {"type": "string"}, "reason": {"type": "string"}}
+                }}
+            }
+        },
         "LogInfo": {
             "type": "object", "required": ["origin", "log_key", "operator_key"],
             "properties": {"origin": {"type": "string"}, "log_key": {"type": "string"}, "operator_key": hex64}
         },
         "Fund": {
-            "type": "object", "required": ["id", "size", "head", "balance"],
+            "type": "object", "required": ["id", "size", "head", "balance", "status"],
+            "description": "Size, head and balance come from the fund's log; all three are null for a damaged (quarantined) fund, whose `damage` says why",
             "properties": {
                 "id": {"type": "string"}, "name": {"type": ["string", "null"]},
                 "name_en": {"type": ["string", "null"]}, "street": {"type": ["string", "null"]},
-                "community": {"type": ["string", "null"]}, "size": {"type": "integer", "minimum": 0},
-                "head": hex64, "balance": money, "last_recorded_at": {"type": ["string", "null"]}
+                "community": {"type": ["string", "null"]},
+                "size": {"type": ["integer", "null"], "minimum": 0},
+                "head": {"oneOf": [hex64, {"type": "null"}]},
+                "balance": {"oneOf": [money, {"type": "null"}]},
+                "last_recorded_at": {"type": ["string", "null"]},
+                "status": {"enum": ["ok", "damaged"]},
+                "damage": {"type": ["string", "null"]}
             }
         },
         "EntryView": {

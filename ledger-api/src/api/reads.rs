@@ -16,7 +16,7 @@ use super::PAGE_ROWS_DEFAULT;
 use crate::app::AppState;
 use crate::store::{EntryRow, PAGE_ROWS_MAX};
 use crate::views::{
-    genesis_of, ConsistencyProof, EntryPage, EntryView, FundList, FundSummary, Health,
+    genesis_of, ConsistencyProof, DamagedFund, EntryPage, EntryView, FundList, FundSummary, Health,
     InclusionProof, LogInfo,
 };
 
@@ -30,7 +30,23 @@ pub(super) async fn health(State(s): State<AppState>) -> Result<Json<Health>, Pr
             "数据库无响应",
         ));
     }
-    Ok(Json(Health { status: "ok" }))
+    let damaged: Vec<DamagedFund> = s
+        .ledger
+        .damaged_funds()
+        .into_iter()
+        .map(|(fund, reason)| DamagedFund {
+            fund,
+            reason: reason.to_string(),
+        })
+        .collect();
+    let status = if damaged.is_empty() { "ok" } else { "degraded" };
+    Ok(Json(Health { status, damaged }))
+}
+
+/// `GET /metrics`, with the number of quarantined funds read from the ledger.
+pub(super) async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
+    s.metrics.set_funds_damaged(s.ledger.damaged_funds().len());
+    crate::metrics::metrics(State(s.metrics.clone())).await
 }
 
 pub(super) async fn log_info(State(s): State<AppState>) -> impl IntoResponse {
@@ -46,6 +62,15 @@ pub(super) async fn fund_json(s: &AppState, id: &str) -> Result<Option<FundSumma
     let Some(f) = store.fund(id).await? else {
         return Ok(None);
     };
+    if let Some(reason) = s.ledger.damage(id) {
+        return Err(Problem::fund_damaged(id, &reason));
+    }
+    // The head served is the log's; a row that says otherwise was changed behind the
+    // writer's back: the fund is quarantined from now on.
+    if let Some(damage) = f.head_disagreement() {
+        s.ledger.quarantine(id, &damage);
+        return Err(Problem::fund_damaged(id, &damage.to_string()));
+    }
     let genesis = match store.entry(id, 0).await? {
         Some(row) => Some(genesis_of(&row)?),
         None => None,
@@ -60,8 +85,18 @@ pub(super) async fn fund_json(s: &AppState, id: &str) -> Result<Option<FundSumma
 pub(super) async fn list_funds(State(s): State<AppState>) -> Result<Json<FundList>, Problem> {
     let mut out = Vec::new();
     for f in s.ledger.store().funds().await? {
-        if let Some(v) = fund_json(&s, &f.id).await? {
-            out.push(v);
+        match fund_json(&s, &f.id).await {
+            Ok(Some(v)) => out.push(v),
+            Ok(None) => {}
+            // Listed with its status; every other fund is listed as usual.
+            Err(p) if p.code == "fund_damaged" => {
+                let reason = s
+                    .ledger
+                    .damage(&f.id)
+                    .unwrap_or_else(|| p.en.clone().into());
+                out.push(FundSummary::damaged(&f.id, &reason));
+            }
+            Err(p) => return Err(p),
         }
     }
     Ok(Json(FundList { funds: out }))

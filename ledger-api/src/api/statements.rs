@@ -74,6 +74,9 @@ pub(super) async fn draft(
             return Err(Problem::coded(StatusCode::UNPROCESSABLE_ENTITY, &e))
         }
         Err(DraftFailure::UnknownFund) => return Err(Problem::unknown_fund(&fund)),
+        Err(DraftFailure::FundDamaged { fund, reason }) => {
+            return Err(Problem::fund_damaged(&fund, &reason))
+        }
         Err(e) => return Err(Problem::internal(&e)),
     };
     Ok(Json(StatementDraft {

@@ -182,6 +182,12 @@ const WORDS: &[(&str, &str, &str)] = &[
         "账本数据库暂时无法连接，请稍后刷新。",
         "The ledger's database cannot be reached just now; please reload in a moment.",
     ),
+    ("damaged", "已损坏", "Damaged"),
+    (
+        "damaged_text",
+        "该基金的存储记录与其日志不一致，已暂停显示和写入，等待运营方修复。其他基金不受影响。",
+        "This fund's stored records disagree with its log: it is not shown and takes no entries until the operator repairs it. Other funds are not affected.",
+    ),
     ("kind_genesis", "设立", "genesis"),
     ("kind_trustees", "管理人变更", "trustee change"),
     ("kind_donation", "捐赠", "donation"),

@@ -222,6 +222,20 @@ fn store_failed(p: &Pages, req: &Req, e: &StoreError) -> Response {
     resp
 }
 
+/// 503: the fund is quarantined (its rows disagree with its log).
+fn damaged(p: &Pages, req: &Req) -> Response {
+    render(
+        p,
+        req,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "error.html",
+        &ErrorPage {
+            title_key: "damaged",
+            text_key: "damaged_text",
+        },
+    )
+}
+
 fn internal(p: &Pages, req: &Req, e: &dyn std::fmt::Display) -> Response {
     tracing::error!(error = %e, "page failed");
     render(
@@ -258,9 +272,13 @@ async fn fund(
 ) -> Response {
     let req = Req::new(&headers, &uri, &q);
     let from = q.from.as_deref().and_then(|f| f.parse::<u64>().ok());
+    if p.app.ledger.damage(&fund).is_some() {
+        return damaged(&p, &req);
+    }
     match view::fund_page(&p.app, req.lang, &fund, from).await {
         Ok(Some(ctx)) => render(&p, &req, StatusCode::OK, "fund.html", &ctx),
         Ok(None) => not_found(&p, &req),
+        Err(_) if p.app.ledger.damage(&fund).is_some() => damaged(&p, &req),
         Err(e) => store_failed(&p, &req, &e),
     }
 }
@@ -297,6 +315,9 @@ async fn statement(
     };
     let base = base_url(&headers).unwrap_or_default();
     let verify_url = format!("{base}/check?fund={}&seq={seq}", percent_encode(&fund));
+    if p.app.ledger.damage(&fund).is_some() {
+        return damaged(&p, &req);
+    }
     match view::statement_page(&p.app, req.lang, &fund, seq, &verify_url).await {
         Ok(Some(ctx)) => render(&p, &req, StatusCode::OK, "statement.html", &ctx),
         Ok(None) => not_found(&p, &req),

@@ -200,6 +200,23 @@ pub async fn overview(app: &AppState, lang: Lang) -> Result<OverviewPage, StoreE
     let mut funds = Vec::new();
     let mut total_fen = 0i64;
     for f in store.funds().await? {
+        if let Some(damage) = f.head_disagreement() {
+            app.ledger.quarantine(&f.id, &damage);
+        }
+        if app.ledger.damage(&f.id).is_some() {
+            // Listed as damaged; nothing its rows say is shown or counted.
+            funds.push(OverviewFund {
+                id: f.id.clone(),
+                name: f.id.clone(),
+                street: None,
+                community: None,
+                size: 0,
+                balance: lang.word("damaged").to_owned(),
+                last_statement: None,
+                damaged: true,
+            });
+            continue;
+        }
         let genesis = genesis(store, &f.id).await?;
         let off = offset_of(genesis.as_ref());
         let balance_fen = match f.size {
@@ -229,6 +246,7 @@ pub async fn overview(app: &AppState, lang: Lang) -> Result<OverviewPage, StoreE
             size: f.size,
             balance: yuan(balance_fen),
             last_statement,
+            damaged: false,
         });
     }
     Ok(OverviewPage {
@@ -302,6 +320,11 @@ pub async fn fund_page(
     let Some(f) = store.fund(fund).await? else {
         return Ok(None);
     };
+    if let Some(damage) = f.head_disagreement() {
+        // The caller sees the quarantine and shows the fund as damaged.
+        app.ledger.quarantine(fund, &damage);
+        return Err(damage.into());
+    }
     let genesis = genesis(store, fund).await?;
     let off = offset_of(genesis.as_ref());
 

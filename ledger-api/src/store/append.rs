@@ -342,6 +342,18 @@ async fn commit_in(
         None => return Err(StoreError::from(Corruption::FundNotRegistered(fund)).into()),
     };
     super::rebuild::catch_up(tx.conn(), state, head_seq).await?;
+    // The log is the truth: after the catch-up the row's head must be the log's last
+    // entry. A row moved behind the writer's back (or a state ahead of the store) is
+    // refused here; the caller rebuilds the state, which names the damage.
+    let log_seq = state.next_seq() as i64 - 1;
+    if head_seq != log_seq {
+        return Err(StoreError::from(Corruption::HeadSeqDisagrees {
+            fund,
+            row_seq: head_seq,
+            log_seq,
+        })
+        .into());
+    }
 
     let (outcomes, rows) = Store::apply_batch(tx.conn(), &prior, state, now, requests).await?;
     if rows.entries.is_empty() {

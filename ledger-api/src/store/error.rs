@@ -141,6 +141,55 @@ pub enum Corruption {
     /// No entry before the end of a month that follows the fund's first entry.
     #[error("no entry before the end of {0}")]
     MonthEndMissing(Date),
+    /// A fund's row (`funds`: head seq and hash) says another head than its log (the
+    /// entries it serves, replayed): the row was told something the log does not hold.
+    #[error("fund {fund}: its row says head {row_seq} ({row_hash}), its log's last entry is {log_seq} ({log_hash})")]
+    HeadDisagrees {
+        /// The fund.
+        fund: String,
+        /// The head seq the row says (-1: no entry).
+        row_seq: i64,
+        /// The head hash the row says.
+        row_hash: ledger_core::hash::Hash,
+        /// The seq of the log's last entry (-1: no entry).
+        log_seq: i64,
+        /// Its hash (zeros when there is none).
+        log_hash: ledger_core::hash::Hash,
+    },
+    /// Inside an append: the fund row's head seq is not the log's last entry.
+    #[error("fund {fund}: its row says head {row_seq}, its log's last entry is {log_seq}")]
+    HeadSeqDisagrees {
+        /// The fund.
+        fund: String,
+        /// The head seq the row says.
+        row_seq: i64,
+        /// The seq of the log's last entry.
+        log_seq: i64,
+    },
+    /// A fund row's operator key is not the key that signed the fund's genesis entry (the
+    /// genesis is the authority).
+    #[error("fund {fund}: its row's operator key {row} is not the genesis signer {genesis}")]
+    OperatorKeyDisagrees {
+        /// The fund.
+        fund: String,
+        /// The row's key (hex).
+        row: String,
+        /// The genesis signer's key (hex).
+        genesis: String,
+    },
+    /// The stored Merkle nodes or the latest checkpoint do not give the root of the
+    /// replayed log.
+    #[error(
+        "fund {fund}: the stored {what} at tree size {tree_size} does not match the log's root"
+    )]
+    RootDisagrees {
+        /// The fund.
+        fund: String,
+        /// `tree nodes` or `checkpoint`.
+        what: &'static str,
+        /// The tree size checked.
+        tree_size: u64,
+    },
     /// A stored proposal's intent or signatures do not parse.
     #[error("proposal {id}: {what}")]
     Proposal {

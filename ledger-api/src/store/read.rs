@@ -31,21 +31,50 @@ pub struct EntryRow {
     pub bytes: Vec<u8>,
 }
 
-/// A fund as listed.
+/// A fund as listed. Its size and head come from the log (the last stored entry), never
+/// from what the `funds` row says; the row's claim is kept beside them
+/// ([`FundRow::row_head_seq`], [`FundRow::row_head_hash`]) so that a row that disagrees
+/// is seen ([`FundRow::head_disagreement`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FundRow {
     /// Fund id.
     pub id: String,
-    /// Operator key that signed its genesis.
+    /// Operator key that signed its genesis, as the row says it.
     pub operator_key: String,
-    /// Entries in the log.
+    /// Entries in the log: the last stored entry's seq + 1.
     pub size: u64,
-    /// Head hash (zeros when empty).
+    /// Head hash: the last stored entry's hash (zeros when empty).
     pub head_hash: Hash,
+    /// The head seq the `funds` row says (-1 before the genesis).
+    pub row_head_seq: i64,
+    /// The head hash the `funds` row says.
+    pub row_head_hash: Hash,
+}
+
+impl FundRow {
+    /// `Some` when the `funds` row says another head than the stored log: the row was
+    /// changed behind the writer's back (read in one statement, so a commit in flight is
+    /// never half seen).
+    pub fn head_disagreement(&self) -> Option<Corruption> {
+        let log_seq = self.size as i64 - 1;
+        (self.row_head_seq != log_seq || self.row_head_hash != self.head_hash).then(|| {
+            Corruption::HeadDisagrees {
+                fund: self.id.clone(),
+                row_seq: self.row_head_seq,
+                row_hash: self.row_head_hash,
+                log_seq,
+                log_hash: self.head_hash,
+            }
+        })
+    }
 }
 
 pub(super) fn hash_of(row: &AnyRow, i: usize) -> Result<Hash, StoreError> {
     let v: Vec<u8> = row.try_get(i)?;
+    hash_from(v)
+}
+
+fn hash_from(v: Vec<u8>) -> Result<Hash, StoreError> {
     let arr: [u8; 32] = v.try_into().map_err(|_| Corruption::Width {
         column: "hash",
         bytes: 32,
@@ -53,12 +82,26 @@ pub(super) fn hash_of(row: &AnyRow, i: usize) -> Result<Hash, StoreError> {
     Ok(Hash(arr))
 }
 
+/// The columns of [`fund_row`]: the row, and its log's last entry (none when empty), in
+/// one statement (one snapshot: the head row and the entries move in one transaction).
+const FUND_SELECT: &str = "SELECT f.id, f.operator_key, f.head_seq, f.head_hash, e.seq, e.hash \
+     FROM funds f LEFT JOIN entries e ON e.fund = f.id \
+     AND e.seq = (SELECT MAX(m.seq) FROM entries m WHERE m.fund = f.id)";
+
 fn fund_row(r: &AnyRow) -> Result<FundRow, StoreError> {
+    let last_seq: Option<i64> = r.try_get(4)?;
+    let last_hash: Option<Vec<u8>> = r.try_get(5)?;
+    let (size, head_hash) = match (last_seq, last_hash) {
+        (Some(seq), Some(hash)) => ((seq + 1) as u64, hash_from(hash)?),
+        _ => (0, Hash([0; 32])),
+    };
     Ok(FundRow {
         id: r.try_get(0)?,
         operator_key: r.try_get(1)?,
-        size: (r.try_get::<i64, _>(2)? + 1) as u64,
-        head_hash: hash_of(r, 3)?,
+        size,
+        head_hash,
+        row_head_seq: r.try_get(2)?,
+        row_head_hash: hash_of(r, 3)?,
     })
 }
 
@@ -100,22 +143,20 @@ pub(crate) async fn entry_in(
 }
 
 impl Store {
-    /// Every fund, by id.
+    /// Every fund, by id, with its head from its log (see [`FundRow`]).
     pub async fn funds(&self) -> Result<Vec<FundRow>, StoreError> {
-        let rows =
-            sqlx::query("SELECT id, operator_key, head_seq, head_hash FROM funds ORDER BY id")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = sqlx::query(&format!("{FUND_SELECT} ORDER BY f.id"))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(fund_row).collect()
     }
 
-    /// One fund.
+    /// One fund, with its head from its log (see [`FundRow`]).
     pub async fn fund(&self, id: &str) -> Result<Option<FundRow>, StoreError> {
-        let row =
-            sqlx::query("SELECT id, operator_key, head_seq, head_hash FROM funds WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(&format!("{FUND_SELECT} WHERE f.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(fund_row).transpose()
     }
 

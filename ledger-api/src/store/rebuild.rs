@@ -4,6 +4,7 @@
 //! ledger-core's one replay step ([`ledger_core::replay::replay`]) and stop at the first
 //! entry that does not hold.
 
+use ledger_core::entry::Entry;
 use ledger_core::hash::Hash;
 use ledger_core::ids::FundId;
 use ledger_core::keys::PublicKey;
@@ -12,7 +13,7 @@ use ledger_core::state::FundState;
 use sqlx::{AnyConnection, Row};
 
 use super::read::hash_of;
-use super::{Corruption, FundRow, Store, StoreError, PAGE_ROWS_MAX};
+use super::{Corruption, FundRow, ProofError, Store, StoreError, PAGE_ROWS_MAX};
 
 /// Applies the stored entry `bytes` (with `hash` in its row's hash column) to `state`:
 /// its bytes must parse, chain, keep every rule, and hash to the column's value.
@@ -31,22 +32,122 @@ fn apply_stored(state: &mut FundState, bytes: &[u8], hash: Hash) -> Result<(), S
     Ok(())
 }
 
+/// Most times [`Store::load_state`] catches up with entries that another process appended
+/// while it checked the fund's rows.
+const CATCH_UPS_MAX: usize = 8;
+
 impl Store {
     /// Rebuilds a fund's state by replaying its stored log (at start, or after a failed
-    /// batch). Every stored entry is re-checked against the rules and the chain.
+    /// batch). Every stored entry is re-checked against the rules and the chain, and the
+    /// log is the authority over the fund's row: the genesis signer must be the row's
+    /// operator key, the row's head (seq and hash) the log's last entry, and the stored
+    /// Merkle nodes and the checkpoint of its size must give the replayed log's root. Any
+    /// disagreement is a [`Corruption`]: the fund is damaged, whatever its row says.
     pub async fn load_state(&self, fund: &FundRow) -> Result<FundState, StoreError> {
         let id = FundId::parse(&fund.id).map_err(|source| Corruption::FundId {
             id: fund.id.clone(),
             source,
         })?;
-        let operator =
+        let row_operator =
             PublicKey::from_hex(&fund.operator_key).map_err(|source| Corruption::OperatorKey {
                 fund: fund.id.clone(),
                 source,
             })?;
+        // The genesis says who the operator is: it is signed by that key alone.
+        let operator = match self.entry(&fund.id, 0).await? {
+            Some(genesis) => {
+                let entry = Entry::parse(&genesis.bytes)
+                    .map_err(|error| Corruption::EntryBytes { seq: 0, error })?
+                    .entry;
+                let signer = entry.sigs.first().map_or(row_operator, |s| s.key);
+                if signer != row_operator {
+                    return Err(Corruption::OperatorKeyDisagrees {
+                        fund: fund.id.clone(),
+                        row: fund.operator_key.clone(),
+                        genesis: signer.to_hex(),
+                    }
+                    .into());
+                }
+                signer
+            }
+            None => row_operator,
+        };
         let mut state = FundState::new(id, operator);
         self.catch_up(&mut state).await?;
+        self.check_against_log(&fund.id, &mut state).await?;
         Ok(state)
+    }
+
+    /// Checks what the store says of a fund beside its entries against `state`, the
+    /// replay of those entries: the `funds` row's head against the log's last entry (read
+    /// together, in one statement), that last entry against the replay, and the root given
+    /// by the stored Merkle nodes and by the checkpoint of the replayed size (a few reads,
+    /// O(log n)). Another process may append meanwhile (PostgreSQL): what it appended
+    /// since the replay is replayed too, so that a fund that grows is never taken for a
+    /// damaged one.
+    async fn check_against_log(&self, fund: &str, state: &mut FundState) -> Result<(), StoreError> {
+        let mut catch_ups = 0;
+        let row = loop {
+            let row = self
+                .fund(fund)
+                .await?
+                .ok_or_else(|| Corruption::FundNotRegistered(fund.to_owned()))?;
+            if let Some(damage) = row.head_disagreement() {
+                return Err(damage.into());
+            }
+            if row.size > state.next_seq() && catch_ups < CATCH_UPS_MAX {
+                catch_ups += 1;
+                self.catch_up(state).await?;
+                continue;
+            }
+            break row;
+        };
+        // The log's last entry is the replay's (unless the fund is still growing faster
+        // than it is replayed: then the row agreed with its log, which is enough).
+        let replayed = (row.size == state.next_seq())
+            .then(|| state.next_seq() == 0 || row.head_hash == state.head());
+        if replayed == Some(false) || row.size < state.next_seq() {
+            return Err(Corruption::HeadDisagrees {
+                fund: fund.to_owned(),
+                row_seq: row.row_head_seq,
+                row_hash: row.row_head_hash,
+                log_seq: state.next_seq() as i64 - 1,
+                log_hash: state.head(),
+            }
+            .into());
+        }
+        let size = state.next_seq();
+        if size == 0 {
+            return Ok(());
+        }
+        let disagrees = |what| Corruption::RootDisagrees {
+            fund: fund.to_owned(),
+            what,
+            tree_size: size,
+        };
+        // Nodes and checkpoints are append-only: those of `size` stay what they were.
+        match self.root_at(fund, size).await {
+            Ok(root) if root == state.root() => {}
+            Ok(_)
+            | Err(ProofError::Request(_))
+            | Err(ProofError::UnknownFund)
+            | Err(ProofError::Store(StoreError::Corrupt(_))) => {
+                return Err(disagrees("tree nodes").into())
+            }
+            Err(ProofError::Store(e)) => return Err(e),
+        }
+        let root: Option<Vec<u8>> =
+            sqlx::query("SELECT root FROM checkpoints WHERE fund = $1 AND tree_size = $2")
+                .bind(fund)
+                .bind(size as i64)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+        if root.as_deref() != Some(&state.root().0[..]) {
+            return Err(disagrees("checkpoint").into());
+        }
+        Ok(())
     }
 
     /// Applies to `state` every stored entry past it, a page at a time (outside any
