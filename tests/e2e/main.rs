@@ -17,9 +17,11 @@
 mod api_errors;
 mod api_roles;
 mod client;
+mod fund_create;
 mod key_rotation;
 mod module_graph;
 mod privacy;
 mod proposals;
 mod receipts;
 mod service;
+mod walkthrough;
