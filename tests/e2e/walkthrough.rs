@@ -321,7 +321,9 @@ fn walkthrough(backend: &TestBackend) {
             assert!(s.stdout.is_empty(), "the data went to the file: {what}");
             assert!(s.stderr.contains("download: done"), "progress on stderr: {what}");
         } else if c.starts_with("ledger-verify ") {
-            assert!(s.stdout.contains("2 entries"), "{what}");
+            for said in ["entries:     2", "balance:     500.00", "result:      CLEAN"] {
+                assert!(s.stdout.contains(said), "{said:?} in {what}");
+            }
         } else {
             panic!("a step this test does not check (add it): {what}");
         }
