@@ -356,8 +356,8 @@ fn first_steps(config: &Config, addr: SocketAddr, first_start: bool) -> String {
     };
     format!(
         "{}: no fund exists yet. Next steps (README \"From an empty machine to a first donation\"):\n\
-         \x20 1. issue the operator token (shown once; keep it secret):\n\
-         \x20      ledger-server --data-dir {dir}{db} token issue --role operator --label operator > operator.token\n\
+         \x20 1. issue the operator token (shown once; keep it secret, in a file only you can read):\n\
+         \x20      (umask 077; ledger-server --data-dir {dir}{db} token issue --role operator --label operator > operator.token)\n\
          \x20 2. create a fund, signed with the operator key {op}:\n\
          \x20      ledger --url {url} --token-file operator.token --key {op} fund create --from fund.toml\n\
          \x20    (fund.toml: README \"Creating a fund\"; or the fields as flags: ledger fund create --help)",

@@ -20,7 +20,9 @@ fn fund_file(trustees: &[(&str, &str)], quorum: u32, extra: &str) -> String {
          statement_quorum = {quorum}\ndisbursement_quorum = {quorum}\ngovernance_quorum = {quorum}\n"
     );
     for (key, name) in trustees {
-        s.push_str(&format!("\n[[trustees]]\nkey = \"{key}\"\nname = \"{name}\"\n"));
+        s.push_str(&format!(
+            "\n[[trustees]]\nkey = \"{key}\"\nname = \"{name}\"\n"
+        ));
     }
     s
 }
@@ -52,7 +54,10 @@ fn fund_create_checks_the_rules_first_confirms_and_creates_once() {
     let d = server.data_dir().to_path_buf();
     let token = server.operator_token();
     let op_key = d.join("operator.key");
-    let (a, b) = (keygen(&server, &d.join("a.key")), keygen(&server, &d.join("b.key")));
+    let (a, b) = (
+        keygen(&server, &d.join("a.key")),
+        keygen(&server, &d.join("b.key")),
+    );
     let file = d.join("fund.toml");
     let create = |key: &Path, extra: &[&str]| {
         let mut args = vec![
@@ -107,10 +112,18 @@ fn fund_create_checks_the_rules_first_confirms_and_creates_once() {
     }
 
     // A host charity is not supported; a bad field names itself (unusable input, exit 2).
-    std::fs::write(&file, fund_file(&[(&a, "甲")], 1, "host_charity = \"某慈善会\"")).unwrap();
+    std::fs::write(
+        &file,
+        fund_file(&[(&a, "甲")], 1, "host_charity = \"某慈善会\""),
+    )
+    .unwrap();
     let out = exits(&create(&op_key, &["--yes"]), 2);
     assert!(out.contains("not supported"), "{out}");
-    std::fs::write(&file, fund_file(&[(&a, "甲")], 1, "utc_offset = \"+99:00\"")).unwrap();
+    std::fs::write(
+        &file,
+        fund_file(&[(&a, "甲")], 1, "utc_offset = \"+99:00\""),
+    )
+    .unwrap();
     let out = exits(&create(&op_key, &["--yes"]), 2);
     assert!(out.contains("utc_offset"), "{out}");
     assert!(funds(&server).is_empty(), "nothing written");
@@ -119,7 +132,11 @@ fn fund_create_checks_the_rules_first_confirms_and_creates_once() {
     std::fs::write(&file, fund_file(&[(&a, "甲"), (&b, "乙")], 2, "")).unwrap();
     let run = create(&op_key, &[]);
     let out = exits(&run, 2);
-    assert!(run.stdout.contains("fund fund-create: 测试社区基金 / Test Community Fund"), "{out}");
+    assert!(
+        run.stdout
+            .contains("fund fund-create: 测试社区基金 / Test Community Fund"),
+        "{out}"
+    );
     assert!(run.stdout.contains(&format!("{a}  甲")), "{out}");
     assert!(out.contains("--yes"), "{out}");
     assert!(funds(&server).is_empty(), "not confirmed: nothing written");
@@ -213,7 +230,10 @@ fn an_import_under_a_tight_rate_limit_is_retried_and_records_every_row_once() {
     let mut csv =
         String::from("date,amount,donor_class,donor_name,donor_phone,channel,receipt_no,memo\n");
     for i in 0..ROWS {
-        csv.push_str(&format!("2019-03-05,1.{:02},anonymous,,,cash,R-{i},\n", i % 100));
+        csv.push_str(&format!(
+            "2019-03-05,1.{:02},anonymous,,,cash,R-{i},\n",
+            i % 100
+        ));
     }
     let csv_path = d.join("rows.csv");
     std::fs::write(&csv_path, csv).unwrap();
@@ -237,11 +257,16 @@ fn an_import_under_a_tight_rate_limit_is_retried_and_records_every_row_once() {
     let run = import();
     exits(&run, 0);
     assert!(
-        run.stdout
-            .contains(&format!("{ROWS} rows: {ROWS} recorded, 0 already recorded, 0 refused")),
+        run.stdout.contains(&format!(
+            "{ROWS} rows: {ROWS} recorded, 0 already recorded, 0 refused"
+        )),
         "{run:?}"
     );
-    assert!(run.stderr.contains("import: done"), "progress on stderr: {}", run.stderr);
+    assert!(
+        run.stderr.contains("import: done"),
+        "progress on stderr: {}",
+        run.stderr
+    );
     assert!(
         run.stderr.contains("after the server's limits"),
         "it waited on the rate limit: {}",
@@ -252,7 +277,11 @@ fn an_import_under_a_tight_rate_limit_is_retried_and_records_every_row_once() {
     // Every row once: the export holds ROWS donations with distinct keys.
     let export = run_client(&server, &["export", "--fund", "limits-fund"]);
     exits(&export, 0);
-    assert!(export.stderr.contains("download: done"), "{}", export.stderr);
+    assert!(
+        export.stderr.contains("download: done"),
+        "{}",
+        export.stderr
+    );
     let mut keys = std::collections::BTreeSet::new();
     let mut donations = 0;
     for line in export.stdout.lines() {
@@ -268,5 +297,8 @@ fn an_import_under_a_tight_rate_limit_is_retried_and_records_every_row_once() {
     // Again: nothing new is sent or recorded.
     let run = import();
     exits(&run, 0);
-    assert!(run.stdout.contains(&format!("{ROWS} already recorded")), "{run:?}");
+    assert!(
+        run.stdout.contains(&format!("{ROWS} already recorded")),
+        "{run:?}"
+    );
 }

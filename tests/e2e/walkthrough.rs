@@ -203,7 +203,12 @@ fn run_steps(dir: &Path, backend: &TestBackend, base: &str) -> Vec<Step> {
         let mut parts: Vec<String> = all
             .split("@@step ")
             .skip(1)
-            .map(|p| p.split_once('\n').map_or("", |(_, rest)| rest).trim().to_owned())
+            .map(|p| {
+                p.split_once('\n')
+                    .map_or("", |(_, rest)| rest)
+                    .trim()
+                    .to_owned()
+            })
             .collect();
         parts.resize(steps.len(), String::new());
         parts
@@ -233,7 +238,10 @@ fn token_in(dir: &Path, file: &str) -> String {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.join(file)).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.join(file))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o077, 0, "{file} is the owner's only (umask 077)");
     }
     t.trim().to_owned()
@@ -252,17 +260,26 @@ fn walkthrough(backend: &TestBackend) {
         "token issue --role operator",
         "--key ledger-data/operator.key fund create",
     ] {
-        assert!(first.contains(said), "the first start says {said:?}:\n{first}");
+        assert!(
+            first.contains(said),
+            "the first start says {said:?}:\n{first}"
+        );
     }
     assert!(dir.join("ledger-data/operator.key").is_file());
     if let Some(url) = &backend.config.database_url {
         let password = url.split(':').nth(2).and_then(|p| p.split('@').next());
-        assert!(!first.contains(url.as_str()), "the advice names no database URL");
+        assert!(
+            !first.contains(url.as_str()),
+            "the advice names no database URL"
+        );
         assert!(
             password.is_none_or(|p| !first.contains(&format!(":{p}@"))),
             "the advice names no password"
         );
-        assert!(first.contains("--database-url \"$DATABASE_URL\""), "{first}");
+        assert!(
+            first.contains("--database-url \"$DATABASE_URL\""),
+            "{first}"
+        );
     }
     drop(server);
 
@@ -319,9 +336,16 @@ fn walkthrough(backend: &TestBackend) {
             assert!(s.stdout.contains("balance 500.00"), "{what}");
         } else if c.starts_with("ledger export ") {
             assert!(s.stdout.is_empty(), "the data went to the file: {what}");
-            assert!(s.stderr.contains("download: done"), "progress on stderr: {what}");
+            assert!(
+                s.stderr.contains("download: done"),
+                "progress on stderr: {what}"
+            );
         } else if c.starts_with("ledger-verify ") {
-            for said in ["entries:     2", "balance:     500.00", "result:      CLEAN"] {
+            for said in [
+                "entries:     2",
+                "balance:     500.00",
+                "result:      CLEAN",
+            ] {
                 assert!(s.stdout.contains(said), "{said:?} in {what}");
             }
         } else {
@@ -368,5 +392,7 @@ fn the_walkthrough_blocks_parse_into_commands() {
         steps.iter().all(|s| !s.contains('\\')),
         "continuations joined: {steps:?}"
     );
-    assert!(steps.iter().any(|s| s.contains("--trustee \"$(cat wang.pub)=王芳\"")));
+    assert!(steps
+        .iter()
+        .any(|s| s.contains("--trustee \"$(cat wang.pub)=王芳\"")));
 }

@@ -211,7 +211,9 @@ impl FundSpec {
             FundId::parse(&self.fund).map_err(|e| format!("fund id {:?}: {e}", self.fund))?;
         let utc_offset = match &self.utc_offset {
             None => UtcOffset::CHINA,
-            Some(s) => UtcOffset::parse(s).map_err(|e| format!("utc_offset {s:?}: {}", both(&e)))?,
+            Some(s) => {
+                UtcOffset::parse(s).map_err(|e| format!("utc_offset {s:?}: {}", both(&e)))?
+            }
         };
         let trustees = self
             .trustees
@@ -393,7 +395,9 @@ pub fn create(
     let v = reply.json();
     let hash = v["hash"].as_str().unwrap_or("-");
     match reply.status {
-        201 => say(format!("created fund {fund}: genesis (entry 0) hash {hash}")),
+        201 => say(format!(
+            "created fund {fund}: genesis (entry 0) hash {hash}"
+        )),
         200 => say(format!(
             "fund {fund} was already created with this very genesis: entry 0 hash {hash}"
         )),

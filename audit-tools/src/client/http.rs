@@ -301,7 +301,12 @@ impl Api {
                 .problem()
             )));
         }
-        let mut progress = Progress::new("download", Unit::Bytes, resp.content_length(), !self.progress);
+        let mut progress = Progress::new(
+            "download",
+            Unit::Bytes,
+            resp.content_length(),
+            !self.progress,
+        );
         let copied = resp
             .copy_to(&mut Counting::new(out, &mut progress, self.waits()))
             .map_err(|e| Fail::Unusable(format!("reading {path}: {e}")))?;
@@ -324,7 +329,10 @@ mod tests {
         let w = retry_wait(0, Some(Duration::from_secs(3)), 0.0);
         assert_eq!(w, Duration::from_secs(3));
         let w = retry_wait(0, Some(Duration::from_secs(4)), 0.999);
-        assert!(w >= Duration::from_secs(4) && w < Duration::from_secs(5), "{w:?}");
+        assert!(
+            w >= Duration::from_secs(4) && w < Duration::from_secs(5),
+            "{w:?}"
+        );
         // Without it: 250 ms, 500 ms, 1 s, …
         assert_eq!(retry_wait(0, None, 0.0), Duration::from_millis(250));
         assert_eq!(retry_wait(2, None, 0.0), Duration::from_secs(1));
@@ -340,7 +348,10 @@ mod tests {
     fn jitter_is_a_fraction_and_varies() {
         let draws: Vec<f64> = (0..64).map(|_| jitter()).collect();
         assert!(draws.iter().all(|j| (0.0..1.0).contains(j)));
-        assert!(draws.iter().any(|j| (j - draws[0]).abs() > 1e-9), "{draws:?}");
+        assert!(
+            draws.iter().any(|j| (j - draws[0]).abs() > 1e-9),
+            "{draws:?}"
+        );
     }
 
     #[test]

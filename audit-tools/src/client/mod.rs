@@ -299,8 +299,7 @@ pub fn run(cli: Cli) -> Result<(), Fail> {
         } => {
             let key = ctx.key.as_ref().ok_or_else(|| {
                 Fail::Unusable(
-                    "fund create needs the operator key file: --key <data dir>/operator.key"
-                        .into(),
+                    "fund create needs the operator key file: --key <data dir>/operator.key".into(),
                 )
             })?;
             let key = keys::load(key)?;

@@ -69,10 +69,9 @@ impl Progress {
             Unit::Bytes => format!("{} bytes", self.done),
         };
         match self.total {
-            Some(t) if t > 0 => format!(
-                "{n} of {t} ({}%)",
-                self.done.saturating_mul(100) / t.max(1)
-            ),
+            Some(t) if t > 0 => {
+                format!("{n} of {t} ({}%)", self.done.saturating_mul(100) / t.max(1))
+            }
             _ => n,
         }
     }
