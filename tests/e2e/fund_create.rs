@@ -202,12 +202,8 @@ fn an_import_under_a_tight_rate_limit_is_retried_and_records_every_row_once() {
     let d = server.data_dir().to_path_buf();
     let key = d.join("t.key");
     let public_key = keygen(&server, &key);
-    std::fs::write(&d.join("fund.toml"), {
-        let mut f = fund_file(&[(&public_key, "甲")], 1, "");
-        f = f.replace(FUND, "limits-fund");
-        f
-    })
-    .unwrap();
+    let file = fund_file(&[(&public_key, "甲")], 1, "").replace(FUND, "limits-fund");
+    std::fs::write(d.join("fund.toml"), file).unwrap();
     let op_token = server.operator_token();
     exits(
         &run_client(
