@@ -8,7 +8,11 @@
 
 use std::path::Path;
 
-use community_ledger::{run_client, runtime, ClientRun, Deployment};
+use std::time::{Duration, Instant};
+
+use community_ledger::{
+    run_client, runtime, write_key_file, ClientRun, Deployment, TestBackend, Trustee,
+};
 use serde_json::Value;
 
 const FUND: &str = "fund-create";
@@ -297,4 +301,90 @@ fn an_import_under_a_tight_rate_limit_is_retried_and_records_every_row_once() {
         run.stdout.contains(&format!("{ROWS} already recorded")),
         "{run:?}"
     );
+}
+
+/// An append the server has queued but not answered in time (503 `timeout`, its fund's
+/// head row held by another transaction) is sent again by the client with the same bytes
+/// and recorded once: the retry is answered with the entry the first try recorded.
+/// PostgreSQL only (the row lock is how the test holds the append back).
+#[test]
+fn an_append_retried_after_a_timeout_is_recorded_once() {
+    const HELD: Duration = Duration::from_millis(2500);
+    let rt = runtime();
+    let Some(mut backend) = TestBackend::postgres("retry_once", &rt) else {
+        return;
+    };
+    backend
+        .config
+        .extra_args
+        .extend(["--request-timeout".to_owned(), "1".to_owned()]);
+    let server = Deployment::on(backend);
+    let trustee = Trustee::random("甲");
+    let key = server.data_dir().join("t.key");
+    write_key_file(&key, &trustee.key);
+    let fund = rt.block_on(server.create_fund("retry-once", &[&trustee], (1, 1, 1)));
+    let url = server.config().database_url.clone().expect("PostgreSQL");
+
+    // Built (if stale) before the clock starts.
+    community_ledger::client_binary();
+    // Another transaction holds the fund's head row: the append waits behind it.
+    let (locked_tx, locked) = std::sync::mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        runtime().block_on(async {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+            let mut tx = conn.begin().await.expect("begin");
+            sqlx::query("SELECT head_seq FROM funds WHERE id = $1 FOR UPDATE")
+                .bind("retry-once")
+                .fetch_one(&mut *tx)
+                .await
+                .expect("the fund's row");
+            locked_tx.send(()).expect("the test waits");
+            tokio::time::sleep(HELD).await;
+            tx.rollback().await.expect("rollback");
+        })
+    });
+    locked.recv().expect("the row is held");
+    let started = Instant::now();
+    let run = run_client(
+        &server,
+        &[
+            "--token",
+            &fund.trustee_token,
+            "--key",
+            key.to_str().unwrap(),
+            "submit",
+            "donation",
+            "--fund",
+            "retry-once",
+            "--amount",
+            "8.00",
+            "--donor-class",
+            "anonymous",
+            "--channel",
+            "cash",
+            "--receipt-no",
+            "R-1",
+        ],
+    );
+    holder.join().expect("the holder");
+    let out = exits(&run, 0);
+    assert!(started.elapsed() >= HELD / 2, "it waited: {out}");
+    assert!(
+        run.stdout.contains("recorded donation 捐赠 as entry 1"),
+        "{out}"
+    );
+    assert!(
+        run.stdout.contains("the server was busy"),
+        "it was sent again after the timeout: {out}"
+    );
+    let export = run_client(
+        &server,
+        &["--no-progress", "export", "--fund", "retry-once"],
+    );
+    let donations = exits(&export, 0)
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"donation\""))
+        .count();
+    assert_eq!(donations, 1, "recorded once");
 }

@@ -419,6 +419,13 @@ fn submit(ctx: &Ctx, cmd: &KindCmd, propose: bool) -> Result<(), Fail> {
                 say("already recorded (the same intent was sent before):");
             }
             print_entry(&v, what, &intent);
+            if reply.retries > 0 {
+                say(format!(
+                    "(the server was busy: the same intent was sent {} more time(s), and \
+                     recorded once)",
+                    reply.retries
+                ));
+            }
             Ok(())
         }
         409 if derived && reply.code().as_deref() == Some("idempotency_conflict") => {
