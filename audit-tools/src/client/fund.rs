@@ -448,6 +448,45 @@ name = "张伟"
     }
 
     #[test]
+    fn the_readme_fund_file_parses_and_passes_the_rules() {
+        let readme = include_str!("../../../README.md");
+        let section = readme
+            .split_once("### Creating a fund")
+            .expect("the README's section")
+            .1;
+        let block = section
+            .split_once("```toml\n")
+            .and_then(|(_, rest)| rest.split_once("\n```"))
+            .expect("a toml block")
+            .0;
+        // Each placeholder becomes a fresh trustee key.
+        let mut text = block.to_owned();
+        while text.contains("<64 hex digits>") {
+            let k = keys::public(&SigningKey::generate(&mut rand_core::OsRng)).to_hex();
+            text = text.replacen("<64 hex digits>", &k, 1);
+        }
+        let (fund, g) = FundSpec::parse_toml(&text)
+            .expect("parses")
+            .genesis()
+            .expect("a genesis");
+        assert_eq!(fund.as_str(), "huayuan");
+        assert_eq!(g.trustees.len(), 3);
+        // And the core's rules accept it, signed by an operator key.
+        let operator = SigningKey::generate(&mut rand_core::OsRng);
+        let intent = Intent {
+            fund: fund.clone(),
+            body: Body::Genesis(g),
+            key: genesis_key(&fund),
+            signed_at: now(),
+        };
+        let signed = intents::sign(&intent, std::slice::from_ref(&operator));
+        let mut state = FundState::new(fund, keys::public(&operator));
+        state
+            .append(intent, signed.intent.as_bytes(), signed.sigs, now())
+            .expect("the README's fund passes the rules");
+    }
+
+    #[test]
     fn a_host_charity_or_an_unknown_field_is_refused_by_name() {
         let err = FundSpec::parse_toml(&file("host_charity = \"某慈善会\"")).unwrap_err();
         assert!(err.contains("not supported"), "{err}");
