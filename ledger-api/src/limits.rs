@@ -111,18 +111,24 @@ pub async fn rate_limit(
     }
 }
 
-/// Middleware: 503 `timeout` when the response has not started in time. An append that
-/// was already queued still commits or not as a whole; the client retries with the same
-/// idempotency key and gets the original entry.
+/// `Retry-After` of a `timeout` problem, in seconds.
+pub const TIMEOUT_RETRY_AFTER_SECONDS: u32 = 1;
+
+/// Middleware: 503 `timeout` with `Retry-After` when the response has not started in
+/// time. An append that was already queued still commits or not as a whole; the client
+/// retries with the same idempotency key and gets the original entry.
 pub async fn timeout(State(limit): State<Duration>, req: Request, next: Next) -> Response {
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(resp) => resp,
-        Err(_) => Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "timeout",
-            "the request took too long; if it was an append, retry with the same idempotency key",
-            "请求超时；如为写入请求，请用相同的幂等键重试",
-        )
+        Err(_) => Problem {
+            retry_after: Some(TIMEOUT_RETRY_AFTER_SECONDS),
+            ..Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "the request took too long; if it was an append, retry with the same idempotency key",
+                "请求超时；如为写入请求，请用相同的幂等键重试",
+            )
+        }
         .into_response(),
     }
 }
@@ -156,6 +162,11 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(slow.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            slow.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from(TIMEOUT_RETRY_AFTER_SECONDS)),
+            "a timeout says when to retry"
+        );
         let body = axum::body::to_bytes(slow.into_body(), 10_000)
             .await
             .unwrap();
@@ -166,6 +177,38 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(quick.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn a_429_says_when_to_retry() {
+        let buckets = RateLimits::new(&Limits {
+            rate_per_second: 1,
+            rate_burst: 1,
+            ..Limits::default()
+        });
+        let app = Router::new()
+            .route("/", get(|| async { "ok" }))
+            .layer(axum::middleware::from_fn_with_state(buckets, rate_limit));
+        let first = app
+            .clone()
+            .oneshot(Request::get("/").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(first.status(), StatusCode::OK);
+        let second = app
+            .oneshot(Request::get("/").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+        let secs: u64 = second
+            .headers()
+            .get(header::RETRY_AFTER)
+            .expect("Retry-After on a 429")
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=2).contains(&secs), "{secs}");
     }
 
     #[test]

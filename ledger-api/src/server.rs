@@ -240,6 +240,8 @@ pub struct Application {
     state: AppState,
     router: Router,
     demo: Option<DemoAccess>,
+    /// Without `--demo`, at the first start or while no fund exists: what to do next.
+    first_steps: Option<String>,
 }
 
 /// What the demo prints at start: how a trustee of its first fund writes.
@@ -255,6 +257,7 @@ impl Application {
     /// free port, see [`local_addr`](Self::local_addr)).
     pub async fn build(config: Config, listener: TcpListener) -> anyhow::Result<Application> {
         create_data_dir(&config.data_dir)?;
+        let first_start = !config.data_dir.join("operator.key").exists();
         let url = config.database_url();
         let claim = claim_sqlite(&url)?;
         let store = Arc::new(
@@ -307,6 +310,8 @@ impl Application {
         } else {
             None
         };
+        let first_steps = (!config.demo && (first_start || ledger.fund_ids().await.is_empty()))
+            .then(|| first_steps(&config, addr, first_start));
         let state = AppState::new(ledger, config.limits());
         let router = router(state.clone());
         Ok(Application {
@@ -317,6 +322,7 @@ impl Application {
             state,
             router,
             demo,
+            first_steps,
         })
     }
 
@@ -356,6 +362,9 @@ impl Application {
                 d.key_file.display()
             );
         }
+        if let Some(steps) = &self.first_steps {
+            println!("{steps}");
+        }
         let rate_limits = self.state.rate_limits.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -375,6 +384,33 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// What an operator does next when the server holds no fund (printed at start, without
+/// `--demo`): issue the operator token, then create a fund with `ledger fund create`.
+/// Names the database by flag only, never by its URL (which may hold a password).
+fn first_steps(config: &Config, addr: SocketAddr, first_start: bool) -> String {
+    let dir = config.data_dir.display();
+    let db = if config.database_url.is_some() {
+        " --database-url \"$DATABASE_URL\""
+    } else {
+        ""
+    };
+    let url = if addr.ip().is_unspecified() {
+        format!("http://127.0.0.1:{}", addr.port())
+    } else {
+        format!("http://{addr}")
+    };
+    format!(
+        "{}: no fund exists yet. Next steps (README \"From an empty machine to a first donation\"):\n\
+         \x20 1. issue the operator token (shown once; keep it secret, in a file only you can read):\n\
+         \x20      (umask 077; ledger-server --data-dir {dir}{db} token issue --role operator --label operator > operator.token)\n\
+         \x20 2. create a fund, signed with the operator key {op}:\n\
+         \x20      ledger --url {url} --token-file operator.token --key {op} fund create --from fund.toml\n\
+         \x20    (fund.toml: README \"Creating a fund\"; or the fields as flags: ledger fund create --help)",
+        if first_start { "first start" } else { "note" },
+        op = config.data_dir.join("operator.key").display(),
+    )
 }
 
 /// The demo trustee's token: issued at the first demo start and kept in

@@ -17,6 +17,7 @@
 mod api_errors;
 mod api_roles;
 mod client;
+mod fund_create;
 mod key_rotation;
 mod module_graph;
 mod privacy;
@@ -24,3 +25,4 @@ mod proposals;
 mod quarantine;
 mod receipts;
 mod service;
+mod walkthrough;

@@ -24,6 +24,7 @@ use serde_json::json;
 
 use super::http::Api;
 use super::intents::{self, Identity, Signed};
+use super::progress::{Progress, Unit};
 use super::replay::{fetch_export, replay, Replayed};
 use super::{now, Fail};
 
@@ -392,15 +393,24 @@ pub fn run(
         return Ok(false);
     }
     let (mut recorded, mut replayed, mut refused) = (0usize, already.len(), 0usize);
-    for r in ready {
+    let mut progress = Progress::new(
+        "import",
+        Unit::Rows,
+        Some(ready.len() as u64),
+        !api.shows_progress(),
+    );
+    for (sent, r) in ready.into_iter().enumerate() {
         let mut body = json!({"intent": r.signed.intent, "sigs": r.signed.sigs});
         if let Some(id) = &r.identity {
             body["donor_identity"] = id.to_json();
         }
-        let reply = api.post(&format!("/api/v1/funds/{}/entries", args.fund), &body)?;
+        // Retried on 429/503 with the same bytes: the server records the row at most once.
+        let reply = api.append(&format!("/api/v1/funds/{}/entries", args.fund), &body)?;
         let v = reply.json();
         match reply.status {
-            201 => {
+            // A replay after a retry is this run's own first try, which the server had
+            // recorded before its answer was lost (keys recorded earlier were left out).
+            201 | 200 if reply.status == 201 || reply.retries > 0 => {
                 recorded += 1;
                 out(format!(
                     "row {}: recorded as entry {} ({})",
@@ -429,7 +439,9 @@ pub fn run(
                 out(format!("row {}: {}", r.line, reply.problem()));
             }
         }
+        progress.set(sent as u64 + 1, api.waits());
     }
+    progress.finish(api.waits());
     out(format!(
         "{total} rows: {recorded} recorded, {replayed} already recorded, {refused} refused"
     ));

@@ -7,10 +7,12 @@
 //! 2 unusable input (bad flags, unreadable files, unreachable server).
 
 pub mod export;
+pub mod fund;
 pub mod http;
 pub mod import;
 pub mod intents;
 pub mod keys;
+pub mod progress;
 pub mod receipt;
 pub mod replay;
 
@@ -81,15 +83,20 @@ pub struct Cli {
         global = true
     )]
     pub url: String,
-    /// Bearer token (clt_…): a trustee token of the fund to write.
+    /// Bearer token (clt_…): a trustee token of the fund to write (the operator token for
+    /// `fund create`).
     #[arg(long, env = "LEDGER_TOKEN", hide_env_values = true, global = true)]
     pub token: Option<String>,
     /// A file holding the bearer token.
     #[arg(long, global = true, conflicts_with = "token")]
     pub token_file: Option<PathBuf>,
-    /// The trustee's key file (64 hex digits of the Ed25519 seed, owner-only).
+    /// The trustee's key file (64 hex digits of the Ed25519 seed, owner-only); for
+    /// `fund create`, the server's operator key (`<data dir>/operator.key`).
     #[arg(long, env = "LEDGER_KEY", global = true)]
     pub key: Option<PathBuf>,
+    /// Never show the progress of imports and downloads (shown on stderr only).
+    #[arg(long, global = true)]
+    pub no_progress: bool,
     #[command(subcommand)]
     #[allow(missing_docs)]
     pub cmd: Cmd,
@@ -133,6 +140,12 @@ pub enum Cmd {
         #[arg(long)]
         all: bool,
     },
+    /// The operator's commands on funds.
+    Fund {
+        #[command(subcommand)]
+        #[allow(missing_docs)]
+        cmd: FundCmd,
+    },
     /// Imports historical records from a CSV file.
     Import(import::ImportArgs),
     /// Exports a fund: NDJSON (as the server gives it), CSV, or an hledger journal.
@@ -168,6 +181,15 @@ pub enum Format {
     Csv,
     /// A plain-text-accounting journal (hledger/ledger).
     Journal,
+}
+
+/// `fund` subcommands (the operator's).
+#[derive(Subcommand, Debug)]
+pub enum FundCmd {
+    /// Creates a fund: its genesis from flags or a TOML file (--from), checked with the
+    /// ledger's rules, shown, confirmed (--yes skips), signed with the operator key
+    /// (--key) and sent with the operator token (--token).
+    Create(fund::CreateArgs),
 }
 
 /// `receipt` subcommands.
@@ -211,11 +233,12 @@ struct Ctx {
     url: String,
     token: Option<String>,
     key: Option<PathBuf>,
+    progress: bool,
 }
 
 impl Ctx {
     fn api(&self) -> Result<Api, Fail> {
-        Api::new(&self.url, self.token.clone())
+        Ok(Api::new(&self.url, self.token.clone())?.with_progress(self.progress))
     }
 
     fn writer(&self) -> Result<Api, Fail> {
@@ -259,6 +282,7 @@ pub fn run(cli: Cli) -> Result<(), Fail> {
         url: cli.url.clone(),
         token,
         key: cli.key.clone(),
+        progress: !cli.no_progress,
     };
     match cli.cmd {
         Cmd::Keygen { out } => {
@@ -270,6 +294,17 @@ pub fn run(cli: Cli) -> Result<(), Fail> {
         Cmd::Propose { kind } => submit(&ctx, &kind, true),
         Cmd::Sign { fund, id } => sign(&ctx, &fund, &id),
         Cmd::Proposals { fund, all } => proposals(&ctx, &fund, all),
+        Cmd::Fund {
+            cmd: FundCmd::Create(args),
+        } => {
+            let key = ctx.key.as_ref().ok_or_else(|| {
+                Fail::Unusable(
+                    "fund create needs the operator key file: --key <data dir>/operator.key".into(),
+                )
+            })?;
+            let key = keys::load(key)?;
+            fund::create(&ctx.api()?, &key, &args, &mut |l| say(l))
+        }
         Cmd::Import(args) => {
             let api = ctx.writer()?;
             // Even a dry run signs the rows: they are checked as the server checks them.
@@ -348,7 +383,12 @@ fn submit(ctx: &Ctx, cmd: &KindCmd, propose: bool) -> Result<(), Fail> {
     } else {
         format!("/api/v1/funds/{fund}/entries")
     };
-    let reply = api.post(&path, &req)?;
+    // An append is retried on the server's limits (idempotent by its key); a proposal is not.
+    let reply = if propose {
+        api.post(&path, &req)?
+    } else {
+        api.append(&path, &req)?
+    };
     let v = reply.json();
     match reply.status {
         201 if propose => {
@@ -375,10 +415,17 @@ fn submit(ctx: &Ctx, cmd: &KindCmd, propose: bool) -> Result<(), Fail> {
             Ok(())
         }
         200 | 201 => {
-            if reply.status == 200 {
+            if reply.status == 200 && reply.retries == 0 {
                 say("already recorded (the same intent was sent before):");
             }
             print_entry(&v, what, &intent);
+            if reply.retries > 0 {
+                say(format!(
+                    "(the server was busy: the same intent was sent {} more time(s), and \
+                     recorded once)",
+                    reply.retries
+                ));
+            }
             Ok(())
         }
         409 if derived && reply.code().as_deref() == Some("idempotency_conflict") => {
