@@ -16,6 +16,7 @@
 
 mod api_errors;
 mod api_roles;
+mod backup;
 mod client;
 mod key_rotation;
 mod module_graph;
