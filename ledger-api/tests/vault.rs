@@ -11,6 +11,7 @@
 //!   byte, and every record of a store opened without a key, is a clear error, never a
 //!   wrong answer; the database's key id cannot be changed.
 
+#[allow(unused_imports)] // pg_url_with_user: used by store.rs, not here.
 mod support;
 
 use ledger_api::store::{Store, StoreError, VaultError, VaultKey, VaultRecord};
