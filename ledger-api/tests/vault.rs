@@ -44,9 +44,7 @@ async fn migrate_as_older_deployment(db: &TestDb, pool: &AnyPool) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../migrations")
         .join(db.name);
-    let mut migrator = sqlx::migrate::Migrator::new(dir)
-        .await
-        .expect("migrations");
+    let mut migrator = sqlx::migrate::Migrator::new(dir).await.expect("migrations");
     let sealed = migrator
         .iter()
         .find(|m| m.description == "vault sealed")
@@ -112,14 +110,16 @@ async fn plaintext_rows_of_an_older_deployment_are_sealed_at_start() {
             (3i64, [3u8; 16], identity("李四", "13800000000")),
         ];
         for (seq, salt, id) in &rows {
-            sqlx::query("INSERT INTO donor_vault (fund, seq, salt, identity) VALUES ($1, $2, $3, $4)")
-                .bind(FUND)
-                .bind(*seq)
-                .bind(salt.to_vec())
-                .bind(id.as_str())
-                .execute(&pool)
-                .await
-                .expect("plaintext row of an older deployment");
+            sqlx::query(
+                "INSERT INTO donor_vault (fund, seq, salt, identity) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(FUND)
+            .bind(*seq)
+            .bind(salt.to_vec())
+            .bind(id.as_str())
+            .execute(&pool)
+            .await
+            .expect("plaintext row of an older deployment");
         }
         pool.close().await;
         if b == "sqlite" {
@@ -129,7 +129,9 @@ async fn plaintext_rows_of_an_older_deployment_are_sealed_at_start() {
             );
         }
 
-        let store = open_store(&db.url).await.expect("the store opens and seals");
+        let store = open_store(&db.url)
+            .await
+            .expect("the store opens and seals");
         for (seq, salt, id) in &rows {
             let row = store
                 .vault_row(FUND, *seq as u64)
@@ -150,8 +152,16 @@ async fn plaintext_rows_of_an_older_deployment_are_sealed_at_start() {
             .map(|r| r.get(0))
             .collect();
         for sealed in &stored {
-            for needle in [NAME.as_bytes(), PHONE.as_bytes(), b"13800000000", &[1u8; 16]] {
-                assert!(!contains(sealed, needle), "{b}: a sealed record shows plaintext");
+            for needle in [
+                NAME.as_bytes(),
+                PHONE.as_bytes(),
+                b"13800000000",
+                &[1u8; 16],
+            ] {
+                assert!(
+                    !contains(sealed, needle),
+                    "{b}: a sealed record shows plaintext"
+                );
             }
         }
         // The plaintext table takes no new row.
@@ -163,7 +173,11 @@ async fn plaintext_rows_of_an_older_deployment_are_sealed_at_start() {
         .execute(store.pool())
         .await;
         assert!(refused.is_err(), "{b}: a plaintext row was accepted");
-        assert_eq!(count(store.pool(), "donor_vault").await, 0, "{b}: nothing written");
+        assert_eq!(
+            count(store.pool(), "donor_vault").await,
+            0,
+            "{b}: nothing written"
+        );
         store.close().await;
 
         if b == "sqlite" {
@@ -176,7 +190,10 @@ async fn plaintext_rows_of_an_older_deployment_are_sealed_at_start() {
                 );
             }
             for sealed in &stored {
-                assert!(contains(&raw, sealed), "{b}: the scan sees the sealed record");
+                assert!(
+                    contains(&raw, sealed),
+                    "{b}: the scan sees the sealed record"
+                );
             }
         }
 
@@ -197,9 +214,7 @@ async fn another_key_and_altered_or_moved_records_are_refused() {
             salt: [5; 16],
             identity: identity(NAME, PHONE),
         };
-        let sealed = test_vault_key()
-            .seal(FUND, 1, &record)
-            .expect("seals");
+        let sealed = test_vault_key().seal(FUND, 1, &record).expect("seals");
         let mut altered = sealed.clone();
         let last = altered.len() - 1;
         altered[last] ^= 0x80;
@@ -213,7 +228,10 @@ async fn another_key_and_altered_or_moved_records_are_refused() {
                 .expect("sealed row");
         }
         let row = store.vault_row(FUND, 1).await.expect("opens").expect("row");
-        assert_eq!((row.salt, row.identity.as_str()), ([5; 16], record.identity.as_str()));
+        assert_eq!(
+            (row.salt, row.identity.as_str()),
+            ([5; 16], record.identity.as_str())
+        );
         for seq in [2u64, 3] {
             match store.vault_row(FUND, seq).await {
                 Err(StoreError::Vault(VaultError::Unreadable { fund, seq: s, .. })) => {

@@ -316,10 +316,16 @@ fn a_sqlite_backup_taken_while_serving_restores_and_verifies() {
         String::from_utf8_lossy(&out.stderr)
     );
     println!("backup while appending: {took:?}; {said}");
-    assert!(said.contains("vault.key"), "the backup names the key files: {said}");
+    assert!(
+        said.contains("vault.key"),
+        "the backup names the key files: {said}"
+    );
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&backup).expect("backup").permissions().mode();
+        let mode = std::fs::metadata(&backup)
+            .expect("backup")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600, "the backup is owner-only");
     }
 
@@ -397,7 +403,10 @@ fn a_postgres_dump_restores_into_a_fresh_database_and_verifies() {
     let said = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!out.status.success(), "{said}");
     assert!(said.contains("pg_dump --format=custom"), "{said}");
-    assert!(!said.contains(":ledger@"), "the password is printed: {said}");
+    assert!(
+        !said.contains(":ledger@"),
+        "the password is printed: {said}"
+    );
     assert!(!dump.exists(), "backup wrote a file on PostgreSQL");
 
     // pg_dump while the server runs; restore into a fresh database as the owner role.
@@ -426,12 +435,7 @@ fn a_postgres_dump_restores_into_a_fresh_database_and_verifies() {
     let dir = data_dir_with_keys(d.data_dir(), &["log.key", "operator.key", "vault.key"]);
     let restored = Server::start_with(&ServerConfig::postgres(&dir, &fresh.url));
     rt.block_on(check_restored(
-        &client,
-        &restored,
-        &fresh.url,
-        &seen,
-        &auditor,
-        vault_seq,
+        &client, &restored, &fresh.url, &seen, &auditor, vault_seq,
     ));
     drop(restored);
     let _ = std::fs::remove_dir_all(&dir);

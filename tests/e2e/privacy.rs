@@ -158,7 +158,10 @@ fn a_residents_identity_is_only_in_the_vault_and_can_be_erased() {
                     ("phone", PHONE.as_bytes()),
                     ("salt", &salt[..]),
                 ] {
-                    assert!(!contains(&raw, needle), "the database files hold the {what}");
+                    assert!(
+                        !contains(&raw, needle),
+                        "the database files hold the {what}"
+                    );
                 }
                 let sealed = sealed_record(&db, seq).await;
                 assert!(contains(&raw, &sealed), "the scan sees the sealed record");

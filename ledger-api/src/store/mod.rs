@@ -24,9 +24,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor, Row};
 use tokio::sync::Mutex;
 
-pub use backup::BackupSummary;
 pub use append::{AppendOutcome, AppendRequest, BatchError, Rejection};
 pub use append::{LogSigner, OpenBatch, VaultRecord};
+pub use backup::BackupSummary;
 pub use credentials::RevokeError;
 pub use error::{Corruption, ProposalFault, StoreError};
 pub use proposals::{ProposalRow, ProposalStatus};

@@ -199,9 +199,7 @@ impl VaultKey {
             seq,
             key: self.id_hex(),
         };
-        if sealed.len() < 1 + NONCE_BYTES + TAG_BYTES + SALT_BYTES
-            || sealed[0] != SEALED_VERSION
-        {
+        if sealed.len() < 1 + NONCE_BYTES + TAG_BYTES + SALT_BYTES || sealed[0] != SEALED_VERSION {
             return Err(unreadable());
         }
         let (nonce, body) = sealed[1..].split_at(NONCE_BYTES);
@@ -232,7 +230,9 @@ impl VaultKey {
 impl Store {
     /// The vault key, or [`VaultError::Locked`].
     fn vault_key(&self) -> Result<&VaultKey, StoreError> {
-        self.vault.as_ref().ok_or(StoreError::Vault(VaultError::Locked))
+        self.vault
+            .as_ref()
+            .ok_or(StoreError::Vault(VaultError::Locked))
     }
 
     /// The vault row of entry `seq` of `fund`.
@@ -434,7 +434,10 @@ mod tests {
             ("fund-a", 7, &VaultKey::from_bytes(&[2; 32])),
         ] {
             assert!(
-                matches!(k.open(fund, seq, &sealed), Err(VaultError::Unreadable { .. })),
+                matches!(
+                    k.open(fund, seq, &sealed),
+                    Err(VaultError::Unreadable { .. })
+                ),
                 "{fund} {seq}"
             );
         }
