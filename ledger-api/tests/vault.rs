@@ -3,7 +3,8 @@
 //!
 //! - `plaintext_rows_of_an_older_deployment_are_sealed_at_start`: a database migrated as
 //!   an older deployment left it (plaintext `donor_vault` rows) is sealed by the first
-//!   start with a vault key: every record still reads, the plaintext table is empty, takes
+//!   start with a vault key (on PostgreSQL, the service role `ledger_app`, which may not
+//!   UPDATE): every record still reads, the plaintext table is empty, takes
 //!   no new row, and on SQLite neither the database file nor its WAL holds a name or a
 //!   phone number any more.
 //! - `another_key_and_altered_or_moved_records_are_refused`: a store given another key
@@ -11,7 +12,6 @@
 //!   byte, and every record of a store opened without a key, is a clear error, never a
 //!   wrong answer; the database's key id cannot be changed.
 
-#[allow(unused_imports)] // pg_url_with_user: used by store.rs, not here.
 mod support;
 
 use ledger_api::store::{Store, StoreError, VaultError, VaultKey, VaultRecord};
@@ -121,17 +121,26 @@ async fn plaintext_rows_of_an_older_deployment_are_sealed_at_start() {
             .await
             .expect("plaintext row of an older deployment");
         }
-        pool.close().await;
         if b == "sqlite" {
+            pool.close().await;
             assert!(
                 contains(&raw_files(&db), PHONE.as_bytes()),
                 "{b}: the older deployment's file holds the plaintext (the scan sees it)"
             );
         }
-
-        let store = open_store(&db.url)
-            .await
-            .expect("the store opens and seals");
+        // On PostgreSQL the owner migrates and the service role, which may not UPDATE,
+        // seals at its start.
+        let url = if b == "postgres" {
+            let dir =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/postgres");
+            let all = sqlx::migrate::Migrator::new(dir).await.expect("migrations");
+            all.run(&pool).await.expect("the owner migrates");
+            pool.close().await;
+            support::pg_url_with_user(&db.url, support::APP_USER, support::APP_PASSWORD)
+        } else {
+            db.url.clone()
+        };
+        let store = open_store(&url).await.expect("the store opens and seals");
         for (seq, salt, id) in &rows {
             let row = store
                 .vault_row(FUND, *seq as u64)
@@ -198,7 +207,7 @@ async fn plaintext_rows_of_an_older_deployment_are_sealed_at_start() {
         }
 
         // A second start has nothing left to seal and reads the same.
-        let store = open_store(&db.url).await.expect("reopens");
+        let store = open_store(&url).await.expect("reopens");
         assert_eq!(store.vault_rows(FUND, 0, 10).await.expect("lists"), listed);
         store.close().await;
     }

@@ -349,16 +349,15 @@ impl Store {
         let mut sealed_total = 0u64;
         loop {
             let mut tx = self.pool().begin().await?;
-            // PostgreSQL: another server sealing at the same time waits, then skips what
-            // this one deleted.
-            let lock = match self.backend {
-                Backend::Sqlite => "",
-                Backend::Postgres => " FOR UPDATE",
-            };
-            let rows = sqlx::query(&format!(
-                "SELECT fund, seq, salt, identity FROM donor_vault ORDER BY fund, seq \
-                 LIMIT $1{lock}"
-            ))
+            // Taken out and sealed in one transaction. The rows are deleted first (and
+            // returned): on PostgreSQL another server sealing at the same time waits on
+            // their row locks and then skips them (the service role may DELETE but not
+            // UPDATE, which `SELECT … FOR UPDATE` would need).
+            let rows = sqlx::query(
+                "DELETE FROM donor_vault WHERE (fund, seq) IN \
+                 (SELECT fund, seq FROM donor_vault ORDER BY fund, seq LIMIT $1) \
+                 RETURNING fund, seq, salt, identity",
+            )
             .bind(PLAINTEXT_ROWS_PER_STEP)
             .fetch_all(&mut *tx)
             .await?;
@@ -387,11 +386,6 @@ impl Store {
                 .bind(sealed)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query("DELETE FROM donor_vault WHERE fund = $1 AND seq = $2")
-                    .bind(&fund)
-                    .bind(seq as i64)
-                    .execute(&mut *tx)
-                    .await?;
             }
             tx.commit().await?;
             sealed_total += rows.len() as u64;
