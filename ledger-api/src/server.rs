@@ -485,6 +485,11 @@ pub async fn backup_command(config: &Config, to: &std::path::Path) -> anyhow::Re
     if !db.exists() {
         anyhow::bail!("no database at {}: nothing to back up", db.display());
     }
+    // Said plainly here; `Store::backup_into` refuses an existing file in any case (it
+    // creates the file with `create_new`).
+    if to.exists() {
+        anyhow::bail!("{} exists: a backup never overwrites a file", to.display());
+    }
     let store = Store::open(&url)
         .await
         .with_context(|| format!("opening {}", redacted(&url)))?;
