@@ -281,6 +281,11 @@ fn a_sqlite_backup_taken_while_serving_restores_and_verifies() {
     std::fs::write(&existing, b"keep me").expect("write");
     let out = run_backup(d.config(), &existing);
     assert!(!out.status.success(), "backup over an existing file");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("never overwrites"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(std::fs::read(&existing).expect("read"), b"keep me");
 
     // The backup runs while a writer appends to the second fund.

@@ -40,8 +40,10 @@ const TAG_BYTES: usize = 16;
 const SEALED_VERSION: u8 = 1;
 /// Most plaintext rows of an older deployment sealed by one transaction at start.
 const PLAINTEXT_ROWS_PER_STEP: i64 = 256;
-/// How often an erasure tries to checkpoint the SQLite WAL while readers hold it.
-const CHECKPOINT_TRIES_MAX: u32 = 20;
+/// How often an erasure tries to checkpoint the SQLite WAL while others hold it.
+const CHECKPOINT_TRIES_MAX: u32 = 10;
+/// How long one such try waits for the database's locks.
+const CHECKPOINT_BUSY_MS: u64 = 50;
 /// Pause between two such tries.
 const CHECKPOINT_RETRY_MS: u64 = 50;
 
@@ -295,23 +297,45 @@ impl Store {
     }
 
     /// SQLite: copies the WAL into the database and truncates it to nothing, retrying
-    /// while readers still use frames of it; a WAL that stays busy is logged (the frames
-    /// are overwritten by later writes). No-op on PostgreSQL.
+    /// while readers or a writer still use it; a WAL that stays busy is logged (its frames
+    /// are overwritten by later writes and truncated by a later erasure). Each try waits
+    /// at most [`CHECKPOINT_BUSY_MS`] for the lock (not the pool's busy timeout), on a
+    /// connection that is closed afterwards, so the erasure answers within about a
+    /// second even under appends. No-op on PostgreSQL.
     pub(super) async fn truncate_wal(&self) -> Result<(), StoreError> {
         if self.backend != Backend::Sqlite {
             return Ok(());
         }
+        let mut conn = self.pool().acquire().await?;
+        // Its busy timeout is changed below: never hand it back to the pool.
+        conn.close_on_drop();
+        sqlx::query(&format!("PRAGMA busy_timeout = {CHECKPOINT_BUSY_MS}"))
+            .execute(&mut *conn)
+            .await?;
         for _ in 0..CHECKPOINT_TRIES_MAX {
-            let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .fetch_one(self.pool())
-                .await?;
-            let busy: i64 = row.try_get(0)?;
-            if busy == 0 {
+            let busy = match sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&mut *conn)
+                .await
+            {
+                Ok(row) => row.try_get::<i64, _>(0)? != 0,
+                // SQLITE_BUSY (5) and its extended codes: try again.
+                Err(sqlx::Error::Database(e))
+                    if e.code()
+                        .is_some_and(|c| c.parse::<i64>().is_ok_and(|n| n & 0xff == 5)) =>
+                {
+                    true
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if !busy {
                 return Ok(());
             }
             tokio::time::sleep(std::time::Duration::from_millis(CHECKPOINT_RETRY_MS)).await;
         }
-        tracing::warn!("the WAL stayed busy: an erased vault record may remain in it until the next checkpoint");
+        tracing::warn!(
+            "the WAL stayed busy: an erased vault record may remain in it until the next \
+             checkpoint"
+        );
         Ok(())
     }
 
