@@ -496,9 +496,14 @@ pub async fn backup_command(config: &Config, to: &std::path::Path) -> anyhow::Re
     let summary = store.backup_into(to).await;
     store.close().await;
     let summary = summary.with_context(|| format!("backing up to {}", to.display()))?;
-    let log_key = (config.log_key_file.clone()).unwrap_or_else(|| config.data_dir.join("log.key"));
-    let vault_key =
-        (config.vault_key_file.clone()).unwrap_or_else(|| config.data_dir.join("vault.key"));
+    let log_key = config
+        .log_key_file
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join("log.key"));
+    let vault_key = config
+        .vault_key_file
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join("vault.key"));
     let keys = format!(
         "{}, {} and {}",
         log_key.display(),
