@@ -1,9 +1,10 @@
 //! Concurrent appends over HTTP (DESIGN.md §1.6 and §6): no fork, no gap, no duplicate.
 //!
 //! - `two_servers_share_one_postgres`: two server processes on one fresh PostgreSQL
-//!   database (separate data folders holding the same `operator.key` and `log.key`), 32
-//!   concurrent clients appending through both servers alternately, first all to one fund,
-//!   then spread over four funds, then a retry storm split across the two servers.
+//!   database (separate data folders holding the same `operator.key`, `log.key` and
+//!   `vault.key`), 32 concurrent clients appending through both servers alternately,
+//!   first all to one fund, then spread over four funds, then a retry storm split across
+//!   the two servers.
 //!   Afterwards each fund is entries 0..n, contiguous and chained, identical through either
 //!   server, with every acknowledged entry at its acknowledged seq and hash and nothing
 //!   else; both servers' exports verify clean and are byte-identical. Needs
@@ -241,9 +242,11 @@ fn two_servers_share_one_postgres() {
         .clone()
         .expect("on PostgreSQL");
     let dir_b = tempfile::tempdir().expect("temp dir");
-    // B signs checkpoints with the same log key and accepts the same operator.
+    // B signs checkpoints with the same log key, accepts the same operator and seals the
+    // donor vault with the same key (a server with another one refuses to start).
     copy_key_file(&server_a.data_dir().join("log.key"), dir_b.path());
     copy_key_file(&server_a.data_dir().join("operator.key"), dir_b.path());
+    copy_key_file(&server_a.data_dir().join("vault.key"), dir_b.path());
     let server_b = Server::start_with(&ServerConfig::postgres(dir_b.path(), &db_url));
     let servers = Arc::new(vec![server_a.client(), server_b.client()]);
     let trustee = Arc::new(Trustee::random("管理人甲"));
@@ -314,6 +317,7 @@ fn concurrent_genesis_on_two_servers_answers_as_one_server() {
     let dir_b = tempfile::tempdir().expect("temp dir");
     copy_key_file(&server_a.data_dir().join("log.key"), dir_b.path());
     copy_key_file(&server_a.data_dir().join("operator.key"), dir_b.path());
+    copy_key_file(&server_a.data_dir().join("vault.key"), dir_b.path());
     let server_b = Server::start_with(&ServerConfig::postgres(dir_b.path(), &db_url));
     let servers = [server_a.client(), server_b.client()];
     let trustee = Trustee::random("管理人甲");

@@ -5,7 +5,7 @@
 //! vault, head and a signed checkpoint per batch of 256).
 //!
 //! `cargo run --release -p ledger-api --example bench_data -- DIR [ENTRIES]` (default
-//! 1,000,000) writes `DIR/export.ndjson` and `DIR/ledger.db` (fund `bench`, origin
+//! 1,000,000) writes `DIR/export.ndjson`, `DIR/ledger.db` and `DIR/vault.key` (fund `bench`, origin
 //! `ledger.example`) and prints their sizes per entry.
 
 use std::collections::HashMap;
@@ -46,7 +46,9 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let t = Clock::now();
-    let store = Store::open(&format!("sqlite://{}", db.display())).await?;
+    // The vault's records are sealed under a key of the data set's own, beside it.
+    let vault_key = ledger_api::keyfile::load_or_create_vault_key(&dir.join("vault.key"), true)?;
+    let store = Store::open_with_vault(&format!("sqlite://{}", db.display()), vault_key).await?;
     let operator = PublicKey::from_verifying_key(fund.keys.operator.verifying_key());
     let mut state = FundState::new(ledger_core::ids::FundId::parse(&fund.spec.fund)?, operator);
     let origin = format!("{}/{}", fund.origin, fund.spec.fund);

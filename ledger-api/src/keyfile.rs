@@ -7,6 +7,9 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use ed25519_dalek::SigningKey;
 use ledger_core::note::NoteSigner;
+use zeroize::Zeroizing;
+
+use crate::store::{VaultKey, VAULT_KEY_BYTES};
 
 /// Writes `contents` to a new file readable and writable only by its owner.
 pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
@@ -80,6 +83,34 @@ pub fn read_seed_key(path: &Path) -> anyhow::Result<SigningKey> {
     hex::decode_to_slice(s.trim(), &mut seed)
         .with_context(|| format!("key file {} is not 64 hex digits", path.display()))?;
     Ok(SigningKey::from_bytes(&seed))
+}
+
+/// Loads the donor vault's key (64 hex digits of 32 bytes), or, when `create` is true and
+/// the file does not exist, creates it with fresh random bytes. A file others can read is
+/// refused, as for every key file.
+pub fn load_or_create_vault_key(path: &Path, create: bool) -> anyhow::Result<VaultKey> {
+    if !path.exists() {
+        if !create {
+            bail!("vault key file {} does not exist", path.display());
+        }
+        let bytes = VaultKey::generate_bytes();
+        let text = Zeroizing::new(format!("{}\n", hex::encode(&bytes[..])));
+        write_private(path, &text)?;
+        return Ok(VaultKey::from_bytes(&bytes));
+    }
+    check_private(path)?;
+    let text = Zeroizing::new(
+        fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+    );
+    let mut bytes = Zeroizing::new([0u8; VAULT_KEY_BYTES]);
+    hex::decode_to_slice(text.trim(), &mut bytes[..]).with_context(|| {
+        format!(
+            "vault key file {} is not {} hex digits",
+            path.display(),
+            2 * VAULT_KEY_BYTES
+        )
+    })?;
+    Ok(VaultKey::from_bytes(&bytes))
 }
 
 /// A fresh random signing key.

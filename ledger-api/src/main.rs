@@ -1,7 +1,9 @@
 //! `ledger-server`: the community-ledger service.
 
 use clap::Parser;
-use ledger_api::server::{init_tracing, report_command, run, token_command, Cli, Command};
+use ledger_api::server::{
+    backup_command, init_tracing, report_command, run, token_command, Cli, Command,
+};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -13,5 +15,6 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Report { fund, period }) => {
             report_command(&cli.config, &fund, period.as_deref()).await
         }
+        Some(Command::Backup { to }) => backup_command(&cli.config, &to).await,
     }
 }

@@ -16,11 +16,14 @@ use tokio::net::TcpListener;
 use crate::api::{check_issue, parse_period};
 use crate::app::AppState;
 use crate::credentials::Token;
-use crate::keyfile::{load_or_create_log_key, load_or_create_seed_key, random_key, write_private};
+use crate::keyfile::{
+    load_or_create_log_key, load_or_create_seed_key, load_or_create_vault_key, random_key,
+    write_private,
+};
 use crate::ledger::{system_clock, Ledger};
 use crate::limits::Limits;
 use crate::router::router;
-use crate::store::Store;
+use crate::store::{Store, VaultKey};
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -66,6 +69,15 @@ pub enum Command {
         /// calendar; default: every month from the fund's first entry to its last.
         #[arg(long)]
         period: Option<String>,
+    },
+    /// Writes a consistent copy of the SQLite database to a new owner-only file while the
+    /// server runs (`VACUUM INTO`): `backup --to ledger-2026-10-01.db`. Copy the key files
+    /// with it (README: "Backups and restore"). For PostgreSQL it prints the `pg_dump`
+    /// command to use instead.
+    Backup {
+        /// The file to write; refused if it exists.
+        #[arg(long)]
+        to: PathBuf,
     },
 }
 
@@ -117,6 +129,11 @@ pub struct Config {
     /// first start. A given file must exist and be readable only by its owner.
     #[arg(long, env = "LEDGER_LOG_KEY_FILE")]
     pub log_key_file: Option<PathBuf>,
+    /// The donor vault's key file (32 bytes in hex: seals residents' names and phones in
+    /// the database); default `<data-dir>/vault.key`, created at the first start. A given
+    /// file must exist and be readable only by its owner.
+    #[arg(long, env = "LEDGER_VAULT_KEY_FILE")]
+    pub vault_key_file: Option<PathBuf>,
     /// Seed 30 demo funds with years of signed history (demo keys: never for real money).
     #[arg(long, env = "LEDGER_DEMO")]
     pub demo: bool,
@@ -260,8 +277,9 @@ impl Application {
         let first_start = !config.data_dir.join("operator.key").exists();
         let url = config.database_url();
         let claim = claim_sqlite(&url)?;
+        let vault_key = vault_key(&config)?;
         let store = Arc::new(
-            Store::open(&url)
+            Store::open_with_vault(&url, vault_key)
                 .await
                 .with_context(|| format!("opening {}", redacted(&url)))?,
         );
@@ -514,6 +532,83 @@ fn keys(config: &Config) -> anyhow::Result<(NoteSigner, PublicKey)> {
     })?;
     let op = load_or_create_seed_key(&dir.join("operator.key"), random_key)?;
     Ok((log, PublicKey::from_verifying_key(op.verifying_key())))
+}
+
+/// The donor vault's key: `--vault-key-file` (must exist), or `<data-dir>/vault.key`,
+/// created at the first start.
+fn vault_key(config: &Config) -> anyhow::Result<VaultKey> {
+    match &config.vault_key_file {
+        Some(path) => load_or_create_vault_key(path, false),
+        None => load_or_create_vault_key(&config.data_dir.join("vault.key"), true),
+    }
+}
+
+/// `ledger-server backup --to FILE`: on SQLite, a consistent copy of the database written
+/// while the server runs ([`Store::backup_into`]); on PostgreSQL, the `pg_dump` command to
+/// run instead (an error, so that a script does not take it for a backup).
+pub async fn backup_command(config: &Config, to: &std::path::Path) -> anyhow::Result<()> {
+    let url = config.database_url();
+    let Some(db) = crate::store::sqlite_path(&url) else {
+        if url.starts_with("postgres") {
+            // The command without the password: pg_dump takes it from PGPASSWORD or
+            // ~/.pgpass.
+            let bare = redacted(&url).replacen(":…@", "@", 1);
+            anyhow::bail!(
+                "{} is a PostgreSQL database: back it up with pg_dump, as its owner role:\n  \
+                 pg_dump --format=custom --file={} '{bare}'\n\
+                 (the password from PGPASSWORD or ~/.pgpass) and keep the key files \
+                 (log.key, operator.key, vault.key) with it; README.md, \"Backups and \
+                 restore\", has the restore",
+                redacted(&url),
+                to.display(),
+            );
+        }
+        anyhow::bail!("{} is not a database file to back up", redacted(&url));
+    };
+    if !db.exists() {
+        anyhow::bail!("no database at {}: nothing to back up", db.display());
+    }
+    // Said plainly here; `Store::backup_into` refuses an existing file in any case (it
+    // creates the file with `create_new`).
+    if to.exists() {
+        anyhow::bail!("{} exists: a backup never overwrites a file", to.display());
+    }
+    let store = Store::open(&url)
+        .await
+        .with_context(|| format!("opening {}", redacted(&url)))?;
+    let summary = store.backup_into(to).await;
+    store.close().await;
+    let summary = summary.with_context(|| format!("backing up to {}", to.display()))?;
+    let log_key = config
+        .log_key_file
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join("log.key"));
+    let vault_key = config
+        .vault_key_file
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join("vault.key"));
+    let keys = format!(
+        "{}, {} and {}",
+        log_key.display(),
+        config.data_dir.join("operator.key").display(),
+        vault_key.display()
+    );
+    println!(
+        "backup of {} written to {} ({} bytes, owner-only): {} funds, {} entries, {} donor \
+         vault records sealed under vault key {}; integrity check: ok",
+        db.display(),
+        to.display(),
+        summary.bytes,
+        summary.funds,
+        summary.entries,
+        summary.vault_records,
+        summary.vault_key_id.as_deref().unwrap_or("(none recorded)")
+    );
+    println!(
+        "it holds no key: keep a copy of {keys} (secret) apart from it; without vault.key \
+         the donor vault cannot be read"
+    );
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -275,8 +275,8 @@ async fn run_serves_on_the_given_listener_until_stopped() {
 }
 
 /// The data at rest is the service user's alone: the data dir is 0700 and the SQLite
-/// database with its `-wal` and `-shm` files 0600 (they hold the donor vault), from the
-/// first start on, and an existing database made readable by others is closed again.
+/// database with its `-wal` and `-shm` files 0600 (they hold the donor vault, sealed) and
+/// the vault key 0600, from the first start on, and an existing database made readable by others is closed again.
 #[tokio::test]
 async fn the_data_dir_and_database_are_owner_only() {
     use std::os::unix::fs::PermissionsExt;
@@ -291,7 +291,7 @@ async fn the_data_dir_and_database_are_owner_only() {
     let data = tmp.path().join("data");
     let app = app_at(&data).await;
     assert_eq!(mode(&data), 0o700, "a new data dir");
-    for file in ["ledger.db", "ledger.db-wal", "ledger.db-shm"] {
+    for file in ["ledger.db", "ledger.db-wal", "ledger.db-shm", "vault.key"] {
         assert_eq!(mode(&data.join(file)), 0o600, "{file}");
     }
     app.state().ledger.store().close().await;

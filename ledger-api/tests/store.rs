@@ -45,7 +45,7 @@ fn sample(id: &str, seed: u64, entries: usize, months: u32) -> SampleFund {
 /// A store on `url` with a ledger over it, the sample appended, and the clock moved a
 /// minute past the sample's last entry (so new intents may be signed "now").
 async fn loaded(url: &str, fund: &SampleFund) -> (Arc<Store>, Arc<Ledger>, PinnedClock) {
-    let store = Arc::new(Store::open(url).await.expect("store opens"));
+    let store = Arc::new(support::open_store(url).await.expect("store opens"));
     let clock = PinnedClock::new(0);
     let ledger = start_ledger(store.clone(), fund, &clock).await;
     append_sample(&ledger, fund, &clock).await;
@@ -303,7 +303,7 @@ async fn append_path_stores_the_sample_byte_for_byte() {
         store.close().await;
         drop(ledger);
         drop(store);
-        let store = Arc::new(Store::open(&db.url).await.expect("store reopens"));
+        let store = Arc::new(support::open_store(&db.url).await.expect("store reopens"));
         let f = store
             .fund(id)
             .await
@@ -507,7 +507,7 @@ async fn drafts_come_from_the_writer_and_equal_a_replay() {
 
         // A second ledger on the same database drafts what the first appends later.
         let other = Ledger::start(
-            Arc::new(Store::open(&db.url).await.unwrap()),
+            Arc::new(support::open_store(&db.url).await.unwrap()),
             fund.keys.log.clone(),
             PublicKey::from_verifying_key(fund.keys.operator.verifying_key()),
             ORIGIN.into(),
@@ -586,7 +586,7 @@ async fn fund_figures_from_the_index_match_a_fold_over_the_log() {
             .collect();
         assert_eq!(got, totals, "{b}: totals by kind");
         // A store without the first sums agrees (all over the index).
-        let fresh = Store::open(&db.url).await.unwrap();
+        let fresh = support::open_store(&db.url).await.unwrap();
         let again: BTreeMap<String, (u64, i64)> = fresh
             .kind_totals(id)
             .await
@@ -742,7 +742,7 @@ async fn concurrent_appends_are_group_committed_without_gaps() {
             "{b}: last checkpoint"
         );
         // The log replays clean from a fresh store.
-        let fresh = Store::open(&db.url).await.unwrap();
+        let fresh = support::open_store(&db.url).await.unwrap();
         let f = fresh.fund(&fund.spec.fund).await.unwrap().unwrap();
         let state = fresh
             .load_state(&f)
@@ -1627,7 +1627,7 @@ async fn postgres_service_role_cannot_rewrite() {
             ("tree_nodes", owner_counts.tree_nodes),
             ("checkpoints", owner_counts.checkpoints),
             ("funds", owner_counts.funds),
-            ("donor_vault", owner_counts.donor_vault),
+            ("donor_vault_sealed", owner_counts.donor_vault),
             ("credentials", 0),
         ] {
             let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
@@ -1666,7 +1666,7 @@ async fn two_stores_share_one_postgres_fund() {
             continue;
         }
         let (store_a, ledger_a, clock) = loaded(&db.url, &fund).await;
-        let store_b = Arc::new(Store::open(&db.url).await.unwrap());
+        let store_b = Arc::new(support::open_store(&db.url).await.unwrap());
         let ledger_b = start_ledger(store_b.clone(), &fund, &clock).await;
         let ledgers = [ledger_a.clone(), ledger_b.clone()];
         // key → seq acknowledged.
@@ -1729,7 +1729,7 @@ async fn two_stores_share_one_postgres_fund() {
             assert_eq!(parsed.entry.intent.key.as_str(), key, "{b}: entry at {seq}");
         }
         // One chain: a fresh store replays it clean, and it ends at the head row.
-        let fresh = Store::open(&db.url).await.unwrap();
+        let fresh = support::open_store(&db.url).await.unwrap();
         let f = fresh.fund(&id).await.unwrap().unwrap();
         assert_eq!(f.size, total as u64, "{b}: size");
         let state = fresh
@@ -1778,7 +1778,7 @@ async fn second_store_appends_to_a_fund_created_after_it_started() {
         }
         // Process B starts on the empty database; process A then creates the fund.
         let clock = PinnedClock::new(0);
-        let store_b = Arc::new(Store::open(&db.url).await.unwrap());
+        let store_b = Arc::new(support::open_store(&db.url).await.unwrap());
         let ledger_b = start_ledger(store_b.clone(), &fund, &clock).await;
         let (store_a, _ledger_a, clock_a) = loaded(&db.url, &fund).await;
         clock.set(clock_a.get());
@@ -1816,10 +1816,10 @@ async fn postgres_service_runs_as_the_app_role() {
         let (owner_store, _owner_ledger, clock) = loaded(&db.url, &fund).await;
         owner_store.close().await;
         let app_url = pg_url_with_user(&db.url, support::APP_USER, support::APP_PASSWORD);
-        let store = match Store::open(&app_url).await {
+        let store = match support::open_store(&app_url).await {
             Ok(s) => Arc::new(s),
             Err(e) => panic!(
-                "{b}: Store::open as {} on a migrated database: {e}",
+                "{b}: Store::open_with_vault as {} on a migrated database: {e}",
                 support::APP_USER
             ),
         };
@@ -1925,7 +1925,7 @@ async fn sqlite_tree_nodes_migration_keeps_every_node() {
     }
     pool.close().await;
 
-    let store = Store::open(&url)
+    let store = support::open_store(&url)
         .await
         .expect("the store opens and migrates");
     let all = |store: &Store| {

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use ledger_api::ledger::{Clock, Ledger};
-use ledger_api::store::{AppendOutcome, Store};
+use ledger_api::store::{AppendOutcome, Store, VaultKey};
 use ledger_core::entry::Entry;
 use ledger_core::keys::PublicKey;
 use ledger_core::sample::{build, SampleSpec};
@@ -14,7 +14,11 @@ use ledger_core::time::Instant;
 async fn sample_fund_round_trips_through_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("ledger.db").display());
-    let store = Arc::new(Store::open(&url).await.unwrap());
+    let store = Arc::new(
+        Store::open_with_vault(&url, VaultKey::from_bytes(&[0x5a; 32]))
+            .await
+            .unwrap(),
+    );
     let fund = build(&SampleSpec::example("smoke", 1, 300, 12), "ledger.example").unwrap();
     let operator = PublicKey::from_verifying_key(fund.keys.operator.verifying_key());
     let now = Arc::new(AtomicI64::new(0));

@@ -16,6 +16,7 @@
 
 mod api_errors;
 mod api_roles;
+mod backup;
 mod client;
 mod fund_create;
 mod key_rotation;

@@ -1,8 +1,12 @@
 //! Donor privacy end to end (DESIGN §5): a resident's name and phone go to the vault, never
 //! into the chain or any public answer; auditors read the vault; the operator erases a
-//! donor's identity and the chain still verifies.
+//! donor's identity and the chain still verifies. On SQLite the raw database file and its
+//! WAL are scanned too: they never hold the name, the phone number or the salt (the vault
+//! record is sealed), and after the erasure not even the sealed record.
 
-use community_ledger::{each_backend, now, sign_value, Client, Trustee};
+use std::path::{Path, PathBuf};
+
+use community_ledger::{each_backend, now, sign_value, Client, Deployment, Trustee};
 use ledger_core::donor::{commitment, identity_string};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -51,6 +55,45 @@ async fn public_answers(client: &Client, size: u64) -> Vec<(String, String)> {
         out.push((p, resp.text().await.expect("text")));
     }
     out
+}
+
+/// The deployment's SQLite file; `None` on PostgreSQL.
+fn sqlite_file(d: &Deployment) -> Option<PathBuf> {
+    d.config()
+        .database_url
+        .is_none()
+        .then(|| d.data_dir().join("ledger.db"))
+}
+
+/// The bytes on disk: the database file, then its WAL (if any).
+fn raw_bytes(db: &Path) -> Vec<u8> {
+    let mut bytes = std::fs::read(db).expect("the database file");
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    bytes.extend(std::fs::read(&wal).unwrap_or_default());
+    bytes
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The sealed vault record of entry `seq`, read from the running server's SQLite file.
+async fn sealed_record(db: &Path, seq: u64) -> Vec<u8> {
+    use sqlx::{Connection, Row};
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", db.display()))
+        .await
+        .expect("the database opens read-only");
+    let sealed: Vec<u8> =
+        sqlx::query("SELECT sealed FROM donor_vault_sealed WHERE fund = ?1 AND seq = ?2")
+            .bind(FUND)
+            .bind(seq as i64)
+            .fetch_one(&mut conn)
+            .await
+            .expect("the sealed record")
+            .get(0);
+    conn.close().await.expect("closes");
+    sealed
 }
 
 /// The forms a string can take in a JSON answer.
@@ -105,6 +148,28 @@ fn a_residents_identity_is_only_in_the_vault_and_can_be_erased() {
         assert_eq!(status, 201, "{v}");
         let seq = v["seq"].as_u64().expect("seq");
 
+        // On disk (SQLite): neither the database file nor its WAL holds the name, the phone
+        // number or the salt; the scan does find the sealed record.
+        let on_disk = match sqlite_file(d) {
+            Some(db) => {
+                let raw = raw_bytes(&db);
+                for (what, needle) in [
+                    ("name", NAME.as_bytes()),
+                    ("phone", PHONE.as_bytes()),
+                    ("salt", &salt[..]),
+                ] {
+                    assert!(
+                        !contains(&raw, needle),
+                        "the database files hold the {what}"
+                    );
+                }
+                let sealed = sealed_record(&db, seq).await;
+                assert!(contains(&raw, &sealed), "the scan sees the sealed record");
+                Some((db, sealed))
+            }
+            None => None,
+        };
+
         // No public answer holds the name or the phone number, in any JSON form.
         for (path, text) in public_answers(&client.public(), seq + 1).await {
             for f in forms(NAME).iter().chain(&forms(PHONE)) {
@@ -158,6 +223,17 @@ fn a_residents_identity_is_only_in_the_vault_and_can_be_erased() {
             .await
             .expect("answer");
         assert_eq!(resp.status().as_u16(), 404, "erasing twice finds nothing");
+        // On disk (SQLite): not even the sealed record is left, in the file or its WAL.
+        if let Some((db, sealed)) = &on_disk {
+            let raw = raw_bytes(db);
+            assert!(
+                !contains(&raw, sealed),
+                "the erased record's ciphertext is still on disk"
+            );
+            for needle in [NAME.as_bytes(), PHONE.as_bytes()] {
+                assert!(!contains(&raw, needle));
+            }
+        }
         let report = client.verify_export(FUND).await.expect("export");
         assert!(report.is_clean(), "{:?}", report.findings);
     });

@@ -67,8 +67,9 @@ use rand_core::RngCore;
 use serde_json::{json, Value};
 
 /// The server's environment variables that would override the flags a test passes.
-const SERVER_ENV: [&str; 11] = [
+const SERVER_ENV: [&str; 12] = [
     "LEDGER_LOG_KEY_FILE",
+    "LEDGER_VAULT_KEY_FILE",
     "LEDGER_PROPOSAL_TTL",
     "LEDGER_RATE_LIMIT",
     "LEDGER_RATE_BURST",

@@ -276,6 +276,7 @@ impl OpenBatch<'_> {
         let result = commit_in(
             &mut tx,
             store.backend,
+            store.vault.as_ref(),
             head,
             prior,
             state,
@@ -297,6 +298,7 @@ impl OpenBatch<'_> {
 async fn commit_in(
     tx: &mut TxConn,
     backend: Backend,
+    vault: Option<&super::VaultKey>,
     head: Option<i64>,
     prior: HashMap<String, (u64, Hash)>,
     state: &mut FundState,
@@ -365,7 +367,7 @@ async fn commit_in(
     let checkpoint = state.checkpoint(log.origin);
     let note = checkpoint.sign(log.key).map_err(StoreError::from)?;
     let head = (state.next_seq() as i64 - 1, state.head());
-    rows.write_and_commit(tx, backend, &fund, head, &checkpoint, &note)
+    rows.write_and_commit(tx, backend, vault, &fund, head, &checkpoint, &note)
         .await?;
     Ok(outcomes)
 }
@@ -610,15 +612,28 @@ impl BatchRows {
     /// chain of data-modifying CTEs on PostgreSQL, statements separated by `;` on SQLite
     /// (numbered parameters are shared across them). One round trip to the database
     /// instead of one per table.
+    #[allow(clippy::too_many_arguments)]
     async fn write_and_commit(
         &self,
         tx: &mut TxConn,
         backend: Backend,
+        vault: Option<&super::VaultKey>,
         fund: &str,
         head: (i64, Hash),
         checkpoint: &Checkpoint,
         note: &str,
     ) -> Result<(), BatchError> {
+        // The vault's records are sealed to their rows (fund, seq) before they are bound.
+        let sealed = match (vault, self.vault.is_empty()) {
+            (_, true) => Vec::new(),
+            (None, false) => return Err(StoreError::from(super::VaultError::Locked).into()),
+            (Some(key), false) => self
+                .vault
+                .iter()
+                .map(|(seq, v)| key.seal(fund, *seq, v).map(|s| (*seq, s)))
+                .collect::<Result<Vec<_>, super::VaultError>>()
+                .map_err(StoreError::from)?,
+        };
         let mut marks = Marks::new(backend);
         let mut parts = Vec::new();
         for chunk in self.entries.chunks(ROWS_PER_STATEMENT_MAX) {
@@ -634,10 +649,10 @@ impl BatchRows {
                 marks.rows(chunk.len(), 4)
             ));
         }
-        for chunk in self.vault.chunks(ROWS_PER_STATEMENT_MAX) {
+        for chunk in sealed.chunks(ROWS_PER_STATEMENT_MAX) {
             parts.push(format!(
-                "INSERT INTO donor_vault (fund, seq, salt, identity) VALUES {}",
-                marks.rows(chunk.len(), 4)
+                "INSERT INTO donor_vault_sealed (fund, seq, sealed) VALUES {}",
+                marks.rows(chunk.len(), 3)
             ));
         }
         let (seq_mark, hash_mark, id_mark) = (marks.next(), marks.next(), marks.next());
@@ -686,12 +701,8 @@ impl BatchRows {
                 .bind(node.index as i64)
                 .bind(h.0.to_vec());
         }
-        for (seq, v) in &self.vault {
-            q = q
-                .bind(fund)
-                .bind(*seq as i64)
-                .bind(v.salt.to_vec())
-                .bind(v.identity.as_str());
+        for (seq, v) in &sealed {
+            q = q.bind(fund).bind(*seq as i64).bind(v.as_slice());
         }
         q = q
             .bind(head.0)

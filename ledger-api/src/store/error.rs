@@ -27,6 +27,10 @@ pub enum StoreError {
     /// A period whose bounds are beyond the calendar's range.
     #[error("the period is beyond the calendar's range")]
     PeriodOutOfRange,
+    /// The donor vault could not be read or written (no key, another key, a record that
+    /// does not open).
+    #[error("donor vault: {0}")]
+    Vault(#[from] super::VaultError),
 }
 
 impl StoreError {

@@ -8,6 +8,7 @@
 //! share one database), or the single SQLite writer of this process.
 
 mod append;
+mod backup;
 mod credentials;
 mod error;
 mod proposals;
@@ -25,12 +26,13 @@ use tokio::sync::Mutex;
 
 pub use append::{AppendOutcome, AppendRequest, BatchError, Rejection};
 pub use append::{LogSigner, OpenBatch, VaultRecord};
+pub use backup::BackupSummary;
 pub use credentials::RevokeError;
 pub use error::{Corruption, ProposalFault, StoreError};
 pub use proposals::{ProposalRow, ProposalStatus};
 pub use read::{EntryRow, FundRow, ProofError, PAGE_ROWS_MAX};
 pub use report::{KindTotal, MonthEnd, PeriodReport, MONTH_ENDS_MAX};
-pub use vault::VaultRow;
+pub use vault::{VaultError, VaultKey, VaultRow, VAULT_KEY_BYTES};
 
 /// Which database the store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +63,8 @@ pub struct Store {
     /// Totals by kind of each fund's first entries, already summed (see
     /// [`Store::kind_totals`]): the log is append-only, so they never go stale.
     kind_totals: report::KindTotalsCache,
+    /// The donor vault's key; `None` for tools that never read or write the vault.
+    vault: Option<VaultKey>,
 }
 
 /// True when every migration of `migrator` is recorded as applied, with the same checksum
@@ -105,6 +109,9 @@ async fn connect_pool(
                     conn.execute("PRAGMA temp_store = MEMORY").await?;
                     // REPLACE then fires DELETE triggers too (see migration 0002).
                     conn.execute("PRAGMA recursive_triggers = ON").await?;
+                    // A delete overwrites what it frees: an erased vault record leaves no
+                    // bytes behind in the database file (see store::vault).
+                    conn.execute("PRAGMA secure_delete = ON").await?;
                     conn.execute(
                         format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str(),
                     )
@@ -118,7 +125,8 @@ async fn connect_pool(
     Ok(pool)
 }
 
-/// The file of a SQLite URL (`sqlite://PATH?…`, `sqlite:PATH`), unless in memory.
+/// The file of a SQLite URL (`sqlite://PATH?…`, `sqlite:PATH`), unless in memory; `None`
+/// for PostgreSQL.
 pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")
@@ -169,8 +177,28 @@ fn owner_only_sqlite_files(url: &str) -> Result<(), StoreError> {
 }
 
 impl Store {
+    /// [`Store::open`] for the server: the donor vault sealed and opened with `key`. The
+    /// database is checked to be sealed under that key ([`VaultError::WrongKey`] if not;
+    /// the first start records it), and plaintext vault rows of an older deployment are
+    /// sealed and deleted.
+    pub async fn open_with_vault(url: &str, key: VaultKey) -> Result<Store, StoreError> {
+        let mut store = Store::open(url).await?;
+        store.adopt_vault_key(&key).await?;
+        let sealed = store.seal_plaintext_vault(&key).await?;
+        if sealed > 0 {
+            tracing::info!(
+                rows = sealed,
+                "sealed the plaintext donor vault rows of an older deployment"
+            );
+        }
+        store.vault = Some(key);
+        Ok(store)
+    }
+
     /// Opens the database at `url` (`sqlite://path` or `postgres://…`), creating a missing
-    /// SQLite file, and applies the migrations.
+    /// SQLite file, and applies the migrations. Without a vault key: for tools that never
+    /// read or write the donor vault (reading or writing it is [`VaultError::Locked`]);
+    /// the server opens it with [`Store::open_with_vault`].
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -215,6 +243,7 @@ impl Store {
             backend,
             sqlite_writer: Mutex::new(()),
             kind_totals: report::KindTotalsCache::default(),
+            vault: None,
         })
     }
 

@@ -21,6 +21,8 @@
 //! - [`signed_donation`], [`current_trustee`]: new intents signed the way a trustee's
 //!   client signs them.
 //! - [`counts`]: row counts of the log's tables, to show that nothing was written.
+//! - [`open_store`]: the store as the server opens it, with the donor vault's key
+//!   ([`test_vault_key`]).
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -30,7 +32,7 @@ pub use community_ledger::pg_url_with_user;
 use community_ledger::{donation_intent, postgres_admin_url, PgDatabase};
 use ed25519_dalek::SigningKey;
 use ledger_api::ledger::{Clock, Ledger};
-use ledger_api::store::{AppendOutcome, EntryRow, Store, VaultRecord};
+use ledger_api::store::{AppendOutcome, EntryRow, Store, StoreError, VaultKey, VaultRecord};
 use ledger_core::entry::{Entry, Sig};
 use ledger_core::keys::PublicKey;
 use ledger_core::sample::SampleFund;
@@ -46,6 +48,17 @@ pub const OWNER_USER: &str = "ledger_owner";
 pub const APP_USER: &str = "ledger_app";
 /// Its password (test clusters only).
 pub const APP_PASSWORD: &str = "ledger";
+
+/// The donor vault key of the store tests (fixed, so that a store reopened in a test reads
+/// what it sealed before).
+pub fn test_vault_key() -> VaultKey {
+    VaultKey::from_bytes(&[0x5a; 32])
+}
+
+/// [`Store::open_with_vault`] under [`test_vault_key`]: the store as the server opens it.
+pub async fn open_store(url: &str) -> Result<Store, StoreError> {
+    Store::open_with_vault(url, test_vault_key()).await
+}
 
 /// A fresh, empty database of one backend.
 pub struct TestDb {
@@ -226,7 +239,7 @@ pub struct RowCounts {
     pub tree_nodes: i64,
     /// `checkpoints`.
     pub checkpoints: i64,
-    /// `donor_vault`.
+    /// `donor_vault_sealed` (the vault's records, sealed).
     pub donor_vault: i64,
 }
 
@@ -243,6 +256,6 @@ pub async fn counts(store: &Store) -> RowCounts {
         entries: count(store, "entries").await,
         tree_nodes: count(store, "tree_nodes").await,
         checkpoints: count(store, "checkpoints").await,
-        donor_vault: count(store, "donor_vault").await,
+        donor_vault: count(store, "donor_vault_sealed").await,
     }
 }
