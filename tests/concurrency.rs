@@ -352,7 +352,11 @@ fn concurrent_genesis_on_two_servers_answers_as_one_server() {
                     _ => others.push(a),
                 }
             }
-            assert_eq!(created.len(), 1, "{fund}: one genesis is created: {others:?}");
+            assert_eq!(
+                created.len(),
+                1,
+                "{fund}: one genesis is created: {others:?}"
+            );
             for a in &others {
                 if same {
                     assert_eq!(

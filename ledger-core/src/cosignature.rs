@@ -428,7 +428,10 @@ pub struct LineCheck {
 /// order. Refuses only a note that does not parse (see [`parse_note`]); a line that
 /// matches a configured cosigner's name and key id but fails is
 /// [`LineOutcome::Invalid`], a line that matches none is [`LineOutcome::Ignored`].
-pub fn check_lines(note: &str, cosigners: &[CosignerVerifier]) -> Result<Vec<LineCheck>, NoteError> {
+pub fn check_lines(
+    note: &str,
+    cosigners: &[CosignerVerifier],
+) -> Result<Vec<LineCheck>, NoteError> {
     let parsed = parse_note(note)?;
     Ok(parsed
         .signatures
@@ -494,7 +497,10 @@ pub struct CosignedNote {
 /// unknown keys are ignored; a configured cosigner's line that fails refuses the whole
 /// note ([`NoteError::InvalidSignature`]); a note with no valid cosignature is refused
 /// ([`NoteError::Unverified`]).
-pub fn open_cosigned(note: &str, cosigners: &[CosignerVerifier]) -> Result<CosignedNote, NoteError> {
+pub fn open_cosigned(
+    note: &str,
+    cosigners: &[CosignerVerifier],
+) -> Result<CosignedNote, NoteError> {
     let opened = open_note_with(note, cosigners)?;
     let mut cosignatures: Vec<VerifiedCosignature> = Vec::new();
     for line in check_lines(note, cosigners)? {

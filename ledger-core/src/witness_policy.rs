@@ -214,9 +214,9 @@ impl LineProblem {
             LineProblem::ControlCharacter => {
                 "control character (only tab and newline are allowed)".into()
             }
-            LineProblem::UnknownKeyword { keyword } => format!(
-                "unknown keyword {keyword:?} (expected log, witness, group or quorum)"
-            ),
+            LineProblem::UnknownKeyword { keyword } => {
+                format!("unknown keyword {keyword:?} (expected log, witness, group or quorum)")
+            }
             LineProblem::FieldCount { usage } => format!("wrong number of fields: {usage}"),
             LineProblem::BadLogKey(e) => format!("bad log key: {}", e.message_en()),
             LineProblem::BadWitnessKey(e) => format!("bad witness key: {}", e.message_en()),
@@ -342,7 +342,7 @@ fn parse_threshold(field: &str) -> Option<Threshold> {
         "any" => Some(Threshold::Any),
         _ if !field.is_empty()
             && field.bytes().all(|b| b.is_ascii_digit())
-            && !field.starts_with('0') =>
+            && (field == "0" || !field.starts_with('0')) =>
         {
             field.parse().ok().map(Threshold::AtLeast)
         }
@@ -378,7 +378,10 @@ impl WitnessPolicy {
                 line: index + 1,
                 problem,
             };
-            if line.chars().any(|c| (c < ' ' && c != '\t') || c == '\u{7f}') {
+            if line
+                .chars()
+                .any(|c| (c < ' ' && c != '\t') || c == '\u{7f}')
+            {
                 return Err(fail(LineProblem::ControlCharacter));
             }
             let fields: Vec<&str> = line
@@ -411,7 +414,10 @@ impl WitnessPolicy {
                     };
                     let key = NoteVerifier::from_vkey(vkey)
                         .map_err(|e| fail(LineProblem::BadLogKey(e)))?;
-                    if logs.iter().any(|l| l.key.verifying_key() == key.verifying_key()) {
+                    if logs
+                        .iter()
+                        .any(|l| l.key.verifying_key() == key.verifying_key())
+                    {
                         return Err(fail(LineProblem::DuplicateLog));
                     }
                     if logs.len() >= POLICY_ITEMS_MAX {
@@ -717,36 +723,116 @@ mod tests {
     fn refusals_name_their_line() {
         let w1 = vkey("w1", 1);
         let cases: Vec<(String, usize, &str)> = vec![
-            ("quorum none\nfoo\n".into(), 2, "witness_policy_unknown_keyword"),
-            (format!("witness a {w1}\nwitness b {w1}\nquorum a\n"), 2, "witness_policy_duplicate_witness"),
-            (format!("witness a {w1}\nwitness a {}\nquorum a\n", vkey("w2", 2)), 2, "witness_policy_name_taken"),
-            (format!("witness none {w1}\nquorum none\n"), 1, "witness_policy_reserved_name"),
-            (format!("witness a {w1}\ngroup g 2 a\nquorum g\n"), 2, "witness_policy_threshold_out_of_range"),
-            (format!("witness a {w1}\ngroup g 0 a\nquorum g\n"), 2, "witness_policy_threshold_out_of_range"),
-            (format!("witness a {w1}\ngroup g 01 a\nquorum g\n"), 2, "witness_policy_bad_threshold"),
-            (format!("witness a {w1}\ngroup g some a\nquorum g\n"), 2, "witness_policy_bad_threshold"),
-            (format!("witness a {w1}\ngroup g any a a\nquorum g\n"), 2, "witness_policy_duplicate_member"),
-            (format!("witness a {w1}\ngroup g any\nquorum g\n"), 2, "witness_policy_field_count"),
-            (format!("witness a {w1}\ngroup g any a none\nquorum g\n"), 2, "witness_policy_reserved_name"),
-            (format!("witness a {w1}\ngroup g any b\nquorum g\n"), 2, "witness_policy_unknown_name"),
-            (format!("quorum a\nwitness a {w1}\n"), 1, "witness_policy_unknown_name"),
-            (format!("witness a {w1}\nquorum a\nquorum none\n"), 3, "witness_policy_second_quorum"),
+            (
+                "quorum none\nfoo\n".into(),
+                2,
+                "witness_policy_unknown_keyword",
+            ),
+            (
+                format!("witness a {w1}\nwitness b {w1}\nquorum a\n"),
+                2,
+                "witness_policy_duplicate_witness",
+            ),
+            (
+                format!("witness a {w1}\nwitness a {}\nquorum a\n", vkey("w2", 2)),
+                2,
+                "witness_policy_name_taken",
+            ),
+            (
+                format!("witness none {w1}\nquorum none\n"),
+                1,
+                "witness_policy_reserved_name",
+            ),
+            (
+                format!("witness a {w1}\ngroup g 2 a\nquorum g\n"),
+                2,
+                "witness_policy_threshold_out_of_range",
+            ),
+            (
+                format!("witness a {w1}\ngroup g 0 a\nquorum g\n"),
+                2,
+                "witness_policy_threshold_out_of_range",
+            ),
+            (
+                format!("witness a {w1}\ngroup g 01 a\nquorum g\n"),
+                2,
+                "witness_policy_bad_threshold",
+            ),
+            (
+                format!("witness a {w1}\ngroup g some a\nquorum g\n"),
+                2,
+                "witness_policy_bad_threshold",
+            ),
+            (
+                format!("witness a {w1}\ngroup g any a a\nquorum g\n"),
+                2,
+                "witness_policy_duplicate_member",
+            ),
+            (
+                format!("witness a {w1}\ngroup g any\nquorum g\n"),
+                2,
+                "witness_policy_field_count",
+            ),
+            (
+                format!("witness a {w1}\ngroup g any a none\nquorum g\n"),
+                2,
+                "witness_policy_reserved_name",
+            ),
+            (
+                format!("witness a {w1}\ngroup g any b\nquorum g\n"),
+                2,
+                "witness_policy_unknown_name",
+            ),
+            (
+                format!("quorum a\nwitness a {w1}\n"),
+                1,
+                "witness_policy_unknown_name",
+            ),
+            (
+                format!("witness a {w1}\nquorum a\nquorum none\n"),
+                3,
+                "witness_policy_second_quorum",
+            ),
             ("quorum\n".into(), 1, "witness_policy_field_count"),
-            ("quorum none extra\n".into(), 1, "witness_policy_field_count"),
-            (format!("log {w1}\nquorum none\n"), 1, "witness_policy_bad_log_key"),
-            ("witness a b+00000000+AA==\nquorum none\n".into(), 1, "witness_policy_bad_witness_key"),
-            ("quorum none\r\n".into(), 1, "witness_policy_control_character"),
+            (
+                "quorum none extra\n".into(),
+                1,
+                "witness_policy_field_count",
+            ),
+            (
+                format!("log {w1}\nquorum none\n"),
+                1,
+                "witness_policy_bad_log_key",
+            ),
+            (
+                "witness a b+00000000+AA==\nquorum none\n".into(),
+                1,
+                "witness_policy_bad_witness_key",
+            ),
+            (
+                "quorum none\r\n".into(),
+                1,
+                "witness_policy_control_character",
+            ),
         ];
         for (text, line, code) in cases {
             let err = WitnessPolicy::parse(&text).unwrap_err();
             assert_eq!(err.code(), code, "{text}");
-            assert!(matches!(err, WitnessPolicyError::Line { line: l, .. } if l == line), "{text}: {err}");
+            assert!(
+                matches!(err, WitnessPolicyError::Line { line: l, .. } if l == line),
+                "{text}: {err}"
+            );
             assert!(err.message_en().contains(&format!("line {line}")), "{err}");
             assert!(err.message_zh().contains(&format!("第 {line} 行")));
         }
-        assert_eq!(WitnessPolicy::parse("# nothing\n"), Err(WitnessPolicyError::NoQuorum));
         assert_eq!(
-            WitnessPolicy::parse(&"#".repeat(POLICY_SIZE_MAX + 1)).unwrap_err().code(),
+            WitnessPolicy::parse("# nothing\n"),
+            Err(WitnessPolicyError::NoQuorum)
+        );
+        assert_eq!(
+            WitnessPolicy::parse(&"#".repeat(POLICY_SIZE_MAX + 1))
+                .unwrap_err()
+                .code(),
             "witness_policy_too_large"
         );
     }

@@ -95,14 +95,21 @@ fn keys() {
         let mut preimage = name.as_bytes().to_vec();
         preimage.extend_from_slice(&[0x0a, 0x04]);
         preimage.extend_from_slice(verifier.verifying_key().as_bytes());
-        assert_eq!(hex::encode(&preimage), s(k, "key_id_preimage_hex"), "{name}");
+        assert_eq!(
+            hex::encode(&preimage),
+            s(k, "key_id_preimage_hex"),
+            "{name}"
+        );
         assert_eq!(signer.key_id(), key_id_hex(s(k, "key_id_hex")), "{name}");
         assert_eq!(
             cosigner_key_id(name, verifier.verifying_key()),
             signer.key_id()
         );
         assert_eq!(verifier.to_vkey(), s(k, "vkey"), "{name}");
-        assert_eq!(CosignerVerifier::from_vkey(s(k, "vkey")), Ok(verifier.clone()));
+        assert_eq!(
+            CosignerVerifier::from_vkey(s(k, "vkey")),
+            Ok(verifier.clone())
+        );
         // The same key as a plain signed-note key: type 0x01 key id and vkey.
         assert_eq!(
             key_id(name, verifier.verifying_key()),
@@ -225,7 +232,10 @@ fn cosignatures_known_answers() {
         assert_eq!(opened.cosignatures.len(), 1, "{id}");
         assert_eq!(opened.cosignatures[0].timestamp, timestamp, "{id}");
         assert_eq!(c["expect"]["cosignature"], "valid", "{id}");
-        assert_eq!(c["expect"]["note_open_with_cosigner_vkey_only"], "ok", "{id}");
+        assert_eq!(
+            c["expect"]["note_open_with_cosigner_vkey_only"], "ok",
+            "{id}"
+        );
         assert_eq!(line_word(&check_lines(note, &[verifier]).unwrap()), "valid");
 
         // The log's signature, where the note has one, verifies with the log key and
@@ -296,10 +306,8 @@ fn negative_cases() {
             let text = note.split("\n\n").next().unwrap().to_string() + "\n";
             let t = lines[0].outcome.clone();
             assert!(matches!(t, LineOutcome::Invalid(_)), "{id}");
-            let blob = Cosignature::from_base64(
-                note.trim_end().rsplit(' ').next().unwrap(),
-            )
-            .unwrap();
+            let blob =
+                Cosignature::from_base64(note.trim_end().rsplit(' ').next().unwrap()).unwrap();
             assert_ne!(signed_message(blob.timestamp, &text), wrong, "{id}");
         }
     }
@@ -322,7 +330,11 @@ fn timestamp_parse() {
             let parsed = parsed.unwrap_or_else(|e| panic!("{id}: {e}"));
             assert_eq!(expect["decoded_length"], 76, "{id}");
             assert_eq!(parsed.key_id, key_id_hex(s(expect, "key_id_hex")), "{id}");
-            assert_eq!(parsed.timestamp, expect["timestamp"].as_u64().unwrap(), "{id}");
+            assert_eq!(
+                parsed.timestamp,
+                expect["timestamp"].as_u64().unwrap(),
+                "{id}"
+            );
             assert_eq!(parsed.to_base64(), b64, "{id}");
             if let Some(within) = expect["timestamp_within_2pow63_minus_1"].as_bool() {
                 assert_eq!(parsed.timestamp <= TIMESTAMP_MAX, within, "{id}");

@@ -22,13 +22,10 @@ fn witness_vkey(i: usize) -> String {
 
 fn log_vkey(i: usize) -> String {
     let seed = [u8::try_from(i).unwrap().wrapping_add(101); 32];
-    NoteSigner::new(
-        &format!("log.example/l{i}"),
-        SigningKey::from_bytes(&seed),
-    )
-    .unwrap()
-    .verifier()
-    .to_vkey()
+    NoteSigner::new(&format!("log.example/l{i}"), SigningKey::from_bytes(&seed))
+        .unwrap()
+        .verifier()
+        .to_vkey()
 }
 
 /// A policy described by choices, written as a policy file with noise (comments, blank
@@ -94,7 +91,10 @@ impl Spec {
     }
 
     fn noise(&self, i: usize) -> u8 {
-        self.noise.get(i % self.noise.len().max(1)).copied().unwrap_or(0)
+        self.noise
+            .get(i % self.noise.len().max(1))
+            .copied()
+            .unwrap_or(0)
     }
 
     fn sep(&self, i: usize) -> &'static str {
@@ -105,29 +105,29 @@ impl Spec {
         let names = self.names();
         let mut lines: Vec<String> = Vec::new();
         let mut n = 0;
-        let mut push = |lines: &mut Vec<String>, fields: Vec<String>, n: &mut usize| {
+        let push = |lines: &mut Vec<String>, fields: Vec<String>, n: &mut usize| {
             let noise = self.noise(*n);
-            if noise % 5 == 0 {
+            if noise.is_multiple_of(5) {
                 lines.push(format!("# comment {n} 注释"));
             }
-            if noise % 7 == 0 {
+            if noise.is_multiple_of(7) {
                 lines.push(" \t".into());
             }
-            let lead = if noise % 3 == 0 { "\t " } else { "" };
-            let trail = if noise % 4 == 0 { " " } else { "" };
+            let lead = if noise.is_multiple_of(3) { "\t " } else { "" };
+            let trail = if noise.is_multiple_of(4) { " " } else { "" };
             lines.push(format!("{lead}{}{trail}", fields.join(self.sep(*n))));
             *n += 1;
         };
         for i in 0..self.logs {
             let mut f = vec!["log".into(), log_vkey(i)];
-            if self.noise(i) % 2 == 0 {
+            if self.noise(i).is_multiple_of(2) {
                 f.push(format!("https://log{i}.example/"));
             }
             push(&mut lines, f, &mut n);
         }
         for (i, name) in names.iter().enumerate().take(self.witnesses) {
             let mut f = vec!["witness".into(), name.clone(), witness_vkey(i)];
-            if self.noise(i + 1) % 2 == 0 {
+            if self.noise(i + 1).is_multiple_of(2) {
                 f.push(format!("https://w{i}.example/"));
             }
             push(&mut lines, f, &mut n);
@@ -180,7 +180,10 @@ fn spec() -> impl Strategy<Value = Spec> {
     (
         0usize..3,
         1usize..7,
-        prop::collection::vec((prop::collection::vec(any::<bool>(), 12), any::<u8>()), 0..5),
+        prop::collection::vec(
+            (prop::collection::vec(any::<bool>(), 12), any::<u8>()),
+            0..5,
+        ),
         any::<u8>(),
         prop::collection::vec(any::<u8>(), 1..8),
     )
@@ -276,13 +279,19 @@ fn malformed_policies_name_their_line() {
     let w0 = witness_vkey(0);
     let text = format!("# two witnesses\nwitness a {w0}\n\ngroup g 3 a\nquorum g\n");
     let err = WitnessPolicy::parse(&text).unwrap_err();
-    assert!(matches!(err, WitnessPolicyError::Line { line: 4, .. }), "{err}");
+    assert!(
+        matches!(err, WitnessPolicyError::Line { line: 4, .. }),
+        "{err}"
+    );
     assert_eq!(err.code(), "witness_policy_threshold_out_of_range");
     assert_eq!(
         err.message_en(),
         "witness policy line 4: threshold 3 is not between 1 and the 1 members"
     );
-    assert_eq!(err.message_zh(), "见证策略第 4 行：门限 3 不在 1 到成员数 1 之间");
+    assert_eq!(
+        err.message_zh(),
+        "见证策略第 4 行：门限 3 不在 1 到成员数 1 之间"
+    );
 }
 
 fn load() -> Option<Value> {
@@ -299,14 +308,15 @@ fn policies_over_the_cosignature_vectors() {
     let Some(doc) = load() else { return };
     let keys = doc["keys"].as_array().unwrap();
     let vkey = |name: &str| {
-        keys.iter()
-            .find(|k| k["name"] == name)
-            .unwrap()["vkey"]
+        keys.iter().find(|k| k["name"] == name).unwrap()["vkey"]
             .as_str()
             .unwrap()
             .to_string()
     };
-    let log = keys.iter().find(|k| k["name"] == "log.example/community-fund").unwrap();
+    let log = keys
+        .iter()
+        .find(|k| k["name"] == "log.example/community-fund")
+        .unwrap();
     let policy_text = format!(
         "log {}\nwitness bureau {}\nwitness committee {}\nwitness 居委会 {}\n\
          group both all bureau 居委会\ngroup one-of-three any bureau committee 居委会\nquorum both\n",
@@ -327,7 +337,9 @@ fn policies_over_the_cosignature_vectors() {
             .unwrap()
             .to_string()
     };
-    let both = policy.check_note(&negative("two-cosigners-one-unknown-line")).unwrap();
+    let both = policy
+        .check_note(&negative("two-cosigners-one-unknown-line"))
+        .unwrap();
     assert!(both.met);
     let names: Vec<&str> = both.witnessed.iter().map(|w| w.witness.as_str()).collect();
     assert_eq!(names, ["bureau", "居委会"]);
@@ -340,11 +352,18 @@ fn policies_over_the_cosignature_vectors() {
         .iter()
         .find(|c| c["id"] == "fund-size8-with-log-signature")
         .unwrap();
-    let one = policy.check_note(known_answer["note"].as_str().unwrap()).unwrap();
+    let one = policy
+        .check_note(known_answer["note"].as_str().unwrap())
+        .unwrap();
     assert_eq!(one.witnessed.len(), 1);
     assert!(!one.met);
-    let any = WitnessPolicy::parse(&policy_text.replace("quorum both", "quorum one-of-three")).unwrap();
-    assert!(any.check_note(known_answer["note"].as_str().unwrap()).unwrap().met);
+    let any =
+        WitnessPolicy::parse(&policy_text.replace("quorum both", "quorum one-of-three")).unwrap();
+    assert!(
+        any.check_note(known_answer["note"].as_str().unwrap())
+            .unwrap()
+            .met
+    );
 
     // A failing cosignature by a policy witness refuses the note.
     assert!(matches!(

@@ -472,7 +472,10 @@ fn one_server_process_per_sqlite_file() {
     };
     let out = second(&dir);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "a second server on the same file starts");
+    assert!(
+        !out.status.success(),
+        "a second server on the same file starts"
+    );
     assert!(
         stderr.contains("another ledger-server is already serving this SQLite database"),
         "{stderr}"
