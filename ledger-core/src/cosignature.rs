@@ -605,6 +605,58 @@ mod tests {
         );
     }
 
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn any_checkpoint() -> impl Strategy<Value = Checkpoint> {
+            (
+                any::<u64>(),
+                any::<[u8; 32]>(),
+                prop::collection::vec("[a-z0-9 /—]{1,12}", 0..3),
+            )
+                .prop_map(|(tree_size, root, extensions)| Checkpoint {
+                    origin: "example.com/fund".into(),
+                    tree_size,
+                    root: crate::hash::Hash(root),
+                    extensions,
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            /// Sign, print the line, parse the note, verify: the same timestamp comes back;
+            /// and the decoded line prints back as itself.
+            #[test]
+            fn line_round_trip(cp in any_checkpoint(), timestamp in 0..=TIMESTAMP_MAX, seed in any::<[u8; 32]>()) {
+                let w = CosignerKey::from_seed("w.example/x", &seed).unwrap();
+                let line = w.signature_line(&cp, timestamp).unwrap();
+                let note = format!("{}\n{line}", cp.to_text());
+                let opened = open_cosigned(&note, &[w.verifier()]).unwrap();
+                prop_assert_eq!(opened.cosignatures[0].timestamp, timestamp);
+                prop_assert_eq!(&opened.text, &cp.to_text());
+                let b64 = line.trim_end().rsplit(' ').next().unwrap();
+                let c = Cosignature::from_base64(b64).unwrap();
+                prop_assert_eq!(c.to_base64(), b64);
+                prop_assert_eq!(c.timestamp, timestamp);
+                prop_assert_eq!(c.key_id, w.key_id());
+            }
+
+            /// Flipping any bit of a cosignature's 76 bytes never leaves a valid line.
+            #[test]
+            fn any_bit_flip_is_never_valid(cp in any_checkpoint(), timestamp in 0..=TIMESTAMP_MAX, bit in 0usize..(COSIGNATURE_LEN * 8)) {
+                let w = CosignerKey::from_seed("w.example/x", &[3; 32]).unwrap();
+                let mut raw = w.cosign(&cp, timestamp).unwrap().to_bytes();
+                raw[bit / 8] ^= 1 << (bit % 8);
+                let note = format!("{}\n\u{2014} w.example/x {}\n", cp.to_text(), B64.encode(raw));
+                let lines = check_lines(&note, &[w.verifier()]).unwrap();
+                let valid = matches!(lines[0].outcome, LineOutcome::Valid { .. });
+                prop_assert!(!valid);
+            }
+        }
+    }
+
     #[test]
     fn cosignature_bytes_round_trip() {
         let c = Cosignature {
