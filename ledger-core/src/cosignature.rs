@@ -32,8 +32,8 @@ use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::error::Coded;
 use crate::note::{
-    check_key_name, format_ed25519_vkey, key_id_of_type, open_note_with, parse_ed25519_vkey,
-    parse_note, NoteError, NoteKey, ALG_COSIGNATURE_V1,
+    check_name, format_ed25519_vkey, key_id_of_type, open_note_with, parse_ed25519_vkey,
+    parse_note, NoteError, NoteKey, ALG_COSIGNATURE_V1, SIG_PREFIX,
 };
 
 /// The header line of the `cosignature/v1` signed message, with its newline.
@@ -48,9 +48,6 @@ pub const TIMESTAMPED_SIGNATURE_LEN: usize = 72;
 
 /// Length of a decoded cosignature: 4-byte key id and the `timestamped_signature`.
 pub const COSIGNATURE_LEN: usize = 4 + TIMESTAMPED_SIGNATURE_LEN;
-
-/// Prefix of every signature line: U+2014 em dash and a space.
-const SIG_PREFIX: &str = "\u{2014} ";
 
 /// Why a cosignature is refused, or cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -235,7 +232,7 @@ impl CosignerKey {
     /// The cosigner `name` with the Ed25519 key of the 32-byte RFC 8032 `seed`.
     /// Refuses invalid names (see [`crate::note::is_valid_name`]).
     pub fn from_seed(name: &str, seed: &[u8; 32]) -> Result<Self, CosignatureError> {
-        check_key_name(name)?;
+        check_name(name)?;
         let key = SigningKey::from_bytes(seed);
         Ok(CosignerKey {
             name: name.to_string(),
@@ -310,7 +307,7 @@ pub struct CosignerVerifier {
 impl CosignerVerifier {
     /// The cosigner `name` with public key `key`. Refuses invalid names and weak keys.
     pub fn new(name: &str, key: VerifyingKey) -> Result<Self, CosignatureError> {
-        check_key_name(name)?;
+        check_name(name)?;
         if key.is_weak() {
             return Err(NoteError::InvalidPublicKey.into());
         }

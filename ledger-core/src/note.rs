@@ -37,7 +37,7 @@ pub const ALG_ED25519: u8 = 0x01;
 pub const ALG_COSIGNATURE_V1: u8 = 0x04;
 
 /// Prefix of every signature line: U+2014 em dash and a space.
-const SIG_PREFIX: &str = "\u{2014} ";
+pub(crate) const SIG_PREFIX: &str = "\u{2014} ";
 
 /// Why a key string or note is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -210,7 +210,8 @@ pub fn is_valid_name(name: &str) -> bool {
             .any(|c| c.is_whitespace() || c == '+' || c < ' ')
 }
 
-fn check_name(name: &str) -> Result<(), NoteError> {
+/// Refuses a name that [`is_valid_name`] does not accept.
+pub(crate) fn check_name(name: &str) -> Result<(), NoteError> {
     if is_valid_name(name) {
         Ok(())
     } else {
@@ -297,11 +298,6 @@ pub(crate) fn format_ed25519_vkey(name: &str, key_id: u32, alg: u8, key: &Verify
     raw[0] = alg;
     raw[1..].copy_from_slice(key.as_bytes());
     format!("{name}+{key_id:08x}+{}", B64.encode(raw))
-}
-
-/// Checks a key name (see [`is_valid_name`]) for the other key kinds of the crate.
-pub(crate) fn check_key_name(name: &str) -> Result<(), NoteError> {
-    check_name(name)
 }
 
 enum KeyDecodeError {

@@ -356,3 +356,39 @@ fn timestamp_parse() {
         }
     }
 }
+
+/// The tlog-witness vectors (`shared/vectors/witness/add_checkpoint.json`) use the same
+/// witness key: each 200 response body is the cosignature line this core makes for the
+/// submitted checkpoint at the step's `now_for_exact_body`, and it opens appended to the
+/// submitted note.
+#[test]
+fn witness_vector_response_bodies() {
+    let Some(dir) = common::vectors_dir() else {
+        return;
+    };
+    let text = std::fs::read_to_string(dir.join("witness/add_checkpoint.json")).unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let witness = &doc["witness"];
+    let signer = CosignerKey::from_seed(s(witness, "name"), &seed(witness)).unwrap();
+    assert_eq!(signer.verifier().to_vkey(), s(witness, "vkey"));
+    let mut bodies = 0;
+    for step in doc["steps"].as_array().unwrap() {
+        if step["expect"]["status"] != 200 {
+            continue;
+        }
+        let n = &step["step"];
+        // Request body: `old N\n`, proof lines, a blank line, then the signed note.
+        let request = s(&step["request"], "body");
+        let (_, note) = request.split_once("\n\n").unwrap();
+        let parsed = ledger_core::note::parse_note(note).unwrap();
+        let checkpoint = Checkpoint::parse(parsed.text).unwrap();
+        let now = step["now_for_exact_body"].as_u64().unwrap();
+        let line = signer.signature_line(&checkpoint, now).unwrap();
+        assert_eq!(line, s(&step["expect"], "body"), "step {n}");
+        let cosigned = format!("{note}{line}");
+        let opened = open_cosigned(&cosigned, &[signer.verifier()]).unwrap();
+        assert_eq!(opened.cosignatures[0].timestamp, now, "step {n}");
+        bodies += 1;
+    }
+    assert_eq!(bodies, 8);
+}
