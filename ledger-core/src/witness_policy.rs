@@ -637,6 +637,15 @@ impl WitnessPolicy {
     }
 }
 
+impl std::str::FromStr for WitnessPolicy {
+    type Err = WitnessPolicyError;
+
+    /// [`WitnessPolicy::parse`].
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        WitnessPolicy::parse(text)
+    }
+}
+
 /// One witness's valid cosignature on a checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WitnessedBy {
