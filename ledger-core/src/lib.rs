@@ -1,14 +1,15 @@
 //! `ledger-core`: the pure heart of community-ledger.
 //!
 //! Types, canonical encoding (RFC 8785), hashing, RFC 9162 Merkle trees and proofs,
-//! Ed25519 signatures, C2SP signed-note checkpoints, the rules of a fund and the
-//! verification of a whole log. No I/O, no async, no clock, no randomness: callers pass
-//! in what the world provides (time, keys, bytes).
+//! Ed25519 signatures, C2SP signed-note checkpoints, witness cosignatures and policies,
+//! the rules of a fund and the verification of a whole log. No I/O, no async, no clock,
+//! no randomness: callers pass in what the world provides (time, keys, bytes).
 
 pub mod append;
 pub mod body;
 pub mod canonical;
 pub mod checkpoint;
+pub mod cosignature;
 pub mod donor;
 pub mod entry;
 pub mod error;
@@ -33,3 +34,4 @@ pub mod statement;
 pub mod text;
 pub mod time;
 pub mod verify;
+pub mod witness_policy;

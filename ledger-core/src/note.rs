@@ -32,8 +32,12 @@ pub const SIGNATURES_MAX: usize = 100;
 /// The signature type byte of Ed25519 keys in key strings and key ids.
 pub const ALG_ED25519: u8 = 0x01;
 
+/// The signature type byte of Ed25519 `cosignature/v1` witness keys (C2SP
+/// tlog-cosignature v1.0.1); see [`crate::cosignature`].
+pub const ALG_COSIGNATURE_V1: u8 = 0x04;
+
 /// Prefix of every signature line: U+2014 em dash and a space.
-const SIG_PREFIX: &str = "\u{2014} ";
+pub(crate) const SIG_PREFIX: &str = "\u{2014} ";
 
 /// Why a key string or note is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,11 +61,14 @@ pub enum NoteError {
         /// What is wrong (English).
         reason: &'static str,
     },
-    /// The key type byte is not Ed25519 (0x01).
-    #[error("unsupported key algorithm 0x{alg:02x} (only Ed25519, 0x01)")]
+    /// The key type byte is not the one this kind of key uses (0x01 for note keys,
+    /// 0x04 for cosigner keys).
+    #[error("unsupported key algorithm 0x{alg:02x} (expected 0x{expected:02x})")]
     UnsupportedAlgorithm {
         /// The key type byte found.
         alg: u8,
+        /// The key type byte this kind of key must have.
+        expected: u8,
     },
     /// The key id in a key string does not match the name and key.
     #[error("key id {stated:08x} does not match the name and key (expected {computed:08x})")]
@@ -161,8 +168,8 @@ impl Coded for NoteError {
             NoteError::MalformedPrivateKey { reason } => {
                 format!("私钥字符串格式错误（应为 PRIVATE+KEY+名称+8位十六进制密钥ID+base64）：{reason}")
             }
-            NoteError::UnsupportedAlgorithm { alg } => {
-                format!("不支持的密钥算法 0x{alg:02x}（仅支持 Ed25519，即 0x01）")
+            NoteError::UnsupportedAlgorithm { alg, expected } => {
+                format!("不支持的密钥算法 0x{alg:02x}（此处应为 0x{expected:02x}）")
             }
             NoteError::KeyIdMismatch { stated, computed } => {
                 format!("密钥ID {stated:08x} 与名称和密钥不符（应为 {computed:08x}）")
@@ -203,7 +210,8 @@ pub fn is_valid_name(name: &str) -> bool {
             .any(|c| c.is_whitespace() || c == '+' || c < ' ')
 }
 
-fn check_name(name: &str) -> Result<(), NoteError> {
+/// Refuses a name that [`is_valid_name`] does not accept.
+pub(crate) fn check_name(name: &str) -> Result<(), NoteError> {
     if is_valid_name(name) {
         Ok(())
     } else {
@@ -216,9 +224,17 @@ fn check_name(name: &str) -> Result<(), NoteError> {
 /// The key id of an Ed25519 key: the first 4 bytes, big-endian, of
 /// SHA-256(name ‖ `\n` ‖ 0x01 ‖ public key).
 pub fn key_id(name: &str, public_key: &VerifyingKey) -> u32 {
+    key_id_of_type(name, ALG_ED25519, public_key)
+}
+
+/// The key id of an Ed25519 key used with signature type `alg`: the first 4 bytes,
+/// big-endian, of SHA-256(name ‖ `\n` ‖ alg ‖ public key). For `alg` =
+/// [`ALG_ED25519`] this is [`key_id`]; for [`ALG_COSIGNATURE_V1`] it is the key id of a
+/// witness's cosignatures.
+pub fn key_id_of_type(name: &str, alg: u8, public_key: &VerifyingKey) -> u32 {
     let mut h = Sha256::new();
     h.update(name.as_bytes());
-    h.update([b'\n', ALG_ED25519]);
+    h.update([b'\n', alg]);
     h.update(public_key.as_bytes());
     let digest = h.finalize();
     u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
@@ -232,14 +248,56 @@ fn parse_key_id(s: &str) -> Option<u32> {
     u32::from_str_radix(s, 16).ok()
 }
 
-/// Decodes `base64(0x01 ‖ 32 bytes)`, distinguishing bad type bytes from bad shapes.
-fn decode_typed_key(b64: &str) -> Result<[u8; 32], KeyDecodeError> {
+/// Decodes `base64(alg ‖ 32 bytes)`, distinguishing bad type bytes from bad shapes.
+fn decode_typed_key(b64: &str, expected: u8) -> Result<[u8; 32], KeyDecodeError> {
     let raw = B64.decode(b64).map_err(|_| KeyDecodeError::Base64)?;
     match raw.split_first() {
         None => Err(KeyDecodeError::Length),
-        Some((&ALG_ED25519, rest)) => rest.try_into().map_err(|_| KeyDecodeError::Length),
+        Some((&alg, rest)) if alg == expected => {
+            rest.try_into().map_err(|_| KeyDecodeError::Length)
+        }
         Some((&alg, _)) => Err(KeyDecodeError::Alg(alg)),
     }
+}
+
+/// Parses a verifier key string `<name>+<hex id>+<base64(alg ‖ public key)>` for an
+/// Ed25519 key of signature type `alg` (split on the first two `+` only), checking the
+/// name, the type byte, the point (not weak) and that the key id matches
+/// [`key_id_of_type`]. Returns the name, key id and key.
+pub(crate) fn parse_ed25519_vkey(
+    vkey: &str,
+    alg: u8,
+) -> Result<(String, u32, VerifyingKey), NoteError> {
+    let malformed = |reason| NoteError::MalformedVerifierKey { reason };
+    let (name, rest) = vkey.split_once('+').ok_or(malformed("missing key id"))?;
+    let (id_hex, b64) = rest.split_once('+').ok_or(malformed("missing key"))?;
+    check_name(name)?;
+    let stated = parse_key_id(id_hex).ok_or(malformed("key id is not 8 hex digits"))?;
+    let raw = decode_typed_key(b64, alg).map_err(|e| match e {
+        KeyDecodeError::Base64 => malformed("key is not canonical base64"),
+        KeyDecodeError::Length => malformed("public key is not 32 bytes"),
+        KeyDecodeError::Alg(found) => NoteError::UnsupportedAlgorithm {
+            alg: found,
+            expected: alg,
+        },
+    })?;
+    let key = VerifyingKey::from_bytes(&raw).map_err(|_| NoteError::InvalidPublicKey)?;
+    if key.is_weak() {
+        return Err(NoteError::InvalidPublicKey);
+    }
+    let computed = key_id_of_type(name, alg, &key);
+    if computed != stated {
+        return Err(NoteError::KeyIdMismatch { stated, computed });
+    }
+    Ok((name.to_string(), computed, key))
+}
+
+/// Prints the verifier key string `<name>+<hex id>+<base64(alg ‖ public key)>`.
+pub(crate) fn format_ed25519_vkey(name: &str, key_id: u32, alg: u8, key: &VerifyingKey) -> String {
+    let mut raw = [0u8; 33];
+    raw[0] = alg;
+    raw[1..].copy_from_slice(key.as_bytes());
+    format!("{name}+{key_id:08x}+{}", B64.encode(raw))
 }
 
 enum KeyDecodeError {
@@ -288,10 +346,13 @@ impl NoteSigner {
         let (id_hex, b64) = rest.split_once('+').ok_or(malformed("missing key"))?;
         check_name(name)?;
         let stated = parse_key_id(id_hex).ok_or(malformed("key id is not 8 hex digits"))?;
-        let seed = decode_typed_key(b64).map_err(|e| match e {
+        let seed = decode_typed_key(b64, ALG_ED25519).map_err(|e| match e {
             KeyDecodeError::Base64 => malformed("key is not canonical base64"),
             KeyDecodeError::Length => malformed("seed is not 32 bytes"),
-            KeyDecodeError::Alg(alg) => NoteError::UnsupportedAlgorithm { alg },
+            KeyDecodeError::Alg(alg) => NoteError::UnsupportedAlgorithm {
+                alg,
+                expected: ALG_ED25519,
+            },
         })?;
         let signer = NoteSigner::new(name, SigningKey::from_bytes(&seed))?;
         if signer.key_id != stated {
@@ -370,33 +431,13 @@ impl NoteVerifier {
     /// Parses a verifier key string `<name>+<hex id>+<base64(0x01 ‖ public key)>`
     /// (split on the first two `+` only), checking that the key id matches.
     pub fn from_vkey(vkey: &str) -> Result<Self, NoteError> {
-        let malformed = |reason| NoteError::MalformedVerifierKey { reason };
-        let (name, rest) = vkey.split_once('+').ok_or(malformed("missing key id"))?;
-        let (id_hex, b64) = rest.split_once('+').ok_or(malformed("missing key"))?;
-        check_name(name)?;
-        let stated = parse_key_id(id_hex).ok_or(malformed("key id is not 8 hex digits"))?;
-        let raw = decode_typed_key(b64).map_err(|e| match e {
-            KeyDecodeError::Base64 => malformed("key is not canonical base64"),
-            KeyDecodeError::Length => malformed("public key is not 32 bytes"),
-            KeyDecodeError::Alg(alg) => NoteError::UnsupportedAlgorithm { alg },
-        })?;
-        let key = VerifyingKey::from_bytes(&raw).map_err(|_| NoteError::InvalidPublicKey)?;
-        let verifier = NoteVerifier::new(name, key)?;
-        if verifier.key_id != stated {
-            return Err(NoteError::KeyIdMismatch {
-                stated,
-                computed: verifier.key_id,
-            });
-        }
-        Ok(verifier)
+        let (name, key_id, key) = parse_ed25519_vkey(vkey, ALG_ED25519)?;
+        Ok(NoteVerifier { name, key_id, key })
     }
 
     /// The verifier key string `<name>+<hex id>+<base64(0x01 ‖ public key)>`.
     pub fn to_vkey(&self) -> String {
-        let mut raw = [0u8; 33];
-        raw[0] = ALG_ED25519;
-        raw[1..].copy_from_slice(self.key.as_bytes());
-        format!("{}+{:08x}+{}", self.name, self.key_id, B64.encode(raw))
+        format_ed25519_vkey(&self.name, self.key_id, ALG_ED25519, &self.key)
     }
 
     /// The key name.
@@ -551,6 +592,40 @@ pub fn parse_note(note: &str) -> Result<ParsedNote<'_>, NoteError> {
 /// verify, else [`NoteError::InvalidSignature`]; at least one must, else
 /// [`NoteError::Unverified`].
 pub fn open_note(note: &str, verifiers: &[NoteVerifier]) -> Result<OpenedNote, NoteError> {
+    open_note_with(note, verifiers)
+}
+
+/// A known key that a note's signature lines are checked against: a signed-note
+/// Ed25519 key ([`NoteVerifier`]) or a witness's cosignature key
+/// ([`crate::cosignature::CosignerVerifier`]).
+pub trait NoteKey {
+    /// The key name, as on signature lines.
+    fn key_name(&self) -> &str;
+    /// The key id, as in the first 4 bytes of a signature.
+    fn note_key_id(&self) -> u32;
+    /// Whether `signature` (the bytes after the key id) is this key's valid signature
+    /// of the note text `text`.
+    fn verifies(&self, text: &str, signature: &[u8]) -> bool;
+}
+
+impl NoteKey for NoteVerifier {
+    fn key_name(&self) -> &str {
+        &self.name
+    }
+
+    fn note_key_id(&self) -> u32 {
+        self.key_id
+    }
+
+    fn verifies(&self, text: &str, signature: &[u8]) -> bool {
+        self.verify(text.as_bytes(), signature)
+    }
+}
+
+/// [`open_note`] for any kind of known key: the signed-note rules (unknown keys
+/// ignored, every known key's signature must verify, at least one must) with each
+/// key's own signature check.
+pub fn open_note_with<K: NoteKey>(note: &str, verifiers: &[K]) -> Result<OpenedNote, NoteError> {
     let parsed = parse_note(note)?;
     let mut verified_by: Vec<String> = Vec::new();
     let mut verified_ids: Vec<(&str, u32)> = Vec::new();
@@ -558,7 +633,7 @@ pub fn open_note(note: &str, verifiers: &[NoteVerifier]) -> Result<OpenedNote, N
     for sig in &parsed.signatures {
         let mut candidates = verifiers
             .iter()
-            .filter(|v| v.name == sig.name && v.key_id == sig.key_id)
+            .filter(|v| v.key_name() == sig.name && v.note_key_id() == sig.key_id)
             .peekable();
         if candidates.peek().is_none() {
             if !unknown.contains(&sig) {
@@ -566,7 +641,7 @@ pub fn open_note(note: &str, verifiers: &[NoteVerifier]) -> Result<OpenedNote, N
             }
             continue;
         }
-        if !candidates.any(|v| v.verify(parsed.text.as_bytes(), &sig.signature)) {
+        if !candidates.any(|v| v.verifies(parsed.text, &sig.signature)) {
             return Err(NoteError::InvalidSignature {
                 name: sig.name.to_string(),
                 key_id: sig.key_id,
@@ -670,7 +745,10 @@ mod tests {
         let s = format!("{name}+{id}+{}", B64.encode(&raw));
         assert_eq!(
             NoteVerifier::from_vkey(&s),
-            Err(NoteError::UnsupportedAlgorithm { alg: 2 })
+            Err(NoteError::UnsupportedAlgorithm {
+                alg: 2,
+                expected: ALG_ED25519
+            })
         );
         // The identity point is a small-order (weak) key.
         let mut ident = [0u8; 32];
