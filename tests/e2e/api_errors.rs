@@ -194,7 +194,7 @@ async fn run_table(d: &Deployment) {
     let with_sigs = |sigs: Value| -> Vec<u8> {
         serde_json::to_vec(&json!({"intent": valid.intent, "sigs": sigs})).expect("json")
     };
-    let one = serde_json::to_value(&valid.sigs[0]).expect("a signature as JSON");
+    let one = serde_json::to_value(valid.sigs[0]).expect("a signature as JSON");
     let pair = sign(&donation(FUND, "d-pair", "5.00"), &[&a.key, &b.key]);
     let mut pair_reversed = serde_json::to_value(&pair.sigs).expect("signatures as JSON");
     pair_reversed.as_array_mut().expect("a list").reverse();
