@@ -227,6 +227,24 @@ async fn check_funds(servers: &[Client], acked: &Acked) {
     }
 }
 
+/// A second server on `server_a`'s PostgreSQL database, in a data folder of its own (kept
+/// alive by the returned directory): it signs checkpoints with the same log key, accepts
+/// the same operator and seals the donor vault with the same key (a server with another
+/// one refuses to start).
+fn second_server(server_a: &Deployment) -> (Server, tempfile::TempDir) {
+    let db_url = server_a
+        .config()
+        .database_url
+        .clone()
+        .expect("on PostgreSQL");
+    let dir_b = tempfile::tempdir().expect("temp dir");
+    for key in ["log.key", "operator.key", "vault.key"] {
+        copy_key_file(&server_a.data_dir().join(key), dir_b.path());
+    }
+    let server_b = Server::start_with(&ServerConfig::postgres(dir_b.path(), &db_url));
+    (server_b, dir_b)
+}
+
 #[test]
 fn two_servers_share_one_postgres() {
     let rt = runtime();
@@ -236,18 +254,7 @@ fn two_servers_share_one_postgres() {
     let started = Clock::now();
     // Server A owns the database: dropped last, after server B is gone.
     let server_a = Deployment::on(backend);
-    let db_url = server_a
-        .config()
-        .database_url
-        .clone()
-        .expect("on PostgreSQL");
-    let dir_b = tempfile::tempdir().expect("temp dir");
-    // B signs checkpoints with the same log key, accepts the same operator and seals the
-    // donor vault with the same key (a server with another one refuses to start).
-    copy_key_file(&server_a.data_dir().join("log.key"), dir_b.path());
-    copy_key_file(&server_a.data_dir().join("operator.key"), dir_b.path());
-    copy_key_file(&server_a.data_dir().join("vault.key"), dir_b.path());
-    let server_b = Server::start_with(&ServerConfig::postgres(dir_b.path(), &db_url));
+    let (server_b, _dir_b) = second_server(&server_a);
     let servers = Arc::new(vec![server_a.client(), server_b.client()]);
     let trustee = Arc::new(Trustee::random("管理人甲"));
 
@@ -309,16 +316,7 @@ fn concurrent_genesis_on_two_servers_answers_as_one_server() {
         return;
     };
     let server_a = Deployment::on(backend);
-    let db_url = server_a
-        .config()
-        .database_url
-        .clone()
-        .expect("on PostgreSQL");
-    let dir_b = tempfile::tempdir().expect("temp dir");
-    copy_key_file(&server_a.data_dir().join("log.key"), dir_b.path());
-    copy_key_file(&server_a.data_dir().join("operator.key"), dir_b.path());
-    copy_key_file(&server_a.data_dir().join("vault.key"), dir_b.path());
-    let server_b = Server::start_with(&ServerConfig::postgres(dir_b.path(), &db_url));
+    let (server_b, _dir_b) = second_server(&server_a);
     let servers = [server_a.client(), server_b.client()];
     let trustee = Trustee::random("管理人甲");
     rt.block_on(async {

@@ -443,19 +443,32 @@ impl TxConn {
             }
         }
         for chunk in chunks {
-            let mut marks = Marks::new(backend);
-            let fund_mark = marks.next();
-            let sql = keys_query(&mut marks, &fund_mark, chunk.len());
-            let mut q = sqlx::query(&sql).bind(fund);
-            for k in chunk {
-                q = q.bind(*k);
-            }
-            for row in q.fetch_all(&mut *self.conn()).await? {
-                let (key, seq, hash) = stored_key(&row)?;
-                prior.insert(key, (seq, hash));
-            }
+            self.read_keys(backend, fund, chunk, &mut prior).await?;
         }
         Ok((head, prior))
+    }
+
+    /// Adds to `prior` those of `keys` (at most [`ROWS_PER_STATEMENT_MAX`]) that the fund
+    /// has stored, with their seq and intent hash.
+    async fn read_keys(
+        &mut self,
+        backend: Backend,
+        fund: &str,
+        keys: &[&str],
+        prior: &mut HashMap<String, (u64, Hash)>,
+    ) -> Result<(), BatchError> {
+        let mut marks = Marks::new(backend);
+        let fund_mark = marks.next();
+        let sql = keys_query(&mut marks, &fund_mark, keys.len());
+        let mut q = sqlx::query(&sql).bind(fund);
+        for k in keys {
+            q = q.bind(*k);
+        }
+        for row in q.fetch_all(&mut *self.conn()).await? {
+            let (key, seq, hash) = stored_key(&row)?;
+            prior.insert(key, (seq, hash));
+        }
+        Ok(())
     }
 
     /// Inside the open transaction: reads the fund's head again, locking its row on
@@ -478,17 +491,7 @@ impl TxConn {
             .transpose()?;
         let mut prior = HashMap::new();
         for chunk in keys.chunks(ROWS_PER_STATEMENT_MAX) {
-            let mut marks = Marks::new(backend);
-            let fund_mark = marks.next();
-            let sql = keys_query(&mut marks, &fund_mark, chunk.len());
-            let mut q = sqlx::query(&sql).bind(fund);
-            for k in chunk {
-                q = q.bind(*k);
-            }
-            for row in q.fetch_all(&mut *self.conn()).await? {
-                let (key, seq, hash) = stored_key(&row)?;
-                prior.insert(key, (seq, hash));
-            }
+            self.read_keys(backend, fund, chunk, &mut prior).await?;
         }
         Ok((head, prior))
     }
