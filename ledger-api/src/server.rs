@@ -573,7 +573,9 @@ pub async fn backup_command(config: &Config, to: &std::path::Path) -> anyhow::Re
     if to.exists() {
         anyhow::bail!("{} exists: a backup never overwrites a file", to.display());
     }
-    let store = Store::open(&url)
+    // As it is: a backup never migrates the database it copies (a newer binary would
+    // otherwise change a running older server's schema under it).
+    let store = Store::open_current(&url)
         .await
         .with_context(|| format!("opening {}", redacted(&url)))?;
     let summary = store.backup_into(to).await;

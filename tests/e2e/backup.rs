@@ -7,7 +7,8 @@
 //!   (same size: same root; otherwise a consistency proof verifies, from the restored
 //!   server or the running one), and whose donor vault still opens. Without the vault key,
 //!   or with a vault key others can read, the restored server refuses to start and writes
-//!   nothing.
+//!   nothing. A database whose schema lacks a migration of this binary is refused by
+//!   `backup` and left unmigrated.
 //! - PostgreSQL: `backup` names the `pg_dump` command (without the password) and writes
 //!   nothing; `pg_dump` of the test database restored with `pg_restore` into a fresh one,
 //!   as the owner role, passes the same checks. Skipped with a SKIP line if `pg_dump` is
@@ -444,4 +445,52 @@ fn a_postgres_dump_restores_into_a_fresh_database_and_verifies() {
     ));
     drop(restored);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A backup copies the database as it is: one whose schema lacks a migration of this
+/// binary (an older server's) is refused with a message saying so, and is not migrated.
+#[test]
+fn a_backup_never_migrates_the_database_it_copies() {
+    use sqlx::{Connection, Row};
+    let rt = runtime();
+    let d = Deployment::sqlite("backup_schema");
+    let db = d.data_dir().join("ledger.db");
+    let applied = |conn: &mut sqlx::SqliteConnection| {
+        rt.block_on(sqlx::query("SELECT count(*) FROM _sqlx_migrations").fetch_one(&mut *conn))
+            .expect("count")
+            .get::<i64, _>(0)
+    };
+    let mut conn = rt
+        .block_on(sqlx::SqliteConnection::connect(&format!(
+            "sqlite://{}",
+            db.display()
+        )))
+        .expect("the deployment's database");
+    let all = applied(&mut conn);
+    // As an older binary would have left it: the newest migration not recorded.
+    rt.block_on(
+        sqlx::query(
+            "DELETE FROM _sqlx_migrations WHERE version = \
+             (SELECT max(version) FROM _sqlx_migrations)",
+        )
+        .execute(&mut conn),
+    )
+    .expect("forget the newest migration");
+
+    let work = tempfile::tempdir().expect("temp dir");
+    let to = work.path().join("older.db");
+    let out = run_backup(d.config(), &to);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a backup of an older schema: {said}");
+    assert!(
+        said.contains("schema is older than this binary's (1 migration(s) not applied)"),
+        "{said}"
+    );
+    assert!(!to.exists(), "a refused backup wrote {}", to.display());
+    assert_eq!(
+        applied(&mut conn),
+        all - 1,
+        "the backup migrated the database"
+    );
+    rt.block_on(conn.close()).expect("close");
 }

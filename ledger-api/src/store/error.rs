@@ -31,6 +31,17 @@ pub enum StoreError {
     /// does not open).
     #[error("donor vault: {0}")]
     Vault(#[from] super::VaultError),
+    /// Opened to be read as it is ([`super::Store::open_current`]), the database lacks
+    /// migrations this binary has: it belongs to an older version.
+    #[error(
+        "the database's schema is older than this binary's ({pending} migration(s) not \
+         applied): use the binary of the server that serves it, or start this version's \
+         server on it first (it migrates)"
+    )]
+    SchemaNotCurrent {
+        /// How many of this binary's migrations the database has not applied.
+        pending: usize,
+    },
 }
 
 impl StoreError {

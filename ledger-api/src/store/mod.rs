@@ -69,6 +69,29 @@ pub struct Store {
 
 /// True when every migration of `migrator` is recorded as applied, with the same checksum
 /// (an edited migration makes this false, and the migrator then refuses it).
+/// What opening the store does with migrations the database has not applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Schema {
+    /// Apply them (the server, `token`, `report`).
+    Migrate,
+    /// Refuse the database (`backup`: it copies the database as it is).
+    Require,
+}
+
+/// How many of `migrator`'s migrations the database has not applied successfully (all of
+/// them when it has no migration table).
+async fn pending_migrations(pool: &AnyPool, migrator: &sqlx::migrate::Migrator) -> usize {
+    let applied: Vec<i64> = sqlx::query("SELECT version FROM _sqlx_migrations WHERE success")
+        .fetch_all(pool)
+        .await
+        .map(|rows| rows.iter().filter_map(|r| r.try_get(0).ok()).collect())
+        .unwrap_or_default();
+    migrator
+        .iter()
+        .filter(|m| !applied.contains(&m.version))
+        .count()
+}
+
 async fn all_applied(pool: &AnyPool, migrator: &sqlx::migrate::Migrator) -> bool {
     let applied = sqlx::query("SELECT version, checksum FROM _sqlx_migrations WHERE success")
         .fetch_all(pool)
@@ -200,6 +223,18 @@ impl Store {
     /// read or write the donor vault (reading or writing it is [`VaultError::Locked`]);
     /// the server opens it with [`Store::open_with_vault`].
     pub async fn open(url: &str) -> Result<Store, StoreError> {
+        Store::open_schema(url, Schema::Migrate).await
+    }
+
+    /// Opens the database at `url` as it is: no migration is applied, and a database
+    /// that lacks some of this binary's is refused ([`StoreError::SchemaNotCurrent`]).
+    /// For `backup`, which must copy a running server's database without changing it.
+    /// Without a vault key, like [`Store::open`].
+    pub async fn open_current(url: &str) -> Result<Store, StoreError> {
+        Store::open_schema(url, Schema::Require).await
+    }
+
+    async fn open_schema(url: &str, schema: Schema) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
@@ -235,7 +270,15 @@ impl Store {
         // A restricted role (PostgreSQL `ledger_app`) cannot run migrations; it need not
         // when the owner already applied all of them.
         if !all_applied(&pool, migrator).await {
-            migrator.run(&pool).await?;
+            match schema {
+                Schema::Migrate => migrator.run(&pool).await?,
+                Schema::Require => {
+                    let pending = pending_migrations(&pool, migrator).await;
+                    pool.close().await;
+                    writer.close().await;
+                    return Err(StoreError::SchemaNotCurrent { pending });
+                }
+            }
         }
         Ok(Store {
             pool,
