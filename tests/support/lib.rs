@@ -1164,6 +1164,54 @@ impl Client {
         })
     }
 
+    /// Checks that the checkpoint `older` of `fund` is consistent with `newer`: the same
+    /// root at the same size, otherwise a consistency proof served (publicly) by this
+    /// client's server verifies between them.
+    pub async fn check_consistent(
+        &self,
+        fund: &str,
+        older: &ledger_core::checkpoint::Checkpoint,
+        newer: &ledger_core::checkpoint::Checkpoint,
+    ) -> anyhow::Result<()> {
+        if older.tree_size == newer.tree_size {
+            if older.root != newer.root {
+                bail!("{fund}: two roots at size {}", older.tree_size);
+            }
+            return Ok(());
+        }
+        let proof = self
+            .public()
+            .get_json(&format!(
+                "/api/v1/funds/{fund}/proofs/consistency?from={}&to={}",
+                older.tree_size, newer.tree_size
+            ))
+            .await?;
+        let hashes = proof["proof"]
+            .as_array()
+            .ok_or_else(|| anyhow!("{fund}: no proof in {proof}"))?
+            .iter()
+            .map(|h| {
+                h.as_str()
+                    .and_then(|h| ledger_core::hash::Hash::from_hex(h).ok())
+                    .ok_or_else(|| anyhow!("{fund}: {h} is not a hash"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        ledger_core::merkle::verify_consistency(
+            older.tree_size,
+            newer.tree_size,
+            &hashes,
+            &older.root,
+            &newer.root,
+        )
+        .map_err(|e| {
+            anyhow!(
+                "{fund}: checkpoint {} is not consistent with {}: {e}",
+                older.tree_size,
+                newer.tree_size
+            )
+        })
+    }
+
     /// GETs `path` and parses a 200 JSON answer.
     pub async fn get_json(&self, path: &str) -> anyhow::Result<Value> {
         let resp = self
