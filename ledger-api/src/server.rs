@@ -205,9 +205,6 @@ pub fn init_tracing(format: LogFormat) {
 /// `None` on PostgreSQL (several servers may share one database) and in memory.
 pub fn claim_sqlite(url: &str) -> anyhow::Result<Option<std::fs::File>> {
     use std::os::unix::fs::OpenOptionsExt;
-    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        return Ok(None);
-    }
     let Some(path) = crate::store::sqlite_path(url) else {
         return Ok(None);
     };

@@ -435,11 +435,7 @@ impl TxConn {
             }
             Backend::Postgres => {
                 self.conn().execute("BEGIN").await?;
-                let row = sqlx::query("SELECT head_seq FROM funds WHERE id = $1 FOR UPDATE")
-                    .bind(fund)
-                    .fetch_optional(&mut *self.conn())
-                    .await?;
-                head = row.map(|r| r.try_get::<i64, _>(0)).transpose()?;
+                head = self.head_seq(backend, fund).await?;
             }
         }
         for chunk in chunks {
@@ -471,6 +467,21 @@ impl TxConn {
         Ok(())
     }
 
+    /// Inside the open transaction: the fund's stored head seq (`None` if it is not
+    /// registered), locking its row on PostgreSQL (SQLite's writer lock is already held).
+    async fn head_seq(&mut self, backend: Backend, fund: &str) -> Result<Option<i64>, BatchError> {
+        let sql = match backend {
+            Backend::Sqlite => "SELECT head_seq FROM funds WHERE id = $1",
+            Backend::Postgres => "SELECT head_seq FROM funds WHERE id = $1 FOR UPDATE",
+        };
+        Ok(sqlx::query(sql)
+            .bind(fund)
+            .fetch_optional(&mut *self.conn())
+            .await?
+            .map(|r| r.try_get::<i64, _>(0))
+            .transpose()?)
+    }
+
     /// Inside the open transaction: reads the fund's head again, locking its row on
     /// PostgreSQL, and which of `keys` are stored (after a concurrent registration).
     async fn reread_head_and_keys(
@@ -479,16 +490,7 @@ impl TxConn {
         fund: &str,
         keys: &[&str],
     ) -> Result<(Option<i64>, HashMap<String, (u64, Hash)>), BatchError> {
-        let sql = match backend {
-            Backend::Sqlite => "SELECT head_seq FROM funds WHERE id = $1",
-            Backend::Postgres => "SELECT head_seq FROM funds WHERE id = $1 FOR UPDATE",
-        };
-        let head = sqlx::query(sql)
-            .bind(fund)
-            .fetch_optional(&mut *self.conn())
-            .await?
-            .map(|r| r.try_get::<i64, _>(0))
-            .transpose()?;
+        let head = self.head_seq(backend, fund).await?;
         let mut prior = HashMap::new();
         for chunk in keys.chunks(ROWS_PER_STATEMENT_MAX) {
             self.read_keys(backend, fund, chunk, &mut prior).await?;
