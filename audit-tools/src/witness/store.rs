@@ -351,7 +351,9 @@ async fn decide(conn: &mut SqliteConnection, job: &Job, now: i64) -> anyhow::Res
         } else if job.root != stored_root {
             Some(Outcome::SameSizeOtherRoot)
         } else {
-            return Ok(Outcome::Cosign);
+            // The same checkpoint again (or the first, empty one): stored below, so
+            // the newest note is kept.
+            None
         }
     } else if job.old_size == 0 {
         None
