@@ -107,6 +107,7 @@ impl Served {
                 }
                 Err(_) => {
                     let _ = child.kill();
+                    let _ = child.wait();
                     panic!("ledger-witness serve did not print its address in time");
                 }
             }
@@ -129,6 +130,14 @@ impl Served {
         let resp = reqwest::blocking::get(format!("{}{path}", self.url)).expect("GET");
         assert_eq!(resp.status().as_u16(), 200, "GET {path}");
         serde_json::from_str(&resp.text().expect("body")).expect("JSON")
+    }
+
+    /// `GET /evidence`.
+    pub fn evidence(&self) -> Vec<Value> {
+        self.get_json("/evidence")
+            .as_array()
+            .expect("array")
+            .clone()
     }
 
     /// `GET /checkpoints` as origin → (size, root base64).
@@ -232,7 +241,8 @@ impl TestLog {
     pub fn grow(&mut self, tag: &str, size: u64) {
         while self.tree.size() < size {
             let i = self.tree.size();
-            self.tree.push(leaf_hash(format!("{tag} entry {i}").as_bytes()));
+            self.tree
+                .push(leaf_hash(format!("{tag} entry {i}").as_bytes()));
         }
     }
 
@@ -251,6 +261,11 @@ impl TestLog {
         }
         .sign(&self.signer)
         .expect("sign")
+    }
+
+    /// Signs any `text` with the log key (a note the witness must refuse as a checkpoint).
+    pub fn sign_text(&self, text: &str) -> String {
+        ledger_core::note::sign_note(text, &[&self.signer]).expect("sign")
     }
 
     /// The root at `size`.
