@@ -5,6 +5,7 @@ mod bad_input;
 mod concurrency;
 mod durability;
 mod keygen;
+mod logs;
 mod split_view;
 mod support;
 mod vectors;
