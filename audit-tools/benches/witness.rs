@@ -158,6 +158,13 @@ fn bench_dir() -> std::path::PathBuf {
         .unwrap_or_else(std::env::temp_dir)
 }
 
+/// The first three fields of /proc/loadavg (other work on the machine moves every figure).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 async fn baseline() {
     let bare = run_sqlite(2000).await;
     println!(
@@ -174,7 +181,11 @@ fn main() {
         .build()
         .expect("runtime");
     rt.block_on(async {
-        println!("witness benchmark (databases in {})", bench_dir().display());
+        println!(
+            "witness benchmark (databases in {}; load average {})",
+            bench_dir().display(),
+            load_average()
+        );
         baseline().await;
         for (label, batch_max) in [
             ("group commit", witness::store::BATCH_MAX),
@@ -197,5 +208,6 @@ fn main() {
         }
         // The disk is shared: the ceiling again, after the runs.
         baseline().await;
+        println!("load average at the end: {}", load_average());
     });
 }
