@@ -1,6 +1,6 @@
 //! The body of a C2SP tlog-witness v1.0.0 `add-checkpoint` request: `old <size>\n`, up to
 //! 63 consistency proof lines (base64 hashes), an empty line, then the checkpoint's signed
-//! note. Parsing is strict and checks nothing cryptographic (see [`super::check`]).
+//! note. Parsing is strict and checks nothing cryptographic (see [`super::add`]).
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
