@@ -106,7 +106,9 @@ impl Coded for WitnessCheckError {
                 log_key,
                 origin,
                 listed: true,
-            } => format!("见证策略列出了日志公钥 {log_key}，但其名称与检查点来源「{origin}」不对应"),
+            } => {
+                format!("见证策略列出了日志公钥 {log_key}，但其名称与检查点来源「{origin}」不对应")
+            }
             WitnessCheckError::PolicyLogMismatch {
                 log_key, origin, ..
             } => format!("「{origin}」的检查点由日志公钥 {log_key} 签署，见证策略中没有该公钥"),
@@ -172,7 +174,11 @@ fn missing(policy: &WitnessPolicy, witnessed: &[String]) -> Vec<String> {
     let mut met: Vec<&str> = witnessed.iter().map(String::as_str).collect();
     let mut counts = Vec::new();
     for g in policy.groups() {
-        let have = g.members.iter().filter(|m| met.contains(&m.as_str())).count();
+        let have = g
+            .members
+            .iter()
+            .filter(|m| met.contains(&m.as_str()))
+            .count();
         let needed = g.threshold.needed(g.members.len());
         if have >= needed {
             met.push(&g.name);
@@ -262,11 +268,17 @@ mod tests {
     #[test]
     fn origins_correspond_to_the_name_or_one_fund_below_it() {
         assert!(origin_corresponds("ledger.example", "ledger.example"));
-        assert!(origin_corresponds("ledger.example", "ledger.example/fund-a"));
+        assert!(origin_corresponds(
+            "ledger.example",
+            "ledger.example/fund-a"
+        ));
         assert!(!origin_corresponds("ledger.example", "ledger.example/"));
         assert!(!origin_corresponds("ledger.example", "ledger.example/a/b"));
         assert!(!origin_corresponds("ledger.example", "ledger.examplex/a"));
-        assert!(!origin_corresponds("ledger.example", "other/ledger.example"));
+        assert!(!origin_corresponds(
+            "ledger.example",
+            "other/ledger.example"
+        ));
     }
 
     #[test]

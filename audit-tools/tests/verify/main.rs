@@ -8,3 +8,4 @@ mod since;
 mod support;
 mod tamper;
 mod unusable;
+mod witnesses;
