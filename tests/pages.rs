@@ -93,6 +93,40 @@ impl Drop for Driver {
     }
 }
 
+/// A headless Chromium session through `driver`, with its profile in `profile`.
+async fn open_browser(chromium: &Path, driver: &Driver, profile: &Path) -> Browser {
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chromium.display().to_string(),
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1024,1400",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        },
+    });
+    let caps = match caps {
+        Value::Object(m) => m,
+        _ => unreachable!("an object literal"),
+    };
+    let b = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a browser session");
+    b.update_timeouts(TimeoutConfiguration::new(
+        Some(Duration::from_secs(120)),
+        Some(Duration::from_secs(60)),
+        None,
+    ))
+    .await
+    .expect("timeouts");
+    b
+}
+
 fn screenshots_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
@@ -410,35 +444,7 @@ fn residents_pages_in_a_browser() {
     let driver = Driver::start(&chromedriver, &dir.path().join("chromedriver.log"));
     let rt = community_ledger::runtime();
     rt.block_on(async {
-        let caps = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": chromium.display().to_string(),
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--window-size=1024,1400",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
-            },
-        });
-        let caps = match caps {
-            Value::Object(m) => m,
-            _ => unreachable!("an object literal"),
-        };
-        let b = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", driver.port))
-            .await
-            .expect("a browser session");
-        b.update_timeouts(TimeoutConfiguration::new(
-            Some(Duration::from_secs(120)),
-            Some(Duration::from_secs(60)),
-            None,
-        ))
-        .await
-        .expect("timeouts");
+        let b = open_browser(&chromium, &driver, profile.path()).await;
 
         // The overview: 30 funds, in Chinese by default.
         b.goto(&format!("{base}/")).await.expect("overview");
@@ -672,6 +678,254 @@ fn residents_pages_in_a_browser() {
                 cases.len()
             );
         }
+        b.close().await.expect("closing the browser");
+    });
+    drop(driver);
+}
+
+// ---- witnesses: verify.js on the cosignature vectors -----------------------------------
+
+const RUN_COSIGNATURES: &str = r#"
+const [cases, keyCases, stamps, done] = arguments;
+const V = window.ledgerVerify;
+(async () => {
+  const out = { cases: [], keys: [], stamps: [] };
+  for (const c of cases) {
+    const r = await V.checkCosignatures(c.note, c.vkeys);
+    if (!r.ok) { out.cases.push({ error: r.code + ': ' + r.message }); continue; }
+    const known = r.lines.filter((l) => l.outcome !== 'ignored');
+    const word = known.length === 0 ? 'ignored'
+      : known.some((l) => l.outcome === 'invalid') ? 'invalid' : 'valid';
+    const plain = c.plain ? await V.verifyNote(c.note, [c.plain]) : null;
+    out.cases.push({
+      cosignature: word,
+      open: r.open,
+      names: r.cosigned.map((x) => x.name),
+      timestamps: r.cosigned.map((x) => x.timestamp),
+      plain: plain === null ? null : (plain.ok ? 'ok' : plain.code),
+    });
+  }
+  for (const k of keyCases) {
+    const w = await V.parseVkey(k, 4);
+    const p = await V.parseVkey(k);
+    out.keys.push({ witness: w.ok ? w.keyId : w.code, log: p.ok ? p.keyId : p.code });
+  }
+  for (const s of stamps) {
+    const b = V.b64ToBytes(s);
+    if (!b) { out.stamps.push(null); continue; }
+    let t = 0n;
+    for (let i = 4; i < 12 && i < b.length; i++) t = (t << 8n) | BigInt(b[i]);
+    out.stamps.push({ len: b.length, keyId: V.bytesToHex(b.slice(0, 4)), timestamp: t.toString() });
+  }
+  return out;
+})().then(done, (e) => done('error: ' + e));
+"#;
+
+const RUN_QUORUMS: &str = r#"
+const [policy, subsets, done] = arguments;
+done(subsets.map((s) => window.ledgerVerify.checkQuorum(policy, s).met));
+"#;
+
+/// verify.js's refusal code of a whole note, in the vectors' words.
+fn note_open_word(v: &str) -> &str {
+    match v {
+        "invalid_note_signature" => "invalid_signature",
+        "unverified_note" => "unverified",
+        other => other,
+    }
+}
+
+/// `window.ledgerVerify` on every case of `cosignature/cosignature_v1.json`: each
+/// known-answer cosignature verifies (with its timestamp), each negative case gets the
+/// vectors' per-line outcome and whole-note outcome, the key ids of the 0x04 vkeys are
+/// the vectors', a 0x01 vkey is no witness key, the timestamps parse; and the JS quorum
+/// decision equals ledger-core's over every subset of witnesses of a nested policy.
+#[test]
+fn verify_js_checks_cosignatures_and_quorums() {
+    use ledger_core::cosignature::CosignerKey;
+    use ledger_core::witness_policy::WitnessPolicy;
+
+    let Some((chromium, chromedriver)) = browser_tools() else {
+        return;
+    };
+    let Some(vectors) = vectors_dir() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but the vectors are missing"
+        );
+        return;
+    };
+    let doc = read_json(&vectors.join("cosignature/cosignature_v1.json"));
+    // Each case: {note, vkeys, plain?} and the expected (cosignature, open, names?,
+    // timestamp?, plain?).
+    let mut cases = Vec::new();
+    let mut want = Vec::new();
+    for c in list(&doc["cosignatures"]) {
+        cases.push(json!({"note": c["note"], "vkeys": [c["cosigner_vkey"]]}));
+        want.push((
+            "valid".to_owned(),
+            "ok".to_owned(),
+            Some(vec![c["cosigner"].as_str().expect("cosigner").to_owned()]),
+            Some(c["timestamp"].as_u64().expect("timestamp").to_string()),
+            None,
+        ));
+    }
+    for c in list(&doc["negative_cases"]) {
+        cases.push(
+            json!({"note": c["note"], "vkeys": c["cosigner_vkeys"], "plain": c["plain_vkey"]}),
+        );
+        let names = c["expect_valid_cosigners"].as_array().map(|a| {
+            a.iter()
+                .map(|n| n.as_str().expect("name").to_owned())
+                .collect()
+        });
+        let plain = c["plain_verifier_expect"]["note_open"]
+            .as_str()
+            .map(str::to_owned);
+        want.push((
+            c["expect"]["cosignature"]
+                .as_str()
+                .expect("word")
+                .to_owned(),
+            c["expect"]["note_open"].as_str().expect("word").to_owned(),
+            names,
+            None,
+            plain,
+        ));
+    }
+    assert_eq!(cases.len(), 6 + 18, "every row of the vectors");
+    let key_cases = list(&doc["key_id_cases"]);
+    let key_vkeys: Vec<Value> = key_cases.iter().map(|k| k["vkey"].clone()).collect();
+    let stamps = list(&doc["timestamp_parse"]);
+    let stamp_sigs: Vec<Value> = stamps
+        .iter()
+        .map(|s| s["signature_base64"].clone())
+        .collect();
+
+    // A nested policy of four witnesses, answered by ledger-core for each subset.
+    let ws: Vec<CosignerKey> = (1..=4u8)
+        .map(|i| CosignerKey::from_seed(&format!("w{i}.example"), &[i; 32]).expect("key"))
+        .collect();
+    let mut text = String::new();
+    for (i, w) in ws.iter().enumerate() {
+        text.push_str(&format!("witness W{} {}\n", i + 1, w.verifier().to_vkey()));
+    }
+    text.push_str("group g1 2 W1 W2 W3\ngroup g2 any W4 g1\ngroup g3 all g2 W1\nquorum g3\n");
+    let policy = WitnessPolicy::parse(&text).expect("the test policy");
+    let js_policy = json!({
+        "quorum": "g3",
+        "witnesses": ws.iter().enumerate().map(|(i, w)| json!({"name": format!("W{}", i + 1), "vkey": w.verifier().to_vkey()})).collect::<Vec<_>>(),
+        "groups": [
+            {"name": "g1", "threshold": 2, "members": ["W1", "W2", "W3"]},
+            {"name": "g2", "threshold": "any", "members": ["W4", "g1"]},
+            {"name": "g3", "threshold": "all", "members": ["g2", "W1"]},
+        ],
+    });
+    let subsets: Vec<Vec<String>> = (0u32..16)
+        .map(|m| {
+            (0..4)
+                .filter(|i| m & (1 << i) != 0)
+                .map(|i| format!("W{}", i + 1))
+                .collect()
+        })
+        .collect();
+    let core_met: Vec<bool> = subsets
+        .iter()
+        .map(|s| policy.quorum_met_by_names(&s.iter().map(String::as_str).collect::<Vec<_>>()))
+        .collect();
+    assert!(core_met.iter().any(|m| *m) && core_met.iter().any(|m| !*m));
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let page = dir.path().join("verify.html");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("ledger-api/static/verify.js");
+    std::fs::write(
+        &page,
+        format!(
+            "<!doctype html><meta charset=utf-8><title>verify.js</title><script src=\"file://{}\"></script>",
+            script.display()
+        ),
+    )
+    .expect("test page");
+    let profile = tempfile::tempdir().expect("browser profile");
+    let driver = Driver::start(&chromedriver, &dir.path().join("chromedriver.log"));
+    community_ledger::runtime().block_on(async {
+        let b = open_browser(&chromium, &driver, profile.path()).await;
+        b.goto(&format!("file://{}", page.display()))
+            .await
+            .expect("the test page");
+        let got = b
+            .execute_async(
+                RUN_COSIGNATURES,
+                vec![json!(cases), json!(key_vkeys), json!(stamp_sigs)],
+            )
+            .await
+            .expect("cosignatures in the browser");
+        assert!(got.is_object(), "{got}");
+        let results = list(&got["cases"]);
+        assert_eq!(results.len(), want.len());
+        for ((case, js), (word, open, names, timestamp, plain)) in
+            cases.iter().zip(&results).zip(&want)
+        {
+            assert!(js["error"].is_null(), "{case}: {js}");
+            assert_eq!(js["cosignature"], json!(word), "{case}: {js}");
+            assert_eq!(js["open"], json!(open), "{case}: {js}");
+            if let Some(names) = names {
+                assert_eq!(js["names"], json!(names), "{case}: {js}");
+            }
+            if let Some(t) = timestamp {
+                assert_eq!(js["timestamps"], json!([t]), "{case}: {js}");
+            }
+            if let Some(p) = plain {
+                assert_eq!(
+                    note_open_word(js["plain"].as_str().expect("plain")),
+                    p,
+                    "{case}: {js}"
+                );
+            }
+        }
+        let keys = list(&got["keys"]);
+        for (k, js) in key_cases.iter().zip(&keys) {
+            if k["signature_type_byte"] == "04" {
+                let id = u32::from_str_radix(k["expected_key_id_hex"].as_str().expect("id"), 16)
+                    .expect("hex");
+                assert_eq!(js["witness"], json!(id), "{k}: {js}");
+                assert_eq!(js["log"], "unsupported_algorithm", "{k}: {js}");
+            } else {
+                assert_eq!(js["witness"], "unsupported_algorithm", "{k}: {js}");
+                assert!(js["log"].is_u64(), "{k}: {js}");
+            }
+        }
+        let parsed = list(&got["stamps"]);
+        for (s, js) in stamps.iter().zip(&parsed) {
+            let e = &s["expect"];
+            match e["ok"].as_bool() {
+                Some(true) => {
+                    assert_eq!(js["len"], 76, "{s}: {js}");
+                    assert_eq!(js["keyId"], e["key_id_hex"], "{s}: {js}");
+                    assert_eq!(
+                        js["timestamp"],
+                        json!(e["timestamp"].as_u64().expect("u64").to_string()),
+                        "{s}: {js}"
+                    );
+                }
+                _ => assert!(
+                    js.is_null() || js["len"] != 76,
+                    "{s}: not a cosignature, yet {js}"
+                ),
+            }
+        }
+        eprintln!(
+            "cosignatures: {} cases, {} key ids, {} timestamps: verify.js gives the vectors' answers",
+            results.len(),
+            keys.len(),
+            parsed.len()
+        );
+
+        let got = b
+            .execute_async(RUN_QUORUMS, vec![js_policy, json!(subsets)])
+            .await
+            .expect("quorums in the browser");
+        assert_eq!(got, json!(core_met), "verify.js and ledger-core decide alike");
         b.close().await.expect("closing the browser");
     });
     drop(driver);
