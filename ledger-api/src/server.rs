@@ -24,6 +24,7 @@ use crate::ledger::{system_clock, Ledger};
 use crate::limits::Limits;
 use crate::router::router;
 use crate::store::{Store, VaultKey};
+use crate::witnesses::WitnessSetup;
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -159,6 +160,15 @@ pub struct Config {
     /// Seconds a proposal waits for its co-signatures before it lapses (default 7 days).
     #[arg(long, env = "LEDGER_PROPOSAL_TTL", default_value_t = Limits::default().proposal_ttl.as_secs())]
     pub proposal_ttl: u64,
+    /// A C2SP tlog-policy file naming the witnesses (each with its URL) that cosign every
+    /// fund's checkpoints, and the quorum; it must list this deployment's log key in a
+    /// `log` line. Without it no witness is asked.
+    #[arg(long, env = "LEDGER_WITNESS_POLICY")]
+    pub witness_policy: Option<PathBuf>,
+    /// Seconds between two requests to the witnesses for one fund (at least 1).
+    #[arg(long, env = "LEDGER_WITNESS_INTERVAL", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub witness_interval: u64,
 }
 
 impl Config {
@@ -281,6 +291,11 @@ impl Application {
                 .with_context(|| format!("opening {}", redacted(&url)))?,
         );
         let (log_key, operator_key) = keys(&config)?;
+        // Checked before anything is seeded or started: a bad policy stops the start.
+        let witnesses = match &config.witness_policy {
+            Some(path) => Some(Arc::new(WitnessSetup::load(path, &log_key.verifier())?)),
+            None => None,
+        };
         if config.demo {
             let started = std::time::Instant::now();
             let n = crate::demo::seed(&store, &config.origin).await?;
@@ -327,7 +342,7 @@ impl Application {
         };
         let first_steps = (!config.demo && (first_start || ledger.fund_ids().await.is_empty()))
             .then(|| first_steps(&config, addr, first_start));
-        let state = AppState::new(ledger, config.limits());
+        let state = AppState::new(ledger, config.limits()).with_witnesses(witnesses);
         let router = router(state.clone());
         Ok(Application {
             _claim: claim,

@@ -1,0 +1,1 @@
+//! The witness client (see the parent module).
