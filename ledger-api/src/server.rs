@@ -266,6 +266,8 @@ pub struct Application {
     demo: Option<DemoAccess>,
     /// Without `--demo`, at the first start or while no fund exists: what to do next.
     first_steps: Option<String>,
+    /// Between two witness rounds of one fund (`--witness-interval`).
+    witness_interval: std::time::Duration,
 }
 
 /// What the demo prints at start: how a trustee of its first fund writes.
@@ -353,6 +355,7 @@ impl Application {
             router,
             demo,
             first_steps,
+            witness_interval: std::time::Duration::from_secs(config.witness_interval.max(1)),
         })
     }
 
@@ -403,13 +406,34 @@ impl Application {
                 rate_limits.shrink();
             }
         });
-        axum::serve(
+        // Off the append path: the witnesses are asked from a task of its own.
+        let witness_client = match &self.state.witnesses {
+            Some(setup) => {
+                tracing::info!(
+                    witnesses = setup.witnesses().len(),
+                    interval_seconds = self.witness_interval.as_secs(),
+                    "asking the witness policy's witnesses to cosign every fund's checkpoints"
+                );
+                Some(crate::witnesses::client::spawn(
+                    self.state.ledger.clone(),
+                    setup.clone(),
+                    self.state.metrics.clone(),
+                    self.witness_interval,
+                )?)
+            }
+            None => None,
+        };
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(stop)
-        .await?;
+        .await;
+        if let Some(task) = witness_client {
+            task.abort();
+        }
+        served?;
         self.store.close().await;
         tracing::info!("stopped");
         Ok(())

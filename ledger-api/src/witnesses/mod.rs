@@ -27,7 +27,7 @@ pub struct WitnessSetup {
 impl WitnessSetup {
     /// Parses `text` and checks it for this deployment: a `log` line must carry
     /// `log_key` (the key that signs every fund's checkpoints), and every witness must
-    /// have a URL (the server has to reach it).
+    /// have an `http://` URL (the server has to reach it).
     pub fn new(text: String, log_key: &NoteVerifier) -> anyhow::Result<WitnessSetup> {
         let policy = WitnessPolicy::parse(&text)?;
         let ours = log_key.to_vkey();
@@ -56,7 +56,8 @@ impl WitnessSetup {
             .find(|w| w.url.as_deref().is_some_and(|u| !is_http_url(u)))
         {
             anyhow::bail!(
-                "witness {} in the witness policy: {:?} is not an http:// or https:// URL",
+                "witness {} in the witness policy: {:?} is not an http:// URL (the server \
+                 speaks plain HTTP to witnesses: reach a TLS witness through a local proxy)",
                 w.name,
                 w.url.as_deref().unwrap_or_default()
             );
@@ -80,5 +81,6 @@ impl WitnessSetup {
 }
 
 fn is_http_url(url: &str) -> bool {
-    url.starts_with("http://") || url.starts_with("https://")
+    url.strip_prefix("http://")
+        .is_some_and(|rest| !rest.is_empty())
 }
