@@ -7,6 +7,9 @@
 //! several threads in bounded memory ([`check`]), optionally proves that the log only grew
 //! since a checkpoint saved earlier ([`since`]), and prints a report ([`report`]).
 //!
+//! `ledger-witness` (binary in `src/bin/ledger-witness.rs`, module [`witness`]) is the
+//! C2SP tlog-witness server a residents' committee runs to cosign the funds' checkpoints.
+//!
 //! This crate depends on `ledger-core` only, never on `ledger-api`: it trusts nothing of
 //! the server.
 
@@ -16,3 +19,4 @@ pub mod client;
 pub mod report;
 pub mod since;
 pub mod source;
+pub mod witness;
