@@ -101,10 +101,16 @@ pub async fn add_checkpoint(witness: &Witness, body: &[u8]) -> Reply {
         return Reply::text(400, "the checkpoint size is larger than 2^63 - 1");
     }
     if checkpoint.tree_size == 0 && checkpoint.root != empty_root() {
-        return Reply::text(422, "a checkpoint of size 0 must have the empty tree's root");
+        return Reply::text(
+            422,
+            "a checkpoint of size 0 must have the empty tree's root",
+        );
     }
     if req.old_size == 0 && !req.proof.is_empty() {
-        return Reply::text(422, "the consistency proof must be empty when the old size is 0");
+        return Reply::text(
+            422,
+            "the consistency proof must be empty when the old size is 0",
+        );
     }
     let job = Job {
         origin: checkpoint.origin.clone(),

@@ -97,7 +97,10 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("ledger-witness: cannot start: {e}");
@@ -142,8 +145,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let keys = vkey
                 .iter()
                 .map(|v| {
-                    NoteVerifier::from_vkey(v)
-                        .map_err(|e| anyhow::anyhow!("--vkey {v:?} is not a log vkey (type 0x01): {e}"))
+                    NoteVerifier::from_vkey(v).map_err(|e| {
+                        anyhow::anyhow!("--vkey {v:?} is not a log vkey (type 0x01): {e}")
+                    })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let patterns: Vec<OriginPattern> = match origin_prefix {
@@ -192,7 +196,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
             let addr = listener.local_addr()?;
-            println!("ledger-witness listening on http://{addr} as {}", witness.vkey());
+            println!(
+                "ledger-witness listening on http://{addr} as {}",
+                witness.vkey()
+            );
             super::serve(listener, witness).await
         }
         Command::Evidence { json, data } => {

@@ -24,7 +24,12 @@ pub fn router(witness: Witness) -> Router {
 async fn add_checkpoint(State(witness): State<Witness>, body: Bytes) -> Response {
     let reply = add::add_checkpoint(&witness, &body).await;
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, [(header::CONTENT_TYPE, reply.content_type)], reply.body).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, reply.content_type)],
+        reply.body,
+    )
+        .into_response()
 }
 
 async fn evidence(State(witness): State<Witness>) -> Response {

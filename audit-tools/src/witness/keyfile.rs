@@ -72,8 +72,7 @@ pub fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
 }
 
 fn check_private_dir(dir: &Path) -> anyhow::Result<()> {
-    let meta =
-        std::fs::metadata(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    let meta = std::fs::metadata(dir).with_context(|| format!("cannot read {}", dir.display()))?;
     if !meta.is_dir() {
         bail!("{} is not a directory", dir.display());
     }

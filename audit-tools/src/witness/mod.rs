@@ -125,7 +125,11 @@ impl Witness {
     }
 
     /// Trusts `keys` for the origins of `pattern` (stored, and effective at once).
-    pub async fn add_log(&self, pattern: &OriginPattern, keys: &[NoteVerifier]) -> anyhow::Result<()> {
+    pub async fn add_log(
+        &self,
+        pattern: &OriginPattern,
+        keys: &[NoteVerifier],
+    ) -> anyhow::Result<()> {
         check_pattern(pattern)?;
         if keys.is_empty() {
             anyhow::bail!("a log needs at least one vkey");

@@ -309,7 +309,10 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Pending>, batch_
     }
 }
 
-async fn commit_batch(conn: &mut SqliteConnection, batch: &[Pending]) -> anyhow::Result<Vec<Outcome>> {
+async fn commit_batch(
+    conn: &mut SqliteConnection,
+    batch: &[Pending],
+) -> anyhow::Result<Vec<Outcome>> {
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
     let now = super::unix_now() as i64;
     let mut outcomes = Vec::with_capacity(batch.len());
@@ -333,7 +336,11 @@ async fn decide(conn: &mut SqliteConnection, job: &Job, now: i64) -> anyhow::Res
             let root: [u8; 32] = root
                 .try_into()
                 .map_err(|_| anyhow::anyhow!("stored root of {} is not 32 bytes", job.origin))?;
-            (u64::try_from(size)?, Hash(root), Some(row.try_get::<String, _>(2)?))
+            (
+                u64::try_from(size)?,
+                Hash(root),
+                Some(row.try_get::<String, _>(2)?),
+            )
         }
         None => (0, empty_root(), None),
     };

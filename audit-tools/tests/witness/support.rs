@@ -232,7 +232,8 @@ impl TestLog {
     pub fn grow(&mut self, tag: &str, size: u64) {
         while self.tree.size() < size {
             let i = self.tree.size();
-            self.tree.push(leaf_hash(format!("{tag} entry {i}").as_bytes()));
+            self.tree
+                .push(leaf_hash(format!("{tag} entry {i}").as_bytes()));
         }
     }
 

@@ -47,7 +47,10 @@ fn check_cosigned(body: &str, request: &str, witness: &CosignerVerifier, what: &
         .expect("clock")
         .as_secs();
     let ts = opened.cosignatures[0].timestamp;
-    assert!(ts <= now && now - ts < 120, "{what}: timestamp {ts}, now {now}");
+    assert!(
+        ts <= now && now - ts < 120,
+        "{what}: timestamp {ts}, now {now}"
+    );
 }
 
 fn state_map(served: &Served) -> BTreeMap<String, (u64, String)> {
@@ -88,14 +91,31 @@ fn the_22_steps_in_order() {
     for step in steps {
         let n = step["step"].as_u64().expect("step");
         let what = format!("step {n}: {}", step["description"].as_str().unwrap_or(""));
-        assert_eq!(state_map(&served), expected_state(&step["state_before"]), "{what} (before)");
+        assert_eq!(
+            state_map(&served),
+            expected_state(&step["state_before"]),
+            "{what} (before)"
+        );
         let body = step["request"]["body"].as_str().expect("body");
         let reply = served.add(body.as_bytes());
         let expect = &step["expect"];
-        assert_eq!(u64::from(reply.status), expect["status"].as_u64().expect("status"), "{what}: {}", reply.body);
+        assert_eq!(
+            u64::from(reply.status),
+            expect["status"].as_u64().expect("status"),
+            "{what}: {}",
+            reply.body
+        );
         if expect["content_type"].as_str() == Some("text/x.tlog.size") {
-            assert_eq!(reply.content_type.as_deref(), Some("text/x.tlog.size"), "{what}");
-            assert_eq!(reply.body, expect["body"].as_str().expect("409 body"), "{what}");
+            assert_eq!(
+                reply.content_type.as_deref(),
+                Some("text/x.tlog.size"),
+                "{what}"
+            );
+            assert_eq!(
+                reply.body,
+                expect["body"].as_str().expect("409 body"),
+                "{what}"
+            );
         }
         if reply.status == 200 {
             check_cosigned(&reply.body, body, &witness, &what);
@@ -103,7 +123,11 @@ fn the_22_steps_in_order() {
         if (reply.status == 409 && expect["content_type"].is_null()) || reply.status == 422 {
             refused_inconsistent.push((n, body.to_string()));
         }
-        assert_eq!(state_map(&served), expected_state(&step["state_after"]), "{what} (after)");
+        assert_eq!(
+            state_map(&served),
+            expected_state(&step["state_after"]),
+            "{what} (after)"
+        );
     }
     assert_eq!(state_map(&served), expected_state(&v["final_state"]));
     // Every validly signed checkpoint refused as inconsistent (steps 9-11, 14, 17, 18) is
@@ -111,7 +135,10 @@ fn the_22_steps_in_order() {
     let evidence = served.get_json("/evidence");
     let evidence = evidence.as_array().expect("evidence");
     assert_eq!(
-        refused_inconsistent.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        refused_inconsistent
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>(),
         [9, 10, 11, 14, 17, 18]
     );
     assert_eq!(evidence.len(), refused_inconsistent.len());
@@ -157,7 +184,10 @@ fn rows_v1_leaves_open_get_the_suggested_status() {
     let Some(v) = crate::support::vectors() else {
         return;
     };
-    for row in v["unspecified_or_version_dependent"].as_array().expect("rows") {
+    for row in v["unspecified_or_version_dependent"]
+        .as_array()
+        .expect("rows")
+    {
         let id = row["id"].as_str().expect("id");
         let (dir, _) = witness_of(&v);
         let served = Served::start(&data_of(&dir));
@@ -166,7 +196,9 @@ fn rows_v1_leaves_open_get_the_suggested_status() {
         let reply = served.add(row["request"]["body"].as_str().expect("body").as_bytes());
         assert_eq!(
             u64::from(reply.status),
-            row["expect"]["suggested_status"].as_u64().expect("suggested"),
+            row["expect"]["suggested_status"]
+                .as_u64()
+                .expect("suggested"),
             "{id}: {}",
             reply.body
         );
@@ -200,10 +232,19 @@ fn litewitness_replay_gets_the_v1_statuses() {
         let body = r["request_body"].as_str().expect("body");
         let reply = served.add(body.as_bytes());
         let what = format!("replay {}", i + 1);
-        assert_eq!(u64::from(reply.status), r["v1.0.0_status"].as_u64().expect("status"), "{what}: {}", reply.body);
+        assert_eq!(
+            u64::from(reply.status),
+            r["v1.0.0_status"].as_u64().expect("status"),
+            "{what}: {}",
+            reply.body
+        );
         if let Some(b) = r["v1.0.0_body"].as_str() {
             assert_eq!(reply.body, b, "{what}");
-            assert_eq!(reply.content_type.as_deref(), Some("text/x.tlog.size"), "{what}");
+            assert_eq!(
+                reply.content_type.as_deref(),
+                Some("text/x.tlog.size"),
+                "{what}"
+            );
         }
         if reply.status == 200 {
             check_cosigned(&reply.body, body, &witness, &what);
