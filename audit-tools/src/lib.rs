@@ -8,6 +8,9 @@
 //! since a checkpoint saved earlier ([`since`]) and that its checkpoint meets a witness
 //! policy ([`witnessed`]), and prints a report ([`report`]).
 //!
+//! `ledger-witness` (binary in `src/bin/ledger-witness.rs`, module [`witness`]) is the
+//! C2SP tlog-witness server a residents' committee runs to cosign the funds' checkpoints.
+//!
 //! This crate depends on `ledger-core` only, never on `ledger-api`: it trusts nothing of
 //! the server.
 
@@ -17,4 +20,5 @@ pub mod client;
 pub mod report;
 pub mod since;
 pub mod source;
+pub mod witness;
 pub mod witnessed;

@@ -98,6 +98,77 @@ pub struct LogInfo {
     pub log_key: String,
     /// The operator key (hex), which signs genesis entries.
     pub operator_key: String,
+    /// The witness policy (`--witness-policy`); `null` when the deployment has none.
+    pub witness_policy: Option<WitnessPolicyInfo>,
+}
+
+/// The deployment's witness policy as published: who cosigns its checkpoints, the quorum
+/// a checkpoint must meet, and the policy file itself (C2SP tlog-policy).
+#[derive(Debug, Serialize)]
+pub struct WitnessPolicyInfo {
+    /// The witnesses, in file order.
+    pub witnesses: Vec<WitnessInfo>,
+    /// The groups, in file order.
+    pub groups: Vec<WitnessGroupInfo>,
+    /// The quorum: a witness's or group's name, or `none`.
+    pub quorum: String,
+    /// The policy file's text, as the server read it.
+    pub policy: String,
+}
+
+/// One witness of the policy.
+#[derive(Debug, Serialize)]
+pub struct WitnessInfo {
+    /// Its name in the policy.
+    pub name: String,
+    /// Its witness key (C2SP vkey, type 0x04).
+    pub vkey: String,
+    /// Its tlog-witness URL prefix.
+    pub url: Option<String>,
+}
+
+/// One group of the policy.
+#[derive(Debug, Serialize)]
+pub struct WitnessGroupInfo {
+    /// Its name.
+    pub name: String,
+    /// `all`, `any` or the number of members needed.
+    pub threshold: String,
+    /// Its members' names.
+    pub members: Vec<String>,
+}
+
+impl WitnessPolicyInfo {
+    /// The published form of `setup`.
+    pub fn of(setup: &crate::witnesses::WitnessSetup) -> WitnessPolicyInfo {
+        use ledger_core::witness_policy::{Quorum, QUORUM_NONE};
+        let p = &setup.policy;
+        WitnessPolicyInfo {
+            witnesses: p
+                .witnesses()
+                .iter()
+                .map(|w| WitnessInfo {
+                    name: w.name.clone(),
+                    vkey: w.key.to_vkey(),
+                    url: w.url.clone(),
+                })
+                .collect(),
+            groups: p
+                .groups()
+                .iter()
+                .map(|g| WitnessGroupInfo {
+                    name: g.name.clone(),
+                    threshold: g.threshold.to_string(),
+                    members: g.members.clone(),
+                })
+                .collect(),
+            quorum: match p.quorum() {
+                Quorum::None => QUORUM_NONE.to_owned(),
+                Quorum::Name(n) => n.clone(),
+            },
+            policy: setup.text.clone(),
+        }
+    }
 }
 
 /// A fund as listed: its names from the genesis, size, head and balance.

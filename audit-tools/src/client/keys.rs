@@ -12,6 +12,12 @@ use super::Fail;
 /// Creates a new key file at `out` (mode 0600, never overwriting) and returns its key.
 pub fn keygen(out: &Path) -> Result<SigningKey, Fail> {
     let key = SigningKey::generate(&mut rand_core::OsRng);
+    write_new(out, &key)?;
+    Ok(key)
+}
+
+/// Writes `key` to a new key file at `out` (mode 0600, never overwriting), synced.
+pub fn write_new(out: &Path, key: &SigningKey) -> Result<(), Fail> {
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -31,8 +37,7 @@ pub fn keygen(out: &Path) -> Result<SigningKey, Fail> {
     })?;
     f.write_all(format!("{}\n", hex::encode(key.to_bytes())).as_bytes())
         .and_then(|()| f.sync_all())
-        .map_err(|e| Fail::Unusable(format!("cannot write {}: {e}", out.display())))?;
-    Ok(key)
+        .map_err(|e| Fail::Unusable(format!("cannot write {}: {e}", out.display())))
 }
 
 /// Reads a key file, refusing one that others may read.
