@@ -930,3 +930,287 @@ fn verify_js_checks_cosignatures_and_quorums() {
     });
     drop(driver);
 }
+
+// ---- witnesses: a statement's page with a cosigned checkpoint --------------------------
+
+/// A running `ledger-witness serve`; killed on drop.
+struct WitnessProcess {
+    child: Child,
+    url: String,
+    vkey: String,
+}
+
+impl Drop for WitnessProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl WitnessProcess {
+    /// `keygen` (fixed seed), `add-log` for every fund of `origin` under `log_vkey`, then
+    /// `serve` on a free port, read from its "… listening on http://ADDR as VKEY" line.
+    fn start(dir: &Path, name: &str, seed: u8, origin: &str, log_vkey: &str) -> WitnessProcess {
+        use std::io::BufRead;
+        let bin = community_ledger::witness_binary();
+        let data = dir.display().to_string();
+        let seed_hex = hex::encode([seed; 32]);
+        for args in [
+            vec![
+                "keygen",
+                "--name",
+                name,
+                "--seed-hex",
+                &seed_hex,
+                "--data",
+                &data,
+            ],
+            vec![
+                "add-log",
+                "--origin-prefix",
+                origin,
+                "--vkey",
+                log_vkey,
+                "--data",
+                &data,
+            ],
+        ] {
+            let out = Command::new(&bin)
+                .args(&args)
+                .stdin(Stdio::null())
+                .output()
+                .expect("running ledger-witness");
+            assert!(out.status.success(), "ledger-witness {args:?}: {out:?}");
+        }
+        let mut child = Command::new(&bin)
+            .args(["serve", "--listen", "127.0.0.1:0", "--data", &data])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting ledger-witness serve");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the witness's first line");
+        let rest = line
+            .trim()
+            .split_once("listening on ")
+            .map(|(_, rest)| rest)
+            .unwrap_or_else(|| panic!("ledger-witness said {line:?}"));
+        let (url, vkey) = rest.split_once(" as ").expect("URL as VKEY");
+        WitnessProcess {
+            url: url.to_owned(),
+            vkey: vkey.to_owned(),
+            child,
+        }
+    }
+}
+
+/// With two real witnesses and a policy that needs both: the fund page and the printable
+/// statement say who witnessed the checkpoint and when and print the witnesses' keys;
+/// `witnessing.js` finds the cosignatures valid in the browser; one changed character of
+/// a cosignature makes it report `witness_cosignature_invalid`; the receipt check passes
+/// with the policy and names the witnesses.
+#[test]
+fn witnessed_statement_in_a_browser() {
+    let Some((chromium, chromedriver)) = browser_tools() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let origin = "community-ledger.local";
+    let log_vkey = ledger_core::sample::SampleKeys::derive(0, origin)
+        .expect("the demo's keys")
+        .log
+        .verifier()
+        .to_vkey();
+    let committee = WitnessProcess::start(
+        &dir.path().join("w1"),
+        "hexing.example/juweihui",
+        0x31,
+        origin,
+        &log_vkey,
+    );
+    let bureau = WitnessProcess::start(
+        &dir.path().join("w2"),
+        "pidu.example/minzhengju",
+        0x32,
+        origin,
+        &log_vkey,
+    );
+    let policy = dir.path().join("witnesses.policy");
+    std::fs::write(
+        &policy,
+        format!(
+            "log {log_vkey}\nwitness 合兴社区居委会 {} {}\nwitness 郫都区民政局 {} {}\n\
+             group both all 合兴社区居委会 郫都区民政局\nquorum both\n",
+            committee.vkey, committee.url, bureau.vkey, bureau.url
+        ),
+    )
+    .expect("policy file");
+    let mut config = community_ledger::ServerConfig::sqlite(&dir.path().join("server"));
+    config.extra_args = vec![
+        "--demo".into(),
+        "--witness-policy".into(),
+        policy.display().to_string(),
+        "--witness-interval".into(),
+        "1".into(),
+    ];
+    let server = Server::start_with(&config);
+    let base = server.base_url().to_owned();
+    let client = server.client();
+    let rt = community_ledger::runtime();
+
+    // Poll until the fund's checkpoint is witnessed (the client runs off the append path).
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let status = rt.block_on(async {
+            client
+                .public()
+                .request(reqwest::Method::GET, "/api/v1/funds/xipu-street/checkpoint")
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        });
+        if status.as_ref().ok() == Some(&200) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no witnessed checkpoint: {status:?}; {}",
+            server.log_tail()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    let profile = tempfile::tempdir().expect("browser profile");
+    let driver = Driver::start(&chromedriver, &dir.path().join("chromedriver.log"));
+    rt.block_on(async {
+        let b = open_browser(&chromium, &driver, profile.path()).await;
+
+        // The fund page: who witnessed it, when, their keys, and the browser's check.
+        b.goto(&format!("{base}/funds/xipu-street?lang=zh"))
+            .await
+            .expect("fund page");
+        let by = text_of(&b, "#witnessed-by").await;
+        assert!(
+            by.starts_with("由 合兴社区居委会、郫都区民政局 见证, 20"),
+            "{by}"
+        );
+        let keys = text_of(&b, "#witnessing .witness-keys").await;
+        assert!(
+            keys.contains(&committee.vkey) && keys.contains(&bureau.vkey),
+            "{keys}"
+        );
+        let check = witness_verdict(&b).await;
+        assert_eq!(check.0, "pass", "{check:?}");
+        assert!(check.2.contains("合兴社区居委会"), "{check:?}");
+        screenshot(&b, "fund-witnessed").await;
+
+        // One base64 character of the last cosignature changed: invalid, in the browser.
+        let tampered: String = b
+            .execute(
+                r#"const box = document.getElementById('witnessing');
+                   const note = box.getAttribute('data-note');
+                   const lines = note.trimEnd().split('\n');
+                   const last = lines[lines.length - 1];
+                   const at = last.lastIndexOf(' ') + 30;
+                   const c = last[at] === 'A' ? 'B' : 'A';
+                   lines[lines.length - 1] = last.slice(0, at) + c + last.slice(at + 1);
+                   box.setAttribute('data-note', lines.join('\n') + '\n');
+                   return box.getAttribute('data-note');"#,
+                vec![],
+            )
+            .await
+            .expect("tamper")
+            .as_str()
+            .expect("note")
+            .to_owned();
+        assert!(
+            tampered.contains("— pidu.example/minzhengju "),
+            "{tampered}"
+        );
+        b.execute_async(
+            "const [done] = arguments; window.ledgerWitnessing.run().then(() => done(true));",
+            vec![],
+        )
+        .await
+        .expect("run again");
+        let check = witness_verdict(&b).await;
+        assert_eq!(
+            (check.0.as_str(), check.1.as_str()),
+            ("fail", "witness_cosignature_invalid"),
+            "{check:?}"
+        );
+
+        // The printable statement, in English: the witnesses and their keys, checked.
+        b.goto(&format!("{base}/funds/xipu-street?lang=en"))
+            .await
+            .expect("fund page");
+        let by = text_of(&b, "#witnessed-by").await;
+        assert!(
+            by.starts_with("Witnessed by 合兴社区居委会, 郫都区民政局, 20"),
+            "{by}"
+        );
+        b.find(Locator::Css("#statement a.button"))
+            .await
+            .expect("printable link")
+            .click()
+            .await
+            .expect("click");
+        let check = witness_verdict(&b).await;
+        assert_eq!(check.0, "pass", "{check:?}");
+        let keys = text_of(&b, ".sheet .witness-keys").await;
+        assert!(
+            keys.contains(&committee.vkey) && keys.contains(&bureau.vkey),
+            "{keys}"
+        );
+        screenshot(&b, "statement-witnessed").await;
+
+        // The statement's QR code: its receipt, checked with the site's policy.
+        let url = text_of(&b, "figure.qr .url").await;
+        b.goto(&format!("{url}&lang=zh")).await.expect("check page");
+        let (result, code, shown) = verdict(&b).await;
+        assert_eq!(result, "pass", "{code}: {shown}");
+        let by = text_of(&b, "#result #witnessed-by").await;
+        assert!(
+            by.starts_with("由 合兴社区居委会、郫都区民政局 见证, 20"),
+            "{by}"
+        );
+        let checks = text_of(&b, "#checks").await;
+        assert!(checks.contains("见证方副署"), "{checks}");
+        screenshot(&b, "check-witnessed").await;
+        b.close().await.expect("closing the browser");
+    });
+    drop(driver);
+}
+
+/// `#witness-check` once it has decided: (data-result, data-code, text).
+async fn witness_verdict(b: &Browser) -> (String, String, String) {
+    let deadline = Instant::now() + ELEMENT_TIMEOUT;
+    loop {
+        let el = b
+            .find(Locator::Id("witness-check"))
+            .await
+            .expect("#witness-check");
+        let result = el
+            .attr("data-result")
+            .await
+            .expect("attr")
+            .unwrap_or_default();
+        if result != "pending" {
+            let code = el
+                .attr("data-code")
+                .await
+                .expect("attr")
+                .unwrap_or_default();
+            return (result, code, el.text().await.expect("text"));
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the witness check did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -146,6 +146,9 @@ fn is_fresh(bin: &Path) -> bool {
         "Cargo.lock",
         "ledger-api/Cargo.toml",
         "ledger-api/src",
+        // Embedded in the binary (include_str!).
+        "ledger-api/static",
+        "ledger-api/templates",
         "ledger-core/Cargo.toml",
         "ledger-core/src",
         "migrations",
@@ -1565,6 +1568,14 @@ pub fn runtime() -> tokio::runtime::Runtime {
 pub fn verify_binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| audit_tools_binary("LEDGER_VERIFY_BIN", "ledger-verify"))
+        .clone()
+}
+
+/// Path of the `ledger-witness` executable (audit-tools), built like [`verify_binary`].
+/// `LEDGER_WITNESS_BIN` overrides this.
+pub fn witness_binary() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| audit_tools_binary("LEDGER_WITNESS_BIN", "ledger-witness"))
         .clone()
 }
 
