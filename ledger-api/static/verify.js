@@ -1,5 +1,5 @@
 // community-ledger: an independent receipt verifier for the browser (FORMAT.md §4, §7–§9,
-// §11). Plain JavaScript and WebCrypto only (SHA-256, Ed25519); nothing is sent anywhere.
+// §11), with witness cosignatures and policies (§13). Plain JavaScript and WebCrypto only (SHA-256, Ed25519); nothing is sent anywhere.
 // Everything is exposed on window.ledgerVerify so that tests can run the same functions
 // on third-party vectors and compare them with ledger-core.
 (function (global) {
