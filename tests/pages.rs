@@ -721,10 +721,113 @@ const V = window.ledgerVerify;
 })().then(done, (e) => done('error: ' + e));
 "#;
 
+const RUN_RECEIPTS: &str = r#"
+const [cases, done] = arguments;
+(async () => {
+  const out = [];
+  for (const c of cases) {
+    const r = await window.ledgerVerify.verifyReceipt(c.receipt, null, c.policy);
+    out.push(r.ok ? 'ok' : r.code);
+  }
+  return out;
+})().then(done, (e) => done('error: ' + e));
+"#;
+
 const RUN_QUORUMS: &str = r#"
 const [policy, subsets, done] = arguments;
 done(subsets.map((s) => window.ledgerVerify.checkQuorum(policy, s).met));
 "#;
+
+/// Receipts of a small sample fund whose checkpoint is cosigned by none, one or both of
+/// two witnesses (or tampered), each with a policy in verify.js's form, and
+/// ledger-core's answer (`verify_receipt_witnessed`): `ok` or the refusal code.
+fn witnessed_receipt_cases() -> (Vec<Value>, Vec<String>) {
+    use ledger_core::checkpoint::Checkpoint;
+    use ledger_core::cosignature::CosignerKey;
+    use ledger_core::error::Coded;
+    use ledger_core::receipt::verify_receipt_witnessed;
+    use ledger_core::sample::{build, key_from_label, SampleSpec};
+    use ledger_core::witness_policy::{Quorum, WitnessPolicy};
+
+    let fund = build(&SampleSpec::example("js-fund", 5, 40, 2), "ledger.example").expect("sample");
+    let log = fund.keys.log.verifier();
+    let [a, b] = [
+        CosignerKey::from_seed("a.example/w", &[0x41; 32]).expect("key"),
+        CosignerKey::from_seed("b.example/w", &[0x42; 32]).expect("key"),
+    ];
+    let policy = |log_vkey: &str, quorum: &str| {
+        let text = format!(
+            "log {log_vkey}\nwitness A {}\nwitness B {}\ngroup both all A B\nquorum {quorum}\n",
+            a.verifier().to_vkey(),
+            b.verifier().to_vkey()
+        );
+        let p = WitnessPolicy::parse(&text).expect("policy");
+        let js = json!({
+            "logs": p.logs().iter().map(|l| l.key.to_vkey()).collect::<Vec<_>>(),
+            "witnesses": p.witnesses().iter().map(|w| json!({"name": w.name, "vkey": w.key.to_vkey()})).collect::<Vec<_>>(),
+            "groups": p.groups().iter().map(|g| json!({"name": g.name, "threshold": g.threshold.to_string(), "members": g.members})).collect::<Vec<_>>(),
+            "quorum": match p.quorum() { Quorum::None => "none".to_owned(), Quorum::Name(n) => n.clone() },
+        });
+        (p, js)
+    };
+    let receipt = |cosigners: &[&CosignerKey], tamper: bool| {
+        let mut r = fund.receipt(3, false).expect("receipt");
+        let cp = Checkpoint::open(&r.checkpoint, &log).expect("checkpoint");
+        for c in cosigners {
+            r.checkpoint
+                .push_str(&c.signature_line(&cp, 1_796_090_400).expect("cosign"));
+        }
+        if tamper {
+            let at = r.checkpoint.trim_end().rfind(' ').expect("a line") + 30;
+            let c = if &r.checkpoint[at..at + 1] == "A" {
+                "B"
+            } else {
+                "A"
+            };
+            r.checkpoint.replace_range(at..at + 1, c);
+        }
+        r
+    };
+    let other = NoteSigner::new("ledger.example", key_from_label("other log"))
+        .expect("key")
+        .verifier()
+        .to_vkey();
+    let renamed = NoteVerifier::new("elsewhere.example", *log.verifying_key())
+        .expect("key")
+        .to_vkey();
+    let ours = log.to_vkey();
+    let rows = [
+        (receipt(&[&a, &b], false), policy(&ours, "both")),
+        (receipt(&[&a], false), policy(&ours, "both")),
+        (receipt(&[&a], false), policy(&ours, "A")),
+        (receipt(&[&a, &b], true), policy(&ours, "both")),
+        (receipt(&[&a, &b], false), policy(&other, "both")),
+        (receipt(&[&a, &b], false), policy(&renamed, "both")),
+        (receipt(&[], false), policy(&ours, "none")),
+    ];
+    let mut cases = Vec::new();
+    let mut answers = Vec::new();
+    for (r, (p, js)) in rows {
+        answers.push(match verify_receipt_witnessed(&r, &p) {
+            Ok(_) => "ok".to_owned(),
+            Err(e) => e.code().to_owned(),
+        });
+        cases.push(json!({"receipt": serde_json::to_string(&r).expect("json"), "policy": js}));
+    }
+    assert_eq!(
+        answers,
+        [
+            "ok",
+            "witness_quorum_not_met",
+            "ok",
+            "witness_cosignature_invalid",
+            "policy_log_mismatch",
+            "policy_log_mismatch",
+            "ok"
+        ]
+    );
+    (cases, answers)
+}
 
 /// verify.js's refusal code of a whole note, in the vectors' words.
 fn note_open_word(v: &str) -> &str {
@@ -738,8 +841,10 @@ fn note_open_word(v: &str) -> &str {
 /// `window.ledgerVerify` on every case of `cosignature/cosignature_v1.json`: each
 /// known-answer cosignature verifies (with its timestamp), each negative case gets the
 /// vectors' per-line outcome and whole-note outcome, the key ids of the 0x04 vkeys are
-/// the vectors', a 0x01 vkey is no witness key, the timestamps parse; and the JS quorum
-/// decision equals ledger-core's over every subset of witnesses of a nested policy.
+/// the vectors', a 0x01 vkey is no witness key, the timestamps parse; the JS quorum
+/// decision equals ledger-core's over every subset of witnesses of a nested policy; and
+/// `verifyReceipt` with a policy accepts and refuses (with the same code) the receipts
+/// ledger-core's `verify_receipt_witnessed` does.
 #[test]
 fn verify_js_checks_cosignatures_and_quorums() {
     use ledger_core::cosignature::CosignerKey;
@@ -926,6 +1031,14 @@ fn verify_js_checks_cosignatures_and_quorums() {
             .await
             .expect("quorums in the browser");
         assert_eq!(got, json!(core_met), "verify.js and ledger-core decide alike");
+
+        let (cases, core) = witnessed_receipt_cases();
+        let got = b
+            .execute_async(RUN_RECEIPTS, vec![json!(cases)])
+            .await
+            .expect("receipts in the browser");
+        assert_eq!(got, json!(core), "verify.js and ledger-core refuse alike");
+        eprintln!("witnessed receipts: verify.js and ledger-core agree: {core:?}");
         b.close().await.expect("closing the browser");
     });
     drop(driver);
