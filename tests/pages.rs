@@ -1123,6 +1123,8 @@ impl WitnessProcess {
 
 /// With two real witnesses and a policy that needs both: the fund page and the printable
 /// statement say who witnessed the checkpoint and when and print the witnesses' keys;
+/// `ledger-verify --url … --policy` and `ledger receipt verify --policy` accept what the
+/// server serves;
 /// `witnessing.js` finds the cosignatures valid in the browser; one changed character of
 /// a cosignature makes it report `witness_cosignature_invalid`; the receipt check passes
 /// with the policy and names the witnesses.
@@ -1196,6 +1198,57 @@ fn witnessed_statement_in_a_browser() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+
+    // The command-line readers, with the same policy file: the export and a receipt the
+    // server hands out carry the witnessed checkpoint, and both meet the policy.
+    let policy_arg = policy.display().to_string();
+    let out = Command::new(community_ledger::verify_binary())
+        .args([
+            "--url",
+            &base,
+            "--fund",
+            "xipu-street",
+            "--policy",
+            &policy_arg,
+        ])
+        .args(["--json", "--no-progress", "--threads", "2"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("running ledger-verify");
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert_eq!(
+        report["summary"]["witnesses"]["quorum_met"], true,
+        "{report}"
+    );
+    assert_eq!(
+        report["summary"]["witnesses"]["witnessed"][0]["witness"],
+        "合兴社区居委会"
+    );
+    let receipt = rt
+        .block_on(fetch_receipt(&client, "xipu-street", 1, None, None))
+        .expect("a public receipt");
+    let receipt_file = dir.path().join("receipt.json");
+    std::fs::write(&receipt_file, receipt.to_string()).expect("receipt file");
+    let run = community_ledger::run_client(
+        &server,
+        &[
+            "receipt",
+            "verify",
+            receipt_file.to_str().expect("utf-8"),
+            "--log-key",
+            &log_vkey,
+            "--policy",
+            &policy_arg,
+        ],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("witnesses: quorum met; witnessed by 合兴社区居委会 ("),
+        "{run:?}"
+    );
 
     let profile = tempfile::tempdir().expect("browser profile");
     let driver = Driver::start(&chromedriver, &dir.path().join("chromedriver.log"));
