@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use community_ledger::{fetch_receipt, first_resident_donation, Server};
+use community_ledger::{fetch_receipt, first_resident_donation, Server, WitnessProcess};
 use fantoccini::wd::TimeoutConfiguration;
 use fantoccini::{Client as Browser, ClientBuilder, Locator};
 use ledger_core::hash::{sha256, Hash};
@@ -1046,81 +1046,6 @@ fn verify_js_checks_cosignatures_and_quorums() {
 
 // ---- witnesses: a statement's page with a cosigned checkpoint --------------------------
 
-/// A running `ledger-witness serve`; killed on drop.
-struct WitnessProcess {
-    child: Child,
-    url: String,
-    vkey: String,
-}
-
-impl Drop for WitnessProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl WitnessProcess {
-    /// `keygen` (fixed seed), `add-log` for every fund of `origin` under `log_vkey`, then
-    /// `serve` on a free port, read from its "… listening on http://ADDR as VKEY" line.
-    fn start(dir: &Path, name: &str, seed: u8, origin: &str, log_vkey: &str) -> WitnessProcess {
-        use std::io::BufRead;
-        let bin = community_ledger::witness_binary();
-        let data = dir.display().to_string();
-        let seed_hex = hex::encode([seed; 32]);
-        for args in [
-            vec![
-                "keygen",
-                "--name",
-                name,
-                "--seed-hex",
-                &seed_hex,
-                "--data",
-                &data,
-            ],
-            vec![
-                "add-log",
-                "--origin-prefix",
-                origin,
-                "--vkey",
-                log_vkey,
-                "--data",
-                &data,
-            ],
-        ] {
-            let out = Command::new(&bin)
-                .args(&args)
-                .stdin(Stdio::null())
-                .output()
-                .expect("running ledger-witness");
-            assert!(out.status.success(), "ledger-witness {args:?}: {out:?}");
-        }
-        let mut child = Command::new(&bin)
-            .args(["serve", "--listen", "127.0.0.1:0", "--data", &data])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting ledger-witness serve");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut line = String::new();
-        std::io::BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("the witness's first line");
-        let rest = line
-            .trim()
-            .split_once("listening on ")
-            .map(|(_, rest)| rest)
-            .unwrap_or_else(|| panic!("ledger-witness said {line:?}"));
-        let (url, vkey) = rest.split_once(" as ").expect("URL as VKEY");
-        WitnessProcess {
-            url: url.to_owned(),
-            vkey: vkey.to_owned(),
-            child,
-        }
-    }
-}
-
 /// With two real witnesses and a policy that needs both: the fund page and the printable
 /// statement say who witnessed the checkpoint and when and print the witnesses' keys;
 /// `ledger-verify --url … --policy` and `ledger receipt verify --policy` accept what the
@@ -1140,17 +1065,15 @@ fn witnessed_statement_in_a_browser() {
         .log
         .verifier()
         .to_vkey();
-    let committee = WitnessProcess::start(
+    let committee = WitnessProcess::create(
         &dir.path().join("w1"),
         "hexing.example/juweihui",
-        0x31,
         origin,
         &log_vkey,
     );
-    let bureau = WitnessProcess::start(
+    let bureau = WitnessProcess::create(
         &dir.path().join("w2"),
         "pidu.example/minzhengju",
-        0x32,
         origin,
         &log_vkey,
     );

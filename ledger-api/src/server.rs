@@ -284,6 +284,12 @@ impl Application {
     pub async fn build(config: Config, listener: TcpListener) -> anyhow::Result<Application> {
         create_data_dir(&config.data_dir)?;
         let first_start = !config.data_dir.join("operator.key").exists();
+        let (log_key, operator_key) = keys(&config)?;
+        // Checked before the database is opened: a bad policy stops the start.
+        let witnesses = match &config.witness_policy {
+            Some(path) => Some(Arc::new(WitnessSetup::load(path, &log_key.verifier())?)),
+            None => None,
+        };
         let url = config.database_url();
         let claim = claim_sqlite(&url)?;
         let vault_key = vault_key(&config)?;
@@ -292,12 +298,6 @@ impl Application {
                 .await
                 .with_context(|| format!("opening {}", redacted(&url)))?,
         );
-        let (log_key, operator_key) = keys(&config)?;
-        // Checked before anything is seeded or started: a bad policy stops the start.
-        let witnesses = match &config.witness_policy {
-            Some(path) => Some(Arc::new(WitnessSetup::load(path, &log_key.verifier())?)),
-            None => None,
-        };
         if config.demo {
             let started = std::time::Instant::now();
             let n = crate::demo::seed(&store, &config.origin).await?;

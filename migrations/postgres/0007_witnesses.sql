@@ -35,6 +35,8 @@ END
 $$;
 CREATE TRIGGER witnessed_checkpoints_forward BEFORE UPDATE ON witnessed_checkpoints
     FOR EACH ROW EXECUTE FUNCTION ledger_witnessed_forward();
+CREATE TRIGGER witnessed_checkpoints_no_delete BEFORE DELETE ON witnessed_checkpoints
+    FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
 
 -- The service role reads and moves these rows forward; it never deletes them.
 DO $$
