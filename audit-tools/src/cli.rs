@@ -68,7 +68,7 @@ pub struct Args {
 
     /// A witness policy (C2SP tlog-policy file, FORMAT.md §13): the export's checkpoint
     /// must be signed by one of its logs, for this origin, and cosigned by a quorum of
-    /// its witnesses.
+    /// its witnesses. Not with --db (the store's checkpoints carry no cosignatures).
     #[arg(long, value_name = "POLICY_FILE")]
     pub policy: Option<PathBuf>,
 
@@ -118,6 +118,13 @@ impl Args {
         if let Some(k) = &self.log_key {
             ledger_core::note::NoteVerifier::from_vkey(k)
                 .map_err(|e| anyhow!("--log-key is not a signed-note verifier key: {e}"))?;
+        }
+        if self.policy.is_some() && self.db.is_some() {
+            bail!(
+                "--policy checks the witnesses' cosignatures on an export's checkpoint, and \
+                 --db reads the store's log-signed checkpoint, which carries none: verify \
+                 an export file or --url with --policy"
+            );
         }
         let policy = self
             .policy

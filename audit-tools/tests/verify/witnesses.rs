@@ -191,4 +191,19 @@ fn a_bad_policy_file_is_a_usage_error_with_its_line() {
         missing.to_str().unwrap(),
     ])
     .assert_unusable("--policy: cannot read");
+    // The store's checkpoints carry no cosignatures: --db with --policy is refused.
+    let policy = write(dir.path(), "p.txt", both().as_bytes());
+    run(&[
+        "--db",
+        "sqlite://no-such.db",
+        "--fund",
+        "audit-fund",
+        "--log-key",
+        &fixture().log_vkey(),
+        "--origin",
+        "ledger.example",
+        "--policy",
+        policy.to_str().unwrap(),
+    ])
+    .assert_unusable("--db reads the store's log-signed checkpoint");
 }
