@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use community_ledger::{fetch_receipt, first_resident_donation, Server};
+use community_ledger::{fetch_receipt, first_resident_donation, Server, WitnessProcess};
 use fantoccini::wd::TimeoutConfiguration;
 use fantoccini::{Client as Browser, ClientBuilder, Locator};
 use ledger_core::hash::{sha256, Hash};
@@ -91,6 +91,40 @@ impl Drop for Driver {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A headless Chromium session through `driver`, with its profile in `profile`.
+async fn open_browser(chromium: &Path, driver: &Driver, profile: &Path) -> Browser {
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chromium.display().to_string(),
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1024,1400",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        },
+    });
+    let caps = match caps {
+        Value::Object(m) => m,
+        _ => unreachable!("an object literal"),
+    };
+    let b = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a browser session");
+    b.update_timeouts(TimeoutConfiguration::new(
+        Some(Duration::from_secs(120)),
+        Some(Duration::from_secs(60)),
+        None,
+    ))
+    .await
+    .expect("timeouts");
+    b
 }
 
 fn screenshots_dir() -> PathBuf {
@@ -410,35 +444,7 @@ fn residents_pages_in_a_browser() {
     let driver = Driver::start(&chromedriver, &dir.path().join("chromedriver.log"));
     let rt = community_ledger::runtime();
     rt.block_on(async {
-        let caps = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": chromium.display().to_string(),
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--window-size=1024,1400",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
-            },
-        });
-        let caps = match caps {
-            Value::Object(m) => m,
-            _ => unreachable!("an object literal"),
-        };
-        let b = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", driver.port))
-            .await
-            .expect("a browser session");
-        b.update_timeouts(TimeoutConfiguration::new(
-            Some(Duration::from_secs(120)),
-            Some(Duration::from_secs(60)),
-            None,
-        ))
-        .await
-        .expect("timeouts");
+        let b = open_browser(&chromium, &driver, profile.path()).await;
 
         // The overview: 30 funds, in Chinese by default.
         b.goto(&format!("{base}/")).await.expect("overview");
@@ -675,4 +681,625 @@ fn residents_pages_in_a_browser() {
         b.close().await.expect("closing the browser");
     });
     drop(driver);
+}
+
+// ---- witnesses: verify.js on the cosignature vectors -----------------------------------
+
+const RUN_COSIGNATURES: &str = r#"
+const [cases, keyCases, stamps, done] = arguments;
+const V = window.ledgerVerify;
+(async () => {
+  const out = { cases: [], keys: [], stamps: [] };
+  for (const c of cases) {
+    const r = await V.checkCosignatures(c.note, c.vkeys);
+    if (!r.ok) { out.cases.push({ error: r.code + ': ' + r.message }); continue; }
+    const known = r.lines.filter((l) => l.outcome !== 'ignored');
+    const word = known.length === 0 ? 'ignored'
+      : known.some((l) => l.outcome === 'invalid') ? 'invalid' : 'valid';
+    const plain = c.plain ? await V.verifyNote(c.note, [c.plain]) : null;
+    out.cases.push({
+      cosignature: word,
+      open: r.open,
+      names: r.cosigned.map((x) => x.name),
+      timestamps: r.cosigned.map((x) => x.timestamp),
+      plain: plain === null ? null : (plain.ok ? 'ok' : plain.code),
+    });
+  }
+  for (const k of keyCases) {
+    const w = await V.parseVkey(k, 4);
+    const p = await V.parseVkey(k);
+    out.keys.push({ witness: w.ok ? w.keyId : w.code, log: p.ok ? p.keyId : p.code });
+  }
+  for (const s of stamps) {
+    const b = V.b64ToBytes(s);
+    if (!b) { out.stamps.push(null); continue; }
+    let t = 0n;
+    for (let i = 4; i < 12 && i < b.length; i++) t = (t << 8n) | BigInt(b[i]);
+    out.stamps.push({ len: b.length, keyId: V.bytesToHex(b.slice(0, 4)), timestamp: t.toString() });
+  }
+  return out;
+})().then(done, (e) => done('error: ' + e));
+"#;
+
+const RUN_RECEIPTS: &str = r#"
+const [cases, done] = arguments;
+(async () => {
+  const out = [];
+  for (const c of cases) {
+    const r = await window.ledgerVerify.verifyReceipt(c.receipt, null, c.policy);
+    out.push(r.ok ? 'ok' : r.code);
+  }
+  return out;
+})().then(done, (e) => done('error: ' + e));
+"#;
+
+const RUN_QUORUMS: &str = r#"
+const [policy, subsets, done] = arguments;
+done(subsets.map((s) => window.ledgerVerify.checkQuorum(policy, s).met));
+"#;
+
+/// Receipts of a small sample fund whose checkpoint is cosigned by none, one or both of
+/// two witnesses (or tampered), each with a policy in verify.js's form, and
+/// ledger-core's answer (`verify_receipt_witnessed`): `ok` or the refusal code.
+fn witnessed_receipt_cases() -> (Vec<Value>, Vec<String>) {
+    use ledger_core::checkpoint::Checkpoint;
+    use ledger_core::cosignature::CosignerKey;
+    use ledger_core::error::Coded;
+    use ledger_core::receipt::verify_receipt_witnessed;
+    use ledger_core::sample::{build, key_from_label, SampleSpec};
+    use ledger_core::witness_policy::{Quorum, WitnessPolicy};
+
+    let fund = build(&SampleSpec::example("js-fund", 5, 40, 2), "ledger.example").expect("sample");
+    let log = fund.keys.log.verifier();
+    let [a, b] = [
+        CosignerKey::from_seed("a.example/w", &[0x41; 32]).expect("key"),
+        CosignerKey::from_seed("b.example/w", &[0x42; 32]).expect("key"),
+    ];
+    let policy = |log_vkey: &str, quorum: &str| {
+        let text = format!(
+            "log {log_vkey}\nwitness A {}\nwitness B {}\ngroup both all A B\nquorum {quorum}\n",
+            a.verifier().to_vkey(),
+            b.verifier().to_vkey()
+        );
+        let p = WitnessPolicy::parse(&text).expect("policy");
+        let js = json!({
+            "logs": p.logs().iter().map(|l| l.key.to_vkey()).collect::<Vec<_>>(),
+            "witnesses": p.witnesses().iter().map(|w| json!({"name": w.name, "vkey": w.key.to_vkey()})).collect::<Vec<_>>(),
+            "groups": p.groups().iter().map(|g| json!({"name": g.name, "threshold": g.threshold.to_string(), "members": g.members})).collect::<Vec<_>>(),
+            "quorum": match p.quorum() { Quorum::None => "none".to_owned(), Quorum::Name(n) => n.clone() },
+        });
+        (p, js)
+    };
+    let receipt = |cosigners: &[&CosignerKey], tamper: bool| {
+        let mut r = fund.receipt(3, false).expect("receipt");
+        let cp = Checkpoint::open(&r.checkpoint, &log).expect("checkpoint");
+        for c in cosigners {
+            r.checkpoint
+                .push_str(&c.signature_line(&cp, 1_796_090_400).expect("cosign"));
+        }
+        if tamper {
+            let at = r.checkpoint.trim_end().rfind(' ').expect("a line") + 30;
+            let c = if &r.checkpoint[at..at + 1] == "A" {
+                "B"
+            } else {
+                "A"
+            };
+            r.checkpoint.replace_range(at..at + 1, c);
+        }
+        r
+    };
+    let other = NoteSigner::new("ledger.example", key_from_label("other log"))
+        .expect("key")
+        .verifier()
+        .to_vkey();
+    let renamed = NoteVerifier::new("elsewhere.example", *log.verifying_key())
+        .expect("key")
+        .to_vkey();
+    let ours = log.to_vkey();
+    let rows = [
+        (receipt(&[&a, &b], false), policy(&ours, "both")),
+        (receipt(&[&a], false), policy(&ours, "both")),
+        (receipt(&[&a], false), policy(&ours, "A")),
+        (receipt(&[&a, &b], true), policy(&ours, "both")),
+        (receipt(&[&a, &b], false), policy(&other, "both")),
+        (receipt(&[&a, &b], false), policy(&renamed, "both")),
+        (receipt(&[], false), policy(&ours, "none")),
+    ];
+    let mut cases = Vec::new();
+    let mut answers = Vec::new();
+    for (r, (p, js)) in rows {
+        answers.push(match verify_receipt_witnessed(&r, &p) {
+            Ok(_) => "ok".to_owned(),
+            Err(e) => e.code().to_owned(),
+        });
+        cases.push(json!({"receipt": serde_json::to_string(&r).expect("json"), "policy": js}));
+    }
+    assert_eq!(
+        answers,
+        [
+            "ok",
+            "witness_quorum_not_met",
+            "ok",
+            "witness_cosignature_invalid",
+            "policy_log_mismatch",
+            "policy_log_mismatch",
+            "ok"
+        ]
+    );
+    (cases, answers)
+}
+
+/// verify.js's refusal code of a whole note, in the vectors' words.
+fn note_open_word(v: &str) -> &str {
+    match v {
+        "invalid_note_signature" => "invalid_signature",
+        "unverified_note" => "unverified",
+        other => other,
+    }
+}
+
+/// `window.ledgerVerify` on every case of `cosignature/cosignature_v1.json`: each
+/// known-answer cosignature verifies (with its timestamp), each negative case gets the
+/// vectors' per-line outcome and whole-note outcome, the key ids of the 0x04 vkeys are
+/// the vectors', a 0x01 vkey is no witness key, the timestamps parse; the JS quorum
+/// decision equals ledger-core's over every subset of witnesses of a nested policy; and
+/// `verifyReceipt` with a policy accepts and refuses (with the same code) the receipts
+/// ledger-core's `verify_receipt_witnessed` does.
+#[test]
+fn verify_js_checks_cosignatures_and_quorums() {
+    use ledger_core::cosignature::CosignerKey;
+    use ledger_core::witness_policy::WitnessPolicy;
+
+    let Some((chromium, chromedriver)) = browser_tools() else {
+        return;
+    };
+    let Some(vectors) = vectors_dir() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but the vectors are missing"
+        );
+        return;
+    };
+    let doc = read_json(&vectors.join("cosignature/cosignature_v1.json"));
+    // Each case: {note, vkeys, plain?} and the expected (cosignature, open, names?,
+    // timestamp?, plain?).
+    let mut cases = Vec::new();
+    let mut want = Vec::new();
+    for c in list(&doc["cosignatures"]) {
+        cases.push(json!({"note": c["note"], "vkeys": [c["cosigner_vkey"]]}));
+        want.push((
+            "valid".to_owned(),
+            "ok".to_owned(),
+            Some(vec![c["cosigner"].as_str().expect("cosigner").to_owned()]),
+            Some(c["timestamp"].as_u64().expect("timestamp").to_string()),
+            None,
+        ));
+    }
+    for c in list(&doc["negative_cases"]) {
+        cases.push(
+            json!({"note": c["note"], "vkeys": c["cosigner_vkeys"], "plain": c["plain_vkey"]}),
+        );
+        let names = c["expect_valid_cosigners"].as_array().map(|a| {
+            a.iter()
+                .map(|n| n.as_str().expect("name").to_owned())
+                .collect()
+        });
+        let plain = c["plain_verifier_expect"]["note_open"]
+            .as_str()
+            .map(str::to_owned);
+        want.push((
+            c["expect"]["cosignature"]
+                .as_str()
+                .expect("word")
+                .to_owned(),
+            c["expect"]["note_open"].as_str().expect("word").to_owned(),
+            names,
+            None,
+            plain,
+        ));
+    }
+    assert_eq!(cases.len(), 6 + 18, "every row of the vectors");
+    let key_cases = list(&doc["key_id_cases"]);
+    let key_vkeys: Vec<Value> = key_cases.iter().map(|k| k["vkey"].clone()).collect();
+    let stamps = list(&doc["timestamp_parse"]);
+    let stamp_sigs: Vec<Value> = stamps
+        .iter()
+        .map(|s| s["signature_base64"].clone())
+        .collect();
+
+    // A nested policy of four witnesses, answered by ledger-core for each subset.
+    let ws: Vec<CosignerKey> = (1..=4u8)
+        .map(|i| CosignerKey::from_seed(&format!("w{i}.example"), &[i; 32]).expect("key"))
+        .collect();
+    let mut text = String::new();
+    for (i, w) in ws.iter().enumerate() {
+        text.push_str(&format!("witness W{} {}\n", i + 1, w.verifier().to_vkey()));
+    }
+    text.push_str("group g1 2 W1 W2 W3\ngroup g2 any W4 g1\ngroup g3 all g2 W1\nquorum g3\n");
+    let policy = WitnessPolicy::parse(&text).expect("the test policy");
+    let js_policy = json!({
+        "quorum": "g3",
+        "witnesses": ws.iter().enumerate().map(|(i, w)| json!({"name": format!("W{}", i + 1), "vkey": w.verifier().to_vkey()})).collect::<Vec<_>>(),
+        "groups": [
+            {"name": "g1", "threshold": 2, "members": ["W1", "W2", "W3"]},
+            {"name": "g2", "threshold": "any", "members": ["W4", "g1"]},
+            {"name": "g3", "threshold": "all", "members": ["g2", "W1"]},
+        ],
+    });
+    let subsets: Vec<Vec<String>> = (0u32..16)
+        .map(|m| {
+            (0..4)
+                .filter(|i| m & (1 << i) != 0)
+                .map(|i| format!("W{}", i + 1))
+                .collect()
+        })
+        .collect();
+    let core_met: Vec<bool> = subsets
+        .iter()
+        .map(|s| policy.quorum_met_by_names(&s.iter().map(String::as_str).collect::<Vec<_>>()))
+        .collect();
+    assert!(core_met.iter().any(|m| *m) && core_met.iter().any(|m| !*m));
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let page = dir.path().join("verify.html");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("ledger-api/static/verify.js");
+    std::fs::write(
+        &page,
+        format!(
+            "<!doctype html><meta charset=utf-8><title>verify.js</title><script src=\"file://{}\"></script>",
+            script.display()
+        ),
+    )
+    .expect("test page");
+    let profile = tempfile::tempdir().expect("browser profile");
+    let driver = Driver::start(&chromedriver, &dir.path().join("chromedriver.log"));
+    community_ledger::runtime().block_on(async {
+        let b = open_browser(&chromium, &driver, profile.path()).await;
+        b.goto(&format!("file://{}", page.display()))
+            .await
+            .expect("the test page");
+        let got = b
+            .execute_async(
+                RUN_COSIGNATURES,
+                vec![json!(cases), json!(key_vkeys), json!(stamp_sigs)],
+            )
+            .await
+            .expect("cosignatures in the browser");
+        assert!(got.is_object(), "{got}");
+        let results = list(&got["cases"]);
+        assert_eq!(results.len(), want.len());
+        for ((case, js), (word, open, names, timestamp, plain)) in
+            cases.iter().zip(&results).zip(&want)
+        {
+            assert!(js["error"].is_null(), "{case}: {js}");
+            assert_eq!(js["cosignature"], json!(word), "{case}: {js}");
+            assert_eq!(js["open"], json!(open), "{case}: {js}");
+            if let Some(names) = names {
+                assert_eq!(js["names"], json!(names), "{case}: {js}");
+            }
+            if let Some(t) = timestamp {
+                assert_eq!(js["timestamps"], json!([t]), "{case}: {js}");
+            }
+            if let Some(p) = plain {
+                assert_eq!(
+                    note_open_word(js["plain"].as_str().expect("plain")),
+                    p,
+                    "{case}: {js}"
+                );
+            }
+        }
+        let keys = list(&got["keys"]);
+        for (k, js) in key_cases.iter().zip(&keys) {
+            if k["signature_type_byte"] == "04" {
+                let id = u32::from_str_radix(k["expected_key_id_hex"].as_str().expect("id"), 16)
+                    .expect("hex");
+                assert_eq!(js["witness"], json!(id), "{k}: {js}");
+                assert_eq!(js["log"], "unsupported_algorithm", "{k}: {js}");
+            } else {
+                assert_eq!(js["witness"], "unsupported_algorithm", "{k}: {js}");
+                assert!(js["log"].is_u64(), "{k}: {js}");
+            }
+        }
+        let parsed = list(&got["stamps"]);
+        for (s, js) in stamps.iter().zip(&parsed) {
+            let e = &s["expect"];
+            match e["ok"].as_bool() {
+                Some(true) => {
+                    assert_eq!(js["len"], 76, "{s}: {js}");
+                    assert_eq!(js["keyId"], e["key_id_hex"], "{s}: {js}");
+                    assert_eq!(
+                        js["timestamp"],
+                        json!(e["timestamp"].as_u64().expect("u64").to_string()),
+                        "{s}: {js}"
+                    );
+                }
+                _ => assert!(
+                    js.is_null() || js["len"] != 76,
+                    "{s}: not a cosignature, yet {js}"
+                ),
+            }
+        }
+        eprintln!(
+            "cosignatures: {} cases, {} key ids, {} timestamps: verify.js gives the vectors' answers",
+            results.len(),
+            keys.len(),
+            parsed.len()
+        );
+
+        let got = b
+            .execute_async(RUN_QUORUMS, vec![js_policy, json!(subsets)])
+            .await
+            .expect("quorums in the browser");
+        assert_eq!(got, json!(core_met), "verify.js and ledger-core decide alike");
+
+        let (cases, core) = witnessed_receipt_cases();
+        let got = b
+            .execute_async(RUN_RECEIPTS, vec![json!(cases)])
+            .await
+            .expect("receipts in the browser");
+        assert_eq!(got, json!(core), "verify.js and ledger-core refuse alike");
+        eprintln!("witnessed receipts: verify.js and ledger-core agree: {core:?}");
+        b.close().await.expect("closing the browser");
+    });
+    drop(driver);
+}
+
+// ---- witnesses: a statement's page with a cosigned checkpoint --------------------------
+
+/// With two real witnesses and a policy that needs both: the fund page and the printable
+/// statement say who witnessed the checkpoint and when and print the witnesses' keys;
+/// `ledger-verify --url … --policy` and `ledger receipt verify --policy` accept what the
+/// server serves;
+/// `witnessing.js` finds the cosignatures valid in the browser; one changed character of
+/// a cosignature makes it report `witness_cosignature_invalid`; the receipt check passes
+/// with the policy and names the witnesses.
+#[test]
+fn witnessed_statement_in_a_browser() {
+    let Some((chromium, chromedriver)) = browser_tools() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let origin = "community-ledger.local";
+    let log_vkey = ledger_core::sample::SampleKeys::derive(0, origin)
+        .expect("the demo's keys")
+        .log
+        .verifier()
+        .to_vkey();
+    let committee = WitnessProcess::create(
+        &dir.path().join("w1"),
+        "hexing.example/juweihui",
+        origin,
+        &log_vkey,
+    );
+    let bureau = WitnessProcess::create(
+        &dir.path().join("w2"),
+        "pidu.example/minzhengju",
+        origin,
+        &log_vkey,
+    );
+    let policy = dir.path().join("witnesses.policy");
+    std::fs::write(
+        &policy,
+        format!(
+            "log {log_vkey}\nwitness 合兴社区居委会 {} {}\nwitness 郫都区民政局 {} {}\n\
+             group both all 合兴社区居委会 郫都区民政局\nquorum both\n",
+            committee.vkey, committee.url, bureau.vkey, bureau.url
+        ),
+    )
+    .expect("policy file");
+    let mut config = community_ledger::ServerConfig::sqlite(&dir.path().join("server"));
+    config.extra_args = vec![
+        "--demo".into(),
+        "--witness-policy".into(),
+        policy.display().to_string(),
+        "--witness-interval".into(),
+        "1".into(),
+    ];
+    let server = Server::start_with(&config);
+    let base = server.base_url().to_owned();
+    let client = server.client();
+    let rt = community_ledger::runtime();
+
+    // Poll until the fund's checkpoint is witnessed (the client runs off the append path).
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let status = rt.block_on(async {
+            client
+                .public()
+                .request(reqwest::Method::GET, "/api/v1/funds/xipu-street/checkpoint")
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        });
+        if status.as_ref().ok() == Some(&200) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no witnessed checkpoint: {status:?}; {}",
+            server.log_tail()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // The command-line readers, with the same policy file: the export and a receipt the
+    // server hands out carry the witnessed checkpoint, and both meet the policy.
+    let policy_arg = policy.display().to_string();
+    let out = Command::new(community_ledger::verify_binary())
+        .args([
+            "--url",
+            &base,
+            "--fund",
+            "xipu-street",
+            "--policy",
+            &policy_arg,
+        ])
+        .args(["--json", "--no-progress", "--threads", "2"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("running ledger-verify");
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert_eq!(
+        report["summary"]["witnesses"]["quorum_met"], true,
+        "{report}"
+    );
+    assert_eq!(
+        report["summary"]["witnesses"]["witnessed"][0]["witness"],
+        "合兴社区居委会"
+    );
+    let receipt = rt
+        .block_on(fetch_receipt(&client, "xipu-street", 1, None, None))
+        .expect("a public receipt");
+    let receipt_file = dir.path().join("receipt.json");
+    std::fs::write(&receipt_file, receipt.to_string()).expect("receipt file");
+    let run = community_ledger::run_client(
+        &server,
+        &[
+            "receipt",
+            "verify",
+            receipt_file.to_str().expect("utf-8"),
+            "--log-key",
+            &log_vkey,
+            "--policy",
+            &policy_arg,
+        ],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("witnesses: quorum met; witnessed by 合兴社区居委会 ("),
+        "{run:?}"
+    );
+
+    let profile = tempfile::tempdir().expect("browser profile");
+    let driver = Driver::start(&chromedriver, &dir.path().join("chromedriver.log"));
+    rt.block_on(async {
+        let b = open_browser(&chromium, &driver, profile.path()).await;
+
+        // The fund page: who witnessed it, when, their keys, and the browser's check.
+        b.goto(&format!("{base}/funds/xipu-street?lang=zh"))
+            .await
+            .expect("fund page");
+        let by = text_of(&b, "#witnessed-by").await;
+        assert!(
+            by.starts_with("由 合兴社区居委会、郫都区民政局 见证, 20"),
+            "{by}"
+        );
+        let keys = text_of(&b, "#witnessing .witness-keys").await;
+        assert!(
+            keys.contains(&committee.vkey) && keys.contains(&bureau.vkey),
+            "{keys}"
+        );
+        let check = witness_verdict(&b).await;
+        assert_eq!(check.0, "pass", "{check:?}");
+        assert!(check.2.contains("合兴社区居委会"), "{check:?}");
+        screenshot(&b, "fund-witnessed").await;
+
+        // One base64 character of the last cosignature changed: invalid, in the browser.
+        let tampered: String = b
+            .execute(
+                r#"const box = document.getElementById('witnessing');
+                   const note = box.getAttribute('data-note');
+                   const lines = note.trimEnd().split('\n');
+                   const last = lines[lines.length - 1];
+                   const at = last.lastIndexOf(' ') + 30;
+                   const c = last[at] === 'A' ? 'B' : 'A';
+                   lines[lines.length - 1] = last.slice(0, at) + c + last.slice(at + 1);
+                   box.setAttribute('data-note', lines.join('\n') + '\n');
+                   return box.getAttribute('data-note');"#,
+                vec![],
+            )
+            .await
+            .expect("tamper")
+            .as_str()
+            .expect("note")
+            .to_owned();
+        assert!(
+            tampered.contains("— pidu.example/minzhengju "),
+            "{tampered}"
+        );
+        b.execute_async(
+            "const [done] = arguments; window.ledgerWitnessing.run().then(() => done(true));",
+            vec![],
+        )
+        .await
+        .expect("run again");
+        let check = witness_verdict(&b).await;
+        assert_eq!(
+            (check.0.as_str(), check.1.as_str()),
+            ("fail", "witness_cosignature_invalid"),
+            "{check:?}"
+        );
+
+        // The printable statement, in English: the witnesses and their keys, checked.
+        b.goto(&format!("{base}/funds/xipu-street?lang=en"))
+            .await
+            .expect("fund page");
+        let by = text_of(&b, "#witnessed-by").await;
+        assert!(
+            by.starts_with("Witnessed by 合兴社区居委会, 郫都区民政局, 20"),
+            "{by}"
+        );
+        b.find(Locator::Css("#statement a.button"))
+            .await
+            .expect("printable link")
+            .click()
+            .await
+            .expect("click");
+        let check = witness_verdict(&b).await;
+        assert_eq!(check.0, "pass", "{check:?}");
+        let keys = text_of(&b, ".sheet .witness-keys").await;
+        assert!(
+            keys.contains(&committee.vkey) && keys.contains(&bureau.vkey),
+            "{keys}"
+        );
+        screenshot(&b, "statement-witnessed").await;
+
+        // The statement's QR code: its receipt, checked with the site's policy.
+        let url = text_of(&b, "figure.qr .url").await;
+        b.goto(&format!("{url}&lang=zh")).await.expect("check page");
+        let (result, code, shown) = verdict(&b).await;
+        assert_eq!(result, "pass", "{code}: {shown}");
+        let by = text_of(&b, "#result #witnessed-by").await;
+        assert!(
+            by.starts_with("由 合兴社区居委会、郫都区民政局 见证, 20"),
+            "{by}"
+        );
+        let checks = text_of(&b, "#checks").await;
+        assert!(checks.contains("见证方副署"), "{checks}");
+        screenshot(&b, "check-witnessed").await;
+        b.close().await.expect("closing the browser");
+    });
+    drop(driver);
+}
+
+/// `#witness-check` once it has decided: (data-result, data-code, text).
+async fn witness_verdict(b: &Browser) -> (String, String, String) {
+    let deadline = Instant::now() + ELEMENT_TIMEOUT;
+    loop {
+        let el = b
+            .find(Locator::Id("witness-check"))
+            .await
+            .expect("#witness-check");
+        let result = el
+            .attr("data-result")
+            .await
+            .expect("attr")
+            .unwrap_or_default();
+        if result != "pending" {
+            let code = el
+                .attr("data-code")
+                .await
+                .expect("attr")
+                .unwrap_or_default();
+            return (result, code, el.text().await.expect("text"));
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the witness check did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -13,10 +13,12 @@ use ledger_core::canonical::parse_canonical;
 use ledger_core::export::{Header, EXPORT_FORMAT};
 use ledger_core::parallel::{verify_lines_parallel, CHUNK_LINES};
 use ledger_core::verify::{is_checkpoint_line, Expectations, Finding};
+use ledger_core::witness_policy::WitnessPolicy;
 
 use crate::report::{Outcome, SinceSummary};
 use crate::since::{SavedCheckpoint, SinceTracker};
 use crate::source::{one_line, Lines, Source};
+use crate::witnessed::{check_export, WitnessSummary};
 
 /// What to verify and how.
 #[derive(Debug, Clone)]
@@ -31,6 +33,8 @@ pub struct Options {
     pub threads: usize,
     /// Draw a progress bar on stderr (only done when stderr is a terminal).
     pub progress: bool,
+    /// The witness policy the export's checkpoint must meet (FORMAT.md §13).
+    pub policy: Option<WitnessPolicy>,
 }
 
 /// Verifies the source. `Err` means the input is unusable (not an export, unreadable,
@@ -82,6 +86,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Outcome> {
         bytes_read,
         lines: 0,
         stopped: None,
+        checkpoint: None,
     };
     let report = verify_lines_parallel(
         std::iter::once(header_line).chain(&mut tap),
@@ -120,7 +125,23 @@ pub fn run(opts: &Options) -> anyhow::Result<Outcome> {
             })
         }
     };
-    Ok(Outcome::new(
+    // The witness check, on a checkpoint the log key signed (otherwise the verifier
+    // already reported why there is none).
+    let witnesses = match (
+        &opts.policy,
+        &report.header,
+        &report.checkpoint,
+        &tap.checkpoint,
+    ) {
+        (Some(policy), Some(header), Some(_), Some((line, cp))) => {
+            let (summary, finding) = check_export(policy, header, cp, *line);
+            extra.extend(finding);
+            Some(summary)
+        }
+        (Some(_), ..) => Some(WitnessSummary::none()),
+        (None, ..) => None,
+    };
+    let mut outcome = Outcome::new(
         &report,
         &extra,
         label,
@@ -128,7 +149,9 @@ pub fn run(opts: &Options) -> anyhow::Result<Outcome> {
         tap.statements,
         elapsed,
         opts.threads,
-    ))
+    );
+    outcome.summary.witnesses = witnesses;
+    Ok(outcome)
 }
 
 /// Reads the first line as an export header; an error says why the input is not one.
@@ -193,6 +216,8 @@ struct Tap {
     lines: u64,
     /// Why the input was cut short on purpose (see [`SEQ_AHEAD_MAX`]).
     stopped: Option<Finding>,
+    /// The first checkpoint line and its 1-based line number, for the witness check.
+    checkpoint: Option<(u64, Vec<u8>)>,
 }
 
 impl Iterator for Tap {
@@ -230,6 +255,7 @@ impl Iterator for Tap {
                 }
                 if is_checkpoint_line(&line) {
                     self.after_checkpoint = true;
+                    self.checkpoint = Some((self.lines + 1, line.clone()));
                 } else {
                     self.entries += 1;
                     if let Some(t) = &mut self.tracker {

@@ -66,6 +66,12 @@ pub struct Args {
     #[arg(long, value_name = "CHECKPOINT_FILE")]
     pub since: Option<PathBuf>,
 
+    /// A witness policy (C2SP tlog-policy file, FORMAT.md §13): the export's checkpoint
+    /// must be signed by one of its logs, for this origin, and cosigned by a quorum of
+    /// its witnesses. Not with --db (the store's checkpoints carry no cosignatures).
+    #[arg(long, value_name = "POLICY_FILE")]
+    pub policy: Option<PathBuf>,
+
     /// Threads for parsing and signature checks (default: all cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
@@ -113,6 +119,18 @@ impl Args {
             ledger_core::note::NoteVerifier::from_vkey(k)
                 .map_err(|e| anyhow!("--log-key is not a signed-note verifier key: {e}"))?;
         }
+        if self.policy.is_some() && self.db.is_some() {
+            bail!(
+                "--policy checks the witnesses' cosignatures on an export's checkpoint, and \
+                 --db reads the store's log-signed checkpoint, which carries none: verify \
+                 an export file or --url with --policy"
+            );
+        }
+        let policy = self
+            .policy
+            .as_deref()
+            .map(crate::witnessed::load_policy)
+            .transpose()?;
         let threads = match self.threads {
             Some(n) => usize::from(n),
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -126,6 +144,7 @@ impl Args {
             },
             threads,
             progress: !self.no_progress,
+            policy,
         })
     }
 }

@@ -5,7 +5,8 @@
 //! verifier of a fund's log. It reads an export from a file, standard input, a server's
 //! export endpoint or the store itself ([`source`]), checks it with ledger-core's rules on
 //! several threads in bounded memory ([`check`]), optionally proves that the log only grew
-//! since a checkpoint saved earlier ([`since`]), and prints a report ([`report`]).
+//! since a checkpoint saved earlier ([`since`]) and that its checkpoint meets a witness
+//! policy ([`witnessed`]), and prints a report ([`report`]).
 //!
 //! `ledger-witness` (binary in `src/bin/ledger-witness.rs`, module [`witness`]) is the
 //! C2SP tlog-witness server a residents' committee runs to cosign the funds' checkpoints.
@@ -20,3 +21,4 @@ pub mod report;
 pub mod since;
 pub mod source;
 pub mod witness;
+pub mod witnessed;

@@ -7,6 +7,8 @@ use ledger_core::checkpoint::Checkpoint;
 use ledger_core::verify::{Finding, Report};
 use serde::Serialize;
 
+use crate::witnessed::WitnessSummary;
+
 /// Everything a run found out, ready to print.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
@@ -99,6 +101,9 @@ pub struct Summary {
     pub checkpoint: Option<JsonCheckpoint>,
     /// The `--since` checkpoint, when one was given.
     pub since: Option<SinceSummary>,
+    /// With `--policy`: whether the checkpoint met the witness policy, and who cosigned
+    /// it.
+    pub witnesses: Option<WitnessSummary>,
     /// Statement entries replayed: each one's figures recomputed from the log.
     pub statements_checked: u64,
     /// The fund's balance after the entries that applied.
@@ -153,6 +158,7 @@ impl Outcome {
                 root: report.root.to_hex(),
                 checkpoint: report.checkpoint.as_ref().map(JsonCheckpoint::from),
                 since,
+                witnesses: None,
                 statements_checked,
                 balance: report.balance.clone(),
                 findings: count,
@@ -215,6 +221,18 @@ impl Outcome {
                 } else {
                     "NOT an extension of the log"
                 }
+            )?;
+        }
+        if let Some(w) = &s.witnesses {
+            writeln!(
+                out,
+                "witnesses:   {}: witnessed by {}",
+                if w.quorum_met {
+                    "the policy's quorum is met"
+                } else {
+                    "the policy's quorum is NOT met"
+                },
+                w.witnessed_text()
             )?;
         }
         writeln!(out, "statements:  {} checked", s.statements_checked)?;

@@ -10,6 +10,7 @@ use axum::extract::FromRef;
 use crate::ledger::Ledger;
 use crate::limits::{Limits, RateLimits};
 use crate::metrics::Metrics;
+use crate::witnesses::WitnessSetup;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -24,6 +25,8 @@ pub struct AppState {
     pub rate_limits: Arc<RateLimits>,
     /// Serialises co-signatures within this process.
     pub proposal_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The witness policy (`--witness-policy`), if the deployment has witnesses.
+    pub witnesses: Option<Arc<WitnessSetup>>,
 }
 
 impl AppState {
@@ -35,7 +38,14 @@ impl AppState {
             rate_limits: RateLimits::new(&limits),
             limits,
             proposal_lock: Arc::new(tokio::sync::Mutex::new(())),
+            witnesses: None,
         }
+    }
+
+    /// The same state with the witness policy `witnesses`.
+    pub fn with_witnesses(mut self, witnesses: Option<Arc<WitnessSetup>>) -> AppState {
+        self.witnesses = witnesses;
+        self
     }
 }
 

@@ -39,6 +39,18 @@ struct KindLabels {
     kind: String,
 }
 
+/// Labels of a witness.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WitnessLabels {
+    witness: String,
+}
+
+/// Labels of a fund.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FundLabels {
+    fund: String,
+}
+
 /// The server's metrics.
 pub struct Metrics {
     registry: Registry,
@@ -46,6 +58,11 @@ pub struct Metrics {
     refusals: Family<CodeLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     funds_damaged: Gauge,
+    witness_requests: Family<WitnessLabels, Counter>,
+    witness_failures: Family<WitnessLabels, Counter>,
+    witness_alarms: Family<WitnessLabels, Counter>,
+    witness_latency: Family<WitnessLabels, Histogram>,
+    witnessed_age: Family<FundLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -85,13 +102,86 @@ impl Metrics {
             "Funds quarantined because their stored rows disagree with their log",
             funds_damaged.clone(),
         );
+        let witness_requests = Family::<WitnessLabels, Counter>::default();
+        registry.register(
+            "witness_requests",
+            "add-checkpoint requests sent to each witness of the policy",
+            witness_requests.clone(),
+        );
+        let witness_failures = Family::<WitnessLabels, Counter>::default();
+        registry.register(
+            "witness_failures",
+            "add-checkpoint requests that gave no valid cosignature (unreachable, timeout, \
+             refusal, bad reply), by witness; a 409 that teaches the witness's size is not one",
+            witness_failures.clone(),
+        );
+        let witness_alarms = Family::<WitnessLabels, Counter>::default();
+        registry.register(
+            "witness_alarms",
+            "Witnesses that said they cosigned a larger checkpoint of a fund than its log has",
+            witness_alarms.clone(),
+        );
+        let witness_latency = Family::<WitnessLabels, Histogram>::new_with_constructor(|| {
+            // 1 ms to about 16 s.
+            Histogram::new(exponential_buckets(0.001, 2.0, 15))
+        });
+        registry.register(
+            "witness_request_duration_seconds",
+            "add-checkpoint request latency, by witness",
+            witness_latency.clone(),
+        );
+        let witnessed_age = Family::<FundLabels, Gauge>::default();
+        registry.register(
+            "witnessed_checkpoint_age_seconds",
+            "Per fund: 0 while its newest checkpoint meets the witness quorum; else seconds \
+             since its newest witnessed checkpoint met it (since the server started if none has)",
+            witnessed_age.clone(),
+        );
         Metrics {
             registry,
             appends,
             refusals,
             latency,
             funds_damaged,
+            witness_requests,
+            witness_failures,
+            witness_alarms,
+            witness_latency,
+            witnessed_age,
         }
+    }
+
+    /// Counts an `add-checkpoint` request to `witness` that took `elapsed`; `ok` when it
+    /// gave a valid cosignature or a 409 with the witness's size.
+    pub fn witness_request(&self, witness: &str, elapsed: std::time::Duration, ok: bool) {
+        let labels = WitnessLabels {
+            witness: witness.to_owned(),
+        };
+        self.witness_requests.get_or_create(&labels).inc();
+        if !ok {
+            self.witness_failures.get_or_create(&labels).inc();
+        }
+        self.witness_latency
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts an alarm: `witness` cosigned a larger checkpoint than the log has.
+    pub fn witness_alarm(&self, witness: &str) {
+        self.witness_alarms
+            .get_or_create(&WitnessLabels {
+                witness: witness.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Sets the age of `fund`'s newest witnessed checkpoint (see the metric's help).
+    pub fn set_witnessed_age(&self, fund: &str, seconds: u64) {
+        self.witnessed_age
+            .get_or_create(&FundLabels {
+                fund: fund.to_owned(),
+            })
+            .set(i64::try_from(seconds).unwrap_or(i64::MAX));
     }
 
     /// Counts an appended entry.

@@ -24,6 +24,7 @@ use crate::ledger::{system_clock, Ledger};
 use crate::limits::Limits;
 use crate::router::router;
 use crate::store::{Store, VaultKey};
+use crate::witnesses::WitnessSetup;
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -159,6 +160,15 @@ pub struct Config {
     /// Seconds a proposal waits for its co-signatures before it lapses (default 7 days).
     #[arg(long, env = "LEDGER_PROPOSAL_TTL", default_value_t = Limits::default().proposal_ttl.as_secs())]
     pub proposal_ttl: u64,
+    /// A C2SP tlog-policy file naming the witnesses (each with its URL) that cosign every
+    /// fund's checkpoints, and the quorum; it must list this deployment's log key in a
+    /// `log` line. Without it no witness is asked.
+    #[arg(long, env = "LEDGER_WITNESS_POLICY")]
+    pub witness_policy: Option<PathBuf>,
+    /// Seconds between two requests to the witnesses for one fund (at least 1).
+    #[arg(long, env = "LEDGER_WITNESS_INTERVAL", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub witness_interval: u64,
 }
 
 impl Config {
@@ -256,6 +266,8 @@ pub struct Application {
     demo: Option<DemoAccess>,
     /// Without `--demo`, at the first start or while no fund exists: what to do next.
     first_steps: Option<String>,
+    /// Between two witness rounds of one fund (`--witness-interval`).
+    witness_interval: std::time::Duration,
 }
 
 /// What the demo prints at start: how a trustee of its first fund writes.
@@ -272,6 +284,12 @@ impl Application {
     pub async fn build(config: Config, listener: TcpListener) -> anyhow::Result<Application> {
         create_data_dir(&config.data_dir)?;
         let first_start = !config.data_dir.join("operator.key").exists();
+        let (log_key, operator_key) = keys(&config)?;
+        // Checked before the database is opened: a bad policy stops the start.
+        let witnesses = match &config.witness_policy {
+            Some(path) => Some(Arc::new(WitnessSetup::load(path, &log_key.verifier())?)),
+            None => None,
+        };
         let url = config.database_url();
         let claim = claim_sqlite(&url)?;
         let vault_key = vault_key(&config)?;
@@ -280,7 +298,6 @@ impl Application {
                 .await
                 .with_context(|| format!("opening {}", redacted(&url)))?,
         );
-        let (log_key, operator_key) = keys(&config)?;
         if config.demo {
             let started = std::time::Instant::now();
             let n = crate::demo::seed(&store, &config.origin).await?;
@@ -327,7 +344,7 @@ impl Application {
         };
         let first_steps = (!config.demo && (first_start || ledger.fund_ids().await.is_empty()))
             .then(|| first_steps(&config, addr, first_start));
-        let state = AppState::new(ledger, config.limits());
+        let state = AppState::new(ledger, config.limits()).with_witnesses(witnesses);
         let router = router(state.clone());
         Ok(Application {
             _claim: claim,
@@ -338,6 +355,7 @@ impl Application {
             router,
             demo,
             first_steps,
+            witness_interval: std::time::Duration::from_secs(config.witness_interval.max(1)),
         })
     }
 
@@ -388,13 +406,34 @@ impl Application {
                 rate_limits.shrink();
             }
         });
-        axum::serve(
+        // Off the append path: the witnesses are asked from a task of its own.
+        let witness_client = match &self.state.witnesses {
+            Some(setup) => {
+                tracing::info!(
+                    witnesses = setup.witnesses().len(),
+                    interval_seconds = self.witness_interval.as_secs(),
+                    "asking the witness policy's witnesses to cosign every fund's checkpoints"
+                );
+                Some(crate::witnesses::client::spawn(
+                    self.state.ledger.clone(),
+                    setup.clone(),
+                    self.state.metrics.clone(),
+                    self.witness_interval,
+                )?)
+            }
+            None => None,
+        };
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(stop)
-        .await?;
+        .await;
+        if let Some(task) = witness_client {
+            task.abort();
+        }
+        served?;
         self.store.close().await;
         tracing::info!("stopped");
         Ok(())

@@ -98,6 +98,97 @@ pub struct LogInfo {
     pub log_key: String,
     /// The operator key (hex), which signs genesis entries.
     pub operator_key: String,
+    /// The witness policy (`--witness-policy`); `null` when the deployment has none.
+    pub witness_policy: Option<WitnessPolicyInfo>,
+}
+
+/// The deployment's witness policy as published: who cosigns its checkpoints, the quorum
+/// a checkpoint must meet, and the policy file itself (C2SP tlog-policy).
+#[derive(Debug, Serialize)]
+pub struct WitnessPolicyInfo {
+    /// The witnesses, in file order.
+    pub witnesses: Vec<WitnessInfo>,
+    /// The groups, in file order.
+    pub groups: Vec<WitnessGroupInfo>,
+    /// The quorum: a witness's or group's name, or `none`.
+    pub quorum: String,
+    /// The policy file's text, as the server read it.
+    pub policy: String,
+}
+
+/// One witness of the policy.
+#[derive(Debug, Serialize)]
+pub struct WitnessInfo {
+    /// Its name in the policy.
+    pub name: String,
+    /// Its witness key (C2SP vkey, type 0x04).
+    pub vkey: String,
+    /// Its tlog-witness URL prefix.
+    pub url: Option<String>,
+}
+
+/// One group of the policy.
+#[derive(Debug, Serialize)]
+pub struct WitnessGroupInfo {
+    /// Its name.
+    pub name: String,
+    /// `all`, `any` or the number of members needed.
+    pub threshold: String,
+    /// Its members' names.
+    pub members: Vec<String>,
+}
+
+impl WitnessPolicyInfo {
+    /// The policy as `verify.js` takes it (`ledgerVerify.verifyWitnesses`): `logs` (their
+    /// vkeys), `witnesses` (name, vkey), `groups` (name, threshold, members) and
+    /// `quorum`, as JSON.
+    pub fn js_policy(setup: &crate::witnesses::WitnessSetup) -> String {
+        let info = WitnessPolicyInfo::of(setup);
+        let logs: Vec<String> = setup
+            .policy
+            .logs()
+            .iter()
+            .map(|l| l.key.to_vkey())
+            .collect();
+        serde_json::json!({
+            "logs": logs,
+            "witnesses": info.witnesses,
+            "groups": info.groups,
+            "quorum": info.quorum,
+        })
+        .to_string()
+    }
+
+    /// The published form of `setup`.
+    pub fn of(setup: &crate::witnesses::WitnessSetup) -> WitnessPolicyInfo {
+        use ledger_core::witness_policy::{Quorum, QUORUM_NONE};
+        let p = &setup.policy;
+        WitnessPolicyInfo {
+            witnesses: p
+                .witnesses()
+                .iter()
+                .map(|w| WitnessInfo {
+                    name: w.name.clone(),
+                    vkey: w.key.to_vkey(),
+                    url: w.url.clone(),
+                })
+                .collect(),
+            groups: p
+                .groups()
+                .iter()
+                .map(|g| WitnessGroupInfo {
+                    name: g.name.clone(),
+                    threshold: g.threshold.to_string(),
+                    members: g.members.clone(),
+                })
+                .collect(),
+            quorum: match p.quorum() {
+                Quorum::None => QUORUM_NONE.to_owned(),
+                Quorum::Name(n) => n.clone(),
+            },
+            policy: setup.text.clone(),
+        }
+    }
 }
 
 /// A fund as listed: its names from the genesis, size, head and balance.
@@ -567,6 +658,8 @@ pub struct FundPage {
     pub spaces: Vec<SpaceLine>,
     /// Trustees named in the genesis.
     pub founding_trustees: Vec<ShortText>,
+    /// Who witnessed the checkpoint the statement is in (with a witness policy).
+    pub witnessing: Option<WitnessingView>,
 }
 
 /// A statement's figures as the pages print them.
@@ -700,6 +793,33 @@ pub struct StatementPage {
     pub verify_url: String,
     /// QR code of `verify_url` (inline SVG).
     pub qr: String,
+    /// Who witnessed the checkpoint the statement is in (with a witness policy).
+    pub witnessing: Option<WitnessingView>,
+}
+
+/// Who witnessed a fund's checkpoint, for a statement's page: what the page says, and
+/// what `verify.js` needs to check it in the browser (the cosigned note, the log key, the
+/// origin and the policy with the witnesses' keys, which the page also prints).
+#[derive(Debug, Serialize)]
+pub struct WitnessingView {
+    /// The newest checkpoint that met the quorum, with its cosignatures (signed note);
+    /// `None` while no checkpoint of the fund has.
+    pub note: Option<String>,
+    /// Its tree size.
+    pub tree_size: u64,
+    /// Whether it covers the statement (the statement's seq is below its size).
+    pub covers: bool,
+    /// "由 合兴社区居委会、郫都区民政局 见证, 2026-12-01 10:00" or its English, from the
+    /// cosignatures the server verified; `None` without a witnessed checkpoint.
+    pub witnessed_text: Option<String>,
+    /// The policy's witnesses (name and vkey), printed so a resident can pin them.
+    pub witnesses: Vec<WitnessInfo>,
+    /// The log key (vkey) that signs the checkpoint.
+    pub log_key: String,
+    /// The checkpoint's origin.
+    pub origin: String,
+    /// The policy as `verify.js` takes it (JSON: logs, witnesses, groups, quorum).
+    pub policy_json: String,
 }
 
 /// `/check`: what the in-browser verifier trusts.
@@ -709,6 +829,10 @@ pub struct CheckPage {
     pub log_key: String,
     /// The deployment's origin.
     pub origin: String,
+    /// The witness policy as `verify.js` takes it (JSON), when the deployment has one.
+    pub policy_json: Option<String>,
+    /// The policy's witnesses, printed beside the site's log key.
+    pub witnesses: Vec<WitnessInfo>,
 }
 
 /// An error page: the words to show, by key.

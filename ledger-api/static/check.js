@@ -6,6 +6,8 @@
   if (!form) return;
   var zh = form.getAttribute('data-lang') !== 'en';
   var siteKey = form.getAttribute('data-log-key');
+  var policy = null;
+  try { policy = form.getAttribute('data-policy') ? JSON.parse(form.getAttribute('data-policy')) : null; } catch (e) { policy = null; }
   var area = document.getElementById('receipt');
   var file = document.getElementById('receipt-file');
   var result = document.getElementById('result');
@@ -25,6 +27,10 @@
     signers_mismatch: ['签署人名单', 'List of signers'],
     fund_mismatch: ['所属基金', 'Fund'],
     donor_commitment: ['捐赠人身份承诺', "Donor's commitment"],
+    witness_quorum: ['见证方副署（本站的见证策略）', "Witnesses' cosignatures (this site's witness policy)"],
+    policy_log_mismatch: ['见证方副署（本站的见证策略）', "Witnesses' cosignatures (this site's witness policy)"],
+    witness_cosignature_invalid: ['见证方副署（本站的见证策略）', "Witnesses' cosignatures (this site's witness policy)"],
+    witness_quorum_not_met: ['见证方副署（本站的见证策略）', "Witnesses' cosignatures (this site's witness policy)"],
     log_key_unknown: ['日志公钥为本站公布的公钥', "Log key is this site's published key"]
   };
   var KINDS = {
@@ -49,6 +55,9 @@
     signers_mismatch: ['签署人名单与记录上的签名不符。', "The listed signers are not the entry's signers."],
     fund_mismatch: ['记录不属于回执所说的基金。', 'The entry is not of the fund the receipt names.'],
     donor_commitment: ['姓名、电话与盐值不能打开这笔捐赠的承诺值：这不是您的捐赠，或信息有误。', "The name, phone and salt do not open this donation's commitment: it is not yours, or they are wrong."],
+    policy_log_mismatch: ['检查点不是由本站见证策略中的日志公钥签署的。', "The checkpoint is not signed by a log key of this site's witness policy."],
+    witness_cosignature_invalid: ['见证方的副署签名无效：检查点或签名被改动过。', "A witness's cosignature does not verify: the checkpoint or the cosignature was changed."],
+    witness_quorum_not_met: ['检查点尚未得到足够的见证方副署：请过一分钟后重新获取回执。', 'The checkpoint is not yet cosigned by enough witnesses: ask for a new receipt in a minute.'],
     log_key_unknown: ['回执由本站未公布的日志公钥签署。', "The receipt is signed by a log key this site does not publish."]
   };
   function say(pair) { return pair ? pair[zh ? 0 : 1] : ''; }
@@ -75,6 +84,17 @@
         (s.donor_confirmed ? (zh ? ' · 已确认是您的捐赠' : ' · confirmed as your donation') : '') +
         ' · ' + (zh ? '签署人（服务器提供的姓名）：' : 'Signers (names as the server gives them): ') + s.signers.join(zh ? '、' : ', '));
       result.appendChild(d);
+      if (s.witnessed) {
+        // Who witnessed the receipt's checkpoint, and when the last of them cosigned.
+        var names = s.witnessed.map(function (w) { return w.witness; });
+        var last = s.witnessed.reduce(function (m, w) { return Math.max(m, Number(w.timestamp)); }, 0);
+        var at = new Date(last * 1000).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+        var wp = el('p', 'witnessed', names.length === 0 ? (zh ? '本站的见证策略不要求见证。' : "This site's witness policy needs no witness.")
+          : (zh ? '由 ' + names.join('、') + ' 见证, ' + at + '（已在您的浏览器中核验副署签名）'
+            : 'Witnessed by ' + names.join(', ') + ', ' + at + ' (cosignatures verified in your browser)'));
+        wp.id = 'witnessed-by';
+        result.appendChild(wp);
+      }
     } else {
       v = el('p', 'verdict bad', (zh ? '✘ 核验失败：' : '✘ Not verified: ') +
         say(LABELS[out.code]) + ' (' + out.code + ') — ' + say(REASONS[out.code]));
@@ -94,7 +114,7 @@
 
   function run(text) {
     result.textContent = zh ? '正在核验……' : 'Checking…';
-    return window.ledgerVerify.verifyReceipt(text, siteKey).then(show, function (e) {
+    return window.ledgerVerify.verifyReceipt(text, siteKey, policy).then(show, function (e) {
       show({ ok: false, code: 'receipt_malformed', message: String(e), checks: [] });
     });
   }

@@ -1,5 +1,5 @@
 // community-ledger: an independent receipt verifier for the browser (FORMAT.md §4, §7–§9,
-// §11). Plain JavaScript and WebCrypto only (SHA-256, Ed25519); nothing is sent anywhere.
+// §11), with witness cosignatures and policies (§13). Plain JavaScript and WebCrypto only (SHA-256, Ed25519); nothing is sent anywhere.
 // Everything is exposed on window.ledgerVerify so that tests can run the same functions
 // on third-party vectors and compare them with ledger-core.
 (function (global) {
@@ -170,13 +170,15 @@
   }
   function noteError(code, message) { return { ok: false, code: code, message: message }; }
 
-  async function keyId(name, pub) {
-    var h = await sha256(concat(enc.encode(name), new Uint8Array([0x0a, 0x01]), pub));
+  async function keyId(name, pub, type) {
+    var h = await sha256(concat(enc.encode(name), new Uint8Array([0x0a, type === undefined ? 0x01 : type]), pub));
     return ((h[0] << 24) >>> 0) + (h[1] << 16) + (h[2] << 8) + h[3];
   }
 
-  // `<name>+<8 hex key id>+<base64(0x01 ‖ public key)>`.
-  async function parseVkey(vkey) {
+  // `<name>+<8 hex key id>+<base64(type ‖ public key)>`: type 0x01 (a log key, the
+  // default) or 0x04 (a witness's cosignature/v1 key, FORMAT.md §13).
+  async function parseVkey(vkey, type) {
+    if (type === undefined) type = 0x01;
     if (typeof vkey !== 'string') return noteError('malformed_verifier_key', 'not a string');
     var a = vkey.indexOf('+'), b = a < 0 ? -1 : vkey.indexOf('+', a + 1);
     if (a < 0 || b < 0) return noteError('malformed_verifier_key', 'expected name+id+key');
@@ -185,11 +187,11 @@
     if (!/^[0-9a-f]{8}$/.test(idHex)) return noteError('malformed_verifier_key', 'key id is not 8 hex digits');
     var raw = b64ToBytes(keyB64);
     if (!raw || raw.length === 0) return noteError('malformed_verifier_key', 'key is not base64');
-    if (raw[0] !== 0x01) return noteError('unsupported_algorithm', 'not an Ed25519 key (type ' + raw[0] + ')');
+    if (raw[0] !== type) return noteError('unsupported_algorithm', 'not a key of type ' + type + ' (type ' + raw[0] + ')');
     if (raw.length !== 33) return noteError('malformed_verifier_key', 'the public key is not 32 bytes');
     var pub = raw.slice(1);
     if (isSmallOrder(pub)) return noteError('malformed_verifier_key', 'public key of small order');
-    var id = await keyId(name, pub);
+    var id = await keyId(name, pub, type);
     if (id !== parseInt(idHex, 16)) return noteError('malformed_verifier_key', 'key id does not match the key');
     return { ok: true, name: name, keyId: id, pub: pub };
   }
@@ -266,12 +268,131 @@
     return { origin: origin, tree_size: BigInt(size), root: root };
   }
 
+
+  // ---- C2SP tlog-cosignature v1.0.1 and witness policies (FORMAT.md §13) ---------------
+
+  var COSIGNATURE_HEADER = 'cosignature/v1\n';
+  var TIMESTAMP_MAX = (1n << 63n) - 1n;
+
+  // Checks every signature line of `note` against the witness vkeys (type 0x04), as
+  // ledger_core::cosignature::check_lines and open_cosigned: a line whose name and key id
+  // match no witness is ignored; a matching line is valid only if it holds exactly 72
+  // bytes (u64 big-endian timestamp ‖ Ed25519 signature), the timestamp is at most
+  // 2^63 − 1, and the signature verifies over "cosignature/v1\ntime <t>\n" ‖ the note's
+  // whole text; otherwise it is invalid. Resolves to {ok, code?, message?, lines:
+  // [{name, keyId, outcome, timestamp?}], cosigned: [{name, keyId, timestamp}],
+  // open: 'ok' | 'invalid_signature' | 'unverified'}; timestamps are decimal strings.
+  async function checkCosignatures(note, witnessVkeys) {
+    var keys = [];
+    for (var i = 0; i < witnessVkeys.length; i++) {
+      var k = await parseVkey(witnessVkeys[i], 0x04);
+      if (!k.ok) return k;
+      keys.push(k);
+    }
+    var parsed = parseNote(note);
+    if (!parsed.ok) return parsed;
+    var lines = [], cosigned = [];
+    for (i = 0; i < parsed.signatures.length; i++) {
+      var s = parsed.signatures[i];
+      var candidates = keys.filter(function (k) { return k.name === s.name && k.keyId === s.keyId; });
+      var line = { name: s.name, keyId: s.keyId, outcome: 'ignored' };
+      if (candidates.length > 0) {
+        line.outcome = 'invalid';
+        if (s.sig.length === 72) {
+          var t = 0n;
+          for (var j = 0; j < 8; j++) t = (t << 8n) | BigInt(s.sig[j]);
+          if (t <= TIMESTAMP_MAX) {
+            var message = enc.encode(COSIGNATURE_HEADER + 'time ' + t.toString() + '\n' + parsed.text);
+            for (j = 0; j < candidates.length && line.outcome !== 'valid'; j++) {
+              if (await ed25519Verify(candidates[j].pub, s.sig.slice(8), message)) line.outcome = 'valid';
+            }
+          }
+          line.timestamp = t.toString();
+        }
+        if (line.outcome === 'valid' && !cosigned.some(function (c) { return c.name === s.name && c.keyId === s.keyId; })) {
+          cosigned.push({ name: s.name, keyId: s.keyId, timestamp: line.timestamp });
+        }
+      }
+      lines.push(line);
+    }
+    var open = lines.some(function (l) { return l.outcome === 'invalid'; }) ? 'invalid_signature'
+      : cosigned.length === 0 ? 'unverified' : 'ok';
+    return { ok: true, lines: lines, cosigned: cosigned, open: open };
+  }
+
+  // Whether the witnesses named in `witnessed` (policy names) meet the policy's quorum.
+  // `policy`: {quorum: name | 'none', witnesses: [{name, vkey}], groups: [{name,
+  // threshold: 'all' | 'any' | k, members: [name]}]}, groups in file order (each names
+  // only earlier witnesses and groups). Returns {met, missing: [text]}: what the quorum
+  // lacks, as ledger_core::witness_check reports it.
+  function checkQuorum(policy, witnessed) {
+    if (policy.quorum === 'none') return { met: true, missing: [] };
+    var met = witnessed.slice(), counts = [];
+    (policy.groups || []).forEach(function (g) {
+      var have = g.members.filter(function (m) { return met.indexOf(m) >= 0; }).length;
+      var n = g.members.length;
+      var needed = g.threshold === 'all' ? n : g.threshold === 'any' ? 1 : Number(g.threshold);
+      if (have >= needed) met.push(g.name);
+      counts.push({ have: have, needed: needed });
+    });
+    if (met.indexOf(policy.quorum) >= 0) return { met: true, missing: [] };
+    var reached = [policy.quorum];
+    (policy.groups || []).slice().reverse().forEach(function (g) {
+      if (reached.indexOf(g.name) >= 0) reached = reached.concat(g.members);
+    });
+    var missing = policy.witnesses
+      .filter(function (w) { return reached.indexOf(w.name) >= 0 && met.indexOf(w.name) < 0; })
+      .map(function (w) { return 'witness ' + w.name; });
+    (policy.groups || []).forEach(function (g, i) {
+      if (reached.indexOf(g.name) >= 0 && met.indexOf(g.name) < 0) {
+        missing.push('group ' + g.name + ' needs ' + counts[i].needed + ' of ' + g.members.length + ', has ' + counts[i].have);
+      }
+    });
+    return { met: false, missing: missing };
+  }
+
+  // Whether the policy `log` key named `name` corresponds to `origin`: the origin is the
+  // name, or `<name>/<fund>` (FORMAT.md §13).
+  function originCorresponds(name, origin) {
+    if (origin === name) return true;
+    if (origin.slice(0, name.length + 1) !== name + '/') return false;
+    var fund = origin.slice(name.length + 1);
+    return fund.length > 0 && fund.indexOf('/') < 0;
+  }
+
+  // Checks a checkpoint note, already verified under `logKey` (vkey), against `policy`
+  // ({logs: [vkey], witnesses, groups, quorum}, see checkQuorum), as
+  // ledger_core::witness_check::check_checkpoint. Resolves to {ok, code?, message?,
+  // witnessed: [{witness, name, timestamp}], missing?}.
+  async function verifyWitnesses(note, logKey, origin, policy) {
+    var listed = (policy.logs || []).filter(function (k) { return k === logKey; });
+    var lk = await parseVkey(logKey);
+    if (listed.length === 0 || !lk.ok) return { ok: false, code: 'policy_log_mismatch', message: 'the checkpoint is signed by log key ' + logKey + ', which the witness policy does not list', witnessed: [] };
+    if (!originCorresponds(lk.name, origin)) return { ok: false, code: 'policy_log_mismatch', message: 'the policy\'s log key name does not correspond to the checkpoint origin ' + origin, witnessed: [] };
+    var vkeys = policy.witnesses.map(function (w) { return w.vkey; });
+    var checked = await checkCosignatures(note, vkeys);
+    if (!checked.ok) return { ok: false, code: checked.code === 'unsupported_algorithm' || checked.code === 'malformed_verifier_key' ? 'witness_policy_bad_witness_key' : 'checkpoint_malformed', message: checked.message, witnessed: [] };
+    var bad = checked.lines.filter(function (l) { return l.outcome === 'invalid'; });
+    var witnessed = [];
+    for (var i = 0; i < policy.witnesses.length; i++) {
+      var k = await parseVkey(policy.witnesses[i].vkey, 0x04);
+      var c = checked.cosigned.filter(function (x) { return x.name === k.name && x.keyId === k.keyId; })[0];
+      if (c) witnessed.push({ witness: policy.witnesses[i].name, name: c.name, timestamp: c.timestamp, order: checked.cosigned.indexOf(c) });
+    }
+    witnessed.sort(function (a, b) { return a.order - b.order; });
+    witnessed.forEach(function (w) { delete w.order; });
+    if (bad.length > 0) return { ok: false, code: 'witness_cosignature_invalid', message: 'the cosignature by witness ' + bad[0].name + ' does not verify', witnessed: witnessed };
+    var q = checkQuorum(policy, witnessed.map(function (w) { return w.witness; }));
+    if (!q.met) return { ok: false, code: 'witness_quorum_not_met', message: 'the checkpoint does not meet the witness quorum: missing ' + q.missing.join(', '), witnessed: witnessed, missing: q.missing };
+    return { ok: true, witnessed: witnessed };
+  }
+
   // ---- receipts (FORMAT.md §11) -----------------------------------------------------------
 
   var CHECKS = ['receipt_malformed', 'receipt_version', 'receipt_entry', 'receipt_seq',
     'checkpoint_signature', 'checkpoint_malformed', 'checkpoint_origin', 'checkpoint_size',
     'inclusion_proof', 'intent_signature', 'signers_mismatch', 'fund_mismatch',
-    'donor_commitment', 'log_key_unknown'];
+    'donor_commitment', 'witness_quorum', 'log_key_unknown'];
 
   var HEX64 = /^[0-9a-f]{64}$/, HEX128 = /^[0-9a-f]{128}$/;
   var INSTANT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$/;
@@ -347,8 +468,11 @@
   }
 
   // Verifies a receipt (text). `siteLogKey`: the log key this site publishes (optional).
+  // `policy` (optional, see verifyWitnesses): the site's witness policy; then check 10
+  // (FORMAT.md §11.2), shown as `witness_quorum`, fails with policy_log_mismatch,
+  // witness_cosignature_invalid or witness_quorum_not_met.
   // Resolves to {ok, code?, message?, checks: [{code, ok, message}], summary?}.
-  async function verifyReceipt(text, siteLogKey) {
+  async function verifyReceipt(text, siteLogKey, policy) {
     var checks = [];
     function pass(code) { checks.push({ code: code, ok: true }); }
     function fail(code, message) {
@@ -427,6 +551,17 @@
       pass('donor_commitment');
     }
 
+    var witnessed = null;
+    if (policy) {
+      var w = await verifyWitnesses(r.checkpoint, r.log_key, r.origin, policy);
+      if (!w.ok) {
+        checks.push({ code: 'witness_quorum', ok: false, message: w.code + ': ' + w.message });
+        return { ok: false, code: w.code, message: w.message, checks: checks, witnessed: w.witnessed };
+      }
+      witnessed = w.witnessed;
+      pass('witness_quorum');
+    }
+
     if (siteLogKey && r.log_key !== siteLogKey) return fail('log_key_unknown', 'the receipt is signed by a log key this site does not publish: ' + r.log_key);
     if (siteLogKey) pass('log_key_unknown');
 
@@ -443,7 +578,8 @@
         root: bytesToHex(cp.root),
         donor_confirmed: donorConfirmed,
         signers: r.signers.map(function (s) { return s.name || s.key; }),
-        log_key_known: !!siteLogKey && r.log_key === siteLogKey
+        log_key_known: !!siteLogKey && r.log_key === siteLogKey,
+        witnessed: witnessed
       }
     };
   }
@@ -462,6 +598,10 @@
     verifyNote: verifyNote,
     parseCheckpoint: parseCheckpoint,
     verifyReceipt: verifyReceipt,
+    checkCosignatures: checkCosignatures,
+    checkQuorum: checkQuorum,
+    originCorresponds: originCorresponds,
+    verifyWitnesses: verifyWitnesses,
     CHECKS: CHECKS
   };
 })(window);

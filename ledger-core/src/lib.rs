@@ -34,4 +34,5 @@ pub mod statement;
 pub mod text;
 pub mod time;
 pub mod verify;
+pub mod witness_check;
 pub mod witness_policy;

@@ -28,6 +28,8 @@ use crate::merkle::{verify_inclusion, MerkleError};
 use crate::money::Amount;
 use crate::note::{NoteError, NoteVerifier};
 use crate::time::Instant;
+use crate::witness_check::{check_checkpoint, WitnessCheckError};
+use crate::witness_policy::{QuorumCheck, WitnessPolicy};
 
 /// The `version` of every receipt this module writes and reads.
 pub const RECEIPT_VERSION: &str = "community-ledger/receipt/v1";
@@ -194,6 +196,10 @@ pub enum ReceiptError {
     /// The donor part does not open the entry's donor commitment.
     #[error("{}", donor_problem_en(*.0))]
     DonorCommitment(DonorProblem),
+    /// Checked with a witness policy ([`verify_receipt_witnessed`]): the checkpoint does
+    /// not meet it. The code is the [`WitnessCheckError`]'s.
+    #[error("{0}")]
+    Witness(WitnessCheckError),
 }
 
 fn donor_problem_en(p: DonorProblem) -> &'static str {
@@ -224,6 +230,7 @@ impl Coded for ReceiptError {
             ReceiptError::SignersMismatch => "signers_mismatch",
             ReceiptError::FundMismatch { .. } => "fund_mismatch",
             ReceiptError::DonorCommitment(_) => "donor_commitment",
+            ReceiptError::Witness(e) => e.code(),
         }
     }
 
@@ -278,6 +285,7 @@ impl Coded for ReceiptError {
                     "捐赠人的盐值、姓名和电话与该捐赠的承诺值不符".into()
                 }
             },
+            ReceiptError::Witness(e) => e.message_zh(),
         }
     }
 }
@@ -383,6 +391,22 @@ pub fn verify_receipt(r: &Receipt) -> Result<VerifiedReceipt, ReceiptError> {
         root: checkpoint.root,
         donor_confirmed,
     })
+}
+
+/// Verifies a receipt as [`verify_receipt`] does, then, as a last check (FORMAT.md §11.2
+/// step 10), that its checkpoint meets the witness `policy`
+/// ([`check_checkpoint`]: the log key is a policy log for the origin, and the witnesses'
+/// cosignatures meet the quorum). Returns what the receipt proved and who witnessed it.
+pub fn verify_receipt_witnessed(
+    r: &Receipt,
+    policy: &WitnessPolicy,
+) -> Result<(VerifiedReceipt, QuorumCheck), ReceiptError> {
+    let ok = verify_receipt(r)?;
+    // `verify_receipt` opened the checkpoint with this key, so it parses.
+    let key = NoteVerifier::from_vkey(&r.log_key).map_err(ReceiptError::CheckpointSignature)?;
+    let witnessed =
+        check_checkpoint(policy, &r.checkpoint, &key, &r.origin).map_err(ReceiptError::Witness)?;
+    Ok((ok, witnessed))
 }
 
 /// Opens the checkpoint note with the log key through [`Checkpoint::open`], the path
@@ -523,6 +547,13 @@ mod tests {
             (
                 ReceiptError::DonorCommitment(DonorProblem::CommitmentMismatch),
                 "donor_commitment",
+            ),
+            (
+                ReceiptError::Witness(WitnessCheckError::QuorumNotMet {
+                    witnessed: vec![],
+                    missing: vec!["witness A".into()],
+                }),
+                "witness_quorum_not_met",
             ),
         ];
         for (e, code) in cases {

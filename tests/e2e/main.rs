@@ -27,3 +27,4 @@ mod quarantine;
 mod receipts;
 mod service;
 mod walkthrough;
+mod witnesses;

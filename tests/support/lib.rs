@@ -67,7 +67,9 @@ use rand_core::RngCore;
 use serde_json::{json, Value};
 
 /// The server's environment variables that would override the flags a test passes.
-const SERVER_ENV: [&str; 12] = [
+const SERVER_ENV: [&str; 14] = [
+    "LEDGER_WITNESS_POLICY",
+    "LEDGER_WITNESS_INTERVAL",
     "LEDGER_LOG_KEY_FILE",
     "LEDGER_VAULT_KEY_FILE",
     "LEDGER_PROPOSAL_TTL",
@@ -146,6 +148,9 @@ fn is_fresh(bin: &Path) -> bool {
         "Cargo.lock",
         "ledger-api/Cargo.toml",
         "ledger-api/src",
+        // Embedded in the binary (include_str!).
+        "ledger-api/static",
+        "ledger-api/templates",
         "ledger-core/Cargo.toml",
         "ledger-core/src",
         "migrations",
@@ -1566,6 +1571,124 @@ pub fn verify_binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| audit_tools_binary("LEDGER_VERIFY_BIN", "ledger-verify"))
         .clone()
+}
+
+/// Path of the `ledger-witness` executable (audit-tools), built (once per test process)
+/// if missing or stale, exactly as [`verify_binary`] finds `ledger-verify`.
+/// `LEDGER_WITNESS_BIN` overrides this.
+pub fn witness_binary() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| audit_tools_binary("LEDGER_WITNESS_BIN", "ledger-witness"))
+        .clone()
+}
+
+/// A running `ledger-witness serve` (SIGKILLed when dropped), with its data folder.
+pub struct WitnessProcess {
+    child: Option<Child>,
+    data: PathBuf,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// Its witness vkey.
+    pub vkey: String,
+}
+
+impl WitnessProcess {
+    /// Makes a witness in `data` (`keygen --name name`) that witnesses every fund of the
+    /// deployment `origin` signed by `log_vkey` (`add-log --origin-prefix`), and serves it
+    /// on a free port.
+    pub fn create(data: &Path, name: &str, origin: &str, log_vkey: &str) -> WitnessProcess {
+        let d = data.display().to_string();
+        for args in [
+            vec!["keygen", "--name", name, "--data", &d],
+            vec![
+                "add-log",
+                "--origin-prefix",
+                origin,
+                "--vkey",
+                log_vkey,
+                "--data",
+                &d,
+            ],
+        ] {
+            let out = Command::new(witness_binary())
+                .args(&args)
+                .env_remove("LEDGER_WITNESS_DATA")
+                .stdin(Stdio::null())
+                .output()
+                .expect("running ledger-witness");
+            assert!(
+                out.status.success(),
+                "ledger-witness {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        WitnessProcess::serve(data, "127.0.0.1:0")
+    }
+
+    /// `ledger-witness serve --listen listen --data data`, once it prints its address.
+    pub fn serve(data: &Path, listen: &str) -> WitnessProcess {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(data.with_extension("log"))
+            .expect("opening the witness's log");
+        let mut child = Command::new(witness_binary())
+            .args(["serve", "--listen", listen, "--data"])
+            .arg(data)
+            .env_remove("LEDGER_WITNESS_DATA")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("starting ledger-witness serve");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.strip_prefix("ledger-witness listening on ") {
+                    let _ = tx.send(rest.to_owned());
+                }
+            }
+        });
+        let Ok(line) = rx.recv_timeout(SERVER_START_TIMEOUT) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "ledger-witness serve did not print its address; its log:\n{}",
+                std::fs::read_to_string(data.with_extension("log")).unwrap_or_default()
+            );
+        };
+        let (url, vkey) = line.split_once(" as ").expect("`URL as VKEY`");
+        WitnessProcess {
+            child: Some(child),
+            data: data.to_path_buf(),
+            url: url.to_owned(),
+            vkey: vkey.to_owned(),
+        }
+    }
+
+    /// Kills it (SIGKILL) and reaps it.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Serves it again on the same data folder and address.
+    pub fn restart(&mut self) {
+        self.kill();
+        let listen = self.url.trim_start_matches("http://").to_owned();
+        let data = self.data.clone();
+        *self = WitnessProcess::serve(&data, &listen);
+    }
+}
+
+impl Drop for WitnessProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }
 
 /// A binary of `audit-tools`: `$override_var` if set, else built (if missing or older

@@ -202,6 +202,10 @@ pub enum ReceiptCmd {
         /// The deployment's log key you trust (published at /.well-known/community-ledger).
         #[arg(long)]
         log_key: Option<String>,
+        /// The deployment's witness policy (C2SP tlog-policy file, FORMAT.md §13): the
+        /// receipt's checkpoint must meet its quorum.
+        #[arg(long, value_name = "POLICY_FILE")]
+        policy: Option<PathBuf>,
     },
 }
 
@@ -325,9 +329,14 @@ pub fn run(cli: Cli) -> Result<(), Fail> {
             input,
         } => export_cmd(&ctx, &fund, format, out, input),
         Cmd::Receipt {
-            cmd: ReceiptCmd::Verify { file, log_key },
+            cmd:
+                ReceiptCmd::Verify {
+                    file,
+                    log_key,
+                    policy,
+                },
         } => {
-            for line in receipt::verify_file(&file, log_key.as_deref())? {
+            for line in receipt::verify_file(&file, log_key.as_deref(), policy.as_deref())? {
                 say(line);
             }
             Ok(())

@@ -4,13 +4,26 @@
 use std::path::Path;
 
 use ledger_core::error::Coded;
-use ledger_core::receipt::{parse_receipt, verify_receipt, RECEIPT_BYTES_MAX};
+use ledger_core::receipt::{
+    parse_receipt, verify_receipt, verify_receipt_witnessed, ReceiptError, RECEIPT_BYTES_MAX,
+};
+use ledger_core::witness_check::WitnessCheckError;
 
 use super::Fail;
+use crate::witnessed::{load_policy, time_text};
 
-/// Checks the receipt in `file`; with `log_key`, also that the receipt's log key is it.
-/// Returns what was proven, as lines to print.
-pub fn verify_file(file: &Path, log_key: Option<&str>) -> Result<Vec<String>, Fail> {
+/// Checks the receipt in `file`; with `log_key`, also that the receipt's log key is it;
+/// with `policy` (a witness policy file, FORMAT.md §13), also that its checkpoint meets
+/// the policy. Returns what was proven, as lines to print.
+pub fn verify_file(
+    file: &Path,
+    log_key: Option<&str>,
+    policy: Option<&Path>,
+) -> Result<Vec<String>, Fail> {
+    let policy = policy
+        .map(load_policy)
+        .transpose()
+        .map_err(|e| Fail::Unusable(format!("{e:#}")))?;
     let meta = std::fs::metadata(file)
         .map_err(|e| Fail::Unusable(format!("cannot read {}: {e}", file.display())))?;
     if meta.len() > RECEIPT_BYTES_MAX as u64 {
@@ -27,8 +40,24 @@ pub fn verify_file(file: &Path, log_key: Option<&str>) -> Result<Vec<String>, Fa
     };
     let receipt =
         parse_receipt(&bytes).map_err(|e| invalid(e.code(), e.message_en(), e.message_zh()))?;
-    let ok =
-        verify_receipt(&receipt).map_err(|e| invalid(e.code(), e.message_en(), e.message_zh()))?;
+    let refused = |e: ReceiptError| match e {
+        ReceiptError::Witness(WitnessCheckError::QuorumNotMet { .. }) => Fail::Refused(format!(
+            "receipt NOT YET WITNESSED ({}): {} / {} — the entry is in the log, but the \
+             witnesses have not cosigned this checkpoint yet: ask for a new receipt in a \
+             minute (请过一分钟后重新获取收据)",
+            e.code(),
+            e.message_zh(),
+            e.message_en()
+        )),
+        e => invalid(e.code(), e.message_en(), e.message_zh()),
+    };
+    let (ok, witnessed) = match &policy {
+        None => (verify_receipt(&receipt).map_err(refused)?, None),
+        Some(p) => {
+            let (ok, check) = verify_receipt_witnessed(&receipt, p).map_err(refused)?;
+            (ok, Some(check))
+        }
+    };
     let key_line = match log_key {
         Some(k) if k.trim() == receipt.log_key => {
             format!("log key:   {} (the key you trust)", receipt.log_key)
@@ -68,6 +97,23 @@ pub fn verify_file(file: &Path, log_key: Option<&str>) -> Result<Vec<String>, Fa
         ok.tree_size, ok.root, receipt.origin
     ));
     out.push(key_line);
+    out.push(match witnessed {
+        None => "witnesses: NOT checked: pass --policy (the deployment publishes its witness \
+                 policy at /.well-known/community-ledger)"
+            .to_owned(),
+        Some(check) if check.witnessed.is_empty() => {
+            "witnesses: the policy needs none (quorum none)".to_owned()
+        }
+        Some(check) => format!(
+            "witnesses: quorum met; witnessed by {}",
+            check
+                .witnessed
+                .iter()
+                .map(|w| format!("{} ({})", w.witness, time_text(w.timestamp)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    });
     for s in &receipt.signers {
         out.push(format!(
             "signed by: {}{}",

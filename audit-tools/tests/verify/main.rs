@@ -4,7 +4,9 @@
 
 mod clean;
 mod db;
+mod receipts;
 mod since;
 mod support;
 mod tamper;
 mod unusable;
+mod witnesses;

@@ -207,9 +207,17 @@ pub fn operations() -> Vec<Operation> {
             M::GET,
             "/api/v1/funds/{fund}/checkpoint",
             "checkpoint",
-            "Latest signed checkpoint (C2SP signed note)",
+            "The newest checkpoint meeting the witness quorum, with its cosignatures (C2SP signed note; without a witness policy: the newest log-signed one)",
             (Public, ""),
             get(reads::checkpoint),
+        ),
+        op(
+            M::GET,
+            "/api/v1/funds/{fund}/checkpoint/latest",
+            "latest_checkpoint",
+            "The newest log-signed checkpoint, witnessed or not (C2SP signed note)",
+            (Public, ""),
+            get(reads::latest_checkpoint),
         ),
         op(
             M::GET,

@@ -124,7 +124,7 @@ fn success(o: &Operation) -> (String, Value) {
             "200",
             ok("Consistency proof", schema_ref("ConsistencyProof")),
         ),
-        "checkpoint" => (
+        "checkpoint" | "latest_checkpoint" => (
             "200",
             json!({"description": "C2SP signed note", "content": {"text/plain": {"schema": {"type": "string"}}}}),
         ),
@@ -322,8 +322,27 @@ fn schemas() -> Value {
             }
         },
         "LogInfo": {
-            "type": "object", "required": ["origin", "log_key", "operator_key"],
-            "properties": {"origin": {"type": "string"}, "log_key": {"type": "string"}, "operator_key": hex64}
+            "type": "object", "required": ["origin", "log_key", "operator_key", "witness_policy"],
+            "properties": {
+                "origin": {"type": "string"}, "log_key": {"type": "string"}, "operator_key": hex64,
+                "witness_policy": {"oneOf": [schema_ref("WitnessPolicy"), {"type": "null"}]}
+            }
+        },
+        "WitnessPolicy": {
+            "type": "object", "required": ["witnesses", "groups", "quorum", "policy"],
+            "description": "Who cosigns the checkpoints (C2SP tlog-witness) and the quorum a served checkpoint meets (FORMAT.md §13)",
+            "properties": {
+                "witnesses": {"type": "array", "items": {
+                    "type": "object", "required": ["name", "vkey", "url"],
+                    "properties": {"name": {"type": "string"}, "vkey": {"type": "string"}, "url": {"type": ["string", "null"]}}
+                }},
+                "groups": {"type": "array", "items": {
+                    "type": "object", "required": ["name", "threshold", "members"],
+                    "properties": {"name": {"type": "string"}, "threshold": {"type": "string"}, "members": {"type": "array", "items": {"type": "string"}}}
+                }},
+                "quorum": {"type": "string"},
+                "policy": {"type": "string", "description": "The policy file (C2SP tlog-policy)"}
+            }
         },
         "Fund": {
             "type": "object", "required": ["id", "size", "head", "balance", "status"],

@@ -17,7 +17,7 @@ use crate::app::AppState;
 use crate::store::{EntryRow, PAGE_ROWS_MAX};
 use crate::views::{
     genesis_of, ConsistencyProof, DamagedFund, EntryPage, EntryView, FundList, FundSummary, Health,
-    InclusionProof, LogInfo,
+    InclusionProof, LogInfo, WitnessPolicyInfo,
 };
 
 pub(super) async fn health(State(s): State<AppState>) -> Result<Json<Health>, Problem> {
@@ -54,6 +54,7 @@ pub(super) async fn log_info(State(s): State<AppState>) -> impl IntoResponse {
         origin: s.ledger.origin().to_owned(),
         log_key: s.ledger.log_key().verifier().to_vkey(),
         operator_key: s.ledger.operator_key().to_hex(),
+        witness_policy: s.witnesses.as_deref().map(WitnessPolicyInfo::of),
     })
 }
 
@@ -233,17 +234,52 @@ pub(super) async fn consistency(
     }))
 }
 
+/// `GET /api/v1/funds/{fund}/checkpoint`: with a witness policy, the newest checkpoint
+/// that meets its quorum, with the witnesses' cosignature lines (404
+/// `no_witnessed_checkpoint` until one does); without one, the newest log-signed one.
 pub(super) async fn checkpoint(
     State(s): State<AppState>,
     ApiPath(fund): ApiPath<String>,
 ) -> Result<Response, Problem> {
-    let (_, note) = s
+    match crate::witnesses::witnessed_checkpoint(&s, &fund).await? {
+        Some((_, note)) => Ok(note_response(note)),
+        None if s.ledger.store().fund(&fund).await?.is_none() => Err(Problem::unknown_fund(&fund)),
+        None => Err(Problem::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "no_witnessed_checkpoint",
+            format!(
+                "no checkpoint of fund `{fund}` meets the witness quorum yet; the newest \
+                 log-signed one is at /api/v1/funds/{fund}/checkpoint/latest"
+            ),
+            format!(
+                "基金「{fund}」尚无达到见证法定人数的检查点；最新的日志签名检查点见 \
+                 /api/v1/funds/{fund}/checkpoint/latest"
+            ),
+        )),
+    }
+}
+
+/// `GET /api/v1/funds/{fund}/checkpoint/latest`: the newest log-signed checkpoint,
+/// witnessed or not (with the cosignatures it has when it is the witnessed one).
+pub(super) async fn latest_checkpoint(
+    State(s): State<AppState>,
+    ApiPath(fund): ApiPath<String>,
+) -> Result<Response, Problem> {
+    let (size, note) = s
         .ledger
         .store()
         .latest_checkpoint(&fund)
         .await?
         .ok_or_else(|| Problem::unknown_fund(&fund))?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response())
+    let note = match crate::witnesses::witnessed_checkpoint(&s, &fund).await? {
+        Some((witnessed, cosigned)) if witnessed == size => cosigned,
+        _ => note,
+    };
+    Ok(note_response(note))
+}
+
+fn note_response(note: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response()
 }
 
 /// Streams the export: header, every entry's canonical bytes, the checkpoint of exactly
@@ -259,8 +295,9 @@ pub(super) async fn export(
         .ok_or_else(|| Problem::unknown_fund(&fund))?;
     let operator_key = PublicKey::from_hex(&f.operator_key).map_err(|e| Problem::internal(&e))?;
     // The checkpoint fixes the size: entries appended while streaming are not included.
-    let (size, note) = store
-        .latest_checkpoint(&fund)
+    // With witnesses, it is the newest witnessed checkpoint (while none is, the newest
+    // log-signed one).
+    let (size, note) = crate::witnesses::served_checkpoint(&s, &fund)
         .await?
         .ok_or_else(|| Problem::unknown_fund(&fund))?;
     let header = Header::new(

@@ -48,10 +48,15 @@ pub(super) async fn receipt(
         .entry(&fund, seq)
         .await?
         .ok_or_else(|| Problem::not_found("entry"))?;
-    let (tree_size, checkpoint) = store
-        .latest_checkpoint(&fund)
-        .await?
-        .ok_or_else(|| Problem::unknown_fund(&fund))?;
+    // The newest witnessed checkpoint when it includes the entry, else the newest
+    // log-signed one.
+    let (tree_size, checkpoint) = match crate::witnesses::witnessed_checkpoint(&s, &fund).await? {
+        Some((size, note)) if seq < size => (size, note),
+        _ => store
+            .latest_checkpoint(&fund)
+            .await?
+            .ok_or_else(|| Problem::unknown_fund(&fund))?,
+    };
     let inclusion = store.inclusion_proof(&fund, seq, tree_size).await?;
     let entry = Entry::parse(&row.bytes)
         .map_err(|e| Problem::internal(&e))?

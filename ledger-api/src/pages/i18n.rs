@@ -211,6 +211,12 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("day_sat", "周六", "Sat"),
     ("day_sun", "周日", "Sun"),
     ("footer", "每条记录均由基金管理人签名，并记入防篡改的哈希链与默克尔树。", "Every entry is signed by the fund's trustees and kept in a tamper-evident hash chain and Merkle tree."),
+    ("witnesses", "见证方", "Witnesses"),
+    ("not_yet_witnessed", "本基金的检查点尚未获得见证方副署。", "No checkpoint of this fund has been cosigned by the witnesses yet."),
+    ("witness_not_covering", "见证过的最新检查点尚未包含本公示，稍后刷新。", "The newest witnessed checkpoint does not include this statement yet; reload in a moment."),
+    ("witness_checking", "正在核验见证签名……", "Checking the cosignatures…"),
+    ("witness_keys_note", "见证方公钥（C2SP tlog-cosignature）：请与见证方自己公布的公钥核对，并保存以备日后核验。", "The witnesses' keys (C2SP tlog-cosignature): compare them with the keys the witnesses publish themselves, and keep them to check later."),
+    ("site_witnesses", "本站的见证方", "This site's witnesses"),
     ("export_link", "下载完整记录（供审计核验）", "Download the full log (for auditors)"),
 ];
 

@@ -5,7 +5,11 @@
 //!   balance chart (inline SVG), recent entries (`?from=`), agreements and spaces;
 //! - `/funds/{fund}/statements/{seq}`: one statement as a printable A4 page with a QR code
 //!   leading to its verification;
-//! - `/check`: "check my donation": a receipt verified in the browser (`/static/verify.js`);
+//! - `/check`: "check my donation": a receipt verified in the browser (`/static/verify.js`),
+//!   with the deployment's witness policy when it has one;
+//! - with a witness policy, each statement (fund page and printable page) says who
+//!   witnessed the fund's checkpoint and when, prints the witnesses' keys, and
+//!   `/static/witnessing.js` checks the cosignatures in the browser against those keys;
 //! - `/lang/{en|zh}?back=`: remembers the language in a cookie (`?lang=` on any page too).
 //!
 //! Templates (minijinja) and static files are embedded in the binary; the pages load no
@@ -31,7 +35,7 @@ pub use i18n::Lang;
 
 use crate::app::AppState;
 use crate::store::StoreError;
-use crate::views::{CheckPage, ErrorPage, PageChrome};
+use crate::views::{CheckPage, ErrorPage, PageChrome, WitnessPolicyInfo};
 
 /// Entries shown per page of a fund's recent entries.
 pub const ENTRIES_PER_PAGE: u64 = 20;
@@ -48,6 +52,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/statement.html"),
     ),
     ("check.html", include_str!("../../templates/check.html")),
+    (
+        "witnessing.html",
+        include_str!("../../templates/witnessing.html"),
+    ),
     ("error.html", include_str!("../../templates/error.html")),
 ];
 
@@ -62,6 +70,11 @@ const STATIC_FILES: &[(&str, &str, &str)] = &[
         "check.js",
         "text/javascript; charset=utf-8",
         include_str!("../../static/check.js"),
+    ),
+    (
+        "witnessing.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/witnessing.js"),
     ),
     (
         "style.css",
@@ -335,6 +348,13 @@ async fn check(
     let ctx = CheckPage {
         log_key: p.app.ledger.log_key().verifier().to_vkey(),
         origin: p.app.ledger.origin().to_owned(),
+        policy_json: p.app.witnesses.as_deref().map(WitnessPolicyInfo::js_policy),
+        witnesses: p
+            .app
+            .witnesses
+            .as_deref()
+            .map(|s| WitnessPolicyInfo::of(s).witnesses)
+            .unwrap_or_default(),
     };
     render(&p, &req, StatusCode::OK, "check.html", &ctx)
 }

@@ -18,7 +18,7 @@ use crate::store::{EntryRow, Store, StoreError, PAGE_ROWS_MAX};
 use crate::views::{
     genesis_of, not_a_statement, parse_row, AgreementLine, EntryLine, FundPage, KindTotalLine,
     LastStatement, NamedSigner, OverviewFund, OverviewPage, SpaceLine, StatementFigures,
-    StatementPage,
+    StatementPage, WitnessInfo, WitnessPolicyInfo, WitnessingView,
 };
 
 /// The kinds that move money, in the order the pages list them.
@@ -363,6 +363,10 @@ pub async fn fund_page(
         Some(r) => Some(statement_view(&r, &names, lang, off)?),
         None => None,
     };
+    let witnessing = match &statement {
+        Some(s) => witnessing(app, lang, fund, s.seq, off).await?,
+        None => None,
+    };
 
     let mut enterprises = BTreeMap::new();
     let mut agreements = Vec::new();
@@ -449,6 +453,7 @@ pub async fn fund_page(
         agreements,
         spaces,
         founding_trustees,
+        witnessing,
     }))
 }
 
@@ -479,7 +484,81 @@ pub async fn statement_page(
         s: statement_view(&row, &names, lang, off)?,
         verify_url: verify_url.to_owned(),
         qr: qr_svg(verify_url, lang.word("qr_title")),
+        witnessing: witnessing(app, lang, fund, seq, off).await?,
     }))
+}
+
+/// Who witnessed the fund's checkpoint, for the statement at `seq`: `None` without a
+/// witness policy.
+async fn witnessing(
+    app: &AppState,
+    lang: Lang,
+    fund: &str,
+    seq: u64,
+    off: UtcOffset,
+) -> Result<Option<WitnessingView>, StoreError> {
+    let Some(setup) = &app.witnesses else {
+        return Ok(None);
+    };
+    let witnessed = crate::witnesses::witnessed_checkpoint(app, fund).await?;
+    let witnessed_text = witnessed
+        .as_ref()
+        .and_then(|(_, note)| setup.policy.check_note(note).ok())
+        .filter(|check| check.met)
+        .map(|check| {
+            let names: Vec<&str> = check.witnessed.iter().map(|w| w.witness.as_str()).collect();
+            // The quorum was met when the last of them cosigned.
+            let when = check
+                .witnessed
+                .iter()
+                .map(|w| w.timestamp)
+                .max()
+                .map(|t| local_minute(t, off))
+                .unwrap_or_default();
+            match lang {
+                Lang::Zh => format!("由 {} 见证, {when}", names.join("、")),
+                Lang::En => format!("Witnessed by {}, {when}", names.join(", ")),
+            }
+        });
+    let tree_size = witnessed.as_ref().map_or(0, |(size, _)| *size);
+    Ok(Some(WitnessingView {
+        note: witnessed.map(|(_, note)| note),
+        tree_size,
+        covers: seq < tree_size,
+        witnessed_text,
+        witnesses: setup
+            .witnesses()
+            .iter()
+            .map(|w| WitnessInfo {
+                name: w.name.clone(),
+                vkey: w.key.to_vkey(),
+                url: w.url.clone(),
+            })
+            .collect(),
+        log_key: app.ledger.log_key().verifier().to_vkey(),
+        origin: format!("{}/{fund}", app.ledger.origin()),
+        policy_json: WitnessPolicyInfo::js_policy(setup),
+    }))
+}
+
+/// POSIX seconds `t` as the local `YYYY-MM-DD HH:MM` at offset `off`.
+fn local_minute(t: u64, off: UtcOffset) -> String {
+    let local = i64::try_from(t)
+        .ok()
+        .and_then(|t| t.checked_add(i64::from(off.seconds())))
+        .and_then(|t| Instant::from_unix_seconds(t).ok());
+    match local {
+        // `YYYY-MM-DDTHH:MM:SSZ`, the local time written as if it were UTC.
+        Some(i) => {
+            let text = i.to_string();
+            format!(
+                "{} {}",
+                text.get(..10).unwrap_or_default(),
+                text.get(11..16).unwrap_or_default()
+            )
+        }
+        None => format!("@{t}"),
+    }
 }
 
 /// The QR code of `url` as inline SVG (dark modules on white), with a title.

@@ -1,0 +1,157 @@
+//! `--policy`: the witness policy a reader trusts (C2SP tlog-policy, FORMAT.md §13), and
+//! the check that a checkpoint meets it, shared by `ledger-verify` and
+//! `ledger receipt verify`. The rules are ledger-core's
+//! ([`ledger_core::witness_check::check_checkpoint`]); this module reads the file and
+//! turns the outcome into a finding and a summary.
+
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::{anyhow, Context};
+use ledger_core::canonical::parse_canonical;
+use ledger_core::error::Coded;
+use ledger_core::export::{CheckpointLine, Header};
+use ledger_core::note::NoteVerifier;
+use ledger_core::time::Instant;
+use ledger_core::verify::Finding;
+use ledger_core::witness_check::check_checkpoint;
+use ledger_core::witness_policy::{QuorumCheck, WitnessPolicy, POLICY_SIZE_MAX};
+use serde::Serialize;
+
+/// Reads and parses the policy file at `path`. A file that cannot be read, or that the
+/// parser refuses, is a usage error whose message carries the parser's (line-numbered)
+/// one.
+pub fn load_policy(path: &Path) -> anyhow::Result<WitnessPolicy> {
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("--policy: cannot read {}", path.display()))?;
+    // One byte more than the limit, so that the parser names the limit.
+    let mut bytes = Vec::new();
+    file.take(POLICY_SIZE_MAX as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("--policy: cannot read {}", path.display()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow!("--policy {}: the file is not UTF-8", path.display()))?;
+    WitnessPolicy::parse(&text).map_err(|e| anyhow!("--policy {}: {e}", path.display()))
+}
+
+/// One witness's valid cosignature, as printed.
+#[derive(Debug, Clone, Serialize)]
+pub struct JsonWitnessed {
+    /// The witness's name in the policy.
+    pub witness: String,
+    /// When it cosigned, POSIX seconds.
+    pub timestamp: u64,
+    /// The same, as an RFC 3339 UTC instant.
+    pub time: String,
+}
+
+/// The witness part of a summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct WitnessSummary {
+    /// Whether the checkpoint met the policy.
+    pub quorum_met: bool,
+    /// The policy witnesses whose cosignatures verified, in note order.
+    pub witnessed: Vec<JsonWitnessed>,
+}
+
+impl WitnessSummary {
+    /// Not met, nobody witnessed.
+    pub fn none() -> Self {
+        WitnessSummary {
+            quorum_met: false,
+            witnessed: Vec::new(),
+        }
+    }
+
+    fn from_check(check: &QuorumCheck) -> Self {
+        WitnessSummary {
+            quorum_met: check.met,
+            witnessed: check
+                .witnessed
+                .iter()
+                .map(|w| JsonWitnessed {
+                    witness: w.witness.clone(),
+                    timestamp: w.timestamp,
+                    time: time_text(w.timestamp),
+                })
+                .collect(),
+        }
+    }
+
+    /// `A (2026-12-01T10:00:00Z), B (…)`, or that there is none.
+    pub fn witnessed_text(&self) -> String {
+        if self.witnessed.is_empty() {
+            return "no witness of the policy".to_owned();
+        }
+        self.witnessed
+            .iter()
+            .map(|w| format!("{} ({})", w.witness, w.time))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A cosignature timestamp as an RFC 3339 UTC instant (the number itself when it is
+/// beyond what [`Instant`] holds).
+pub fn time_text(timestamp: u64) -> String {
+    i64::try_from(timestamp)
+        .ok()
+        .and_then(|s| Instant::from_unix_seconds(s).ok())
+        .map_or_else(|| format!("@{timestamp}"), |i| i.to_string())
+}
+
+/// Checks an export's checkpoint line (already verified under the header's log key)
+/// against `policy`. Returns the summary and, when the checkpoint does not meet the
+/// policy, the finding (at `line`, the checkpoint's line in the export).
+pub fn check_export(
+    policy: &WitnessPolicy,
+    header: &Header,
+    checkpoint_line: &[u8],
+    line: u64,
+) -> (WitnessSummary, Option<Finding>) {
+    let failed = |code: &'static str, en: String, zh: String| {
+        (
+            WitnessSummary::none(),
+            Some(Finding {
+                line,
+                seq: None,
+                code,
+                en,
+                zh,
+            }),
+        )
+    };
+    // The verifier parsed both before it accepted the checkpoint; a failure here would
+    // be a bug, reported as the checkpoint being malformed rather than passed over.
+    let parsed = parse_canonical(checkpoint_line)
+        .ok()
+        .and_then(|v| serde_json::from_value::<CheckpointLine>(v).ok());
+    let (Some(cp), Ok(key)) = (parsed, NoteVerifier::from_vkey(&header.log_key)) else {
+        return failed(
+            "checkpoint_malformed",
+            "the checkpoint line cannot be read for the witness check".into(),
+            "无法读取检查点行以检查见证".into(),
+        );
+    };
+    match check_checkpoint(policy, &cp.checkpoint, &key, &header.origin) {
+        Ok(check) => (WitnessSummary::from_check(&check), None),
+        Err(e) => {
+            // Who did cosign, for the summary; the checkpoint still fails the policy.
+            let mut summary = policy
+                .check_note(&cp.checkpoint)
+                .map(|c| WitnessSummary::from_check(&c))
+                .unwrap_or_else(|_| WitnessSummary::none());
+            summary.quorum_met = false;
+            (
+                summary,
+                Some(Finding {
+                    line,
+                    seq: None,
+                    code: e.code(),
+                    en: e.message_en(),
+                    zh: e.message_zh(),
+                }),
+            )
+        }
+    }
+}
