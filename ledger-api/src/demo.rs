@@ -12,6 +12,8 @@ use ledger_core::note::NoteSigner;
 use ledger_core::sample::{build, SampleFund, SampleKeys, SampleSpec};
 use ledger_core::state::FundState;
 
+pub mod witnesses;
+
 use crate::keyfile::{load_or_create_log_key, load_or_create_seed_key, write_private};
 use crate::store::{AppendRequest, LogSigner, Store, VaultRecord};
 

@@ -25,3 +25,19 @@ pub async fn seed(_store: &Arc<Store>, _origin: &str) -> anyhow::Result<usize> {
 pub fn first_fund() -> String {
     String::new()
 }
+
+/// The demo's witnesses, refused: no demo in this build.
+pub mod witnesses {
+    use std::path::Path;
+
+    use ledger_core::note::NoteVerifier;
+
+    /// Refused: no demo in this build.
+    pub async fn start(
+        _data_dir: &Path,
+        _origin: &str,
+        _log_key: &NoteVerifier,
+    ) -> anyhow::Result<String> {
+        anyhow::bail!(super::NO_DEMO)
+    }
+}

@@ -288,6 +288,16 @@ impl Application {
         // Checked before the database is opened: a bad policy stops the start.
         let witnesses = match &config.witness_policy {
             Some(path) => Some(Arc::new(WitnessSetup::load(path, &log_key.verifier())?)),
+            // The demo starts its two witnesses itself (unless a policy is given).
+            None if config.demo => {
+                let policy = crate::demo::witnesses::start(
+                    &config.data_dir,
+                    &config.origin,
+                    &log_key.verifier(),
+                )
+                .await?;
+                Some(Arc::new(WitnessSetup::new(policy, &log_key.verifier())?))
+            }
             None => None,
         };
         let url = config.database_url();
