@@ -543,6 +543,15 @@ impl WitnessPolicy {
         })
     }
 
+    /// The same policy without its URLs: who is trusted and how many are needed, not
+    /// where they are reached (a witness that moves is the same witness).
+    pub fn without_urls(&self) -> WitnessPolicy {
+        let mut p = self.clone();
+        p.logs.iter_mut().for_each(|l| l.url = None);
+        p.witnesses.iter_mut().for_each(|w| w.url = None);
+        p
+    }
+
     /// The logs, in file order.
     pub fn logs(&self) -> &[PolicyLog] {
         &self.logs

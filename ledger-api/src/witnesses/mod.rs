@@ -21,9 +21,10 @@ pub struct WitnessSetup {
     pub policy: WitnessPolicy,
     /// The policy file as read (published at `/.well-known/community-ledger`).
     pub text: String,
-    /// Identifies the policy in the store: hex SHA-256 of its canonical form (the
-    /// parsed policy printed back, comments and spacing dropped). A stored witnessed
-    /// checkpoint counts only for the policy it met.
+    /// Identifies the policy in the store: hex SHA-256 of its canonical form without
+    /// URLs (the parsed policy printed back, comments, spacing and URLs dropped). A
+    /// stored witnessed checkpoint counts only for the policy it met; a witness that
+    /// moves to another URL (the demo's, at every start) is the same witness.
     pub id: String,
 }
 
@@ -65,7 +66,7 @@ impl WitnessSetup {
                 w.url.as_deref().unwrap_or_default()
             );
         }
-        let id = hex::encode(Sha256::digest(policy.to_string().as_bytes()));
+        let id = hex::encode(Sha256::digest(policy.without_urls().to_string().as_bytes()));
         Ok(WitnessSetup { policy, text, id })
     }
 
@@ -115,5 +116,44 @@ pub async fn served_checkpoint(
     match witnessed_checkpoint(state, fund).await? {
         Some(c) => Ok(Some(c)),
         None => state.ledger.store().latest_checkpoint(fund).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::SigningKey;
+    use ledger_core::cosignature::CosignerKey;
+    use ledger_core::note::NoteSigner;
+
+    fn policy(log: &NoteVerifier, witness: &CosignerKey, url: &str, quorum: &str) -> String {
+        format!(
+            "log {}\nwitness w {} {url}\nquorum {quorum}\n",
+            log.to_vkey(),
+            witness.verifier().to_vkey()
+        )
+    }
+
+    /// The stored witnessed checkpoints count for a policy by its id: a witness that
+    /// moves (the demo's, at every start) keeps it, another key or quorum does not.
+    #[test]
+    fn the_policy_id_ignores_urls_only() {
+        let log = NoteSigner::new("ledger.example", SigningKey::from_bytes(&[7; 32]))
+            .expect("log key")
+            .verifier();
+        let w = CosignerKey::from_seed("w.example", &[8; 32]).expect("witness key");
+        let other = CosignerKey::from_seed("w.example", &[9; 32]).expect("witness key");
+        let id = |text: String| WitnessSetup::new(text, &log).expect("policy").id;
+        let base = id(policy(&log, &w, "http://127.0.0.1:1000", "w"));
+        assert_eq!(base, id(policy(&log, &w, "http://127.0.0.1:2000", "w")));
+        assert_eq!(
+            base,
+            id(format!(
+                "# a comment\n\n{}",
+                policy(&log, &w, "http://x", "w")
+            ))
+        );
+        assert_ne!(base, id(policy(&log, &other, "http://127.0.0.1:1000", "w")));
+        assert_ne!(base, id(policy(&log, &w, "http://127.0.0.1:1000", "none")));
     }
 }
