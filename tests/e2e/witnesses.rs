@@ -400,3 +400,77 @@ fn a_bad_witness_policy_stops_the_start() {
     let stderr = refused_start(&data_dir, &["--witness-interval", "0"]);
     assert!(stderr.contains("--witness-interval"), "{stderr}");
 }
+
+/// The README's first command: `--demo` starts its own two witnesses (a residents'
+/// committee and the district bureau, in process, with fixed demo keys), publishes a
+/// policy that needs both, and every fund's checkpoint gets cosigned by both; after a
+/// restart (the witnesses come back on other ports) the witnessed checkpoints still count.
+#[test]
+fn the_demo_runs_its_own_two_witnesses() {
+    let place = tempfile::tempdir().expect("temporary folder");
+    let rt = community_ledger::runtime();
+    let mut sizes = std::collections::HashMap::new();
+    for start in 0..2 {
+        let server = community_ledger::Server::start_demo(place.path());
+        let client = server.client().public();
+        rt.block_on(async {
+            let known = client
+                .get_json("/.well-known/community-ledger")
+                .await
+                .expect("the deployment's identity");
+            let log = NoteVerifier::from_vkey(known["log_key"].as_str().expect("log_key"))
+                .expect("the log key");
+            let text = known["witness_policy"]["policy"]
+                .as_str()
+                .expect("the demo publishes its witness policy");
+            let policy = WitnessPolicy::parse(text).expect("the published policy parses");
+            let names: Vec<&str> = policy.witnesses().iter().map(|w| w.name.as_str()).collect();
+            assert_eq!(names, ["合兴社区居委会", "郫都区民政局"], "{text}");
+            assert!(policy.quorum_met_by_names(&names));
+            for one in &names {
+                assert!(
+                    !policy.quorum_met_by_names(&[one]),
+                    "one witness is not enough"
+                );
+            }
+            let funds = client.get_json("/api/v1/funds").await.expect("funds");
+            let funds = funds["funds"].as_array().expect("fund list");
+            assert_eq!(funds.len(), 30);
+            for fund in funds {
+                let id = fund["id"].as_str().expect("fund id");
+                let path = format!("/api/v1/funds/{id}/checkpoint");
+                let note = if start == 0 {
+                    until(&format!("{id}'s checkpoint witnessed"), async || {
+                        let (status, body) = get_text(&client, &path).await;
+                        (status == 200).then_some(body)
+                    })
+                    .await
+                } else {
+                    // Served at once: the stored cosignatures still meet the policy.
+                    let (status, body) = get_text(&client, &path).await;
+                    assert_eq!(status, 200, "{id} after a restart: {body}");
+                    body
+                };
+                let check = policy.check_note(&note).expect("the cosignatures verify");
+                assert!(
+                    check.met,
+                    "{id}'s checkpoint meets the demo's quorum:\n{note}"
+                );
+                let size = size_of(&note, &log);
+                if start == 0 {
+                    sizes.insert(id.to_owned(), size);
+                } else {
+                    assert_eq!(Some(&size), sizes.get(id), "{id}: the same witnessed size");
+                }
+            }
+        });
+        assert!(
+            place
+                .path()
+                .join("witnesses/hexing-residents-committee")
+                .is_dir()
+                && place.path().join("witnesses/civil-affairs-bureau").is_dir(),
+            "each demo witness keeps its own store in the data folder"
+        );
+    }
+}
