@@ -1,12 +1,12 @@
 //! Witness benchmark (issue 16): durable appends/s with 32 writers, with the witness
 //! client off and on (two in-process `ledger-witness` servers, `audit_tools::witness`, on
 //! loopback; a round every second, ten times the default rate), in one run. Runs
-//! alternate off/on three times on fresh databases and the median of each is printed;
+//! alternate off/on five times on fresh databases and the median and the best of each are printed;
 //! target: on within 5 % of off. After each "on" run it waits until every fund's final
 //! checkpoint is witnessed, so the witnesses really did their work meanwhile.
 //!
 //! Run: `cargo bench -p ledger-api --bench witnessing` (env `BENCH_APPENDS`, default
-//! 4000; SQLite, and PostgreSQL too when `LEDGER_TEST_POSTGRES_URL` is set).
+//! 8000; SQLite, and PostgreSQL too when `LEDGER_TEST_POSTGRES_URL` is set).
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -34,7 +34,7 @@ const START: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const ORIGIN: &str = "bench.example";
 const WRITERS: usize = 32;
 const FUNDS: usize = 8;
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 struct Signed {
     intent_bytes: Vec<u8>,
@@ -242,12 +242,16 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+fn best(v: &[f64]) -> f64 {
+    v.iter().copied().fold(0.0, f64::max)
+}
+
 #[tokio::main]
 async fn main() {
     let n: usize = std::env::var("BENCH_APPENDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(4_000);
+        .unwrap_or(8_000);
     let dir = tempfile::tempdir().unwrap();
     let log = NoteSigner::new(ORIGIN, key_from_label("bench/log")).unwrap();
     let policy = witnesses(dir.path(), &log).await;
@@ -281,11 +285,13 @@ async fn main() {
                 if witnessed { &mut on } else { &mut off }.push(rate);
             }
         }
+        let (best_off, best_on) = (best(&off), best(&on));
         let (off, on) = (median(off), median(on));
         println!(
             "durable appends, {WRITERS} writers: witnesses off {off:.0}/s, on {on:.0}/s (medians): \
-             on/off = {:.3} (target ≥ 0.95)",
-            on / off
+             on/off = {:.3}; best runs {best_off:.0}/s and {best_on:.0}/s: {:.3} (target ≥ 0.95)",
+            on / off,
+            best_on / best_off
         );
     }
 }

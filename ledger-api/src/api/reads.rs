@@ -14,7 +14,7 @@ use super::extract::{ApiPath, ApiQuery};
 use super::problem::Problem;
 use super::PAGE_ROWS_DEFAULT;
 use crate::app::AppState;
-use crate::store::{EntryRow, PAGE_ROWS_MAX};
+use crate::store::{EntryRow, StoreError, PAGE_ROWS_MAX};
 use crate::views::{
     genesis_of, ConsistencyProof, DamagedFund, EntryPage, EntryView, FundList, FundSummary, Health,
     InclusionProof, LogInfo, WitnessPolicyInfo,
@@ -241,7 +241,7 @@ pub(super) async fn checkpoint(
     State(s): State<AppState>,
     ApiPath(fund): ApiPath<String>,
 ) -> Result<Response, Problem> {
-    match crate::witnesses::witnessed_checkpoint(&s, &fund).await? {
+    match witnessed_checkpoint(&s, &fund).await? {
         Some((_, note)) => Ok(note_response(note)),
         None if s.ledger.store().fund(&fund).await?.is_none() => Err(Problem::unknown_fund(&fund)),
         None => Err(Problem::new(
@@ -271,7 +271,7 @@ pub(super) async fn latest_checkpoint(
         .latest_checkpoint(&fund)
         .await?
         .ok_or_else(|| Problem::unknown_fund(&fund))?;
-    let note = match crate::witnesses::witnessed_checkpoint(&s, &fund).await? {
+    let note = match witnessed_checkpoint(&s, &fund).await? {
         Some((witnessed, cosigned)) if witnessed == size => cosigned,
         _ => note,
     };
@@ -297,7 +297,7 @@ pub(super) async fn export(
     // The checkpoint fixes the size: entries appended while streaming are not included.
     // With witnesses, it is the newest witnessed checkpoint (while none is, the newest
     // log-signed one).
-    let (size, note) = crate::witnesses::served_checkpoint(&s, &fund)
+    let (size, note) = served_checkpoint(&s, &fund)
         .await?
         .ok_or_else(|| Problem::unknown_fund(&fund))?;
     let header = Header::new(
@@ -342,4 +342,34 @@ pub(super) async fn export(
         Body::from_stream(body),
     )
         .into_response())
+}
+
+/// The checkpoint of `fund` a reader is given: with a witness policy, the newest one that
+/// met its quorum, with its cosignatures (`None` until one has); without one, the newest
+/// log-signed checkpoint. As (tree size, signed note).
+pub(super) async fn witnessed_checkpoint(
+    state: &AppState,
+    fund: &str,
+) -> Result<Option<(u64, String)>, StoreError> {
+    let store = state.ledger.store();
+    match &state.witnesses {
+        Some(setup) => Ok(store
+            .witnessed_checkpoint(fund, &setup.id)
+            .await?
+            .map(|w| (w.tree_size, w.note))),
+        None => store.latest_checkpoint(fund).await,
+    }
+}
+
+/// The checkpoint that fixes what a reader is sent of `fund` (the export, a receipt):
+/// the [witnessed](witnessed_checkpoint) one when there is one, else the newest
+/// log-signed one.
+pub(super) async fn served_checkpoint(
+    state: &AppState,
+    fund: &str,
+) -> Result<Option<(u64, String)>, StoreError> {
+    match witnessed_checkpoint(state, fund).await? {
+        Some(c) => Ok(Some(c)),
+        None => state.ledger.store().latest_checkpoint(fund).await,
+    }
 }

@@ -11,9 +11,6 @@ use ledger_core::note::NoteVerifier;
 use ledger_core::witness_policy::{PolicyWitness, WitnessPolicy};
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
-use crate::store::StoreError;
-
 /// The deployment's witness policy, checked against its log key.
 #[derive(Debug, Clone)]
 pub struct WitnessSetup {
@@ -86,34 +83,4 @@ impl WitnessSetup {
 fn is_http_url(url: &str) -> bool {
     url.strip_prefix("http://")
         .is_some_and(|rest| !rest.is_empty())
-}
-
-/// The checkpoint of `fund` a reader is given: with a witness policy, the newest one that
-/// met its quorum, with its cosignatures (`None` until one has); without one, the newest
-/// log-signed checkpoint. As (tree size, signed note).
-pub async fn witnessed_checkpoint(
-    state: &AppState,
-    fund: &str,
-) -> Result<Option<(u64, String)>, StoreError> {
-    let store = state.ledger.store();
-    match &state.witnesses {
-        Some(setup) => Ok(store
-            .witnessed_checkpoint(fund, &setup.id)
-            .await?
-            .map(|w| (w.tree_size, w.note))),
-        None => store.latest_checkpoint(fund).await,
-    }
-}
-
-/// The checkpoint that fixes what a reader is sent of `fund` (the export, a receipt):
-/// the [witnessed](witnessed_checkpoint) one when there is one, else the newest
-/// log-signed one.
-pub async fn served_checkpoint(
-    state: &AppState,
-    fund: &str,
-) -> Result<Option<(u64, String)>, StoreError> {
-    match witnessed_checkpoint(state, fund).await? {
-        Some(c) => Ok(Some(c)),
-        None => state.ledger.store().latest_checkpoint(fund).await,
-    }
 }
