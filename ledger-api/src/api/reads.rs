@@ -19,6 +19,7 @@ use crate::views::{
     genesis_of, ConsistencyProof, DamagedFund, EntryPage, EntryView, FundList, FundSummary, Health,
     InclusionProof, LogInfo, WitnessPolicyInfo,
 };
+use crate::witnesses::{served_checkpoint, witnessed_checkpoint};
 
 pub(super) async fn health(State(s): State<AppState>) -> Result<Json<Health>, Problem> {
     if let Err(e) = s.ledger.store().ping().await {
@@ -241,7 +242,7 @@ pub(super) async fn checkpoint(
     State(s): State<AppState>,
     ApiPath(fund): ApiPath<String>,
 ) -> Result<Response, Problem> {
-    match crate::witnesses::witnessed_checkpoint(&s, &fund).await? {
+    match witnessed_checkpoint(s.ledger.store(), s.witnesses.as_deref(), &fund).await? {
         Some((_, note)) => Ok(note_response(note)),
         None if s.ledger.store().fund(&fund).await?.is_none() => Err(Problem::unknown_fund(&fund)),
         None => Err(Problem::new(
@@ -271,7 +272,7 @@ pub(super) async fn latest_checkpoint(
         .latest_checkpoint(&fund)
         .await?
         .ok_or_else(|| Problem::unknown_fund(&fund))?;
-    let note = match crate::witnesses::witnessed_checkpoint(&s, &fund).await? {
+    let note = match witnessed_checkpoint(s.ledger.store(), s.witnesses.as_deref(), &fund).await? {
         Some((witnessed, cosigned)) if witnessed == size => cosigned,
         _ => note,
     };
@@ -297,7 +298,7 @@ pub(super) async fn export(
     // The checkpoint fixes the size: entries appended while streaming are not included.
     // With witnesses, it is the newest witnessed checkpoint (while none is, the newest
     // log-signed one).
-    let (size, note) = crate::witnesses::served_checkpoint(&s, &fund)
+    let (size, note) = served_checkpoint(s.ledger.store(), s.witnesses.as_deref(), &fund)
         .await?
         .ok_or_else(|| Problem::unknown_fund(&fund))?;
     let header = Header::new(

@@ -50,7 +50,13 @@ pub(super) async fn receipt(
         .ok_or_else(|| Problem::not_found("entry"))?;
     // The newest witnessed checkpoint when it includes the entry, else the newest
     // log-signed one.
-    let (tree_size, checkpoint) = match crate::witnesses::witnessed_checkpoint(&s, &fund).await? {
+    let (tree_size, checkpoint) = match crate::witnesses::witnessed_checkpoint(
+        s.ledger.store(),
+        s.witnesses.as_deref(),
+        &fund,
+    )
+    .await?
+    {
         Some((size, note)) if seq < size => (size, note),
         _ => store
             .latest_checkpoint(&fund)

@@ -500,7 +500,9 @@ async fn witnessing(
     let Some(setup) = &app.witnesses else {
         return Ok(None);
     };
-    let witnessed = crate::witnesses::witnessed_checkpoint(app, fund).await?;
+    let witnessed =
+        crate::witnesses::witnessed_checkpoint(app.ledger.store(), app.witnesses.as_deref(), fund)
+            .await?;
     let witnessed_text = witnessed
         .as_ref()
         .and_then(|(_, note)| setup.policy.check_note(note).ok())

@@ -11,8 +11,7 @@ use ledger_core::note::NoteVerifier;
 use ledger_core::witness_policy::{PolicyWitness, WitnessPolicy};
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 
 /// The deployment's witness policy, checked against its log key.
 #[derive(Debug, Clone)]
@@ -89,15 +88,15 @@ fn is_http_url(url: &str) -> bool {
         .is_some_and(|rest| !rest.is_empty())
 }
 
-/// The checkpoint of `fund` a reader is given: with a witness policy, the newest one that
-/// met its quorum, with its cosignatures (`None` until one has); without one, the newest
-/// log-signed checkpoint. As (tree size, signed note).
+/// The checkpoint of `fund` a reader is given: with a witness policy (`setup`), the
+/// newest one that met its quorum, with its cosignatures (`None` until one has); without
+/// one, the newest log-signed checkpoint. As (tree size, signed note).
 pub async fn witnessed_checkpoint(
-    state: &AppState,
+    store: &Store,
+    setup: Option<&WitnessSetup>,
     fund: &str,
 ) -> Result<Option<(u64, String)>, StoreError> {
-    let store = state.ledger.store();
-    match &state.witnesses {
+    match setup {
         Some(setup) => Ok(store
             .witnessed_checkpoint(fund, &setup.id)
             .await?
@@ -110,12 +109,13 @@ pub async fn witnessed_checkpoint(
 /// the [witnessed](witnessed_checkpoint) one when there is one, else the newest
 /// log-signed one.
 pub async fn served_checkpoint(
-    state: &AppState,
+    store: &Store,
+    setup: Option<&WitnessSetup>,
     fund: &str,
 ) -> Result<Option<(u64, String)>, StoreError> {
-    match witnessed_checkpoint(state, fund).await? {
+    match witnessed_checkpoint(store, setup, fund).await? {
         Some(c) => Ok(Some(c)),
-        None => state.ledger.store().latest_checkpoint(fund).await,
+        None => store.latest_checkpoint(fund).await,
     }
 }
 

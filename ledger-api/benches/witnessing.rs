@@ -1,0 +1,297 @@
+//! Witness benchmark (issue 16): durable appends/s with 32 writers, with the witness
+//! client off and on (two in-process `ledger-witness` servers, `audit_tools::witness`, on
+//! loopback; a round every second, ten times the default rate), in one run. Runs
+//! alternate off/on five times on fresh databases and the median and the best of each are printed;
+//! target: on within 5 % of off. After each "on" run it waits until every fund's final
+//! checkpoint is witnessed, so the witnesses really did their work meanwhile.
+//!
+//! Run: `cargo bench -p ledger-api --bench witnessing` (env `BENCH_APPENDS`, default
+//! 8000; SQLite, and PostgreSQL too when `LEDGER_TEST_POSTGRES_URL` is set).
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant as Clock};
+
+use audit_tools::witness::{OriginPattern, Witness};
+use ed25519_dalek::SigningKey;
+use ledger_api::ledger::Ledger;
+use ledger_api::metrics::Metrics;
+use ledger_api::store::{AppendOutcome, Store};
+use ledger_api::witnesses::{client, WitnessSetup};
+use ledger_core::body::{Body, Channel, Currency, Donation, Donor, DonorClass, Genesis, Trustee};
+use ledger_core::cosignature::CosignerKey;
+use ledger_core::entry::{Intent, Sig};
+use ledger_core::ids::{FundId, IdempotencyKey};
+use ledger_core::keys::PublicKey;
+use ledger_core::money::Amount;
+use ledger_core::note::NoteSigner;
+use ledger_core::sample::{default_policy, key_from_label};
+use ledger_core::text::ShortText;
+use ledger_core::time::{Instant, UtcOffset};
+use sqlx::Connection;
+
+const START: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+const ORIGIN: &str = "bench.example";
+const WRITERS: usize = 32;
+const FUNDS: usize = 8;
+const ROUNDS: usize = 5;
+
+struct Signed {
+    intent_bytes: Vec<u8>,
+    sigs: Vec<Sig>,
+}
+
+fn text(s: &str) -> ShortText {
+    ShortText::parse(s).unwrap()
+}
+
+fn signed(intent: Intent, key: &SigningKey) -> Signed {
+    Signed {
+        intent_bytes: intent.canonical_bytes(),
+        sigs: vec![intent.sign(key)],
+    }
+}
+
+fn genesis(fund: &str, operator: &SigningKey, trustee: &SigningKey) -> Signed {
+    let mut policy = default_policy().unwrap();
+    policy.statement_quorum = 1;
+    policy.disbursement_quorum = 1;
+    policy.governance_quorum = 1;
+    signed(
+        Intent {
+            fund: FundId::parse(fund).unwrap(),
+            body: Body::Genesis(Genesis {
+                name: text("基准测试基金"),
+                name_en: text("Benchmark fund"),
+                street: text("示例街道"),
+                community: text("示例社区"),
+                currency: Currency::Cny,
+                utc_offset: UtcOffset::CHINA,
+                trustees: vec![Trustee {
+                    key: PublicKey::from_verifying_key(trustee.verifying_key()),
+                    name: text("管理人"),
+                }],
+                policy,
+            }),
+            key: IdempotencyKey::parse("genesis").unwrap(),
+            signed_at: Instant::from_unix_seconds(START).unwrap(),
+        },
+        operator,
+    )
+}
+
+fn donation(fund: &str, trustee: &SigningKey, i: usize) -> Signed {
+    signed(
+        Intent {
+            fund: FundId::parse(fund).unwrap(),
+            body: Body::Donation(Donation {
+                amount: Amount::from_fen(10_000 + i as i64).unwrap(),
+                donor: Donor {
+                    class: DonorClass::Enterprise,
+                    name: Some(text("示例科技有限公司")),
+                    name_consent: None,
+                    commitment: None,
+                },
+                channel: Channel::BankTransfer,
+                receipt_no: text(&format!("R{i:08}")),
+                purpose: None,
+                memo: None,
+            }),
+            key: IdempotencyKey::parse(&format!("d-{i}")).unwrap(),
+            signed_at: Instant::from_unix_seconds(START).unwrap(),
+        },
+        trustee,
+    )
+}
+
+/// Two in-process witnesses of `ORIGIN`'s funds signed by `log`, on loopback; the policy
+/// that needs both.
+async fn witnesses(dir: &std::path::Path, log: &NoteSigner) -> String {
+    let mut lines = format!("log {}\n", log.verifier().to_vkey());
+    for name in ["committee", "bureau"] {
+        let key = CosignerKey::from_seed(
+            &format!("witness.example/{name}"),
+            &key_from_label(&format!("bench/witness/{name}")).to_bytes(),
+        )
+        .unwrap();
+        let w = Witness::open_with_key(&dir.join(name), key).await.unwrap();
+        w.add_log(&OriginPattern::Prefix(ORIGIN.into()), &[log.verifier()])
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        lines.push_str(&format!("witness {name} {} http://{addr}\n", w.vkey()));
+        tokio::spawn(audit_tools::witness::serve(listener, w));
+    }
+    lines.push_str("group both all committee bureau\nquorum both\n");
+    lines
+}
+
+/// Appends/s of `n` donations by [`WRITERS`] writers over [`FUNDS`] funds on `url`, with
+/// the witness client on when `policy` is given.
+async fn append_rate(url: &str, n: usize, policy: Option<&str>) -> (f64, String) {
+    let store = Arc::new(Store::open(url).await.unwrap());
+    let operator = key_from_label("bench/operator");
+    let trustee = key_from_label("bench/trustee");
+    let log = NoteSigner::new(ORIGIN, key_from_label("bench/log")).unwrap();
+    let now = Arc::new(AtomicI64::new(START));
+    let n2 = now.clone();
+    let ledger = Ledger::start(
+        store.clone(),
+        log.clone(),
+        PublicKey::from_verifying_key(operator.verifying_key()),
+        ORIGIN.into(),
+        Arc::new(move || Instant::from_unix_seconds(n2.load(Ordering::Relaxed)).unwrap()),
+    )
+    .await
+    .unwrap();
+    let funds: Vec<String> = (0..FUNDS).map(|f| format!("bench-f{f}")).collect();
+    for fund in &funds {
+        let g = genesis(fund, &operator, &trustee);
+        ledger
+            .append(fund, g.intent_bytes, g.sigs, None)
+            .await
+            .unwrap();
+    }
+    let metrics = Arc::new(Metrics::new());
+    let setup = policy.map(|p| Arc::new(WitnessSetup::new(p.to_owned(), &log.verifier()).unwrap()));
+    let task = setup.as_ref().map(|s| {
+        client::spawn(
+            ledger.clone(),
+            s.clone(),
+            metrics.clone(),
+            Duration::from_secs(1),
+        )
+        .unwrap()
+    });
+    let work: Vec<(String, Signed)> = (0..n)
+        .map(|i| {
+            let fund = &funds[i % FUNDS];
+            (fund.clone(), donation(fund, &trustee, i))
+        })
+        .collect();
+    let work = Arc::new(std::sync::Mutex::new(work));
+    let started = Clock::now();
+    let mut tasks = Vec::new();
+    for _ in 0..WRITERS {
+        let ledger = ledger.clone();
+        let work = work.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let next = work.lock().unwrap().pop();
+                let Some((fund, s)) = next else { break };
+                let out = ledger
+                    .append(&fund, s.intent_bytes, s.sigs, None)
+                    .await
+                    .unwrap();
+                assert!(matches!(out, AppendOutcome::Appended(_)));
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let rate = n as f64 / started.elapsed().as_secs_f64();
+    let mut note = String::new();
+    if let (Some(setup), Some(task)) = (setup, task) {
+        // The witnesses catch up with every fund's final checkpoint.
+        let deadline = Clock::now() + Duration::from_secs(60);
+        for fund in &funds {
+            let size = store.latest_checkpoint(fund).await.unwrap().unwrap().0;
+            loop {
+                let w = store.witnessed_checkpoint(fund, &setup.id).await.unwrap();
+                if w.is_some_and(|w| w.tree_size == size) {
+                    break;
+                }
+                assert!(
+                    Clock::now() < deadline,
+                    "{fund} was not witnessed at {size}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        task.abort();
+        let text = metrics.render();
+        let requests: f64 = text
+            .lines()
+            .filter(|l| l.starts_with("ledger_witness_requests_total{"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum();
+        note = format!(" ({requests} add-checkpoint requests; every fund witnessed at its end)");
+    }
+    store.close().await;
+    (rate, note)
+}
+
+async fn fresh_postgres(admin: &str, tag: &str) -> String {
+    let db = format!("ledger_bench_wit_{tag}_{}", std::process::id());
+    let mut c = sqlx::PgConnection::connect(admin).await.unwrap();
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {db}"))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    sqlx::query(&format!("CREATE DATABASE {db}"))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    format!("{}/{db}", admin.rsplit_once('/').unwrap().0)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn best(v: &[f64]) -> f64 {
+    v.iter().copied().fold(0.0, f64::max)
+}
+
+#[tokio::main]
+async fn main() {
+    let n: usize = std::env::var("BENCH_APPENDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8_000);
+    let dir = tempfile::tempdir().unwrap();
+    let log = NoteSigner::new(ORIGIN, key_from_label("bench/log")).unwrap();
+    let policy = witnesses(dir.path(), &log).await;
+    println!(
+        "community-ledger witness benchmark: {n} appends per run, {WRITERS} writers over {FUNDS} funds, \
+         two in-process witnesses, a witness round every second; {ROUNDS} runs each, alternating"
+    );
+    let mut backends = vec!["sqlite"];
+    let admin = std::env::var("LEDGER_TEST_POSTGRES_URL").ok();
+    if admin.is_some() {
+        backends.push("postgres");
+    }
+    for backend in backends {
+        println!("\n== {backend} ==");
+        let (mut off, mut on) = (Vec::new(), Vec::new());
+        for round in 0..ROUNDS {
+            for witnessed in [false, true] {
+                let tag = format!("r{round}{}", if witnessed { "on" } else { "off" });
+                let url = match (&admin, backend) {
+                    (Some(a), "postgres") => fresh_postgres(a, &tag).await,
+                    _ => format!(
+                        "sqlite://{}",
+                        dir.path().join(format!("{tag}.db")).display()
+                    ),
+                };
+                let (rate, note) = append_rate(&url, n, witnessed.then_some(&*policy)).await;
+                println!(
+                    "  run {round}: witnesses {}: {rate:>7.0} appends/s{note}",
+                    if witnessed { "on " } else { "off" }
+                );
+                if witnessed { &mut on } else { &mut off }.push(rate);
+            }
+        }
+        let (best_off, best_on) = (best(&off), best(&on));
+        let (off, on) = (median(off), median(on));
+        println!(
+            "durable appends, {WRITERS} writers: witnesses off {off:.0}/s, on {on:.0}/s (medians): \
+             on/off = {:.3}; best runs {best_off:.0}/s and {best_on:.0}/s: {:.3} (target ≥ 0.95)",
+            on / off,
+            best_on / best_off
+        );
+    }
+}
