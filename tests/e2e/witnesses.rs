@@ -400,3 +400,109 @@ fn a_bad_witness_policy_stops_the_start() {
     let stderr = refused_start(&data_dir, &["--witness-interval", "0"]);
     assert!(stderr.contains("--witness-interval"), "{stderr}");
 }
+
+/// A second server signing with the same log key shows the witness another history of a
+/// fund: the witness, which cosigned a larger checkpoint of that fund, answers 409 with
+/// its size; the server raises an alarm (counted), serves no witnessed checkpoint (404
+/// `no_witnessed_checkpoint`) and still appends.
+#[test]
+fn a_witness_ahead_of_the_log_raises_an_alarm() {
+    let place = tempfile::tempdir().expect("temporary folder");
+    let first_dir = place.path().join("first");
+    let signer = write_log_key(&first_dir);
+    let second_dir = place.path().join("second");
+    std::fs::create_dir_all(&second_dir).expect("data folder");
+    community_ledger::copy_key_file(&first_dir.join("log.key"), &second_dir);
+    let log = signer.verifier();
+    let log_vkey = log.to_vkey();
+    let witness = WitnessProcess::create(
+        &place.path().join("committee"),
+        "witness.example/hexing-committee",
+        ORIGIN,
+        &log_vkey,
+    );
+    let policy_text = format!(
+        "log {log_vkey}\nwitness committee {} {}\nquorum committee\n",
+        witness.vkey, witness.url
+    );
+    let policy = WitnessPolicy::parse(&policy_text).expect("policy");
+    let policy_file = place.path().join("witnesses.policy");
+    std::fs::write(&policy_file, &policy_text).expect("writing the policy");
+    let config = |dir: &Path| {
+        let mut c = ServerConfig::sqlite(dir);
+        c.origin = Some(ORIGIN.to_owned());
+        c.extra_args = vec![
+            "--witness-policy".into(),
+            policy_file.display().to_string(),
+            "--witness-interval".into(),
+            "1".into(),
+        ];
+        c
+    };
+    let fund = "split-fund";
+    let rt = community_ledger::runtime();
+    rt.block_on(async {
+        let first = Deployment::start(&config(&first_dir));
+        let trustee = Trustee::random("管理人甲");
+        first.create_fund(fund, &[&trustee], (1, 1, 1)).await;
+        for i in 0..4 {
+            let reply = first
+                .client()
+                .append(&trustee.donation(fund, &format!("a-{i}"), 100 + i))
+                .await
+                .expect("an answer");
+            assert_eq!(reply.status, 201, "{}", reply.body);
+        }
+        let client = first.client().public();
+        let path = format!("/api/v1/funds/{fund}/checkpoint");
+        let note = until("the first server's checkpoint witnessed", async || {
+            let (status, body) = get_text(&client, &path).await;
+            (status == 200 && size_of(&body, &log) == 5).then_some(body)
+        })
+        .await;
+        assert!(policy.check_note(&note).expect("verifies").met);
+        drop(first);
+
+        // Another history of the same fund, signed with the same log key.
+        let second = Deployment::start(&config(&second_dir));
+        let other = Trustee::random("管理人乙");
+        second.create_fund(fund, &[&other], (1, 1, 1)).await;
+        let client = second.client().public();
+        let (_, text) = until("an alarm in /metrics", async || {
+            let (_, text) = get_text(&client, "/metrics").await;
+            let alarms = metric(&text, "ledger_witness_alarms_total", "witness", "committee")?;
+            (alarms >= 1.0).then_some(((), text))
+        })
+        .await;
+        assert!(
+            metric(
+                &text,
+                "ledger_witness_failures_total",
+                "witness",
+                "committee"
+            )
+            .is_none(),
+            "a 409 is an answer, not a failure:\n{text}"
+        );
+        let resp = client
+            .request(reqwest::Method::GET, &path)
+            .send()
+            .await
+            .expect("an answer");
+        let (status, code) = community_ledger::problem_code(resp).await;
+        assert_eq!((status, code.as_str()), (404, "no_witnessed_checkpoint"));
+        let (status, _) = get_text(&client, "/api/v1/funds/nope/checkpoint").await;
+        assert_eq!(status, 404, "an unknown fund is still fund_not_found");
+        let reply = second
+            .client()
+            .append(&other.donation(fund, "b-0", 7))
+            .await
+            .expect("an answer");
+        assert_eq!(reply.status, 201, "appends go on: {}", reply.body);
+        let log_text = second.log_tail();
+        assert!(
+            log_text.contains("ALARM"),
+            "logged at error level:\n{log_text}"
+        );
+    });
+}
