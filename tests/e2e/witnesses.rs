@@ -16,6 +16,7 @@ use ledger_core::cosignature::CosignerKey;
 use ledger_core::note::{NoteSigner, NoteVerifier};
 use ledger_core::witness_policy::WitnessPolicy;
 use serde_json::Value;
+use sqlx::Connection;
 
 const ORIGIN: &str = "witnessed.example";
 const FUNDS: [&str; 2] = ["w-fund-a", "w-fund-b"];
@@ -302,6 +303,38 @@ fn two_witnesses_cosign_every_fund_and_the_quorum_returns_after_an_outage() {
             (age == 0.0).then_some(())
         })
         .await;
+
+        // The server forgets what the witnesses cosigned (rows lost): it asks from size 0,
+        // each witness answers 409 with its size, and the retry from there is cosigned.
+        let url = format!("sqlite://{}", data_dir.join("ledger.db").display());
+        let mut db = sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("database");
+        let forgotten = sqlx::query("DELETE FROM witness_cosignatures WHERE fund = $1")
+            .bind(fund)
+            .execute(&mut db)
+            .await
+            .expect("rows deleted")
+            .rows_affected();
+        db.close().await.ok();
+        assert_eq!(forgotten, 2, "one row per witness");
+        let reply = client
+            .append(&trustee.donation(fund, "d-20", 3_000))
+            .await
+            .expect("an answer");
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        witnessed_at(&public, fund, 8, &log, &policy).await;
+        let (_, text) = get_text(&public, "/metrics").await;
+        assert_eq!(
+            metric(
+                &text,
+                "ledger_witness_failures_total",
+                "witness",
+                "committee"
+            ),
+            None,
+            "a 409 that teaches the size is not a failure:\n{text}"
+        );
     });
     committee.kill();
 }
