@@ -127,9 +127,10 @@ async fn witnesses(dir: &std::path::Path, log: &NoteSigner) -> String {
     lines
 }
 
-/// Appends/s of `n` donations by [`WRITERS`] writers over [`FUNDS`] funds on `url`, with
+/// Appends/s of `n` donations by [`WRITERS`] writers over [`FUNDS`] funds (named after
+/// `tag`) on `url`, with
 /// the witness client on when `policy` is given.
-async fn append_rate(url: &str, n: usize, policy: Option<&str>) -> (f64, String) {
+async fn append_rate(url: &str, tag: &str, n: usize, policy: Option<&str>) -> (f64, String) {
     let store = Arc::new(Store::open(url).await.unwrap());
     let operator = key_from_label("bench/operator");
     let trustee = key_from_label("bench/trustee");
@@ -145,7 +146,9 @@ async fn append_rate(url: &str, n: usize, policy: Option<&str>) -> (f64, String)
     )
     .await
     .unwrap();
-    let funds: Vec<String> = (0..FUNDS).map(|f| format!("bench-f{f}")).collect();
+    // Funds of their own per run: the witnesses remember every fund they cosigned, and
+    // another run's fund of the same name would be a split view to them.
+    let funds: Vec<String> = (0..FUNDS).map(|f| format!("bench-{tag}-f{f}")).collect();
     for fund in &funds {
         let g = genesis(fund, &operator, &trustee);
         ledger
@@ -277,7 +280,13 @@ async fn main() {
                         dir.path().join(format!("{tag}.db")).display()
                     ),
                 };
-                let (rate, note) = append_rate(&url, n, witnessed.then_some(&*policy)).await;
+                let (rate, note) = append_rate(
+                    &url,
+                    &format!("{backend}-{tag}"),
+                    n,
+                    witnessed.then_some(&*policy),
+                )
+                .await;
                 println!(
                     "  run {round}: witnesses {}: {rate:>7.0} appends/s{note}",
                     if witnessed { "on " } else { "off" }

@@ -16,6 +16,7 @@ use ledger_core::cosignature::CosignerKey;
 use ledger_core::note::{NoteSigner, NoteVerifier};
 use ledger_core::witness_policy::WitnessPolicy;
 use serde_json::Value;
+use sqlx::Connection;
 
 const ORIGIN: &str = "witnessed.example";
 const FUNDS: [&str; 2] = ["w-fund-a", "w-fund-b"];
@@ -302,6 +303,38 @@ fn two_witnesses_cosign_every_fund_and_the_quorum_returns_after_an_outage() {
             (age == 0.0).then_some(())
         })
         .await;
+
+        // The server forgets what the witnesses cosigned (rows lost): it asks from size 0,
+        // each witness answers 409 with its size, and the retry from there is cosigned.
+        let url = format!("sqlite://{}", data_dir.join("ledger.db").display());
+        let mut db = sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("database");
+        let forgotten = sqlx::query("DELETE FROM witness_cosignatures WHERE fund = $1")
+            .bind(fund)
+            .execute(&mut db)
+            .await
+            .expect("rows deleted")
+            .rows_affected();
+        db.close().await.ok();
+        assert_eq!(forgotten, 2, "one row per witness");
+        let reply = client
+            .append(&trustee.donation(fund, "d-20", 3_000))
+            .await
+            .expect("an answer");
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        witnessed_at(&public, fund, 8, &log, &policy).await;
+        let (_, text) = get_text(&public, "/metrics").await;
+        assert_eq!(
+            metric(
+                &text,
+                "ledger_witness_failures_total",
+                "witness",
+                "committee"
+            ),
+            None,
+            "a 409 that teaches the size is not a failure:\n{text}"
+        );
     });
     committee.kill();
 }
@@ -473,4 +506,110 @@ fn the_demo_runs_its_own_two_witnesses() {
             "each demo witness keeps its own store in the data folder"
         );
     }
+}
+
+/// A second server signing with the same log key shows the witness another history of a
+/// fund: the witness, which cosigned a larger checkpoint of that fund, answers 409 with
+/// its size; the server raises an alarm (counted), serves no witnessed checkpoint (404
+/// `no_witnessed_checkpoint`) and still appends.
+#[test]
+fn a_witness_ahead_of_the_log_raises_an_alarm() {
+    let place = tempfile::tempdir().expect("temporary folder");
+    let first_dir = place.path().join("first");
+    let signer = write_log_key(&first_dir);
+    let second_dir = place.path().join("second");
+    std::fs::create_dir_all(&second_dir).expect("data folder");
+    community_ledger::copy_key_file(&first_dir.join("log.key"), &second_dir);
+    let log = signer.verifier();
+    let log_vkey = log.to_vkey();
+    let witness = WitnessProcess::create(
+        &place.path().join("committee"),
+        "witness.example/hexing-committee",
+        ORIGIN,
+        &log_vkey,
+    );
+    let policy_text = format!(
+        "log {log_vkey}\nwitness committee {} {}\nquorum committee\n",
+        witness.vkey, witness.url
+    );
+    let policy = WitnessPolicy::parse(&policy_text).expect("policy");
+    let policy_file = place.path().join("witnesses.policy");
+    std::fs::write(&policy_file, &policy_text).expect("writing the policy");
+    let config = |dir: &Path| {
+        let mut c = ServerConfig::sqlite(dir);
+        c.origin = Some(ORIGIN.to_owned());
+        c.extra_args = vec![
+            "--witness-policy".into(),
+            policy_file.display().to_string(),
+            "--witness-interval".into(),
+            "1".into(),
+        ];
+        c
+    };
+    let fund = "split-fund";
+    let rt = community_ledger::runtime();
+    rt.block_on(async {
+        let first = Deployment::start(&config(&first_dir));
+        let trustee = Trustee::random("管理人甲");
+        first.create_fund(fund, &[&trustee], (1, 1, 1)).await;
+        for i in 0..4 {
+            let reply = first
+                .client()
+                .append(&trustee.donation(fund, &format!("a-{i}"), 100 + i))
+                .await
+                .expect("an answer");
+            assert_eq!(reply.status, 201, "{}", reply.body);
+        }
+        let client = first.client().public();
+        let path = format!("/api/v1/funds/{fund}/checkpoint");
+        let note = until("the first server's checkpoint witnessed", async || {
+            let (status, body) = get_text(&client, &path).await;
+            (status == 200 && size_of(&body, &log) == 5).then_some(body)
+        })
+        .await;
+        assert!(policy.check_note(&note).expect("verifies").met);
+        drop(first);
+
+        // Another history of the same fund, signed with the same log key.
+        let second = Deployment::start(&config(&second_dir));
+        let other = Trustee::random("管理人乙");
+        second.create_fund(fund, &[&other], (1, 1, 1)).await;
+        let client = second.client().public();
+        let (_, text) = until("an alarm in /metrics", async || {
+            let (_, text) = get_text(&client, "/metrics").await;
+            let alarms = metric(&text, "ledger_witness_alarms_total", "witness", "committee")?;
+            (alarms >= 1.0).then_some(((), text))
+        })
+        .await;
+        assert!(
+            metric(
+                &text,
+                "ledger_witness_failures_total",
+                "witness",
+                "committee"
+            )
+            .is_none(),
+            "a 409 is an answer, not a failure:\n{text}"
+        );
+        let resp = client
+            .request(reqwest::Method::GET, &path)
+            .send()
+            .await
+            .expect("an answer");
+        let (status, code) = community_ledger::problem_code(resp).await;
+        assert_eq!((status, code.as_str()), (404, "no_witnessed_checkpoint"));
+        let (status, _) = get_text(&client, "/api/v1/funds/nope/checkpoint").await;
+        assert_eq!(status, 404, "an unknown fund is still fund_not_found");
+        let reply = second
+            .client()
+            .append(&other.donation(fund, "b-0", 7))
+            .await
+            .expect("an answer");
+        assert_eq!(reply.status, 201, "appends go on: {}", reply.body);
+        let log_text = second.log_tail();
+        assert!(
+            log_text.contains("ALARM"),
+            "logged at error level:\n{log_text}"
+        );
+    });
 }
