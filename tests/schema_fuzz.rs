@@ -63,7 +63,9 @@ async fn fund_states(client: &Client) -> BTreeMap<String, (u64, String, String)>
         let checkpoint = client
             .request(
                 reqwest::Method::GET,
-                &format!("/api/v1/funds/{id}/checkpoint"),
+                // The newest log-signed one: the demo's witnesses may not have cosigned
+                // a checkpoint yet (`…/checkpoint` answers 404 until they have).
+                &format!("/api/v1/funds/{id}/checkpoint/latest"),
             )
             .send()
             .await
