@@ -11,93 +11,22 @@
 //! Run: `cargo bench -p ledger-api --bench append` (env `BENCH_APPENDS`, default 3000;
 //! `BENCH_WRITERS=32` runs only the appends with that many writers, e.g. for a profiler).
 
+mod fixture;
+
+use fixture::{donations, genesis, Signed, START};
+
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Instant as Clock;
 
-use ed25519_dalek::SigningKey;
 use ledger_api::ledger::Ledger;
 use ledger_api::store::{AppendOutcome, Store};
-use ledger_core::body::{Body, Channel, Currency, Donation, Donor, DonorClass, Genesis, Trustee};
-use ledger_core::entry::{signing_message, Intent, Sig};
-use ledger_core::ids::{FundId, IdempotencyKey};
+use ledger_core::entry::{signing_message, Sig};
 use ledger_core::keys::PublicKey;
 use ledger_core::merkle::Frontier;
-use ledger_core::money::Amount;
 use ledger_core::note::NoteSigner;
-use ledger_core::sample::{default_policy, key_from_label};
-use ledger_core::text::ShortText;
-use ledger_core::time::{Instant, UtcOffset};
-use sqlx::Connection;
-
-const START: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
-
-struct Signed {
-    intent_bytes: Vec<u8>,
-    sigs: Vec<Sig>,
-}
-
-fn text(s: &str) -> ShortText {
-    ShortText::parse(s).unwrap()
-}
-
-fn genesis(fund: &str, operator: &SigningKey, trustee: &SigningKey) -> Signed {
-    let mut policy = default_policy().unwrap();
-    policy.statement_quorum = 1;
-    policy.disbursement_quorum = 1;
-    policy.governance_quorum = 1;
-    let intent = Intent {
-        fund: FundId::parse(fund).unwrap(),
-        body: Body::Genesis(Genesis {
-            name: text("基准测试基金"),
-            name_en: text("Benchmark fund"),
-            street: text("示例街道"),
-            community: text("示例社区"),
-            currency: Currency::Cny,
-            utc_offset: UtcOffset::CHINA,
-            trustees: vec![Trustee {
-                key: PublicKey::from_verifying_key(trustee.verifying_key()),
-                name: text("管理人"),
-            }],
-            policy,
-        }),
-        key: IdempotencyKey::parse("genesis").unwrap(),
-        signed_at: Instant::from_unix_seconds(START).unwrap(),
-    };
-    Signed {
-        intent_bytes: intent.canonical_bytes(),
-        sigs: vec![intent.sign(operator)],
-    }
-}
-
-fn donations(fund: &str, trustee: &SigningKey, n: usize) -> Vec<Signed> {
-    (0..n)
-        .map(|i| {
-            let intent = Intent {
-                fund: FundId::parse(fund).unwrap(),
-                body: Body::Donation(Donation {
-                    amount: Amount::from_fen(10_000 + i as i64).unwrap(),
-                    donor: Donor {
-                        class: DonorClass::Enterprise,
-                        name: Some(text("示例科技有限公司")),
-                        name_consent: None,
-                        commitment: None,
-                    },
-                    channel: Channel::BankTransfer,
-                    receipt_no: text(&format!("R{i:08}")),
-                    purpose: None,
-                    memo: None,
-                }),
-                key: IdempotencyKey::parse(&format!("d-{i}")).unwrap(),
-                signed_at: Instant::from_unix_seconds(START).unwrap(),
-            };
-            Signed {
-                intent_bytes: intent.canonical_bytes(),
-                sigs: vec![intent.sign(trustee)],
-            }
-        })
-        .collect()
-}
+use ledger_core::sample::key_from_label;
+use ledger_core::time::Instant;
 
 struct Db {
     url: String,
@@ -111,18 +40,9 @@ async fn fresh_dbs(dir: &std::path::Path, tag: &str) -> Vec<Db> {
     }];
     if let Ok(admin) = std::env::var("LEDGER_TEST_POSTGRES_URL") {
         let db = format!("ledger_bench_{tag}_{}", std::process::id());
-        let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {db}"))
-            .execute(&mut c)
-            .await
-            .unwrap();
-        sqlx::query(&format!("CREATE DATABASE {db}"))
-            .execute(&mut c)
-            .await
-            .unwrap();
-        let base = admin.rsplit_once('/').unwrap().0;
+        let url = fixture::fresh_postgres(&admin, &db).await;
         out.push(Db {
-            url: format!("{base}/{db}"),
+            url,
             name: "postgres",
         });
     }

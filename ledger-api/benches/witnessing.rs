@@ -8,101 +8,29 @@
 //! Run: `cargo bench -p ledger-api --bench witnessing` (env `BENCH_APPENDS`, default
 //! 8000; SQLite, and PostgreSQL too when `LEDGER_TEST_POSTGRES_URL` is set).
 
+mod fixture;
+
+use fixture::{donation, genesis, Signed, START};
+
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant as Clock};
 
 use audit_tools::witness::{OriginPattern, Witness};
-use ed25519_dalek::SigningKey;
 use ledger_api::ledger::Ledger;
 use ledger_api::metrics::Metrics;
 use ledger_api::store::{AppendOutcome, Store};
 use ledger_api::witnesses::{client, WitnessSetup};
-use ledger_core::body::{Body, Channel, Currency, Donation, Donor, DonorClass, Genesis, Trustee};
 use ledger_core::cosignature::CosignerKey;
-use ledger_core::entry::{Intent, Sig};
-use ledger_core::ids::{FundId, IdempotencyKey};
 use ledger_core::keys::PublicKey;
-use ledger_core::money::Amount;
 use ledger_core::note::NoteSigner;
-use ledger_core::sample::{default_policy, key_from_label};
-use ledger_core::text::ShortText;
-use ledger_core::time::{Instant, UtcOffset};
-use sqlx::Connection;
+use ledger_core::sample::key_from_label;
+use ledger_core::time::Instant;
 
-const START: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const ORIGIN: &str = "bench.example";
 const WRITERS: usize = 32;
 const FUNDS: usize = 8;
 const ROUNDS: usize = 5;
-
-struct Signed {
-    intent_bytes: Vec<u8>,
-    sigs: Vec<Sig>,
-}
-
-fn text(s: &str) -> ShortText {
-    ShortText::parse(s).unwrap()
-}
-
-fn signed(intent: Intent, key: &SigningKey) -> Signed {
-    Signed {
-        intent_bytes: intent.canonical_bytes(),
-        sigs: vec![intent.sign(key)],
-    }
-}
-
-fn genesis(fund: &str, operator: &SigningKey, trustee: &SigningKey) -> Signed {
-    let mut policy = default_policy().unwrap();
-    policy.statement_quorum = 1;
-    policy.disbursement_quorum = 1;
-    policy.governance_quorum = 1;
-    signed(
-        Intent {
-            fund: FundId::parse(fund).unwrap(),
-            body: Body::Genesis(Genesis {
-                name: text("基准测试基金"),
-                name_en: text("Benchmark fund"),
-                street: text("示例街道"),
-                community: text("示例社区"),
-                currency: Currency::Cny,
-                utc_offset: UtcOffset::CHINA,
-                trustees: vec![Trustee {
-                    key: PublicKey::from_verifying_key(trustee.verifying_key()),
-                    name: text("管理人"),
-                }],
-                policy,
-            }),
-            key: IdempotencyKey::parse("genesis").unwrap(),
-            signed_at: Instant::from_unix_seconds(START).unwrap(),
-        },
-        operator,
-    )
-}
-
-fn donation(fund: &str, trustee: &SigningKey, i: usize) -> Signed {
-    signed(
-        Intent {
-            fund: FundId::parse(fund).unwrap(),
-            body: Body::Donation(Donation {
-                amount: Amount::from_fen(10_000 + i as i64).unwrap(),
-                donor: Donor {
-                    class: DonorClass::Enterprise,
-                    name: Some(text("示例科技有限公司")),
-                    name_consent: None,
-                    commitment: None,
-                },
-                channel: Channel::BankTransfer,
-                receipt_no: text(&format!("R{i:08}")),
-                purpose: None,
-                memo: None,
-            }),
-            key: IdempotencyKey::parse(&format!("d-{i}")).unwrap(),
-            signed_at: Instant::from_unix_seconds(START).unwrap(),
-        },
-        trustee,
-    )
-}
 
 /// Two in-process witnesses of `ORIGIN`'s funds signed by `log`, on loopback; the policy
 /// that needs both.
@@ -226,20 +154,6 @@ async fn append_rate(url: &str, tag: &str, n: usize, policy: Option<&str>) -> (f
     (rate, note)
 }
 
-async fn fresh_postgres(admin: &str, tag: &str) -> String {
-    let db = format!("ledger_bench_wit_{tag}_{}", std::process::id());
-    let mut c = sqlx::PgConnection::connect(admin).await.unwrap();
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {db}"))
-        .execute(&mut c)
-        .await
-        .unwrap();
-    sqlx::query(&format!("CREATE DATABASE {db}"))
-        .execute(&mut c)
-        .await
-        .unwrap();
-    format!("{}/{db}", admin.rsplit_once('/').unwrap().0)
-}
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -274,7 +188,10 @@ async fn main() {
             for witnessed in [false, true] {
                 let tag = format!("r{round}{}", if witnessed { "on" } else { "off" });
                 let url = match (&admin, backend) {
-                    (Some(a), "postgres") => fresh_postgres(a, &tag).await,
+                    (Some(a), "postgres") => {
+                        let db = format!("ledger_bench_wit_{tag}_{}", std::process::id());
+                        fixture::fresh_postgres(a, &db).await
+                    }
                     _ => format!(
                         "sqlite://{}",
                         dir.path().join(format!("{tag}.db")).display()
