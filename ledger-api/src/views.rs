@@ -127,6 +127,21 @@ pub struct WitnessInfo {
     pub url: Option<String>,
 }
 
+impl WitnessInfo {
+    /// Every witness of `setup`'s policy, in file order.
+    pub fn all_of(setup: &crate::witnesses::WitnessSetup) -> Vec<WitnessInfo> {
+        setup
+            .witnesses()
+            .iter()
+            .map(|w| WitnessInfo {
+                name: w.name.clone(),
+                vkey: w.key.to_vkey(),
+                url: w.url.clone(),
+            })
+            .collect()
+    }
+}
+
 /// One group of the policy.
 #[derive(Debug, Serialize)]
 pub struct WitnessGroupInfo {
@@ -164,15 +179,7 @@ impl WitnessPolicyInfo {
         use ledger_core::witness_policy::{Quorum, QUORUM_NONE};
         let p = &setup.policy;
         WitnessPolicyInfo {
-            witnesses: p
-                .witnesses()
-                .iter()
-                .map(|w| WitnessInfo {
-                    name: w.name.clone(),
-                    vkey: w.key.to_vkey(),
-                    url: w.url.clone(),
-                })
-                .collect(),
+            witnesses: WitnessInfo::all_of(setup),
             groups: p
                 .groups()
                 .iter()

@@ -528,15 +528,7 @@ async fn witnessing(
         tree_size,
         covers: seq < tree_size,
         witnessed_text,
-        witnesses: setup
-            .witnesses()
-            .iter()
-            .map(|w| WitnessInfo {
-                name: w.name.clone(),
-                vkey: w.key.to_vkey(),
-                url: w.url.clone(),
-            })
-            .collect(),
+        witnesses: WitnessInfo::all_of(setup),
         log_key: app.ledger.log_key().verifier().to_vkey(),
         origin: format!("{}/{fund}", app.ledger.origin()),
         policy_json: WitnessPolicyInfo::js_policy(setup),
