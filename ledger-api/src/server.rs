@@ -283,7 +283,7 @@ impl Application {
         let (log_key, operator_key) = keys(&config)?;
         if config.demo {
             let started = std::time::Instant::now();
-            let n = crate::demo::seed(&store, &config.origin).await?;
+            let n = crate::demo::seed(&store, &config.origin, &config.data_dir).await?;
             if n > 0 {
                 tracing::info!(
                     funds = n,

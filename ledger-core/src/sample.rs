@@ -636,7 +636,12 @@ impl Builder {
         if balance < 10_000 {
             return self.donation();
         }
-        let fen = self.rng.range(balance / 20, balance / 4).max(100);
+        // A story's grants are smaller: its funds keep a reserve.
+        let (lo, hi) = match self.spec.story {
+            Some(_) => (balance / 40, balance / 8),
+            None => (balance / 20, balance / 4),
+        };
+        let fen = self.rng.range(lo, hi).max(100);
         let (purpose, project) = [
             ("老年人助餐服务", "长者食堂"),
             ("社区微更新", "小区花园改造"),
@@ -763,9 +768,11 @@ pub fn build(spec: &SampleSpec, origin_host: &str) -> Result<SampleFund, SampleE
             Some(_) => ((end - b.now) / (spec.entries - b.lines.len()) as i64 + 1).max(1),
             None => b.step,
         };
-        b.now += b.rng.range(step / 2, step * 3 / 2).max(1);
-        if spec.story.is_some() {
-            b.now = b.now.min(end);
+        let pace = b.rng.range(step / 2, step * 3 / 2).max(1);
+        match spec.story {
+            // Never past the end, and never more than half the way left at once.
+            Some(_) => b.now = (b.now + pace.min(((end - b.now) / 2).max(1))).min(end),
+            None => b.now += pace,
         }
         b.month_end_duties()?;
         if b.lines.len() >= spec.entries {
