@@ -24,6 +24,8 @@ pub struct AppState {
     pub rate_limits: Arc<RateLimits>,
     /// Serialises co-signatures within this process.
     pub proposal_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The server runs `--demo`: the pages say their data are a demo.
+    pub demo: bool,
 }
 
 impl AppState {
@@ -35,7 +37,14 @@ impl AppState {
             rate_limits: RateLimits::new(&limits),
             limits,
             proposal_lock: Arc::new(tokio::sync::Mutex::new(())),
+            demo: false,
         }
+    }
+
+    /// The same state, marked as a demo's (`--demo`) if `demo`.
+    pub fn with_demo(mut self, demo: bool) -> AppState {
+        self.demo = demo;
+        self
     }
 }
 

@@ -327,7 +327,7 @@ impl Application {
         };
         let first_steps = (!config.demo && (first_start || ledger.fund_ids().await.is_empty()))
             .then(|| first_steps(&config, addr, first_start));
-        let state = AppState::new(ledger, config.limits());
+        let state = AppState::new(ledger, config.limits()).with_demo(config.demo);
         let router = router(state.clone());
         Ok(Application {
             _claim: claim,
