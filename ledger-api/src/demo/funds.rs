@@ -324,7 +324,11 @@ const TRADES: [&str; 16] = [
 
 /// The `k`-th fictional enterprise of the demo (distinct for k < 400).
 fn enterprise(k: usize) -> String {
-    let city = if k.is_multiple_of(3) { "四川" } else { "成都" };
+    let city = if k.is_multiple_of(3) {
+        "四川"
+    } else {
+        "成都"
+    };
     format!("{city}{}{}有限公司", BRANDS[k % 50], TRADES[k % 16])
 }
 
