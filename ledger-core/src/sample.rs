@@ -638,7 +638,7 @@ impl Builder {
         }
         // A story's grants are smaller: its funds keep a reserve.
         let (lo, hi) = match self.spec.story {
-            Some(_) => (balance / 40, balance / 8),
+            Some(_) => (balance / 100, balance / 25),
             None => (balance / 20, balance / 4),
         };
         let fen = self.rng.range(lo, hi).max(100);

@@ -213,8 +213,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("footer", "每条记录均由基金管理人签名，并记入防篡改的哈希链与默克尔树。", "Every entry is signed by the fund's trustees and kept in a tamper-evident hash chain and Merkle tree."),
     (
         "demo_banner",
-        "演示数据：本站的基金、人名、企业和金额均为按来源报告生成的示例，不是真实记录。",
-        "Demo data: the funds, names, enterprises and amounts on this site are examples generated after the source report, not real records.",
+        "本站的基金、人名、企业和金额均为按来源报告生成的示例，不是真实记录。",
+        "The funds, names, enterprises and amounts on this site are examples generated after the source report, not real records.",
     ),
     ("export_link", "下载完整记录（供审计核验）", "Download the full log (for auditors)"),
 ];
