@@ -460,6 +460,8 @@ fn residents_pages_in_a_browser() {
             "the street fund is listed"
         );
         assert!(!page.contains("<script"), "the overview needs no script");
+        let banner = text_of(&b, "#demo-banner").await;
+        assert!(banner.contains("演示数据"), "the demo says so: {banner}");
         screenshot(&b, "overview").await;
 
         // A fund page: its signed statement with signers, and the chart.
@@ -557,6 +559,7 @@ fn residents_pages_in_a_browser() {
         assert_eq!(html_lang(&b).await, "en", "the choice is remembered");
         assert!(text_of(&b, "#statement").await.contains("Closing balance"));
         assert!(b.source().await.expect("source").contains("Resident"));
+        assert!(text_of(&b, "#demo-banner").await.contains("Demo data"));
         screenshot(&b, "fund-en").await;
         b.goto(&format!("{base}/check?lang=zh"))
             .await

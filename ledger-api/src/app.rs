@@ -27,6 +27,8 @@ pub struct AppState {
     pub proposal_lock: Arc<tokio::sync::Mutex<()>>,
     /// The witness policy (`--witness-policy`), if the deployment has witnesses.
     pub witnesses: Option<Arc<WitnessSetup>>,
+    /// The server runs `--demo`: the pages say their data are a demo.
+    pub demo: bool,
 }
 
 impl AppState {
@@ -39,12 +41,19 @@ impl AppState {
             limits,
             proposal_lock: Arc::new(tokio::sync::Mutex::new(())),
             witnesses: None,
+            demo: false,
         }
     }
 
     /// The same state with the witness policy `witnesses`.
     pub fn with_witnesses(mut self, witnesses: Option<Arc<WitnessSetup>>) -> AppState {
         self.witnesses = witnesses;
+        self
+    }
+
+    /// The same state, marked as a demo's (`--demo`) if `demo`.
+    pub fn with_demo(mut self, demo: bool) -> AppState {
+        self.demo = demo;
         self
     }
 }

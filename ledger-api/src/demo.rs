@@ -19,257 +19,15 @@ use crate::store::{AppendRequest, LogSigner, Store, VaultRecord};
 
 /// Entries generated per demo fund.
 pub const DEMO_ENTRIES_PER_FUND: usize = 1_500;
-/// Months of history per demo fund.
-pub const DEMO_MONTHS: u32 = 46;
-/// Scale of the typical donations in [`FUNDS`], so that the 30 funds together hold about
-/// the 17 million yuan the source reports.
-const DEMO_DONATION_SCALE: i64 = 5;
-/// 2023-01-01T01:00:00Z.
-const DEMO_START_UNIX: i64 = 1_672_534_800;
+/// The demo's clock: when its first start seeded it (UTC seconds), kept in the data dir so
+/// that every later start regenerates the same history.
+const EPOCH_FILE: &str = "demo-epoch";
+/// The histories end this long before the first start (seconds).
+const END_BEFORE_START_S: i64 = 3_600;
 
-/// (fund id, Chinese name, English name, street, community, typical donation in yuan).
-const FUNDS: [(&str, &str, &str, &str, &str, i64); 30] = [
-    (
-        "xipu-street",
-        "犀浦街道社区发展基金",
-        "Xipu Street Community Development Fund",
-        "犀浦街道",
-        "犀浦街道",
-        9_000,
-    ),
-    (
-        "xianfeng-village",
-        "先锋村社区基金",
-        "Xianfeng Village Fund",
-        "唐昌街道",
-        "先锋村",
-        700,
-    ),
-    (
-        "xiniu",
-        "犀牛社区基金",
-        "Xiniu Community Fund",
-        "犀浦街道",
-        "犀牛社区",
-        700,
-    ),
-    (
-        "xuelin-yayuan",
-        "学林雅苑小区基金",
-        "Xuelin Yayuan Estate Fund",
-        "犀浦街道",
-        "犀牛社区",
-        600,
-    ),
-    (
-        "xipu-village",
-        "犀浦村社区基金",
-        "Xipu Village Fund",
-        "犀浦街道",
-        "犀浦村",
-        600,
-    ),
-    (
-        "mancheng",
-        "曼城小区基金",
-        "Mancheng Estate Fund",
-        "犀浦街道",
-        "犀浦村",
-        600,
-    ),
-    (
-        "kuixinglou",
-        "奎星楼社区基金",
-        "Kuixinglou Community Fund",
-        "郫筒街道",
-        "奎星楼社区",
-        700,
-    ),
-    (
-        "shuangbai",
-        "双柏社区基金",
-        "Shuangbai Community Fund",
-        "郫筒街道",
-        "双柏社区",
-        600,
-    ),
-    (
-        "xihe",
-        "犀和社区基金",
-        "Xihe Community Fund",
-        "犀浦街道",
-        "犀和社区",
-        600,
-    ),
-    (
-        "shuyuan",
-        "书院社区基金",
-        "Shuyuan Community Fund",
-        "郫筒街道",
-        "书院社区",
-        700,
-    ),
-    (
-        "fulong",
-        "伏龙社区基金",
-        "Fulong Community Fund",
-        "郫筒街道",
-        "伏龙社区",
-        600,
-    ),
-    (
-        "shudu-xincun",
-        "蜀都新邨社区基金",
-        "Shudu Xincun Community Fund",
-        "郫筒街道",
-        "蜀都新邨社区",
-        700,
-    ),
-    (
-        "hexing",
-        "合兴社区基金",
-        "Hexing Community Fund",
-        "唐昌街道",
-        "合兴社区",
-        700,
-    ),
-    (
-        "zhanqi-village",
-        "战旗村社区基金",
-        "Zhanqi Village Fund",
-        "唐昌街道",
-        "战旗村",
-        800,
-    ),
-    (
-        "tangchang-street",
-        "唐昌街道社区基金",
-        "Tangchang Street Fund",
-        "唐昌街道",
-        "唐昌街道",
-        1_500,
-    ),
-    (
-        "pitong-street",
-        "郫筒街道社区基金",
-        "Pitong Street Fund",
-        "郫筒街道",
-        "郫筒街道",
-        1_500,
-    ),
-    (
-        "example-01",
-        "示例社区一基金",
-        "Example Community 1 Fund",
-        "示例街道",
-        "示例社区一",
-        500,
-    ),
-    (
-        "example-02",
-        "示例社区二基金",
-        "Example Community 2 Fund",
-        "示例街道",
-        "示例社区二",
-        500,
-    ),
-    (
-        "example-03",
-        "示例社区三基金",
-        "Example Community 3 Fund",
-        "示例街道",
-        "示例社区三",
-        500,
-    ),
-    (
-        "example-04",
-        "示例社区四基金",
-        "Example Community 4 Fund",
-        "示例街道",
-        "示例社区四",
-        500,
-    ),
-    (
-        "example-05",
-        "示例社区五基金",
-        "Example Community 5 Fund",
-        "示例街道",
-        "示例社区五",
-        500,
-    ),
-    (
-        "example-06",
-        "示例社区六基金",
-        "Example Community 6 Fund",
-        "示例街道",
-        "示例社区六",
-        500,
-    ),
-    (
-        "example-07",
-        "示例社区七基金",
-        "Example Community 7 Fund",
-        "示例街道",
-        "示例社区七",
-        500,
-    ),
-    (
-        "example-08",
-        "示例社区八基金",
-        "Example Community 8 Fund",
-        "示例街道",
-        "示例社区八",
-        500,
-    ),
-    (
-        "example-09",
-        "示例社区九基金",
-        "Example Community 9 Fund",
-        "示例街道",
-        "示例社区九",
-        500,
-    ),
-    (
-        "example-10",
-        "示例社区十基金",
-        "Example Community 10 Fund",
-        "示例街道",
-        "示例社区十",
-        500,
-    ),
-    (
-        "example-11",
-        "示例社区十一基金",
-        "Example Community 11 Fund",
-        "示例街道",
-        "示例社区十一",
-        500,
-    ),
-    (
-        "example-12",
-        "示例社区十二基金",
-        "Example Community 12 Fund",
-        "示例街道",
-        "示例社区十二",
-        500,
-    ),
-    (
-        "example-13",
-        "示例社区十三基金",
-        "Example Community 13 Fund",
-        "示例街道",
-        "示例社区十三",
-        500,
-    ),
-    (
-        "example-14",
-        "示例社区十四基金",
-        "Example Community 14 Fund",
-        "示例街道",
-        "示例社区十四",
-        500,
-    ),
-];
+mod funds;
+
+use funds::FUNDS;
 
 /// The demo deployment's log and operator keys, kept in `dir` (created at the first
 /// start from the deterministic demo keys), and the demo trustee's key file
@@ -280,7 +38,7 @@ pub fn deployment_keys(dir: &Path, origin: &str) -> anyhow::Result<(NoteSigner, 
     let op = load_or_create_seed_key(&dir.join("operator.key"), || demo.operator.clone())?;
     let trustee = dir.join("demo-trustee.key");
     if !trustee.exists() {
-        let keys = SampleKeys::derive(spec(0).seed, origin)?;
+        let keys = SampleKeys::derive(seed_of(0), origin)?;
         write_private(
             &trustee,
             &format!("{}\n", hex::encode(keys.trustees[1].to_bytes())),
@@ -291,7 +49,7 @@ pub fn deployment_keys(dir: &Path, origin: &str) -> anyhow::Result<(NoteSigner, 
 
 /// The fund whose trustee the demo prints a token and key file for.
 pub fn first_fund() -> String {
-    spec(0).fund
+    FUNDS[0].0.to_owned()
 }
 
 /// The demo deployment's keys (deterministic, for demonstration only).
@@ -299,22 +57,48 @@ pub fn demo_keys(origin: &str) -> Result<SampleKeys, ledger_core::sample::Sample
     SampleKeys::derive(0, origin)
 }
 
-/// The spec of demo fund `i`.
-pub fn spec(i: usize) -> SampleSpec {
-    let (id, name, name_en, street, community, donation) = FUNDS[i % FUNDS.len()];
+fn seed_of(i: usize) -> u64 {
+    1_000 + i as u64
+}
+
+/// The spec of demo fund `i`, whose history ends an hour before `epoch` (the first start's
+/// clock, UTC seconds).
+pub fn spec(i: usize, epoch: i64) -> SampleSpec {
+    let (id, name, name_en, street, community, months, _) = FUNDS[i % FUNDS.len()];
+    let end = epoch - END_BEFORE_START_S;
     SampleSpec {
         fund: id.into(),
         name: name.into(),
         name_en: name_en.into(),
         street: street.into(),
         community: community.into(),
-        seed: 1_000 + i as u64,
+        seed: seed_of(i),
         entries: DEMO_ENTRIES_PER_FUND,
-        start_unix: DEMO_START_UNIX + (i as i64) * 86_400,
-        months: DEMO_MONTHS,
-        donation_yuan: donation * DEMO_DONATION_SCALE,
-        // The street fund the source names was founded by 20+ enterprises, over 1M yuan.
-        founding_enterprises: if i == 0 { 22 } else { 0 },
+        start_unix: end - i64::from(months) * 30 * 86_400,
+        months,
+        donation_yuan: 0,
+        story: Some(funds::story(i % FUNDS.len())),
+    }
+}
+
+/// The demo's clock in `dir`: the time of its first start, written then (owner-only) and
+/// read at every later start.
+pub fn epoch(dir: &Path) -> anyhow::Result<i64> {
+    let path = dir.join(EPOCH_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{}: not a time in seconds: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_secs();
+            let now = i64::try_from(now)?;
+            write_private(&path, &format!("{now}\n"))?;
+            Ok(now)
+        }
+        Err(e) => Err(anyhow::anyhow!("reading {}: {e}", path.display())),
     }
 }
 
@@ -323,9 +107,13 @@ pub fn fund_count() -> usize {
     FUNDS.len()
 }
 
-/// Generates fund `i` (pure, CPU only).
-pub fn generate(i: usize, origin: &str) -> Result<SampleFund, ledger_core::sample::SampleError> {
-    build(&spec(i), origin)
+/// Generates fund `i` of the demo first started at `epoch` (pure, CPU only).
+pub fn generate(
+    i: usize,
+    origin: &str,
+    epoch: i64,
+) -> Result<SampleFund, ledger_core::sample::SampleError> {
+    build(&spec(i, epoch), origin)
 }
 
 /// Writes a generated fund into the store, entry by entry exactly as generated (same
@@ -394,8 +182,10 @@ pub async fn import(
 
 /// Generates and imports all demo funds that the store does not have yet, and finishes
 /// those that an interrupted seeding left part-way (fewer entries than their spec): the
-/// next start after a killed first start completes the demo.
-pub async fn seed(store: &Arc<Store>, origin: &str) -> anyhow::Result<usize> {
+/// next start after a killed first start completes the demo, with the same entries: the
+/// histories end at the first start's clock, kept in `dir` ([`epoch`]).
+pub async fn seed(store: &Arc<Store>, origin: &str, dir: &Path) -> anyhow::Result<usize> {
+    let epoch = epoch(dir)?;
     let keys = demo_keys(origin)?;
     let operator = PublicKey::from_verifying_key(keys.operator.verifying_key());
     let have: std::collections::HashMap<String, u64> = store
@@ -406,14 +196,14 @@ pub async fn seed(store: &Arc<Store>, origin: &str) -> anyhow::Result<usize> {
         .collect();
     let stored = |i: usize| have.get(FUNDS[i].0).copied().unwrap_or(0);
     let missing: Vec<usize> = (0..fund_count())
-        .filter(|i| stored(*i) < spec(*i).entries as u64)
+        .filter(|i| stored(*i) < DEMO_ENTRIES_PER_FUND as u64)
         .collect();
     // Generating is CPU work (signing): do it on the blocking pool, two funds at a time.
     let origin_owned = origin.to_owned();
     let mut handles = Vec::new();
     for i in missing.iter().copied() {
         let o = origin_owned.clone();
-        handles.push(tokio::task::spawn_blocking(move || generate(i, &o)));
+        handles.push(tokio::task::spawn_blocking(move || generate(i, &o, epoch)));
     }
     let mut n = 0;
     for (h, i) in handles.into_iter().zip(missing.iter().copied()) {

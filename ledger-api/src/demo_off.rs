@@ -17,7 +17,7 @@ pub fn deployment_keys(_dir: &Path, _origin: &str) -> anyhow::Result<(NoteSigner
 }
 
 /// Refused: no demo in this build.
-pub async fn seed(_store: &Arc<Store>, _origin: &str) -> anyhow::Result<usize> {
+pub async fn seed(_store: &Arc<Store>, _origin: &str, _dir: &Path) -> anyhow::Result<usize> {
     anyhow::bail!(NO_DEMO)
 }
 

@@ -310,7 +310,7 @@ impl Application {
         );
         if config.demo {
             let started = std::time::Instant::now();
-            let n = crate::demo::seed(&store, &config.origin).await?;
+            let n = crate::demo::seed(&store, &config.origin, &config.data_dir).await?;
             if n > 0 {
                 tracing::info!(
                     funds = n,
@@ -354,7 +354,9 @@ impl Application {
         };
         let first_steps = (!config.demo && (first_start || ledger.fund_ids().await.is_empty()))
             .then(|| first_steps(&config, addr, first_start));
-        let state = AppState::new(ledger, config.limits()).with_witnesses(witnesses);
+        let state = AppState::new(ledger, config.limits())
+            .with_witnesses(witnesses)
+            .with_demo(config.demo);
         let router = router(state.clone());
         Ok(Application {
             _claim: claim,

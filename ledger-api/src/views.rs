@@ -865,6 +865,8 @@ pub struct PageChrome<'a, T: Serialize> {
     pub html_lang: &'static str,
     /// Link that switches language and comes back here.
     pub switch_href: String,
+    /// The server runs `--demo`: every page says its data are a demo.
+    pub demo: bool,
 }
 
 #[cfg(test)]

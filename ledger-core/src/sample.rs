@@ -10,8 +10,8 @@ use serde_json::json;
 
 use crate::body::{
     Agreement, Body, Channel, Currency, Disbursement, Donation, Donor, DonorClass, Enterprise,
-    Genesis, Party, PartyClass, Policy, Rental, RevenueShare, Reversal, ShareBasis, Space,
-    SpaceKind, Trustee, TrusteeChange,
+    Genesis, Party, PartyClass, Policy, Rental, Reversal, ShareBasis, Space, SpaceKind, Trustee,
+    TrusteeChange,
 };
 use crate::checkpoint::Checkpoint;
 use crate::donor::{commitment, identity_string};
@@ -20,13 +20,17 @@ use crate::export::{CheckpointLine, Header};
 use crate::hash::{sha256, Hash};
 use crate::ids::{AgreementId, FundId, IdempotencyKey, SpaceId, Uscc};
 use crate::keys::PublicKey;
-use crate::money::{hourly_price, share_of, Amount, Base, Money, Rate};
+use crate::money::{hourly_price, Amount, Money, Rate};
 use crate::note::NoteSigner;
 use crate::replay::{prepare_stored, replay, OnRefusal};
 use crate::rules::RuleError;
 use crate::state::FundState;
 use crate::text::{LongText, ShortText};
 use crate::time::{Date, Instant, Period, UtcOffset, WeeklyWindow};
+
+mod story;
+
+pub use story::{Story, StoryAgreement, StorySpace};
 
 /// A small deterministic PRNG (SplitMix64): samples must not depend on the platform.
 #[derive(Debug, Clone)]
@@ -82,10 +86,10 @@ pub struct SampleSpec {
     pub start_unix: i64,
     /// Months the history spans.
     pub months: u32,
-    /// Typical donation, in yuan.
+    /// Typical donation, in yuan (without a story).
     pub donation_yuan: i64,
-    /// Enterprises that found the fund with a donation each, right after its genesis.
-    pub founding_enterprises: u32,
+    /// The fund's own names and figures; `None` for plain examples.
+    pub story: Option<Story>,
 }
 
 impl SampleSpec {
@@ -103,7 +107,7 @@ impl SampleSpec {
             start_unix: 1_672_531_200 + 3_600, // 2023-01-01T01:00:00Z
             months,
             donation_yuan: 500,
-            founding_enterprises: 0,
+            story: None,
         }
     }
 }
@@ -182,22 +186,6 @@ fn err<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> SampleError {
 const SURNAMES: [&str; 8] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄"];
 const GIVEN: [&str; 8] = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "婷"];
 /// Enterprise donors: plainly fictional examples.
-/// Industries of founding enterprises (names are plainly fictional: 示例…有限公司).
-const FOUNDING_INDUSTRIES: [&str; 12] = [
-    "食品",
-    "物业服务",
-    "建材",
-    "科技",
-    "酒店管理",
-    "农业",
-    "商贸",
-    "文化传媒",
-    "医药",
-    "物流",
-    "教育咨询",
-    "餐饮管理",
-];
-
 const ENTERPRISES: [&str; 6] = [
     "示例食品有限公司",
     "示例物业服务有限公司",
@@ -206,6 +194,36 @@ const ENTERPRISES: [&str; 6] = [
     "示例酒店管理有限公司",
     "示例农业合作社",
 ];
+
+/// An agreement as the generator pays it.
+#[derive(Debug, Clone)]
+struct Deal {
+    id: AgreementId,
+    rate: Rate,
+    fixed: Option<Amount>,
+    basis: ShareBasis,
+    /// Lowest and highest base of one period, in fen.
+    base_fen: (i64, i64),
+    /// Chance in percent that a profit agreement reports a loss (a base of 0).
+    loss_percent: u64,
+    /// Paid for the calendar year rather than every month.
+    yearly: bool,
+    /// Its first day.
+    start: Date,
+}
+
+/// A space as the generator books it.
+#[derive(Debug, Clone)]
+struct Room {
+    id: SpaceId,
+    rate: Amount,
+    /// No booking starts before this time (the end of the last one).
+    cursor: i64,
+    /// Hours of one booking.
+    hours: i64,
+    /// Relative share of the rentals.
+    weight: u32,
+}
 
 struct Builder {
     spec: SampleSpec,
@@ -219,8 +237,8 @@ struct Builder {
     step: i64,
     /// Trustee indices (into keys.trustees) currently serving.
     serving: Vec<usize>,
-    spaces: Vec<(SpaceId, Amount, i64)>,
-    agreements: Vec<(AgreementId, Rate, Option<Amount>, ShareBasis)>,
+    spaces: Vec<Room>,
+    agreements: Vec<Deal>,
     last_statement_month: Option<Date>,
     last_share_month: Option<Date>,
     reversible: Vec<u64>,
@@ -266,7 +284,7 @@ impl Builder {
             .map(|i| {
                 Ok(Trustee {
                     key: PublicKey::from_verifying_key(self.keys.trustees[i].verifying_key()),
-                    name: text(&format!("管理人{}", ["甲", "乙", "丙"][i]))?,
+                    name: text(&self.trustee_name(i))?,
                 })
             })
             .collect::<Result<Vec<_>, SampleError>>()?;
@@ -284,7 +302,18 @@ impl Builder {
         Ok(())
     }
 
+    /// Trustee `i`'s name: the story's, or 管理人甲, 乙, 丙, 丁.
+    fn trustee_name(&self, i: usize) -> String {
+        match &self.spec.story {
+            Some(story) => story.trustees[i.min(3)].clone(),
+            None => format!("管理人{}", ["甲", "乙", "丙", "丁"][i.min(3)]),
+        }
+    }
+
     fn setup(&mut self) -> Result<(), SampleError> {
+        if let Some(story) = self.spec.story.clone() {
+            return self.setup_story(&story);
+        }
         // The two agreements the source names, by their pattern: a fixed monthly fee
         // plus 10% of profit, and 50% of revenue.
         let agreements = [
@@ -324,8 +353,19 @@ impl Builder {
                 end: None,
                 venture: text(venture)?,
             };
-            self.agreements
-                .push((a.agreement_id.clone(), rate, fixed, basis));
+            self.agreements.push(Deal {
+                id: a.agreement_id.clone(),
+                rate,
+                fixed,
+                basis,
+                base_fen: match basis {
+                    ShareBasis::Profit => (100_000, 2_000_000),
+                    ShareBasis::Revenue => (2_000_000, 8_000_000),
+                },
+                loss_percent: 25,
+                yearly: false,
+                start: a.start,
+            });
             self.append(Body::Agreement(a), 2, "agreement")?;
         }
         let spaces = 3 + self.spec.entries / 20_000;
@@ -352,7 +392,13 @@ impl Builder {
             };
             self.append(Body::Space(s), 2, "space")?;
             // Rentals book slots from the day after setup onwards.
-            self.spaces.push((id, rate, self.now + 86_400));
+            self.spaces.push(Room {
+                id,
+                rate,
+                cursor: self.now + 86_400,
+                hours: 2,
+                weight: 1,
+            });
         }
         Ok(())
     }
@@ -379,27 +425,13 @@ impl Builder {
         if self.last_share_month.is_none_or(|m| m < last_entry_month) {
             self.last_share_month = Some(last_entry_month);
             for i in 0..self.agreements.len() {
-                let (id, rate, fixed, basis) = self.agreements[i].clone();
-                let base_fen = match basis {
-                    ShareBasis::Profit if self.rng.chance(25) => 0, // a loss month
-                    ShareBasis::Profit => self.rng.range(100_000, 2_000_000),
-                    ShareBasis::Revenue => self.rng.range(2_000_000, 8_000_000),
-                };
-                let base = Base::from_fen(base_fen).map_err(err("base"))?;
-                let mut due = share_of(base, rate);
-                if let Some(f) = fixed {
-                    due = due.checked_add(f.into()).ok_or(SampleError("sum".into()))?;
+                let deal = self.agreements[i].clone();
+                if !deal.yearly {
+                    self.pay_share(&deal, period)?;
                 }
-                if due.to_fen() <= 0 {
-                    continue;
-                }
-                let r = RevenueShare {
-                    agreement_id: id,
-                    period,
-                    base,
-                    amount: amount_fen(due.to_fen())?,
-                };
-                self.append(Body::RevenueShare(r), 1, "share")?;
+            }
+            if month.year() > last_entry_month.year() {
+                self.yearly_shares(last_entry_month)?;
             }
         }
         if self
@@ -413,28 +445,38 @@ impl Builder {
         Ok(())
     }
 
+    /// A resident donor with a fictional name and phone, kept in the vault; the chain
+    /// holds only the commitment.
+    fn resident_donor(&mut self) -> Result<Donor, SampleError> {
+        let name = format!(
+            "{}{}",
+            SURNAMES[self.rng.range(0, 7) as usize],
+            GIVEN[self.rng.range(0, 7) as usize]
+        );
+        let phone = format!("138{:08}", self.rng.range(0, 99_999_999));
+        let mut salt = [0u8; 16];
+        salt[..8].copy_from_slice(&self.rng.next_u64().to_le_bytes());
+        salt[8..].copy_from_slice(&self.rng.next_u64().to_le_bytes());
+        let identity = identity_string(&name, &phone);
+        let c = commitment(&salt, &identity);
+        self.vault.push((self.state.next_seq(), salt, identity));
+        Ok(Donor {
+            class: DonorClass::Resident,
+            name: None,
+            name_consent: None,
+            commitment: Some(c),
+        })
+    }
+
     fn donation(&mut self) -> Result<(), SampleError> {
+        if let Some(story) = self.spec.story.clone() {
+            let (donor, fen) = self.story_donor(&story)?;
+            return self.record_donation(donor, fen);
+        }
         let scale = self.spec.donation_yuan.max(1) * 100;
         let (donor, fen) = match self.rng.range(0, 9) {
             0..=5 => {
-                let name = format!(
-                    "{}{}",
-                    SURNAMES[self.rng.range(0, 7) as usize],
-                    GIVEN[self.rng.range(0, 7) as usize]
-                );
-                let phone = format!("138{:08}", self.rng.range(0, 99_999_999));
-                let mut salt = [0u8; 16];
-                salt[..8].copy_from_slice(&self.rng.next_u64().to_le_bytes());
-                salt[8..].copy_from_slice(&self.rng.next_u64().to_le_bytes());
-                let identity = identity_string(&name, &phone);
-                let c = commitment(&salt, &identity);
-                self.vault.push((self.state.next_seq(), salt, identity));
-                let donor = Donor {
-                    class: DonorClass::Resident,
-                    name: None,
-                    name_consent: None,
-                    commitment: Some(c),
-                };
+                let donor = self.resident_donor()?;
                 (donor, self.rng.range(scale / 10, scale * 2))
             }
             6..=7 => {
@@ -466,6 +508,11 @@ impl Builder {
                 (donor, self.rng.range(scale / 10, scale))
             }
         };
+        self.record_donation(donor, fen)
+    }
+
+    /// Records a donation of `fen` by `donor` through a channel picked at random.
+    fn record_donation(&mut self, donor: Donor, fen: i64) -> Result<(), SampleError> {
         let channel = [
             Channel::WechatPay,
             Channel::Alipay,
@@ -485,20 +532,14 @@ impl Builder {
         Ok(())
     }
 
-    /// A founding enterprise's donation: 40,000 to 80,000 yuan, by bank transfer.
-    fn founding_donation(&mut self, i: u32) -> Result<(), SampleError> {
-        let industry = FOUNDING_INDUSTRIES[i as usize % FOUNDING_INDUSTRIES.len()];
-        let round = i as usize / FOUNDING_INDUSTRIES.len();
-        let place = self.spec.street.trim_end_matches("街道");
-        let name = match round {
-            0 => format!("示例{place}{industry}有限公司"),
-            n => format!("示例{place}{industry}{}有限公司", n + 1),
-        };
+    /// Founder `i`'s donation (the story's range), by bank transfer.
+    fn founding_donation(&mut self, story: &Story, i: usize) -> Result<(), SampleError> {
+        let (lo, hi) = story.founder_gift_yuan;
         let d = Donation {
-            amount: amount_fen(self.rng.range(4_000_000, 8_000_000))?,
+            amount: amount_fen(self.rng.range(lo, hi) * 100)?,
             donor: Donor {
                 class: DonorClass::Enterprise,
-                name: Some(text(&name)?),
+                name: Some(text(&story.founders[i])?),
                 name_consent: None,
                 commitment: None,
             },
@@ -513,9 +554,24 @@ impl Builder {
     }
 
     fn rental(&mut self) -> Result<(), SampleError> {
-        let i = self.rng.range(0, self.spaces.len() as i64 - 1) as usize;
-        let (id, rate, cursor) = self.spaces[i].clone();
-        // Next free 2-hour slot at staggered hours (09:00, 14:00 or 19:00 local), after the
+        let (i, story_renter) = match self.spec.story.clone() {
+            Some(story) => {
+                let (i, renter) = self.story_rental_parties(&story)?;
+                (i, Some(renter))
+            }
+            None => (
+                self.rng.range(0, self.spaces.len() as i64 - 1) as usize,
+                None,
+            ),
+        };
+        let room = self.spaces[i].clone();
+        // A story's bookings start from the day they are recorded on (up to three days
+        // ahead); the examples' follow one another from the fund's first days.
+        let cursor = match story_renter {
+            Some(_) => room.cursor.max(self.now + self.rng.range(0, 3) * 86_400),
+            None => room.cursor,
+        };
+        // Next free slot at staggered hours (09:00, 14:00 or 19:00 local), after the
         // cursor, outside the community's hours.
         let windows = self.space_windows()?;
         let offset = i64::from(UtcOffset::CHINA.seconds());
@@ -523,7 +579,7 @@ impl Builder {
         let (start, end) = 'search: loop {
             for hour in [9, 14, 19] {
                 let start = day_start + hour * 3_600;
-                let end = start + 2 * 3_600;
+                let end = start + room.hours * 3_600;
                 if start < cursor {
                     continue;
                 }
@@ -537,21 +593,26 @@ impl Builder {
             }
             day_start += 86_400;
         };
-        self.spaces[i].2 = end.unix_seconds();
-        let price =
-            hourly_price(rate, end.unix_seconds() - start.unix_seconds()).map_err(err("price"))?;
-        let renter = [
-            "示例培训学校",
-            "示例舞蹈工作室",
-            "示例读书会",
-            "示例科技有限公司",
-        ][self.rng.range(0, 3) as usize];
-        let r = Rental {
-            space_id: id,
-            renter: Party {
-                name: text(renter)?,
+        self.spaces[i].cursor = end.unix_seconds();
+        let price = hourly_price(room.rate, end.unix_seconds() - start.unix_seconds())
+            .map_err(err("price"))?;
+        let renter = match story_renter {
+            Some(renter) => renter,
+            None => Party {
+                name: text(
+                    [
+                        "示例培训学校",
+                        "示例舞蹈工作室",
+                        "示例读书会",
+                        "示例科技有限公司",
+                    ][self.rng.range(0, 3) as usize],
+                )?,
                 class: PartyClass::Organisation,
             },
+        };
+        let r = Rental {
+            space_id: room.id,
+            renter,
             start,
             end,
             amount: amount_fen(price.to_fen())?,
@@ -575,19 +636,28 @@ impl Builder {
         if balance < 10_000 {
             return self.donation();
         }
-        let fen = self.rng.range(balance / 20, balance / 4).max(100);
+        // A story's grants are smaller: its funds keep a reserve.
+        let (lo, hi) = match self.spec.story {
+            Some(_) => (balance / 100, balance / 25),
+            None => (balance / 20, balance / 4),
+        };
+        let fen = self.rng.range(lo, hi).max(100);
         let (purpose, project) = [
             ("老年人助餐服务", "长者食堂"),
             ("社区微更新", "小区花园改造"),
             ("儿童托管服务", "四点半课堂"),
             ("困难家庭帮扶", "邻里互助"),
         ][self.rng.range(0, 3) as usize];
-        let d = Disbursement {
-            amount: amount_fen(fen)?,
-            payee: Party {
+        let payee = match self.spec.story.clone() {
+            Some(story) => self.story_payee(&story)?,
+            None => Party {
                 name: text("示例社会服务中心")?,
                 class: PartyClass::Organisation,
             },
+        };
+        let d = Disbursement {
+            amount: amount_fen(fen)?,
+            payee,
             purpose: text(purpose)?,
             project: text(project)?,
             invoice_no: text(&format!("INV{:08}", self.state.next_seq()))?,
@@ -617,7 +687,7 @@ impl Builder {
         let c = TrusteeChange {
             add: vec![Trustee {
                 key: PublicKey::from_verifying_key(self.keys.trustees[new].verifying_key()),
-                name: text("管理人丁")?,
+                name: text(&self.trustee_name(new))?,
             }],
             remove: vec![PublicKey::from_verifying_key(
                 self.keys.trustees[removed].verifying_key(),
@@ -678,14 +748,32 @@ pub fn build(spec: &SampleSpec, origin_host: &str) -> Result<SampleFund, SampleE
     };
     b.genesis()?;
     b.now += 60;
-    for i in 0..spec.founding_enterprises {
-        b.now += 600;
-        b.founding_donation(i)?;
+    if let Some(story) = &spec.story {
+        for i in 0..story.founders.len() {
+            b.now += 600;
+            b.founding_donation(story, i)?;
+        }
     }
     b.setup()?;
     let change_at = spec.entries / 3;
+    // Percent of the actions that are donations, rentals and grants (the rest reversals).
+    let [donations, rentals, grants] = spec.story.as_ref().map_or([55, 25, 18], |s| s.mix);
+    let (donations, rentals, grants) =
+        (i64::from(donations), i64::from(rentals), i64::from(grants));
+    let end = spec.start_unix + span;
     while b.lines.len() < spec.entries {
-        b.now += b.rng.range(b.step / 2, b.step * 3 / 2).max(1);
+        let step = match spec.story {
+            // A story's history runs up to its end: the pace follows the time and the
+            // entries left (the last entries come within days of the end, never after).
+            Some(_) => ((end - b.now) / (spec.entries - b.lines.len()) as i64 + 1).max(1),
+            None => b.step,
+        };
+        let pace = b.rng.range(step / 2, step * 3 / 2).max(1);
+        match spec.story {
+            // Never past the end, and never more than half the way left at once.
+            Some(_) => b.now = (b.now + pace.min(((end - b.now) / 2).max(1))).min(end),
+            None => b.now += pace,
+        }
         b.month_end_duties()?;
         if b.lines.len() >= spec.entries {
             break;
@@ -694,11 +782,15 @@ pub fn build(spec: &SampleSpec, origin_host: &str) -> Result<SampleFund, SampleE
             b.trustee_change()?;
             continue;
         }
-        match b.rng.range(0, 99) {
-            0..=54 => b.donation()?,
-            55..=79 => b.rental()?,
-            80..=97 => b.disbursement()?,
-            _ => b.reversal()?,
+        let roll = b.rng.range(0, 99);
+        if roll < donations {
+            b.donation()?;
+        } else if roll < donations + rentals {
+            b.rental()?;
+        } else if roll < donations + rentals + grants {
+            b.disbursement()?;
+        } else {
+            b.reversal()?;
         }
         if b.reversible.len() > 64 {
             b.reversible.drain(..32);

@@ -69,3 +69,99 @@ fn a_line_claiming_a_huge_seq_does_not_blow_up_the_verifier() {
         report.findings
     );
 }
+
+/// A fund with its own story: it verifies clean, names what the story names, runs up to
+/// the end of its span (never past it), pays a yearly agreement once per calendar year and
+/// books the heavier room more often.
+#[test]
+fn a_story_fund_verifies_and_runs_up_to_its_end() {
+    use ledger_core::body::{Body, PartyClass, ShareBasis, SpaceKind};
+    use ledger_core::entry::Entry;
+    use ledger_core::sample::{Story, StoryAgreement, StorySpace};
+
+    let mut spec = SampleSpec::example("story", 5, 600, 26);
+    spec.start_unix = 1_700_000_000;
+    let end = spec.start_unix + 26 * 30 * 86_400;
+    let space = |id: &str, weight| StorySpace {
+        id: id.into(),
+        name: format!("{id}室"),
+        kind: SpaceKind::ActivityRoom,
+        hourly_yuan: 100,
+        hours: 3,
+        weight,
+    };
+    spec.story = Some(Story {
+        trustees: ["赵一".into(), "钱二".into(), "孙三".into(), "李四".into()],
+        founders: vec!["甲方有限公司".into(), "乙方有限公司".into()],
+        founder_gift_yuan: (10_000, 20_000),
+        enterprises: vec!["丙方有限公司".into()],
+        enterprise_gift_yuan: (1_000, 2_000),
+        organisations: vec!["丁方协会".into()],
+        organisation_gift_yuan: (100, 500),
+        renters: vec![("戊方读书会".into(), PartyClass::Organisation)],
+        payees: vec![("己方服务中心".into(), PartyClass::Organisation)],
+        agreements: vec![StoryAgreement {
+            id: "yearly".into(),
+            enterprise: "庚方社会企业".into(),
+            venture: "庚方早教中心".into(),
+            basis: ShareBasis::Profit,
+            rate: "0.1000".into(),
+            fixed_monthly_yuan: Some(1_800),
+            yearly: true,
+            base_yuan: (50_000, 90_000),
+        }],
+        spaces: vec![space("big", 9), space("small", 1)],
+        mix: [50, 40, 8],
+    });
+    let fund = build(&spec, "ledger.example").unwrap();
+    let report = verify_export(&fund.export().unwrap(), Expectations::default());
+    assert!(report.is_clean(), "{:?}", report.findings.first());
+
+    let entries: Vec<_> = fund
+        .lines
+        .iter()
+        .map(|l| Entry::parse(l).unwrap().entry)
+        .collect();
+    let newest = entries.last().unwrap().recorded_at.unix_seconds();
+    assert!(newest <= end, "an entry after the end");
+    assert!(
+        end - newest < 3 * 86_400,
+        "{} s short of the end",
+        end - newest
+    );
+    let genesis = match &entries[0].intent.body {
+        Body::Genesis(g) => g.clone(),
+        other => panic!("{other:?}"),
+    };
+    let names: Vec<&str> = genesis.trustees.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["赵一", "钱二", "孙三"]);
+    let founders: Vec<String> = entries[1..3]
+        .iter()
+        .map(|e| match &e.intent.body {
+            Body::Donation(d) => d.donor.name.as_ref().unwrap().as_str().to_owned(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(founders, ["甲方有限公司", "乙方有限公司"]);
+    let mut years = Vec::new();
+    let (mut big, mut small) = (0, 0);
+    for e in &entries {
+        match &e.intent.body {
+            Body::RevenueShare(r) => {
+                assert_eq!(r.period.to().month(), 12, "{r:?}");
+                assert_eq!(r.period.to().day(), 31, "{r:?}");
+                years.push(r.period.to().year());
+            }
+            Body::Rental(r) if r.space_id.as_str() == "big" => big += 1,
+            Body::Rental(_) => small += 1,
+            Body::Donation(d) => assert!(d.donor.name.as_ref().is_none_or(|n| {
+                ["甲方有限公司", "乙方有限公司", "丙方有限公司", "丁方协会"].contains(&n.as_str())
+            })),
+            _ => {}
+        }
+    }
+    // 14 Nov 2023 to 2 Jan 2026: 2023 (from November), 2024 and 2025, each paid in the
+    // January after.
+    assert_eq!(years, [2023, 2024, 2025], "one share per past year");
+    assert!(big > 4 * small, "rentals by weight: {big} and {small}");
+}

@@ -217,6 +217,11 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("witness_checking", "正在核验见证签名……", "Checking the cosignatures…"),
     ("witness_keys_note", "见证方公钥（C2SP tlog-cosignature）：请与见证方自己公布的公钥核对，并保存以备日后核验。", "The witnesses' keys (C2SP tlog-cosignature): compare them with the keys the witnesses publish themselves, and keep them to check later."),
     ("site_witnesses", "本站的见证方", "This site's witnesses"),
+    (
+        "demo_banner",
+        "本站的基金、人名、企业和金额均为按来源报告生成的示例，不是真实记录。",
+        "The funds, names, enterprises and amounts on this site are examples generated after the source report, not real records.",
+    ),
     ("export_link", "下载完整记录（供审计核验）", "Download the full log (for auditors)"),
 ];
 

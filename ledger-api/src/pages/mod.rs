@@ -183,6 +183,7 @@ fn render<T: Serialize>(
             req.lang.other().code(),
             percent_encode(&req.here)
         ),
+        demo: p.app.demo,
     };
     let html = p.env.get_template(name).and_then(|t| t.render(&ctx));
     let mut resp = match html {

@@ -1,0 +1,285 @@
+//! A fund's own story: the names and figures of one fund of the demo (its trustees,
+//! enterprises, agreements, rooms, the size of its gifts), used by [`super::build`] instead
+//! of the plain examples of [`SampleSpec::example`](super::SampleSpec::example).
+//!
+//! With a story the history also runs right up to its end, `start_unix + months × 30 days`
+//! (the pace adapts to the entries left), rentals are booked from the day they are
+//! recorded on, and agreements may pay once a year.
+
+use crate::body::{
+    Agreement, Body, Donor, DonorClass, Enterprise, Party, PartyClass, RevenueShare, ShareBasis,
+    Space, SpaceKind,
+};
+use crate::ids::{AgreementId, SpaceId};
+use crate::money::{share_of, Base, Rate};
+use crate::time::{Date, Period, UtcOffset};
+
+use super::{amount_fen, err, sample_uscc, text, Builder, Deal, Room, SampleError};
+
+/// One fund's names and figures.
+#[derive(Debug, Clone, Default)]
+pub struct Story {
+    /// The trustees' names: the three at genesis, then the one who replaces the first.
+    pub trustees: [String; 4],
+    /// Enterprises that found the fund, each with a donation right after its genesis.
+    pub founders: Vec<String>,
+    /// A founder's donation, in yuan (lowest, highest).
+    pub founder_gift_yuan: (i64, i64),
+    /// Enterprises that donate now and then.
+    pub enterprises: Vec<String>,
+    /// An enterprise's donation, in yuan (lowest, highest).
+    pub enterprise_gift_yuan: (i64, i64),
+    /// Social organisations that donate now and then.
+    pub organisations: Vec<String>,
+    /// An organisation's donation, in yuan (lowest, highest).
+    pub organisation_gift_yuan: (i64, i64),
+    /// Who rents the spaces (name, class).
+    pub renters: Vec<(String, PartyClass)>,
+    /// Who receives the fund's grants (name, class).
+    pub payees: Vec<(String, PartyClass)>,
+    /// Revenue-share agreements registered right after genesis.
+    pub agreements: Vec<StoryAgreement>,
+    /// Shared spaces registered right after genesis (at least one).
+    pub spaces: Vec<StorySpace>,
+    /// Percent of the actions that are donations, rentals and disbursements (the rest are
+    /// reversals).
+    pub mix: [u8; 3],
+}
+
+/// A revenue-share agreement of a story.
+#[derive(Debug, Clone)]
+pub struct StoryAgreement {
+    /// Agreement id.
+    pub id: String,
+    /// The enterprise's name.
+    pub enterprise: String,
+    /// The venture it runs.
+    pub venture: String,
+    /// Revenue or profit.
+    pub basis: ShareBasis,
+    /// Rate, as FORMAT.md writes it (`0.1000`).
+    pub rate: String,
+    /// Fixed monthly fee, in yuan.
+    pub fixed_monthly_yuan: Option<i64>,
+    /// Paid once a year (for the calendar year, in January) rather than every month.
+    pub yearly: bool,
+    /// The base of one period (a month, or a year if `yearly`), in yuan (lowest, highest);
+    /// a profit agreement reports a loss (a base of 0) one period in seven.
+    pub base_yuan: (i64, i64),
+}
+
+/// A shared space of a story.
+#[derive(Debug, Clone)]
+pub struct StorySpace {
+    /// Space id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its kind.
+    pub kind: SpaceKind,
+    /// Hourly rate, in yuan.
+    pub hourly_yuan: i64,
+    /// Hours of one booking (1 to 4; bookings start at 09:00, 14:00 or 19:00 local).
+    pub hours: i64,
+    /// Relative share of the rentals that book this space.
+    pub weight: u32,
+}
+
+/// What residents typically give, in yuan: tens to hundreds, in round sums.
+const RESIDENT_GIFTS_YUAN: [i64; 20] = [
+    10, 20, 20, 30, 50, 50, 50, 66, 88, 100, 100, 100, 100, 168, 200, 200, 200, 300, 500, 800,
+];
+
+fn pick<'a, T>(b: &mut Builder, items: &'a [T], what: &str) -> Result<&'a T, SampleError> {
+    if items.is_empty() {
+        return Err(SampleError(format!("the story has no {what}")));
+    }
+    Ok(&items[b.rng.range(0, items.len() as i64 - 1) as usize])
+}
+
+impl Builder {
+    /// The story's agreements and spaces, right after genesis.
+    pub(super) fn setup_story(&mut self, story: &Story) -> Result<(), SampleError> {
+        if story.spaces.is_empty() {
+            return Err(SampleError("a story needs at least one space".into()));
+        }
+        for (i, a) in story.agreements.iter().enumerate() {
+            let rate = Rate::parse(&a.rate).map_err(err("rate"))?;
+            let fixed = a
+                .fixed_monthly_yuan
+                .map(|y| amount_fen(y * 100))
+                .transpose()?;
+            let start = self
+                .instant()?
+                .local_date(UtcOffset::CHINA)
+                .first_of_month();
+            let agreement = Agreement {
+                agreement_id: AgreementId::parse(&a.id).map_err(err("agreement id"))?,
+                enterprise: Enterprise {
+                    name: text(&a.enterprise)?,
+                    uscc: sample_uscc(self.spec.seed, i as u64)?,
+                },
+                basis: a.basis,
+                rate,
+                fixed_monthly: fixed,
+                start,
+                end: None,
+                venture: text(&a.venture)?,
+            };
+            self.agreements.push(Deal {
+                id: agreement.agreement_id.clone(),
+                rate,
+                fixed,
+                basis: a.basis,
+                base_fen: (a.base_yuan.0 * 100, a.base_yuan.1 * 100),
+                loss_percent: 15,
+                yearly: a.yearly,
+                start,
+            });
+            self.append(Body::Agreement(agreement), 2, "agreement")?;
+        }
+        for s in &story.spaces {
+            let id = SpaceId::parse(&s.id).map_err(err("space id"))?;
+            let rate = amount_fen(s.hourly_yuan * 100)?;
+            let space = Space {
+                space_id: id.clone(),
+                name: text(&s.name)?,
+                kind: s.kind,
+                hourly_rate: rate,
+                community_hours: self.space_windows()?,
+            };
+            self.append(Body::Space(space), 2, "space")?;
+            self.spaces.push(Room {
+                id,
+                rate,
+                cursor: self.now,
+                hours: s.hours.clamp(1, 4),
+                weight: s.weight.max(1),
+            });
+        }
+        Ok(())
+    }
+
+    /// The yearly agreements' shares for the calendar year that ended with `month` (a
+    /// December).
+    pub(super) fn yearly_shares(&mut self, month: Date) -> Result<(), SampleError> {
+        let year = Period::year_of(month);
+        for i in 0..self.agreements.len() {
+            let deal = self.agreements[i].clone();
+            if !deal.yearly || deal.start > year.to() {
+                continue;
+            }
+            let period =
+                Period::new(deal.start.max(year.from()), year.to()).map_err(err("period"))?;
+            self.pay_share(&deal, period)?;
+        }
+        Ok(())
+    }
+
+    /// Records `deal`'s share for `period` (nothing if it comes to zero).
+    pub(super) fn pay_share(&mut self, deal: &Deal, period: Period) -> Result<(), SampleError> {
+        let base_fen = match deal.basis {
+            ShareBasis::Profit if self.rng.chance(deal.loss_percent) => 0,
+            _ => self.rng.range(deal.base_fen.0, deal.base_fen.1),
+        };
+        let base = Base::from_fen(base_fen).map_err(err("base"))?;
+        let mut due = share_of(base, deal.rate);
+        if let Some(f) = deal.fixed {
+            let months = period
+                .whole_months()
+                .ok_or(SampleError("a share's period of whole months".into()))?;
+            for _ in 0..months {
+                due = due.checked_add(f.into()).ok_or(SampleError("sum".into()))?;
+            }
+        }
+        if due.to_fen() <= 0 {
+            return Ok(());
+        }
+        let r = RevenueShare {
+            agreement_id: deal.id.clone(),
+            period,
+            base,
+            amount: amount_fen(due.to_fen())?,
+        };
+        self.append(Body::RevenueShare(r), 1, "share")?;
+        Ok(())
+    }
+
+    /// A donor and an amount (fen) as the story says: mostly residents giving tens to
+    /// hundreds of yuan, some anonymous cash, now and then an organisation or an enterprise.
+    pub(super) fn story_donor(&mut self, story: &Story) -> Result<(Donor, i64), SampleError> {
+        let roll = self.rng.range(0, 99);
+        Ok(match roll {
+            0..=77 => {
+                let donor = self.resident_donor()?;
+                let yuan = RESIDENT_GIFTS_YUAN[self.rng.range(0, 19) as usize];
+                (donor, yuan * 100)
+            }
+            78..=87 => {
+                let donor = Donor {
+                    class: DonorClass::Anonymous,
+                    name: None,
+                    name_consent: None,
+                    commitment: None,
+                };
+                (donor, self.rng.range(5, 300) * 100)
+            }
+            88..=92 => {
+                let name = pick(self, &story.organisations, "organisations")?.clone();
+                let (lo, hi) = story.organisation_gift_yuan;
+                let donor = Donor {
+                    class: DonorClass::Organisation,
+                    name: Some(text(&name)?),
+                    name_consent: None,
+                    commitment: None,
+                };
+                (donor, self.rng.range(lo, hi) * 100)
+            }
+            _ => {
+                let name = pick(self, &story.enterprises, "enterprises")?.clone();
+                let (lo, hi) = story.enterprise_gift_yuan;
+                let donor = Donor {
+                    class: DonorClass::Enterprise,
+                    name: Some(text(&name)?),
+                    name_consent: None,
+                    commitment: None,
+                };
+                (donor, self.rng.range(lo, hi) * 100)
+            }
+        })
+    }
+
+    /// The space a rental books (weighted) and who rents it.
+    pub(super) fn story_rental_parties(
+        &mut self,
+        story: &Story,
+    ) -> Result<(usize, Party), SampleError> {
+        let total: i64 = self.spaces.iter().map(|r| i64::from(r.weight)).sum();
+        let mut roll = self.rng.range(0, total - 1);
+        let mut space = 0;
+        for (i, r) in self.spaces.iter().enumerate() {
+            if roll < i64::from(r.weight) {
+                space = i;
+                break;
+            }
+            roll -= i64::from(r.weight);
+        }
+        let (name, class) = pick(self, &story.renters, "renters")?.clone();
+        Ok((
+            space,
+            Party {
+                name: text(&name)?,
+                class,
+            },
+        ))
+    }
+
+    /// Who receives a grant.
+    pub(super) fn story_payee(&mut self, story: &Story) -> Result<Party, SampleError> {
+        let (name, class) = pick(self, &story.payees, "payees")?.clone();
+        Ok(Party {
+            name: text(&name)?,
+            class,
+        })
+    }
+}
