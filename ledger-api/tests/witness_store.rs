@@ -164,3 +164,77 @@ async fn cosignatures_and_witnessed_checkpoints_move_forward() {
         }
     }
 }
+
+/// A witness round is recorded in one transaction: every fund's cosignatures, and its
+/// witnessed checkpoint only where it moves forward (the flags say which did); a round
+/// that fails part-way (here: a fund the database refuses) records nothing of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_witness_round_is_recorded_whole_or_not_at_all() {
+    use ledger_api::store::RoundWrite;
+    let fund = build(&SampleSpec::example(FUND, 7, 12, 1), ORIGIN).expect("sample builds");
+    for db in backends().await {
+        let b = db.name;
+        let store = Arc::new(support::open_store(&db.url).await.expect("store opens"));
+        let clock = PinnedClock::new(0);
+        let ledger = start_ledger(store.clone(), &fund, &clock).await;
+        append_sample(&ledger, &fund, &clock).await;
+        let write = |size: u64, line: &str, witnessed: bool| RoundWrite {
+            fund: FUND.into(),
+            tree_size: size,
+            cosignatures: vec![("w1+1+k".into(), line.into())],
+            witnessed: witnessed.then(|| (format!("note {size}"), 100 + size)),
+        };
+        let advanced = store
+            .record_witness_round(POLICY, &[write(6, "— w1 a", true)])
+            .await
+            .unwrap();
+        assert_eq!(advanced, [true], "{b}");
+        let w = store
+            .witnessed_checkpoint(FUND, POLICY)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((w.tree_size, w.note.as_str()), (6, "note 6"), "{b}");
+        // An older witnessed checkpoint does not move it back; the cosignature is kept.
+        let advanced = store
+            .record_witness_round(POLICY, &[write(4, "— w1 b", true)])
+            .await
+            .unwrap();
+        assert_eq!(advanced, [false], "{b}");
+        assert_eq!(
+            store
+                .witnessed_checkpoint(FUND, POLICY)
+                .await
+                .unwrap()
+                .unwrap()
+                .tree_size,
+            6,
+            "{b}"
+        );
+        // A round whose second fund is refused (a size the database cannot hold) records
+        // nothing, not even the first fund's cosignature.
+        let bad = RoundWrite {
+            tree_size: u64::MAX,
+            ..write(9, "— w1 d", false)
+        };
+        assert!(
+            store
+                .record_witness_round(POLICY, &[write(8, "— w1 c", true), bad])
+                .await
+                .is_err(),
+            "{b}"
+        );
+        let rows = store.cosignatures(FUND).await.unwrap();
+        assert_eq!(rows[0].line, "— w1 b", "{b}: nothing of the failed round");
+        assert_eq!(
+            store
+                .witnessed_checkpoint(FUND, POLICY)
+                .await
+                .unwrap()
+                .unwrap()
+                .tree_size,
+            6,
+            "{b}"
+        );
+    }
+}

@@ -34,7 +34,7 @@ pub use proposals::{ProposalRow, ProposalStatus};
 pub use read::{EntryRow, FundRow, ProofError, PAGE_ROWS_MAX};
 pub use report::{KindTotal, MonthEnd, PeriodReport, MONTH_ENDS_MAX};
 pub use vault::{VaultError, VaultKey, VaultRow, VAULT_KEY_BYTES};
-pub use witnesses::{CosignatureRow, WitnessedRow};
+pub use witnesses::{CosignatureRow, RoundWrite, WitnessedRow};
 
 /// Which database the store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,7 +17,7 @@ use ledger_core::witness_policy::PolicyWitness;
 use super::WitnessSetup;
 use crate::ledger::Ledger;
 use crate::metrics::Metrics;
-use crate::store::CosignatureRow;
+use crate::store::{CosignatureRow, RoundWrite};
 
 /// How long one `add-checkpoint` request may take, connection included.
 pub const WITNESS_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -119,27 +119,78 @@ fn now_secs() -> u64 {
 }
 
 impl WitnessClient {
-    /// One round: every fund, a few at a time.
+    /// One round: every fund, a few at a time; then what they found is recorded in one
+    /// transaction ([`Store::record_witness_round`](crate::store::Store::record_witness_round): on SQLite the appends share the
+    /// write lock, so one short write a round instead of three per fund) and each fund's
+    /// witnessed-checkpoint age is published.
     async fn round(&self) {
         let funds = self.ledger.fund_ids().await;
-        stream::iter(funds)
-            .for_each_concurrent(WITNESS_FUNDS_IN_FLIGHT_MAX, |fund| async move {
+        let found: Vec<(RoundWrite, Option<(u64, u64)>)> = stream::iter(funds)
+            .map(|fund| async move {
                 if self.ledger.damage(&fund).is_some() {
-                    return;
+                    return None;
                 }
-                if let Err(e) = self.fund_round(&fund).await {
-                    tracing::warn!(%fund, error = %e, "witness round failed");
+                match self.fund_round(&fund).await {
+                    Ok(found) => found,
+                    Err(e) => {
+                        tracing::warn!(%fund, error = %e, "witness round failed");
+                        None
+                    }
                 }
             })
+            .buffer_unordered(WITNESS_FUNDS_IN_FLIGHT_MAX)
+            .filter_map(std::future::ready)
+            .collect()
             .await;
+        let (writes, before): (Vec<RoundWrite>, Vec<Option<(u64, u64)>>) =
+            found.into_iter().unzip();
+        let anything = writes
+            .iter()
+            .any(|w| !w.cosignatures.is_empty() || w.witnessed.is_some());
+        let advanced = if anything {
+            match self
+                .ledger
+                .store()
+                .record_witness_round(&self.setup.id, &writes)
+                .await
+            {
+                Ok(advanced) => advanced,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not record the witness round");
+                    vec![false; writes.len()]
+                }
+            }
+        } else {
+            vec![false; writes.len()]
+        };
+        for ((w, before), advanced) in writes.iter().zip(before).zip(advanced) {
+            let witnessed_at = match (&w.witnessed, advanced) {
+                (Some((_, at)), true) => {
+                    tracing::debug!(fund = %w.fund, size = w.tree_size, "checkpoint witnessed");
+                    Some((w.tree_size, *at))
+                }
+                _ => before,
+            };
+            let age = match witnessed_at {
+                Some((s, _)) if s == w.tree_size => 0,
+                Some((_, at)) => now_secs().saturating_sub(at),
+                None => self.started.elapsed().map_or(0, |d| d.as_secs()),
+            };
+            self.metrics.set_witnessed_age(&w.fund, age);
+        }
     }
 
-    /// Sends `fund`'s newest checkpoint to every witness that has not cosigned it, then
-    /// records it as witnessed if the cosignatures now meet the quorum.
-    async fn fund_round(&self, fund: &str) -> anyhow::Result<()> {
+    /// Sends `fund`'s newest checkpoint to every witness that has not cosigned it, and
+    /// returns what to record: the cosignatures it got, the checkpoint with them if they
+    /// now meet the quorum, and the stored witnessed checkpoint's (size, time) before.
+    /// `None` for a fund without a checkpoint.
+    async fn fund_round(
+        &self,
+        fund: &str,
+    ) -> anyhow::Result<Option<(RoundWrite, Option<(u64, u64)>)>> {
         let store = self.ledger.store();
         let Some((size, note)) = store.latest_checkpoint(fund).await? else {
-            return Ok(());
+            return Ok(None);
         };
         let mut rows: HashMap<String, CosignatureRow> = store
             .cosignatures(fund)
@@ -163,12 +214,12 @@ impl WitnessClient {
             self.ask(fund, w, old, size, &note)
         }))
         .await;
-        let mut cosigned = false;
+        let mut cosignatures = Vec::new();
         for (w, result) in pending.iter().zip(results) {
             let vkey = w.key.to_vkey();
             match result {
                 Ok(line) => {
-                    store.record_cosignature(fund, &vkey, size, &line).await?;
+                    cosignatures.push((vkey.clone(), line.clone()));
                     rows.insert(
                         vkey.clone(),
                         CosignatureRow {
@@ -177,7 +228,6 @@ impl WitnessClient {
                             line,
                         },
                     );
-                    cosigned = true;
                 }
                 Err(Failure::AheadOfLog { theirs, ours }) => {
                     self.metrics.witness_alarm(&w.name);
@@ -192,8 +242,9 @@ impl WitnessClient {
                 }
             }
         }
-        let mut witnessed_at = witnessed.as_ref().map(|w| (w.tree_size, w.witnessed_at));
-        if (cosigned || witnessed.is_none())
+        let before = witnessed.as_ref().map(|w| (w.tree_size, w.witnessed_at));
+        let mut full_witnessed = None;
+        if (!cosignatures.is_empty() || witnessed.is_none())
             && witnessed.as_ref().is_none_or(|w| w.tree_size < size)
         {
             let mut full = note.clone();
@@ -203,25 +254,19 @@ impl WitnessClient {
                     full.push('\n');
                 }
             }
-            let check = self.setup.policy.check_note(&full)?;
-            if check.met {
-                let now = now_secs();
-                if store
-                    .record_witnessed(fund, &self.setup.id, size, &full, now)
-                    .await?
-                {
-                    witnessed_at = Some((size, now));
-                    tracing::debug!(%fund, size, "checkpoint witnessed");
-                }
+            if self.setup.policy.check_note(&full)?.met {
+                full_witnessed = Some((full, now_secs()));
             }
         }
-        let age = match witnessed_at {
-            Some((s, _)) if s == size => 0,
-            Some((_, at)) => now_secs().saturating_sub(at),
-            None => self.started.elapsed().map_or(0, |d| d.as_secs()),
-        };
-        self.metrics.set_witnessed_age(fund, age);
-        Ok(())
+        Ok(Some((
+            RoundWrite {
+                fund: fund.to_owned(),
+                tree_size: size,
+                cosignatures,
+                witnessed: full_witnessed,
+            },
+            before,
+        )))
     }
 
     /// Whether `w` is out of its backoff.
