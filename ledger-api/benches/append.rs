@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Instant as Clock;
 
 use ledger_api::ledger::Ledger;
-use ledger_api::store::{AppendOutcome, Store};
+use ledger_api::store::Store;
 use ledger_core::entry::{signing_message, Sig};
 use ledger_core::keys::PublicKey;
 use ledger_core::merkle::Frontier;
@@ -71,29 +71,11 @@ async fn append_rate(url: &str, writers: usize, n: usize) -> f64 {
         .append(&fund, g.intent_bytes, g.sigs, None)
         .await
         .unwrap();
-    let work = Arc::new(std::sync::Mutex::new(donations(&fund, &trustee, n)));
-    let started = Clock::now();
-    let mut tasks = Vec::new();
-    for _ in 0..writers {
-        let ledger = ledger.clone();
-        let work = work.clone();
-        let fund = fund.clone();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let next = work.lock().unwrap().pop();
-                let Some(s) = next else { break };
-                let out = ledger
-                    .append(&fund, s.intent_bytes, s.sigs, None)
-                    .await
-                    .unwrap();
-                assert!(matches!(out, AppendOutcome::Appended(_)));
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap();
-    }
-    let rate = n as f64 / started.elapsed().as_secs_f64();
+    let work = donations(&fund, &trustee, n)
+        .into_iter()
+        .map(|s| (fund.clone(), s))
+        .collect();
+    let rate = n as f64 / fixture::drive(&ledger, work, writers).await.as_secs_f64();
     let batches: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkpoints")
         .fetch_one(store.pool())
         .await

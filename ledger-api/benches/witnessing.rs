@@ -19,7 +19,7 @@ use std::time::{Duration, Instant as Clock};
 use audit_tools::witness::{OriginPattern, Witness};
 use ledger_api::ledger::Ledger;
 use ledger_api::metrics::Metrics;
-use ledger_api::store::{AppendOutcome, Store};
+use ledger_api::store::Store;
 use ledger_api::witnesses::{client, WitnessSetup};
 use ledger_core::cosignature::CosignerKey;
 use ledger_core::keys::PublicKey;
@@ -101,28 +101,7 @@ async fn append_rate(
             (fund.clone(), donation(fund, &trustee, i))
         })
         .collect();
-    let work = Arc::new(std::sync::Mutex::new(work));
-    let started = Clock::now();
-    let mut tasks = Vec::new();
-    for _ in 0..WRITERS {
-        let ledger = ledger.clone();
-        let work = work.clone();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let next = work.lock().unwrap().pop();
-                let Some((fund, s)) = next else { break };
-                let out = ledger
-                    .append(&fund, s.intent_bytes, s.sigs, None)
-                    .await
-                    .unwrap();
-                assert!(matches!(out, AppendOutcome::Appended(_)));
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap();
-    }
-    let rate = n as f64 / started.elapsed().as_secs_f64();
+    let rate = n as f64 / fixture::drive(&ledger, work, WRITERS).await.as_secs_f64();
     let mut note = String::new();
     if let (Some(setup), Some(task)) = (setup, task) {
         // The witnesses catch up with every fund's final checkpoint.
