@@ -112,6 +112,15 @@ enum Reply {
     Conflict(u64),
 }
 
+/// A 409's size `theirs` when it is not beyond our `size`; beyond it, the alarm.
+fn ahead_or(theirs: u64, size: u64) -> Result<u64, Failure> {
+    if theirs > size {
+        Err(Failure::AheadOfLog { theirs, ours: size })
+    } else {
+        Ok(theirs)
+    }
+}
+
 fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -316,24 +325,21 @@ impl WitnessClient {
         size: u64,
         note: &str,
     ) -> Result<String, Failure> {
-        let result = match self.add_checkpoint(fund, w, old, size, note).await {
-            Ok(Reply::Cosigned(line)) => Ok(line),
-            Ok(Reply::Conflict(theirs)) if theirs > size => {
-                Err(Failure::AheadOfLog { theirs, ours: size })
-            }
-            Ok(Reply::Conflict(theirs)) => {
-                match self.add_checkpoint(fund, w, theirs, size, note).await {
-                    Ok(Reply::Cosigned(line)) => Ok(line),
-                    Ok(Reply::Conflict(again)) if again > size => Err(Failure::AheadOfLog {
-                        theirs: again,
-                        ours: size,
-                    }),
-                    Ok(Reply::Conflict(_)) => Err(Failure::ConflictAgain(theirs)),
-                    Err(e) => Err(e),
+        let result = async {
+            let first = self.add_checkpoint(fund, w, old, size, note).await?;
+            let theirs = match first {
+                Reply::Cosigned(line) => return Ok(line),
+                Reply::Conflict(theirs) => ahead_or(theirs, size)?,
+            };
+            match self.add_checkpoint(fund, w, theirs, size, note).await? {
+                Reply::Cosigned(line) => Ok(line),
+                Reply::Conflict(again) => {
+                    ahead_or(again, size)?;
+                    Err(Failure::ConflictAgain(theirs))
                 }
             }
-            Err(e) => Err(e),
-        };
+        }
+        .await;
         self.settle(w, result.is_ok());
         result
     }
