@@ -112,6 +112,7 @@ fn a_story_fund_verifies_and_runs_up_to_its_end() {
         }],
         spaces: vec![space("big", 9), space("small", 1)],
         mix: [50, 40, 8],
+        restricted: None,
     });
     let fund = build(&spec, "ledger.example").unwrap();
     let report = verify_export(&fund.export().unwrap(), Expectations::default());

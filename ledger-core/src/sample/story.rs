@@ -7,11 +7,11 @@
 //! recorded on, and agreements may pay once a year.
 
 use crate::body::{
-    Agreement, Body, Donor, DonorClass, Enterprise, Party, PartyClass, RevenueShare, ShareBasis,
-    Space, SpaceKind,
+    Agreement, Body, Channel, Disbursement, Donation, Donor, DonorClass, Enterprise, Party,
+    PartyClass, Restriction, RevenueShare, ShareBasis, Space, SpaceKind,
 };
-use crate::ids::{AgreementId, SpaceId};
-use crate::money::{share_of, Base, Rate};
+use crate::ids::{AgreementId, RestrictionId, SpaceId};
+use crate::money::{share_of, Base, Money, Rate};
 use crate::time::{Date, Period, UtcOffset};
 
 use super::{amount_fen, err, sample_uscc, text, Builder, Deal, Room, SampleError};
@@ -44,6 +44,27 @@ pub struct Story {
     /// Percent of the actions that are donations, rentals and disbursements (the rest are
     /// reversals).
     pub mix: [u8; 3],
+    /// A restricted gift to a project, spent month by month; `None`: no restriction.
+    pub restricted: Option<StoryRestriction>,
+}
+
+/// A restricted gift of a story: declared and given right after setup, then spent on its
+/// project at each month's end while it lasts. With one, the fund's statements are drafted
+/// in two columns (version 2).
+#[derive(Debug, Clone)]
+pub struct StoryRestriction {
+    /// Restriction id.
+    pub id: String,
+    /// Its purpose, e.g. 阳光驿站助老服务.
+    pub purpose: String,
+    /// The enterprise that gives it.
+    pub donor: String,
+    /// The gift, in yuan.
+    pub gift_yuan: i64,
+    /// One month's spending, in yuan (lowest, highest); the last takes what is left.
+    pub monthly_yuan: (i64, i64),
+    /// Who carries out the project and is paid.
+    pub payee: String,
 }
 
 /// A revenue-share agreement of a story.
@@ -157,6 +178,64 @@ impl Builder {
                 weight: s.weight.max(1),
             });
         }
+        Ok(())
+    }
+
+    /// The story's restriction, declared by two trustees, and its gift.
+    pub(super) fn setup_restriction(&mut self, r: &StoryRestriction) -> Result<(), SampleError> {
+        let id = RestrictionId::parse(&r.id).map_err(err("restriction id"))?;
+        let restriction = Restriction {
+            restriction_id: id.clone(),
+            purpose: text(&r.purpose)?,
+            usable_from: None,
+            usable_until: None,
+        };
+        self.append(Body::Restriction(restriction), 2, "restriction")?;
+        self.now += 600;
+        let gift = Donation {
+            amount: amount_fen(r.gift_yuan * 100)?,
+            donor: Donor {
+                class: DonorClass::Enterprise,
+                name: Some(text(&r.donor)?),
+                name_consent: None,
+                commitment: None,
+            },
+            channel: Channel::BankTransfer,
+            receipt_no: text(&format!("X{}-001", self.spec.seed))?,
+            purpose: None,
+            restriction: Some(id),
+            memo: Some(super::long(&format!("限定用于{}", r.purpose))?),
+        };
+        self.append(Body::Donation(gift), 1, "restricted")?;
+        Ok(())
+    }
+
+    /// A month's spending on the story's restricted project, while money is left in it.
+    pub(super) fn spend_restricted(&mut self, r: &StoryRestriction) -> Result<(), SampleError> {
+        let id = RestrictionId::parse(&r.id).map_err(err("restriction id"))?;
+        let left = self
+            .state
+            .restrictions()
+            .get(&id)
+            .filter(|st| st.ended.is_none())
+            .map_or(Money::ZERO, |st| st.balance)
+            .to_fen();
+        if left <= 0 {
+            return Ok(());
+        }
+        let fen = (self.rng.range(r.monthly_yuan.0, r.monthly_yuan.1) * 100).min(left);
+        let d = Disbursement {
+            amount: amount_fen(fen)?,
+            payee: Party {
+                name: text(&r.payee)?,
+                class: PartyClass::Organisation,
+            },
+            purpose: text(&r.purpose)?,
+            project: text(&r.purpose)?,
+            invoice_no: text(&format!("INV{:08}", self.state.next_seq()))?,
+            restriction: Some(id),
+        };
+        self.append(Body::Disbursement(d), 2, "restricted-grant")?;
         Ok(())
     }
 

@@ -422,6 +422,7 @@ pub fn donation_from(amt: &str, donor: Donor) -> Body {
         channel: Channel::WechatPay,
         receipt_no: text("R-0001"),
         purpose: None,
+        restriction: None,
         memo: None,
     })
 }
@@ -507,6 +508,7 @@ pub fn disbursement(amt: &str) -> Body {
         purpose: text("老年人助餐服务"),
         project: text("长者食堂"),
         invoice_no: text("INV-0001"),
+        restriction: None,
     })
 }
 
