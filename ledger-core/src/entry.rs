@@ -1085,15 +1085,25 @@ mod tests {
         );
     }
 
+    /// The example fund's lines, then those of two funds with a restricted gift (one
+    /// closed, one revoked): every kind, both statement versions.
+    fn lines_of_every_kind(fund: &str, seed: u64) -> Vec<Vec<u8>> {
+        let mut lines = build(&SampleSpec::example(fund, seed, 300, 14), "ledger.example")
+            .unwrap()
+            .lines;
+        for revoke in [false, true] {
+            let mut spec = SampleSpec::example(fund, seed + 1, 160, 12);
+            spec.story = Some(crate::sample::Story::restricted_example(revoke));
+            lines.extend(build(&spec, "ledger.example").unwrap().lines);
+        }
+        lines
+    }
+
     #[test]
     fn spliced_entry_bytes_are_the_canonical_bytes() {
-        let fund = build(
-            &SampleSpec::example("splice", 29, 300, 14),
-            "ledger.example",
-        )
-        .unwrap();
+        let lines = lines_of_every_kind("splice", 29);
         let mut kinds = std::collections::BTreeSet::new();
-        for line in &fund.lines {
+        for line in &lines {
             let parsed = Entry::parse(line).unwrap();
             kinds.insert(parsed.entry.intent.kind());
             let spliced = parsed.entry.canonical_bytes_with(&parsed.intent_bytes);
@@ -1109,10 +1119,10 @@ mod tests {
 
     #[test]
     fn direct_jcs_of_intents_is_the_reference_jcs() {
-        let fund = build(&SampleSpec::example("jcs", 23, 300, 14), "ledger.example").unwrap();
+        let lines = lines_of_every_kind("jcs", 23);
         let mut w = JcsWriter::new();
         let mut kinds = std::collections::BTreeSet::new();
-        for line in &fund.lines {
+        for line in &lines {
             let intent = Entry::parse(line).unwrap().entry.intent;
             kinds.insert(intent.kind());
             assert_eq!(

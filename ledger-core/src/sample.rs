@@ -242,6 +242,8 @@ struct Builder {
     last_statement_month: Option<Date>,
     last_share_month: Option<Date>,
     reversible: Vec<u64>,
+    /// Months the story's restricted gift has been spent in (`u32::MAX` once it ended).
+    restricted_spends: u32,
 }
 
 impl Builder {
@@ -764,6 +766,7 @@ pub fn build(spec: &SampleSpec, origin_host: &str) -> Result<SampleFund, SampleE
         last_statement_month: None,
         last_share_month: None,
         reversible: Vec::new(),
+        restricted_spends: 0,
     };
     b.genesis()?;
     b.now += 60;

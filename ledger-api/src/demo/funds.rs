@@ -379,6 +379,7 @@ pub(super) fn story(i: usize) -> Story {
             gift_yuan: gift * 5,
             monthly_yuan: (gift / 10, gift / 5),
             payee: format!("郫都区{}社会工作服务中心", brand(2)),
+            revoked_after_months: None,
         }),
     };
     match id {
