@@ -5,6 +5,7 @@
 mod clean;
 mod db;
 mod receipts;
+mod restricted;
 mod since;
 mod support;
 mod tamper;
