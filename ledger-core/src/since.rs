@@ -48,7 +48,10 @@ impl SavedCheckpoint {
         let parsed = parse_note(note).map_err(|e| {
             finding(
                 SINCE_MALFORMED,
-                format!("the saved checkpoint is not a signed checkpoint note: {}", e.message_en()),
+                format!(
+                    "the saved checkpoint is not a signed checkpoint note: {}",
+                    e.message_en()
+                ),
                 format!("保存的检查点不是签名便笺：{}", e.message_zh()),
             )
         })?;

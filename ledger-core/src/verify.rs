@@ -181,7 +181,7 @@ pub fn read_header(line: &[u8]) -> Result<Header, Finding> {
         Some(f) => {
             return Err(unusable(
                 UNSUPPORTED_FORMAT,
-                format!("export format `{f}` is not {EXPORT_FORMAT}"),
+                format!("unsupported export format `{f}`: this verifier reads {EXPORT_FORMAT}"),
                 format!("导出格式「{f}」不是 {EXPORT_FORMAT}"),
             ))
         }
@@ -193,13 +193,24 @@ pub fn read_header(line: &[u8]) -> Result<Header, Finding> {
             ))
         }
     }
-    serde_json::from_value::<Header>(value).map_err(|e| {
+    let header = serde_json::from_value::<Header>(value).map_err(|e| {
         unusable(
             HEADER_MALFORMED,
             format!("the export header is malformed: {e}"),
             format!("导出文件头格式错误：{e}"),
         )
-    })
+    })?;
+    NoteVerifier::from_vkey(&header.log_key).map_err(|e| {
+        unusable(
+            HEADER_MALFORMED,
+            format!(
+                "the export header's log_key is not a log verifier key: {}",
+                e.message_en()
+            ),
+            format!("导出文件头的 log_key 不是日志验证公钥：{}", e.message_zh()),
+        )
+    })?;
+    Ok(header)
 }
 
 enum Stage {
@@ -339,7 +350,11 @@ impl Verifier {
             Ok(v) => self.log_key = Some(v),
             Err(e) => self.find_coded(None, &e),
         }
-        let operator = self.inputs.expect.operator_key.unwrap_or(header.operator_key);
+        let operator = self
+            .inputs
+            .expect
+            .operator_key
+            .unwrap_or(header.operator_key);
         self.state = Some(FundState::new(header.fund.clone(), operator));
         self.since = match (&self.inputs.since, &self.log_key) {
             (None, _) => None,

@@ -14,20 +14,31 @@ fn the_committed_suite_is_what_the_generator_makes_byte_for_byte() {
     let made = files(&cases);
     let regenerate = "regenerate with `cargo run -p ledger-core --features sample --example conformance -- tests/conformance`";
     for (path, bytes) in &made {
-        let committed = std::fs::read(dir.join(path))
-            .unwrap_or_else(|e| panic!("{path}: {e}; {regenerate}"));
-        assert!(committed == *bytes, "{path} differs from the generator's; {regenerate}");
+        let committed =
+            std::fs::read(dir.join(path)).unwrap_or_else(|e| panic!("{path}: {e}; {regenerate}"));
+        assert!(
+            committed == *bytes,
+            "{path} differs from the generator's; {regenerate}"
+        );
     }
     let on_disk: BTreeSet<String> = std::fs::read_dir(dir.join("cases"))
         .expect("the cases folder")
-        .map(|e| format!("cases/{}", e.expect("an entry").file_name().to_string_lossy()))
+        .map(|e| {
+            format!(
+                "cases/{}",
+                e.expect("an entry").file_name().to_string_lossy()
+            )
+        })
         .collect();
     let expected: BTreeSet<String> = made
         .iter()
         .map(|(p, _)| p.clone())
         .filter(|p| p.starts_with("cases/"))
         .collect();
-    assert_eq!(on_disk, expected, "files the generator does not make; {regenerate}");
+    assert_eq!(
+        on_disk, expected,
+        "files the generator does not make; {regenerate}"
+    );
 }
 
 #[test]

@@ -74,12 +74,17 @@ fn run_export(case: &Value, dir: &Path) -> Outcome {
         cmd.args(["--operator-key", k]);
     }
     if let Some(note) = args["since"]["checkpoint"].as_str() {
-        cmd.arg("--since").arg(write(dir, "since.txt", note.as_bytes()));
+        cmd.arg("--since")
+            .arg(write(dir, "since.txt", note.as_bytes()));
     }
     if let Some(p) = args["policy"].as_str() {
-        cmd.arg("--policy").arg(write(dir, "policy.txt", p.as_bytes()));
+        cmd.arg("--policy")
+            .arg(write(dir, "policy.txt", p.as_bytes()));
     }
-    let out = cmd.stdin(Stdio::null()).output().expect("running ledger-verify");
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .expect("running ledger-verify");
     let exit = i64::from(out.status.code().expect("an exit status"));
     let stderr = String::from_utf8_lossy(&out.stderr);
     if exit == 2 {
@@ -93,8 +98,12 @@ fn run_export(case: &Value, dir: &Path) -> Outcome {
             findings: vec![placed(None, place, &code)],
         };
     }
-    let v: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{}: stdout is not JSON ({e}); stderr {stderr}", case["name"]));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{}: stdout is not JSON ({e}); stderr {stderr}",
+            case["name"]
+        )
+    });
     let findings = v["findings"]
         .as_array()
         .expect("findings")
@@ -120,7 +129,8 @@ fn run_receipt(case: &Value, dir: &Path) -> Outcome {
         cmd.args(["--log-key", k]);
     }
     if let Some(p) = args["policy"].as_str() {
-        cmd.arg("--policy").arg(write(dir, "policy.txt", p.as_bytes()));
+        cmd.arg("--policy")
+            .arg(write(dir, "policy.txt", p.as_bytes()));
     }
     let out = cmd
         .env_remove("LEDGER_KEY")
@@ -149,7 +159,10 @@ fn run_core(case: &Value) -> Outcome {
     let file = suite_dir().join(case["file"].as_str().expect("file"));
     let bytes = std::fs::read(file).expect("the case file");
     let args = &case["args"];
-    let since = match args["since"]["checkpoint"].as_str().map(SavedCheckpoint::parse) {
+    let since = match args["since"]["checkpoint"]
+        .as_str()
+        .map(SavedCheckpoint::parse)
+    {
         None => None,
         Some(Ok(s)) => Some(s),
         Some(Err(f)) => {

@@ -252,7 +252,11 @@ impl Base {
 
     /// A new entry line after the whole log: `intent` (a JSON value, taken as is) signed by
     /// `signers`, at the next seq, chained to the last entry, recorded a minute after it.
-    pub fn next_entry(&self, intent: &Value, signers: &[SigningKey]) -> Result<Vec<u8>, SampleError> {
+    pub fn next_entry(
+        &self,
+        intent: &Value,
+        signers: &[SigningKey],
+    ) -> Result<Vec<u8>, SampleError> {
         let last = self.entry_value(self.fund.lines.len() - 1)?;
         let last_at = last["recorded_at"]
             .as_str()

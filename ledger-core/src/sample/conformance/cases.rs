@@ -66,7 +66,10 @@ pub(super) fn edited_amount(b: &Base) -> Result<Case, SampleError> {
     if s + 1 < ENTRIES {
         findings.push((Place::Seq(s as u64 + 1), "prev_mismatch"));
     }
-    findings.push((Place::Line(checkpoint_line(ENTRIES)), "checkpoint_root_mismatch"));
+    findings.push((
+        Place::Line(checkpoint_line(ENTRIES)),
+        "checkpoint_root_mismatch",
+    ));
     Ok(Case::export(
         "edited_amount",
         "a donation's amount changed: its signature fails, the next entry's prev and the checkpoint's root no longer match",
@@ -97,12 +100,10 @@ pub(super) fn deleted_entry(b: &Base) -> Result<Case, SampleError> {
 pub(super) fn trailing_data(b: &Base) -> Result<Case, SampleError> {
     let mut bytes = b.export.clone();
     bytes.extend_from_slice(b"{\"more\":1}\n");
-    Ok(Case::export(
-        "trailing_data",
-        "a line after the checkpoint",
-        bytes,
+    Ok(
+        Case::export("trailing_data", "a line after the checkpoint", bytes)
+            .finds(&[(Place::Line(checkpoint_line(ENTRIES) + 1), "trailing_data")]),
     )
-    .finds(&[(Place::Line(checkpoint_line(ENTRIES) + 1), "trailing_data")]))
 }
 
 pub(super) fn checkpoint_missing(b: &Base) -> Result<Case, SampleError> {
