@@ -486,7 +486,9 @@ pub const RELEASE_MEMBERS: [&str; 3] = ["release", "releases", "released"];
 /// columns, where they are recomputed, not at its top level).
 fn typed_release(value: &Value) -> Option<&'static str> {
     let object = value.as_object()?;
-    RELEASE_MEMBERS.into_iter().find(|m| object.contains_key(*m))
+    RELEASE_MEMBERS
+        .into_iter()
+        .find(|m| object.contains_key(*m))
 }
 
 fn release_not_derived(member: &str) -> FieldError {

@@ -643,7 +643,9 @@ impl FundState {
         // (which `record` computes aside and only then stores). Past this point nothing
         // fails, so a refused entry leaves the state exactly as it was.
         let balance = add(self.balance, effect.delta)?;
-        let plan = self.restrictions.plan(entry.seq, effect.restricted.clone())?;
+        let plan = self
+            .restrictions
+            .plan(entry.seq, effect.restricted.clone())?;
         self.months.record(
             self.month_of(entry),
             self.opening(),

@@ -33,7 +33,8 @@ fn sample_fund_has_every_kind() {
     use ledger_core::entry::Entry;
     use ledger_core::sample::Story;
     use std::collections::BTreeMap;
-    let mut funds = vec![build(&SampleSpec::example("kinds", 3, 1000, 36), "ledger.example").unwrap()];
+    let mut funds =
+        vec![build(&SampleSpec::example("kinds", 3, 1000, 36), "ledger.example").unwrap()];
     for revoke in [false, true] {
         let mut spec = SampleSpec::example("kinds-restricted", 4, 300, 18);
         spec.story = Some(Story::restricted_example(revoke));
@@ -49,7 +50,10 @@ fn sample_fund_has_every_kind() {
                 kind,
                 Kind::Restriction | Kind::RestrictionRevocation | Kind::RestrictionClosing
             );
-            assert!(i > 0 || !restriction_kind, "the example fund restricts nothing");
+            assert!(
+                i > 0 || !restriction_kind,
+                "the example fund restricts nothing"
+            );
             *kinds.entry(kind.as_str()).or_default() += 1;
         }
     }

@@ -9,8 +9,7 @@ use ed25519_dalek::SigningKey;
 use ledger_core::body::{
     Agreement, Body, Channel, Disbursement, Disposal, Donation, Donor, DonorClass, Enterprise,
     Kind, Party, PartyClass, Policy, Restriction, RestrictionClosing, RestrictionRevocation,
-    RevenueShare, Reversal, RevocationBasis, ShareBasis, Space, SpaceKind, Trustee,
-    TrusteeChange,
+    RevenueShare, Reversal, RevocationBasis, ShareBasis, Space, SpaceKind, Trustee, TrusteeChange,
 };
 use ledger_core::canonical::canonicalize;
 use ledger_core::donor::{commitment, identity_string, SALT_BYTES};

@@ -71,7 +71,10 @@ fn restricted_money_spent_for_another_purpose_is_found_at_its_entry() {
     };
     d.amount = Amount::from_fen(before.unrestricted_balance().to_fen() + 1).expect("amount");
     d.purpose = "另作他用".parse().expect("text");
-    assert!(Money::from(d.amount) <= before.balance(), "within the whole balance");
+    assert!(
+        Money::from(d.amount) <= before.balance(),
+        "within the whole balance"
+    );
     let lines = fund()
         .rechain(entries, s, Restatement::FixRoots, &[])
         .expect("rechain");

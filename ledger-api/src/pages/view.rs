@@ -18,8 +18,7 @@ use crate::store::{EntryRow, Store, StoreError, PAGE_ROWS_MAX};
 use crate::views::{
     genesis_of, not_a_statement, parse_row, AgreementLine, EntryLine, FundPage, KindTotalLine,
     LastStatement, NamedSigner, OverviewFund, OverviewPage, SpaceLine, StatementColumns,
-    StatementFigures,
-    StatementPage, WitnessInfo, WitnessPolicyInfo, WitnessingView,
+    StatementFigures, StatementPage, WitnessInfo, WitnessPolicyInfo, WitnessingView,
 };
 
 /// The kinds that move money, in the order the pages list them.
@@ -187,11 +186,7 @@ fn statement_view(
                 rental: [y(&u.rental), none(), y(&inflows.rental)],
                 disbursement: [y(&u.disbursement), none(), y(&outflows.disbursement)],
                 reversals: [y(&u.reversals), y(&r.reversals), y(reversals)],
-                releases: [
-                    y(&u.releases),
-                    yuan(-r.releases.to_fen()),
-                    yuan(0),
-                ],
+                releases: [y(&u.releases), yuan(-r.releases.to_fen()), yuan(0)],
                 closing: [y(&u.closing), y(&r.closing), y(closing)],
             })
         }

@@ -414,6 +414,7 @@ pub const CASES: &[Gen] = &[
     Gen::Many(cases::rule_breaks),
     Gen::Many(cases::reversals),
     Gen::Many(cases::type_errors),
+    Gen::Many(restricted::restrictions),
     Gen::Many(cases::receipts),
 ];
 
@@ -447,3 +448,4 @@ pub fn files(cases: &[Case]) -> Vec<(String, Vec<u8>)> {
 }
 
 mod cases;
+mod restricted;
