@@ -1,4 +1,4 @@
-//! The ten entry kinds and their typed bodies (DESIGN §4, FORMAT.md §5).
+//! The eleven entry kinds and their typed bodies (DESIGN §4, FORMAT.md §5).
 //!
 //! Every body struct refuses unknown fields, and every field is a parsed type, so a body
 //! that deserialises is well-formed; what depends on the fund's history (balances, quorums,
@@ -42,11 +42,13 @@ pub enum Kind {
     Reversal,
     /// A signed statement of a period's figures.
     Statement,
+    /// A supervisor's (监督员) opinion on a statement.
+    Opinion,
 }
 
 impl Kind {
     /// All kinds, in FORMAT.md order.
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Genesis,
         Kind::Trustees,
         Kind::Donation,
@@ -57,6 +59,7 @@ impl Kind {
         Kind::Disbursement,
         Kind::Reversal,
         Kind::Statement,
+        Kind::Opinion,
     ];
 
     /// The name in the chain, e.g. `revenue_share`.
@@ -72,6 +75,7 @@ impl Kind {
             Kind::Disbursement => "disbursement",
             Kind::Reversal => "reversal",
             Kind::Statement => "statement",
+            Kind::Opinion => "opinion",
         }
     }
 
@@ -119,6 +123,28 @@ pub struct Trustee {
     pub name: ShortText,
 }
 
+/// A supervisor (监督员) as registered in the chain: public key and display name. A
+/// supervisor signs opinions on statements, never anything a quorum counts (FORMAT.md §5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Supervisor {
+    /// Ed25519 public key; never also a trustee's.
+    pub key: PublicKey,
+    /// Name shown to residents.
+    pub name: ShortText,
+}
+
+/// The host charity (托管慈善组织) whose books hold the fund's money: a community fund is
+/// not a legal person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostCharity {
+    /// Registered name.
+    pub name: ShortText,
+    /// Unified social credit code, check digit verified.
+    pub uscc: Uscc,
+}
+
 /// The fund's policy: quorums and the allowed revenue-share rates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -155,6 +181,12 @@ pub struct Genesis {
     pub trustees: Vec<Trustee>,
     /// Quorums and rate bounds.
     pub policy: Policy,
+    /// First supervisors (监督员), if any (omitted when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supervisors: Vec<Supervisor>,
+    /// The host charity, if named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<HostCharity>,
 }
 
 /// The only currency: Chinese yuan.
@@ -176,6 +208,15 @@ pub struct TrusteeChange {
     /// A new policy, if it changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<Policy>,
+    /// Supervisors to add (omitted when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supervisors_add: Vec<Supervisor>,
+    /// Keys of supervisors to remove (omitted when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supervisors_remove: Vec<PublicKey>,
+    /// A new host charity, if it changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<HostCharity>,
 }
 
 /// Who gave a donation.
@@ -291,6 +332,10 @@ pub struct Donation {
     /// Free memo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<LongText>,
+    /// The seq of the entry this one corrects (更正): an earlier entry of the same kind,
+    /// reversed by a reversal that carries a `correction` note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<u64>,
 }
 
 /// A social enterprise party to an agreement.
@@ -349,6 +394,10 @@ pub struct RevenueShare {
     pub base: Base,
     /// round_half_up(base × rate, 0.01) + fixed_monthly × whole months.
     pub amount: Amount,
+    /// The seq of the entry this one corrects (更正): an earlier entry of the same kind,
+    /// reversed by a reversal that carries a `correction` note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<u64>,
 }
 
 /// What a space is.
@@ -435,6 +484,10 @@ pub struct Rental {
     pub end: Instant,
     /// hourly_rate × hours, half-up to 0.01.
     pub amount: Amount,
+    /// The seq of the entry this one corrects (更正): an earlier entry of the same kind,
+    /// reversed by a reversal that carries a `correction` note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<u64>,
 }
 
 /// `disbursement` [−]: a grant or payment out of the fund.
@@ -451,6 +504,10 @@ pub struct Disbursement {
     pub project: ShortText,
     /// Invoice number.
     pub invoice_no: ShortText,
+    /// The seq of the entry this one corrects (更正): an earlier entry of the same kind,
+    /// reversed by a reversal that carries a `correction` note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<u64>,
 }
 
 /// `reversal`: undoes the monetary effect of an earlier entry.
@@ -461,6 +518,10 @@ pub struct Reversal {
     pub reverses: u64,
     /// Why.
     pub reason: LongText,
+    /// The 更正说明 (correction note) when this reversal corrects an error: published with
+    /// the entry it corrects and shown beside the statement that covered it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction: Option<LongText>,
 }
 
 /// Inflows of a statement, by kind.
@@ -507,6 +568,43 @@ pub struct Statement {
     pub closing: Money,
     /// Entries recorded in the period.
     pub count: u64,
+    /// The seq of the statement this one supersedes (a corrected statement): an earlier
+    /// statement of the same period, not superseded yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<u64>,
+}
+
+/// A supervisor's verdict on a statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// 同意: the supervisor agrees with the statement.
+    Agree,
+    /// 不同意: the supervisor disagrees, with reasons.
+    Disagree,
+}
+
+impl Verdict {
+    /// The name in the chain: `agree` or `disagree`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Agree => "agree",
+            Verdict::Disagree => "disagree",
+        }
+    }
+}
+
+/// `opinion`: a supervisor's (监督员) opinion on a statement, signed by supervisors only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Opinion {
+    /// Seq of the statement the opinion is on.
+    pub statement: u64,
+    /// Agree or disagree.
+    pub verdict: Verdict,
+    /// Reasons: required to disagree, optional to agree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<LongText>,
 }
 
 /// A typed body: one variant per [`Kind`].
@@ -532,6 +630,8 @@ pub enum Body {
     Reversal(Reversal),
     /// See [`Statement`].
     Statement(Statement),
+    /// See [`Opinion`].
+    Opinion(Opinion),
 }
 
 impl Body {
@@ -548,6 +648,7 @@ impl Body {
             Body::Disbursement(_) => Kind::Disbursement,
             Body::Reversal(_) => Kind::Reversal,
             Body::Statement(_) => Kind::Statement,
+            Body::Opinion(_) => Kind::Opinion,
         }
     }
 
@@ -565,6 +666,7 @@ impl Body {
             Kind::Disbursement => Body::Disbursement(f(value)?),
             Kind::Reversal => Body::Reversal(f(value)?),
             Kind::Statement => Body::Statement(f(value)?),
+            Kind::Opinion => Body::Opinion(f(value)?),
         })
     }
 
@@ -582,6 +684,7 @@ impl Body {
             Body::Disbursement(b) => t(b),
             Body::Reversal(b) => t(b),
             Body::Statement(b) => t(b),
+            Body::Opinion(b) => t(b),
         }
     }
 }
@@ -600,6 +703,7 @@ impl Serialize for Body {
             Body::Disbursement(b) => b.serialize(s),
             Body::Reversal(b) => b.serialize(s),
             Body::Statement(b) => b.serialize(s),
+            Body::Opinion(b) => b.serialize(s),
         }
     }
 }

@@ -227,6 +227,7 @@ macro_rules! typed_by_kind {
             Kind::Disbursement => go($text).map(|x| x.wrap(B::Disbursement)),
             Kind::Reversal => go($text).map(|x| x.wrap(B::Reversal)),
             Kind::Statement => go($text).map(|x| x.wrap(B::Statement)),
+            Kind::Opinion => go($text).map(|x| x.wrap(B::Opinion)),
         }
     }};
 }
@@ -250,6 +251,7 @@ impl Serialize for IntentJcs<'_> {
             Body::Disbursement(b) => st.serialize_field("body", b)?,
             Body::Reversal(b) => st.serialize_field("body", b)?,
             Body::Statement(b) => st.serialize_field("body", b)?,
+            Body::Opinion(b) => st.serialize_field("body", b)?,
         }
         st.serialize_field("fund", i.fund.as_str())?;
         st.serialize_field("key", i.key.as_str())?;
@@ -463,6 +465,7 @@ fn body_from_value(kind: Kind, value: Value) -> Result<Body, EntryError> {
         Kind::Disbursement => B::Disbursement(deserialize_at("body", value)?),
         Kind::Reversal => B::Reversal(deserialize_at("body", value)?),
         Kind::Statement => B::Statement(deserialize_at("body", value)?),
+        Kind::Opinion => B::Opinion(deserialize_at("body", value)?),
     })
 }
 
@@ -481,6 +484,7 @@ fn body_from_ref(kind: Kind, value: &Value) -> Result<Body, serde_json::Error> {
         Kind::Disbursement => B::Disbursement(D::deserialize(value)?),
         Kind::Reversal => B::Reversal(D::deserialize(value)?),
         Kind::Statement => B::Statement(D::deserialize(value)?),
+        Kind::Opinion => B::Opinion(D::deserialize(value)?),
     })
 }
 

@@ -10,8 +10,8 @@ use serde_json::json;
 
 use crate::body::{
     Agreement, Body, Channel, Currency, Disbursement, Donation, Donor, DonorClass, Enterprise,
-    Genesis, Party, PartyClass, Policy, Rental, Reversal, ShareBasis, Space, SpaceKind, Trustee,
-    TrusteeChange,
+    Genesis, HostCharity, Opinion, Party, PartyClass, Policy, Rental, Reversal, ShareBasis, Space,
+    SpaceKind, Supervisor, Trustee, TrusteeChange, Verdict,
 };
 use crate::checkpoint::Checkpoint;
 use crate::donor::{commitment, identity_string};
@@ -121,6 +121,8 @@ pub struct SampleKeys {
     pub log: NoteSigner,
     /// Every trustee key ever used (the first three at genesis, one more added later).
     pub trustees: Vec<SigningKey>,
+    /// The supervisor's (监督员) key, named in the genesis when the story has a supervisor.
+    pub supervisor: SigningKey,
 }
 
 impl SampleKeys {
@@ -134,6 +136,7 @@ impl SampleKeys {
             trustees: (0..4)
                 .map(|i| key_from_label(&format!("trustee/{seed}/{i}")))
                 .collect(),
+            supervisor: key_from_label(&format!("supervisor/{seed}")),
         })
     }
 }
@@ -242,6 +245,12 @@ struct Builder {
     last_statement_month: Option<Date>,
     last_share_month: Option<Date>,
     reversible: Vec<u64>,
+    /// The story's correction: what it still has to do (see `story_correction`).
+    correction: story::CorrectionPlan,
+    /// The story's supervisor has signed an opinion.
+    opinion_done: bool,
+    /// The last donation recorded, with its seq and local month.
+    last_donation: Option<(u64, Donation, Date)>,
 }
 
 impl Builder {
@@ -254,7 +263,8 @@ impl Builder {
         IdempotencyKey::parse(&s).map_err(err("key"))
     }
 
-    /// Signs `body` with `signers` trustees (or the operator for genesis) and applies it.
+    /// Signs `body` with `signers` trustees (or the operator for genesis, the supervisor
+    /// for an opinion) and applies it.
     fn append(&mut self, body: Body, signers: usize, prefix: &str) -> Result<u64, SampleError> {
         let at = self.instant()?;
         let intent = Intent {
@@ -263,14 +273,15 @@ impl Builder {
             key: self.key(prefix)?,
             signed_at: at,
         };
-        let mut sigs: Vec<Sig> = if matches!(intent.body, Body::Genesis(_)) {
-            vec![intent.sign(&self.keys.operator)]
-        } else {
-            self.serving
+        let mut sigs: Vec<Sig> = match intent.body {
+            Body::Genesis(_) => vec![intent.sign(&self.keys.operator)],
+            Body::Opinion(_) => vec![intent.sign(&self.keys.supervisor)],
+            _ => self
+                .serving
                 .iter()
                 .take(signers)
                 .map(|i| intent.sign(&self.keys.trustees[*i]))
-                .collect()
+                .collect(),
         };
         sigs.sort_by_key(|s| s.key);
         let intent_bytes = intent.canonical_bytes();
@@ -297,6 +308,20 @@ impl Builder {
             utc_offset: UtcOffset::CHINA,
             trustees,
             policy: default_policy()?,
+            supervisors: match self.spec.story.as_ref().and_then(|s| s.supervisor.as_ref()) {
+                Some(name) => vec![Supervisor {
+                    key: PublicKey::from_verifying_key(self.keys.supervisor.verifying_key()),
+                    name: text(name)?,
+                }],
+                None => Vec::new(),
+            },
+            host: match self.spec.story.as_ref().and_then(|s| s.host.as_ref()) {
+                Some(name) => Some(HostCharity {
+                    name: text(name)?,
+                    uscc: sample_uscc(self.spec.seed, 99)?,
+                }),
+                None => None,
+            },
         };
         self.append(Body::Genesis(g), 1, "genesis")?;
         Ok(())
@@ -440,7 +465,31 @@ impl Builder {
         {
             self.last_statement_month = Some(last_entry_month);
             let s = self.state.draft_statement(&period)?;
-            self.append(Body::Statement(s), 2, "statement")?;
+            let seq = self.append(Body::Statement(s), 2, "statement")?;
+            self.story_oversight(seq, period)?;
+        }
+        Ok(())
+    }
+
+    /// What a story's supervisor and correction add after a statement (at `seq`, over
+    /// `period`): the supervisor's opinion on the first statement; a correction of a
+    /// donation the first statement covered, with its 更正说明, and the corrected statement
+    /// that supersedes it.
+    fn story_oversight(&mut self, seq: u64, period: Period) -> Result<(), SampleError> {
+        let Some(story) = self.spec.story.clone() else {
+            return Ok(());
+        };
+        if story.supervisor.is_some() && !self.opinion_done {
+            self.opinion_done = true;
+            let o = Opinion {
+                statement: seq,
+                verdict: Verdict::Agree,
+                reasons: Some(long("已核对本月收支明细与银行流水、票据，金额一致，无异议。")?),
+            };
+            self.append(Body::Opinion(o), 1, "opinion")?;
+        }
+        if story.correction {
+            self.story_correction(seq, period)?;
         }
         Ok(())
     }
@@ -526,8 +575,10 @@ impl Builder {
             receipt_no: text(&format!("R{}-{:06}", self.spec.seed, self.state.next_seq()))?,
             purpose: None,
             memo: None,
+            corrects: None,
         };
-        let seq = self.append(Body::Donation(d), 1, "donation")?;
+        let seq = self.append(Body::Donation(d.clone()), 1, "donation")?;
+        self.last_donation = Some((seq, d, self.month_of(self.now)?));
         self.reversible.push(seq);
         Ok(())
     }
@@ -547,6 +598,7 @@ impl Builder {
             receipt_no: text(&format!("F{}-{:03}", self.spec.seed, i + 1))?,
             purpose: None,
             memo: Some(long("社区基金发起捐赠")?),
+            corrects: None,
         };
         let seq = self.append(Body::Donation(d), 1, "founding")?;
         self.reversible.push(seq);
@@ -616,6 +668,7 @@ impl Builder {
             start,
             end,
             amount: amount_fen(price.to_fen())?,
+            corrects: None,
         };
         let seq = self.append(Body::Rental(r), 1, "rental")?;
         self.reversible.push(seq);
@@ -661,6 +714,7 @@ impl Builder {
             purpose: text(purpose)?,
             project: text(project)?,
             invoice_no: text(&format!("INV{:08}", self.state.next_seq()))?,
+            corrects: None,
         };
         self.append(Body::Disbursement(d), 2, "grant")?;
         Ok(())
@@ -673,6 +727,7 @@ impl Builder {
         let r = Body::Reversal(Reversal {
             reverses: target,
             reason: long("录入错误：金额与收据不符，冲正后重新登记")?,
+            correction: None,
         });
         match self.append(r, 1, "reversal") {
             Ok(_) => Ok(()),
@@ -693,6 +748,9 @@ impl Builder {
                 self.keys.trustees[removed].verifying_key(),
             )],
             policy: None,
+            supervisors_add: Vec::new(),
+            supervisors_remove: Vec::new(),
+            host: None,
         };
         self.append(Body::Trustees(c), 2, "trustees")?;
         self.serving.retain(|i| *i != removed);
@@ -745,6 +803,9 @@ pub fn build(spec: &SampleSpec, origin_host: &str) -> Result<SampleFund, SampleE
         last_statement_month: None,
         last_share_month: None,
         reversible: Vec::new(),
+        correction: story::CorrectionPlan::default(),
+        opinion_done: false,
+        last_donation: None,
     };
     b.genesis()?;
     b.now += 60;

@@ -229,6 +229,7 @@ impl Months {
             reversals: Money::ZERO,
             closing: opening,
             count: 0,
+            supersedes: None,
         };
         let add = |a: Money, b: Money| a.checked_add(b).ok_or(RuleError::Overflow);
         for (_, t) in months().filter(|(m, _)| *m >= from) {

@@ -7,14 +7,35 @@
 //! recorded on, and agreements may pay once a year.
 
 use crate::body::{
-    Agreement, Body, Donor, DonorClass, Enterprise, Party, PartyClass, RevenueShare, ShareBasis,
-    Space, SpaceKind,
+    Agreement, Body, Donation, Donor, DonorClass, Enterprise, Party, PartyClass, Reversal,
+    RevenueShare, ShareBasis, Space, SpaceKind,
 };
 use crate::ids::{AgreementId, SpaceId};
 use crate::money::{share_of, Base, Rate};
 use crate::time::{Date, Period, UtcOffset};
 
-use super::{amount_fen, err, sample_uscc, text, Builder, Deal, Room, SampleError};
+use super::{amount_fen, err, long, sample_uscc, text, Builder, Deal, Room, SampleError};
+
+/// Where a story's correction stands.
+#[derive(Debug, Clone, Default)]
+pub(super) enum CorrectionPlan {
+    /// No statement has covered a donation that can be corrected yet.
+    #[default]
+    Waiting,
+    /// The statement at `statement` (over `period`) covered the donation at `seq`.
+    Covered {
+        statement: u64,
+        period: Period,
+        seq: u64,
+        donation: Box<Donation>,
+    },
+    /// Corrected (or given up).
+    Done,
+}
+
+/// How much the corrected donation adds to the one recorded, in fen (a receipt for
+/// 100.00 yuan more than was typed in).
+const CORRECTION_FEN: i64 = 10_000;
 
 /// One fund's names and figures.
 #[derive(Debug, Clone, Default)]
@@ -44,6 +65,14 @@ pub struct Story {
     /// Percent of the actions that are donations, rentals and disbursements (the rest are
     /// reversals).
     pub mix: [u8; 3],
+    /// The supervisor's (监督员) name: named in the genesis, signs an opinion on the first
+    /// statement.
+    pub supervisor: Option<String>,
+    /// The host charity's name (its USCC is an example one).
+    pub host: Option<String>,
+    /// Whether the history corrects a donation that a signed statement covered: a reversal
+    /// with its 更正说明, the corrected donation and the corrected statement.
+    pub correction: bool,
 }
 
 /// A revenue-share agreement of a story.
@@ -200,6 +229,7 @@ impl Builder {
             period,
             base,
             amount: amount_fen(due.to_fen())?,
+            corrects: None,
         };
         self.append(Body::RevenueShare(r), 1, "share")?;
         Ok(())
@@ -272,6 +302,83 @@ impl Builder {
                 class,
             },
         ))
+    }
+
+    /// The story's correction, after the statement at `seq` over `period`: the first
+    /// statement that covers an enterprise's, organisation's or anonymous donation marks it;
+    /// after a later statement, once the fund holds enough, the donation is reversed with
+    /// a 更正说明, recorded again with the right amount (`corrects`), and the trustees sign
+    /// the corrected statement of the first period (`supersedes`).
+    pub(super) fn story_correction(&mut self, seq: u64, period: Period) -> Result<(), SampleError> {
+        match std::mem::take(&mut self.correction) {
+            CorrectionPlan::Waiting => {
+                self.correction = match self.last_donation.clone() {
+                    Some((d_seq, d, month))
+                        if month == period.from() && d.donor.class != DonorClass::Resident =>
+                    {
+                        self.reversible.retain(|s| *s != d_seq);
+                        CorrectionPlan::Covered {
+                            statement: seq,
+                            period,
+                            seq: d_seq,
+                            donation: Box::new(d),
+                        }
+                    }
+                    _ => CorrectionPlan::Waiting,
+                };
+                Ok(())
+            }
+            CorrectionPlan::Covered {
+                statement,
+                period: covered,
+                seq: d_seq,
+                donation,
+            } => {
+                let fen = donation.amount.to_fen();
+                if self.state.balance().to_fen() < fen {
+                    self.correction = CorrectionPlan::Covered {
+                        statement,
+                        period: covered,
+                        seq: d_seq,
+                        donation,
+                    };
+                    return Ok(());
+                }
+                self.correction = CorrectionPlan::Done;
+                let note = format!(
+                    "更正说明：序号 {d_seq} 的捐赠（收据 {}）录入金额 {} 元有误，收据金额为 {} 元。\
+                     已冲正原条目并按收据金额重新登记；该笔捐赠所在月份的报表（序号 {statement}）\
+                     由更正后的报表取代。",
+                    donation.receipt_no.as_str(),
+                    donation.amount,
+                    amount_fen(fen + CORRECTION_FEN)?,
+                );
+                let r = Reversal {
+                    reverses: d_seq,
+                    reason: long("录入错误：金额与收据不符")?,
+                    correction: Some(long(&note)?),
+                };
+                if self.append(Body::Reversal(r), 1, "correction").is_err() {
+                    // Reversed already by the story's random reversals: no correction then.
+                    return Ok(());
+                }
+                let corrected = Donation {
+                    amount: amount_fen(fen + CORRECTION_FEN)?,
+                    memo: Some(long("按收据金额重新登记（更正）")?),
+                    corrects: Some(d_seq),
+                    ..*donation
+                };
+                self.append(Body::Donation(corrected), 1, "corrected")?;
+                let mut s = self.state.draft_statement(&covered)?;
+                s.supersedes = Some(statement);
+                self.append(Body::Statement(s), 2, "statement-corrected")?;
+                Ok(())
+            }
+            CorrectionPlan::Done => {
+                self.correction = CorrectionPlan::Done;
+                Ok(())
+            }
+        }
     }
 
     /// Who receives a grant.
