@@ -90,6 +90,10 @@ pub struct SampleSpec {
     pub donation_yuan: i64,
     /// The fund's own names and figures; `None` for plain examples.
     pub story: Option<Story>,
+    /// Plain examples with oversight: a supervisor and a host charity in the genesis, the
+    /// supervisor's opinion on the first statement, and a correction (see
+    /// [`SampleSpec::with_oversight`]). A story says this itself.
+    pub oversight: bool,
 }
 
 impl SampleSpec {
@@ -108,7 +112,17 @@ impl SampleSpec {
             months,
             donation_yuan: 500,
             story: None,
+            oversight: false,
         }
+    }
+
+    /// The same fund with oversight: a supervisor (示例监督员) and a host charity named in
+    /// the genesis, the supervisor's opinion on the first statement, and one correction (a
+    /// donation a statement covered, reversed with its 更正说明 and recorded again, and the
+    /// corrected statement that supersedes the first). Every kind then appears.
+    pub fn with_oversight(mut self) -> Self {
+        self.oversight = true;
+        self
     }
 }
 
@@ -308,16 +322,16 @@ impl Builder {
             utc_offset: UtcOffset::CHINA,
             trustees,
             policy: default_policy()?,
-            supervisors: match self.spec.story.as_ref().and_then(|s| s.supervisor.as_ref()) {
+            supervisors: match self.supervisor_name() {
                 Some(name) => vec![Supervisor {
                     key: PublicKey::from_verifying_key(self.keys.supervisor.verifying_key()),
-                    name: text(name)?,
+                    name: text(&name)?,
                 }],
                 None => Vec::new(),
             },
-            host: match self.spec.story.as_ref().and_then(|s| s.host.as_ref()) {
+            host: match self.host_name() {
                 Some(name) => Some(HostCharity {
-                    name: text(name)?,
+                    name: text(&name)?,
                     uscc: sample_uscc(self.spec.seed, 99)?,
                 }),
                 None => None,
@@ -325,6 +339,30 @@ impl Builder {
         };
         self.append(Body::Genesis(g), 1, "genesis")?;
         Ok(())
+    }
+
+    /// The supervisor's name: the story's, or 示例监督员 for an example with oversight.
+    fn supervisor_name(&self) -> Option<String> {
+        match &self.spec.story {
+            Some(story) => story.supervisor.clone(),
+            None => self.spec.oversight.then(|| "示例监督员".to_owned()),
+        }
+    }
+
+    /// The host charity's name: the story's, or an example's with oversight.
+    fn host_name(&self) -> Option<String> {
+        match &self.spec.story {
+            Some(story) => story.host.clone(),
+            None => self.spec.oversight.then(|| "示例慈善会".to_owned()),
+        }
+    }
+
+    /// Whether the history corrects a donation: the story says, or an example's oversight.
+    fn corrects(&self) -> bool {
+        match &self.spec.story {
+            Some(story) => story.correction,
+            None => self.spec.oversight,
+        }
     }
 
     /// Trustee `i`'s name: the story's, or 管理人甲, 乙, 丙, 丁.
@@ -471,15 +509,11 @@ impl Builder {
         Ok(())
     }
 
-    /// What a story's supervisor and correction add after a statement (at `seq`, over
-    /// `period`): the supervisor's opinion on the first statement; a correction of a
-    /// donation the first statement covered, with its 更正说明, and the corrected statement
-    /// that supersedes it.
+    /// What a supervisor and a correction add after a statement (at `seq`, over `period`):
+    /// the supervisor's opinion on the first statement; a correction of a donation a
+    /// statement covered, with its 更正说明, and the corrected statement that supersedes it.
     fn story_oversight(&mut self, seq: u64, period: Period) -> Result<(), SampleError> {
-        let Some(story) = self.spec.story.clone() else {
-            return Ok(());
-        };
-        if story.supervisor.is_some() && !self.opinion_done {
+        if self.supervisor_name().is_some() && !self.opinion_done {
             self.opinion_done = true;
             let o = Opinion {
                 statement: seq,
@@ -488,7 +522,7 @@ impl Builder {
             };
             self.append(Body::Opinion(o), 1, "opinion")?;
         }
-        if story.correction {
+        if self.corrects() {
             self.story_correction(seq, period)?;
         }
         Ok(())

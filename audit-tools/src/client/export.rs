@@ -57,7 +57,18 @@ pub fn describe(row: &Row) -> String {
             "disbursement to {}: {} ({}), invoice {}",
             d.payee.name, d.purpose, d.project, d.invoice_no
         ),
-        Body::Reversal(r) => format!("reversal of #{}: {}", r.reverses, r.reason),
+        Body::Reversal(r) => match &r.correction {
+            Some(note) => format!(
+                "reversal of #{}: {} (更正说明: {note})",
+                r.reverses, r.reason
+            ),
+            None => format!("reversal of #{}: {}", r.reverses, r.reason),
+        },
+        Body::Opinion(o) => format!(
+            "supervisor's opinion on statement #{}: {}",
+            o.statement,
+            o.verdict.as_str()
+        ),
         Body::Statement(s) => format!(
             "statement {}..{}, closing {}",
             s.period.from(),

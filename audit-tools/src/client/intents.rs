@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use ed25519_dalek::SigningKey;
 use ledger_core::body::{
-    Agreement, Body, Channel, Disbursement, Donation, Donor, DonorClass, Enterprise, Kind, Party,
-    PartyClass, Policy, RevenueShare, Reversal, ShareBasis, Space, SpaceKind, Trustee,
-    TrusteeChange,
+    Agreement, Body, Channel, Disbursement, Donation, Donor, DonorClass, Enterprise, Kind,
+    Opinion, Party, PartyClass, Policy, RevenueShare, Reversal, ShareBasis, Space, SpaceKind,
+    Trustee, TrusteeChange, Verdict,
 };
 use ledger_core::canonical::canonicalize;
 use ledger_core::donor::{commitment, identity_string, SALT_BYTES};
@@ -56,6 +56,9 @@ fn party_class(s: &str) -> Result<PartyClass, String> {
 }
 fn basis(s: &str) -> Result<ShareBasis, String> {
     parse_enum(s, "basis", "revenue, profit")
+}
+fn verdict(s: &str) -> Result<Verdict, String> {
+    parse_enum(s, "verdict", "agree, disagree")
 }
 fn space_kind(s: &str) -> Result<SpaceKind, String> {
     parse_enum(
@@ -127,6 +130,8 @@ pub enum KindCmd {
     Trustees(TrusteesArgs),
     /// 收支公示 The statement of a month, quarter or year, as the server drafts it.
     Statement(StatementArgs),
+    /// 监督意见 A supervisor's opinion on a statement (signed with the supervisor's key).
+    Opinion(OpinionArgs),
 }
 
 impl KindCmd {
@@ -142,6 +147,7 @@ impl KindCmd {
             KindCmd::Reversal(a) => &a.common,
             KindCmd::Trustees(a) => &a.common,
             KindCmd::Statement(a) => &a.common,
+            KindCmd::Opinion(a) => &a.common,
         }
     }
 }
@@ -179,6 +185,9 @@ pub struct DonationArgs {
     /// A memo.
     #[arg(long)]
     pub memo: Option<LongText>,
+    /// The seq of the donation this one corrects (reversed with a `--correction`).
+    #[arg(long)]
+    pub corrects: Option<u64>,
 }
 
 /// `agreement`.
@@ -312,6 +321,9 @@ pub struct DisbursementArgs {
     /// Invoice number.
     #[arg(long)]
     pub invoice_no: ShortText,
+    /// The seq of the disbursement this one corrects (reversed with a `--correction`).
+    #[arg(long)]
+    pub corrects: Option<u64>,
 }
 
 /// `reversal`.
@@ -326,6 +338,9 @@ pub struct ReversalArgs {
     /// Why.
     #[arg(long)]
     pub reason: LongText,
+    /// The 更正说明 (correction note), when the reversal corrects an error.
+    #[arg(long)]
+    pub correction: Option<LongText>,
 }
 
 /// `trustees`.
@@ -366,6 +381,26 @@ pub struct StatementArgs {
     /// 2026-10 (a month), 2026-Q3 (a quarter) or 2026 (a year).
     #[arg(long)]
     pub period: String,
+    /// The seq of the statement of the same period that this corrected one supersedes.
+    #[arg(long)]
+    pub supersedes: Option<u64>,
+}
+
+/// `opinion`.
+#[derive(Args, Debug, Clone)]
+pub struct OpinionArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: Common,
+    /// Seq of the statement the opinion is on.
+    #[arg(long)]
+    pub statement: u64,
+    /// agree or disagree.
+    #[arg(long, value_parser = verdict)]
+    pub verdict: Verdict,
+    /// Reasons (required to disagree).
+    #[arg(long)]
+    pub reasons: Option<LongText>,
 }
 
 /// A resident donor's identity, sent beside the intent (never in it).
@@ -505,6 +540,7 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                     receipt_no: a.receipt_no.clone(),
                     purpose: a.purpose.clone(),
                     memo: a.memo.clone(),
+                    corrects: a.corrects,
                 }),
                 identity,
             )
@@ -531,6 +567,7 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                 period: Period::new(a.from, a.to).map_err(|e| format!("period: {e}"))?,
                 base: a.base,
                 amount: a.amount,
+                corrects: None,
             }),
             None,
         ),
@@ -554,6 +591,7 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                 start: a.start,
                 end: a.end,
                 amount: a.amount,
+                corrects: None,
             }),
             None,
         ),
@@ -567,6 +605,7 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                 purpose: a.purpose.clone(),
                 project: a.project.clone(),
                 invoice_no: a.invoice_no.clone(),
+                corrects: a.corrects,
             }),
             None,
         ),
@@ -574,6 +613,7 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
             Body::Reversal(Reversal {
                 reverses: a.reverses,
                 reason: a.reason.clone(),
+                correction: a.correction.clone(),
             }),
             None,
         ),
@@ -600,10 +640,21 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                     add: a.add.clone(),
                     remove: a.remove.clone(),
                     policy,
+                    supervisors_add: Vec::new(),
+                    supervisors_remove: Vec::new(),
+                    host: None,
                 }),
                 None,
             )
         }
+        KindCmd::Opinion(a) => (
+            Body::Opinion(Opinion {
+                statement: a.statement,
+                verdict: a.verdict,
+                reasons: a.reasons.clone(),
+            }),
+            None,
+        ),
         KindCmd::Statement(_) => return Err("a statement's body comes from the server".into()),
     })
 }
@@ -664,6 +715,7 @@ pub fn kind_label(kind: Kind) -> &'static str {
         Kind::Disbursement => "disbursement 支出",
         Kind::Reversal => "reversal 冲正",
         Kind::Statement => "statement 收支公示",
+        Kind::Opinion => "opinion 监督意见",
     }
 }
 
@@ -698,6 +750,7 @@ mod tests {
                 receipt_no: ShortText::parse("R-1").unwrap(),
                 purpose: None,
                 memo: None,
+                corrects: None,
             })
         };
         let (one, two) = (make(), make());

@@ -109,6 +109,8 @@ impl Fixture {
                 .map(|(i, k)| trustee(k, &format!("管理人{i}")))
                 .collect(),
             policy: policy(2, 2, 2, "0.1000", "0.5000"),
+            supervisors: Vec::new(),
+            host: None,
         })
     }
 
@@ -423,6 +425,7 @@ pub fn donation_from(amt: &str, donor: Donor) -> Body {
         receipt_no: text("R-0001"),
         purpose: None,
         memo: None,
+        corrects: None,
     })
 }
 
@@ -463,6 +466,7 @@ pub fn revenue_share(id: &str, from: &str, to: &str, base: &str, amt: &str) -> B
         period: period(from, to),
         base: Base::parse(base).expect("base"),
         amount: amount(amt),
+        corrects: None,
     })
 }
 
@@ -493,6 +497,7 @@ pub fn rental(space: &str, start: &str, end: &str, amt: &str) -> Body {
         start: instant(start),
         end: instant(end),
         amount: amount(amt),
+        corrects: None,
     })
 }
 
@@ -507,6 +512,7 @@ pub fn disbursement(amt: &str) -> Body {
         purpose: text("老年人助餐服务"),
         project: text("长者食堂"),
         invoice_no: text("INV-0001"),
+        corrects: None,
     })
 }
 
@@ -515,6 +521,7 @@ pub fn reversal(seq: u64) -> Body {
     Body::Reversal(Reversal {
         reverses: seq,
         reason: long_text("录入错误，冲正"),
+        correction: None,
     })
 }
 
@@ -532,5 +539,8 @@ pub fn trustees_change(
             .collect(),
         remove: remove.iter().map(|k| public(k)).collect(),
         policy,
+        supervisors_add: Vec::new(),
+        supervisors_remove: Vec::new(),
+        host: None,
     })
 }
