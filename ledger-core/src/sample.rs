@@ -518,7 +518,9 @@ impl Builder {
             let o = Opinion {
                 statement: seq,
                 verdict: Verdict::Agree,
-                reasons: Some(long("已核对本月收支明细与银行流水、票据，金额一致，无异议。")?),
+                reasons: Some(long(
+                    "已核对本月收支明细与银行流水、票据，金额一致，无异议。",
+                )?),
             };
             self.append(Body::Opinion(o), 1, "opinion")?;
         }
@@ -1049,8 +1051,8 @@ impl SampleFund {
             .collect()
     }
 
-    /// The signing key behind `key` among the sample's keys (operator, trustees) and
-    /// `extra`.
+    /// The signing key behind `key` among the sample's keys (operator, trustees,
+    /// supervisor) and `extra`.
     pub fn signing_key<'a>(
         &'a self,
         key: &PublicKey,
@@ -1058,6 +1060,7 @@ impl SampleFund {
     ) -> Option<&'a SigningKey> {
         std::iter::once(&self.keys.operator)
             .chain(self.keys.trustees.iter())
+            .chain(std::iter::once(&self.keys.supervisor))
             .chain(extra.iter())
             .find(|k| PublicKey::from_verifying_key(k.verifying_key()) == *key)
     }

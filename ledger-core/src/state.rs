@@ -920,7 +920,9 @@ fn check_genesis(g: &Genesis) -> Result<(), RuleError> {
         }
     }
     if g.supervisors.len() > TRUSTEES_MAX {
-        return Err(RuleError::PolicyInvalid("a fund has at most 32 supervisors"));
+        return Err(RuleError::PolicyInvalid(
+            "a fund has at most 32 supervisors",
+        ));
     }
     let mut supervisors = std::collections::BTreeSet::new();
     for t in &g.supervisors {

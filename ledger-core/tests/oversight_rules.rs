@@ -99,8 +99,12 @@ fn a_correction_with_its_note_and_the_corrected_statement_are_accepted_and_repla
     let jan = superseding(fx.statement("2026-01-01", "2026-01-31"), 2);
     let corrected = fx.ok(jan, &[0, 1]);
     assert_eq!((note, again, corrected), (3, 4, 5));
-    let e = fx.entry_by(opinion(corrected, Verdict::Agree, None), &[&supervisor_key()]);
-    fx.try_entry(e).expect("the supervisor's opinion on the corrected statement");
+    let e = fx.entry_by(
+        opinion(corrected, Verdict::Agree, None),
+        &[&supervisor_key()],
+    );
+    fx.try_entry(e)
+        .expect("the supervisor's opinion on the corrected statement");
     let replayed = fx.replay().expect("a verifier replays the log");
     assert!(replayed == fx.state);
 }
@@ -130,11 +134,7 @@ fn corrects_must_name_an_entry_of_its_own_kind() {
         unreachable!()
     };
     d.corrects = Some(1);
-    fx.refused(
-        Body::Disbursement(d),
-        &[0, 1],
-        "correction_kind_mismatch",
-    );
+    fx.refused(Body::Disbursement(d), &[0, 1], "correction_kind_mismatch");
 }
 
 #[test]
@@ -160,11 +160,7 @@ fn an_entry_is_corrected_once() {
     let mut fx = supervised();
     fx.ok(correcting_reversal(1), &[0]);
     fx.ok(corrected_donation("600.00", 1), &[0]);
-    fx.refused(
-        corrected_donation("600.00", 1),
-        &[0],
-        "already_corrected",
-    );
+    fx.refused(corrected_donation("600.00", 1), &[0], "already_corrected");
 }
 
 #[test]
@@ -187,7 +183,10 @@ fn a_statement_is_superseded_once_and_by_one_of_its_period() {
     fx.at("2026-03-01T02:00:00Z");
     let feb = superseding(fx.statement("2026-02-01", "2026-02-28"), 2);
     fx.refused(feb, &[0, 1], "supersedes_period_mismatch");
-    let corrected = fx.ok(superseding(fx.statement("2026-01-01", "2026-01-31"), 2), &[0, 1]);
+    let corrected = fx.ok(
+        superseding(fx.statement("2026-01-01", "2026-01-31"), 2),
+        &[0, 1],
+    );
     let again = superseding(fx.statement("2026-01-01", "2026-01-31"), 2);
     fx.refused(again, &[0, 1], "already_superseded");
     // The corrected statement itself may be superseded in turn.
@@ -214,7 +213,11 @@ fn a_supervisor_signs_opinions_agreeing_or_disagreeing_with_reasons() {
         &[&sup],
     );
     fx.try_entry(e).expect("a disagreeing opinion with reasons");
-    assert_eq!(fx.state.balance(), money("500.00"), "an opinion moves no money");
+    assert_eq!(
+        fx.state.balance(),
+        money("500.00"),
+        "an opinion moves no money"
+    );
 }
 
 #[test]
@@ -335,9 +338,6 @@ fn supervisors_change_by_governance_quorum() {
         uscc: sample_uscc(7, 2).unwrap(),
     });
     fx.ok(Body::Trustees(c), &[0, 1]);
-    assert_eq!(
-        fx.state.host().map(|h| h.name.as_str()),
-        Some("另一慈善会")
-    );
+    assert_eq!(fx.state.host().map(|h| h.name.as_str()), Some("另一慈善会"));
     assert!(fx.replay().expect("replays") == fx.state);
 }

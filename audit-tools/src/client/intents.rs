@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use ed25519_dalek::SigningKey;
 use ledger_core::body::{
-    Agreement, Body, Channel, Disbursement, Donation, Donor, DonorClass, Enterprise, Kind,
-    Opinion, Party, PartyClass, Policy, RevenueShare, Reversal, ShareBasis, Space, SpaceKind,
-    Trustee, TrusteeChange, Verdict,
+    Agreement, Body, Channel, Disbursement, Donation, Donor, DonorClass, Enterprise, Kind, Opinion,
+    Party, PartyClass, Policy, RevenueShare, Reversal, ShareBasis, Space, SpaceKind, Trustee,
+    TrusteeChange, Verdict,
 };
 use ledger_core::canonical::canonicalize;
 use ledger_core::donor::{commitment, identity_string, SALT_BYTES};

@@ -4,6 +4,7 @@
 
 mod clean;
 mod db;
+mod oversight;
 mod receipts;
 mod since;
 mod support;

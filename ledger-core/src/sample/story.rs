@@ -7,8 +7,8 @@
 //! recorded on, and agreements may pay once a year.
 
 use crate::body::{
-    Agreement, Body, Donation, Donor, DonorClass, Enterprise, Party, PartyClass, Reversal,
-    RevenueShare, ShareBasis, Space, SpaceKind,
+    Agreement, Body, Donation, Donor, DonorClass, Enterprise, Party, PartyClass, RevenueShare,
+    Reversal, ShareBasis, Space, SpaceKind,
 };
 use crate::ids::{AgreementId, SpaceId};
 use crate::money::{share_of, Base, Rate};
