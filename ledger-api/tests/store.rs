@@ -181,6 +181,7 @@ fn disbursement(
             project: ShortText::parse("小区花园改造").unwrap(),
             invoice_no: ShortText::parse(&format!("INV-{key}")).unwrap(),
             corrects: None,
+            restriction: None,
         }),
         key: IdempotencyKey::parse(key).unwrap(),
         signed_at: clock.instant(),

@@ -30,7 +30,7 @@ use crate::time::{Date, Instant, Period, UtcOffset, WeeklyWindow};
 
 mod story;
 
-pub use story::{Story, StoryAgreement, StorySpace};
+pub use story::{Story, StoryAgreement, StoryRestriction, StorySpace};
 
 /// A small deterministic PRNG (SplitMix64): samples must not depend on the platform.
 #[derive(Debug, Clone)]
@@ -265,6 +265,8 @@ struct Builder {
     opinion_done: bool,
     /// The last donation recorded, with its seq and local month.
     last_donation: Option<(u64, Donation, Date)>,
+    /// Months the story's restricted gift has been spent in (`u32::MAX` once it ended).
+    restricted_spends: u32,
 }
 
 impl Builder {
@@ -497,16 +499,37 @@ impl Builder {
                 self.yearly_shares(last_entry_month)?;
             }
         }
+        let restricted = self.spec.story.as_ref().and_then(|s| s.restricted.clone());
+        if let Some(r) = &restricted {
+            if self
+                .last_statement_month
+                .is_none_or(|m| m < last_entry_month)
+            {
+                self.spend_restricted(r)?;
+            }
+        }
         if self
             .last_statement_month
             .is_none_or(|m| m < last_entry_month)
         {
             self.last_statement_month = Some(last_entry_month);
-            let s = self.state.draft_statement(&period)?;
+            let s = self.drafted(&period)?;
             let seq = self.append(Body::Statement(s), 2, "statement")?;
             self.story_oversight(seq, period)?;
         }
         Ok(())
+    }
+
+    /// The statement of `period` as drafted now: in two columns where the story restricts
+    /// money; the examples keep the first version, so that their logs stay what they always
+    /// were.
+    fn drafted(&self, period: &Period) -> Result<crate::body::Statement, SampleError> {
+        let s = self.state.draft_statement(period)?;
+        let restricted = self.spec.story.as_ref().and_then(|s| s.restricted.as_ref());
+        Ok(match restricted {
+            Some(_) => s,
+            None => crate::statement::first_version(s),
+        })
     }
 
     /// What a supervisor and a correction add after a statement (at `seq`, over `period`):
@@ -610,6 +633,7 @@ impl Builder {
             channel,
             receipt_no: text(&format!("R{}-{:06}", self.spec.seed, self.state.next_seq()))?,
             purpose: None,
+            restriction: None,
             memo: None,
             corrects: None,
         };
@@ -633,6 +657,7 @@ impl Builder {
             channel: Channel::BankTransfer,
             receipt_no: text(&format!("F{}-{:03}", self.spec.seed, i + 1))?,
             purpose: None,
+            restriction: None,
             memo: Some(long("社区基金发起捐赠")?),
             corrects: None,
         };
@@ -721,7 +746,8 @@ impl Builder {
     }
 
     fn disbursement(&mut self) -> Result<(), SampleError> {
-        let balance = self.state.balance().to_fen();
+        // Grants spend unrestricted money (all of it, without restrictions).
+        let balance = self.state.unrestricted_balance().to_fen();
         if balance < 10_000 {
             return self.donation();
         }
@@ -751,6 +777,7 @@ impl Builder {
             project: text(project)?,
             invoice_no: text(&format!("INV{:08}", self.state.next_seq()))?,
             corrects: None,
+            restriction: None,
         };
         self.append(Body::Disbursement(d), 2, "grant")?;
         Ok(())
@@ -842,6 +869,7 @@ pub fn build(spec: &SampleSpec, origin_host: &str) -> Result<SampleFund, SampleE
         correction: story::CorrectionPlan::default(),
         opinion_done: false,
         last_donation: None,
+        restricted_spends: 0,
     };
     b.genesis()?;
     b.now += 60;
@@ -852,6 +880,10 @@ pub fn build(spec: &SampleSpec, origin_host: &str) -> Result<SampleFund, SampleE
         }
     }
     b.setup()?;
+    if let Some(r) = spec.story.as_ref().and_then(|s| s.restricted.clone()) {
+        b.now += 600;
+        b.setup_restriction(&r)?;
+    }
     let change_at = spec.entries / 3;
     // Percent of the actions that are donations, rentals and grants (the rest reversals).
     let [donations, rentals, grants] = spec.story.as_ref().map_or([55, 25, 18], |s| s.mix);
@@ -1097,7 +1129,11 @@ impl SampleFund {
                                 })?
                             }
                             (Restatement::Redraft, Some(st)) => {
-                                *s = st.draft_statement(&s.period)?
+                                let draft = st.draft_statement(&s.period)?;
+                                *s = match s.version {
+                                    Some(_) => draft,
+                                    None => crate::statement::first_version(draft),
+                                };
                             }
                             _ => {}
                         }

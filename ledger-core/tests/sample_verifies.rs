@@ -125,6 +125,7 @@ fn a_story_fund_verifies_and_runs_up_to_its_end() {
         supervisor: Some("周五".into()),
         host: Some("辛方慈善会".into()),
         correction: true,
+        restricted: None,
     });
     let fund = build(&spec, "ledger.example").unwrap();
     let report = verify_export(&fund.export().unwrap(), Expectations::default());

@@ -138,6 +138,7 @@ fn row_body(kind: Kind, f: &[&str]) -> Result<(Body, Option<Identity>), String> 
                     )?,
                     receipt_no: field::<ShortText>("receipt_no", f[6])?,
                     purpose: None,
+                    restriction: None,
                     memo: Some(LongText::parse(&memo).map_err(|e| format!("memo: {e}"))?),
                     corrects: None,
                 }),
@@ -158,6 +159,7 @@ fn row_body(kind: Kind, f: &[&str]) -> Result<(Body, Option<Identity>), String> 
                     project: field("project", f[5])?,
                     invoice_no: field("invoice_no", f[6])?,
                     corrects: None,
+                    restriction: None,
                 }),
                 None,
             )

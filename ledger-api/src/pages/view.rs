@@ -18,8 +18,8 @@ use crate::app::AppState;
 use crate::store::{EntryRow, Store, StoreError, PAGE_ROWS_MAX};
 use crate::views::{
     genesis_of, not_a_statement, parse_row, AgreementLine, EntryLine, FundPage, KindTotalLine,
-    LastStatement, NamedSigner, OverviewFund, OverviewPage, SpaceLine, StatementFigures,
-    StatementPage, WitnessInfo, WitnessPolicyInfo, WitnessingView,
+    LastStatement, NamedSigner, OverviewFund, OverviewPage, SpaceLine, StatementColumns,
+    StatementFigures, StatementPage, WitnessInfo, WitnessPolicyInfo, WitnessingView,
 };
 
 /// The kinds that move money, in the order the pages list them.
@@ -178,7 +178,27 @@ fn statement_view(
         closing,
         count,
         supersedes,
+        version: _,
+        unrestricted,
+        restricted,
     } = b;
+    let columns = match (unrestricted, restricted) {
+        (Some(u), Some(r)) => {
+            let y = |m: &ledger_core::money::Money| yuan(m.to_fen());
+            let none = || "—".to_owned();
+            Some(StatementColumns {
+                opening: [y(&u.opening), y(&r.opening), y(opening)],
+                donation: [y(&u.donation), y(&r.donation), y(&inflows.donation)],
+                revenue_share: [y(&u.revenue_share), none(), y(&inflows.revenue_share)],
+                rental: [y(&u.rental), none(), y(&inflows.rental)],
+                disbursement: [y(&u.disbursement), none(), y(&outflows.disbursement)],
+                reversals: [y(&u.reversals), y(&r.reversals), y(reversals)],
+                releases: [y(&u.releases), yuan(-r.releases.to_fen()), yuan(0)],
+                closing: [y(&u.closing), y(&r.closing), y(closing)],
+            })
+        }
+        _ => None,
+    };
     Ok(StatementFigures {
         seq: row.seq,
         hash: row.hash,
@@ -202,6 +222,7 @@ fn statement_view(
         superseded_by: None,
         corrections: Vec::new(),
         opinions: Vec::new(),
+        columns,
     })
 }
 
@@ -291,6 +312,9 @@ fn party(body: &Body, lang: Lang, enterprises: &BTreeMap<String, String>) -> Str
         Body::Reversal(r) => format!("#{}", r.reverses),
         Body::Statement(s) => format!("{} – {}", s.period.from(), s.period.to()),
         Body::Opinion(o) => format!("#{}", o.statement),
+        Body::Restriction(r) => r.purpose.to_string(),
+        Body::RestrictionRevocation(r) => r.restriction_id.to_string(),
+        Body::RestrictionClosing(c) => c.restriction_id.to_string(),
         Body::Genesis(_) | Body::Trustees(_) => String::new(),
     }
 }

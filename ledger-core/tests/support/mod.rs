@@ -424,6 +424,7 @@ pub fn donation_from(amt: &str, donor: Donor) -> Body {
         channel: Channel::WechatPay,
         receipt_no: text("R-0001"),
         purpose: None,
+        restriction: None,
         memo: None,
         corrects: None,
     })
@@ -513,6 +514,7 @@ pub fn disbursement(amt: &str) -> Body {
         project: text("长者食堂"),
         invoice_no: text("INV-0001"),
         corrects: None,
+        restriction: None,
     })
 }
 
