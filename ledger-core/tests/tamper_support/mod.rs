@@ -47,8 +47,11 @@ pub struct Fixture {
 pub fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let fund = build(&SampleSpec::example(FUND_ID, SEED, ENTRIES, 36), HOST)
-            .expect("the sample fund builds");
+        let fund = build(
+            &SampleSpec::example(FUND_ID, SEED, ENTRIES, 36).with_oversight(),
+            HOST,
+        )
+        .expect("the sample fund builds");
         assert_eq!(fund.lines.len(), ENTRIES);
         let export = fund.export().expect("the sample fund exports");
         let lines = split_lines(&export);
@@ -310,7 +313,15 @@ pub fn rechain(
                     (Statements::Keep, _) => {}
                     (Statements::FixRoots, _) => s.root = roots[s.tree_size as usize],
                     (Statements::Redraft, Some(st)) => {
-                        *s = st.draft_statement(&s.period).expect("statement drafts")
+                        {
+                            let draft = st.draft_statement(&s.period).expect("statement drafts");
+                            // A statement keeps its version: the first version's figures
+                            // are the two-column draft's without its columns.
+                            *s = match s.version {
+                                Some(_) => draft,
+                                None => ledger_core::statement::first_version(draft),
+                            };
+                        }
                     }
                     (Statements::Redraft, None) => unreachable!(),
                 }
