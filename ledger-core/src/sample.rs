@@ -1130,10 +1130,13 @@ impl SampleFund {
                             }
                             (Restatement::Redraft, Some(st)) => {
                                 let draft = st.draft_statement(&s.period)?;
+                                let supersedes = s.supersedes;
                                 *s = match s.version {
                                     Some(_) => draft,
                                     None => crate::statement::first_version(draft),
                                 };
+                                // A corrected statement still names the one it supersedes.
+                                s.supersedes = supersedes;
                             }
                             _ => {}
                         }
