@@ -284,6 +284,7 @@ impl Months {
             reversals: Money::ZERO,
             closing: opening,
             count: 0,
+            supersedes: None,
             version: None,
             unrestricted: None,
             restricted: None,
