@@ -1091,12 +1091,12 @@ mod tests {
         );
     }
 
-    /// The example fund's lines, then those of two funds with a restricted gift (one
-    /// closed, one revoked): every kind, both statement versions.
+    /// The example fund's lines (with oversight: supervisors, an opinion, a correction),
+    /// then those of two funds with a restricted gift (one closed, one revoked): every
+    /// kind, both statement versions.
     fn lines_of_every_kind(fund: &str, seed: u64) -> Vec<Vec<u8>> {
-        let mut lines = build(&SampleSpec::example(fund, seed, 300, 14), "ledger.example")
-            .unwrap()
-            .lines;
+        let spec = SampleSpec::example(fund, seed, 300, 14).with_oversight();
+        let mut lines = build(&spec, "ledger.example").unwrap().lines;
         for revoke in [false, true] {
             let mut spec = SampleSpec::example(fund, seed + 1, 160, 12);
             spec.story = Some(crate::sample::Story::restricted_example(revoke));
