@@ -1128,7 +1128,10 @@ fn keys_the_auditor_does_not_trust_are_named() {
             .iter()
             .all(|f| f.0 == "unknown_signer" || f.0 == "opinion_signer_not_supervisor"),
         "{:?}",
-        got[1..].iter().filter(|f| f.0 != "unknown_signer").collect::<Vec<_>>()
+        got[1..]
+            .iter()
+            .filter(|f| f.0 != "unknown_signer")
+            .collect::<Vec<_>>()
     );
 
     // The right keys: clean.
