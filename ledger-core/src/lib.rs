@@ -30,6 +30,7 @@ pub mod restriction;
 pub mod rules;
 #[cfg(any(test, feature = "sample"))]
 pub mod sample;
+pub mod since;
 pub mod state;
 pub mod statement;
 pub mod text;

@@ -3,9 +3,11 @@
 //! `--db` on a real SQLite file. One test binary, so the fixture is built once.
 
 mod clean;
+mod conformance;
 mod db;
 mod oversight;
 mod receipts;
+mod restricted;
 mod since;
 mod support;
 mod tamper;
