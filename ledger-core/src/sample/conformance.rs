@@ -415,6 +415,7 @@ pub const CASES: &[Gen] = &[
     Gen::Many(cases::reversals),
     Gen::Many(cases::type_errors),
     Gen::Many(restricted::restrictions),
+    Gen::Many(oversight::oversight),
     Gen::Many(cases::receipts),
 ];
 
@@ -448,4 +449,5 @@ pub fn files(cases: &[Case]) -> Vec<(String, Vec<u8>)> {
 }
 
 mod cases;
+mod oversight;
 mod restricted;
