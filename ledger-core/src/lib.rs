@@ -31,6 +31,7 @@ pub mod rules;
 pub mod sample;
 pub mod state;
 pub mod statement;
+pub mod strict;
 pub mod text;
 pub mod time;
 pub mod verify;
