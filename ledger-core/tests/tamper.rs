@@ -900,8 +900,10 @@ fn a_duplicated_entry_is_named_at_the_copy() {
         checkpoint_line_of(ENTRIES + 1),
     ));
     assert_eq!(got, want, "{}", show(&report));
+    // FORMAT.md §6: tree_size = through_seq + 1, whatever lines are refused; the root,
+    // over the lines as they are, is what differs.
     assert!(
-        report.findings[1].en.contains("`tree_size`"),
+        report.findings[1].en.contains("`root`"),
         "{}",
         show(&report)
     );
@@ -957,7 +959,7 @@ fn checkpoint_tampers_are_named() {
     let report = fx.verify(&join_lines(&lines[..lines.len() - 1]));
     assert_eq!(
         summary(&report),
-        vec![("checkpoint_missing", None, cp_line - 1)],
+        vec![("checkpoint_missing", None, cp_line)],
         "{}",
         show(&report)
     );
@@ -1026,15 +1028,15 @@ fn unusable_headers_are_named() {
         let report = fx.verify(empty);
         assert_eq!(
             summary(&report),
-            vec![("header_missing", None, 0)],
+            vec![("header_missing", None, 1)],
             "{}",
             show(&report)
         );
         assert_eq!(report.entries, 0);
     }
 
-    // Garbage header: nothing can be checked without the fund, keys and origin, but the
-    // lines are still counted.
+    // Garbage header: nothing can be checked without the fund, keys and origin: the input
+    // is unusable, and that is all that is said (FORMAT.md §10.3).
     lines[0] = b"{\"hello\":\"world\"}".to_vec();
     let report = fx.verify(&join_lines(&lines));
     assert_eq!(
@@ -1043,8 +1045,8 @@ fn unusable_headers_are_named() {
         "{}",
         show(&report)
     );
-    assert_eq!(report.entries, ENTRIES as u64);
-    assert!(!report.is_clean());
+    assert_eq!(report.entries, 0);
+    assert!(report.is_unusable());
 
     // A header that is not JSON at all.
     lines[0] = b"community-ledger export".to_vec();
@@ -1074,9 +1076,14 @@ fn keys_the_auditor_does_not_trust_are_named() {
             operator_key: None,
         },
     );
+    // Once pinned, the trusted key is the one checked against (FORMAT.md §10.1): the
+    // checkpoint, signed by the header's key, does not verify under it.
     assert_eq!(
         summary(&report),
-        vec![("log_key_mismatch", None, 1)],
+        vec![
+            ("log_key_mismatch", None, 1),
+            ("checkpoint_signature", None, checkpoint_line_of(ENTRIES))
+        ],
         "{}",
         show(&report)
     );
@@ -1088,9 +1095,25 @@ fn keys_the_auditor_does_not_trust_are_named() {
             operator_key: Some(fx.trustee(1)),
         },
     );
+    // Checked against the trusted operator key, the genesis is signed by a stranger: it is
+    // refused, so the fund has no trustees and no later signer is one (FORMAT.md §10.1,
+    // §10.4). The checkpoint itself still holds.
+    let got = summary(&report);
     assert_eq!(
-        summary(&report),
-        vec![("operator_key_mismatch", None, 1)],
+        got[0],
+        ("operator_key_mismatch", None, 1),
+        "{}",
+        show(&report)
+    );
+    assert_eq!(
+        got[1],
+        ("unknown_signer", Some(0), line_of(0)),
+        "{}",
+        show(&report)
+    );
+    assert_eq!(got.len(), ENTRIES + 1, "{}", show(&report));
+    assert!(
+        got[1..].iter().all(|f| f.0 == "unknown_signer"),
         "{}",
         show(&report)
     );
