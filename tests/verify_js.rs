@@ -438,7 +438,9 @@ fn verify_js_and_ledger_core_agree_on_mutated_receipts() {
                 .err()
                 .map(|e| e.message_en())
                 .unwrap_or_default();
-            wrong.push(format!("ledger-core {want} ({why}), verify.js {got}: {entry}"));
+            wrong.push(format!(
+                "ledger-core {want} ({why}), verify.js {got}: {entry}"
+            ));
         }
     }
     assert!(
