@@ -311,7 +311,9 @@ fn mutations(v: &Value, strings: &[String], others: &[Value], out: &mut Vec<Valu
                 for (k, child) in m {
                     let key = k.clone();
                     out.push(at(root, path, &|x| {
-                        x.as_object_mut().map(|o| o.remove(&key));
+                        if let Some(o) = x.as_object_mut() {
+                            o.remove(&key);
+                        }
                     }));
                     path.push(PathStep::Key(k.clone()));
                     walk(root, child, path, strings, others, out);
@@ -323,7 +325,9 @@ fn mutations(v: &Value, strings: &[String], others: &[Value], out: &mut Vec<Valu
                 if let Some(first) = a.first() {
                     let first = first.clone();
                     out.push(at(root, path, &|x| {
-                        x.as_array_mut().map(|a| a.push(first.clone()));
+                        if let Some(a) = x.as_array_mut() {
+                            a.push(first.clone());
+                        }
                     }));
                     path.push(PathStep::Index(0));
                     walk(root, &a[0], path, strings, others, out);
