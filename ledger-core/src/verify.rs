@@ -423,12 +423,20 @@ impl Verifier {
         let Some(key) = &self.log_key else { return };
         let cp = match Checkpoint::open(&note, key) {
             Ok(cp) => cp,
-            Err(e) => {
+            Err(e) if e.is_signature() => {
                 return self.find(
                     None,
                     "checkpoint_signature",
                     format!("the checkpoint is not validly signed by the log key: {e}"),
                     format!("检查点没有日志公钥的有效签名：{e}"),
+                )
+            }
+            Err(e) => {
+                return self.find(
+                    None,
+                    "checkpoint_malformed",
+                    format!("the checkpoint is not a signed checkpoint note: {e}"),
+                    format!("检查点不是签名的检查点便笺：{e}"),
                 )
             }
         };

@@ -5,7 +5,7 @@
 //! reading them applies the read rule (ZIP-215): they verify, except `s` ≥ ℓ. A strict
 //! verifier (verify.js) refuses the receipts' signatures: their `expected_strict`.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::{Base, Case, APPENDED};
 use crate::canonical::canonicalize;
@@ -19,33 +19,25 @@ fn sample_err(e: impl std::fmt::Display) -> SampleError {
 
 /// The log plus one donation signed by a trustee with the edge case `form`.
 fn lenient_lines(b: &Base, form: Lenient, name: &str) -> Result<Vec<Vec<u8>>, SampleError> {
-    let mut intent = b.entry_value(b.last_of("donation")?)?["intent"].clone();
-    intent["key"] = json!(format!("conformance-{name}"));
+    let intent = b.template("donation", &format!("conformance-{name}"))?;
     let signer = b
         .trustee_keys()
         .into_iter()
         .next()
         .ok_or_else(|| SampleError("no trustee".into()))?;
-    let honest = b.next_entry(&intent, std::slice::from_ref(&signer))?;
-    let mut entry: Value = serde_json::from_slice(&honest).map_err(sample_err)?;
     let sig = lenient_signature(&signer, &signing_message(&canonicalize(&intent)), form);
-    entry["sigs"][0]["sig"] = json!(sig.to_hex());
     let mut lines = b.lines();
-    lines.push(canonicalize(&entry));
+    b.push_entry(
+        &mut lines,
+        intent,
+        false,
+        std::slice::from_ref(&signer),
+        |e| e["sigs"][0]["sig"] = json!(sig.to_hex()),
+    )?;
     Ok(lines)
 }
 
-/// The edge case called `name` in [`EDGE_CASES`].
-fn form(name: &str) -> Result<Lenient, SampleError> {
-    EDGE_CASES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, f)| *f)
-        .ok_or_else(|| SampleError(format!("no edge case {name}")))
-}
-
-fn export_case(b: &Base, case: &'static str, edge: &str) -> Result<Case, SampleError> {
-    let f = form(edge)?;
+fn export_case(b: &Base, case: &'static str, f: Lenient) -> Result<Case, SampleError> {
     let lines = lenient_lines(b, f, case)?;
     let c = Case::export(
         case,
@@ -58,8 +50,7 @@ fn export_case(b: &Base, case: &'static str, edge: &str) -> Result<Case, SampleE
     })
 }
 
-fn receipt_case(b: &Base, case: &'static str, edge: &str) -> Result<Case, SampleError> {
-    let f = form(edge)?;
+fn receipt_case(b: &Base, case: &'static str, f: Lenient) -> Result<Case, SampleError> {
     let lines = lenient_lines(b, f, case)?;
     let r = b.fund.receipt_of(&lines, lines.len() as u64 - 1)?;
     let mut bytes = serde_json::to_vec_pretty(&r).map_err(sample_err)?;
@@ -75,39 +66,68 @@ fn receipt_case(b: &Base, case: &'static str, edge: &str) -> Result<Case, Sample
     })
 }
 
-macro_rules! edge_cases {
-    ($($export:ident, $receipt:ident, $edge:literal;)*) => {$(
-        pub(in crate::sample::conformance) fn $export(b: &Base) -> Result<Case, SampleError> {
-            export_case(b, stringify!($export), $edge)
-        }
-        pub(in crate::sample::conformance) fn $receipt(b: &Base) -> Result<Case, SampleError> {
-            receipt_case(b, stringify!($receipt), $edge)
-        }
-    )*};
-}
+/// Case names, by the edge case's name in [`EDGE_CASES`]: (export, receipt).
+const NAMES: [(&str, &str, &str); 6] = [
+    (
+        "r_mixed_order",
+        "lenient_r_mixed_order",
+        "receipt_lenient_r_mixed_order",
+    ),
+    (
+        "r_mixed_order_8",
+        "lenient_r_mixed_order_8",
+        "receipt_lenient_r_mixed_order_8",
+    ),
+    (
+        "r_small_order",
+        "lenient_r_small_order",
+        "receipt_lenient_r_small_order",
+    ),
+    (
+        "r_identity",
+        "lenient_r_identity",
+        "receipt_lenient_r_identity",
+    ),
+    (
+        "r_non_canonical",
+        "lenient_r_non_canonical",
+        "receipt_lenient_r_non_canonical",
+    ),
+    (
+        "s_non_canonical",
+        "lenient_s_non_canonical",
+        "receipt_lenient_s_non_canonical",
+    ),
+];
 
-edge_cases! {
-    lenient_r_mixed_order, receipt_lenient_r_mixed_order, "r_mixed_order";
-    lenient_r_mixed_order_8, receipt_lenient_r_mixed_order_8, "r_mixed_order_8";
-    lenient_r_small_order, receipt_lenient_r_small_order, "r_small_order";
-    lenient_r_identity, receipt_lenient_r_identity, "r_identity";
-    lenient_r_non_canonical, receipt_lenient_r_non_canonical, "r_non_canonical";
-    lenient_s_non_canonical, receipt_lenient_s_non_canonical, "s_non_canonical";
+/// Every case of the signature rule: an export and a receipt per edge case, and the key.
+pub(in crate::sample::conformance) fn cases(b: &Base) -> Result<Vec<Case>, SampleError> {
+    let mut out = Vec::new();
+    for (edge, export, receipt) in NAMES {
+        let f = EDGE_CASES
+            .iter()
+            .find(|(n, _)| *n == edge)
+            .map(|(_, f)| *f)
+            .ok_or_else(|| SampleError(format!("no edge case {edge}")))?;
+        out.push(export_case(b, export, f)?);
+        out.push(receipt_case(b, receipt, f)?);
+    }
+    out.push(lenient_key_added(b)?);
+    Ok(out)
 }
 
 /// A trustee change, signed by every trustee, that adds a key encoded non-canonically
 /// (`y` ≥ p): the server refuses it now (`key_not_strict`); read, it verifies.
-pub(in crate::sample::conformance) fn lenient_key_added(b: &Base) -> Result<Case, SampleError> {
+fn lenient_key_added(b: &Base) -> Result<Case, SampleError> {
     let intent = json!({
         "body": {"add": [{"key": hex::encode(non_canonical_key()), "name": "管理人戊"}], "remove": []},
         "fund": super::FUND,
         "key": "conformance-key-added",
         "kind": "trustees",
-        "signed_at": b.entry_value(b.fund.lines.len() - 1)?["recorded_at"].clone(),
+        "signed_at": "2000-01-01T00:00:00Z",
     });
-    let line = b.next_entry(&intent, &b.trustee_keys())?;
     let mut lines = b.lines();
-    lines.push(line);
+    b.push_entry(&mut lines, intent, true, &b.trustee_keys(), |_| {})?;
     Ok(Case::export(
         "lenient_key_added",
         "a trustee change that adds a key encoded non-canonically (y ≥ 2^255 − 19), written before the server refused such keys: it verifies",
