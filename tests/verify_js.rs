@@ -34,7 +34,7 @@ const [cases, done] = arguments;
 (async () => {
   const out = [];
   for (const c of cases) {
-    const r = await window.ledgerVerify.verifyReceipt(c.receipt, c.log_key || null, null);
+    const r = await window.ledgerVerify.verifyReceipt(c.receipt, c.log_key || null, c.policy || null);
     out.push(r.ok ? 'ok' : r.code === 'receipt_entry' ? r.code + '/' + r.entry_code : r.code);
   }
   return out;
@@ -108,11 +108,12 @@ fn conformance_receipts_in_the_browser() {
         }
         let file = c["file"].as_str().expect("file");
         let receipt = std::fs::read_to_string(dir.join(file)).expect("the case's file");
-        assert!(
-            c["args"].get("policy").is_none(),
-            "{}: receipt cases with a witness policy are not run here yet",
-            c["name"]
-        );
+        // The page takes its policy as JSON (`data-policy`), made as the server makes it.
+        let policy = c["args"]["policy"].as_str().map(|text| {
+            ledger_core::witness_policy::WitnessPolicy::parse(text)
+                .expect("the case's policy parses")
+                .reader_json()
+        });
         // verify.js is a strict-rule verifier (FORMAT.md §3): its expected result is
         // `expected_strict` where the case has one.
         let expected = c.get("expected_strict").unwrap_or(&c["expected"]);
@@ -124,7 +125,7 @@ fn conformance_receipts_in_the_browser() {
                 .to_owned(),
         };
         names.push(c["name"].as_str().unwrap_or_default().to_owned());
-        cases.push(json!({"receipt": receipt, "log_key": c["args"]["log_key"]}));
+        cases.push(json!({"receipt": receipt, "log_key": c["args"]["log_key"], "policy": policy}));
         want.push(answer);
     }
     assert!(!cases.is_empty(), "the suite has receipt cases");

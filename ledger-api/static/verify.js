@@ -425,7 +425,7 @@
   var CHECKS = ['receipt_malformed', 'receipt_version', 'receipt_entry', 'receipt_seq',
     'checkpoint_signature', 'checkpoint_malformed', 'checkpoint_origin', 'checkpoint_size',
     'inclusion_proof', 'intent_signature', 'signers_mismatch', 'fund_mismatch',
-    'donor_commitment', 'witness_quorum', 'log_key_unknown'];
+    'donor_commitment', 'witness_quorum', 'log_key_mismatch'];
 
   var HEX64 = /^[0-9a-f]{64}$/, HEX128 = /^[0-9a-f]{128}$/;
 
@@ -753,8 +753,8 @@
       pass('witness_quorum');
     }
 
-    if (siteLogKey && r.log_key !== siteLogKey) return fail('log_key_unknown', 'the receipt is signed by a log key this site does not publish: ' + r.log_key);
-    if (siteLogKey) pass('log_key_unknown');
+    if (siteLogKey && r.log_key !== siteLogKey) return fail('log_key_mismatch', 'the receipt is signed by a log key this site does not publish: ' + r.log_key);
+    if (siteLogKey) pass('log_key_mismatch');
 
     return {
       ok: true,
