@@ -104,7 +104,8 @@ pub struct Summary {
     /// With `--policy`: whether the checkpoint met the witness policy, and who cosigned
     /// it.
     pub witnesses: Option<WitnessSummary>,
-    /// Statement entries replayed: each one's figures recomputed from the log.
+    /// Entry lines that parse as statements (ledger-core's `Report::statements`): each
+    /// one's figures recomputed from the log unless an earlier check refused it.
     pub statements_checked: u64,
     /// The fund's balance after the entries that applied.
     pub balance: String,

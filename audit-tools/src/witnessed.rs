@@ -1,8 +1,7 @@
-//! `--policy`: the witness policy a reader trusts (C2SP tlog-policy, FORMAT.md §13), and
-//! the check that a checkpoint meets it, shared by `ledger-verify` and
-//! `ledger receipt verify`. The rules are ledger-core's
-//! ([`ledger_core::witness_check::check_checkpoint`]); this module reads the file and
-//! turns the outcome into a finding and a summary.
+//! `--policy`: the witness policy a reader trusts (C2SP tlog-policy, FORMAT.md §13), for
+//! `ledger-verify` and `ledger receipt verify`. The check is ledger-core's
+//! ([`ledger_core::witness_check::check_checkpoint`], run by `ledger_core::verify` for an
+//! export); this module reads the file and turns the outcome into the summary.
 
 use std::io::Read;
 use std::path::Path;

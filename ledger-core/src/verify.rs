@@ -95,7 +95,9 @@ pub struct Report {
     pub header: Option<Header>,
     /// Entry lines seen.
     pub entries: u64,
-    /// Entries of kind `statement` (their figures recomputed from the log).
+    /// Entry lines that parse as statements (counted from the parsed entry, never by
+    /// searching the bytes); their figures are recomputed unless an earlier check of the
+    /// line refuses it.
     pub statements: u64,
     /// Merkle root over all entry lines.
     pub root: Hash,

@@ -30,7 +30,7 @@ use ledger_core::note::NoteSigner;
 use ledger_core::sample::{build, key_from_label, sample_uscc, SampleSpec};
 use ledger_core::text::LongText;
 use ledger_core::time::{Date, Instant};
-use ledger_core::verify::{verify_export, Expectations, Report};
+use ledger_core::verify::{Expectations, Report};
 use serde_json::Value;
 
 use tamper_support::{
@@ -1069,7 +1069,7 @@ fn keys_the_auditor_does_not_trust_are_named() {
         .unwrap()
         .verifier()
         .to_vkey();
-    let report = verify_export(
+    let report = tamper_support::verify_with(
         &fx.export,
         Expectations {
             log_key: Some(other),
@@ -1088,7 +1088,7 @@ fn keys_the_auditor_does_not_trust_are_named() {
         show(&report)
     );
 
-    let report = verify_export(
+    let report = tamper_support::verify_with(
         &fx.export,
         Expectations {
             log_key: None,
@@ -1119,7 +1119,7 @@ fn keys_the_auditor_does_not_trust_are_named() {
     );
 
     // The right keys: clean.
-    let report = verify_export(
+    let report = tamper_support::verify_with(
         &fx.export,
         Expectations {
             log_key: Some(fx.fund.keys.log.verifier().to_vkey()),
@@ -1689,7 +1689,7 @@ fn what_the_verifier_cannot_know_without_a_trusted_anchor() {
         log_key: Some(fx.fund.keys.log.verifier().to_vkey()),
         operator_key: Some(fx.operator()),
     };
-    let report = verify_export(&forged, trusted);
+    let report = tamper_support::verify_with(&forged, trusted);
     assert_eq!(
         summary(&report)[..2],
         [
@@ -1736,4 +1736,28 @@ fn a_fund_of_20000_entries_verifies_clean_in_bounded_state() {
         "the fund state renders to {state_size} bytes for a {}-byte export",
         export.len()
     );
+}
+
+/// The suite's cross-check with the `ledger-verify` binary (every `verify` above runs it
+/// too, `tamper_support::same_in_ledger_verify`) needs the binary: SKIP without
+/// `LEDGER_VERIFY_BIN`, unless `LEDGER_REQUIRE_VERIFY_BIN=1` (CI), then a failure.
+#[test]
+fn the_suite_is_cross_checked_with_ledger_verify() {
+    match tamper_support::ledger_verify_bin() {
+        Some(bin) => assert!(
+            bin.is_file(),
+            "LEDGER_VERIFY_BIN={} is no file",
+            bin.display()
+        ),
+        None => {
+            assert!(
+                std::env::var("LEDGER_REQUIRE_VERIFY_BIN").as_deref() != Ok("1"),
+                "LEDGER_REQUIRE_VERIFY_BIN=1 but LEDGER_VERIFY_BIN is not set"
+            );
+            eprintln!(
+                "SKIP: the tamper suite is not cross-checked with ledger-verify: set \
+                 LEDGER_VERIFY_BIN (cargo build -p audit-tools --bin ledger-verify)"
+            );
+        }
+    }
 }

@@ -89,7 +89,7 @@ fn run_export(case: &Value, dir: &Path) -> Outcome {
     let stderr = String::from_utf8_lossy(&out.stderr);
     if exit == 2 {
         let code = unusable_code(&stderr).unwrap_or_default();
-        let line = expected(case).findings.first().map(|f| f.clone());
+        let line = expected(case).findings.first().cloned();
         // An unusable input is one line on stderr naming its code; where it is, is the
         // manifest's (line 1 for a header, line 0 for a --since file).
         let place = line.map(|f| f["line"].as_u64().unwrap_or(0)).unwrap_or(0);

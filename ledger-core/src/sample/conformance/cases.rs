@@ -977,7 +977,7 @@ pub(super) fn entry_level(b: &Base) -> Result<Vec<Case>, SampleError> {
         "genesis_not_first",
         "a second genesis, signed by the operator",
         genesis,
-        &[b.fund.keys.operator.clone()],
+        std::slice::from_ref(&b.fund.keys.operator),
         |_| {},
         APPENDED,
         "genesis_not_first",
