@@ -8,6 +8,12 @@
 //! server uses to accept entries. Memory holds the fund state (what the rules must
 //! remember: 8 bytes per entry for reversals and a 16-byte digest of each idempotency key, the rental calendar, paid periods, monthly
 //! totals) and at most [`FINDINGS_MAX`] findings; never the entries themselves.
+//!
+//! Every check of a verification is here, in the order of FORMAT.md §10.3: the header
+//! ([`read_header`]), the keys the auditor trusts (checked against once pinned), the seq
+//! bound ([`SEQ_AHEAD_MAX`]), each entry, the checkpoint and the witness policy, trailing
+//! data, the final newline, and a checkpoint saved earlier ([`Inputs`]). Tools add I/O and
+//! formatting only, so every verifier built on this crate reports the same findings.
 
 use crate::body::Kind;
 use crate::canonical::parse_canonical;
