@@ -16,7 +16,9 @@ mod proposals;
 mod quarantine;
 mod reads;
 mod receipts;
+mod session;
 mod statements;
+mod trustees;
 pub use statements::parse_period;
 
 use axum::http::Method;
@@ -238,6 +240,14 @@ pub fn operations() -> Vec<Operation> {
         ),
         op(
             M::GET,
+            "/api/v1/funds/{fund}/trustees",
+            "trustees",
+            "The fund's current trustees and policy, from its log",
+            (Public, ""),
+            get(trustees::trustees),
+        ),
+        op(
+            M::GET,
             "/api/v1/funds/{fund}/statements",
             "list_statements",
             "Signed statements of a fund, with their signers",
@@ -315,6 +325,30 @@ pub fn operations() -> Vec<Operation> {
             "Erase a donor identity (lawful request)",
             (Operator, "erasing a donor identity"),
             delete(admin::vault_erase),
+        ),
+        op(
+            M::POST,
+            "/trustee/session",
+            "sign_in",
+            "Sign in to the trustees' workspace with a trustee token (JSON or form `token`): sets the HttpOnly session cookie, answers the CSRF token",
+            (Public, ""),
+            post(session::sign_in),
+        ),
+        op(
+            M::GET,
+            "/trustee/session",
+            "session",
+            "The workspace session of the cookie: credential, fund, CSRF token, expiry",
+            (Public, ""),
+            get(session::current),
+        ),
+        op(
+            M::DELETE,
+            "/trustee/session",
+            "sign_out",
+            "Sign out of the workspace (needs the X-CSRF-Token header)",
+            (Public, ""),
+            delete(session::sign_out),
         ),
         op(
             M::GET,

@@ -14,7 +14,7 @@ use ledger_core::time::{weekday_name, Instant, UtcOffset};
 use super::chart::{balance_svg, group_digits};
 use super::{Lang, ENTRIES_PER_PAGE};
 use crate::app::AppState;
-use crate::store::{EntryRow, Store, StoreError, PAGE_ROWS_MAX};
+use crate::store::{EntryRow, Store, StoreError};
 use crate::views::{
     genesis_of, not_a_statement, parse_row, AgreementLine, EntryLine, FundPage, KindTotalLine,
     LastStatement, NamedSigner, OverviewFund, OverviewPage, SpaceLine, StatementFigures,
@@ -91,19 +91,7 @@ fn fund_name(genesis: Option<&Genesis>, lang: Lang) -> String {
 
 /// Every row of one kind (all pages).
 async fn all_of_kind(store: &Store, fund: &str, kind: Kind) -> Result<Vec<EntryRow>, StoreError> {
-    let mut out = Vec::new();
-    let mut from = 0;
-    loop {
-        let rows = store
-            .entries_where_kind(fund, kind.as_str(), from, PAGE_ROWS_MAX)
-            .await?;
-        let full = rows.len() as i64 == PAGE_ROWS_MAX;
-        from = rows.last().map_or(from, |r| r.seq + 1);
-        out.extend(rows);
-        if !full {
-            return Ok(out);
-        }
-    }
+    store.all_entries_of_kind(fund, kind.as_str()).await
 }
 
 /// The latest entry of one kind.
@@ -556,7 +544,7 @@ fn local_minute(t: u64, off: UtcOffset) -> String {
 }
 
 /// The QR code of `url` as inline SVG (dark modules on white), with a title.
-fn qr_svg(url: &str, title: &str) -> String {
+pub(super) fn qr_svg(url: &str, title: &str) -> String {
     use qrcode::render::svg;
     match qrcode::QrCode::new(url.as_bytes()) {
         Ok(code) => {

@@ -1,0 +1,1 @@
+// community-ledger workspace: the forms of every kind a trustee records (in progress).
