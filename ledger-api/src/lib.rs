@@ -18,5 +18,6 @@ pub mod problem;
 pub mod router;
 pub mod server;
 pub mod store;
+pub mod summary;
 pub mod views;
 pub mod witnesses;
