@@ -19,5 +19,6 @@ pub mod router;
 pub mod server;
 pub mod sessions;
 pub mod store;
+pub mod summary;
 pub mod views;
 pub mod witnesses;

@@ -10,6 +10,7 @@
 mod admin;
 mod append;
 pub mod auth;
+mod checks;
 mod extract;
 mod openapi;
 mod proposals;
@@ -301,6 +302,30 @@ pub fn operations() -> Vec<Operation> {
             "Add a co-signature; appends when the quorum is met",
             (Trustee, "co-signing a proposal"),
             post(proposals::sign),
+        ),
+        op(
+            M::POST,
+            "/api/v1/funds/{fund}/intents/check",
+            "check_intents",
+            "Check unsigned intents against the fund's rules, in order: figures and refusals; nothing written",
+            (TrusteeOrAuditor, "checking intents"),
+            post(checks::check_intents),
+        ),
+        op(
+            M::POST,
+            "/api/v1/funds/{fund}/import/check",
+            "check_import",
+            "Dry run of a CSV import: every row's unsigned intent, refusal or earlier entry; nothing written",
+            (Trustee, "checking an import"),
+            post(checks::check_import),
+        ),
+        op(
+            M::GET,
+            "/api/v1/funds/{fund}/workspace",
+            "workspace",
+            "What the trustees' forms read: balance, trustees, policy, agreements with paid periods, spaces with a week's bookings (?week=YYYY-MM-DD)",
+            (TrusteeOrAuditor, "reading the trustees' workspace"),
+            get(checks::workspace),
         ),
         op(
             M::GET,

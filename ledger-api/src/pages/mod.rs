@@ -18,7 +18,7 @@
 //! commitment for them) unless the entry carries their name with their consent.
 
 mod chart;
-mod i18n;
+pub(crate) mod i18n;
 mod view;
 mod workspace;
 
