@@ -178,27 +178,6 @@ pub struct TrusteeChange {
     pub policy: Option<Policy>,
 }
 
-impl TrusteeChange {
-    /// Applies the change to a fund's trustees and policy: removals first, then
-    /// additions, then the new policy if any (the one place this is done: the fund state
-    /// and the API's read of the trustees both call it).
-    pub fn apply_to(
-        &self,
-        trustees: &mut std::collections::BTreeMap<PublicKey, ShortText>,
-        policy: &mut Option<Policy>,
-    ) {
-        for k in &self.remove {
-            trustees.remove(k);
-        }
-        for t in &self.add {
-            trustees.insert(t.key, t.name.clone());
-        }
-        if let Some(p) = &self.policy {
-            *policy = Some(p.clone());
-        }
-    }
-}
-
 /// Who gave a donation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -683,7 +683,17 @@ impl FundState {
                 self.trustees = g.trustees.iter().map(|t| (t.key, t.name.clone())).collect();
                 self.policy = Some(g.policy.clone());
             }
-            Body::Trustees(c) => c.apply_to(&mut self.trustees, &mut self.policy),
+            Body::Trustees(c) => {
+                for k in &c.remove {
+                    self.trustees.remove(k);
+                }
+                for t in &c.add {
+                    self.trustees.insert(t.key, t.name.clone());
+                }
+                if let Some(p) = &c.policy {
+                    self.policy = Some(p.clone());
+                }
+            }
             Body::Agreement(a) => {
                 self.agreements.insert(
                     a.agreement_id.clone(),

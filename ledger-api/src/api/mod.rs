@@ -19,7 +19,6 @@ mod reads;
 mod receipts;
 mod session;
 mod statements;
-mod trustees;
 pub use statements::parse_period;
 
 use axum::http::Method;
@@ -238,14 +237,6 @@ pub fn operations() -> Vec<Operation> {
             "The deployment's origin, log key and operator key",
             (Public, ""),
             get(reads::log_info),
-        ),
-        op(
-            M::GET,
-            "/api/v1/funds/{fund}/trustees",
-            "trustees",
-            "The fund's current trustees and policy, from its log",
-            (Public, ""),
-            get(trustees::trustees),
         ),
         op(
             M::GET,

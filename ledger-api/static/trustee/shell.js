@@ -14,10 +14,16 @@ document.getElementById('sign-out').addEventListener('click', async () => {
   }
 });
 
-// The fund's current trustees ({key, name} list), from the log.
+// What the forms need of the fund (balance, trustees, policy, agreements, spaces), from
+// the fund's state (GET …/workspace); `week` (YYYY-MM-DD) picks the spaces' week.
+export async function workspace(fundId, week) {
+  const q = week ? `?week=${encodeURIComponent(week)}` : '';
+  return api('GET', `/api/v1/funds/${encodeURIComponent(fundId)}/workspace${q}`);
+}
+
+// The fund's current trustees ({key, name} list).
 export async function trustees(fundId) {
-  const r = await api('GET', `/api/v1/funds/${encodeURIComponent(fundId)}/trustees`);
-  return r.trustees;
+  return (await workspace(fundId)).trustees;
 }
 
 // Which trustee `publicHex` is (their name), or null.
