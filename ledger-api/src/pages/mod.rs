@@ -78,6 +78,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "trustee/record.html",
         include_str!("../../templates/trustee/record.html"),
     ),
+    (
+        "trustee/receipt.html",
+        include_str!("../../templates/trustee/receipt.html"),
+    ),
 ];
 
 /// The static files, embedded at compile time: (path, content type, bytes).

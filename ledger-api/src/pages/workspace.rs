@@ -6,7 +6,8 @@
 //!   signed in, for which fund, and which key this browser holds;
 //! - `/trustee/keys`: create or import the key, its public key in hex and as a QR code
 //!   (`/trustee/key.svg?key=`), whether the fund's trustees include it yet;
-//! - `/trustee/record`: a form for every kind a trustee records (`?kind=`).
+//! - `/trustee/record`: a form for every kind a trustee records (`?kind=`);
+//! - `/trustee/receipt/{seq}`: a donor's receipt to print (A5, QR code to `/check`).
 //!
 //! Every workspace page carries the session's CSRF token in `<meta name="csrf-token">`
 //! (read by `/static/trustee/api.js`), is never cached, may not be framed, and loads
@@ -20,11 +21,11 @@ use axum::routing::{get, MethodRouter};
 use axum::Router;
 use serde::{Deserialize, Serialize};
 
-use super::{render, store_failed, PageQuery, Pages, Req};
+use super::{base_url, not_found, percent_encode, render, store_failed, PageQuery, Pages, Req};
 use crate::sessions::{session_cookie, Session};
 
-/// The workspace's scripts, embedded at compile time: (name, bytes), served as
-/// `/static/trustee/{name}` with the JavaScript content type.
+/// The workspace's scripts (and the receipt's print style), embedded at compile time:
+/// (name, bytes), served as `/static/trustee/{name}`.
 const SCRIPTS: &[(&str, &str)] = &[
     ("keys.js", include_str!("../../static/trustee/keys.js")),
     ("api.js", include_str!("../../static/trustee/api.js")),
@@ -36,6 +37,14 @@ const SCRIPTS: &[(&str, &str)] = &[
         include_str!("../../static/trustee/keys-page.js"),
     ),
     ("record.js", include_str!("../../static/trustee/record.js")),
+    (
+        "receipt.js",
+        include_str!("../../static/trustee/receipt.js"),
+    ),
+    (
+        "receipt.css",
+        include_str!("../../static/trustee/receipt.css"),
+    ),
 ];
 
 /// The policy of every workspace page: scripts, styles and requests to this site only,
@@ -50,6 +59,7 @@ pub(super) fn routes() -> Router<Pages> {
         .route("/trustee", page("trustee/home.html", "home"))
         .route("/trustee/keys", page("trustee/keys.html", "keys"))
         .route("/trustee/record", page("trustee/record.html", "record"))
+        .route("/trustee/receipt/{seq}", get(receipt))
         .route("/trustee/key.svg", get(key_qr))
         .route("/static/trustee/{file}", get(script))
 }
@@ -132,6 +142,52 @@ fn harden(mut resp: Response) -> Response {
     resp
 }
 
+/// `/trustee/receipt/{seq}`: the donor's receipt of donation `seq` of the session's fund,
+/// as a printable A5 page with a QR code to `/check` (the sign-in form without a session).
+async fn receipt(
+    State(p): State<Pages>,
+    Path(seq): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let req = Req::new(&headers, &uri, &q);
+    let session = match live_session(&p, &headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            let ctx = WorkspacePage {
+                section: "receipt",
+                session: None,
+            };
+            return harden(render(
+                &p,
+                &req,
+                StatusCode::OK,
+                "trustee/signin.html",
+                &ctx,
+            ));
+        }
+        Err(e) => return store_failed(&p, &req, &e),
+    };
+    let fund = session.credential.fund.unwrap_or_default();
+    let Ok(seq) = seq.parse::<u64>() else {
+        return harden(not_found(&p, &req));
+    };
+    let base = base_url(&headers).unwrap_or_default();
+    let verify_url = format!("{base}/check?fund={}&seq={seq}", percent_encode(&fund));
+    match super::view::receipt_page(&p.app, req.lang, &fund, seq, &verify_url).await {
+        Ok(Some(ctx)) => harden(render(
+            &p,
+            &req,
+            StatusCode::OK,
+            "trustee/receipt.html",
+            &ctx,
+        )),
+        Ok(None) => harden(not_found(&p, &req)),
+        Err(e) => store_failed(&p, &req, &e),
+    }
+}
+
 #[derive(Deserialize)]
 struct KeyQuery {
     key: String,
@@ -161,9 +217,16 @@ async fn key_qr(Query(q): Query<KeyQuery>) -> Response {
 
 async fn script(Path(file): Path<String>) -> Response {
     match SCRIPTS.iter().find(|(name, _)| *name == file) {
-        Some((_, body)) => (
+        Some((name, body)) => (
             [
-                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (
+                    header::CONTENT_TYPE,
+                    if name.ends_with(".css") {
+                        "text/css; charset=utf-8"
+                    } else {
+                        "text/javascript; charset=utf-8"
+                    },
+                ),
                 (header::CACHE_CONTROL, "no-cache"),
             ],
             *body,
@@ -215,6 +278,27 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
     ("ws_sign_submit", "签名并提交", "Sign and submit"),
     ("ws_sign_propose", "签名并发起提案（需其他受托人联署）", "Sign and propose (other trustees co-sign)"),
     ("ws_edit", "返回修改", "Edit"),
+    ("ws_nav_receipt", "捐赠回执", "Donation receipt"),
+    ("ws_receipt_title", "捐赠回执", "Donation receipt"),
+    ("ws_receipt_thanks", "感谢您的捐赠。", "Thank you for your gift."),
+    (
+        "ws_receipt_check",
+        "扫描二维码或打开下面的链接，即可在您自己的浏览器中核验这笔捐赠已记入公开账本。",
+        "Scan the QR code or open the link below to check, in your own browser, that this gift is in the public ledger.",
+    ),
+    ("ws_receipt_no", "收据编号", "Receipt number"),
+    ("ws_donor", "捐赠人", "Donor"),
+    ("ws_channel", "方式", "Channel"),
+    ("ws_purpose", "限定用途", "Restricted purpose"),
+    ("ws_recorded", "记录时间（北京时间）", "Recorded (Beijing time)"),
+    ("ws_entry", "记录序号", "Entry"),
+    ("ws_entry_hash", "记录哈希", "Entry hash"),
+    ("ws_print", "打印", "Print"),
+    ("channel_cash", "现金", "cash"),
+    ("channel_bank_transfer", "银行转账", "bank transfer"),
+    ("channel_wechat_pay", "微信支付", "WeChat Pay"),
+    ("channel_alipay", "支付宝", "Alipay"),
+    ("channel_other", "其他", "other"),
 ];
 
 #[cfg(test)]
