@@ -381,7 +381,6 @@ pub(super) async fn list(
             proposals.clear();
         }
     }
-    proposals.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     Ok(Json(ProposalList { proposals }))
 }
 
