@@ -80,6 +80,11 @@ fn public_key(s: &str) -> Result<PublicKey, String> {
     PublicKey::from_hex(s).map_err(|e| e.to_string())
 }
 
+/// Parses `--signed-at`.
+fn parse_signed_at(s: &str) -> Result<Instant, String> {
+    Instant::parse(s).map_err(|e| e.to_string())
+}
+
 /// What every kind's command takes besides its fields.
 #[derive(Args, Debug, Clone)]
 pub struct Common {
@@ -90,6 +95,11 @@ pub struct Common {
     /// same command again records it once.
     #[arg(long)]
     pub idempotency_key: Option<IdempotencyKey>,
+    /// The intent's `signed_at` (RFC 3339 UTC to the second; default: now). With
+    /// `--idempotency-key`, the same inputs give the same signature byte for byte, as the
+    /// browser workspace signs them (tests compare the two).
+    #[arg(long, value_parser = parse_signed_at)]
+    pub signed_at: Option<Instant>,
     /// Another trustee's key file that signs too (repeat for more), for kinds that need a
     /// quorum when the trustees sign on one machine; otherwise use `propose` and `sign`.
     #[arg(long = "cosign-key", value_name = "FILE")]

@@ -17,6 +17,7 @@ mod proposals;
 mod quarantine;
 mod reads;
 mod receipts;
+mod session;
 mod statements;
 pub use statements::parse_period;
 
@@ -340,6 +341,30 @@ pub fn operations() -> Vec<Operation> {
             "Erase a donor identity (lawful request)",
             (Operator, "erasing a donor identity"),
             delete(admin::vault_erase),
+        ),
+        op(
+            M::POST,
+            "/trustee/session",
+            "sign_in",
+            "Sign in to the trustees' workspace with a trustee token (JSON or form `token`): sets the HttpOnly session cookie, answers the CSRF token",
+            (Public, ""),
+            post(session::sign_in),
+        ),
+        op(
+            M::GET,
+            "/trustee/session",
+            "session",
+            "The workspace session of the cookie: credential, fund, CSRF token, expiry",
+            (Public, ""),
+            get(session::current),
+        ),
+        op(
+            M::DELETE,
+            "/trustee/session",
+            "sign_out",
+            "Sign out of the workspace (needs the X-CSRF-Token header)",
+            (Public, ""),
+            delete(session::sign_out),
         ),
         op(
             M::GET,

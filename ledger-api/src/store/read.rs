@@ -192,6 +192,27 @@ impl Store {
         rows.iter().map(entry_row).collect()
     }
 
+    /// Every row of one kind of a fund, in seq order (page after page).
+    pub async fn all_entries_of_kind(
+        &self,
+        fund: &str,
+        kind: &str,
+    ) -> Result<Vec<EntryRow>, StoreError> {
+        let mut out = Vec::new();
+        let mut from = 0;
+        loop {
+            let rows = self
+                .entries_where_kind(fund, kind, from, PAGE_ROWS_MAX)
+                .await?;
+            let full = rows.len() as i64 == PAGE_ROWS_MAX;
+            from = rows.last().map_or(from, |r| r.seq + 1);
+            out.extend(rows);
+            if !full {
+                return Ok(out);
+            }
+        }
+    }
+
     /// Entries of one `kind`, by seq from `from_seq` (index `entries_by_kind`).
     pub async fn entries_where_kind(
         &self,
