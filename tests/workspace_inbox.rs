@@ -23,7 +23,7 @@ mod browser;
 use std::time::{Duration, Instant};
 
 use browser::{browser_tools, open_browser, screenshot, text_of, Driver, ELEMENT_TIMEOUT};
-use community_ledger::{sign_bytes, sign_value, write_key_file, Client, Deployment, Trustee};
+use community_ledger::{sign_bytes, sign_value, Client, Deployment, Trustee};
 use fantoccini::{Client as Browser, Locator};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -98,7 +98,12 @@ async fn items(b: &Browser, list: &str) -> Vec<(String, String)> {
     v.as_array()
         .unwrap()
         .iter()
-        .map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_str().unwrap().to_owned()))
+        .map(|p| {
+            (
+                p[0].as_str().unwrap().to_owned(),
+                p[1].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -112,11 +117,21 @@ async fn dry_run(b: &Browser, base: &str, kind: &str, path: &std::path::Path) ->
         .for_element(Locator::Css("#import-file"))
         .await
         .unwrap();
-    js(b, &format!("document.getElementById('import-kind').value = '{kind}'; return 1;")).await;
+    js(
+        b,
+        &format!("document.getElementById('import-kind').value = '{kind}'; return 1;"),
+    )
+    .await;
     file.send_keys(path.to_str().unwrap()).await.unwrap();
     click(b, "#import-check").await;
     poll("the dry run's summary", async || {
-        let t = b.find(Locator::Css("#import-summary")).await.ok()?.text().await.ok()?;
+        let t = b
+            .find(Locator::Css("#import-summary"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
         (!t.is_empty()).then_some(t)
     })
     .await
