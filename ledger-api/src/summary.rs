@@ -113,7 +113,7 @@ pub fn summary(body: &Body) -> Summary {
         Body::Disbursement(d) => {
             let (nz, ne) = party(d.payee.public_name());
             (
-                format!("向{nz}支出 {} 元，用于{}", d.amount, d.purpose),
+                format!("向{nz}付 {} 元，用于{}", d.amount, d.purpose),
                 format!("{} yuan to {ne} for {}", d.amount, d.purpose),
             )
         }

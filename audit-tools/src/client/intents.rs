@@ -565,6 +565,7 @@ pub fn kind_label(kind: Kind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ledger_core::donor::{commitment, identity_string};
 
     #[test]
     fn a_resident_is_a_commitment_and_the_derived_key_ignores_the_salt() {

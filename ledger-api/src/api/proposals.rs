@@ -167,8 +167,11 @@ pub(super) async fn propose(
         Attempt::Refused(p) => Err(p),
         Attempt::Waiting => {
             s.ledger.store().insert_proposal(&row).await?;
+            let mut view = [proposal_view(&row, &names, None)?];
+            annotate(&s, &fund, &mut view).await?;
+            let [proposal] = view;
             let answer = ProposalAnswer {
-                proposal: proposal_view(&row, &names, None)?,
+                proposal,
                 entry: None,
             };
             Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
@@ -265,8 +268,14 @@ pub(super) async fn sign(
     if let Some(p) = refusal {
         return Err(p);
     }
+    let mut view = [proposal_view(&row, &names, None)?];
+    if row.status == ProposalStatus::Open {
+        // What is still missing (an appended one misses nothing).
+        annotate(&s, &fund, &mut view).await?;
+    }
+    let [proposal] = view;
     let answer = ProposalAnswer {
-        proposal: proposal_view(&row, &names, None)?,
+        proposal,
         entry: extra.as_ref().map(entry_json).transpose()?,
     };
     Ok((status, Json(answer)).into_response())
@@ -381,7 +390,6 @@ pub(super) async fn list(
             proposals.clear();
         }
     }
-    proposals.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     Ok(Json(ProposalList { proposals }))
 }
 

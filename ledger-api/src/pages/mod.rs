@@ -75,6 +75,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/trustee/keys.html"),
     ),
     (
+        "trustee/inbox.html",
+        include_str!("../../templates/trustee/inbox.html"),
+    ),
+    (
+        "trustee/import.html",
+        include_str!("../../templates/trustee/import.html"),
+    ),
+    (
         "trustee/record.html",
         include_str!("../../templates/trustee/record.html"),
     ),

@@ -7,6 +7,10 @@
 //! - `/trustee/keys`: create or import the key, its public key in hex and as a QR code
 //!   (`/trustee/key.svg?key=`), whether the fund's trustees include it yet;
 //! - `/trustee/record`: a form for every kind a trustee records (`?kind=`);
+//! - `/trustee/inbox`: the open proposals this browser's key has to sign, signed from the
+//!   list (`inbox.js`, on `GET …/proposals?signer=`);
+//! - `/trustee/import`: a CSV file checked (`POST …/import/check`), then signed row by row
+//!   and recorded (`import.js`);
 //! - `/trustee/receipt/{seq}`: a donor's receipt to print (A5, QR code to `/check`).
 //!
 //! Every workspace page carries the session's CSRF token in `<meta name="csrf-token">`
@@ -37,6 +41,8 @@ const SCRIPTS: &[(&str, &str)] = &[
         include_str!("../../static/trustee/keys-page.js"),
     ),
     ("record.js", include_str!("../../static/trustee/record.js")),
+    ("inbox.js", include_str!("../../static/trustee/inbox.js")),
+    ("import.js", include_str!("../../static/trustee/import.js")),
     (
         "receipt.js",
         include_str!("../../static/trustee/receipt.js"),
@@ -59,6 +65,8 @@ pub(super) fn routes() -> Router<Pages> {
         .route("/trustee", page("trustee/home.html", "home"))
         .route("/trustee/keys", page("trustee/keys.html", "keys"))
         .route("/trustee/record", page("trustee/record.html", "record"))
+        .route("/trustee/inbox", page("trustee/inbox.html", "inbox"))
+        .route("/trustee/import", page("trustee/import.html", "import"))
         .route("/trustee/receipt/{seq}", get(receipt))
         .route("/trustee/key.svg", get(key_qr))
         .route("/static/trustee/{file}", get(script))
