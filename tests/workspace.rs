@@ -181,7 +181,7 @@ async fn cosign_newest(d: &Deployment, token: &str, by: &Trustee) -> u64 {
         .cloned()
         .unwrap_or_else(|| panic!("an open proposal: {list}"));
     let intent = p["intent"].as_str().unwrap();
-    let sig = serde_json::to_value(&sign_bytes(intent, &[&by.key])[0]).unwrap();
+    let sig = serde_json::to_value(sign_bytes(intent, &[&by.key]).remove(0)).unwrap();
     let id = p["id"].as_str().unwrap();
     let (status, v) = c
         .send_json(
