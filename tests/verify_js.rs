@@ -51,7 +51,7 @@ Promise.all(cases.map((c) => V.ed25519Verify(V.hexToBytes(c[0]), V.hexToBytes(c[
 
 /// Runs `cases` (JSON) through `script` in one browser page that loads verify.js.
 fn in_browser(script: &'static str, batches: Vec<Vec<Value>>) -> Option<Vec<Value>> {
-    let (chromium, chromedriver) = browser_tools()?;
+    let (chromium, chromedriver) = browser_tools("verify.js")?;
     let dir = tempfile::tempdir().expect("temp dir");
     let page = verify_js_page(dir.path());
     let profile = tempfile::tempdir().expect("browser profile");

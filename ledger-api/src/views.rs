@@ -435,6 +435,17 @@ pub struct ProposalView {
     pub seq: Option<u64>,
     /// The refusing rule's code.
     pub refusal: Option<String>,
+    /// What it records, in plain words.
+    pub summary: crate::summary::Summary,
+    /// The proposer's credential label (in listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proposer: Option<String>,
+    /// Signatures its kind needs under the fund's policy now (in listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signatures_needed: Option<u32>,
+    /// Signatures still missing for the quorum (in listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing: Option<u32>,
 }
 
 impl ProposalView {
@@ -465,7 +476,6 @@ impl ProposalView {
                 p.status.as_str()
             },
             intent: p.intent.clone(),
-            body: intent.body,
             signed_by: Signer::list(&sigs, names),
             sigs,
             proposed_by: p.proposed_by.clone(),
@@ -473,6 +483,11 @@ impl ProposalView {
             expires_at: p.expires_at.clone(),
             seq: p.seq,
             refusal: p.refusal.clone(),
+            summary: crate::summary::summary(&intent.body),
+            body: intent.body,
+            proposer: None,
+            signatures_needed: None,
+            missing: None,
         })
     }
 }
