@@ -408,11 +408,12 @@ impl Application {
         println!("community-ledger listening on http://{}", self.addr);
         if let Some(d) = &self.demo {
             println!(
-                "demo: {} funds; a trustee of fund `{}` can write with\n  token:    {}\n  key file: {}",
+                "demo: {} funds; a trustee of fund `{}` can write with\n  token:    {}\n  key file: {}\n  trustees' workspace: http://{}/trustee (sign in with the token, then import the key file under 我的密钥 / My key)",
                 d.funds,
                 d.fund,
                 d.token,
-                d.key_file.display()
+                d.key_file.display(),
+                self.addr
             );
         }
         if let Some(steps) = &self.first_steps {

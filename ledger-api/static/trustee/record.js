@@ -528,7 +528,8 @@ async function main() {
     button.disabled = true;
     try {
       if (pending.needed > 1) {
-        const p = await propose(F, pending.value);
+        const answer = await propose(F, pending.value);
+        const p = answer.proposal || answer;
         done.innerHTML = '';
         done.append(el('div', { class: 'done', id: 'done-box' },
           el('p', { text: t(`提案已发起（${p.id}）：还需 ${pending.needed - 1} 位受托人在「待签」中联署。`, `Proposed (${p.id}): ${pending.needed - 1} more trustee(s) must co-sign it under “To sign”.`) }),
