@@ -181,7 +181,7 @@ async fn cosign_newest(d: &Deployment, token: &str, by: &Trustee) -> u64 {
         .cloned()
         .unwrap_or_else(|| panic!("an open proposal: {list}"));
     let intent = p["intent"].as_str().unwrap();
-    let sig = serde_json::to_value(&sign_bytes(intent, &[&by.key])[0]).unwrap();
+    let sig = serde_json::to_value(sign_bytes(intent, &[&by.key]).remove(0)).unwrap();
     let id = p["id"].as_str().unwrap();
     let (status, v) = c
         .send_json(
@@ -240,6 +240,8 @@ fn the_trustees_workspace_in_a_browser() {
         let token = d.create_fund(FUND, &[&jia, &yi], (2, 2, 2)).await.trustee_token;
         let b = open_browser_with(&chromium, &driver, profile.path(), true).await;
         let mut log: Vec<Value> = Vec::new();
+        let started = Instant::now();
+        let step = |what: &str| eprintln!("{:>6.1} s  {what}", started.elapsed().as_secs_f64());
 
         // Sign-in, by keyboard: the token typed, then Enter.
         b.goto(&format!("{base}/trustee")).await.expect("workspace");
@@ -250,6 +252,7 @@ fn the_trustees_workspace_in_a_browser() {
         assert_eq!(text_of(&b, "#ws-fund").await, FUND);
         screenshot(&b, "workspace-home").await;
 
+        step("A key made in the browser");
         // A key made in the browser: non-extractable, not a trustee yet.
         b.goto(&format!("{base}/trustee/keys")).await.unwrap();
         wait_for(&b, "#create-key").await.click().await.unwrap();
@@ -279,6 +282,7 @@ fn the_trustees_workspace_in_a_browser() {
         assert_eq!(exported, "refused extractable=false", "the browser's key is non-extractable");
         screenshot(&b, "workspace-keys").await;
 
+        step("甲 proposes, 乙 co-signs");
         // 甲 proposes, 乙 co-signs: the browser's key becomes a trustee.
         let admit = json!({
             "fund": FUND, "kind": "trustees", "key": "admit-web",
@@ -303,6 +307,7 @@ fn the_trustees_workspace_in_a_browser() {
         assert!(membership.contains("网页受托人"), "{membership}");
         assert_eq!(text_of(&b, "#public-hex").await, public_hex);
 
+        step("Every kind through its form");
         // Every kind through its form.
         let Outcome::Recorded(donation) = record(&b, &base, "donation", &[
             ("amount", "200"), ("donor_class", "resident"), ("donor_name", "王五"),
@@ -346,6 +351,7 @@ fn the_trustees_workspace_in_a_browser() {
         assert!(amounts.contains(&("revenue_share".into(), "2800.00".into())), "10% of 10000 + 1800 a month: {amounts:?}");
         assert!(amounts.contains(&("rental".into(), "100.00".into())), "2 h at 50: {amounts:?}");
 
+        step("An overdraft is refused");
         // An overdraft is refused beside the amount, in the page's language; nothing written.
         let before = size(&d).await;
         let o = record(&b, &base, "disbursement", &[
@@ -383,6 +389,7 @@ fn the_trustees_workspace_in_a_browser() {
         let Outcome::Refused { field, code, .. } = o else { panic!("{o:?}") };
         assert_eq!((field.as_str(), code.as_str()), ("period", "statement_period_invalid"));
 
+        step("390 px");
         // 390 px: the record form and the keys page fit.
         b.set_window_size(390, 1200).await.unwrap();
         b.goto(&format!("{base}/trustee/record?kind=rental")).await.unwrap();
@@ -396,6 +403,7 @@ fn the_trustees_workspace_in_a_browser() {
         b.set_window_size(1024, 1400).await.unwrap();
         log.extend(network_log(&b, &driver).await);
 
+        step("甲's key file imported");
         // 甲's key file imported (replacing the created key): it signs a donation byte for
         // byte as the CLI did.
         b.goto(&format!("{base}/trustee/keys")).await.unwrap();
@@ -405,12 +413,17 @@ fn the_trustees_workspace_in_a_browser() {
         poll("the import form", async || area.is_displayed().await.ok().filter(|v| *v)).await;
         area.send_keys(&hex::encode(seed)).await.unwrap();
         b.find(Locator::Css("#import-key")).await.unwrap().click().await.unwrap();
-        let membership = poll("甲's name", async || {
-            let t = b.find(Locator::Css("#key-membership.ok")).await.ok()?.text().await.ok()?;
-            (!t.is_empty()).then_some(t)
+        let jia_hex = hex::encode(jia.key.verifying_key().to_bytes());
+        poll("甲's public key", async || {
+            let t = b.find(Locator::Css("#public-hex")).await.ok()?.text().await.ok()?;
+            (t == jia_hex).then_some(())
         })
         .await;
-        assert!(membership.contains("甲"), "{membership}");
+        poll("甲's name", async || {
+            let t = b.find(Locator::Css("#key-membership.ok")).await.ok()?.text().await.ok()?;
+            t.contains("「甲」").then_some(())
+        })
+        .await;
 
         let signed_at = community_ledger::now().to_string();
         let token_file = d.data_dir().join("trustee.token");
@@ -445,6 +458,7 @@ fn the_trustees_workspace_in_a_browser() {
         assert_eq!(browser_signed["signed"]["sigs"], cli_entry["entry"]["sigs"], "the same signature bytes");
         assert_eq!(browser_signed["replay"]["seq"], cli_entry["seq"], "the server takes the browser's bytes as the CLI's entry: {browser_signed}");
 
+        step("The whole fund verifies");
         // The whole fund verifies with ledger-verify.
         let out = Command::new(community_ledger::verify_binary())
             .args(["--url", &base, "--fund", FUND, "--json", "--no-progress"])
@@ -453,6 +467,7 @@ fn the_trustees_workspace_in_a_browser() {
             .expect("running ledger-verify");
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
 
+        step("No request of the session");
         // No request of the session carried the imported private key, in any encoding.
         log.extend(network_log(&b, &driver).await);
         let mut pkcs8 = hex::decode("302e020100300506032b657004220420").unwrap();

@@ -104,6 +104,10 @@ pub(super) async fn sign_in(State(s): State<AppState>, req: Request) -> Result<R
     if cred.role != Role::Trustee {
         return Err(Problem::session_role(cred.role));
     }
+    // A new sign-in ends the session this browser held before, if any.
+    if let Some(old) = sessions::session_cookie(&headers) {
+        s.ledger.store().end_session(&old).await?;
+    }
     let id = SessionId::generate();
     let csrf = new_csrf_token();
     let now = now_s();
