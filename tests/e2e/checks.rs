@@ -675,81 +675,80 @@ fn checks_refuse_bad_input_and_callers_with_a_problem_and_write_nothing() {
 
 #[test]
 fn an_import_check_lists_refused_rows_and_gives_the_clis_intents_byte_for_byte() {
-    let d = Deployment::sqlite("checks-import");
-    let dir = d.data_dir().to_owned();
-    let rt = community_ledger::runtime();
-    let (ts, token) = rt.block_on(fund_with_history(&d));
-    let c = d.client().public().with_token(&token);
-    let import = format!("/api/v1/funds/{FUND}/import/check");
+    each_backend("checks-import", async |d| {
+        let dir = d.data_dir().to_owned();
+        let (ts, token) = fund_with_history(d).await;
+        let c = d.client().public().with_token(&token);
+        let import = format!("/api/v1/funds/{FUND}/import/check");
 
-    // The CLI records a file of donations (its key file, its token file).
-    let key_path = dir.join("a.key");
-    community_ledger::write_key_file(&key_path, &ts[0].key);
-    let token_path = dir.join("a.token");
-    std::fs::write(&token_path, format!("{token}\n")).unwrap();
-    let good = "date,amount,donor_class,donor_name,donor_phone,channel,receipt_no,memo\n\
+        // The CLI records a file of donations (its key file, its token file).
+        let key_path = dir.join("a.key");
+        community_ledger::write_key_file(&key_path, &ts[0].key);
+        let token_path = dir.join("a.token");
+        std::fs::write(&token_path, format!("{token}\n")).unwrap();
+        let good = "date,amount,donor_class,donor_name,donor_phone,channel,receipt_no,memo\n\
                 2019-03-05,100.00,enterprise,成都某某科技有限公司,,bank_transfer,H-1,\n\
                 2019-03-06,20.00,anonymous,,,cash,H-2,\"memo, with a comma\"\n\
                 2019-03-07,35.50,organisation,花园社区志愿者协会,,wechat_pay,H-3,\n";
-    let csv_path = dir.join("good.csv");
-    std::fs::write(&csv_path, good).unwrap();
-    let run = run_client(
-        &d,
-        &[
-            "--key",
-            key_path.to_str().unwrap(),
-            "--token-file",
-            token_path.to_str().unwrap(),
-            "import",
-            "--fund",
-            FUND,
-            "--kind",
-            "donation",
-            csv_path.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(run.code, 0, "{run:?}");
-    let before = rt.block_on(head(&c));
-    assert_eq!(before.0, 11);
-
-    // The server's check of the same file: every row already recorded, and each row's
-    // intent, signed at the time the CLI signed it, is byte for byte the CLI's.
-    let entries: Vec<Entry> = (8..11)
-        .map(|seq| {
-            let e = rt
-                .block_on(c.get_json(&format!("/api/v1/funds/{FUND}/entries/{seq}")))
-                .expect("entry");
-            let bytes = ledger_core::canonical::canonicalize(&e["entry"]);
-            Entry::parse(&bytes).map(|p| p.entry).expect("an entry")
-        })
-        .collect();
-    for (i, entry) in entries.iter().enumerate() {
-        let (s, v) = rt.block_on(c.send_json(
-            Method::POST,
-            &import,
-            Some(&json!({"kind": "donation", "csv": good, "signed_at": entry.intent.signed_at})),
-        ));
-        assert_eq!(s, 200, "{v}");
-        assert_eq!(
-            (v["total"].as_u64(), v["already_recorded"].as_u64()),
-            (Some(3), Some(3)),
-            "{v}"
+        let csv_path = dir.join("good.csv");
+        std::fs::write(&csv_path, good).unwrap();
+        let run = run_client(
+            d,
+            &[
+                "--key",
+                key_path.to_str().unwrap(),
+                "--token-file",
+                token_path.to_str().unwrap(),
+                "import",
+                "--fund",
+                FUND,
+                "--kind",
+                "donation",
+                csv_path.to_str().unwrap(),
+            ],
         );
-        let row = &v["rows"][i];
-        assert_eq!(row["status"], "already_recorded", "{row}");
-        assert_eq!(row["seq"], 8 + i as u64, "{row}");
-        let cli_bytes = entry.intent.canonical_bytes();
-        assert_eq!(
-            row["intent"].as_str().unwrap().as_bytes(),
-            cli_bytes.as_slice(),
-            "row {}: the server's intent is the CLI's",
-            i + 2
-        );
-    }
+        assert_eq!(run.code, 0, "{run:?}");
+        let before = head(&c).await;
+        assert_eq!(before.0, 11);
 
-    // A file with bad rows: each listed with its line and reason (parse errors and rule
-    // refusals, applied in order), the good ones given to sign; nothing written.
-    let mixed = "date,amount,payee_name,payee_class,purpose,project,invoice_no\n\
+        // The server's check of the same file: every row already recorded, and each row's
+        // intent, signed at the time the CLI signed it, is byte for byte the CLI's.
+        let mut entries: Vec<Entry> = Vec::new();
+        for seq in 8..11 {
+            entries.push({
+                let e = c
+                    .get_json(&format!("/api/v1/funds/{FUND}/entries/{seq}"))
+                    .await
+                    .expect("entry");
+                let bytes = ledger_core::canonical::canonicalize(&e["entry"]);
+                Entry::parse(&bytes).map(|p| p.entry).expect("an entry")
+            });
+        }
+        for (i, entry) in entries.iter().enumerate() {
+            let (s, v) = c
+                .send_json(Method::POST, &import, Some(&json!({"kind": "donation", "csv": good, "signed_at": entry.intent.signed_at})))
+                .await;
+            assert_eq!(s, 200, "{v}");
+            assert_eq!(
+                (v["total"].as_u64(), v["already_recorded"].as_u64()),
+                (Some(3), Some(3)),
+                "{v}"
+            );
+            let row = &v["rows"][i];
+            assert_eq!(row["status"], "already_recorded", "{row}");
+            assert_eq!(row["seq"], 8 + i as u64, "{row}");
+            let cli_bytes = entry.intent.canonical_bytes();
+            assert_eq!(
+                row["intent"].as_str().unwrap().as_bytes(),
+                cli_bytes.as_slice(),
+                "row {}: the server's intent is the CLI's",
+                i + 2
+            );
+        }
+
+        // A file with bad rows: each listed with its line and reason (parse errors and rule
+        // refusals, applied in order), the good ones given to sign; nothing written.
+        let mixed = "date,amount,payee_name,payee_class,purpose,project,invoice_no\n\
                  2019-04-01,900.00,社区老年食堂,organisation,助餐,长者助餐,INV-1\n\
                  2019-04-02,12.345,社区老年食堂,organisation,助餐,长者助餐,INV-2\n\
                  2019-04-03,2300.00,社区老年食堂,organisation,助餐,长者助餐,INV-3\n\
@@ -757,47 +756,50 @@ fn an_import_check_lists_refused_rows_and_gives_the_clis_intents_byte_for_byte()
                  2019-04-05,5.00,社区老年食堂\n\
                  2019-04-01,900.00,社区老年食堂,organisation,助餐,长者助餐,INV-1\n\
                  2019-04-06,100.00,社区老年食堂,organisation,助餐,长者助餐,INV-6\n";
-    let (s, v) = rt.block_on(c.send_json(
-        Method::POST,
-        &import,
-        Some(&json!({"kind": "disbursement", "csv": mixed})),
-    ));
-    assert_eq!(s, 200, "{v}");
-    assert_eq!(
-        (v["total"].as_u64(), v["ok"].as_u64(), v["refused"].as_u64()),
-        (Some(7), Some(2), Some(5)),
-        "{v}"
-    );
-    let rows = v["rows"].as_array().unwrap();
-    let lines: Vec<(u64, &str, &str)> = rows
-        .iter()
-        .map(|r| {
-            (
-                r["line"].as_u64().unwrap(),
-                r["status"].as_str().unwrap(),
-                r["refusal"]["code"].as_str().unwrap_or(""),
+        let (s, v) = c
+            .send_json(
+                Method::POST,
+                &import,
+                Some(&json!({"kind": "disbursement", "csv": mixed})),
             )
-        })
-        .collect();
-    assert_eq!(
-        lines,
-        [
-            (2, "ok", ""),
-            (3, "refused", "row_invalid"),
-            // 2960 + 155.50 imported - 900 = 2215.50: 2300 passes alone but not after row 2.
-            (4, "refused", "overdraft"),
-            (5, "refused", "row_invalid"),
-            (6, "refused", "row_field_count"),
-            (7, "refused", "row_duplicate"),
-            (8, "ok", ""),
-        ],
-        "{v}"
-    );
-    assert!(rows[1]["refusal"]["detail_en"]
-        .as_str()
-        .unwrap()
-        .contains("12.345"));
-    assert_eq!(rows[0]["figures"]["signatures_needed"], 2);
-    assert_eq!(rows[7 - 1]["figures"]["balance_after"], "2115.50", "{v}");
-    assert_eq!(rt.block_on(head(&c)), before, "nothing was written");
+            .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(
+            (v["total"].as_u64(), v["ok"].as_u64(), v["refused"].as_u64()),
+            (Some(7), Some(2), Some(5)),
+            "{v}"
+        );
+        let rows = v["rows"].as_array().unwrap();
+        let lines: Vec<(u64, &str, &str)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r["line"].as_u64().unwrap(),
+                    r["status"].as_str().unwrap(),
+                    r["refusal"]["code"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (2, "ok", ""),
+                (3, "refused", "row_invalid"),
+                // 2960 + 155.50 imported - 900 = 2215.50: 2300 passes alone but not after row 2.
+                (4, "refused", "overdraft"),
+                (5, "refused", "row_invalid"),
+                (6, "refused", "row_field_count"),
+                (7, "refused", "row_duplicate"),
+                (8, "ok", ""),
+            ],
+            "{v}"
+        );
+        assert!(rows[1]["refusal"]["detail_en"]
+            .as_str()
+            .unwrap()
+            .contains("12.345"));
+        assert_eq!(rows[0]["figures"]["signatures_needed"], 2);
+        assert_eq!(rows[7 - 1]["figures"]["balance_after"], "2115.50", "{v}");
+        assert_eq!(head(&c).await, before, "nothing was written");
+    });
 }
