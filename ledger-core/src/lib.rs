@@ -15,6 +15,7 @@ pub mod donor;
 pub mod entry;
 pub mod error;
 pub mod export;
+pub mod finding;
 pub mod hash;
 pub mod ids;
 pub mod import;

@@ -10,10 +10,10 @@
 
 use crate::checkpoint::Checkpoint;
 use crate::error::Coded;
+use crate::finding::Finding;
 use crate::hash::Hash;
 use crate::merkle::Frontier;
 use crate::note::{parse_note, NoteVerifier, NOTE_SIZE_MAX};
-use crate::verify::Finding;
 
 /// The saved file is not a signed checkpoint note (unusable input, exit 2).
 pub const SINCE_MALFORMED: &str = "since_malformed";

@@ -21,6 +21,7 @@ use crate::checkpoint::Checkpoint;
 use crate::entry::EntryError;
 use crate::error::Coded;
 use crate::export::{CheckpointLine, Header, EXPORT_FORMAT};
+pub use crate::finding::Finding;
 use crate::hash::Hash;
 use crate::keys::PublicKey;
 use crate::note::NoteVerifier;
@@ -34,21 +35,6 @@ use crate::witness_policy::{QuorumCheck, WitnessPolicy};
 
 /// Most findings kept in a report; further ones are only counted.
 pub const FINDINGS_MAX: usize = 10_000;
-
-/// One thing wrong with the log, located.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    /// 1-based line of the export.
-    pub line: u64,
-    /// Seq of the entry concerned, when known.
-    pub seq: Option<u64>,
-    /// Stable code, e.g. `prev_mismatch`.
-    pub code: &'static str,
-    /// English explanation.
-    pub en: String,
-    /// Chinese explanation.
-    pub zh: String,
-}
 
 /// What the auditor already trusts, checked against the export's own header.
 #[derive(Debug, Clone, Default)]

@@ -97,7 +97,7 @@ impl Lang {
 }
 
 /// Every table of words: the residents' pages' and the workspace's.
-const TABLES: &[&[(&str, &str, &str)]] = &[WORDS, super::workspace::WORDS];
+const TABLES: &[&[(&str, &str, &str)]] = &[WORDS, super::workspace_words::WORDS];
 
 /// `(key, 中文, English)`.
 const WORDS: &[(&str, &str, &str)] = &[

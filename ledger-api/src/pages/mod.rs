@@ -22,6 +22,7 @@ pub(crate) mod i18n;
 mod oversight;
 mod view;
 mod workspace;
+mod workspace_words;
 
 use std::sync::Arc;
 
