@@ -138,7 +138,7 @@ pub(super) fn oversight(b: &Base) -> Result<Vec<Case>, SampleError> {
         &mut lines,
         o,
         true,
-        &[b.fund.keys.supervisor.clone()],
+        std::slice::from_ref(&b.fund.keys.supervisor),
         |_| {},
     )?;
     out.push(Case::export(
