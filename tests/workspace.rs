@@ -10,6 +10,8 @@
 //!   quorum kinds proposed from the browser and co-signed by 乙); a disbursement that would
 //!   overdraw shows the server's `overdraft` beside the amount, and nothing is written; the
 //!   donor's A5 receipt page has its QR code;
+//! - a donation recorded by keyboard alone (Tab, Shift-Tab, an arrow in a select, Enter to
+//!   review, Space to sign; no click, no script setting a field), up to the recorded entry;
 //! - byte parity: 甲's key file imported into the browser signs a donation byte for byte as
 //!   the CLI (`ledger submit donation … --idempotency-key --signed-at`) did, and the
 //!   server takes the browser's bytes as that same entry; `ledger-verify` passes the fund;
@@ -197,6 +199,48 @@ async fn cosign_newest(d: &Deployment, token: &str, by: &Trustee) -> u64 {
         .unwrap_or_else(|| panic!("appended at the quorum: {v}"))
 }
 
+/// Keys of the WebDriver key table (fantoccini sends them as characters).
+const TAB: &str = "\u{E004}";
+const SHIFT_TAB: &str = "\u{E008}\u{E004}";
+const ENTER: &str = "\u{E007}";
+const SPACE: &str = " ";
+const DOWN: &str = "\u{E015}";
+
+/// The focused element's `id` or, failing that, its `name` (`""` for neither).
+async fn focused(b: &Browser) -> String {
+    js(
+        b,
+        "const a = document.activeElement; arguments[0](a ? (a.id || a.name || '') : '');",
+        vec![],
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+/// Sends `keys` to the focused element, as a keyboard user would.
+async fn press(b: &Browser, keys: &str) {
+    b.active_element()
+        .await
+        .expect("a focused element")
+        .send_keys(keys)
+        .await
+        .expect("keys");
+}
+
+/// Presses `key` (Tab or Shift-Tab) until the focus is on `target` (its id, or its name
+/// for form fields); at most 40 presses. Returns how many it took.
+async fn tab_to(b: &Browser, key: &str, target: &str) -> usize {
+    for n in 0..40 {
+        if focused(b).await == target {
+            return n;
+        }
+        press(b, key).await;
+    }
+    panic!("{target} is not reachable by keyboard (focus stayed off it for 40 presses)");
+}
+
 async fn size(d: &Deployment) -> u64 {
     let (_, v) = d
         .client()
@@ -319,6 +363,34 @@ fn the_trustees_workspace_in_a_browser() {
         let page = b.source().await.unwrap();
         assert!(!page.contains("王五") && !page.contains("13800000000"), "the receipt names a resident only with consent");
         screenshot(&b, "workspace-receipt").await;
+
+        step("A donation by keyboard alone");
+        // A donation by keyboard alone: Tab and Shift-Tab between fields, arrows in a
+        // select, Enter to review, Space to sign; no click and no script sets a field.
+        b.goto(&format!("{base}/trustee/record?kind=donation")).await.unwrap();
+        wait_for(&b, "#record-form #review").await;
+        let before = size(&d).await;
+        tab_to(&b, TAB, "f-amount").await;
+        press(&b, "66.5").await;
+        tab_to(&b, TAB, "f-donor_class").await;
+        press(&b, DOWN).await; // 居民 → 企业
+        tab_to(&b, TAB, "f-receipt_no").await;
+        press(&b, "K-1").await;
+        // Back to the name (hidden phone and consent box are skipped both ways).
+        tab_to(&b, SHIFT_TAB, "f-donor_name").await;
+        press(&b, &format!("成都键盘科技有限公司{ENTER}")).await;
+        poll("the review, focused", async || (focused(&b).await == "review-title").then_some(())).await;
+        tab_to(&b, TAB, "sign").await;
+        press(&b, SPACE).await;
+        let done = wait_for(&b, "#done-box").await;
+        let seq: u64 = done.attr("data-seq").await.unwrap().expect("recorded").parse().unwrap();
+        assert_eq!(focused(&b).await, "done-box", "the result takes the focus");
+        assert_eq!(size(&d).await, before + 1, "one entry written");
+        let (_, e) = d.client().public().send_json(Method::GET, &format!("/api/v1/funds/{FUND}/entries?from={seq}&limit=1"), None).await;
+        let body = &e["entries"][0]["entry"]["intent"]["body"];
+        assert_eq!(body["amount"], "66.50", "{e}");
+        assert_eq!(body["donor"], json!({"class": "enterprise", "name": "成都键盘科技有限公司"}), "{e}");
+        assert_eq!((body["channel"].as_str(), body["receipt_no"].as_str()), (Some("cash"), Some("K-1")), "{e}");
 
         let uscc = ledger_core::sample::sample_uscc(7, 1)
             .expect("a sample USCC")
