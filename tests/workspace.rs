@@ -14,7 +14,10 @@
 //!   review, Space to sign; no click, no script setting a field), up to the recorded entry;
 //! - byte parity: 甲's key file imported into the browser signs a donation byte for byte as
 //!   the CLI (`ledger submit donation … --idempotency-key --signed-at`) did, and the
-//!   server takes the browser's bytes as that same entry; `ledger-verify` passes the fund;
+//!   server takes the browser's bytes as that same entry; a resident's donation too, with
+//!   the salt fixed on both sides (`--donor-salt-hex`; the page's test-only
+//!   `LEDGER_TEST_DONOR_SALT`), and the vault holds the identity the browser would send;
+//!   `ledger-verify` passes the fund;
 //! - the private keys never leave the browser: every request Chromium sent in the session
 //!   (its DevTools network log) is searched for the imported seed and its PKCS #8 form, in
 //!   hex and base64, and none holds them;
@@ -529,6 +532,53 @@ fn the_trustees_workspace_in_a_browser() {
         assert_eq!(browser_signed["signed"]["intent"], json!(cli_intent), "the same intent bytes");
         assert_eq!(browser_signed["signed"]["sigs"], cli_entry["entry"]["sigs"], "the same signature bytes");
         assert_eq!(browser_signed["replay"]["seq"], cli_entry["seq"], "the server takes the browser's bytes as the CLI's entry: {browser_signed}");
+
+        // A resident's donation too, with the salt fixed on both sides (the CLI's
+        // --donor-salt-hex; the page's test-only hook): the same commitment, intent and
+        // signature bytes, and the vault holds the identity the browser would have sent.
+        let salt = "00112233445566778899aabbccddeeff";
+        let cli = run_client(&d, &[
+            "--key", jia_file.to_str().unwrap(), "--token-file", token_file.to_str().unwrap(),
+            "submit", "donation", "--fund", FUND, "--amount", "30.00", "--donor-class", "resident",
+            "--donor-name", "赵六", "--donor-phone", "13900000000", "--channel", "wechat_pay",
+            "--receipt-no", "P-2", "--donor-salt-hex", salt,
+            "--idempotency-key", "parity-2", "--signed-at", &signed_at,
+        ]);
+        assert_eq!(cli.code, 0, "{} {}", cli.stdout, cli.stderr);
+        let (_, entries) = d.client().public().send_json(Method::GET, &format!("/api/v1/funds/{FUND}/entries?from=0&limit=100"), None).await;
+        let cli_entry = entries["entries"].as_array().unwrap().iter()
+            .find(|e| e["entry"]["intent"]["key"] == "parity-2").cloned().expect("the CLI's resident entry");
+        let browser_signed = js(
+            &b,
+            r#"const [signedAt, salt, done] = arguments;
+            globalThis.LEDGER_TEST_DONOR_SALT = salt;
+            import('/static/trustee/api.js').then(async (m) => {
+              const c = await m.residentCommitment('赵六', '13900000000');
+              const again = await m.residentCommitment('赵六', '13900000000');
+              const body = { amount: '30.00', donor: { class: 'resident', commitment: c.commitment },
+                             channel: 'wechat_pay', receipt_no: 'P-2' };
+              const value = m.intent('ws', 'donation', body, { key: 'parity-2', signed_at: signedAt });
+              const signed = await m.signIntent('ws', value);
+              let replay;
+              try { replay = await m.append('ws', value, c.identity); } catch (e) { replay = { error: e.code }; }
+              done({ signed, replay, identity: c.identity, again: again.identity.salt });
+            });"#,
+            vec![json!(signed_at), json!(salt)],
+        )
+        .await;
+        let cli_intent = String::from_utf8(ledger_core::canonical::canonicalize(&cli_entry["entry"]["intent"])).unwrap();
+        assert_eq!(browser_signed["signed"]["intent"], json!(cli_intent), "the same resident intent bytes");
+        assert_eq!(browser_signed["signed"]["sigs"], cli_entry["entry"]["sigs"], "the same resident signature bytes");
+        assert_eq!(browser_signed["replay"]["seq"], cli_entry["seq"], "{browser_signed}");
+        assert_ne!(browser_signed["again"], json!(salt), "the hook fixes one salt only, then it is random again");
+        let auditor = d.client().public().with_token(&d.auditor_token());
+        let vault = auditor
+            .get_json(&format!("/api/v1/funds/{FUND}/vault/{}", cli_entry["seq"]))
+            .await
+            .expect("the vault row");
+        for field in ["salt", "name", "phone"] {
+            assert_eq!(vault[field], browser_signed["identity"][field], "the vault's {field}: {vault}");
+        }
 
         step("The whole fund verifies");
         // The whole fund verifies with ledger-verify.
