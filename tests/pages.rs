@@ -6,6 +6,9 @@
 //! - the language switch sets a cookie that later pages remember;
 //! - a resident donor's receipt pasted into `/check` is verified *in the browser*; the
 //!   same receipt with one changed byte, uploaded as a file, fails with its reason;
+//! - the demo trustee signs in at `/trustee` with the printed token, imports the printed
+//!   key file in the browser, is named as xipu-street's trustee (no "not a trustee"
+//!   warning) and records a donation through the form, signed by that key;
 //! - two implementations, one answer: the page's own JavaScript verifier
 //!   (`window.ledgerVerify`) and ledger-core agree on every Merkle and signed-note vector
 //!   of `../shared/vectors` (and on mutations of the notes).
@@ -30,8 +33,8 @@ use serde_json::{json, Value};
 #[path = "support/browser.rs"]
 mod browser;
 use browser::{
-    browser_tools, html_lang, open_browser, screenshot, text_of, verify_js_page, Driver,
-    ELEMENT_TIMEOUT,
+    browser_tools, html_lang, open_browser, poll, record, screenshot, text_of, verify_js_page,
+    wait_for, Driver, Outcome, ELEMENT_TIMEOUT,
 };
 
 /// Pastes `receipt` into /check, presses Verify, and returns the verdict element's
@@ -500,6 +503,89 @@ fn residents_pages_in_a_browser() {
             "the reason is shown: {shown}"
         );
         screenshot(&b, "check-fail").await;
+
+        // The demo trustee: the printed token signs in at /trustee, the printed key file
+        // imported in this browser is named as the trustee of the fund (no "not a trustee"
+        // warning), and a donation to xipu-street is recorded through its form.
+        b.goto(&format!("{base}/trustee")).await.expect("workspace");
+        let input = wait_for(&b, "#token").await;
+        input
+            .send_keys(&format!("{trustee}\u{E007}"))
+            .await
+            .expect("typing the token");
+        assert_eq!(text_of(&b, "#ws-fund").await, "xipu-street");
+        b.goto(&format!("{base}/trustee/keys")).await.expect("keys");
+        let key_hex = std::fs::read_to_string(dir.path().join("demo-trustee.key"))
+            .expect("the demo's key file");
+        let area = wait_for(&b, "#key-text").await;
+        poll("the import form", async || {
+            area.is_displayed().await.ok().filter(|v| *v)
+        })
+        .await;
+        area.send_keys(key_hex.trim())
+            .await
+            .expect("pasting the key");
+        wait_for(&b, "#import-key")
+            .await
+            .click()
+            .await
+            .expect("import");
+        let membership = poll("the key's membership", async || {
+            let m = b.find(Locator::Css("#key-membership")).await.ok()?;
+            let class = m.attr("class").await.ok()??;
+            let text = m.text().await.ok()?;
+            (!text.is_empty()).then_some((class, text))
+        })
+        .await;
+        assert!(
+            membership.0.contains("ok") && !membership.0.contains("warn"),
+            "the demo key is a trustee of xipu-street: {membership:?}"
+        );
+        assert!(
+            membership.1.contains("xipu-street") && membership.1.contains("「"),
+            "{membership:?}"
+        );
+        screenshot(&b, "demo-trustee-keys").await;
+        let o = record(
+            &b,
+            &base,
+            "donation",
+            &[
+                ("amount", "50"),
+                ("donor_class", "enterprise"),
+                ("donor_name", "郫都区某商贸有限公司"),
+                ("channel", "bank_transfer"),
+                ("receipt_no", "DEMO-WEB-1"),
+            ],
+        )
+        .await;
+        let Outcome::Recorded(seq) = o else {
+            panic!("the demo trustee records a donation: {o:?}")
+        };
+        let e = client
+            .public()
+            .get_json(&format!("/api/v1/funds/xipu-street/entries/{seq}"))
+            .await
+            .expect("the recorded entry");
+        assert_eq!(
+            e["entry"]["intent"]["body"]["receipt_no"], "DEMO-WEB-1",
+            "{e}"
+        );
+        assert_eq!(
+            e["entry"]["sigs"][0]["key"].as_str(),
+            Some(hex::encode(
+                ed25519_dalek::SigningKey::from_bytes(
+                    &hex::decode(key_hex.trim())
+                        .expect("hex")
+                        .try_into()
+                        .expect("32 bytes")
+                )
+                .verifying_key()
+                .to_bytes()
+            ))
+            .as_deref(),
+            "signed by the demo key, in the browser"
+        );
 
         // Two implementations, one answer.
         if let Some(vectors) = vectors_dir() {
