@@ -8,7 +8,11 @@
 //!   same receipt with one changed byte, uploaded as a file, fails with its reason;
 //! - the demo trustee signs in at `/trustee` with the printed token, imports the printed
 //!   key file in the browser, is named as xipu-street's trustee (no "not a trustee"
-//!   warning) and records a donation through the form, signed by that key;
+//!   warning) and records a donation through the form, signed by that key; then a
+//!   statement's success path on the demo's closed months: it drafts the last ended
+//!   quarter, reviews and proposes; another demo trustee's key (the demo's deterministic
+//!   keys) imported in the browser co-signs from the inbox; at the quorum the statement is
+//!   the fund page's latest;
 //! - two implementations, one answer: the page's own JavaScript verifier
 //!   (`window.ledgerVerify`) and ledger-core agree on every Merkle and signed-note vector
 //!   of `../shared/vectors` (and on mutations of the notes).
@@ -586,6 +590,123 @@ fn residents_pages_in_a_browser() {
             .as_deref(),
             "signed by the demo key, in the browser"
         );
+
+        // A statement's success path, on the demo's history (its months are closed, as
+        // the server recorded them): the demo trustee drafts the last ended quarter,
+        // reviews the figures and proposes; another of the fund's trustees (the demo's
+        // deterministic keys), its key imported into this browser, co-signs from the inbox;
+        // at the quorum the statement is the fund page's latest.
+        let today = community_ledger::now().local_date(ledger_core::time::UtcOffset::CHINA);
+        let (year, quarter) = match (today.month() - 1) / 3 {
+            0 => (today.year() - 1, 4),
+            q => (today.year(), q),
+        };
+        let period = format!("{year}-Q{quarter}");
+        let o = record(&b, &base, "statement", &[("period", &period)]).await;
+        assert!(matches!(o, Outcome::Proposed), "{period}: {o:?}");
+        let keys = ledger_core::sample::SampleKeys::derive(1_000, "any")
+            .expect("the demo's keys")
+            .trustees;
+        assert_eq!(
+            hex::encode(keys[1].to_bytes()),
+            key_hex.trim(),
+            "the printed key is the demo's second trustee"
+        );
+        // The co-signer: another of the demo's keys that is a trustee of the fund now.
+        let current = b
+            .execute_async(
+                "const done = arguments[0]; import('/static/trustee/shell.js')\
+                 .then((m) => m.trustees('xipu-street')).then((l) => done(l.map((x) => x.key)));",
+                vec![],
+            )
+            .await
+            .expect("the fund's trustees");
+        let cosigner = keys
+            .iter()
+            .find(|k| {
+                let public = hex::encode(k.verifying_key().to_bytes());
+                public != hex::encode(keys[1].verifying_key().to_bytes())
+                    && current
+                        .as_array()
+                        .is_some_and(|l| l.contains(&json!(public)))
+            })
+            .unwrap_or_else(|| panic!("another demo trustee among {current}"));
+        b.goto(&format!("{base}/trustee/keys")).await.expect("keys");
+        wait_for(&b, "#forget-key")
+            .await
+            .click()
+            .await
+            .expect("forget");
+        b.accept_alert().await.expect("confirm");
+        let area = wait_for(&b, "#key-text").await;
+        poll("the import form", async || {
+            area.is_displayed().await.ok().filter(|v| *v)
+        })
+        .await;
+        area.send_keys(&hex::encode(cosigner.to_bytes()))
+            .await
+            .expect("pasting the key");
+        wait_for(&b, "#import-key")
+            .await
+            .click()
+            .await
+            .expect("import");
+        poll("the co-signer named", async || {
+            let t = b
+                .find(Locator::Css("#key-membership.ok"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            (!t.is_empty()).then_some(())
+        })
+        .await;
+        b.goto(&format!("{base}/trustee/inbox"))
+            .await
+            .expect("inbox");
+        wait_for(&b, "li.inbox-item[data-kind=statement] button.sign")
+            .await
+            .click()
+            .await
+            .expect("sign from the inbox");
+        let done = poll("the quorum met", async || {
+            let t = b
+                .find(Locator::Css("#inbox-done"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            t.contains("法定人数已满足").then_some(t)
+        })
+        .await;
+        let seq: String = done
+            .split("第 ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .expect("the entry's seq")
+            .to_owned();
+        screenshot(&b, "demo-statement-cosigned").await;
+        b.goto(&format!("{base}/funds/xipu-street"))
+            .await
+            .expect("fund page");
+        let section = text_of(&b, "#statement").await;
+        let from = format!("{year}-{:02}-01", (quarter - 1) * 3 + 1);
+        assert!(
+            section.contains(&from),
+            "the statement over {period}: {section}"
+        );
+        let link = b
+            .find(Locator::Css(&format!(
+                "#statement a[href='/funds/xipu-street/statements/{seq}']"
+            )))
+            .await;
+        assert!(
+            link.is_ok(),
+            "the fund page's latest statement is entry {seq}"
+        );
+        screenshot(&b, "demo-statement-public").await;
 
         // Two implementations, one answer.
         if let Some(vectors) = vectors_dir() {
