@@ -56,10 +56,16 @@ pub fn summary(body: &Body) -> Summary {
         ),
         Body::Donation(d) => {
             let (nz, ne) = party(d.donor.public_name());
-            (
-                format!("{nz}捐赠 {} 元", d.amount),
-                format!("{} yuan from {ne}", d.amount),
-            )
+            match &d.restriction {
+                Some(r) => (
+                    format!("{nz}捐赠 {} 元（限定 {r}）", d.amount),
+                    format!("{} yuan from {ne} (restricted to {r})", d.amount),
+                ),
+                None => (
+                    format!("{nz}捐赠 {} 元", d.amount),
+                    format!("{} yuan from {ne}", d.amount),
+                ),
+            }
         }
         Body::Agreement(a) => (
             format!(
@@ -112,10 +118,22 @@ pub fn summary(body: &Body) -> Summary {
         }
         Body::Disbursement(d) => {
             let (nz, ne) = party(d.payee.public_name());
-            (
-                format!("向{nz}付 {} 元，用于{}", d.amount, d.purpose),
-                format!("{} yuan to {ne} for {}", d.amount, d.purpose),
-            )
+            match &d.restriction {
+                Some(r) => (
+                    format!(
+                        "向{nz}付 {} 元，用于{}（动用限定 {r}）",
+                        d.amount, d.purpose
+                    ),
+                    format!(
+                        "{} yuan to {ne} for {} (from restriction {r})",
+                        d.amount, d.purpose
+                    ),
+                ),
+                None => (
+                    format!("向{nz}付 {} 元，用于{}", d.amount, d.purpose),
+                    format!("{} yuan to {ne} for {}", d.amount, d.purpose),
+                ),
+            }
         }
         Body::Reversal(r) => (
             format!("冲正第 {} 条：{}", r.reverses, r.reason),
@@ -124,6 +142,28 @@ pub fn summary(body: &Body) -> Summary {
         Body::Statement(s) => (
             format!("{} 至 {} 的收支公示", s.period.from(), s.period.to()),
             format!("statement of {} to {}", s.period.from(), s.period.to()),
+        ),
+        Body::Restriction(r) => (
+            format!("限定 {}：{}", r.restriction_id, r.purpose),
+            format!("restriction {}: {}", r.restriction_id, r.purpose),
+        ),
+        Body::RestrictionRevocation(r) => (
+            format!(
+                "撤销限定 {}（剩余资金转为非限定性）：{}",
+                r.restriction_id, r.reason
+            ),
+            format!(
+                "revokes restriction {} (what it holds is released): {}",
+                r.restriction_id, r.reason
+            ),
+        ),
+        Body::RestrictionClosing(c) => (
+            format!("限定 {} 结项：{}", c.restriction_id, c.note),
+            format!("closes restriction {}: {}", c.restriction_id, c.note),
+        ),
+        Body::Opinion(o) => (
+            format!("对第 {} 条报表的监督意见", o.statement),
+            format!("supervisor's opinion on statement {}", o.statement),
         ),
     };
     Summary {

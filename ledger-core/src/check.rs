@@ -53,6 +53,48 @@ pub struct Figures {
     /// A rental: the space's bookings in the local week (Monday to Sunday) of its start.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub week_bookings: Option<Vec<Booking>>,
+    /// A donation, disbursement, reversal or restriction kind: the unrestricted money
+    /// before it (the balance less what the open restrictions hold).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unrestricted_before: Option<Money>,
+    /// The same kinds: every open restriction and what it holds (a form's choice of the
+    /// restriction a donation is given to or a disbursement spends).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restrictions: Option<Vec<RestrictionFigure>>,
+}
+
+/// An open restriction as a form shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RestrictionFigure {
+    /// Its id.
+    pub restriction_id: String,
+    /// Its purpose.
+    pub purpose: String,
+    /// First local day its money may be spent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usable_from: Option<Date>,
+    /// Last local day its money may be spent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usable_until: Option<Date>,
+    /// What it holds.
+    pub balance: Money,
+}
+
+/// Every open (neither revoked nor closed) restriction of the fund and what it holds.
+pub fn open_restrictions(state: &FundState) -> Vec<RestrictionFigure> {
+    state
+        .restrictions()
+        .all()
+        .iter()
+        .filter(|(_, r)| r.ended.is_none())
+        .map(|(id, r)| RestrictionFigure {
+            restriction_id: id.to_string(),
+            purpose: r.restriction.purpose.to_string(),
+            usable_from: r.restriction.usable_from,
+            usable_until: r.restriction.usable_until,
+            balance: r.balance,
+        })
+        .collect()
 }
 
 /// One intent checked: its figures and whether the rules accept it.
@@ -90,6 +132,8 @@ pub fn check_intent(state: &mut FundState, intent: Intent, now: Instant) -> Chec
         paid_periods: None,
         rental_price: None,
         week_bookings: None,
+        unrestricted_before: None,
+        restrictions: None,
     };
     match &intent.body {
         Body::RevenueShare(r) => {
@@ -100,6 +144,15 @@ pub fn check_intent(state: &mut FundState, intent: Intent, now: Instant) -> Chec
             figures.rental_price = state.rental_price(r).ok();
             figures.week_bookings = week_of(state, r.start.local_date(state.utc_offset()))
                 .and_then(|(from, to)| state.bookings(&r.space_id, from, to));
+        }
+        Body::Donation(_)
+        | Body::Disbursement(_)
+        | Body::Reversal(_)
+        | Body::Restriction(_)
+        | Body::RestrictionRevocation(_)
+        | Body::RestrictionClosing(_) => {
+            figures.unrestricted_before = Some(state.unrestricted_balance());
+            figures.restrictions = Some(open_restrictions(state));
         }
         _ => {}
     }

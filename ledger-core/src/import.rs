@@ -243,7 +243,9 @@ pub fn row_body(
                     )?,
                     receipt_no: field::<ShortText>("receipt_no", f[6])?,
                     purpose: None,
+                    restriction: None,
                     memo: Some(LongText::parse(&memo).map_err(|e| format!("memo: {e}"))?),
+                    corrects: None,
                 }),
                 identity,
             )
@@ -261,6 +263,8 @@ pub fn row_body(
                     purpose: ShortText::parse(&purpose).map_err(|e| format!("purpose: {e}"))?,
                     project: field("project", f[5])?,
                     invoice_no: field("invoice_no", f[6])?,
+                    restriction: None,
+                    corrects: None,
                 }),
                 None,
             )
@@ -275,6 +279,7 @@ pub fn row_body(
                 start: field::<Instant>("start", f[3])?,
                 end: field::<Instant>("end", f[4])?,
                 amount: field::<Amount>("amount", f[5])?,
+                corrects: None,
             }),
             None,
         ),
@@ -287,6 +292,7 @@ pub fn row_body(
                     period: Period::new(from, to).map_err(|e| format!("period: {e}"))?,
                     base: field::<Base>("base", f[3])?,
                     amount: field::<Amount>("amount", f[4])?,
+                    corrects: None,
                 }),
                 None,
             )

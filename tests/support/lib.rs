@@ -801,7 +801,9 @@ pub fn donation_intent(fund: &str, key: &str, amount_fen: i64, signed_at: Instan
         channel: Channel::Cash,
         receipt_no: short(&format!("R-{key}")),
         purpose: None,
+        restriction: None,
         memo: None,
+        corrects: None,
     };
     Intent {
         fund: FundId::parse(fund).expect("a valid fund id"),
@@ -839,6 +841,8 @@ pub fn genesis_intent(fund: &str, trustees: &[&Trustee], policy: Policy) -> Inte
             })
             .collect(),
         policy,
+        supervisors: Vec::new(),
+        host: None,
     };
     Intent {
         fund: FundId::parse(fund).expect("a valid fund id"),

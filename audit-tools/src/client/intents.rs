@@ -7,14 +7,15 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use ed25519_dalek::SigningKey;
 use ledger_core::body::{
-    Agreement, Body, Channel, Disbursement, Donation, Donor, DonorClass, Enterprise, Kind, Party,
-    PartyClass, Policy, RevenueShare, Reversal, ShareBasis, Space, SpaceKind, Trustee,
-    TrusteeChange,
+    Agreement, Body, Channel, Disbursement, Disposal, Donation, Donor, DonorClass, Enterprise,
+    Kind, Opinion, Party, PartyClass, Policy, Restriction, RestrictionClosing,
+    RestrictionRevocation, RevenueShare, Reversal, RevocationBasis, ShareBasis, Space, SpaceKind,
+    Trustee, TrusteeChange, Verdict,
 };
 use ledger_core::canonical::canonicalize;
 use ledger_core::donor::SALT_BYTES;
 use ledger_core::entry::{Intent, Sig};
-use ledger_core::ids::{AgreementId, FundId, IdempotencyKey, SpaceId, Uscc};
+use ledger_core::ids::{AgreementId, FundId, IdempotencyKey, RestrictionId, SpaceId, Uscc};
 use ledger_core::keys::PublicKey;
 use ledger_core::money::{Amount, Base, Rate};
 use ledger_core::text::{LongText, ShortText};
@@ -42,11 +43,20 @@ fn channel(s: &str) -> Result<Channel, String> {
         "cash, bank_transfer, wechat_pay, alipay, other",
     )
 }
+fn revocation_basis(s: &str) -> Result<RevocationBasis, String> {
+    parse_enum(s, "basis", "donor_consent, law")
+}
+fn disposal(s: &str) -> Result<Disposal, String> {
+    parse_enum(s, "disposal", "released, returned")
+}
 fn party_class(s: &str) -> Result<PartyClass, String> {
     parse_enum(s, "class", "enterprise, organisation, resident, other")
 }
 fn basis(s: &str) -> Result<ShareBasis, String> {
     parse_enum(s, "basis", "revenue, profit")
+}
+fn verdict(s: &str) -> Result<Verdict, String> {
+    parse_enum(s, "verdict", "agree, disagree")
 }
 fn space_kind(s: &str) -> Result<SpaceKind, String> {
     parse_enum(
@@ -128,6 +138,16 @@ pub enum KindCmd {
     Trustees(TrusteesArgs),
     /// 收支公示 The statement of a month, quarter or year, as the server drafts it.
     Statement(StatementArgs),
+    /// 监督意见 A supervisor's opinion on a statement (signed with the supervisor's key).
+    Opinion(OpinionArgs),
+    /// 限定 Declares restricted money (a purpose, an optional window).
+    Restriction(RestrictionArgs),
+    /// 撤销限定 Lifts a restriction (donor's written consent or law); what it holds is released.
+    #[command(name = "restriction_revocation", alias = "restriction-revocation")]
+    RestrictionRevocation(RestrictionRevocationArgs),
+    /// 限定项目结项 Closes a restriction's project, with what was done with the money left.
+    #[command(name = "restriction_closing", alias = "restriction-closing")]
+    RestrictionClosing(RestrictionClosingArgs),
 }
 
 impl KindCmd {
@@ -143,6 +163,10 @@ impl KindCmd {
             KindCmd::Reversal(a) => &a.common,
             KindCmd::Trustees(a) => &a.common,
             KindCmd::Statement(a) => &a.common,
+            KindCmd::Opinion(a) => &a.common,
+            KindCmd::Restriction(a) => &a.common,
+            KindCmd::RestrictionRevocation(a) => &a.common,
+            KindCmd::RestrictionClosing(a) => &a.common,
         }
     }
 }
@@ -179,12 +203,72 @@ pub struct DonationArgs {
     /// The receipt number given to the donor.
     #[arg(long)]
     pub receipt_no: ShortText,
-    /// A restricted purpose the donor named.
+    /// A purpose the donor named (free text; it restricts nothing).
     #[arg(long)]
     pub purpose: Option<ShortText>,
+    /// The restriction the donation is given to (限定性捐赠); none: unrestricted.
+    #[arg(long)]
+    pub restriction: Option<RestrictionId>,
     /// A memo.
     #[arg(long)]
     pub memo: Option<LongText>,
+    /// The seq of the donation this one corrects (reversed with a `--correction`).
+    #[arg(long)]
+    pub corrects: Option<u64>,
+}
+
+/// `restriction`.
+#[derive(Args, Debug, Clone)]
+pub struct RestrictionArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: Common,
+    /// Its id (unique in the fund).
+    #[arg(long)]
+    pub restriction_id: RestrictionId,
+    /// The purpose or project the money is for.
+    #[arg(long)]
+    pub purpose: ShortText,
+    /// First local day its money may be spent.
+    #[arg(long)]
+    pub usable_from: Option<Date>,
+    /// Last local day its money may be spent.
+    #[arg(long)]
+    pub usable_until: Option<Date>,
+}
+
+/// `restriction_revocation`.
+#[derive(Args, Debug, Clone)]
+pub struct RestrictionRevocationArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: Common,
+    /// The restriction lifted.
+    #[arg(long)]
+    pub restriction_id: RestrictionId,
+    /// donor_consent or law.
+    #[arg(long, value_parser = revocation_basis)]
+    pub basis: RevocationBasis,
+    /// The consent or the law, in words.
+    #[arg(long)]
+    pub reason: LongText,
+}
+
+/// `restriction_closing`.
+#[derive(Args, Debug, Clone)]
+pub struct RestrictionClosingArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: Common,
+    /// The restriction closed.
+    #[arg(long)]
+    pub restriction_id: RestrictionId,
+    /// released (the rest goes to unrestricted money) or returned (nothing may be left).
+    #[arg(long, value_parser = disposal)]
+    pub disposal: Disposal,
+    /// The project's outcome and the remainder's use.
+    #[arg(long)]
+    pub note: LongText,
 }
 
 /// `agreement`.
@@ -318,6 +402,12 @@ pub struct DisbursementArgs {
     /// Invoice number.
     #[arg(long)]
     pub invoice_no: ShortText,
+    /// The seq of the disbursement this one corrects (reversed with a `--correction`).
+    #[arg(long)]
+    pub corrects: Option<u64>,
+    /// The restriction whose money this spends; none: unrestricted money.
+    #[arg(long)]
+    pub restriction: Option<RestrictionId>,
 }
 
 /// `reversal`.
@@ -332,6 +422,9 @@ pub struct ReversalArgs {
     /// Why.
     #[arg(long)]
     pub reason: LongText,
+    /// The 更正说明 (correction note), when the reversal corrects an error.
+    #[arg(long)]
+    pub correction: Option<LongText>,
 }
 
 /// `trustees`.
@@ -372,6 +465,26 @@ pub struct StatementArgs {
     /// 2026-10 (a month), 2026-Q3 (a quarter) or 2026 (a year).
     #[arg(long)]
     pub period: String,
+    /// The seq of the statement of the same period that this corrected one supersedes.
+    #[arg(long)]
+    pub supersedes: Option<u64>,
+}
+
+/// `opinion`.
+#[derive(Args, Debug, Clone)]
+pub struct OpinionArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: Common,
+    /// Seq of the statement the opinion is on.
+    #[arg(long)]
+    pub statement: u64,
+    /// agree or disagree.
+    #[arg(long, value_parser = verdict)]
+    pub verdict: Verdict,
+    /// Reasons (required to disagree).
+    #[arg(long)]
+    pub reasons: Option<LongText>,
 }
 
 /// A resident donor's identity, sent beside the intent (never in it).
@@ -424,7 +537,9 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                     channel: a.channel,
                     receipt_no: a.receipt_no.clone(),
                     purpose: a.purpose.clone(),
+                    restriction: a.restriction.clone(),
                     memo: a.memo.clone(),
+                    corrects: a.corrects,
                 }),
                 identity,
             )
@@ -451,6 +566,7 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                 period: Period::new(a.from, a.to).map_err(|e| format!("period: {e}"))?,
                 base: a.base,
                 amount: a.amount,
+                corrects: None,
             }),
             None,
         ),
@@ -474,6 +590,7 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                 start: a.start,
                 end: a.end,
                 amount: a.amount,
+                corrects: None,
             }),
             None,
         ),
@@ -487,6 +604,33 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                 purpose: a.purpose.clone(),
                 project: a.project.clone(),
                 invoice_no: a.invoice_no.clone(),
+                corrects: a.corrects,
+                restriction: a.restriction.clone(),
+            }),
+            None,
+        ),
+        KindCmd::Restriction(a) => (
+            Body::Restriction(Restriction {
+                restriction_id: a.restriction_id.clone(),
+                purpose: a.purpose.clone(),
+                usable_from: a.usable_from,
+                usable_until: a.usable_until,
+            }),
+            None,
+        ),
+        KindCmd::RestrictionRevocation(a) => (
+            Body::RestrictionRevocation(RestrictionRevocation {
+                restriction_id: a.restriction_id.clone(),
+                basis: a.basis,
+                reason: a.reason.clone(),
+            }),
+            None,
+        ),
+        KindCmd::RestrictionClosing(a) => (
+            Body::RestrictionClosing(RestrictionClosing {
+                restriction_id: a.restriction_id.clone(),
+                disposal: a.disposal,
+                note: a.note.clone(),
             }),
             None,
         ),
@@ -494,6 +638,7 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
             Body::Reversal(Reversal {
                 reverses: a.reverses,
                 reason: a.reason.clone(),
+                correction: a.correction.clone(),
             }),
             None,
         ),
@@ -520,10 +665,21 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                     add: a.add.clone(),
                     remove: a.remove.clone(),
                     policy,
+                    supervisors_add: Vec::new(),
+                    supervisors_remove: Vec::new(),
+                    host: None,
                 }),
                 None,
             )
         }
+        KindCmd::Opinion(a) => (
+            Body::Opinion(Opinion {
+                statement: a.statement,
+                verdict: a.verdict,
+                reasons: a.reasons.clone(),
+            }),
+            None,
+        ),
         KindCmd::Statement(_) => return Err("a statement's body comes from the server".into()),
     })
 }
@@ -576,6 +732,10 @@ pub fn kind_label(kind: Kind) -> &'static str {
         Kind::Disbursement => "disbursement 支出",
         Kind::Reversal => "reversal 冲正",
         Kind::Statement => "statement 收支公示",
+        Kind::Opinion => "opinion 监督意见",
+        Kind::Restriction => "restriction 限定",
+        Kind::RestrictionRevocation => "restriction_revocation 撤销限定",
+        Kind::RestrictionClosing => "restriction_closing 限定项目结项",
     }
 }
 
@@ -610,7 +770,9 @@ mod tests {
                 channel: Channel::WechatPay,
                 receipt_no: ShortText::parse("R-1").unwrap(),
                 purpose: None,
+                restriction: None,
                 memo: None,
+                corrects: None,
             })
         };
         let (one, two) = (make(), make());

@@ -19,6 +19,7 @@
 
 mod chart;
 pub(crate) mod i18n;
+mod oversight;
 mod view;
 mod workspace;
 
@@ -58,6 +59,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/witnessing.html"),
     ),
     ("error.html", include_str!("../../templates/error.html")),
+    (
+        "oversight.html",
+        include_str!("../../templates/oversight.html"),
+    ),
     (
         "trustee/layout.html",
         include_str!("../../templates/trustee/layout.html"),
