@@ -6,6 +6,13 @@
 //! - the language switch sets a cookie that later pages remember;
 //! - a resident donor's receipt pasted into `/check` is verified *in the browser*; the
 //!   same receipt with one changed byte, uploaded as a file, fails with its reason;
+//! - the demo trustee signs in at `/trustee` with the printed token, imports the printed
+//!   key file in the browser, is named as xipu-street's trustee (no "not a trustee"
+//!   warning) and records a donation through the form, signed by that key; then a
+//!   statement's success path on the demo's closed months: it drafts the last ended
+//!   quarter, reviews and proposes; another demo trustee's key (the demo's deterministic
+//!   keys) imported in the browser co-signs from the inbox; at the quorum the statement is
+//!   the fund page's latest;
 //! - two implementations, one answer: the page's own JavaScript verifier
 //!   (`window.ledgerVerify`) and ledger-core agree on every Merkle and signed-note vector
 //!   of `../shared/vectors` (and on mutations of the notes).
@@ -30,8 +37,8 @@ use serde_json::{json, Value};
 #[path = "support/browser.rs"]
 mod browser;
 use browser::{
-    browser_tools, html_lang, open_browser, screenshot, text_of, verify_js_page, Driver,
-    ELEMENT_TIMEOUT,
+    browser_tools, html_lang, open_browser, poll, record, screenshot, text_of, verify_js_page,
+    wait_for, Driver, Outcome, ELEMENT_TIMEOUT,
 };
 
 /// Pastes `receipt` into /check, presses Verify, and returns the verdict element's
@@ -500,6 +507,206 @@ fn residents_pages_in_a_browser() {
             "the reason is shown: {shown}"
         );
         screenshot(&b, "check-fail").await;
+
+        // The demo trustee: the printed token signs in at /trustee, the printed key file
+        // imported in this browser is named as the trustee of the fund (no "not a trustee"
+        // warning), and a donation to xipu-street is recorded through its form.
+        b.goto(&format!("{base}/trustee")).await.expect("workspace");
+        let input = wait_for(&b, "#token").await;
+        input
+            .send_keys(&format!("{trustee}\u{E007}"))
+            .await
+            .expect("typing the token");
+        assert_eq!(text_of(&b, "#ws-fund").await, "xipu-street");
+        b.goto(&format!("{base}/trustee/keys")).await.expect("keys");
+        let key_hex = std::fs::read_to_string(dir.path().join("demo-trustee.key"))
+            .expect("the demo's key file");
+        let area = wait_for(&b, "#key-text").await;
+        poll("the import form", async || {
+            area.is_displayed().await.ok().filter(|v| *v)
+        })
+        .await;
+        area.send_keys(key_hex.trim())
+            .await
+            .expect("pasting the key");
+        wait_for(&b, "#import-key")
+            .await
+            .click()
+            .await
+            .expect("import");
+        let membership = poll("the key's membership", async || {
+            let m = b.find(Locator::Css("#key-membership")).await.ok()?;
+            let class = m.attr("class").await.ok()??;
+            let text = m.text().await.ok()?;
+            (!text.is_empty()).then_some((class, text))
+        })
+        .await;
+        assert!(
+            membership.0.contains("ok") && !membership.0.contains("warn"),
+            "the demo key is a trustee of xipu-street: {membership:?}"
+        );
+        assert!(
+            membership.1.contains("xipu-street") && membership.1.contains("「"),
+            "{membership:?}"
+        );
+        screenshot(&b, "demo-trustee-keys").await;
+        let o = record(
+            &b,
+            &base,
+            "donation",
+            &[
+                ("amount", "50"),
+                ("donor_class", "enterprise"),
+                ("donor_name", "郫都区某商贸有限公司"),
+                ("channel", "bank_transfer"),
+                ("receipt_no", "DEMO-WEB-1"),
+            ],
+        )
+        .await;
+        let Outcome::Recorded(seq) = o else {
+            panic!("the demo trustee records a donation: {o:?}")
+        };
+        let e = client
+            .public()
+            .get_json(&format!("/api/v1/funds/xipu-street/entries/{seq}"))
+            .await
+            .expect("the recorded entry");
+        assert_eq!(
+            e["entry"]["intent"]["body"]["receipt_no"], "DEMO-WEB-1",
+            "{e}"
+        );
+        assert_eq!(
+            e["entry"]["sigs"][0]["key"].as_str(),
+            Some(hex::encode(
+                ed25519_dalek::SigningKey::from_bytes(
+                    &hex::decode(key_hex.trim())
+                        .expect("hex")
+                        .try_into()
+                        .expect("32 bytes")
+                )
+                .verifying_key()
+                .to_bytes()
+            ))
+            .as_deref(),
+            "signed by the demo key, in the browser"
+        );
+
+        // A statement's success path, on the demo's history (its months are closed, as
+        // the server recorded them): the demo trustee drafts the last ended quarter,
+        // reviews the figures and proposes; another of the fund's trustees (the demo's
+        // deterministic keys), its key imported into this browser, co-signs from the inbox;
+        // at the quorum the statement is the fund page's latest.
+        let today = community_ledger::now().local_date(ledger_core::time::UtcOffset::CHINA);
+        let (year, quarter) = match (today.month() - 1) / 3 {
+            0 => (today.year() - 1, 4),
+            q => (today.year(), q),
+        };
+        let period = format!("{year}-Q{quarter}");
+        let o = record(&b, &base, "statement", &[("period", &period)]).await;
+        assert!(matches!(o, Outcome::Proposed), "{period}: {o:?}");
+        let keys = ledger_core::sample::SampleKeys::derive(1_000, "any")
+            .expect("the demo's keys")
+            .trustees;
+        assert_eq!(
+            hex::encode(keys[1].to_bytes()),
+            key_hex.trim(),
+            "the printed key is the demo's second trustee"
+        );
+        // The co-signer: another of the demo's keys that is a trustee of the fund now.
+        let current = b
+            .execute_async(
+                "const done = arguments[0]; import('/static/trustee/shell.js')\
+                 .then((m) => m.trustees('xipu-street')).then((l) => done(l.map((x) => x.key)));",
+                vec![],
+            )
+            .await
+            .expect("the fund's trustees");
+        let cosigner = keys
+            .iter()
+            .find(|k| {
+                let public = hex::encode(k.verifying_key().to_bytes());
+                public != hex::encode(keys[1].verifying_key().to_bytes())
+                    && current
+                        .as_array()
+                        .is_some_and(|l| l.contains(&json!(public)))
+            })
+            .unwrap_or_else(|| panic!("another demo trustee among {current}"));
+        b.goto(&format!("{base}/trustee/keys")).await.expect("keys");
+        wait_for(&b, "#forget-key")
+            .await
+            .click()
+            .await
+            .expect("forget");
+        b.accept_alert().await.expect("confirm");
+        let area = wait_for(&b, "#key-text").await;
+        poll("the import form", async || {
+            area.is_displayed().await.ok().filter(|v| *v)
+        })
+        .await;
+        area.send_keys(&hex::encode(cosigner.to_bytes()))
+            .await
+            .expect("pasting the key");
+        wait_for(&b, "#import-key")
+            .await
+            .click()
+            .await
+            .expect("import");
+        poll("the co-signer named", async || {
+            let t = b
+                .find(Locator::Css("#key-membership.ok"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            (!t.is_empty()).then_some(())
+        })
+        .await;
+        b.goto(&format!("{base}/trustee/inbox"))
+            .await
+            .expect("inbox");
+        wait_for(&b, "li.inbox-item[data-kind=statement] button.sign")
+            .await
+            .click()
+            .await
+            .expect("sign from the inbox");
+        let done = poll("the quorum met", async || {
+            let t = b
+                .find(Locator::Css("#inbox-done"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            t.contains("法定人数已满足").then_some(t)
+        })
+        .await;
+        let seq: String = done
+            .split("第 ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .expect("the entry's seq")
+            .to_owned();
+        screenshot(&b, "demo-statement-cosigned").await;
+        b.goto(&format!("{base}/funds/xipu-street"))
+            .await
+            .expect("fund page");
+        let section = text_of(&b, "#statement").await;
+        let from = format!("{year}-{:02}-01", (quarter - 1) * 3 + 1);
+        assert!(
+            section.contains(&from),
+            "the statement over {period}: {section}"
+        );
+        let link = b
+            .find(Locator::Css(&format!(
+                "#statement a[href='/funds/xipu-street/statements/{seq}']"
+            )))
+            .await;
+        assert!(
+            link.is_ok(),
+            "the fund page's latest statement is entry {seq}"
+        );
+        screenshot(&b, "demo-statement-public").await;
 
         // Two implementations, one answer.
         if let Some(vectors) = vectors_dir() {

@@ -10,9 +10,14 @@
 //!   quorum kinds proposed from the browser and co-signed by 乙); a disbursement that would
 //!   overdraw shows the server's `overdraft` beside the amount, and nothing is written; the
 //!   donor's A5 receipt page has its QR code;
+//! - a donation recorded by keyboard alone (Tab, Shift-Tab, an arrow in a select, Enter to
+//!   review, Space to sign; no click, no script setting a field), up to the recorded entry;
 //! - byte parity: 甲's key file imported into the browser signs a donation byte for byte as
 //!   the CLI (`ledger submit donation … --idempotency-key --signed-at`) did, and the
-//!   server takes the browser's bytes as that same entry; `ledger-verify` passes the fund;
+//!   server takes the browser's bytes as that same entry; a resident's donation too, with
+//!   the salt fixed on both sides (`--donor-salt-hex`; the page's test-only
+//!   `LEDGER_TEST_DONOR_SALT`), and the vault holds the identity the browser would send;
+//!   `ledger-verify` passes the fund;
 //! - the private keys never leave the browser: every request Chromium sent in the session
 //!   (its DevTools network log) is searched for the imported seed and its PKCS #8 form, in
 //!   hex and base64, and none holds them;
@@ -25,12 +30,13 @@
 mod browser;
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use browser::{
-    browser_tools, network_log, open_browser_with, screenshot, text_of, Driver, ELEMENT_TIMEOUT,
+    browser_tools, js, network_log, open_browser_with, poll, record, screenshot, text_of, wait_for,
+    Driver, Outcome,
 };
 use community_ledger::{run_client, sign_bytes, sign_value, write_key_file, Deployment, Trustee};
 use fantoccini::{Client as Browser, Locator};
@@ -38,127 +44,6 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 const FUND: &str = "ws";
-
-/// Runs `script` (async: its last argument is the callback) in the page; returns its value.
-async fn js(b: &Browser, script: &str, args: Vec<Value>) -> Value {
-    b.execute_async(script, args)
-        .await
-        .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
-}
-
-/// Sets form fields by name (selects, dates and text alike) and fires their change events.
-async fn set_fields(b: &Browser, fields: &[(&str, &str)]) {
-    let pairs: Vec<Value> = fields.iter().map(|(k, v)| json!([k, v])).collect();
-    js(
-        b,
-        r#"const [pairs, done] = arguments;
-        const form = document.getElementById('record-form');
-        for (const [name, value] of pairs) {
-          const el = form.elements[name];
-          if (!el) { done('no field ' + name); return; }
-          if (el.type === 'checkbox') el.checked = value === 'true'; else el.value = value;
-          el.dispatchEvent(new Event('change', { bubbles: true }));
-        }
-        done('ok');"#,
-        vec![Value::Array(pairs)],
-    )
-    .await;
-}
-
-/// Waits until `css` matches an element and returns it.
-async fn wait_for(b: &Browser, css: &str) -> fantoccini::elements::Element {
-    b.wait()
-        .at_most(ELEMENT_TIMEOUT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-}
-
-/// Polls `f` until it returns `Some`, at most `ELEMENT_TIMEOUT`.
-async fn poll<T, F: AsyncFn() -> Option<T>>(what: &str, f: F) -> T {
-    let deadline = Instant::now() + ELEMENT_TIMEOUT;
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// What a form ended with.
-#[derive(Debug)]
-enum Outcome {
-    /// Appended as this seq.
-    Recorded(u64),
-    /// Proposed (co-signatures needed).
-    Proposed,
-    /// Refused before signing: the code and text shown beside `field`.
-    Refused {
-        field: String,
-        code: String,
-        text: String,
-    },
-}
-
-/// Opens the form of `kind`, fills `fields`, reviews, checks the review shows the plain
-/// words and the canonical JSON, and signs.
-async fn record(b: &Browser, base: &str, kind: &str, fields: &[(&str, &str)]) -> Outcome {
-    b.goto(&format!("{base}/trustee/record?kind={kind}"))
-        .await
-        .expect("form");
-    wait_for(b, "#record-form #review").await;
-    set_fields(b, fields).await;
-    b.find(Locator::Css("#review"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    // The review, or a refusal beside a field.
-    let refused = poll("the review or a refusal", async || {
-        let v = js(
-            b,
-            r#"const done = arguments[0];
-            const box = document.getElementById('review-box');
-            if (box && !box.hidden && document.getElementById('what-you-sign')) { done({review: true}); return; }
-            const err = [...document.querySelectorAll('#record-form .field-error')].find((e) => e.textContent);
-            done(err ? {field: err.id.replace('err-', ''), code: err.getAttribute('data-code') || '', text: err.textContent} : null);"#,
-            vec![],
-        )
-        .await;
-        (!v.is_null()).then_some(v)
-    })
-    .await;
-    if refused["review"] != true {
-        return Outcome::Refused {
-            field: refused["field"].as_str().unwrap().to_owned(),
-            code: refused["code"].as_str().unwrap().to_owned(),
-            text: refused["text"].as_str().unwrap().to_owned(),
-        };
-    }
-    let words = text_of(b, "#plain-words").await;
-    assert!(!words.is_empty(), "{kind}: plain words");
-    let canonical = text_of(b, "#what-you-sign").await;
-    let parsed: Value = serde_json::from_str(&canonical).expect("the canonical JSON parses");
-    assert_eq!(parsed["kind"], kind);
-    assert_eq!(
-        String::from_utf8(ledger_core::canonical::canonicalize(&parsed)).unwrap(),
-        canonical,
-        "{kind}: what is shown is canonical"
-    );
-    b.find(Locator::Css("#sign"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let done = wait_for(b, "#done-box").await;
-    match done.attr("data-seq").await.unwrap() {
-        Some(seq) => Outcome::Recorded(seq.parse().unwrap()),
-        None => Outcome::Proposed,
-    }
-}
 
 /// 乙 co-signs the newest open proposal through the API (bearer token); returns the seq
 /// it was appended as.
@@ -195,6 +80,48 @@ async fn cosign_newest(d: &Deployment, token: &str, by: &Trustee) -> u64 {
         .as_u64()
         .or_else(|| v["entry"]["seq"].as_u64())
         .unwrap_or_else(|| panic!("appended at the quorum: {v}"))
+}
+
+/// Keys of the WebDriver key table (fantoccini sends them as characters).
+const TAB: &str = "\u{E004}";
+const SHIFT_TAB: &str = "\u{E008}\u{E004}";
+const ENTER: &str = "\u{E007}";
+const SPACE: &str = " ";
+const DOWN: &str = "\u{E015}";
+
+/// The focused element's `id` or, failing that, its `name` (`""` for neither).
+async fn focused(b: &Browser) -> String {
+    js(
+        b,
+        "const a = document.activeElement; arguments[0](a ? (a.id || a.name || '') : '');",
+        vec![],
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+/// Sends `keys` to the focused element, as a keyboard user would.
+async fn press(b: &Browser, keys: &str) {
+    b.active_element()
+        .await
+        .expect("a focused element")
+        .send_keys(keys)
+        .await
+        .expect("keys");
+}
+
+/// Presses `key` (Tab or Shift-Tab) until the focus is on `target` (its id, or its name
+/// for form fields); at most 40 presses. Returns how many it took.
+async fn tab_to(b: &Browser, key: &str, target: &str) -> usize {
+    for n in 0..40 {
+        if focused(b).await == target {
+            return n;
+        }
+        press(b, key).await;
+    }
+    panic!("{target} is not reachable by keyboard (focus stayed off it for 40 presses)");
 }
 
 async fn size(d: &Deployment) -> u64 {
@@ -319,6 +246,34 @@ fn the_trustees_workspace_in_a_browser() {
         let page = b.source().await.unwrap();
         assert!(!page.contains("王五") && !page.contains("13800000000"), "the receipt names a resident only with consent");
         screenshot(&b, "workspace-receipt").await;
+
+        step("A donation by keyboard alone");
+        // A donation by keyboard alone: Tab and Shift-Tab between fields, arrows in a
+        // select, Enter to review, Space to sign; no click and no script sets a field.
+        b.goto(&format!("{base}/trustee/record?kind=donation")).await.unwrap();
+        wait_for(&b, "#record-form #review").await;
+        let before = size(&d).await;
+        tab_to(&b, TAB, "f-amount").await;
+        press(&b, "66.5").await;
+        tab_to(&b, TAB, "f-donor_class").await;
+        press(&b, DOWN).await; // 居民 → 企业
+        tab_to(&b, TAB, "f-receipt_no").await;
+        press(&b, "K-1").await;
+        // Back to the name (hidden phone and consent box are skipped both ways).
+        tab_to(&b, SHIFT_TAB, "f-donor_name").await;
+        press(&b, &format!("成都键盘科技有限公司{ENTER}")).await;
+        poll("the review, focused", async || (focused(&b).await == "review-title").then_some(())).await;
+        tab_to(&b, TAB, "sign").await;
+        press(&b, SPACE).await;
+        let done = wait_for(&b, "#done-box").await;
+        let seq: u64 = done.attr("data-seq").await.unwrap().expect("recorded").parse().unwrap();
+        assert_eq!(focused(&b).await, "done-box", "the result takes the focus");
+        assert_eq!(size(&d).await, before + 1, "one entry written");
+        let (_, e) = d.client().public().send_json(Method::GET, &format!("/api/v1/funds/{FUND}/entries?from={seq}&limit=1"), None).await;
+        let body = &e["entries"][0]["entry"]["intent"]["body"];
+        assert_eq!(body["amount"], "66.50", "{e}");
+        assert_eq!(body["donor"], json!({"class": "enterprise", "name": "成都键盘科技有限公司"}), "{e}");
+        assert_eq!((body["channel"].as_str(), body["receipt_no"].as_str()), (Some("cash"), Some("K-1")), "{e}");
 
         let uscc = ledger_core::sample::sample_uscc(7, 1)
             .expect("a sample USCC")
@@ -457,6 +412,53 @@ fn the_trustees_workspace_in_a_browser() {
         assert_eq!(browser_signed["signed"]["intent"], json!(cli_intent), "the same intent bytes");
         assert_eq!(browser_signed["signed"]["sigs"], cli_entry["entry"]["sigs"], "the same signature bytes");
         assert_eq!(browser_signed["replay"]["seq"], cli_entry["seq"], "the server takes the browser's bytes as the CLI's entry: {browser_signed}");
+
+        // A resident's donation too, with the salt fixed on both sides (the CLI's
+        // --donor-salt-hex; the page's test-only hook): the same commitment, intent and
+        // signature bytes, and the vault holds the identity the browser would have sent.
+        let salt = "00112233445566778899aabbccddeeff";
+        let cli = run_client(&d, &[
+            "--key", jia_file.to_str().unwrap(), "--token-file", token_file.to_str().unwrap(),
+            "submit", "donation", "--fund", FUND, "--amount", "30.00", "--donor-class", "resident",
+            "--donor-name", "赵六", "--donor-phone", "13900000000", "--channel", "wechat_pay",
+            "--receipt-no", "P-2", "--donor-salt-hex", salt,
+            "--idempotency-key", "parity-2", "--signed-at", &signed_at,
+        ]);
+        assert_eq!(cli.code, 0, "{} {}", cli.stdout, cli.stderr);
+        let (_, entries) = d.client().public().send_json(Method::GET, &format!("/api/v1/funds/{FUND}/entries?from=0&limit=100"), None).await;
+        let cli_entry = entries["entries"].as_array().unwrap().iter()
+            .find(|e| e["entry"]["intent"]["key"] == "parity-2").cloned().expect("the CLI's resident entry");
+        let browser_signed = js(
+            &b,
+            r#"const [signedAt, salt, done] = arguments;
+            globalThis.LEDGER_TEST_DONOR_SALT = salt;
+            import('/static/trustee/api.js').then(async (m) => {
+              const c = await m.residentCommitment('赵六', '13900000000');
+              const again = await m.residentCommitment('赵六', '13900000000');
+              const body = { amount: '30.00', donor: { class: 'resident', commitment: c.commitment },
+                             channel: 'wechat_pay', receipt_no: 'P-2' };
+              const value = m.intent('ws', 'donation', body, { key: 'parity-2', signed_at: signedAt });
+              const signed = await m.signIntent('ws', value);
+              let replay;
+              try { replay = await m.append('ws', value, c.identity); } catch (e) { replay = { error: e.code }; }
+              done({ signed, replay, identity: c.identity, again: again.identity.salt });
+            });"#,
+            vec![json!(signed_at), json!(salt)],
+        )
+        .await;
+        let cli_intent = String::from_utf8(ledger_core::canonical::canonicalize(&cli_entry["entry"]["intent"])).unwrap();
+        assert_eq!(browser_signed["signed"]["intent"], json!(cli_intent), "the same resident intent bytes");
+        assert_eq!(browser_signed["signed"]["sigs"], cli_entry["entry"]["sigs"], "the same resident signature bytes");
+        assert_eq!(browser_signed["replay"]["seq"], cli_entry["seq"], "{browser_signed}");
+        assert_ne!(browser_signed["again"], json!(salt), "the hook fixes one salt only, then it is random again");
+        let auditor = d.client().public().with_token(&d.auditor_token());
+        let vault = auditor
+            .get_json(&format!("/api/v1/funds/{FUND}/vault/{}", cli_entry["seq"]))
+            .await
+            .expect("the vault row");
+        for field in ["salt", "name", "phone"] {
+            assert_eq!(vault[field], browser_signed["identity"][field], "the vault's {field}: {vault}");
+        }
 
         step("The whole fund verifies");
         // The whole fund verifies with ledger-verify.

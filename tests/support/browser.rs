@@ -1,6 +1,8 @@
 //! The browser tests' shared helpers (headless Chromium through chromedriver, driven with
 //! fantoccini): used by `tests/pages.rs`, `tests/verify_js.rs`, `tests/workspace.rs` and
-//! `tests/workspace_inbox.rs` as a module
+//! `tests/workspace_inbox.rs` as a module (the workspace's form helpers — [`record`],
+//! [`set_fields`], [`poll`] — by `tests/workspace.rs` and the demo trustee's step of
+//! `tests/pages.rs`)
 //! (`#[path = "support/browser.rs"] mod browser;`), so the support library needs no
 //! browser dependency.
 
@@ -129,6 +131,127 @@ pub async fn open_browser_with(
     .await
     .expect("timeouts");
     b
+}
+
+/// Runs `script` (async: its last argument is the callback) in the page; returns its value.
+pub async fn js(b: &Browser, script: &str, args: Vec<Value>) -> Value {
+    b.execute_async(script, args)
+        .await
+        .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+}
+
+/// Sets form fields by name (selects, dates and text alike) and fires their change events.
+pub async fn set_fields(b: &Browser, fields: &[(&str, &str)]) {
+    let pairs: Vec<Value> = fields.iter().map(|(k, v)| json!([k, v])).collect();
+    js(
+        b,
+        r#"const [pairs, done] = arguments;
+        const form = document.getElementById('record-form');
+        for (const [name, value] of pairs) {
+          const el = form.elements[name];
+          if (!el) { done('no field ' + name); return; }
+          if (el.type === 'checkbox') el.checked = value === 'true'; else el.value = value;
+          el.dispatchEvent(new Event('change', { bubbles: true }));
+        }
+        done('ok');"#,
+        vec![Value::Array(pairs)],
+    )
+    .await;
+}
+
+/// Waits until `css` matches an element and returns it.
+pub async fn wait_for(b: &Browser, css: &str) -> fantoccini::elements::Element {
+    b.wait()
+        .at_most(ELEMENT_TIMEOUT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
+/// Polls `f` until it returns `Some`, at most `ELEMENT_TIMEOUT`.
+pub async fn poll<T, F: AsyncFn() -> Option<T>>(what: &str, f: F) -> T {
+    let deadline = Instant::now() + ELEMENT_TIMEOUT;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// What a form ended with.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Appended as this seq.
+    Recorded(u64),
+    /// Proposed (co-signatures needed).
+    Proposed,
+    /// Refused before signing: the code and text shown beside `field`.
+    Refused {
+        field: String,
+        code: String,
+        text: String,
+    },
+}
+
+/// Opens the form of `kind`, fills `fields`, reviews, checks the review shows the plain
+/// words and the canonical JSON, and signs.
+pub async fn record(b: &Browser, base: &str, kind: &str, fields: &[(&str, &str)]) -> Outcome {
+    b.goto(&format!("{base}/trustee/record?kind={kind}"))
+        .await
+        .expect("form");
+    wait_for(b, "#record-form #review").await;
+    set_fields(b, fields).await;
+    b.find(Locator::Css("#review"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The review, or a refusal beside a field.
+    let refused = poll("the review or a refusal", async || {
+        let v = js(
+            b,
+            r#"const done = arguments[0];
+            const box = document.getElementById('review-box');
+            if (box && !box.hidden && document.getElementById('what-you-sign')) { done({review: true}); return; }
+            const err = [...document.querySelectorAll('#record-form .field-error')].find((e) => e.textContent);
+            done(err ? {field: err.id.replace('err-', ''), code: err.getAttribute('data-code') || '', text: err.textContent} : null);"#,
+            vec![],
+        )
+        .await;
+        (!v.is_null()).then_some(v)
+    })
+    .await;
+    if refused["review"] != true {
+        return Outcome::Refused {
+            field: refused["field"].as_str().unwrap().to_owned(),
+            code: refused["code"].as_str().unwrap().to_owned(),
+            text: refused["text"].as_str().unwrap().to_owned(),
+        };
+    }
+    let words = text_of(b, "#plain-words").await;
+    assert!(!words.is_empty(), "{kind}: plain words");
+    let canonical = text_of(b, "#what-you-sign").await;
+    let parsed: Value = serde_json::from_str(&canonical).expect("the canonical JSON parses");
+    assert_eq!(parsed["kind"], kind);
+    assert_eq!(
+        String::from_utf8(ledger_core::canonical::canonicalize(&parsed)).unwrap(),
+        canonical,
+        "{kind}: what is shown is canonical"
+    );
+    b.find(Locator::Css("#sign"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let done = wait_for(b, "#done-box").await;
+    match done.attr("data-seq").await.unwrap() {
+        Some(seq) => Outcome::Recorded(seq.parse().unwrap()),
+        None => Outcome::Proposed,
+    }
 }
 
 /// `<target>/screenshots/`, created.

@@ -192,6 +192,11 @@ pub struct DonationArgs {
     /// The resident agreed to be named publicly.
     #[arg(long)]
     pub name_public: bool,
+    /// A resident's commitment salt, 32 hex digits, instead of a fresh random one: only to
+    /// reproduce another signer's bytes (the browser tests' parity check). A salt must never
+    /// be reused for another donation.
+    #[arg(long, value_parser = salt_hex)]
+    pub donor_salt_hex: Option<[u8; SALT_BYTES]>,
     /// cash, bank_transfer, wechat_pay, alipay or other.
     #[arg(long, value_parser = channel)]
     pub channel: Channel,
@@ -492,6 +497,17 @@ pub fn random_salt() -> [u8; SALT_BYTES] {
     salt
 }
 
+/// A `--donor-salt-hex` value: exactly 32 hex digits.
+fn salt_hex(s: &str) -> Result<[u8; SALT_BYTES], String> {
+    let bytes = hex::decode(s).map_err(|e| format!("not hex: {e}"))?;
+    bytes.try_into().map_err(|_| {
+        format!(
+            "a salt is {SALT_BYTES} bytes ({} hex digits)",
+            SALT_BYTES * 2
+        )
+    })
+}
+
 /// The donor as the chain records it, and a resident's identity for the vault (a fresh
 /// random salt for the commitment): [`ledger_core::donor::donor_of`].
 pub fn donor(
@@ -507,11 +523,12 @@ pub fn donor(
 pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
     Ok(match cmd {
         KindCmd::Donation(a) => {
-            let (donor, identity) = donor(
+            let (donor, identity) = ledger_core::donor::donor_of(
                 a.donor_class,
                 a.donor_name.as_deref(),
                 a.donor_phone.as_deref(),
                 a.name_public,
+                a.donor_salt_hex.unwrap_or_else(random_salt),
             )?;
             (
                 Body::Donation(Donation {

@@ -11,6 +11,7 @@
 //   signIntent(fund, intent) -> {intent: canonical text, sigs: [{key, sig}]} signed with
 //                               this browser's key of `fund` (keys.js)
 //   append(fund, intent, donorIdentity?) / propose(fund, intent) / cosign(fund, id, intentText)
+//   residentCommitment(name, phone) -> {commitment, identity: {salt, name, phone}}
 //   idempotencyKey(prefix), nowSecond(), zh(), t(zh, en), fieldOf(code)
 
 import { sign, current, hex } from './keys.js';
@@ -134,6 +135,31 @@ export function nowSecond() {
 }
 
 // A random idempotency key: `prefix` and 24 hex digits.
+const DONOR_PREFIX = 'community-ledger/donor/v1\n';
+
+// Salt, commitment and vault record of a resident donor (FORMAT.md §9). The salt is fresh
+// from crypto.getRandomValues, except under a browser test: a test may set
+// `globalThis.LEDGER_TEST_DONOR_SALT` (32 hex digits) through WebDriver's execute to
+// reproduce the CLI's `--donor-salt-hex` byte for byte. No page and no server response
+// sets it; it is used once and deleted.
+export async function residentCommitment(name, phone) {
+  const fixed = globalThis.LEDGER_TEST_DONOR_SALT;
+  delete globalThis.LEDGER_TEST_DONOR_SALT;
+  let salt;
+  if (typeof fixed === 'string' && /^[0-9a-f]{32}$/.test(fixed)) {
+    salt = new Uint8Array(fixed.match(/../g).map((b) => parseInt(b, 16)));
+  } else {
+    salt = crypto.getRandomValues(new Uint8Array(16));
+  }
+  const enc = new TextEncoder();
+  const ident = enc.encode(`${name}\n${phone}`);
+  const prefix = enc.encode(DONOR_PREFIX);
+  const msg = new Uint8Array(prefix.length + salt.length + ident.length);
+  msg.set(prefix, 0); msg.set(salt, prefix.length); msg.set(ident, prefix.length + salt.length);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', msg));
+  return { commitment: hex(digest), identity: { salt: hex(salt), name, phone } };
+}
+
 export function idempotencyKey(prefix) {
   const b = crypto.getRandomValues(new Uint8Array(12));
   return (prefix || 'web-') + hex(b);

@@ -7,13 +7,11 @@
 // in plain words and as the exact canonical JSON this browser signs. "Sign" signs it with
 // the browser's key (keys.js) and appends it, or proposes it when the fund's policy needs
 // more than one signature. A refusal is shown beside the field it concerns.
-import { api, append, canonical, fieldOf, fund, intent, propose, t, zh, ApiError } from './api.js';
-import { hex } from './keys.js';
+import { api, append, canonical, fieldOf, fund, intent, propose, residentCommitment, t, zh, ApiError } from './api.js';
 import { ready, workspace } from './shell.js';
 
 const F = fund();
 const root = document.getElementById('record-root');
-const DONOR_PREFIX = 'community-ledger/donor/v1\n';
 // The funds' calendar (the genesis' utc_offset; China: +08:00, no daylight saving).
 const OFFSET_H = 8;
 
@@ -161,18 +159,6 @@ function windows(v) {
   });
 }
 
-// Salt, commitment and vault record of a resident donor (FORMAT.md §9).
-async function commitment(name, phone) {
-  const salt = crypto.getRandomValues(new Uint8Array(16));
-  const enc = new TextEncoder();
-  const ident = enc.encode(`${name}\n${phone}`);
-  const prefix = enc.encode(DONOR_PREFIX);
-  const msg = new Uint8Array(prefix.length + salt.length + ident.length);
-  msg.set(prefix, 0); msg.set(salt, prefix.length); msg.set(ident, prefix.length + salt.length);
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', msg));
-  return { commitment: hex(digest), identity: { salt: hex(salt), name, phone } };
-}
-
 // The body of `kind` from the form's values: {body, identity?}.
 async function bodyOf(kind, v, ws) {
   switch (kind) {
@@ -183,7 +169,7 @@ async function bodyOf(kind, v, ws) {
         const name = req(v.donor_name, 'donor_name');
         const phone = req(v.donor_phone, 'donor_phone');
         if (!/^[0-9+\- ]{1,32}$/.test(phone)) throw fail('donor_phone', '电话只能包含数字、+、- 和空格', 'A phone has digits, +, - and spaces only');
-        const c = await commitment(name, phone);
+        const c = await residentCommitment(name, phone);
         donor.commitment = c.commitment;
         identity = c.identity;
         if (v.name_public) { donor.name = name; donor.name_consent = true; }
