@@ -20,6 +20,7 @@
 mod chart;
 pub(crate) mod i18n;
 mod oversight;
+mod rows;
 mod view;
 mod workspace;
 mod workspace_words;

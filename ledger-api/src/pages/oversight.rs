@@ -9,7 +9,7 @@ use ledger_core::body::{Body, Genesis, Kind, Verdict};
 use ledger_core::keys::PublicKey;
 use ledger_core::time::UtcOffset;
 
-use super::view::{all_of_kind, local_date};
+use super::rows::{all_of_kind, local_date};
 use super::Lang;
 use crate::store::{Store, StoreError};
 use crate::views::{

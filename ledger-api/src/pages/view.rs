@@ -13,6 +13,7 @@ use ledger_core::time::{weekday_name, Instant, UtcOffset};
 
 use super::chart::{balance_svg, group_digits};
 use super::oversight::Oversight;
+use super::rows::{all_of_kind, local_date};
 use super::{Lang, ENTRIES_PER_PAGE};
 use crate::app::AppState;
 use crate::store::{EntryRow, Store, StoreError};
@@ -73,13 +74,6 @@ fn offset_of(genesis: Option<&Genesis>) -> UtcOffset {
     genesis.map_or(UtcOffset::CHINA, |g| g.utc_offset)
 }
 
-/// A stored `recorded_at` as the fund's local date.
-pub(super) fn local_date(recorded_at: &str, off: UtcOffset) -> String {
-    Instant::parse(recorded_at)
-        .map(|i| i.local_date(off).to_string())
-        .unwrap_or_else(|_| recorded_at.get(..10).unwrap_or(recorded_at).to_owned())
-}
-
 fn fund_name(genesis: Option<&Genesis>, lang: Lang) -> String {
     genesis.map_or_else(String::new, |g| {
         if lang == Lang::En {
@@ -89,15 +83,6 @@ fn fund_name(genesis: Option<&Genesis>, lang: Lang) -> String {
         }
         .to_string()
     })
-}
-
-/// Every row of one kind (all pages).
-pub(super) async fn all_of_kind(
-    store: &Store,
-    fund: &str,
-    kind: Kind,
-) -> Result<Vec<EntryRow>, StoreError> {
-    store.all_entries_of_kind(fund, kind.as_str()).await
 }
 
 /// The latest entry of one kind.
