@@ -122,9 +122,15 @@ pub fn verify_with(export: &[u8], expect: Expectations) -> Report {
 
 /// The `ledger-verify` binary to cross-check the core with, from `LEDGER_VERIFY_BIN`
 /// (`cargo build -p audit-tools --bin ledger-verify`; CI sets it, with
-/// `LEDGER_REQUIRE_VERIFY_BIN=1`).
+/// `LEDGER_REQUIRE_VERIFY_BIN=1`). A relative path is taken from the workspace's root, as
+/// it would be typed there: cargo runs this test from `ledger-core/`.
 pub fn ledger_verify_bin() -> Option<std::path::PathBuf> {
-    std::env::var_os("LEDGER_VERIFY_BIN").map(std::path::PathBuf::from)
+    let bin = std::path::PathBuf::from(std::env::var_os("LEDGER_VERIFY_BIN")?);
+    Some(if bin.is_relative() {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(bin)
+    } else {
+        bin
+    })
 }
 
 /// When [`ledger_verify_bin`] is set: runs `ledger-verify --json` on `export` and asserts
@@ -157,7 +163,9 @@ pub fn same_in_ledger_verify_with(export: &[u8], report: &Report, expect: &Expec
     if let Some(k) = &expect.operator_key {
         cmd.args(["--operator-key", &k.to_string()]);
     }
-    let out = cmd.output().expect("running ledger-verify");
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running ledger-verify at {}: {e}", bin.display()));
     let _ = std::fs::remove_file(&path);
     if report.is_unusable() {
         assert_eq!(
