@@ -328,9 +328,9 @@ pub async fn fund_page(
     let genesis = genesis(store, fund).await?;
     let off = offset_of(genesis.as_ref());
 
-    // Totals by kind and month-end balances from the store's indexed report, not the log.
+    // Totals by kind and month-end balances from the per-month index, not the log.
     let totals = store.kind_totals(fund).await?;
-    let months = store.month_end_balances(fund, off).await?;
+    let months = store.month_end_balances(fund).await?;
     let balance_fen = match f.size {
         0 => 0,
         n => store.entry(fund, n - 1).await?.map_or(0, |e| e.balance_fen),
