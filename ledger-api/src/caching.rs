@@ -150,7 +150,7 @@ fn has_credentials(headers: &HeaderMap) -> bool {
             .any(|c| {
                 c.trim()
                     .split_once('=')
-                    .map_or(true, |(k, _)| k.trim() != LANG_COOKIE)
+                    .is_none_or(|(k, _)| k.trim() != LANG_COOKIE)
             })
 }
 
