@@ -33,8 +33,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use crate::pages::LANG_COOKIE;
-
+/// Name of the cookie that remembers the pages' language: the one cookie that is not a
+/// credential (a request carrying it may be answered from a shared cache, per cookie).
+pub const LANG_COOKIE: &str = "lang";
 /// `Cache-Control` of what can never change.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Seconds a shared cache may serve a changing response ([`CacheClass::Short`]).

@@ -31,7 +31,7 @@ use axum::Router;
 use minijinja::Environment;
 use serde::{Deserialize, Serialize};
 
-pub use i18n::{Lang, LANG_COOKIE};
+pub use i18n::Lang;
 
 use crate::app::AppState;
 use crate::store::StoreError;
