@@ -34,7 +34,9 @@ pub use error::{Corruption, ProposalFault, StoreError};
 pub use months::{MonthIndexCheck, MonthKind};
 pub use proposals::{ProposalRow, ProposalStatus};
 pub use read::{EntryRow, FundRow, ProofError, PAGE_ROWS_MAX};
-pub use report::{KindTotal, MonthEnd, PeriodReport, MONTH_ENDS_MAX};
+pub use report::{
+    kind_totals_of, month_ends_of, KindTotal, MonthEnd, PeriodReport, MONTH_ENDS_MAX,
+};
 pub use vault::{VaultError, VaultKey, VaultRow, VAULT_KEY_BYTES};
 pub use witnesses::{CosignatureRow, RoundWrite, WitnessedRow};
 

@@ -16,6 +16,7 @@ use ledger_core::body::Kind;
 use ledger_core::time::{Date, Period};
 use sqlx::Row;
 
+use super::months::MonthKind;
 use super::{Store, StoreError};
 
 /// Totals of one kind of entry over a period.
@@ -56,57 +57,70 @@ pub struct MonthEnd {
     pub balance_fen: i64,
 }
 
+/// Count and sum of balance changes of every kind in `rows` (a fund's per-month index,
+/// [`Store::month_figures`]), in kind-name order (kinds without entries omitted).
+pub fn kind_totals_of(rows: &[MonthKind]) -> Vec<KindTotal> {
+    let mut totals: BTreeMap<&str, (u64, i64)> = BTreeMap::new();
+    for m in rows {
+        let t = totals.entry(m.kind.as_str()).or_default();
+        t.0 += m.entries;
+        t.1 += m.delta_fen;
+    }
+    totals
+        .into_iter()
+        .map(|(kind, (count, delta_fen))| KindTotal {
+            kind: kind.to_owned(),
+            count,
+            delta_fen,
+        })
+        .collect()
+}
+
+/// The balance at the end of every local month from the first month in `rows` (a fund's
+/// per-month index) to the last, months without entries included (they carry the
+/// balance over); at most the last [`MONTH_ENDS_MAX`] months. The running sum of each
+/// month's changes.
+pub fn month_ends_of(rows: &[MonthKind]) -> Vec<MonthEnd> {
+    let mut by_month: BTreeMap<Date, i64> = BTreeMap::new();
+    for m in rows {
+        *by_month.entry(m.month).or_default() += m.delta_fen;
+    }
+    let mut out: Vec<MonthEnd> = Vec::with_capacity(by_month.len());
+    let mut balance_fen = 0i64;
+    for (month, delta_fen) in by_month {
+        // The months without entries since the last one carry its balance.
+        while let Some(gap) = out
+            .last()
+            .and_then(|l| l.month.last_of_month().succ())
+            .filter(|next| *next < month)
+        {
+            out.push(MonthEnd {
+                month: gap,
+                balance_fen,
+            });
+        }
+        balance_fen += delta_fen;
+        out.push(MonthEnd { month, balance_fen });
+    }
+    if out.len() > MONTH_ENDS_MAX {
+        out.drain(..out.len() - MONTH_ENDS_MAX);
+    }
+    out
+}
+
 impl Store {
     /// Count and sum of balance changes of every kind over the whole of `fund`, in
     /// kind-name order (kinds without entries omitted): the per-month index summed, a
-    /// few rows per month read.
+    /// few rows per month read ([`kind_totals_of`]).
     pub async fn kind_totals(&self, fund: &str) -> Result<Vec<KindTotal>, StoreError> {
-        let mut totals: BTreeMap<String, (u64, i64)> = BTreeMap::new();
-        for m in self.month_figures(fund).await? {
-            let t = totals.entry(m.kind).or_default();
-            t.0 += m.entries;
-            t.1 += m.delta_fen;
-        }
-        Ok(totals
-            .into_iter()
-            .map(|(kind, (count, delta_fen))| KindTotal {
-                kind,
-                count,
-                delta_fen,
-            })
-            .collect())
+        Ok(kind_totals_of(&self.month_figures(fund).await?))
     }
 
     /// The balance of `fund` at the end of every local month (of its calendar) from the
-    /// month of its first entry to the month of its last, months without entries
-    /// included (they carry the balance over); at most the last [`MONTH_ENDS_MAX`]
-    /// months. From the per-month index: the running sum of each month's changes.
+    /// month of its first entry to the month of its last ([`month_ends_of`] of its
+    /// per-month index).
     pub async fn month_end_balances(&self, fund: &str) -> Result<Vec<MonthEnd>, StoreError> {
-        let mut by_month: BTreeMap<Date, i64> = BTreeMap::new();
-        for m in self.month_figures(fund).await? {
-            *by_month.entry(m.month).or_default() += m.delta_fen;
-        }
-        let mut out: Vec<MonthEnd> = Vec::with_capacity(by_month.len());
-        let mut balance_fen = 0i64;
-        for (month, delta_fen) in by_month {
-            // The months without entries since the last one carry its balance.
-            while let Some(gap) = out
-                .last()
-                .and_then(|l| l.month.last_of_month().succ())
-                .filter(|next| *next < month)
-            {
-                out.push(MonthEnd {
-                    month: gap,
-                    balance_fen,
-                });
-            }
-            balance_fen += delta_fen;
-            out.push(MonthEnd { month, balance_fen });
-        }
-        if out.len() > MONTH_ENDS_MAX {
-            out.drain(..out.len() - MONTH_ENDS_MAX);
-        }
-        Ok(out)
+        Ok(month_ends_of(&self.month_figures(fund).await?))
     }
 
     /// The seq of the latest entry of `kind` in `fund` (one probe of `entries_by_kind`).
