@@ -582,9 +582,15 @@ impl Ledger {
     ) -> Result<AppendOutcome, AppendFailure> {
         let intent = Intent::from_canonical_bytes(&intent_bytes)?;
         check_signature_list(&sigs)?;
-        // The signatures are verified by the fund's writer, in one batch with the other
-        // requests it takes; any refusal decided here checks them first, so a bad
-        // signature is reported as such whatever else is wrong.
+        // Strict on write (FORMAT.md §3): every signature must verify by the strict
+        // cofactorless rule too, and the keys a body adds must be canonical, so every
+        // recorded signature verifies the same in every verifier. This is checked on
+        // arrival, before anything else is decided: a signature that does not verify at
+        // all is `bad_signature` here, whatever else is wrong.
+        ledger_core::strict::check_for_write(&intent, &sigs, &intent_bytes)?;
+        // The writer verifies the signatures again by the read rule (ZIP-215), in one
+        // batch with the other requests it takes; any refusal decided here checks them
+        // first, so a bad signature is reported as such whatever else is wrong.
         let fund_mismatch = intent.fund.as_str() != fund;
         let is_genesis = matches!(intent.body, ledger_core::body::Body::Genesis(_));
         let req = AppendRequest {

@@ -158,20 +158,7 @@ impl WitnessPolicyInfo {
     /// vkeys), `witnesses` (name, vkey), `groups` (name, threshold, members) and
     /// `quorum`, as JSON.
     pub fn js_policy(setup: &crate::witnesses::WitnessSetup) -> String {
-        let info = WitnessPolicyInfo::of(setup);
-        let logs: Vec<String> = setup
-            .policy
-            .logs()
-            .iter()
-            .map(|l| l.key.to_vkey())
-            .collect();
-        serde_json::json!({
-            "logs": logs,
-            "witnesses": info.witnesses,
-            "groups": info.groups,
-            "quorum": info.quorum,
-        })
-        .to_string()
+        setup.policy.reader_json().to_string()
     }
 
     /// The published form of `setup`.

@@ -29,8 +29,10 @@ pub mod replay;
 pub mod rules;
 #[cfg(any(test, feature = "sample"))]
 pub mod sample;
+pub mod since;
 pub mod state;
 pub mod statement;
+pub mod strict;
 pub mod text;
 pub mod time;
 pub mod verify;

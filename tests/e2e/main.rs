@@ -27,5 +27,6 @@ mod proposals;
 mod quarantine;
 mod receipts;
 mod service;
+mod strict_signatures;
 mod walkthrough;
 mod witnesses;

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use ledger_core::entry::{verify_signatures, Intent, Sig};
+use ledger_core::entry::{Intent, Sig};
 use ledger_core::keys::PublicKey;
 use ledger_core::rules::RuleError;
 use serde::Deserialize;
@@ -135,7 +135,7 @@ pub(super) async fn propose(
         ));
     }
     ledger_core::entry::check_signature_list(&b.sigs)
-        .and_then(|()| verify_signatures(&b.sigs, b.intent.as_bytes()))
+        .and_then(|()| ledger_core::strict::check_for_write(&intent, &b.sigs, b.intent.as_bytes()))
         .map_err(|e| Problem::coded(entry_status(&e), &e))?;
     if intent.fund.as_str() != fund {
         let e = RuleError::FundMismatch {
@@ -233,8 +233,11 @@ pub(super) async fn sign(
             "该密钥已签署此提案；同一受托人只计一次",
         ));
     }
-    verify_signatures(std::slice::from_ref(&b.sig), row.intent.as_bytes())
-        .map_err(|e| Problem::coded(entry_status(&e), &e))?;
+    ledger_core::strict::check_signatures_for_write(
+        std::slice::from_ref(&b.sig),
+        row.intent.as_bytes(),
+    )
+    .map_err(|e| Problem::coded(entry_status(&e), &e))?;
     sigs.push(b.sig);
     sigs.sort_by_key(|x| x.key);
     let expected = row.sigs.clone();
