@@ -29,48 +29,10 @@ use serde_json::{json, Value};
 
 #[path = "support/browser.rs"]
 mod browser;
-use browser::{browser_tools, open_browser, verify_js_page, Driver};
-
-/// How long a page element may take to appear.
-const ELEMENT_TIMEOUT: Duration = Duration::from_secs(30);
-
-fn screenshots_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
-        PathBuf::from,
-    );
-    let dir = target.join("screenshots");
-    std::fs::create_dir_all(&dir).expect("screenshots folder");
-    dir
-}
-
-async fn screenshot(b: &Browser, name: &str) {
-    let png = b.screenshot().await.expect("screenshot");
-    let path = screenshots_dir().join(format!("{name}.png"));
-    std::fs::write(&path, png).expect("writing the screenshot");
-    eprintln!("screenshot: {}", path.display());
-}
-
-async fn html_lang(b: &Browser) -> String {
-    b.find(Locator::Css("html"))
-        .await
-        .expect("html")
-        .attr("lang")
-        .await
-        .expect("lang attribute")
-        .unwrap_or_default()
-}
-
-async fn text_of(b: &Browser, css: &str) -> String {
-    b.wait()
-        .at_most(ELEMENT_TIMEOUT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .expect("text")
-}
+use browser::{
+    browser_tools, html_lang, open_browser, screenshot, text_of, verify_js_page, Driver,
+    ELEMENT_TIMEOUT,
+};
 
 /// Pastes `receipt` into /check, presses Verify, and returns the verdict element's
 /// `data-result`, `data-code` and text.
@@ -341,7 +303,7 @@ const [cases, done] = arguments;
 
 #[test]
 fn residents_pages_in_a_browser() {
-    let Some((chromium, chromedriver)) = browser_tools() else {
+    let Some((chromium, chromedriver)) = browser_tools("residents' pages") else {
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
@@ -760,7 +722,7 @@ fn verify_js_checks_cosignatures_and_quorums() {
     use ledger_core::cosignature::CosignerKey;
     use ledger_core::witness_policy::WitnessPolicy;
 
-    let Some((chromium, chromedriver)) = browser_tools() else {
+    let Some((chromium, chromedriver)) = browser_tools("residents' pages") else {
         return;
     };
     let Some(vectors) = vectors_dir() else {
@@ -954,7 +916,7 @@ fn verify_js_checks_cosignatures_and_quorums() {
 /// with the policy and names the witnesses.
 #[test]
 fn witnessed_statement_in_a_browser() {
-    let Some((chromium, chromedriver)) = browser_tools() else {
+    let Some((chromium, chromedriver)) = browser_tools("residents' pages") else {
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");

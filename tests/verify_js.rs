@@ -51,7 +51,7 @@ Promise.all(cases.map((c) => V.ed25519Verify(V.hexToBytes(c[0]), V.hexToBytes(c[
 
 /// Runs `cases` (JSON) through `script` in one browser page that loads verify.js.
 fn in_browser(script: &'static str, batches: Vec<Vec<Value>>) -> Option<Vec<Value>> {
-    let (chromium, chromedriver) = browser_tools()?;
+    let (chromium, chromedriver) = browser_tools("verify.js")?;
     let dir = tempfile::tempdir().expect("temp dir");
     let page = verify_js_page(dir.path());
     let profile = tempfile::tempdir().expect("browser profile");
@@ -349,8 +349,13 @@ fn mutations(v: &Value, strings: &[String], others: &[Value], out: &mut Vec<Valu
 }
 
 /// The fund the differential test mutates: every kind of entry.
+/// A fund with every common kind and restricted money (a restriction, restricted gifts and
+/// spending, its closing, two-column statements), so that every body verify.js knows is
+/// mutated.
 fn sample() -> SampleFund {
-    build(&SampleSpec::example("js-diff", 11, 90, 4), "ledger.example").expect("sample fund")
+    let mut spec = SampleSpec::example("js-diff", 11, 160, 8);
+    spec.story = Some(ledger_core::sample::Story::restricted_example(false));
+    build(&spec, "ledger.example").expect("sample fund")
 }
 
 #[test]
@@ -374,6 +379,9 @@ fn verify_js_and_ledger_core_agree_on_mutated_receipts() {
         .filter_map(|(_, v)| v["intent"]["kind"].as_str())
         .collect();
     assert!(kinds.len() >= 9, "the sample has most kinds: {kinds:?}");
+    for k in ["restriction", "restriction_closing"] {
+        assert!(kinds.contains(&k), "no {k} in {kinds:?}");
+    }
     let mut receipts: Vec<Value> = Vec::new();
     let mut core: Vec<String> = Vec::new();
     for (seq, entry) in &targets {

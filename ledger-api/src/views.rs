@@ -435,6 +435,17 @@ pub struct ProposalView {
     pub seq: Option<u64>,
     /// The refusing rule's code.
     pub refusal: Option<String>,
+    /// What it records, in plain words.
+    pub summary: crate::summary::Summary,
+    /// The proposer's credential label (in listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proposer: Option<String>,
+    /// Signatures its kind needs under the fund's policy now (in listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signatures_needed: Option<u32>,
+    /// Signatures still missing for the quorum (in listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing: Option<u32>,
 }
 
 impl ProposalView {
@@ -465,7 +476,6 @@ impl ProposalView {
                 p.status.as_str()
             },
             intent: p.intent.clone(),
-            body: intent.body,
             signed_by: Signer::list(&sigs, names),
             sigs,
             proposed_by: p.proposed_by.clone(),
@@ -473,6 +483,11 @@ impl ProposalView {
             expires_at: p.expires_at.clone(),
             seq: p.seq,
             refusal: p.refusal.clone(),
+            summary: crate::summary::summary(&intent.body),
+            body: intent.body,
+            proposer: None,
+            signatures_needed: None,
+            missing: None,
         })
     }
 }
@@ -654,6 +669,55 @@ pub struct FundPage {
     pub founding_trustees: Vec<ShortText>,
     /// Who witnessed the checkpoint the statement is in (with a witness policy).
     pub witnessing: Option<WitnessingView>,
+    /// Current supervisors (监督员), by name.
+    pub supervisors: Vec<String>,
+    /// The host charity (托管慈善组织), when the log names one.
+    pub host: Option<HostLine>,
+    /// Every correction (更正说明) of the fund, oldest first, each with the statements it
+    /// changes.
+    pub corrections: Vec<CorrectionLine>,
+}
+
+/// The host charity as the fund page prints it.
+#[derive(Debug, Serialize)]
+pub struct HostLine {
+    /// Registered name.
+    pub name: String,
+    /// Unified social credit code.
+    pub uscc: Uscc,
+}
+
+/// A correction: a reversal that carries a 更正说明, shown beside every statement that
+/// covered the entry it corrects.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrectionLine {
+    /// Seq of the reversal.
+    pub seq: u64,
+    /// Local date it was recorded.
+    pub date: String,
+    /// Seq of the entry it corrects (the reversed one).
+    pub corrects: u64,
+    /// The 更正说明.
+    pub note: String,
+    /// Statements whose period covered the corrected entry.
+    pub statements: Vec<u64>,
+}
+
+/// A supervisor's opinion on a statement, as the pages print it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpinionLine {
+    /// Seq of the opinion.
+    pub seq: u64,
+    /// Local date it was recorded.
+    pub date: String,
+    /// The supervisors who signed it, by name.
+    pub supervisors: Vec<NamedSigner>,
+    /// Whether they agree.
+    pub agree: bool,
+    /// 同意 / 不同意 in the reader's language.
+    pub verdict: String,
+    /// Their reasons.
+    pub reasons: Option<String>,
 }
 
 /// A statement's figures as the pages print them.
@@ -695,10 +759,43 @@ pub struct StatementFigures {
     pub root: Hash,
     /// Who signed.
     pub signers: Vec<NamedSigner>,
+    /// The statement this corrected one supersedes.
+    pub supersedes: Option<u64>,
+    /// The corrected statement that supersedes this one.
+    pub superseded_by: Option<u64>,
+    /// Corrections of entries in this statement's period (更正说明).
+    pub corrections: Vec<CorrectionLine>,
+    /// Supervisors' opinions on this statement.
+    pub opinions: Vec<OpinionLine>,
+    /// A two-column statement's (version 2) 非限定性 / 限定性 figures; `None` for the
+    /// first version.
+    pub columns: Option<StatementColumns>,
+}
+
+/// The rows of a two-column statement (FORMAT.md §6), each as `[非限定性, 限定性, 合计]`
+/// in `¥…` (`—` where a column has no such figure).
+#[derive(Debug, Serialize)]
+pub struct StatementColumns {
+    /// Opening balances.
+    pub opening: [String; 3],
+    /// Donations.
+    pub donation: [String; 3],
+    /// Revenue shares.
+    pub revenue_share: [String; 3],
+    /// Rentals.
+    pub rental: [String; 3],
+    /// Disbursements.
+    pub disbursement: [String; 3],
+    /// Reversals.
+    pub reversals: [String; 3],
+    /// 限定性净资产转为非限定性净资产 (+ in the unrestricted column, − in the restricted).
+    pub releases: [String; 3],
+    /// Closing balances.
+    pub closing: [String; 3],
 }
 
 /// A signer on a page: the trustee's name, or "unknown signer" in the reader's language.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct NamedSigner {
     /// Public key (hex).
     pub key: PublicKey,

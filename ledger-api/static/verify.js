@@ -15,7 +15,10 @@
   var INTENT_PREFIX = 'community-ledger/intent/v1\n';
   var DONOR_PREFIX = 'community-ledger/donor/v1\n';
   var KINDS = ['genesis', 'trustees', 'donation', 'agreement', 'revenue_share', 'space',
-    'rental', 'disbursement', 'reversal', 'statement'];
+    'rental', 'disbursement', 'reversal', 'statement', 'restriction', 'restriction_revocation',
+    'restriction_closing'];
+  // Members no body may carry: releases of restricted money are derived (FORMAT.md §5).
+  var RELEASE_MEMBERS = ['release', 'releases', 'released'];
   var MONETARY = ['donation', 'revenue_share', 'rental', 'disbursement'];
   // Ed25519 encodings of points of small order (canonical and not), refused as keys.
   var SMALL_ORDER = [
@@ -531,6 +534,7 @@
   var fundId = id('fund_id', 48, /^[a-z0-9-]$/, true);
   var agreementId = id('agreement_id', 64, /^[A-Za-z0-9_-]$/, false);
   var spaceId = id('space_id', 64, /^[A-Za-z0-9_-]$/, false);
+  var restrictionId = id('restriction_id', 64, /^[A-Za-z0-9_-]$/, false);
   var idemKey = id('idempotency_key', 64, /^[A-Za-z0-9_-]$/, false);
 
   var USCC_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
@@ -614,20 +618,31 @@
       amount: amount,
       donor: obj({ class: oneOf('resident', 'enterprise', 'organisation', 'anonymous'), name: opt(shortText), name_consent: opt(bool), commitment: opt(hash) }),
       channel: oneOf('cash', 'bank_transfer', 'wechat_pay', 'alipay', 'other'),
-      receipt_no: shortText, purpose: opt(shortText), memo: opt(longText)
+      receipt_no: shortText, purpose: opt(shortText), restriction: opt(restrictionId), memo: opt(longText)
     }),
     agreement: obj({ agreement_id: agreementId, enterprise: obj({ name: shortText, uscc: uscc }), basis: oneOf('revenue', 'profit'), rate: rate, fixed_monthly: opt(amount), start: date, end: opt(date), venture: shortText }),
     revenue_share: obj({ agreement_id: agreementId, period: period, base: base, amount: amount }),
     space: obj({ space_id: spaceId, name: shortText, kind: oneOf('classroom', 'theatre', 'meeting_room', 'activity_room', 'other'), hourly_rate: amount, community_hours: list(window_) }),
     rental: obj({ space_id: spaceId, renter: party, start: instant, end: instant, amount: amount }),
-    disbursement: obj({ amount: amount, payee: party, purpose: shortText, project: shortText, invoice_no: shortText }),
+    disbursement: obj({ amount: amount, payee: party, purpose: shortText, project: shortText, invoice_no: shortText, restriction: opt(restrictionId) }),
     reversal: obj({ reverses: u64, reason: longText }),
     statement: obj({
       period: period, through_seq: u64, tree_size: u64, root: hash, opening: money,
       inflows: obj({ donation: money, revenue_share: money, rental: money }), outflows: obj({ disbursement: money }),
-      reversals: money, closing: money, count: u64
-    })
+      reversals: money, closing: money, count: u64,
+      version: opt(function (v) { return v === 2 ? null : 'malformed'; }),
+      unrestricted: opt(obj({ opening: money, donation: money, revenue_share: money, rental: money, disbursement: money, reversals: money, releases: money, closing: money })),
+      restricted: opt(obj({ opening: money, donation: money, reversals: money, releases: money, closing: money }))
+    }),
+    restriction: obj({ restriction_id: restrictionId, purpose: shortText, usable_from: opt(date), usable_until: opt(date) }),
+    restriction_revocation: obj({ restriction_id: restrictionId, basis: oneOf('donor_consent', 'law'), reason: longText }),
+    restriction_closing: obj({ restriction_id: restrictionId, disposal: oneOf('released', 'returned'), note: longText })
   };
+  function typedRelease(body) {
+    if (!isObject(body)) return null;
+    for (var i = 0; i < RELEASE_MEMBERS.length; i++) if (RELEASE_MEMBERS[i] in body) return 'release_not_derived';
+    return null;
+  }
   var INTENT = obj({ body: function (v) { return isObject(v) ? null : 'malformed'; }, fund: fundId, key: idemKey, kind: oneOf.apply(null, KINDS), signed_at: instant });
   var SIG = obj({ key: publicKey, sig: signature });
   var ENTRY = obj({ fund: fundId, intent: function (v) { return isObject(v) ? null : 'malformed'; }, prev: hash, recorded_at: instant, seq: u64, sigs: list(SIG), v: u64 });
@@ -646,7 +661,7 @@
     try { canonical = jcs(e); } catch (x) { return bad('not_canonical', 'the entry has a number that is not allowed'); }
     if (canonical !== line) return bad('not_canonical', 'the entry is not in canonical form (RFC 8785)');
     var form = {};
-    var c = checkValue(ENTRY, e, form) || checkValue(INTENT, e.intent, form) || checkValue(BODIES[e.intent.kind], e.intent.body, form);
+    var c = checkValue(ENTRY, e, form) || checkValue(INTENT, e.intent, form) || typedRelease(e.intent.body) || checkValue(BODIES[e.intent.kind], e.intent.body, form);
     if (c) return bad(c, 'the entry does not have the members and types of its kind');
     if (e.v !== 1) return bad('unsupported_version', 'unsupported entry version');
     if (form.null) return bad('intent_not_canonical', 'the intent has an explicit null: it is not in its one canonical form');

@@ -8,6 +8,7 @@
 pub mod append;
 pub mod body;
 pub mod canonical;
+pub mod check;
 pub mod checkpoint;
 pub mod cosignature;
 pub mod donor;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod export;
 pub mod hash;
 pub mod ids;
+pub mod import;
 pub mod keys;
 pub mod merkle;
 pub mod money;
@@ -26,6 +28,7 @@ pub mod prepare;
 pub mod receipt;
 mod recent;
 pub mod replay;
+pub mod restriction;
 pub mod rules;
 #[cfg(any(test, feature = "sample"))]
 pub mod sample;

@@ -7,8 +7,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::body::{
-    Agreement, Body, Donation, DonorClass, Genesis, Kind, Policy, Rental, RevenueShare, Space,
-    Statement, TrusteeChange, COMMUNITY_WINDOWS_MAX, TRUSTEES_MAX,
+    Agreement, Body, Donation, DonorClass, Genesis, HostCharity, Kind, Opinion, Policy, Rental,
+    RevenueShare, Space, Statement, TrusteeChange, Verdict, COMMUNITY_WINDOWS_MAX, TRUSTEES_MAX,
 };
 use crate::entry::{Entry, Sig};
 use crate::hash::{Hash, ZERO_HASH};
@@ -16,8 +16,9 @@ use crate::ids::{AgreementId, FundId, SpaceId};
 use crate::keys::PublicKey;
 use crate::merkle::{Frontier, NodeId};
 use crate::money::{hourly_price, share_of, Money};
+use crate::restriction::{Move, Restrictions};
 use crate::rules::RuleError;
-use crate::statement::{check_statement, Months};
+use crate::statement::{check_statement, Months, Opening};
 use crate::text::ShortText;
 use crate::time::{overlaps_weekly, Date, Instant, Period, UtcOffset};
 
@@ -39,12 +40,16 @@ pub struct Applied {
 
 /// A monetary entry as the reversal rule remembers it: 8 bytes per seq.
 ///
-/// Bits 0–47: amount in fen; bits 48–55: kind index in [`Kind::ALL`]; bit 63: reversed.
+/// Bits 0–47: amount in fen; bits 48–55: kind index in [`Kind::ALL`]; bit 63: reversed;
+/// bit 62: reversed by a reversal carrying a correction note; bit 61: corrected by a later
+/// entry (`corrects`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Packed(u64);
 
 const FEN_BITS: u64 = (1 << 48) - 1;
 const REVERSED_BIT: u64 = 1 << 63;
+const CORRECTION_NOTE_BIT: u64 = 1 << 62;
+const CORRECTED_BIT: u64 = 1 << 61;
 
 impl Packed {
     fn new(kind: Kind, fen: i64) -> Self {
@@ -60,6 +65,20 @@ impl Packed {
     fn reversed(self) -> bool {
         self.0 & REVERSED_BIT != 0
     }
+    fn has_correction_note(self) -> bool {
+        self.0 & CORRECTION_NOTE_BIT != 0
+    }
+    fn corrected(self) -> bool {
+        self.0 & CORRECTED_BIT != 0
+    }
+}
+
+/// What the supersession rule remembers of a statement: its period and whether a later
+/// statement supersedes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct StatementMark {
+    period: Period,
+    superseded: bool,
 }
 
 /// What must be freed again when a revenue share or rental is reversed.
@@ -96,6 +115,9 @@ pub struct FundState {
     last_recorded_at: Option<Instant>,
     frontier: Frontier,
     trustees: BTreeMap<PublicKey, ShortText>,
+    supervisors: BTreeMap<PublicKey, ShortText>,
+    host: Option<HostCharity>,
+    statements: BTreeMap<u64, StatementMark>,
     policy: Option<Policy>,
     balance: Money,
     agreements: HashMap<AgreementId, AgreementState>,
@@ -105,6 +127,7 @@ pub struct FundState {
     keys: std::collections::HashSet<u128>,
     undo: HashMap<u64, Undo>,
     months: Months,
+    restrictions: Restrictions,
 }
 
 impl std::fmt::Debug for Packed {
@@ -139,6 +162,9 @@ impl FundState {
             last_recorded_at: None,
             frontier: Frontier::new(),
             trustees: BTreeMap::new(),
+            supervisors: BTreeMap::new(),
+            host: None,
+            statements: BTreeMap::new(),
             policy: None,
             balance: Money::ZERO,
             agreements: HashMap::new(),
@@ -147,6 +173,7 @@ impl FundState {
             keys: std::collections::HashSet::new(),
             undo: HashMap::new(),
             months: Months::default(),
+            restrictions: Restrictions::default(),
         }
     }
 
@@ -182,6 +209,36 @@ impl FundState {
     pub fn trustees(&self) -> &BTreeMap<PublicKey, ShortText> {
         &self.trustees
     }
+    /// Current supervisors (监督员) and their names.
+    pub fn supervisors(&self) -> &BTreeMap<PublicKey, ShortText> {
+        &self.supervisors
+    }
+    /// The host charity, when the genesis or a trustee change named one.
+    pub fn host(&self) -> Option<&HostCharity> {
+        self.host.as_ref()
+    }
+    /// The restrictions and what each holds (限定性净资产 by restriction).
+    pub fn restrictions(&self) -> &Restrictions {
+        &self.restrictions
+    }
+    /// Restricted money: what the restrictions hold together (限定性净资产).
+    pub fn restricted_balance(&self) -> Money {
+        self.restrictions.total()
+    }
+    /// Unrestricted money: the balance less restricted money (非限定性净资产, never < 0).
+    pub fn unrestricted_balance(&self) -> Money {
+        // Both are bounded money and restricted ≤ balance: the rules keep it so.
+        self.balance
+            .checked_sub(self.restrictions.total())
+            .unwrap_or(Money::ZERO)
+    }
+    /// The balances a month opening now would start from.
+    fn opening(&self) -> Opening {
+        Opening {
+            total: self.balance,
+            restricted: self.restrictions.total(),
+        }
+    }
     /// Current policy (None before genesis).
     pub fn policy(&self) -> Option<&Policy> {
         self.policy.as_ref()
@@ -206,7 +263,9 @@ impl FundState {
             + self.undo.capacity() * (std::mem::size_of::<(u64, Undo)>() + 1)
             + rentals * (std::mem::size_of::<(Instant, (Instant, u64))>() + 16)
             + periods * (std::mem::size_of::<(Date, (Date, u64))>() + 16)
-            + self.trustees.len() * 300
+            + (self.trustees.len() + self.supervisors.len()) * 300
+            + self.statements.len() * (std::mem::size_of::<(u64, StatementMark)>() + 16)
+            + self.restrictions.retained_bytes()
     }
 
     /// Signatures an entry of this kind needs (a reversal: as the kind it reverses).
@@ -222,10 +281,16 @@ impl FundState {
         };
         match kind {
             Kind::Genesis => 1,
-            Kind::Trustees | Kind::Agreement | Kind::Space => p.governance_quorum,
+            Kind::Trustees
+            | Kind::Agreement
+            | Kind::Space
+            | Kind::Restriction
+            | Kind::RestrictionRevocation
+            | Kind::RestrictionClosing => p.governance_quorum,
             Kind::Disbursement => p.disbursement_quorum,
             Kind::Statement => p.statement_quorum,
             Kind::Donation | Kind::RevenueShare | Kind::Rental | Kind::Reversal => 1,
+            Kind::Opinion => 1,
         }
     }
 
@@ -245,6 +310,105 @@ impl FundState {
         self.commit(entry, hash, effect)
     }
 
+    /// Checks every rule but the signatures for `entry` and, if they all hold, applies it:
+    /// the trustees' dry run of an intent not signed yet (`crate::check`), always on a
+    /// copy of the fund's state. Never a way to record: an entry is recorded only through
+    /// [`FundState::apply`], which counts its signers. On error nothing changes.
+    pub fn apply_unsigned(&mut self, entry: &Entry, hash: Hash) -> Result<Applied, RuleError> {
+        self.check_chain(entry)?;
+        let effect = self.check_kind(entry)?;
+        self.commit(entry, hash, effect)
+    }
+
+    /// The agreements in force or ended, by id: each with the periods already paid under
+    /// it (first day, last day, seq of the revenue share), oldest first.
+    pub fn agreements(&self) -> Vec<(&Agreement, Vec<PaidPeriod>)> {
+        let mut out: Vec<_> = self
+            .agreements
+            .values()
+            .map(|st| (&st.agreement, paid_periods(st)))
+            .collect();
+        out.sort_by(|a, b| a.0.agreement_id.as_str().cmp(b.0.agreement_id.as_str()));
+        out
+    }
+
+    /// The periods already paid under agreement `id` (`None`: no such agreement).
+    pub fn paid_periods(&self, id: &AgreementId) -> Option<Vec<PaidPeriod>> {
+        self.agreements.get(id).map(paid_periods)
+    }
+
+    /// The spaces, by id.
+    pub fn spaces(&self) -> Vec<&Space> {
+        let mut out: Vec<&Space> = self.spaces.values().map(|st| &st.space).collect();
+        out.sort_by(|a, b| a.space_id.as_str().cmp(b.space_id.as_str()));
+        out
+    }
+
+    /// The rentals of space `id` that overlap `[from, to)`, by start (`None`: no such
+    /// space).
+    pub fn bookings(&self, id: &SpaceId, from: Instant, to: Instant) -> Option<Vec<Booking>> {
+        let st = self.spaces.get(id)?;
+        // Slots are disjoint, so at most one starting before `from` reaches into it.
+        let before = st.rentals.range(..from).next_back();
+        let within = st.rentals.range(from..to);
+        Some(
+            before
+                .into_iter()
+                .chain(within)
+                .filter(|(start, (end, _))| **start < to && *end > from)
+                .map(|(start, (end, seq))| Booking {
+                    start: *start,
+                    end: *end,
+                    seq: *seq,
+                })
+                .collect(),
+        )
+    }
+
+    /// The amount the rules expect for revenue share `r`: round_half_up(base × rate) plus
+    /// the fixed monthly fee for each whole month. Refused as the rules refuse it when the
+    /// agreement is unknown, not in force for the period, or the period is not whole
+    /// months while a fixed fee applies.
+    pub fn share_due(&self, r: &RevenueShare) -> Result<Money, RuleError> {
+        let st = self
+            .agreements
+            .get(&r.agreement_id)
+            .ok_or_else(|| RuleError::AgreementUnknown(r.agreement_id.to_string()))?;
+        let a = &st.agreement;
+        if r.period.from() < a.start || a.end.is_some_and(|e| r.period.to() > e) {
+            return Err(RuleError::AgreementInactive(r.agreement_id.to_string()));
+        }
+        let mut expected = share_of(r.base, a.rate);
+        if let Some(fee) = a.fixed_monthly {
+            let months = r
+                .period
+                .whole_months()
+                .ok_or(RuleError::PeriodNotWholeMonths)?;
+            for _ in 0..months {
+                expected = add(expected, fee.into())?;
+            }
+        }
+        Ok(expected)
+    }
+
+    /// The price the rules expect for rental `r` (the space's hourly rate × hours,
+    /// half-up to 0.01). Refused as the rules refuse it for an unknown space, an empty or
+    /// too long slot.
+    pub fn rental_price(&self, r: &Rental) -> Result<Money, RuleError> {
+        let st = self
+            .spaces
+            .get(&r.space_id)
+            .ok_or_else(|| RuleError::SpaceUnknown(r.space_id.to_string()))?;
+        let seconds = r.end.unix_seconds() - r.start.unix_seconds();
+        if seconds <= 0 {
+            return Err(RuleError::RentalEmpty);
+        }
+        if seconds > RENTAL_DAYS_MAX * 86_400 {
+            return Err(RuleError::RentalTooLong(RENTAL_DAYS_MAX));
+        }
+        hourly_price(st.space.hourly_rate, seconds).map_err(|_| RuleError::Overflow)
+    }
+
     /// Moves the chain past an entry that could not be applied (verification keeps going
     /// after a finding): the log position, head, time and Merkle tree advance, the fund's
     /// money and rules state do not.
@@ -252,7 +416,7 @@ impl FundState {
         if let Some(t) = recorded_at {
             if self.last_recorded_at.is_none_or(|l| t >= l) {
                 let month = t.local_date(self.offset).first_of_month();
-                self.months.roll_to(month, self.balance, &self.frontier);
+                self.months.roll_to(month, self.opening(), &self.frontier);
                 self.last_recorded_at = Some(t);
             }
         }
@@ -340,12 +504,18 @@ impl FundState {
     }
 
     fn check_signers(&self, entry: &Entry) -> Result<(), RuleError> {
+        // Supervisors sign opinions and nothing else; a supervisor's key on any other kind
+        // is an unknown signer, so it can never count towards a quorum.
         let is_signer = |k: &PublicKey| match entry.intent.body {
             Body::Genesis(_) => *k == self.operator,
+            Body::Opinion(_) => self.supervisors.contains_key(k),
             _ => self.trustees.contains_key(k),
         };
         if let Some(Sig { key, .. }) = entry.sigs.iter().find(|s| !is_signer(&s.key)) {
-            return Err(RuleError::UnknownSigner(key.to_hex()));
+            return Err(match entry.intent.body {
+                Body::Opinion(_) => RuleError::OpinionSignerNotSupervisor(key.to_hex()),
+                _ => RuleError::UnknownSigner(key.to_hex()),
+            });
         }
         let needed = self.required_signatures(&entry.intent.body);
         // Distinct keys only: one trustee signing twice is still one trustee.
@@ -370,19 +540,27 @@ impl FundState {
             Body::Trustees(c) => self.check_trustee_change(c).map(|_| none),
             Body::Donation(d) => {
                 check_donor(d)?;
-                self.inflow(d.amount.into())
+                self.check_corrects(entry, d.corrects)?;
+                let mut effect = self.inflow(d.amount.into())?;
+                effect.restricted = self
+                    .restrictions
+                    .donate(d.restriction.as_ref(), d.amount.into())?;
+                Ok(effect)
             }
             Body::Agreement(a) => self.check_agreement(a).map(|_| none),
             Body::RevenueShare(r) => {
                 self.check_revenue_share(r)?;
+                self.check_corrects(entry, r.corrects)?;
                 self.inflow(r.amount.into())
             }
             Body::Space(s) => self.check_space(s).map(|_| none),
             Body::Rental(r) => {
                 self.check_rental(r)?;
+                self.check_corrects(entry, r.corrects)?;
                 self.inflow(r.amount.into())
             }
             Body::Disbursement(d) => {
+                self.check_corrects(entry, d.corrects)?;
                 let amount: Money = d.amount.into();
                 let balance = self
                     .balance
@@ -393,21 +571,94 @@ impl FundState {
                         balance: self.balance,
                     });
                 }
+                let date = entry.recorded_at.local_date(self.offset);
+                let restricted =
+                    self.restrictions
+                        .spend(d.restriction.as_ref(), amount, date, self.balance)?;
                 Ok(Effect {
                     amount: Some(amount),
                     delta: Money::ZERO.checked_sub(amount).ok_or(RuleError::Overflow)?,
                     reversed: None,
+                    restricted,
                 })
             }
             Body::Reversal(r) => self.check_reversal(entry.seq, r.reverses),
+            Body::Restriction(r) => self.restrictions.declare(r).map(Effect::restricted),
+            Body::RestrictionRevocation(r) => self
+                .restrictions
+                .revoke(&r.restriction_id, entry.seq)
+                .map(Effect::restricted),
+            Body::RestrictionClosing(c) => self
+                .restrictions
+                .close(c, entry.seq)
+                .map(Effect::restricted),
             Body::Statement(s) => {
                 // Figures as of this entry's month: the months before it are closed.
                 let mut months = self.months.clone();
-                months.roll_to(self.month_of(entry), self.balance, &self.frontier);
+                months.roll_to(self.month_of(entry), self.opening(), &self.frontier);
                 let expected = months.figures(&s.period, None)?;
-                check_statement(s, &expected).map(|_| none)
+                check_statement(s, &expected)?;
+                self.check_supersedes(entry.seq, s).map(|_| none)
             }
+            Body::Opinion(o) => self.check_opinion(entry.seq, o).map(|_| none),
         }
+    }
+
+    /// The correction rule: an entry that `corrects` another names an earlier entry of its
+    /// own kind, reversed by a reversal with a 更正说明 and not corrected yet.
+    fn check_corrects(&self, entry: &Entry, corrects: Option<u64>) -> Result<(), RuleError> {
+        let Some(target) = corrects else {
+            return Ok(());
+        };
+        let p = match self.entries.get(target as usize) {
+            Some(p) if target < entry.seq => *p,
+            _ => return Err(RuleError::CorrectionTargetUnknown(target)),
+        };
+        let kind = entry.intent.kind();
+        if p.kind() != kind {
+            return Err(RuleError::CorrectionKindMismatch {
+                seq: target,
+                kind: kind.as_str(),
+                found: p.kind().as_str(),
+            });
+        }
+        if !p.has_correction_note() {
+            return Err(RuleError::CorrectionNotReversed(target));
+        }
+        if p.corrected() {
+            return Err(RuleError::AlreadyCorrected(target));
+        }
+        Ok(())
+    }
+
+    /// The supersession rule: a corrected statement names an earlier statement of the same
+    /// period that no other statement supersedes.
+    fn check_supersedes(&self, seq: u64, s: &Statement) -> Result<(), RuleError> {
+        let Some(target) = s.supersedes else {
+            return Ok(());
+        };
+        let mark = match self.statements.get(&target) {
+            Some(m) if target < seq => m,
+            _ => return Err(RuleError::SupersedesNotStatement(target)),
+        };
+        if mark.superseded {
+            return Err(RuleError::AlreadySuperseded(target));
+        }
+        if mark.period != s.period {
+            return Err(RuleError::SupersedesPeriodMismatch(target));
+        }
+        Ok(())
+    }
+
+    /// An opinion is on an earlier statement, and a disagreement gives its reasons.
+    fn check_opinion(&self, seq: u64, o: &Opinion) -> Result<(), RuleError> {
+        if o.statement >= seq || !self.statements.contains_key(&o.statement) {
+            return Err(RuleError::OpinionTargetNotStatement(o.statement));
+        }
+        if o.verdict == Verdict::Disagree && o.reasons.is_none() {
+            return Err(RuleError::OpinionReasonsMissing);
+        }
+        Ok(())
     }
 
     fn inflow(&self, amount: Money) -> Result<Effect, RuleError> {
@@ -416,12 +667,35 @@ impl FundState {
             amount: Some(amount),
             delta: amount,
             reversed: None,
+            restricted: Move::default(),
         })
     }
 
     fn check_trustee_change(&self, c: &TrusteeChange) -> Result<(), RuleError> {
-        if c.add.is_empty() && c.remove.is_empty() && c.policy.is_none() {
+        if c.add.is_empty()
+            && c.remove.is_empty()
+            && c.policy.is_none()
+            && c.supervisors_add.is_empty()
+            && c.supervisors_remove.is_empty()
+            && c.host.is_none()
+        {
             return Err(RuleError::TrusteeChangeEmpty);
+        }
+        let mut supervisors = self.supervisors.clone();
+        for k in &c.supervisors_remove {
+            if supervisors.remove(k).is_none() {
+                return Err(RuleError::SupervisorUnknown(k.to_hex()));
+            }
+        }
+        for t in &c.supervisors_add {
+            if self.supervisors.contains_key(&t.key)
+                || supervisors.insert(t.key, t.name.clone()).is_some()
+            {
+                return Err(RuleError::SupervisorExists(t.key.to_hex()));
+            }
+        }
+        if supervisors.len() > TRUSTEES_MAX {
+            return Err(RuleError::PolicyInvalid("more than 32 supervisors"));
         }
         let mut after = self.trustees.clone();
         for k in &c.remove {
@@ -436,6 +710,9 @@ impl FundState {
         }
         if after.len() > TRUSTEES_MAX {
             return Err(RuleError::PolicyInvalid("more than 32 trustees"));
+        }
+        if let Some(k) = after.keys().find(|k| supervisors.contains_key(k)) {
+            return Err(RuleError::SupervisorIsTrustee(k.to_hex()));
         }
         let policy = match (&c.policy, &self.policy) {
             (Some(p), _) | (None, Some(p)) => p,
@@ -474,31 +751,15 @@ impl FundState {
     }
 
     fn check_revenue_share(&self, r: &RevenueShare) -> Result<(), RuleError> {
-        let st = self
-            .agreements
-            .get(&r.agreement_id)
-            .ok_or_else(|| RuleError::AgreementUnknown(r.agreement_id.to_string()))?;
-        let a = &st.agreement;
-        if r.period.from() < a.start || a.end.is_some_and(|e| r.period.to() > e) {
-            return Err(RuleError::AgreementInactive(r.agreement_id.to_string()));
-        }
-        let mut expected = share_of(r.base, a.rate);
-        if let Some(fee) = a.fixed_monthly {
-            let months = r
-                .period
-                .whole_months()
-                .ok_or(RuleError::PeriodNotWholeMonths)?;
-            for _ in 0..months {
-                expected = add(expected, fee.into())?;
-            }
-        }
+        let expected = self.share_due(r)?;
         let found: Money = r.amount.into();
         if expected != found {
             return Err(RuleError::RevenueShareAmount { expected, found });
         }
         // Paid periods are disjoint, so only the last one starting on or before our end
         // can overlap.
-        if let Some((_, (to, seq))) = st.paid.range(..=r.period.to()).next_back() {
+        let paid = self.agreements.get(&r.agreement_id).map(|st| &st.paid);
+        if let Some((_, (to, seq))) = paid.and_then(|p| p.range(..=r.period.to()).next_back()) {
             if *to >= r.period.from() {
                 return Err(RuleError::PeriodAlreadyPaid(*seq));
             }
@@ -517,23 +778,14 @@ impl FundState {
     }
 
     fn check_rental(&self, r: &Rental) -> Result<(), RuleError> {
-        let st = self
-            .spaces
-            .get(&r.space_id)
-            .ok_or_else(|| RuleError::SpaceUnknown(r.space_id.to_string()))?;
-        let seconds = r.end.unix_seconds() - r.start.unix_seconds();
-        if seconds <= 0 {
-            return Err(RuleError::RentalEmpty);
-        }
-        if seconds > RENTAL_DAYS_MAX * 86_400 {
-            return Err(RuleError::RentalTooLong(RENTAL_DAYS_MAX));
-        }
-        let expected =
-            hourly_price(st.space.hourly_rate, seconds).map_err(|_| RuleError::Overflow)?;
+        let expected = self.rental_price(r)?;
         let found: Money = r.amount.into();
         if expected != found {
             return Err(RuleError::RentalAmount { expected, found });
         }
+        let Some(st) = self.spaces.get(&r.space_id) else {
+            return Err(RuleError::SpaceUnknown(r.space_id.to_string()));
+        };
         if overlaps_weekly(r.start, r.end, self.offset, &st.space.community_hours) {
             return Err(RuleError::RentalInCommunityHours);
         }
@@ -575,10 +827,14 @@ impl FundState {
                 balance: self.balance,
             });
         }
+        let restricted = self
+            .restrictions
+            .reverse(target, kind, amount, self.balance)?;
         Ok(Effect {
             amount: Some(amount),
             delta,
             reversed: Some((target, kind)),
+            restricted,
         })
     }
 
@@ -589,24 +845,40 @@ impl FundState {
         // (which `record` computes aside and only then stores). Past this point nothing
         // fails, so a refused entry leaves the state exactly as it was.
         let balance = add(self.balance, effect.delta)?;
+        let plan = self
+            .restrictions
+            .plan(entry.seq, effect.restricted.clone())?;
         self.months.record(
             self.month_of(entry),
-            self.balance,
+            self.opening(),
             &self.frontier,
             entry.seq,
             entry.intent.kind(),
             effect.amount,
             effect.reversed.map(|(_, k)| k),
+            &effect.restricted,
         )?;
+        self.restrictions.apply(plan);
         self.keys.insert(key_digest(entry.intent.key.as_str()));
         let fen = effect.amount.map_or(0, |a| a.to_fen());
         let packed = Packed::new(entry.intent.kind(), fen);
         self.pad_entries(entry.seq + 1);
         self.entries[entry.seq as usize] = packed;
+        if let Some(target) = corrects_of(&entry.intent.body) {
+            if let Some(p) = self.entries.get_mut(target as usize) {
+                p.0 |= CORRECTED_BIT;
+            }
+        }
         match &entry.intent.body {
             Body::Genesis(g) => {
                 self.offset = g.utc_offset;
                 self.trustees = g.trustees.iter().map(|t| (t.key, t.name.clone())).collect();
+                self.supervisors = g
+                    .supervisors
+                    .iter()
+                    .map(|t| (t.key, t.name.clone()))
+                    .collect();
+                self.host = g.host.clone();
                 self.policy = Some(g.policy.clone());
             }
             Body::Trustees(c) => {
@@ -616,9 +888,30 @@ impl FundState {
                 for t in &c.add {
                     self.trustees.insert(t.key, t.name.clone());
                 }
+                for k in &c.supervisors_remove {
+                    self.supervisors.remove(k);
+                }
+                for t in &c.supervisors_add {
+                    self.supervisors.insert(t.key, t.name.clone());
+                }
+                if let Some(h) = &c.host {
+                    self.host = Some(h.clone());
+                }
                 if let Some(p) = &c.policy {
                     self.policy = Some(p.clone());
                 }
+            }
+            Body::Statement(s) => {
+                if let Some(mark) = s.supersedes.and_then(|t| self.statements.get_mut(&t)) {
+                    mark.superseded = true;
+                }
+                self.statements.insert(
+                    entry.seq,
+                    StatementMark {
+                        period: s.period,
+                        superseded: false,
+                    },
+                );
             }
             Body::Agreement(a) => {
                 self.agreements.insert(
@@ -654,10 +947,13 @@ impl FundState {
                 self.undo
                     .insert(entry.seq, Undo::Slot(r.space_id.clone(), r.start));
             }
-            Body::Reversal(_) => {
+            Body::Reversal(r) => {
                 if let Some((target, _)) = effect.reversed {
                     if let Some(p) = self.entries.get_mut(target as usize) {
                         p.0 |= REVERSED_BIT;
+                        if r.correction.is_some() {
+                            p.0 |= CORRECTION_NOTE_BIT;
+                        }
                     }
                     match self.undo.remove(&target) {
                         Some(Undo::Period(id, from)) => {
@@ -674,7 +970,12 @@ impl FundState {
                     }
                 }
             }
-            Body::Donation(_) | Body::Disbursement(_) | Body::Statement(_) => {}
+            Body::Donation(_)
+            | Body::Disbursement(_)
+            | Body::Opinion(_)
+            | Body::Restriction(_)
+            | Body::RestrictionRevocation(_)
+            | Body::RestrictionClosing(_) => {}
         }
         self.balance = balance;
         self.next_seq += 1;
@@ -689,21 +990,68 @@ impl FundState {
     }
 }
 
+/// A period paid under an agreement: its days and the revenue share that paid it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct PaidPeriod {
+    /// First day paid.
+    pub from: Date,
+    /// Last day paid.
+    pub to: Date,
+    /// Seq of the revenue share.
+    pub seq: u64,
+}
+
+/// A booked slot of a space: `[start, end)` and the rental that booked it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Booking {
+    /// First instant.
+    pub start: Instant,
+    /// First instant after.
+    pub end: Instant,
+    /// Seq of the rental.
+    pub seq: u64,
+}
+
+fn paid_periods(st: &AgreementState) -> Vec<PaidPeriod> {
+    st.paid
+        .iter()
+        .map(|(from, (to, seq))| PaidPeriod {
+            from: *from,
+            to: *to,
+            seq: *seq,
+        })
+        .collect()
+}
+
 /// The monetary effect of an entry, decided by its rules.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 struct Effect {
     amount: Option<Money>,
     delta: Money,
     reversed: Option<(u64, Kind)>,
+    /// What it does to restricted money.
+    restricted: Move,
 }
 
-impl Default for Effect {
-    fn default() -> Self {
+impl Effect {
+    /// No change of the balance; only restricted money moves (or a restriction is
+    /// declared).
+    fn restricted(restricted: Move) -> Effect {
         Effect {
-            amount: None,
-            delta: Money::ZERO,
-            reversed: None,
+            restricted,
+            ..Effect::default()
         }
+    }
+}
+
+/// The seq a monetary entry corrects (`corrects`), if any.
+fn corrects_of(body: &Body) -> Option<u64> {
+    match body {
+        Body::Donation(d) => d.corrects,
+        Body::RevenueShare(r) => r.corrects,
+        Body::Rental(r) => r.corrects,
+        Body::Disbursement(d) => d.corrects,
+        _ => None,
     }
 }
 
@@ -743,6 +1091,20 @@ fn check_genesis(g: &Genesis) -> Result<(), RuleError> {
     for t in &g.trustees {
         if !seen.insert(t.key) {
             return Err(RuleError::TrusteeExists(t.key.to_hex()));
+        }
+    }
+    if g.supervisors.len() > TRUSTEES_MAX {
+        return Err(RuleError::PolicyInvalid(
+            "a fund has at most 32 supervisors",
+        ));
+    }
+    let mut supervisors = std::collections::BTreeSet::new();
+    for t in &g.supervisors {
+        if seen.contains(&t.key) {
+            return Err(RuleError::SupervisorIsTrustee(t.key.to_hex()));
+        }
+        if !supervisors.insert(t.key) {
+            return Err(RuleError::SupervisorExists(t.key.to_hex()));
         }
     }
     let quorum = max_quorum(&g.policy);

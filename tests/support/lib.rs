@@ -67,7 +67,9 @@ use rand_core::RngCore;
 use serde_json::{json, Value};
 
 /// The server's environment variables that would override the flags a test passes.
-const SERVER_ENV: [&str; 14] = [
+const SERVER_ENV: [&str; 16] = [
+    "LEDGER_SESSION_MAX",
+    "LEDGER_SESSION_IDLE",
     "LEDGER_WITNESS_POLICY",
     "LEDGER_WITNESS_INTERVAL",
     "LEDGER_LOG_KEY_FILE",
@@ -799,7 +801,9 @@ pub fn donation_intent(fund: &str, key: &str, amount_fen: i64, signed_at: Instan
         channel: Channel::Cash,
         receipt_no: short(&format!("R-{key}")),
         purpose: None,
+        restriction: None,
         memo: None,
+        corrects: None,
     };
     Intent {
         fund: FundId::parse(fund).expect("a valid fund id"),
@@ -837,6 +841,8 @@ pub fn genesis_intent(fund: &str, trustees: &[&Trustee], policy: Policy) -> Inte
             })
             .collect(),
         policy,
+        supervisors: Vec::new(),
+        host: None,
     };
     Intent {
         fund: FundId::parse(fund).expect("a valid fund id"),

@@ -7,35 +7,27 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use ed25519_dalek::SigningKey;
 use ledger_core::body::{
-    Agreement, Body, Channel, Disbursement, Donation, Donor, DonorClass, Enterprise, Kind, Party,
-    PartyClass, Policy, RevenueShare, Reversal, ShareBasis, Space, SpaceKind, Trustee,
-    TrusteeChange,
+    Agreement, Body, Channel, Disbursement, Disposal, Donation, Donor, DonorClass, Enterprise,
+    Kind, Opinion, Party, PartyClass, Policy, Restriction, RestrictionClosing,
+    RestrictionRevocation, RevenueShare, Reversal, RevocationBasis, ShareBasis, Space, SpaceKind,
+    Trustee, TrusteeChange, Verdict,
 };
 use ledger_core::canonical::canonicalize;
-use ledger_core::donor::{commitment, identity_string, SALT_BYTES};
+use ledger_core::donor::SALT_BYTES;
 use ledger_core::entry::{Intent, Sig};
-use ledger_core::hash::sha256;
-use ledger_core::ids::{AgreementId, FundId, IdempotencyKey, SpaceId, Uscc};
+use ledger_core::ids::{AgreementId, FundId, IdempotencyKey, RestrictionId, SpaceId, Uscc};
 use ledger_core::keys::PublicKey;
 use ledger_core::money::{Amount, Base, Rate};
 use ledger_core::text::{LongText, ShortText};
 use ledger_core::time::{Date, Instant, Period, WeeklyWindow};
 use rand_core::RngCore;
-use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-/// Longest donor name kept in the vault, in characters (the server's limit).
-pub const DONOR_NAME_CHARS_MAX: usize = 100;
-/// Longest donor phone number, in characters (the server's limit).
-pub const DONOR_PHONE_CHARS_MAX: usize = 32;
+pub use ledger_core::donor::{DONOR_NAME_CHARS_MAX, DONOR_PHONE_CHARS_MAX};
 /// Domain separation of the idempotency keys the client derives from content.
 const KEY_DERIVATION_PREFIX: &str = "community-ledger/client/key/v1\n";
 
-/// Parses a snake_case enum value (`wechat_pay`, `meeting_room`) as the chain spells it.
-pub fn parse_enum<T: DeserializeOwned>(s: &str, what: &str, allowed: &str) -> Result<T, String> {
-    serde_json::from_value(Value::String(s.to_owned()))
-        .map_err(|_| format!("unknown {what} {s:?} (one of: {allowed})"))
-}
+pub use ledger_core::import::{key_from_digest, parse_enum};
 
 fn donor_class(s: &str) -> Result<DonorClass, String> {
     parse_enum(
@@ -51,11 +43,20 @@ fn channel(s: &str) -> Result<Channel, String> {
         "cash, bank_transfer, wechat_pay, alipay, other",
     )
 }
+fn revocation_basis(s: &str) -> Result<RevocationBasis, String> {
+    parse_enum(s, "basis", "donor_consent, law")
+}
+fn disposal(s: &str) -> Result<Disposal, String> {
+    parse_enum(s, "disposal", "released, returned")
+}
 fn party_class(s: &str) -> Result<PartyClass, String> {
     parse_enum(s, "class", "enterprise, organisation, resident, other")
 }
 fn basis(s: &str) -> Result<ShareBasis, String> {
     parse_enum(s, "basis", "revenue, profit")
+}
+fn verdict(s: &str) -> Result<Verdict, String> {
+    parse_enum(s, "verdict", "agree, disagree")
 }
 fn space_kind(s: &str) -> Result<SpaceKind, String> {
     parse_enum(
@@ -89,6 +90,11 @@ fn public_key(s: &str) -> Result<PublicKey, String> {
     PublicKey::from_hex(s).map_err(|e| e.to_string())
 }
 
+/// Parses `--signed-at`.
+fn parse_signed_at(s: &str) -> Result<Instant, String> {
+    Instant::parse(s).map_err(|e| e.to_string())
+}
+
 /// What every kind's command takes besides its fields.
 #[derive(Args, Debug, Clone)]
 pub struct Common {
@@ -99,6 +105,11 @@ pub struct Common {
     /// same command again records it once.
     #[arg(long)]
     pub idempotency_key: Option<IdempotencyKey>,
+    /// The intent's `signed_at` (RFC 3339 UTC to the second; default: now). With
+    /// `--idempotency-key`, the same inputs give the same signature byte for byte, as the
+    /// browser workspace signs them (tests compare the two).
+    #[arg(long, value_parser = parse_signed_at)]
+    pub signed_at: Option<Instant>,
     /// Another trustee's key file that signs too (repeat for more), for kinds that need a
     /// quorum when the trustees sign on one machine; otherwise use `propose` and `sign`.
     #[arg(long = "cosign-key", value_name = "FILE")]
@@ -127,6 +138,16 @@ pub enum KindCmd {
     Trustees(TrusteesArgs),
     /// 收支公示 The statement of a month, quarter or year, as the server drafts it.
     Statement(StatementArgs),
+    /// 监督意见 A supervisor's opinion on a statement (signed with the supervisor's key).
+    Opinion(OpinionArgs),
+    /// 限定 Declares restricted money (a purpose, an optional window).
+    Restriction(RestrictionArgs),
+    /// 撤销限定 Lifts a restriction (donor's written consent or law); what it holds is released.
+    #[command(name = "restriction_revocation", alias = "restriction-revocation")]
+    RestrictionRevocation(RestrictionRevocationArgs),
+    /// 限定项目结项 Closes a restriction's project, with what was done with the money left.
+    #[command(name = "restriction_closing", alias = "restriction-closing")]
+    RestrictionClosing(RestrictionClosingArgs),
 }
 
 impl KindCmd {
@@ -142,6 +163,10 @@ impl KindCmd {
             KindCmd::Reversal(a) => &a.common,
             KindCmd::Trustees(a) => &a.common,
             KindCmd::Statement(a) => &a.common,
+            KindCmd::Opinion(a) => &a.common,
+            KindCmd::Restriction(a) => &a.common,
+            KindCmd::RestrictionRevocation(a) => &a.common,
+            KindCmd::RestrictionClosing(a) => &a.common,
         }
     }
 }
@@ -173,12 +198,72 @@ pub struct DonationArgs {
     /// The receipt number given to the donor.
     #[arg(long)]
     pub receipt_no: ShortText,
-    /// A restricted purpose the donor named.
+    /// A purpose the donor named (free text; it restricts nothing).
     #[arg(long)]
     pub purpose: Option<ShortText>,
+    /// The restriction the donation is given to (限定性捐赠); none: unrestricted.
+    #[arg(long)]
+    pub restriction: Option<RestrictionId>,
     /// A memo.
     #[arg(long)]
     pub memo: Option<LongText>,
+    /// The seq of the donation this one corrects (reversed with a `--correction`).
+    #[arg(long)]
+    pub corrects: Option<u64>,
+}
+
+/// `restriction`.
+#[derive(Args, Debug, Clone)]
+pub struct RestrictionArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: Common,
+    /// Its id (unique in the fund).
+    #[arg(long)]
+    pub restriction_id: RestrictionId,
+    /// The purpose or project the money is for.
+    #[arg(long)]
+    pub purpose: ShortText,
+    /// First local day its money may be spent.
+    #[arg(long)]
+    pub usable_from: Option<Date>,
+    /// Last local day its money may be spent.
+    #[arg(long)]
+    pub usable_until: Option<Date>,
+}
+
+/// `restriction_revocation`.
+#[derive(Args, Debug, Clone)]
+pub struct RestrictionRevocationArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: Common,
+    /// The restriction lifted.
+    #[arg(long)]
+    pub restriction_id: RestrictionId,
+    /// donor_consent or law.
+    #[arg(long, value_parser = revocation_basis)]
+    pub basis: RevocationBasis,
+    /// The consent or the law, in words.
+    #[arg(long)]
+    pub reason: LongText,
+}
+
+/// `restriction_closing`.
+#[derive(Args, Debug, Clone)]
+pub struct RestrictionClosingArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: Common,
+    /// The restriction closed.
+    #[arg(long)]
+    pub restriction_id: RestrictionId,
+    /// released (the rest goes to unrestricted money) or returned (nothing may be left).
+    #[arg(long, value_parser = disposal)]
+    pub disposal: Disposal,
+    /// The project's outcome and the remainder's use.
+    #[arg(long)]
+    pub note: LongText,
 }
 
 /// `agreement`.
@@ -312,6 +397,12 @@ pub struct DisbursementArgs {
     /// Invoice number.
     #[arg(long)]
     pub invoice_no: ShortText,
+    /// The seq of the disbursement this one corrects (reversed with a `--correction`).
+    #[arg(long)]
+    pub corrects: Option<u64>,
+    /// The restriction whose money this spends; none: unrestricted money.
+    #[arg(long)]
+    pub restriction: Option<RestrictionId>,
 }
 
 /// `reversal`.
@@ -326,6 +417,9 @@ pub struct ReversalArgs {
     /// Why.
     #[arg(long)]
     pub reason: LongText,
+    /// The 更正说明 (correction note), when the reversal corrects an error.
+    #[arg(long)]
+    pub correction: Option<LongText>,
 }
 
 /// `trustees`.
@@ -366,25 +460,30 @@ pub struct StatementArgs {
     /// 2026-10 (a month), 2026-Q3 (a quarter) or 2026 (a year).
     #[arg(long)]
     pub period: String,
+    /// The seq of the statement of the same period that this corrected one supersedes.
+    #[arg(long)]
+    pub supersedes: Option<u64>,
+}
+
+/// `opinion`.
+#[derive(Args, Debug, Clone)]
+pub struct OpinionArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: Common,
+    /// Seq of the statement the opinion is on.
+    #[arg(long)]
+    pub statement: u64,
+    /// agree or disagree.
+    #[arg(long, value_parser = verdict)]
+    pub verdict: Verdict,
+    /// Reasons (required to disagree).
+    #[arg(long)]
+    pub reasons: Option<LongText>,
 }
 
 /// A resident donor's identity, sent beside the intent (never in it).
-#[derive(Debug, Clone)]
-pub struct Identity {
-    /// Random salt of the commitment.
-    pub salt: [u8; SALT_BYTES],
-    /// Name.
-    pub name: String,
-    /// Phone.
-    pub phone: String,
-}
-
-impl Identity {
-    /// The `donor_identity` member of an append request.
-    pub fn to_json(&self) -> Value {
-        json!({"salt": hex::encode(self.salt), "name": self.name, "phone": self.phone})
-    }
-}
+pub use ledger_core::donor::DonorIdentity as Identity;
 
 /// A fresh random salt.
 pub fn random_salt() -> [u8; SALT_BYTES] {
@@ -393,98 +492,15 @@ pub fn random_salt() -> [u8; SALT_BYTES] {
     salt
 }
 
-fn opt(s: Option<&str>) -> Option<&str> {
-    s.map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// The donor as the chain records it, and a resident's identity for the vault.
-///
-/// A resident needs a name and a phone: they go to the vault, the chain gets only the
-/// commitment (and the name too if the resident consented to be named). Enterprises and
-/// organisations need a name; anonymous donors have none. Only a resident has a phone.
+/// The donor as the chain records it, and a resident's identity for the vault (a fresh
+/// random salt for the commitment): [`ledger_core::donor::donor_of`].
 pub fn donor(
     class: DonorClass,
     name: Option<&str>,
     phone: Option<&str>,
     name_public: bool,
 ) -> Result<(Donor, Option<Identity>), String> {
-    let (name, phone) = (opt(name), opt(phone));
-    let short = |n: &str| ShortText::parse(n).map_err(|e| format!("donor name: {e}"));
-    if class != DonorClass::Resident && phone.is_some() {
-        return Err("only a resident donor's phone is recorded (in the donor vault)".into());
-    }
-    if class != DonorClass::Resident && name_public {
-        return Err("naming consent applies to residents only".into());
-    }
-    match class {
-        DonorClass::Resident => {
-            let (Some(name), Some(phone)) = (name, phone) else {
-                return Err(
-                    "a resident donor needs a name and a phone (kept off the chain; \
-                     only their salted commitment is recorded)"
-                        .into(),
-                );
-            };
-            if name.chars().count() > DONOR_NAME_CHARS_MAX {
-                return Err(format!(
-                    "donor name longer than {DONOR_NAME_CHARS_MAX} characters"
-                ));
-            }
-            let phone_ok = phone.chars().count() <= DONOR_PHONE_CHARS_MAX
-                && phone
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '));
-            if !phone_ok {
-                return Err(format!(
-                    "donor phone {phone:?}: 1 to {DONOR_PHONE_CHARS_MAX} digits (with + - or spaces)"
-                ));
-            }
-            let salt = random_salt();
-            let c = commitment(&salt, &identity_string(name, phone));
-            let donor = Donor {
-                class,
-                name: if name_public {
-                    Some(short(name)?)
-                } else {
-                    None
-                },
-                name_consent: name_public.then_some(true),
-                commitment: Some(c),
-            };
-            let id = Identity {
-                salt,
-                name: name.to_owned(),
-                phone: phone.to_owned(),
-            };
-            Ok((donor, Some(id)))
-        }
-        DonorClass::Enterprise | DonorClass::Organisation => {
-            let name = name.ok_or("an enterprise or organisation donor needs a name")?;
-            Ok((
-                Donor {
-                    class,
-                    name: Some(short(name)?),
-                    name_consent: None,
-                    commitment: None,
-                },
-                None,
-            ))
-        }
-        DonorClass::Anonymous => {
-            if name.is_some() {
-                return Err("an anonymous donor has no name".into());
-            }
-            Ok((
-                Donor {
-                    class,
-                    name: None,
-                    name_consent: None,
-                    commitment: None,
-                },
-                None,
-            ))
-        }
-    }
+    ledger_core::donor::donor_of(class, name, phone, name_public, random_salt())
 }
 
 /// The body a command describes (a statement's comes from the server: see the caller).
@@ -504,7 +520,9 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                     channel: a.channel,
                     receipt_no: a.receipt_no.clone(),
                     purpose: a.purpose.clone(),
+                    restriction: a.restriction.clone(),
                     memo: a.memo.clone(),
+                    corrects: a.corrects,
                 }),
                 identity,
             )
@@ -531,6 +549,7 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                 period: Period::new(a.from, a.to).map_err(|e| format!("period: {e}"))?,
                 base: a.base,
                 amount: a.amount,
+                corrects: None,
             }),
             None,
         ),
@@ -554,6 +573,7 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                 start: a.start,
                 end: a.end,
                 amount: a.amount,
+                corrects: None,
             }),
             None,
         ),
@@ -567,6 +587,33 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                 purpose: a.purpose.clone(),
                 project: a.project.clone(),
                 invoice_no: a.invoice_no.clone(),
+                corrects: a.corrects,
+                restriction: a.restriction.clone(),
+            }),
+            None,
+        ),
+        KindCmd::Restriction(a) => (
+            Body::Restriction(Restriction {
+                restriction_id: a.restriction_id.clone(),
+                purpose: a.purpose.clone(),
+                usable_from: a.usable_from,
+                usable_until: a.usable_until,
+            }),
+            None,
+        ),
+        KindCmd::RestrictionRevocation(a) => (
+            Body::RestrictionRevocation(RestrictionRevocation {
+                restriction_id: a.restriction_id.clone(),
+                basis: a.basis,
+                reason: a.reason.clone(),
+            }),
+            None,
+        ),
+        KindCmd::RestrictionClosing(a) => (
+            Body::RestrictionClosing(RestrictionClosing {
+                restriction_id: a.restriction_id.clone(),
+                disposal: a.disposal,
+                note: a.note.clone(),
             }),
             None,
         ),
@@ -574,6 +621,7 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
             Body::Reversal(Reversal {
                 reverses: a.reverses,
                 reason: a.reason.clone(),
+                correction: a.correction.clone(),
             }),
             None,
         ),
@@ -600,10 +648,21 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                     add: a.add.clone(),
                     remove: a.remove.clone(),
                     policy,
+                    supervisors_add: Vec::new(),
+                    supervisors_remove: Vec::new(),
+                    host: None,
                 }),
                 None,
             )
         }
+        KindCmd::Opinion(a) => (
+            Body::Opinion(Opinion {
+                statement: a.statement,
+                verdict: a.verdict,
+                reasons: a.reasons.clone(),
+            }),
+            None,
+        ),
         KindCmd::Statement(_) => return Err("a statement's body comes from the server".into()),
     })
 }
@@ -621,14 +680,6 @@ pub fn derived_key(prefix: &str, fund: &FundId, body: &Body) -> IdempotencyKey {
     pre.extend_from_slice(format!("{fund}\n{}\n", body.kind().as_str()).as_bytes());
     pre.extend_from_slice(&canonicalize(&v));
     key_from_digest(prefix, &pre)
-}
-
-/// `prefix` + the first 16 hex digits of SHA-256(bytes), as an idempotency key.
-pub fn key_from_digest(prefix: &str, bytes: &[u8]) -> IdempotencyKey {
-    let hex = sha256(bytes).to_hex();
-    // A prefix of [A-Za-z0-9_-] and 16 hex digits is always a valid key.
-    IdempotencyKey::parse(&format!("{prefix}{}", &hex[..16]))
-        .unwrap_or_else(|_| unreachable!("prefix and hex digits form a valid key"))
 }
 
 /// An intent signed by some keys: the canonical string posted and the signatures,
@@ -664,12 +715,17 @@ pub fn kind_label(kind: Kind) -> &'static str {
         Kind::Disbursement => "disbursement 支出",
         Kind::Reversal => "reversal 冲正",
         Kind::Statement => "statement 收支公示",
+        Kind::Opinion => "opinion 监督意见",
+        Kind::Restriction => "restriction 限定",
+        Kind::RestrictionRevocation => "restriction_revocation 撤销限定",
+        Kind::RestrictionClosing => "restriction_closing 限定项目结项",
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ledger_core::donor::{commitment, identity_string};
 
     #[test]
     fn a_resident_is_a_commitment_and_the_derived_key_ignores_the_salt() {
@@ -697,7 +753,9 @@ mod tests {
                 channel: Channel::WechatPay,
                 receipt_no: ShortText::parse("R-1").unwrap(),
                 purpose: None,
+                restriction: None,
                 memo: None,
+                corrects: None,
             })
         };
         let (one, two) = (make(), make());

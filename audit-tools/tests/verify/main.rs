@@ -5,7 +5,9 @@
 mod clean;
 mod conformance;
 mod db;
+mod oversight;
 mod receipts;
+mod restricted;
 mod since;
 mod support;
 mod tamper;

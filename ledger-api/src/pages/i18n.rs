@@ -80,20 +80,25 @@ impl Lang {
 
     /// Every word of the pages in this language, by key.
     pub fn words(self) -> BTreeMap<&'static str, &'static str> {
-        WORDS
+        TABLES
             .iter()
+            .flat_map(|t| t.iter())
             .map(|(k, zh, en)| (*k, if self == Lang::Zh { *zh } else { *en }))
             .collect()
     }
 
     /// One word (the key itself when unknown).
     pub fn word(self, key: &str) -> &str {
-        WORDS
+        TABLES
             .iter()
+            .flat_map(|t| t.iter())
             .find(|(k, _, _)| *k == key)
             .map_or(key, |(_, zh, en)| if self == Lang::Zh { zh } else { en })
     }
 }
+
+/// Every table of words: the residents' pages' and the workspace's.
+const TABLES: &[&[(&str, &str, &str)]] = &[WORDS, super::workspace::WORDS];
 
 /// `(key, 中文, English)`.
 const WORDS: &[(&str, &str, &str)] = &[
@@ -199,6 +204,27 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("kind_disbursement", "支出", "disbursement"),
     ("kind_reversal", "冲正", "reversal"),
     ("kind_statement", "收支公示", "statement"),
+    ("kind_opinion", "监督意见", "supervisor's opinion"),
+    ("corrections", "更正说明", "Corrections"),
+    ("correction_note", "更正说明", "Correction note"),
+    ("corrects_entry", "更正条目", "Corrects entry"),
+    ("changes_statement", "涉及报表", "Changes statement"),
+    ("superseded_by", "本报表已被更正报表取代", "This statement is superseded by the corrected statement"),
+    ("supersedes", "更正报表，取代", "Corrected statement; supersedes"),
+    ("opinions", "监督意见", "Supervisors' opinions"),
+    ("no_opinion", "暂无监督意见", "No supervisor's opinion yet"),
+    ("verdict_agree", "同意", "Agrees"),
+    ("verdict_disagree", "不同意", "Disagrees"),
+    ("reasons", "理由", "Reasons"),
+    ("supervisors", "监督员", "Supervisors"),
+    ("host_charity", "托管慈善组织", "Host charity"),
+    ("kind_restriction", "限定", "restriction"),
+    ("kind_restriction_revocation", "撤销限定", "restriction revoked"),
+    ("kind_restriction_closing", "限定项目结项", "restricted project closed"),
+    ("col_unrestricted", "非限定性", "Unrestricted"),
+    ("col_restricted", "限定性", "Restricted"),
+    ("col_total", "合计", "Total"),
+    ("releases", "限定性净资产转为非限定性净资产", "Released from restriction"),
     ("space_classroom", "共享教室", "classroom"),
     ("space_theatre", "共享剧场", "theatre"),
     ("space_meeting_room", "共享会议室", "meeting room"),
@@ -245,7 +271,7 @@ mod tests {
 
     #[test]
     fn every_key_is_unique() {
-        let mut keys: Vec<_> = WORDS.iter().map(|w| w.0).collect();
+        let mut keys: Vec<_> = TABLES.iter().flat_map(|t| t.iter()).map(|w| w.0).collect();
         keys.sort_unstable();
         let n = keys.len();
         keys.dedup();

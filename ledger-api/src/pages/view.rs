@@ -12,13 +12,14 @@ use ledger_core::money::Rate;
 use ledger_core::time::{weekday_name, Instant, UtcOffset};
 
 use super::chart::{balance_svg, group_digits};
+use super::oversight::Oversight;
 use super::{Lang, ENTRIES_PER_PAGE};
 use crate::app::AppState;
-use crate::store::{EntryRow, Store, StoreError, PAGE_ROWS_MAX};
+use crate::store::{EntryRow, Store, StoreError};
 use crate::views::{
     genesis_of, not_a_statement, parse_row, AgreementLine, EntryLine, FundPage, KindTotalLine,
-    LastStatement, NamedSigner, OverviewFund, OverviewPage, SpaceLine, StatementFigures,
-    StatementPage, WitnessInfo, WitnessPolicyInfo, WitnessingView,
+    LastStatement, NamedSigner, OverviewFund, OverviewPage, SpaceLine, StatementColumns,
+    StatementFigures, StatementPage, WitnessInfo, WitnessPolicyInfo, WitnessingView,
 };
 
 /// The kinds that move money, in the order the pages list them.
@@ -72,7 +73,8 @@ fn offset_of(genesis: Option<&Genesis>) -> UtcOffset {
     genesis.map_or(UtcOffset::CHINA, |g| g.utc_offset)
 }
 
-fn local_date(recorded_at: &str, off: UtcOffset) -> String {
+/// A stored `recorded_at` as the fund's local date.
+pub(super) fn local_date(recorded_at: &str, off: UtcOffset) -> String {
     Instant::parse(recorded_at)
         .map(|i| i.local_date(off).to_string())
         .unwrap_or_else(|_| recorded_at.get(..10).unwrap_or(recorded_at).to_owned())
@@ -90,20 +92,12 @@ fn fund_name(genesis: Option<&Genesis>, lang: Lang) -> String {
 }
 
 /// Every row of one kind (all pages).
-async fn all_of_kind(store: &Store, fund: &str, kind: Kind) -> Result<Vec<EntryRow>, StoreError> {
-    let mut out = Vec::new();
-    let mut from = 0;
-    loop {
-        let rows = store
-            .entries_where_kind(fund, kind.as_str(), from, PAGE_ROWS_MAX)
-            .await?;
-        let full = rows.len() as i64 == PAGE_ROWS_MAX;
-        from = rows.last().map_or(from, |r| r.seq + 1);
-        out.extend(rows);
-        if !full {
-            return Ok(out);
-        }
-    }
+pub(super) async fn all_of_kind(
+    store: &Store,
+    fund: &str,
+    kind: Kind,
+) -> Result<Vec<EntryRow>, StoreError> {
+    store.all_entries_of_kind(fund, kind.as_str()).await
 }
 
 /// The latest entry of one kind.
@@ -171,7 +165,28 @@ fn statement_view(
         reversals,
         closing,
         count,
+        supersedes,
+        version: _,
+        unrestricted,
+        restricted,
     } = b;
+    let columns = match (unrestricted, restricted) {
+        (Some(u), Some(r)) => {
+            let y = |m: &ledger_core::money::Money| yuan(m.to_fen());
+            let none = || "—".to_owned();
+            Some(StatementColumns {
+                opening: [y(&u.opening), y(&r.opening), y(opening)],
+                donation: [y(&u.donation), y(&r.donation), y(&inflows.donation)],
+                revenue_share: [y(&u.revenue_share), none(), y(&inflows.revenue_share)],
+                rental: [y(&u.rental), none(), y(&inflows.rental)],
+                disbursement: [y(&u.disbursement), none(), y(&outflows.disbursement)],
+                reversals: [y(&u.reversals), y(&r.reversals), y(reversals)],
+                releases: [y(&u.releases), yuan(-r.releases.to_fen()), yuan(0)],
+                closing: [y(&u.closing), y(&r.closing), y(closing)],
+            })
+        }
+        _ => None,
+    };
     Ok(StatementFigures {
         seq: row.seq,
         hash: row.hash,
@@ -191,6 +206,11 @@ fn statement_view(
         tree_size: *tree_size,
         root: *root,
         signers,
+        supersedes: *supersedes,
+        superseded_by: None,
+        corrections: Vec::new(),
+        opinions: Vec::new(),
+        columns,
     })
 }
 
@@ -279,6 +299,10 @@ fn party(body: &Body, lang: Lang, enterprises: &BTreeMap<String, String>) -> Str
         Body::Space(s) => s.name.to_string(),
         Body::Reversal(r) => format!("#{}", r.reverses),
         Body::Statement(s) => format!("{} – {}", s.period.from(), s.period.to()),
+        Body::Opinion(o) => format!("#{}", o.statement),
+        Body::Restriction(r) => r.purpose.to_string(),
+        Body::RestrictionRevocation(r) => r.restriction_id.to_string(),
+        Body::RestrictionClosing(c) => c.restriction_id.to_string(),
         Body::Genesis(_) | Body::Trustees(_) => String::new(),
     }
 }
@@ -361,8 +385,13 @@ pub async fn fund_page(
         .collect();
 
     let names = trustee_names(store, fund).await?;
+    let oversight = Oversight::read(store, fund, genesis.as_ref(), lang, off).await?;
     let statement = match last_of_kind(store, fund, Kind::Statement).await? {
-        Some(r) => Some(statement_view(&r, &names, lang, off)?),
+        Some(r) => {
+            let mut s = statement_view(&r, &names, lang, off)?;
+            oversight.annotate(&mut s);
+            Some(s)
+        }
         None => None,
     };
     let witnessing = match &statement {
@@ -456,6 +485,9 @@ pub async fn fund_page(
         spaces,
         founding_trustees,
         witnessing,
+        corrections: oversight.corrections(),
+        supervisors: oversight.supervisors,
+        host: oversight.host,
     }))
 }
 
@@ -478,12 +510,16 @@ pub async fn statement_page(
     let genesis = genesis(store, fund).await?;
     let off = offset_of(genesis.as_ref());
     let names = trustee_names(store, fund).await?;
+    let mut s = statement_view(&row, &names, lang, off)?;
+    Oversight::read(store, fund, genesis.as_ref(), lang, off)
+        .await?
+        .annotate(&mut s);
     Ok(Some(StatementPage {
         id: fund.to_owned(),
         name: fund_name(genesis.as_ref(), lang),
         street: genesis.as_ref().map(|g| g.street.clone()),
         community: genesis.as_ref().map(|g| g.community.clone()),
-        s: statement_view(&row, &names, lang, off)?,
+        s,
         verify_url: verify_url.to_owned(),
         qr: qr_svg(verify_url, lang.word("qr_title")),
         witnessing: witnessing(app, lang, fund, seq, off).await?,
@@ -537,6 +573,87 @@ async fn witnessing(
     }))
 }
 
+/// A donor's receipt (A5, printable): what the chain says of the donation, and a QR code
+/// leading to `/check`, where the donor verifies it in their own browser.
+#[derive(Debug, serde::Serialize)]
+pub struct ReceiptPage {
+    /// Fund id.
+    pub fund: String,
+    /// Fund name.
+    pub fund_name: String,
+    /// Seq of the donation.
+    pub seq: u64,
+    /// Amount, `1,234.00`.
+    pub amount: String,
+    /// The donor as the public may see them.
+    pub donor: String,
+    /// Channel (`cash`, …).
+    pub channel: String,
+    /// The receipt number written on the entry.
+    pub receipt_no: String,
+    /// Restricted purpose, if any.
+    pub purpose: Option<String>,
+    /// When recorded, local `YYYY-MM-DD HH:MM`.
+    pub recorded: String,
+    /// Entry hash (hex).
+    pub hash: String,
+    /// Where to verify it.
+    pub verify_url: String,
+    /// QR code of `verify_url` (inline SVG).
+    pub qr: String,
+}
+
+/// The receipt page of donation `seq` of `fund`; `None` when there is no such donation.
+pub async fn receipt_page(
+    app: &AppState,
+    lang: Lang,
+    fund: &str,
+    seq: u64,
+    verify_url: &str,
+) -> Result<Option<ReceiptPage>, StoreError> {
+    let store = app.ledger.store();
+    let Some(row) = store.entry(fund, seq).await? else {
+        return Ok(None);
+    };
+    let Body::Donation(d) = parse_row(&row)?.intent.body else {
+        return Ok(None);
+    };
+    let genesis = genesis(store, fund).await?;
+    let off = offset_of(genesis.as_ref());
+    let recorded = Instant::parse(&row.recorded_at)
+        .ok()
+        .and_then(|i| u64::try_from(i.unix_seconds()).ok())
+        .map_or_else(|| row.recorded_at.clone(), |t| local_minute(t, off));
+    Ok(Some(ReceiptPage {
+        fund: fund.to_owned(),
+        fund_name: genesis.map_or_else(|| fund.to_owned(), |g| g.name.to_string()),
+        seq,
+        amount: yuan(d.amount.to_fen()),
+        donor: public_name(d.donor.public_name(), lang),
+        channel: lang
+            .word(&format!("channel_{}", channel_code(d.channel)))
+            .to_owned(),
+        receipt_no: d.receipt_no.to_string(),
+        purpose: d.purpose.map(|p| p.to_string()),
+        recorded,
+        hash: row.hash.to_string(),
+        verify_url: verify_url.to_owned(),
+        qr: qr_svg(verify_url, lang.word("qr_title")),
+    }))
+}
+
+/// The stored name of a channel.
+fn channel_code(c: ledger_core::body::Channel) -> &'static str {
+    use ledger_core::body::Channel;
+    match c {
+        Channel::Cash => "cash",
+        Channel::BankTransfer => "bank_transfer",
+        Channel::WechatPay => "wechat_pay",
+        Channel::Alipay => "alipay",
+        Channel::Other => "other",
+    }
+}
+
 /// POSIX seconds `t` as the local `YYYY-MM-DD HH:MM` at offset `off`.
 fn local_minute(t: u64, off: UtcOffset) -> String {
     let local = i64::try_from(t)
@@ -558,7 +675,7 @@ fn local_minute(t: u64, off: UtcOffset) -> String {
 }
 
 /// The QR code of `url` as inline SVG (dark modules on white), with a title.
-fn qr_svg(url: &str, title: &str) -> String {
+pub(super) fn qr_svg(url: &str, title: &str) -> String {
     use qrcode::render::svg;
     match qrcode::QrCode::new(url.as_bytes()) {
         Ok(code) => {

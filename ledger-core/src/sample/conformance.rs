@@ -436,6 +436,8 @@ pub const CASES: &[Gen] = &[
     Gen::Many(cases::rule_breaks),
     Gen::Many(cases::reversals),
     Gen::Many(cases::type_errors),
+    Gen::Many(restricted::restrictions),
+    Gen::Many(oversight::oversight),
     Gen::Many(cases::receipts),
     Gen::Many(strict::cases),
 ];
@@ -470,4 +472,6 @@ pub fn files(cases: &[Case]) -> Vec<(String, Vec<u8>)> {
 }
 
 mod cases;
+mod oversight;
+mod restricted;
 mod strict;

@@ -7,14 +7,36 @@
 //! recorded on, and agreements may pay once a year.
 
 use crate::body::{
-    Agreement, Body, Donor, DonorClass, Enterprise, Party, PartyClass, RevenueShare, ShareBasis,
-    Space, SpaceKind,
+    Agreement, Body, Channel, Disbursement, Disposal, Donation, Donor, DonorClass, Enterprise,
+    Party, PartyClass, Restriction, RestrictionClosing, RestrictionRevocation, RevenueShare,
+    Reversal, RevocationBasis, ShareBasis, Space, SpaceKind,
 };
-use crate::ids::{AgreementId, SpaceId};
-use crate::money::{share_of, Base, Rate};
+use crate::ids::{AgreementId, RestrictionId, SpaceId};
+use crate::money::{share_of, Base, Money, Rate};
 use crate::time::{Date, Period, UtcOffset};
 
-use super::{amount_fen, err, sample_uscc, text, Builder, Deal, Room, SampleError};
+use super::{amount_fen, err, long, sample_uscc, text, Builder, Deal, Room, SampleError};
+
+/// Where a story's correction stands.
+#[derive(Debug, Clone, Default)]
+pub(super) enum CorrectionPlan {
+    /// No statement has covered a donation that can be corrected yet.
+    #[default]
+    Waiting,
+    /// The statement at `statement` (over `period`) covered the donation at `seq`.
+    Covered {
+        statement: u64,
+        period: Period,
+        seq: u64,
+        donation: Box<Donation>,
+    },
+    /// Corrected (or given up).
+    Done,
+}
+
+/// How much the corrected donation adds to the one recorded, in fen (a receipt for
+/// 100.00 yuan more than was typed in).
+const CORRECTION_FEN: i64 = 10_000;
 
 /// One fund's names and figures.
 #[derive(Debug, Clone, Default)]
@@ -44,6 +66,89 @@ pub struct Story {
     /// Percent of the actions that are donations, rentals and disbursements (the rest are
     /// reversals).
     pub mix: [u8; 3],
+    /// The supervisor's (监督员) name: named in the genesis, signs an opinion on the first
+    /// statement.
+    pub supervisor: Option<String>,
+    /// The host charity's name (its USCC is an example one).
+    pub host: Option<String>,
+    /// Whether the history corrects a donation that a signed statement covered: a reversal
+    /// with its 更正说明, the corrected donation and the corrected statement.
+    pub correction: bool,
+    /// A restricted gift to a project, spent month by month; `None`: no restriction.
+    pub restricted: Option<StoryRestriction>,
+}
+
+/// A restricted gift of a story: declared and given right after setup, then spent on its
+/// project at each month's end while it lasts. With one, the fund's statements are drafted
+/// in two columns (version 2).
+#[derive(Debug, Clone)]
+pub struct StoryRestriction {
+    /// Restriction id.
+    pub id: String,
+    /// Its purpose, e.g. 阳光驿站助老服务.
+    pub purpose: String,
+    /// The enterprise that gives it.
+    pub donor: String,
+    /// The gift, in yuan.
+    pub gift_yuan: i64,
+    /// One month's spending, in yuan (lowest, highest); the last takes what is left.
+    pub monthly_yuan: (i64, i64),
+    /// Who carries out the project and is paid.
+    pub payee: String,
+    /// After this many months of spending the donor agrees in writing to lift the
+    /// restriction (a `restriction_revocation` releases the rest); `None`: the project is
+    /// closed (`restriction_closing`, `released`) once the gift is spent.
+    pub revoked_after_months: Option<u32>,
+}
+
+impl Story {
+    /// A small story of plainly fictional names with a restricted gift (revoked after three
+    /// months if `revoke`, else spent and closed): for tests that need every kind.
+    pub fn restricted_example(revoke: bool) -> Story {
+        let org = PartyClass::Organisation;
+        Story {
+            trustees: ["赵一".into(), "钱二".into(), "孙三".into(), "李四".into()],
+            founders: vec!["甲方有限公司".into()],
+            founder_gift_yuan: (10_000, 20_000),
+            enterprises: vec!["丙方有限公司".into()],
+            enterprise_gift_yuan: (1_000, 2_000),
+            organisations: vec!["丁方协会".into()],
+            organisation_gift_yuan: (100, 500),
+            renters: vec![("戊方读书会".into(), org)],
+            payees: vec![("己方服务中心".into(), org)],
+            agreements: vec![StoryAgreement {
+                id: "monthly".into(),
+                enterprise: "庚方社会企业".into(),
+                venture: "庚方咖啡".into(),
+                basis: ShareBasis::Revenue,
+                rate: "0.2000".into(),
+                fixed_monthly_yuan: None,
+                yearly: false,
+                base_yuan: (5_000, 9_000),
+            }],
+            spaces: vec![StorySpace {
+                id: "room".into(),
+                name: "示例活动室".into(),
+                kind: SpaceKind::ActivityRoom,
+                hourly_yuan: 100,
+                hours: 2,
+                weight: 1,
+            }],
+            mix: [50, 25, 20],
+            restricted: Some(StoryRestriction {
+                id: "yangguang".into(),
+                purpose: "阳光驿站助老服务".into(),
+                donor: "辛方有限公司".into(),
+                gift_yuan: 12_000,
+                monthly_yuan: (1_500, 3_000),
+                payee: "己方服务中心".into(),
+                revoked_after_months: revoke.then_some(3),
+            }),
+            supervisor: None,
+            host: None,
+            correction: false,
+        }
+    }
 }
 
 /// A revenue-share agreement of a story.
@@ -160,6 +265,87 @@ impl Builder {
         Ok(())
     }
 
+    /// The story's restriction, declared by two trustees, and its gift.
+    pub(super) fn setup_restriction(&mut self, r: &StoryRestriction) -> Result<(), SampleError> {
+        let id = RestrictionId::parse(&r.id).map_err(err("restriction id"))?;
+        let restriction = Restriction {
+            restriction_id: id.clone(),
+            purpose: text(&r.purpose)?,
+            usable_from: None,
+            usable_until: None,
+        };
+        self.append(Body::Restriction(restriction), 2, "restriction")?;
+        self.now += 600;
+        let gift = Donation {
+            amount: amount_fen(r.gift_yuan * 100)?,
+            donor: Donor {
+                class: DonorClass::Enterprise,
+                name: Some(text(&r.donor)?),
+                name_consent: None,
+                commitment: None,
+            },
+            channel: Channel::BankTransfer,
+            receipt_no: text(&format!("X{}-001", self.spec.seed))?,
+            purpose: None,
+            restriction: Some(id),
+            memo: Some(super::long(&format!("限定用于{}", r.purpose))?),
+            corrects: None,
+        };
+        self.append(Body::Donation(gift), 1, "restricted")?;
+        Ok(())
+    }
+
+    /// A month's spending on the story's restricted project, while money is left in it.
+    pub(super) fn spend_restricted(&mut self, r: &StoryRestriction) -> Result<(), SampleError> {
+        let id = RestrictionId::parse(&r.id).map_err(err("restriction id"))?;
+        let left = self
+            .state
+            .restrictions()
+            .get(&id)
+            .filter(|st| st.ended.is_none())
+            .map_or(Money::ZERO, |st| st.balance)
+            .to_fen();
+        if self.restricted_spends == u32::MAX {
+            return Ok(());
+        }
+        if r.revoked_after_months == Some(self.restricted_spends) {
+            let revocation = RestrictionRevocation {
+                restriction_id: id,
+                basis: RevocationBasis::DonorConsent,
+                reason: super::long("捐赠人书面同意：余款转为非限定性资金")?,
+            };
+            self.append(Body::RestrictionRevocation(revocation), 2, "revocation")?;
+            self.restricted_spends = u32::MAX;
+            return Ok(());
+        }
+        if left <= 0 {
+            let closing = RestrictionClosing {
+                restriction_id: id,
+                disposal: Disposal::Released,
+                note: super::long(&format!("{}已完成，限定资金全部用于该项目", r.purpose))?,
+            };
+            self.append(Body::RestrictionClosing(closing), 2, "closing")?;
+            self.restricted_spends = u32::MAX;
+            return Ok(());
+        }
+        self.restricted_spends += 1;
+        let fen = (self.rng.range(r.monthly_yuan.0, r.monthly_yuan.1) * 100).min(left);
+        let d = Disbursement {
+            amount: amount_fen(fen)?,
+            payee: Party {
+                name: text(&r.payee)?,
+                class: PartyClass::Organisation,
+            },
+            purpose: text(&r.purpose)?,
+            project: text(&r.purpose)?,
+            invoice_no: text(&format!("INV{:08}", self.state.next_seq()))?,
+            restriction: Some(id),
+            corrects: None,
+        };
+        self.append(Body::Disbursement(d), 2, "restricted-grant")?;
+        Ok(())
+    }
+
     /// The yearly agreements' shares for the calendar year that ended with `month` (a
     /// December).
     pub(super) fn yearly_shares(&mut self, month: Date) -> Result<(), SampleError> {
@@ -200,6 +386,7 @@ impl Builder {
             period,
             base,
             amount: amount_fen(due.to_fen())?,
+            corrects: None,
         };
         self.append(Body::RevenueShare(r), 1, "share")?;
         Ok(())
@@ -272,6 +459,83 @@ impl Builder {
                 class,
             },
         ))
+    }
+
+    /// The story's correction, after the statement at `seq` over `period`: the first
+    /// statement that covers an enterprise's, organisation's or anonymous donation marks it;
+    /// after a later statement, once the fund holds enough, the donation is reversed with
+    /// a 更正说明, recorded again with the right amount (`corrects`), and the trustees sign
+    /// the corrected statement of the first period (`supersedes`).
+    pub(super) fn story_correction(&mut self, seq: u64, period: Period) -> Result<(), SampleError> {
+        match std::mem::take(&mut self.correction) {
+            CorrectionPlan::Waiting => {
+                self.correction = match self.last_donation.clone() {
+                    Some((d_seq, d, month))
+                        if month == period.from() && d.donor.class != DonorClass::Resident =>
+                    {
+                        self.reversible.retain(|s| *s != d_seq);
+                        CorrectionPlan::Covered {
+                            statement: seq,
+                            period,
+                            seq: d_seq,
+                            donation: Box::new(d),
+                        }
+                    }
+                    _ => CorrectionPlan::Waiting,
+                };
+                Ok(())
+            }
+            CorrectionPlan::Covered {
+                statement,
+                period: covered,
+                seq: d_seq,
+                donation,
+            } => {
+                let fen = donation.amount.to_fen();
+                if self.state.balance().to_fen() < fen {
+                    self.correction = CorrectionPlan::Covered {
+                        statement,
+                        period: covered,
+                        seq: d_seq,
+                        donation,
+                    };
+                    return Ok(());
+                }
+                self.correction = CorrectionPlan::Done;
+                let note = format!(
+                    "更正说明：序号 {d_seq} 的捐赠（收据 {}）录入金额 {} 元有误，收据金额为 {} 元。\
+                     已冲正原条目并按收据金额重新登记；该笔捐赠所在月份的报表（序号 {statement}）\
+                     由更正后的报表取代。",
+                    donation.receipt_no.as_str(),
+                    donation.amount,
+                    amount_fen(fen + CORRECTION_FEN)?,
+                );
+                let r = Reversal {
+                    reverses: d_seq,
+                    reason: long("录入错误：金额与收据不符")?,
+                    correction: Some(long(&note)?),
+                };
+                if self.append(Body::Reversal(r), 1, "correction").is_err() {
+                    // Reversed already by the story's random reversals: no correction then.
+                    return Ok(());
+                }
+                let corrected = Donation {
+                    amount: amount_fen(fen + CORRECTION_FEN)?,
+                    memo: Some(long("按收据金额重新登记（更正）")?),
+                    corrects: Some(d_seq),
+                    ..*donation
+                };
+                self.append(Body::Donation(corrected), 1, "corrected")?;
+                let mut s = self.drafted(&covered)?;
+                s.supersedes = Some(statement);
+                self.append(Body::Statement(s), 2, "statement-corrected")?;
+                Ok(())
+            }
+            CorrectionPlan::Done => {
+                self.correction = CorrectionPlan::Done;
+                Ok(())
+            }
+        }
     }
 
     /// Who receives a grant.

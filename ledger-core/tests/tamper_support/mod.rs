@@ -47,8 +47,11 @@ pub struct Fixture {
 pub fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let fund = build(&SampleSpec::example(FUND_ID, SEED, ENTRIES, 36), HOST)
-            .expect("the sample fund builds");
+        let fund = build(
+            &SampleSpec::example(FUND_ID, SEED, ENTRIES, 36).with_oversight(),
+            HOST,
+        )
+        .expect("the sample fund builds");
         assert_eq!(fund.lines.len(), ENTRIES);
         let export = fund.export().expect("the sample fund exports");
         let lines = split_lines(&export);
@@ -307,10 +310,7 @@ impl Fixture {
         key: &PublicKey,
         extra: &'a [SigningKey],
     ) -> Option<&'a SigningKey> {
-        std::iter::once(&self.fund.keys.operator)
-            .chain(self.fund.keys.trustees.iter())
-            .chain(extra.iter())
-            .find(|k| PublicKey::from_verifying_key(k.verifying_key()) == *key)
+        self.fund.signing_key(key, extra)
     }
 
     /// The fund state after entries `..seq` of the untouched log.
@@ -389,7 +389,18 @@ pub fn rechain(
                     (Statements::Keep, _) => {}
                     (Statements::FixRoots, _) => s.root = roots[s.tree_size as usize],
                     (Statements::Redraft, Some(st)) => {
-                        *s = st.draft_statement(&s.period).expect("statement drafts")
+                        {
+                            let draft = st.draft_statement(&s.period).expect("statement drafts");
+                            // A statement keeps its version: the first version's figures
+                            // are the two-column draft's without its columns.
+                            let supersedes = s.supersedes;
+                            *s = match s.version {
+                                Some(_) => draft,
+                                None => ledger_core::statement::first_version(draft),
+                            };
+                            // A corrected statement still names the one it supersedes.
+                            s.supersedes = supersedes;
+                        }
                     }
                     (Statements::Redraft, None) => unreachable!(),
                 }
