@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod app;
+pub mod caching;
 pub mod credentials;
 #[cfg(feature = "demo")]
 pub mod demo;

@@ -1,6 +1,7 @@
 //! The service's one router: the API's routes ([`crate::api::routes`]) and the residents'
 //! pages ([`crate::pages::routes`]) merged, inside one middleware stack (outermost first):
-//! request id → trace span → metrics → rate limit → authentication → timeout → body limit.
+//! request id → trace span → metrics → caching headers ([`crate::caching`]) → rate limit →
+//! authentication → timeout → body limit.
 //! Each API route also carries the check of its access column (`crate::api::auth::guard`).
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -17,6 +18,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use crate::api::auth::authenticate;
 use crate::api::{self, BODY_BYTES_MAX};
 use crate::app::AppState;
+use crate::caching;
 use crate::pages;
 use crate::problem::Problem;
 use crate::{limits, metrics};
@@ -104,6 +106,7 @@ pub fn router(state: AppState) -> Router {
             state.rate_limits.clone(),
             limits::rate_limit,
         ))
+        .layer(middleware::from_fn(caching::cache_headers))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(RandomRequestId))

@@ -335,18 +335,19 @@ impl Application {
             system_clock(),
         )
         .await?;
-        // The fund pages' totals by kind are summed once per fund over an index (about a
-        // second per 10^6 entries) and then kept: sum them now, in the background, so that
-        // the first resident to open a fund page does not wait for it.
-        let warm = store.clone();
-        let funds = ledger.fund_ids().await;
-        tokio::spawn(async move {
-            for fund in funds {
-                if let Err(e) = warm.kind_totals(&fund).await {
-                    tracing::warn!(%fund, error = %e, "could not sum the fund page's totals");
+        // The per-month index (store/months.rs) must sum to each fund's log before the
+        // pages read it: checked per fund (a few rows per month), rebuilt from the log
+        // where it does not (a database from before the index). A fund whose log itself
+        // is damaged (its balances do not add up) is left to the quarantine: the server
+        // starts, and that fund's reads answer `fund_damaged`.
+        for fund in ledger.fund_ids().await {
+            match store.ensure_month_figures(&fund).await {
+                Ok(check) => tracing::debug!(%fund, ?check, "per-month index"),
+                Err(e) => {
+                    tracing::error!(%fund, error = %e, "the per-month index does not sum to the log")
                 }
             }
-        });
+        }
         let addr = listener.local_addr()?;
         let demo = if config.demo {
             let fund = crate::demo::first_fund();
@@ -734,7 +735,12 @@ pub async fn report_command(
             )?
         }
     };
-    let r = store.period_report(fund, &period, offset).await?;
+    // A database from before the per-month index gets it here too.
+    store
+        .ensure_month_figures(fund)
+        .await
+        .with_context(|| format!("checking the per-month figures of {fund}"))?;
+    let r = store.period_report(fund, &period).await?;
     let money = |fen: i64| {
         ledger_core::money::Money::from_fen(fen)
             .map_or_else(|_| format!("{fen} fen"), |m| m.to_string())

@@ -17,6 +17,7 @@
 mod api_errors;
 mod api_roles;
 mod backup;
+mod caching;
 mod checks;
 mod client;
 mod fund_create;

@@ -12,6 +12,7 @@ mod append;
 pub mod auth;
 mod checks;
 mod extract;
+mod months;
 mod openapi;
 mod proposals;
 mod quarantine;
@@ -230,6 +231,22 @@ pub fn operations() -> Vec<Operation> {
             get(reads::export),
         ),
         op(M::GET, "/api/v1/funds/{fund}/entries/{seq}/receipt", "receipt", "A receipt for an entry, checkable without the server (?donor=true: the donor's copy, for a trustee of the fund or an auditor)", (Public, ""), get(receipts::receipt)),
+        op(
+            M::GET,
+            "/api/v1/funds/{fund}/months",
+            "list_months",
+            "The fund's figures per local month (opening, closing, totals by kind), from the per-month index",
+            (Public, ""),
+            get(months::list),
+        ),
+        op(
+            M::GET,
+            "/api/v1/funds/{fund}/months/{month}",
+            "get_month",
+            "One local month's figures (YYYY-MM); final, and cached for a year, once a later month has entries",
+            (Public, ""),
+            get(months::get),
+        ),
         op(
             M::GET,
             "/.well-known/community-ledger",

@@ -16,6 +16,7 @@ fn path_params(path: &str) -> Vec<Value> {
             let schema = match name {
                 "seq" => uint(),
                 "fund" => json!({"type": "string", "minLength": 1, "maxLength": 48}),
+                "month" => json!({"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}),
                 _ => json!({"type": "string"}),
             };
             json!({"name": name, "in": "path", "required": true, "schema": schema})
@@ -168,6 +169,14 @@ fn success(o: &Operation) -> (String, Value) {
             ),
         ),
         "get_proposal" => ("200", ok("A proposal", schema_ref("Proposal"))),
+        "list_months" => (
+            "200",
+            ok(
+                "Every month with entries, oldest first",
+                json!({"type": "object", "required": ["months"], "properties": {"months": {"type": "array", "items": schema_ref("MonthFigures")}}}),
+            ),
+        ),
+        "get_month" => ("200", ok("The month's figures", schema_ref("MonthFigures"))),
         "check_intents" => (
             "200",
             ok(
@@ -236,13 +245,42 @@ fn success(o: &Operation) -> (String, Value) {
     (status.to_owned(), body)
 }
 
+/// The caching headers of a route's successful responses (`crate::caching`).
+fn cache_headers_doc(class: crate::caching::CacheClass) -> Value {
+    use crate::caching::CacheClass;
+    let (cc, what) = match class {
+        CacheClass::Immutable => (crate::caching::IMMUTABLE, "never changes"),
+        CacheClass::FinalOrShort => (
+            crate::caching::SHORT,
+            "final answers (fixed sizes, a closed month, a versioned file) carry `public, max-age=31536000, immutable`",
+        ),
+        CacheClass::Short => (crate::caching::SHORT, "changes as the log grows"),
+        CacheClass::Private => (crate::caching::PRIVATE, "private: cached by no one"),
+    };
+    let mut h = json!({
+        "Cache-Control": {"description": format!("`{cc}`: {what}; `private, no-store` for a request with credentials"), "schema": {"type": "string"}}
+    });
+    if class != CacheClass::Private {
+        h["ETag"] = json!({"description": "Strong tag: the hex SHA-256 of the body, quoted (not on streamed bodies)", "schema": {"type": "string"}});
+    }
+    h
+}
+
 fn problem(desc: &str) -> Value {
     json!({"description": desc, "content": {"application/problem+json": {"schema": schema_ref("Problem")}}})
 }
 
 fn operation_doc(o: &Operation) -> Value {
     let mut responses = Map::new();
-    let (status, body) = success(o);
+    let (status, mut body) = success(o);
+    let class = crate::caching::class_of(o.path);
+    body["headers"] = cache_headers_doc(class);
+    if matches!(status.as_str(), "200") && class != crate::caching::CacheClass::Private {
+        responses.insert(
+            "304".to_owned(),
+            json!({"description": "Not modified: the `If-None-Match` tag is the body's `ETag`", "headers": cache_headers_doc(class)}),
+        );
+    }
     responses.insert(status, body);
     let mut errors: Vec<(&str, &str)> = vec![
         ("400", "Malformed request"),
@@ -562,6 +600,20 @@ fn schemas() -> Value {
                 "seq": {"type": "integer"}, "hash": hex64, "recorded_at": {"type": "string"},
                 "statement": {"type": "object"},
                 "signed_by": {"type": "array", "items": schema_ref("Signer")}
+            }
+        },
+        "MonthFigures": {
+            "type": "object",
+            "required": ["month", "opening", "closing", "count", "first_seq", "last_seq", "kinds", "final"],
+            "properties": {
+                "month": {"type": "string"}, "opening": {"type": "string"}, "closing": {"type": "string"},
+                "count": {"type": "integer"},
+                "first_seq": {"type": ["integer", "null"]}, "last_seq": {"type": ["integer", "null"]},
+                "kinds": {"type": "array", "items": {
+                    "type": "object", "required": ["kind", "count", "amount"],
+                    "properties": {"kind": {"type": "string"}, "count": {"type": "integer"}, "amount": {"type": "string"}}
+                }},
+                "final": {"type": "boolean"}
             }
         },
         "StatementDraft": {

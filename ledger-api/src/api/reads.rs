@@ -4,7 +4,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use futures_util::{stream, StreamExt};
 use ledger_core::export::{CheckpointLine, Header};
 use ledger_core::keys::PublicKey;
@@ -14,6 +14,7 @@ use super::extract::{ApiPath, ApiQuery};
 use super::problem::Problem;
 use super::PAGE_ROWS_DEFAULT;
 use crate::app::AppState;
+use crate::caching::Final;
 use crate::store::{EntryRow, PAGE_ROWS_MAX};
 use crate::views::{
     genesis_of, ConsistencyProof, DamagedFund, EntryPage, EntryView, FundList, FundSummary, Health,
@@ -187,7 +188,9 @@ pub(super) async fn inclusion(
     State(s): State<AppState>,
     ApiPath(fund): ApiPath<String>,
     ApiQuery(q): ApiQuery<InclusionQuery>,
-) -> Result<Json<InclusionProof>, Problem> {
+) -> Result<(Option<Extension<Final>>, Json<InclusionProof>), Problem> {
+    // Between fixed sizes a proof is final (`crate::caching`).
+    let fixed = q.size.map(|_| Extension(Final));
     let size = match q.size {
         Some(n) => n,
         None => current_size(&s, &fund).await?,
@@ -199,13 +202,16 @@ pub(super) async fn inclusion(
         .entry(&fund, q.seq)
         .await?
         .ok_or_else(|| Problem::not_found("entry"))?;
-    Ok(Json(InclusionProof {
-        seq: q.seq,
-        tree_size: size,
-        leaf_hash: leaf.hash,
-        root,
-        proof,
-    }))
+    Ok((
+        fixed,
+        Json(InclusionProof {
+            seq: q.seq,
+            tree_size: size,
+            leaf_hash: leaf.hash,
+            root,
+            proof,
+        }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -219,20 +225,24 @@ pub(super) async fn consistency(
     State(s): State<AppState>,
     ApiPath(fund): ApiPath<String>,
     ApiQuery(q): ApiQuery<ConsistencyQuery>,
-) -> Result<Json<ConsistencyProof>, Problem> {
+) -> Result<(Option<Extension<Final>>, Json<ConsistencyProof>), Problem> {
+    let fixed = q.to.map(|_| Extension(Final));
     let to = match q.to {
         Some(n) => n,
         None => current_size(&s, &fund).await?,
     };
     let store = s.ledger.store();
     let proof = store.consistency_proof(&fund, q.from, to).await?;
-    Ok(Json(ConsistencyProof {
-        from: q.from,
-        to,
-        root_from: store.root_at(&fund, q.from).await?,
-        root_to: store.root_at(&fund, to).await?,
-        proof,
-    }))
+    Ok((
+        fixed,
+        Json(ConsistencyProof {
+            from: q.from,
+            to,
+            root_from: store.root_at(&fund, q.from).await?,
+            root_to: store.root_at(&fund, to).await?,
+            proof,
+        }),
+    ))
 }
 
 /// `GET /api/v1/funds/{fund}/checkpoint`: with a witness policy, the newest checkpoint

@@ -13,8 +13,9 @@ pub enum Lang {
     En,
 }
 
-/// Name of the cookie that remembers the choice.
-pub const LANG_COOKIE: &str = "lang";
+/// Name of the cookie that remembers the choice (defined with the caching rules, for
+/// which it is the one cookie that is not a credential).
+pub use crate::caching::LANG_COOKIE;
 /// How long the choice is remembered, in seconds (one year).
 pub const LANG_COOKIE_MAX_AGE_S: u32 = 365 * 24 * 3600;
 

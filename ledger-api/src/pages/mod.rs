@@ -129,8 +129,31 @@ struct Pages {
     env: Arc<Environment<'static>>,
 }
 
+/// The version of a static file in its URLs: the first 16 hex digits of the SHA-256 of
+/// its bytes (empty for a file that is not served).
+fn static_version(file: &str) -> String {
+    use sha2::{Digest, Sha256};
+    STATIC_FILES
+        .iter()
+        .find(|(name, _, _)| *name == file)
+        .map(|(_, _, body)| hex::encode(&Sha256::digest(body.as_bytes())[..8]))
+        .unwrap_or_default()
+}
+
+/// `/static/{file}?v={version}`: the URL the templates give a static file
+/// (`{{ static_url("style.css") }}`); served immutable, since another version of the
+/// file has another URL.
+fn static_url(file: &str) -> String {
+    format!("/static/{file}?v={}", static_version(file))
+}
+
 fn environment() -> Result<Environment<'static>, minijinja::Error> {
     let mut env = Environment::new();
+    // Safe as it is: a fixed path and hex digits (auto-escaping would turn its `/` into
+    // entities).
+    env.add_function("static_url", |file: String| {
+        minijinja::Value::from_safe_string(static_url(&file))
+    });
     for (name, source) in TEMPLATES {
         env.add_template(name, source)?;
     }
@@ -418,16 +441,23 @@ async fn switch_lang(Path(lang): Path<String>, Query(q): Query<PageQuery>) -> Re
     resp
 }
 
-async fn static_file(Path(file): Path<String>) -> Response {
+/// `?v=` of a static file's URL.
+#[derive(Deserialize)]
+struct StaticQuery {
+    v: Option<String>,
+}
+
+/// A static file; final (cached for a year, `crate::caching`) when asked for by its
+/// current version ([`static_url`]).
+async fn static_file(Path(file): Path<String>, Query(q): Query<StaticQuery>) -> Response {
     match STATIC_FILES.iter().find(|(name, _, _)| *name == file) {
-        Some((_, content_type, body)) => (
-            [
-                (header::CONTENT_TYPE, *content_type),
-                (header::CACHE_CONTROL, "public, max-age=300"),
-            ],
-            *body,
-        )
-            .into_response(),
+        Some((_, content_type, body)) => {
+            let mut resp = ([(header::CONTENT_TYPE, *content_type)], *body).into_response();
+            if q.v.is_some_and(|v| v == static_version(&file)) {
+                resp.extensions_mut().insert(crate::caching::Final);
+            }
+            resp
+        }
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }

@@ -337,9 +337,11 @@ pub async fn fund_page(
     let genesis = genesis(store, fund).await?;
     let off = offset_of(genesis.as_ref());
 
-    // Totals by kind and month-end balances from the store's indexed report, not the log.
-    let totals = store.kind_totals(fund).await?;
-    let months = store.month_end_balances(fund, off).await?;
+    // Totals by kind and month-end balances from the per-month index, not the log.
+    // One read of the index for both.
+    let index = store.month_figures(fund).await?;
+    let totals = crate::store::kind_totals_of(&index);
+    let months = crate::store::month_ends_of(&index);
     let balance_fen = match f.size {
         0 => 0,
         n => store.entry(fund, n - 1).await?.map_or(0, |e| e.balance_fen),

@@ -364,6 +364,14 @@ async fn commit_in(
         tx.committed();
         return Ok(outcomes);
     }
+    // The per-month index, in the same transaction (store/months.rs).
+    super::months::add_batch(
+        tx.conn(),
+        &fund,
+        state.utc_offset(),
+        rows.entries.iter().map(|e| &e.row),
+    )
+    .await?;
     let checkpoint = state.checkpoint(log.origin);
     let note = checkpoint.sign(log.key).map_err(StoreError::from)?;
     let head = (state.next_seq() as i64 - 1, state.head());

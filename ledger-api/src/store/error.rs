@@ -156,6 +156,10 @@ pub enum Corruption {
     /// No entry before the end of a month that follows the fund's first entry.
     #[error("no entry before the end of {0}")]
     MonthEndMissing(Date),
+    /// A fund's per-month index (`month_figures`) does not sum to its log, even after it
+    /// was rebuilt from the log.
+    #[error("fund {0}: its per-month figures do not sum to its log")]
+    MonthIndexDisagrees(String),
     /// A fund's row (`funds`: head seq and hash) says another head than its log (the
     /// entries it serves, replayed): the row was told something the log does not hold.
     #[error("fund {fund}: its row says head {row_seq} ({row_hash}), its log's last entry is {log_seq} ({log_hash})")]

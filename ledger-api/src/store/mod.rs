@@ -11,6 +11,7 @@ mod append;
 mod backup;
 mod credentials;
 mod error;
+mod months;
 mod proposals;
 mod read;
 mod rebuild;
@@ -31,9 +32,12 @@ pub use append::{LogSigner, OpenBatch, VaultRecord};
 pub use backup::BackupSummary;
 pub use credentials::RevokeError;
 pub use error::{Corruption, ProposalFault, StoreError};
+pub use months::{MonthIndexCheck, MonthKind};
 pub use proposals::{ProposalRow, ProposalStatus};
 pub use read::{EntryRow, FundRow, ProofError, PAGE_ROWS_MAX};
-pub use report::{KindTotal, MonthEnd, PeriodReport, MONTH_ENDS_MAX};
+pub use report::{
+    kind_totals_of, month_ends_of, KindTotal, MonthEnd, PeriodReport, MONTH_ENDS_MAX,
+};
 pub use vault::{VaultError, VaultKey, VaultRow, VAULT_KEY_BYTES};
 pub use witnesses::{CosignatureRow, RoundWrite, WitnessedRow};
 
@@ -63,9 +67,6 @@ pub struct Store {
     backend: Backend,
     /// SQLite has one writer: appends of this process queue here instead of failing busy.
     sqlite_writer: Mutex<()>,
-    /// Totals by kind of each fund's first entries, already summed (see
-    /// [`Store::kind_totals`]): the log is append-only, so they never go stale.
-    kind_totals: report::KindTotalsCache,
     /// The donor vault's key; `None` for tools that never read or write the vault.
     vault: Option<VaultKey>,
 }
@@ -288,7 +289,6 @@ impl Store {
             writer,
             backend,
             sqlite_writer: Mutex::new(()),
-            kind_totals: report::KindTotalsCache::default(),
             vault: None,
         })
     }

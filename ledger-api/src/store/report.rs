@@ -1,27 +1,23 @@
-//! Period reports from the entries' stored columns: a fund's balance and its totals by
-//! kind over whole local months, without replaying the log.
+//! Period reports and the fund page's figures from the per-month index
+//! (`month_figures`, [`super::months`]): a fund's balance and its totals by kind over
+//! whole local months, without replaying or scanning the log.
 //!
-//! Every entry row carries the balance change and the balance after it, written in the
-//! transaction that appended the entry from the figures the rules computed
-//! ([`ledger_core::state::FundState::apply`]); entries are recorded in non-decreasing
-//! time, so the entries of a period are one run of seqs. A report is then two indexed
-//! queries, whatever the length of the log. It agrees with the statement the rules draft
-//! for the same period (the store tests compare them month by month).
-//!
-//! The fund page's figures come from here too: totals by kind over the whole fund (kept
-//! per fund, adding only the entries appended since; the first time one `GROUP BY` over
-//! the index, no entry row read), the balance at each month end (per month, two probes of
-//! the index and one of the primary key), and the latest entry of a kind (one probe of
-//! `entries_by_kind`).
+//! The index holds, per fund, local month and kind, the count and the sum of the
+//! entries' balance changes, written in the transaction that appended them; so a
+//! fund's balance at a month's end is the sum of the changes up to that month, and a
+//! report over a period is the sum of its months' rows. Every read here is a few rows
+//! per month of the fund's life, whatever the length of its log. The figures agree with
+//! the statement the rules draft for the same period and with a fold over the log (the
+//! store tests compare them month by month).
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::collections::BTreeMap;
 
 use ledger_core::body::Kind;
-use ledger_core::time::{Date, Instant, Period, UtcOffset};
+use ledger_core::time::{Date, Period};
 use sqlx::Row;
 
-use super::{Corruption, Store, StoreError};
+use super::months::MonthKind;
+use super::{Store, StoreError};
 
 /// Totals of one kind of entry over a period.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,41 +45,8 @@ pub struct PeriodReport {
     pub seqs: Option<(u64, u64)>,
 }
 
-/// Month ends read per statement of [`Store::month_end_balances`] (each is one
-/// `UNION ALL` part with its own bound parameter).
-const MONTHS_PER_QUERY: usize = 100;
-
 /// Most months [`Store::month_end_balances`] reads: the last 100 years.
 pub const MONTH_ENDS_MAX: usize = 1_200;
-
-/// New entries up to which [`Store::kind_totals`] adds them up from their rows (by primary
-/// key); past this, from the `entries_by_time` index alone.
-pub const TOTALS_BY_ROW_MAX: u64 = 10_000;
-
-/// Count and sum of balance changes by kind name.
-type Totals = BTreeMap<String, (u64, i64)>;
-
-/// Per fund: how many of its first entries are summed, and their totals by kind.
-#[derive(Debug, Default)]
-pub(super) struct KindTotalsCache(Mutex<HashMap<String, (u64, Totals)>>);
-
-impl KindTotalsCache {
-    fn get(&self, fund: &str) -> (u64, Totals) {
-        // A panic while holding this lock cannot leave it half-written (each update is
-        // one insert), so a poisoned lock still holds good totals.
-        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(fund).cloned().unwrap_or_default()
-    }
-
-    fn put(&self, fund: &str, through: u64, totals: &Totals) {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let slot = map.entry(fund.to_owned()).or_default();
-        // Another reader may have summed further meanwhile: keep the longer prefix.
-        if slot.0 < through {
-            *slot = (through, totals.clone());
-        }
-    }
-}
 
 /// A fund's balance at the end of one local month.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,153 +57,70 @@ pub struct MonthEnd {
     pub balance_fen: i64,
 }
 
-impl Store {
-    /// Count and sum of balance changes of every kind over the whole of `fund` (its
-    /// entries when the call began), in kind-name order (kinds without entries omitted).
-    ///
-    /// The log is append-only, so the totals of a fund's first `n` entries never change:
-    /// they are kept per fund in this store and only the entries appended since are
-    /// summed, by primary key. The first call for a fund (or one after more than
-    /// [`TOTALS_BY_ROW_MAX`] new entries) sums over the `entries_by_time` index instead
-    /// (about 0.2 s per 10⁶ entries on SQLite),
-    /// which holds kind and delta: no entry row is read.
-    pub async fn kind_totals(&self, fund: &str) -> Result<Vec<KindTotal>, StoreError> {
-        let Some(size) = self.fund(fund).await?.map(|f| f.size) else {
-            return Ok(Vec::new());
-        };
-        let (through, mut totals) = self.kind_totals.get(fund);
-        if through < size {
-            let new = if through > 0 && size - through <= TOTALS_BY_ROW_MAX {
-                // The few entries appended since, by primary key.
-                sqlx::query(
-                    "SELECT kind, COUNT(*), CAST(SUM(delta_fen) AS BIGINT) FROM entries \
-                     WHERE fund = $1 AND seq >= $2 AND seq < $3 GROUP BY kind",
-                )
-                .bind(fund)
-                .bind(through as i64)
-                .bind(size as i64)
-                .fetch_all(&self.pool)
-                .await?
-            } else {
-                // Over the index only (a range on its second column steers both planners
-                // to it).
-                sqlx::query(
-                    "SELECT kind, COUNT(*), CAST(SUM(delta_fen) AS BIGINT) FROM entries \
-                     WHERE fund = $1 AND recorded_at >= '' AND seq >= $2 AND seq < $3 \
-                     GROUP BY kind",
-                )
-                .bind(fund)
-                .bind(through as i64)
-                .bind(size as i64)
-                .fetch_all(&self.pool)
-                .await?
-            };
-            for row in &new {
-                let count: i64 = row.try_get(1)?;
-                let delta_fen: i64 = row.try_get(2)?;
-                let t = totals.entry(row.try_get(0)?).or_default();
-                t.0 += count as u64;
-                t.1 += delta_fen;
-            }
-            self.kind_totals.put(fund, size, &totals);
+/// Count and sum of balance changes of every kind in `rows` (a fund's per-month index,
+/// [`Store::month_figures`]), in kind-name order (kinds without entries omitted).
+pub fn kind_totals_of(rows: &[MonthKind]) -> Vec<KindTotal> {
+    let mut totals: BTreeMap<&str, (u64, i64)> = BTreeMap::new();
+    for m in rows {
+        let t = totals.entry(m.kind.as_str()).or_default();
+        t.0 += m.entries;
+        t.1 += m.delta_fen;
+    }
+    totals
+        .into_iter()
+        .map(|(kind, (count, delta_fen))| KindTotal {
+            kind: kind.to_owned(),
+            count,
+            delta_fen,
+        })
+        .collect()
+}
+
+/// The balance at the end of every local month from the first month in `rows` (a fund's
+/// per-month index) to the last, months without entries included (they carry the
+/// balance over); at most the last [`MONTH_ENDS_MAX`] months. The running sum of each
+/// month's changes.
+pub fn month_ends_of(rows: &[MonthKind]) -> Vec<MonthEnd> {
+    let mut by_month: BTreeMap<Date, i64> = BTreeMap::new();
+    for m in rows {
+        *by_month.entry(m.month).or_default() += m.delta_fen;
+    }
+    let mut out: Vec<MonthEnd> = Vec::with_capacity(by_month.len());
+    let mut balance_fen = 0i64;
+    for (month, delta_fen) in by_month {
+        // The months without entries since the last one carry its balance.
+        while let Some(gap) = out
+            .last()
+            .and_then(|l| l.month.last_of_month().succ())
+            .filter(|next| *next < month)
+        {
+            out.push(MonthEnd {
+                month: gap,
+                balance_fen,
+            });
         }
-        Ok(totals
-            .into_iter()
-            .map(|(kind, (count, delta_fen))| KindTotal {
-                kind,
-                count,
-                delta_fen,
-            })
-            .collect())
+        balance_fen += delta_fen;
+        out.push(MonthEnd { month, balance_fen });
+    }
+    if out.len() > MONTH_ENDS_MAX {
+        out.drain(..out.len() - MONTH_ENDS_MAX);
+    }
+    out
+}
+
+impl Store {
+    /// Count and sum of balance changes of every kind over the whole of `fund`, in
+    /// kind-name order (kinds without entries omitted): the per-month index summed, a
+    /// few rows per month read ([`kind_totals_of`]).
+    pub async fn kind_totals(&self, fund: &str) -> Result<Vec<KindTotal>, StoreError> {
+        Ok(kind_totals_of(&self.month_figures(fund).await?))
     }
 
-    /// The balance of `fund` at the end of every local month (at `offset`) from the month
-    /// of its first entry to the month of its last, months without entries included
-    /// (they carry the balance over); at most the last [`MONTH_ENDS_MAX`] months. Per
-    /// month: the latest `recorded_at` before the next month (one probe of
-    /// `entries_by_time`), the highest seq recorded then (the entries at that instant, on
-    /// the same index: `seq + 0` keeps SQLite from walking the primary key for the
-    /// maximum instead), and that entry's `balance_fen`.
-    pub async fn month_end_balances(
-        &self,
-        fund: &str,
-        offset: UtcOffset,
-    ) -> Result<Vec<MonthEnd>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let first: Option<String> = sqlx::query_scalar(
-            "SELECT recorded_at FROM entries WHERE fund = $1 ORDER BY seq LIMIT 1",
-        )
-        .bind(fund)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let last: Option<String> = sqlx::query_scalar(
-            "SELECT recorded_at FROM entries WHERE fund = $1 ORDER BY seq DESC LIMIT 1",
-        )
-        .bind(fund)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (Some(first), Some(last)) = (first, last) else {
-            return Ok(Vec::new());
-        };
-        let month_of = |at: &str| -> Result<Date, StoreError> {
-            Ok(Instant::parse(at)
-                .map_err(Corruption::Time)?
-                .local_date(offset)
-                .first_of_month())
-        };
-        let (first, last) = (month_of(&first)?, month_of(&last)?);
-        // Each month with the instant the next one begins.
-        let mut months: Vec<(Date, String)> = Vec::new();
-        let mut m = first;
-        while m <= last {
-            let next = m
-                .last_of_month()
-                .succ()
-                .ok_or(StoreError::PeriodOutOfRange)?;
-            let until = next
-                .start_instant(offset)
-                .map_err(|_| StoreError::PeriodOutOfRange)?;
-            months.push((m, until.to_string()));
-            m = next;
-        }
-        if months.len() > MONTH_ENDS_MAX {
-            months.drain(..months.len() - MONTH_ENDS_MAX);
-        }
-        let mut out = Vec::with_capacity(months.len());
-        for chunk in months.chunks(MONTHS_PER_QUERY) {
-            let sql = (0..chunk.len())
-                .map(|i| {
-                    format!(
-                        "SELECT {i} AS i, balance_fen FROM entries WHERE fund = $1 AND seq = (\
-                         SELECT MAX(seq + 0) FROM entries WHERE fund = $1 AND recorded_at = (\
-                         SELECT MAX(recorded_at) FROM entries WHERE fund = $1 AND recorded_at < ${}))",
-                        i + 2
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(" UNION ALL ");
-            let mut q = sqlx::query(&sql).bind(fund);
-            for (_, until) in chunk {
-                q = q.bind(until.as_str());
-            }
-            let mut found: Vec<Option<i64>> = vec![None; chunk.len()];
-            for row in q.fetch_all(&mut *tx).await? {
-                let i: i64 = row.try_get(0)?;
-                if let Some(slot) = usize::try_from(i).ok().and_then(|i| found.get_mut(i)) {
-                    *slot = Some(row.try_get(1)?);
-                }
-            }
-            for ((month, _), balance) in chunk.iter().zip(found) {
-                // Every month from the first entry's on ends after that entry.
-                let balance_fen = balance.ok_or(Corruption::MonthEndMissing(*month))?;
-                out.push(MonthEnd {
-                    month: *month,
-                    balance_fen,
-                });
-            }
-        }
-        tx.commit().await?;
-        Ok(out)
+    /// The balance of `fund` at the end of every local month (of its calendar) from the
+    /// month of its first entry to the month of its last ([`month_ends_of`] of its
+    /// per-month index).
+    pub async fn month_end_balances(&self, fund: &str) -> Result<Vec<MonthEnd>, StoreError> {
+        Ok(month_ends_of(&self.month_figures(fund).await?))
     }
 
     /// The seq of the latest entry of `kind` in `fund` (one probe of `entries_by_kind`).
@@ -258,73 +138,54 @@ impl Store {
         Ok(seq.map(|s| s as u64))
     }
 
-    /// The report of `fund` over `period` (local months at `offset`, the fund's UTC
-    /// offset), read in one transaction.
+    /// The report of `fund` over `period`, whole local months of the fund's calendar,
+    /// from the per-month index (one statement; a few rows per month of the fund read).
+    /// A period that does not start on the first of a month and end on the last of one
+    /// is [`StoreError::PeriodOutOfRange`].
     pub async fn period_report(
         &self,
         fund: &str,
         period: &Period,
-        offset: UtcOffset,
     ) -> Result<PeriodReport, StoreError> {
-        let corrupt = |_| StoreError::PeriodOutOfRange;
-        let from: Instant = period.from().start_instant(offset).map_err(corrupt)?;
-        let until: Instant = period
-            .to()
-            .succ()
-            .ok_or(StoreError::PeriodOutOfRange)?
-            .start_instant(offset)
-            .map_err(corrupt)?;
-        let mut tx = self.pool.begin().await?;
-        // `recorded_at` is stored as fixed-width RFC 3339 UTC text, so text order is time
-        // order.
+        if period.whole_months().is_none() {
+            return Err(StoreError::PeriodOutOfRange);
+        }
         let rows = sqlx::query(
-            "SELECT kind, COUNT(*), CAST(SUM(delta_fen) AS BIGINT), MIN(seq), MAX(seq) FROM entries \
-             WHERE fund = $1 AND recorded_at >= $2 AND recorded_at < $3 \
-             GROUP BY kind ORDER BY kind",
+            "SELECT month, kind, entries, delta_fen, first_seq, last_seq FROM month_figures \
+             WHERE fund = $1 AND month <= $2 ORDER BY kind",
         )
         .bind(fund)
-        .bind(from.to_string())
-        .bind(until.to_string())
-        .fetch_all(&mut *tx)
+        .bind(period.to().to_string())
+        .fetch_all(&self.pool)
         .await?;
-        let mut kinds = Vec::with_capacity(rows.len());
+        let from = period.from().to_string();
+        let mut opening_fen = 0i64;
+        let mut kinds: BTreeMap<String, (u64, i64)> = BTreeMap::new();
         let mut seqs: Option<(u64, u64)> = None;
-        for row in &rows {
-            let count: i64 = row.try_get(1)?;
-            let first: i64 = row.try_get(3)?;
-            let last: i64 = row.try_get(4)?;
-            kinds.push(KindTotal {
-                kind: row.try_get(0)?,
-                count: count as u64,
-                delta_fen: row.try_get(2)?,
-            });
-            let (f, l) = seqs.unwrap_or((first as u64, last as u64));
-            seqs = Some((f.min(first as u64), l.max(last as u64)));
+        for r in &rows {
+            let month: String = r.try_get(0)?;
+            let delta_fen: i64 = r.try_get(3)?;
+            if month < from {
+                opening_fen += delta_fen;
+                continue;
+            }
+            let entries = r.try_get::<i64, _>(2)? as u64;
+            let first = r.try_get::<i64, _>(4)? as u64;
+            let last = r.try_get::<i64, _>(5)? as u64;
+            let k = kinds.entry(r.try_get(1)?).or_default();
+            k.0 += entries;
+            k.1 += delta_fen;
+            let (f, l) = seqs.unwrap_or((first, last));
+            seqs = Some((f.min(first), l.max(last)));
         }
-        // The balance just before the period: after the entry before its first seq, or
-        // after the last entry recorded before it when the period holds none.
-        let before: Option<i64> = match seqs {
-            Some((0, _)) => None,
-            Some((first, _)) => {
-                sqlx::query_scalar("SELECT balance_fen FROM entries WHERE fund = $1 AND seq = $2")
-                    .bind(fund)
-                    .bind(first as i64 - 1)
-                    .fetch_optional(&mut *tx)
-                    .await?
-            }
-            None => {
-                sqlx::query_scalar(
-                    "SELECT balance_fen FROM entries WHERE fund = $1 AND recorded_at < $2 \
-                     ORDER BY seq DESC LIMIT 1",
-                )
-                .bind(fund)
-                .bind(from.to_string())
-                .fetch_optional(&mut *tx)
-                .await?
-            }
-        };
-        tx.commit().await?;
-        let opening_fen = before.unwrap_or(0);
+        let kinds: Vec<KindTotal> = kinds
+            .into_iter()
+            .map(|(kind, (count, delta_fen))| KindTotal {
+                kind,
+                count,
+                delta_fen,
+            })
+            .collect();
         let net: i64 = kinds.iter().map(|k| k.delta_fen).sum();
         Ok(PeriodReport {
             opening_fen,
