@@ -27,10 +27,12 @@ use crate::verify::{ends_in_newline, prepare_lines, Inputs, Prepared, Report, Ve
 #[cfg(doc)]
 use crate::verify::verify_export;
 
-/// A good default for the `chunk` argument: lines per chunk. Ed25519 batches get cheaper
-/// per signature up to a few thousand signatures, and locking is then negligible; a chunk
-/// of this size holds some 10 MB once prepared.
-pub const CHUNK_LINES: usize = 4096;
+/// A good default for the `chunk` argument: lines per chunk. ed25519-zebra's batches of
+/// about a thousand signatures are as cheap per signature as larger ones (faster, on this
+/// project's machine: BENCHMARKS.md), locking is then negligible, and a chunk of this size
+/// holds some 2.5 MB once prepared, so the `threads + 2` chunks in flight stay small
+/// beside the fund state.
+pub const CHUNK_LINES: usize = 1024;
 
 /// Verifies an export given as lines (without their `\n`), preparing chunks of `chunk`
 /// lines on `threads` threads (the caller's included) and applying them in order.

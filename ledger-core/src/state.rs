@@ -22,6 +22,11 @@ use crate::statement::{check_statement, Months, Opening};
 use crate::text::ShortText;
 use crate::time::{overlaps_weekly, Date, Instant, Period, UtcOffset};
 
+mod key_set;
+mod undo;
+use key_set::KeySet;
+use undo::{Undo, UndoLog};
+
 /// How far after `recorded_at` an intent's `signed_at` may be (trustee clock skew).
 pub const SIGNED_AT_SKEW_SECONDS_MAX: i64 = 300;
 /// Longest rental slot, in days.
@@ -81,12 +86,6 @@ struct StatementMark {
     superseded: bool,
 }
 
-/// What must be freed again when a revenue share or rental is reversed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Undo {
-    Period(AgreementId, Date),
-    Slot(SpaceId, Instant),
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct AgreementState {
@@ -123,9 +122,9 @@ pub struct FundState {
     agreements: HashMap<AgreementId, AgreementState>,
     spaces: HashMap<SpaceId, SpaceState>,
     entries: Vec<Packed>,
-    /// 128-bit digests of the idempotency keys used so far (16 bytes per entry).
-    keys: std::collections::HashSet<u128>,
-    undo: HashMap<u64, Undo>,
+    /// 128-bit digests of the idempotency keys used so far (about 17 bytes per entry).
+    keys: KeySet,
+    undo: UndoLog,
     months: Months,
     restrictions: Restrictions,
 }
@@ -170,8 +169,8 @@ impl FundState {
             agreements: HashMap::new(),
             spaces: HashMap::new(),
             entries: Vec::new(),
-            keys: std::collections::HashSet::new(),
-            undo: HashMap::new(),
+            keys: KeySet::new(),
+            undo: UndoLog::default(),
             months: Months::default(),
             restrictions: Restrictions::default(),
         }
@@ -259,8 +258,8 @@ impl FundState {
         let rentals: usize = self.spaces.values().map(|s| s.rentals.len()).sum();
         let periods: usize = self.agreements.values().map(|a| a.paid.len()).sum();
         self.entries.capacity() * std::mem::size_of::<Packed>()
-            + self.keys.capacity() * (std::mem::size_of::<u128>() + 1)
-            + self.undo.capacity() * (std::mem::size_of::<(u64, Undo)>() + 1)
+            + self.keys.retained_bytes()
+            + self.undo.retained_bytes()
             + rentals * (std::mem::size_of::<(Instant, (Instant, u64))>() + 16)
             + periods * (std::mem::size_of::<(Date, (Date, u64))>() + 16)
             + (self.trustees.len() + self.supervisors.len()) * 300
