@@ -23,8 +23,10 @@ use crate::text::ShortText;
 use crate::time::{overlaps_weekly, Date, Instant, Period, UtcOffset};
 
 mod key_set;
+mod slots;
 mod undo;
 use key_set::KeySet;
+use slots::Slots;
 use undo::{Undo, UndoLog};
 
 /// How far after `recorded_at` an intent's `signed_at` may be (trustee clock skew).
@@ -98,7 +100,7 @@ struct AgreementState {
 struct SpaceState {
     space: Space,
     /// Rentals by start: (end, seq). Disjoint half-open slots.
-    rentals: BTreeMap<Instant, (Instant, u64)>,
+    rentals: Slots<Instant, (Instant, u64)>,
 }
 
 /// The state of one fund after some prefix of its log. Two states are equal when every
@@ -252,15 +254,15 @@ impl FundState {
     }
 
     /// An estimate of the heap bytes this state holds, from its containers' sizes: what
-    /// the rules remember, which grows with the entries by about 8 + 20 bytes each (kind
-    /// and amount; idempotency key digest) plus the rental calendar and paid periods.
+    /// the rules remember, which grows with the entries by about 8 + 17 bytes each (kind
+    /// and amount; idempotency key digest) plus, per revenue share or rental, 24 bytes
+    /// (what its reversal frees) and a rental's 24 in the calendar, and the paid periods.
     pub fn retained_bytes(&self) -> usize {
-        let rentals: usize = self.spaces.values().map(|s| s.rentals.len()).sum();
         let periods: usize = self.agreements.values().map(|a| a.paid.len()).sum();
         self.entries.capacity() * std::mem::size_of::<Packed>()
             + self.keys.retained_bytes()
             + self.undo.retained_bytes()
-            + rentals * (std::mem::size_of::<(Instant, (Instant, u64))>() + 16)
+            + self.spaces.values().map(|s| s.rentals.retained_bytes()).sum::<usize>()
             + periods * (std::mem::size_of::<(Date, (Date, u64))>() + 16)
             + (self.trustees.len() + self.supervisors.len()) * 300
             + self.statements.len() * (std::mem::size_of::<(u64, StatementMark)>() + 16)
@@ -935,7 +937,7 @@ impl FundState {
                     s.space_id.clone(),
                     SpaceState {
                         space: s.clone(),
-                        rentals: BTreeMap::new(),
+                        rentals: Slots::new(),
                     },
                 );
             }
