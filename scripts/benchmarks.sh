@@ -36,19 +36,19 @@ measure() { # measure LOG cmd…
   cat "$DIR/time.txt"
 }
 
-echo "1/7 ledger-core benchmark ($VERIFY_N entries)…" >&2
+echo "1/8 ledger-core benchmark ($VERIFY_N entries)…" >&2
 BENCH_ENTRIES=$VERIFY_N cargo bench -q -p ledger-core --bench core >"$DIR/core.log" 2>&1
-echo "2/7 store benchmark (SQLite, PostgreSQL)…" >&2
+echo "2/8 store benchmark (SQLite, PostgreSQL)…" >&2
 LEDGER_TEST_POSTGRES_URL=$PG_URL cargo bench -q -p ledger-api --bench append >"$DIR/append.log" 2>&1
-echo "3/7 data set: $N entries (generated, signed, stored through the append path)…" >&2
+echo "3/8 data set: $N entries (generated, signed, stored through the append path)…" >&2
 $BIN/examples/bench_data "$DIR" "$N" >"$DIR/data.txt" 2>"$DIR/data.log"
 EXPORT=$DIR/export.ndjson
-echo "4/7 verification of the export…" >&2
+echo "4/8 verification of the export…" >&2
 read -r v1_s v1_kb < <(measure "$DIR/verify1.log" $BIN/ledger-verify "$EXPORT" --threads 1)
 read -r v2_s v2_kb < <(measure "$DIR/verify2.log" $BIN/ledger-verify "$EXPORT" --threads 2)
 read -r sha_s _ < <(measure "$DIR/openssl.log" openssl dgst -sha256 "$EXPORT")
 grep -q "result:      CLEAN" "$DIR/verify1.log" && grep -q "result:      CLEAN" "$DIR/verify2.log"
-echo "5/7 balance reports: ledger-server report, ledger bal, hledger bal…" >&2
+echo "5/8 balance reports: ledger-server report, ledger bal, hledger bal…" >&2
 $BIN/ledger export --fund bench --format journal --input "$EXPORT" --out "$DIR/bench.journal"
 read -r rep_s rep_kb < <(measure "$DIR/report.log" $BIN/ledger-server --data-dir "$DIR" report --fund bench)
 read -r led_s led_kb < <(measure "$DIR/ledger.log" ledger -f "$DIR/bench.journal" bal)
@@ -57,7 +57,7 @@ read -r hl_s hl_kb < <(measure "$DIR/hledger.log" hledger -f "$DIR/bench.journal
 ours=$(awk '/^closing balance/ {print $NF}' "$DIR/report.log")
 grep -q -- "$ours" "$DIR/ledger.log" && grep -q -- "$ours" "$DIR/hledger.log"
 
-echo "6/7 server peak memory (start on the data set, then read it), fund page time to first byte…" >&2
+echo "6/8 server peak memory (start on the data set, then read it), fund page time to first byte…" >&2
 port=$((20000 + RANDOM % 20000))
 $BIN/ledger-server --data-dir "$DIR" --listen "127.0.0.1:$port" --rate-limit 0 >"$DIR/server.log" 2>&1 &
 srv=$!
@@ -82,8 +82,11 @@ srv_kb=$(awk '/VmHWM/ {print $2}' /proc/$srv/status)
 kill $srv; wait $srv || true
 rm -f "$DIR/served-export.ndjson"
 
-echo "7/7 fund page under 64 concurrent readers (HTTP, straight to the server), beside the old scan…" >&2
+echo "7/8 fund page under 64 concurrent readers (HTTP, straight to the server), beside the old scan…" >&2
 BENCH_PAGE_DIR=$DIR BENCH_PAGE_ENTRIES=$N cargo bench -q -p ledger-api --bench fund_page >"$DIR/fund_page.log" 2>&1
+echo "8/8 ledger-verify's peak memory and rate on a ${VERIFY_N}-entry export, beside bare ed25519-zebra…" >&2
+BENCH_VERIFY_ENTRIES=$VERIFY_N BENCH_VERIFY_RUNS=${BENCH_VERIFY_RUNS:-3} \
+  cargo bench -q -p audit-tools --bench verify_memory >"$DIR/verify_memory.log" 2>&1
 
 # ---- tables ----
 entries=$(awk '/^entries/ {print $2}' "$DIR/data.txt")
@@ -147,3 +150,7 @@ echo
 echo "## Fund page under load (/funds/bench, ${entries} entries, ledger-api/benches/fund_page.rs)"
 echo
 grep -E "^(page figures|server listening|first view|fund page over HTTP)" "$DIR/fund_page.log" | sed 's/^/    /'
+echo
+echo "## ledger-verify: peak memory (target < 64 MiB) and rate beside bare batched ed25519-zebra (audit-tools/benches/verify_memory.rs)"
+echo
+grep -E "^(verify_memory:|run |  bare|  ledger-verify)" "$DIR/verify_memory.log" | sed 's/^/    /'
