@@ -88,7 +88,6 @@ struct StatementMark {
     superseded: bool,
 }
 
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct AgreementState {
     agreement: Agreement,
@@ -262,7 +261,11 @@ impl FundState {
         self.entries.capacity() * std::mem::size_of::<Packed>()
             + self.keys.retained_bytes()
             + self.undo.retained_bytes()
-            + self.spaces.values().map(|s| s.rentals.retained_bytes()).sum::<usize>()
+            + self
+                .spaces
+                .values()
+                .map(|s| s.rentals.retained_bytes())
+                .sum::<usize>()
             + periods * (std::mem::size_of::<(Date, (Date, u64))>() + 16)
             + (self.trustees.len() + self.supervisors.len()) * 300
             + self.statements.len() * (std::mem::size_of::<(u64, StatementMark)>() + 16)

@@ -143,7 +143,11 @@ impl<K: Ord + Copy, V: Copy> Slots<K, V> {
     ) -> impl DoubleEndedIterator<Item = (&K, &V)> + '_ {
         let (si, sj) = self.start(range.start_bound());
         let (ei, ej) = self.end(range.end_bound());
-        let (si, ei) = if (si, sj) < (ei, ej) { (si, ei) } else { (0, 0) };
+        let (si, ei) = if (si, sj) < (ei, ej) {
+            (si, ei)
+        } else {
+            (0, 0)
+        };
         let last = self.leaves.len().min(ei + 1);
         self.leaves[si.min(last)..last]
             .iter()
@@ -232,10 +236,7 @@ mod tests {
             }
             assert_eq!(map.len(), reference.len());
             for x in (-10..31_000).step_by(97) {
-                assert_eq!(
-                    map.range(..x).next_back(),
-                    reference.range(..x).next_back()
-                );
+                assert_eq!(map.range(..x).next_back(), reference.range(..x).next_back());
                 assert_eq!(
                     map.range(..=x).next_back(),
                     reference.range(..=x).next_back()
@@ -246,7 +247,8 @@ mod tests {
             }
             assert!(map.iter().eq(reference.iter()));
             assert!(map.iter().rev().eq(reference.iter().rev()));
-            assert_eq!(map.range(50..10).count(), 0);
+            let (high, low) = (50, 10);
+            assert_eq!(map.range(high..low).count(), 0);
             let again: Slots<_, _> = reference.iter().map(|(k, v)| (*k, *v)).collect();
             assert_eq!(again, map);
         }
