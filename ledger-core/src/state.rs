@@ -21,6 +21,9 @@ use crate::statement::{check_statement, Months};
 use crate::text::ShortText;
 use crate::time::{overlaps_weekly, Date, Instant, Period, UtcOffset};
 
+mod snapshot;
+pub use snapshot::{SnapshotError, STATE_NOTE_HEADER};
+
 /// How far after `recorded_at` an intent's `signed_at` may be (trustee clock skew).
 pub const SIGNED_AT_SKEW_SECONDS_MAX: i64 = 300;
 /// Longest rental slot, in days.
@@ -63,7 +66,7 @@ impl Packed {
 }
 
 /// What must be freed again when a revenue share or rental is reversed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Undo {
     Period(AgreementId, Date),
     Slot(SpaceId, Instant),
