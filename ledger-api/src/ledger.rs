@@ -7,7 +7,7 @@
 //! transaction; a request whose signatures fail is refused alone, with the error the
 //! one-by-one check gives, and is not part of the commit.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use ledger_core::body::{Body, Statement};
@@ -32,6 +32,14 @@ pub const BATCH_REQUESTS_MAX: usize = 256;
 pub const GATHER_YIELDS_MAX: usize = 8;
 /// Requests waiting per fund before callers are told to retry later.
 pub const QUEUE_REQUESTS_MAX: usize = 4_096;
+/// A fund's writer stores a snapshot of its state each time its log crosses a multiple of
+/// this many entries (and at a graceful stop): loading a fund replays at most about this
+/// many entries (plus one batch) after its snapshot.
+pub const SNAPSHOT_ENTRIES: u64 = 4_096;
+/// A fund without a snapshot is loaded by replaying its log on the spot up to this size;
+/// a larger one (a deployment of a version without snapshots, a deleted row) is rebuilt
+/// in the background like a snapshot that fails its check, its writes refused meanwhile.
+pub const REPLAY_INLINE_MAX: u64 = 16_384;
 
 /// Where the time comes from (a test may pin it).
 pub type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
@@ -77,6 +85,13 @@ pub enum AppendFailure {
         /// What disagrees.
         reason: Arc<str>,
     },
+    /// The fund's state is being rebuilt from its log (its stored state failed its check
+    /// at load): its writes are refused until then. Nothing was written.
+    #[error("fund {fund} is rebuilding its state from its log")]
+    Rebuilding {
+        /// The fund.
+        fund: String,
+    },
 }
 
 impl From<StoreError> for AppendFailure {
@@ -108,6 +123,12 @@ pub enum DraftFailure {
         /// What disagrees.
         reason: Arc<str>,
     },
+    /// The fund's state is being rebuilt (see [`AppendFailure::Rebuilding`]).
+    #[error("fund {fund} is rebuilding its state from its log")]
+    Rebuilding {
+        /// The fund.
+        fund: String,
+    },
 }
 
 /// A statement drafted from a fund's state: the body trustees sign, and how many must.
@@ -127,26 +148,32 @@ pub struct Draft {
 /// waits on a timer, so a lone request is not delayed.
 ///
 /// Draft requests met on the way are set aside in `drafts`, to be answered after the
-/// commit.
-async fn gather(first: Job, rx: &mut mpsc::Receiver<Msg>, drafts: &mut Vec<DraftJob>) -> Vec<Job> {
+/// commit, and snapshot requests in `saves`.
+async fn gather(
+    first: Job,
+    rx: &mut mpsc::Receiver<Msg>,
+    drafts: &mut Vec<DraftJob>,
+    saves: &mut Vec<oneshot::Sender<()>>,
+) -> Vec<Job> {
     let mut jobs = vec![first];
-    let drain = |jobs: &mut Vec<Job>, drafts: &mut Vec<DraftJob>, rx: &mut mpsc::Receiver<Msg>| {
+    let mut drain = |jobs: &mut Vec<Job>, rx: &mut mpsc::Receiver<Msg>| {
         while jobs.len() < BATCH_REQUESTS_MAX {
             match rx.try_recv() {
                 Ok(Msg::Append(j)) => jobs.push(j),
                 Ok(Msg::Draft(d)) => drafts.push(d),
+                Ok(Msg::Save(s)) => saves.push(s),
                 Err(_) => break,
             }
         }
     };
-    drain(&mut jobs, drafts, rx);
+    drain(&mut jobs, rx);
     for _ in 0..GATHER_YIELDS_MAX {
         if jobs.len() >= BATCH_REQUESTS_MAX {
             break;
         }
         let before = jobs.len();
         tokio::task::yield_now().await;
-        drain(&mut jobs, drafts, rx);
+        drain(&mut jobs, rx);
         if jobs.len() == before {
             break;
         }
@@ -221,6 +248,9 @@ enum Msg {
     Append(Job),
     /// Draft a statement from the fund's state.
     Draft(DraftJob),
+    /// Store a snapshot of the fund's state if it moved since the last one (at a
+    /// graceful stop); answered when done.
+    Save(oneshot::Sender<()>),
 }
 
 #[derive(Clone)]
@@ -236,13 +266,24 @@ pub struct Ledger {
     origin: String,
     clock: Clock,
     funds: RwLock<HashMap<String, FundHandle>>,
+    /// Every fund of the store that is not quarantined, loaded or not.
+    known: std::sync::RwLock<BTreeSet<String>>,
+    /// Funds whose state is being rebuilt from the log in the background: their writes are
+    /// refused ([`AppendFailure::Rebuilding`]) until it is done.
+    rebuilding: std::sync::RwLock<BTreeSet<String>>,
+    /// One lock per fund being loaded, so that a fund is loaded once while the others
+    /// load at the same time.
+    loading: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Quarantined funds (rows that disagree with their log) and why: no writer, every
     /// read and write of them refused, until an operator repairs the rows and restarts.
     damaged: std::sync::RwLock<BTreeMap<String, Arc<str>>>,
 }
 
 impl Ledger {
-    /// Starts a writer for every stored fund (replaying each log to rebuild its state).
+    /// Takes up the stored funds without loading them: each one's rows are checked
+    /// against each other (a few indexed reads, no replay: [`Store::check_rows`]) and a
+    /// fund whose rows disagree is quarantined. A fund's state is loaded when it is first
+    /// needed (see [`Ledger::handle`]), from its snapshot and the entries after it.
     pub async fn start(
         store: Arc<Store>,
         log_key: NoteSigner,
@@ -257,23 +298,140 @@ impl Ledger {
             origin,
             clock,
             funds: RwLock::new(HashMap::new()),
+            known: std::sync::RwLock::new(BTreeSet::new()),
+            rebuilding: std::sync::RwLock::new(BTreeSet::new()),
+            loading: std::sync::Mutex::new(HashMap::new()),
             damaged: std::sync::RwLock::new(BTreeMap::new()),
         });
         let rows = ledger.store.funds().await?;
-        let mut funds = ledger.funds.write().await;
         for row in rows {
             // The log is the truth: a fund whose rows disagree with it is quarantined,
             // and every other fund starts. Only a database fault stops the start.
-            match ledger.store.load_state(&row).await {
-                Ok(state) => {
-                    funds.insert(row.id.clone(), ledger.spawn_writer(row, state));
+            match ledger.store.check_rows(&row).await {
+                Ok(()) => {
+                    write(&ledger.known).insert(row.id);
                 }
                 Err(StoreError::Corrupt(damage)) => ledger.quarantine(&row.id, &damage),
                 Err(e) => return Err(e),
             }
         }
-        drop(funds);
         Ok(ledger)
+    }
+
+    /// [`AppendFailure::Rebuilding`] if `fund`'s state is being rebuilt.
+    fn refuse_rebuilding(&self, fund: &str) -> Result<(), AppendFailure> {
+        if read(&self.rebuilding).contains(fund) {
+            return Err(AppendFailure::Rebuilding {
+                fund: fund.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Loads `fund`'s state: from its stored snapshot when the snapshot's note is signed
+    /// by the log key over its bytes and it is a state of this log, then the entries after
+    /// it; else, for a small log, by replaying it here. A snapshot that fails its check,
+    /// or a large log without one, is rebuilt from the log in the background
+    /// ([`Ledger::start_rebuild`]) and the fund refuses writes until then.
+    async fn load(self: &Arc<Self>, row: &FundRow) -> Result<FundState, AppendFailure> {
+        let origin = self.fund_origin(&row.id);
+        let refused = match self.store.fund_state(&row.id).await? {
+            Some(snapshot) => match FundState::open_snapshot(
+                &snapshot.state,
+                &snapshot.note,
+                &origin,
+                &self.log_key.verifier(),
+            ) {
+                Ok(state) => match self.store.resume_state(row, state).await {
+                    Ok(state) => return Ok(state),
+                    Err(StoreError::Corrupt(c)) => c.to_string(),
+                    Err(e) => return Err(e.into()),
+                },
+                Err(e) => e.to_string(),
+            },
+            None if row.size <= REPLAY_INLINE_MAX => {
+                return match self.store.load_state(row).await {
+                    Ok(state) => Ok(state),
+                    Err(StoreError::Corrupt(damage)) => {
+                        self.quarantine(&row.id, &damage);
+                        self.refuse_damaged(&row.id)?;
+                        Err(StoreError::Corrupt(damage).into())
+                    }
+                    Err(e) => Err(e.into()),
+                };
+            }
+            None => format!("no stored state for a log of {} entries", row.size),
+        };
+        tracing::warn!(fund = %row.id, reason = %refused, "the fund's stored state is not used; rebuilding it from the log, its writes refused until then");
+        self.start_rebuild(row.clone());
+        Err(AppendFailure::Rebuilding {
+            fund: row.id.clone(),
+        })
+    }
+
+    /// Rebuilds `row`'s fund state from its whole log in the background, then stores its
+    /// snapshot and starts its writer; until then [`Ledger::refuse_rebuilding`] refuses
+    /// its writes. A log that does not hold quarantines the fund, as at start.
+    fn start_rebuild(self: &Arc<Self>, row: FundRow) {
+        if !write(&self.rebuilding).insert(row.id.clone()) {
+            return;
+        }
+        let me = Arc::clone(self);
+        tokio::spawn(async move {
+            let fund = row.id.clone();
+            let started = std::time::Instant::now();
+            match me.store.load_state(&row).await {
+                Ok(state) => {
+                    me.save_state(&state).await;
+                    let size = state.next_seq();
+                    let h = me.spawn_writer(row, state);
+                    me.funds.write().await.insert(fund.clone(), h);
+                    tracing::info!(fund = %fund, entries = size, seconds = started.elapsed().as_secs_f64(), "fund state rebuilt from its log; writes accepted again");
+                }
+                Err(StoreError::Corrupt(damage)) => me.quarantine(&fund, &damage),
+                Err(e) => {
+                    tracing::error!(fund = %fund, error = %e, "cannot rebuild the fund's state; the next write tries again")
+                }
+            }
+            write(&me.rebuilding).remove(&fund);
+        });
+    }
+
+    /// Stores a snapshot of `state` with its note signed by the log key. A failure is
+    /// logged: the next load replays more of the log, or rebuilds it.
+    async fn save_state(&self, state: &FundState) -> bool {
+        let fund = state.fund().to_string();
+        if state.next_seq() == 0 {
+            return true;
+        }
+        let origin = self.fund_origin(&fund);
+        let saved = match state.signed_snapshot(&origin, &self.log_key) {
+            Ok((bytes, note)) => self
+                .store
+                .save_fund_state(&fund, state.next_seq(), &note, &bytes)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match saved {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(fund = %fund, error = %e, "cannot store the fund's state snapshot");
+                false
+            }
+        }
+    }
+
+    /// Stores a snapshot of every loaded fund's state that moved since its last one (at a
+    /// graceful stop: the next start then replays nothing).
+    pub async fn save_states(&self) {
+        let handles: Vec<FundHandle> = self.funds.read().await.values().cloned().collect();
+        for h in handles {
+            let (reply, rx) = oneshot::channel();
+            if h.jobs.send(Msg::Save(reply)).await.is_ok() {
+                let _ = rx.await;
+            }
+        }
     }
 
     /// Quarantines `fund` for `damage`: logged at error level; its reads and writes are
@@ -349,6 +507,7 @@ impl Ledger {
     }
 
     fn spawn_writer(self: &Arc<Self>, row: FundRow, state: FundState) -> FundHandle {
+        write(&self.known).insert(row.id.clone());
         let (tx, rx) = mpsc::channel(QUEUE_REQUESTS_MAX);
         let me = Arc::clone(self);
         tokio::spawn(async move { me.writer(row, state, rx).await });
@@ -397,15 +556,34 @@ impl Ledger {
     ) {
         let origin = self.fund_origin(&row.id);
         let mut drafts = Vec::new();
+        // The size of the last snapshot stored (or of the state loaded).
+        let mut saved = state.next_seq();
         while let Some(msg) = rx.recv().await {
             let healthy = match msg {
                 Msg::Draft(d) => {
                     drafts.push(d);
                     true
                 }
+                Msg::Save(reply) => {
+                    if state.next_seq() > saved && self.save_state(&state).await {
+                        saved = state.next_seq();
+                    }
+                    let _ = reply.send(());
+                    true
+                }
                 Msg::Append(first) => {
-                    let jobs = gather(first, &mut rx, &mut drafts).await;
-                    self.commit_jobs(&row, &origin, &mut state, jobs).await
+                    let mut saves = Vec::new();
+                    let jobs = gather(first, &mut rx, &mut drafts, &mut saves).await;
+                    let healthy = self.commit_jobs(&row, &origin, &mut state, jobs).await;
+                    // After the callers are answered: a snapshot each SNAPSHOT_ENTRIES.
+                    let due = state.next_seq() / SNAPSHOT_ENTRIES > saved / SNAPSHOT_ENTRIES;
+                    if healthy && (due || !saves.is_empty()) && self.save_state(&state).await {
+                        saved = state.next_seq();
+                    }
+                    for reply in saves {
+                        let _ = reply.send(());
+                    }
+                    healthy
                 }
             };
             // Drafts are answered after the batch, from the state it left.
@@ -557,6 +735,9 @@ impl Ledger {
                         (Msg::Draft(d), None) => {
                             let _ = d.reply.send(Err(DraftFailure::WriterStopped));
                         }
+                        (Msg::Save(reply), _) => {
+                            let _ = reply.send(());
+                        }
                     }
                 }
                 false
@@ -564,11 +745,14 @@ impl Ledger {
         }
     }
 
-    /// Ids of the funds.
+    /// Ids of the funds (loaded or not; not the quarantined ones), sorted.
     pub async fn fund_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self.funds.read().await.keys().cloned().collect();
-        ids.sort();
-        ids
+        let damaged = read(&self.damaged).keys().cloned().collect::<BTreeSet<_>>();
+        read(&self.known)
+            .iter()
+            .filter(|f| !damaged.contains(*f))
+            .cloned()
+            .collect()
     }
 
     /// Checks a signed intent and appends it (creating the fund for a genesis signed by
@@ -618,33 +802,36 @@ impl Ledger {
         }
     }
 
-    /// The writer of an existing fund (taken up from the store if another process created
-    /// it), or `None` when the fund does not exist.
+    /// The writer of an existing fund, or `None` when the fund does not exist. A fund
+    /// is loaded when it is first needed ([`Ledger::load`]): one that this process has
+    /// not loaded yet, or that another server process sharing the database (PostgreSQL)
+    /// created since this one started.
     async fn handle(self: &Arc<Self>, fund: &str) -> Result<Option<FundHandle>, AppendFailure> {
         self.refuse_damaged(fund)?;
+        self.refuse_rebuilding(fund)?;
         if let Some(h) = self.funds.read().await.get(fund) {
             return Ok(Some(h.clone()));
         }
+        let lock = {
+            let mut loading = self
+                .loading
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(loading.entry(fund.to_owned()).or_default())
+        };
+        let _loading = lock.lock().await;
+        // Loaded, quarantined or sent to a rebuild while this one waited?
+        if let Some(h) = self.funds.read().await.get(fund) {
+            return Ok(Some(h.clone()));
+        }
+        self.refuse_damaged(fund)?;
+        self.refuse_rebuilding(fund)?;
         let Some(row) = self.store.fund(fund).await? else {
             return Ok(None);
         };
-        let mut funds = self.funds.write().await;
-        if let Some(h) = funds.get(fund) {
-            return Ok(Some(h.clone()));
-        }
-        // Another server process sharing the database (PostgreSQL) created the fund since
-        // this one started: take it up from the store.
-        let state = match self.store.load_state(&row).await {
-            Ok(state) => state,
-            Err(StoreError::Corrupt(damage)) => {
-                self.quarantine(fund, &damage);
-                self.refuse_damaged(fund)?;
-                return Err(StoreError::Corrupt(damage).into());
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let state = self.load(&row).await?;
         let h = self.spawn_writer(row, state);
-        funds.insert(fund.to_owned(), h.clone());
+        self.funds.write().await.insert(fund.to_owned(), h.clone());
         Ok(Some(h))
     }
 
@@ -720,6 +907,9 @@ impl Ledger {
             Err(AppendFailure::FundDamaged { fund, reason }) => {
                 return Err(DraftFailure::FundDamaged { fund, reason })
             }
+            Err(AppendFailure::Rebuilding { fund }) => {
+                return Err(DraftFailure::Rebuilding { fund })
+            }
             Err(_) => return Err(DraftFailure::WriterStopped),
         };
         let (reply, rx) = oneshot::channel();
@@ -731,4 +921,16 @@ impl Ledger {
             .map_err(|_| DraftFailure::WriterStopped)?;
         rx.await.map_err(|_| DraftFailure::WriterStopped)?
     }
+}
+
+/// Reads a lock that a panic cannot leave unusable (its data is a set of names).
+fn read<T>(lock: &std::sync::RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Writes a lock that a panic cannot leave unusable (its data is a set of names).
+fn write<T>(lock: &std::sync::RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -32,6 +32,7 @@ pub use credentials::RevokeError;
 pub use error::{Corruption, ProposalFault, StoreError};
 pub use proposals::{ProposalRow, ProposalStatus};
 pub use read::{EntryRow, FundRow, ProofError, PAGE_ROWS_MAX};
+pub use rebuild::StateRow;
 pub use report::{KindTotal, MonthEnd, PeriodReport, MONTH_ENDS_MAX};
 pub use vault::{VaultError, VaultKey, VaultRow, VAULT_KEY_BYTES};
 pub use witnesses::{CosignatureRow, RoundWrite, WitnessedRow};
