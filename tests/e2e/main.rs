@@ -19,6 +19,7 @@ mod api_roles;
 mod backup;
 mod client;
 mod fund_create;
+mod fund_state;
 mod key_rotation;
 mod module_graph;
 mod privacy;
