@@ -22,14 +22,16 @@ use ledger_core::verify::verify_signatures_batch;
 use tokio::sync::{mpsc, oneshot, RwLock};
 
 use crate::store::{
-    AppendOutcome, AppendRequest, BatchError, Corruption, FundRow, LogSigner, Rejection, Store,
-    StoreError, VaultRecord,
+    AppendOutcome, AppendRequest, Backend, BatchError, Corruption, FundRow, GroupPart, LogSigner,
+    Rejection, Store, StoreError, VaultRecord,
 };
 
 /// Most requests committed in one transaction.
 pub const BATCH_REQUESTS_MAX: usize = 256;
 /// Most times a writer yields to let more requests join a batch (see [`gather`]).
 pub const GATHER_YIELDS_MAX: usize = 8;
+/// Most funds' batches committed in one group transaction (SQLite).
+pub const GROUP_FUNDS_MAX: usize = 64;
 /// Requests waiting per fund before callers are told to retry later.
 pub const QUEUE_REQUESTS_MAX: usize = 4_096;
 /// A fund's writer stores a snapshot of its state each time its log crosses a multiple of
@@ -253,6 +255,18 @@ enum Msg {
     Save(oneshot::Sender<()>),
 }
 
+/// One fund's batch handed to the group committer (SQLite): its state moves there and
+/// comes back with the outcome.
+struct GroupJob {
+    state: FundState,
+    requests: Vec<AppendRequest>,
+    reply: oneshot::Sender<(FundState, CommitResult)>,
+}
+
+/// One outcome per request of a batch, or why the whole batch failed (nothing of it
+/// written; the fund's state must be rebuilt).
+type CommitResult = Result<Vec<Result<AppendOutcome, Rejection>>, Arc<StoreError>>;
+
 #[derive(Clone)]
 struct FundHandle {
     jobs: mpsc::Sender<Msg>,
@@ -274,6 +288,10 @@ pub struct Ledger {
     /// One lock per fund being loaded, so that a fund is loaded once while the others
     /// load at the same time.
     loading: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The group committer (SQLite: one writer, one transaction and one fsync for the
+    /// batches of every fund that are ready); `None` on PostgreSQL, where funds commit
+    /// in parallel, each under its own row lock.
+    group: std::sync::OnceLock<mpsc::Sender<GroupJob>>,
     /// Quarantined funds (rows that disagree with their log) and why: no writer, every
     /// read and write of them refused, until an operator repairs the rows and restarts.
     damaged: std::sync::RwLock<BTreeMap<String, Arc<str>>>,
@@ -301,8 +319,15 @@ impl Ledger {
             known: std::sync::RwLock::new(BTreeSet::new()),
             rebuilding: std::sync::RwLock::new(BTreeSet::new()),
             loading: std::sync::Mutex::new(HashMap::new()),
+            group: std::sync::OnceLock::new(),
             damaged: std::sync::RwLock::new(BTreeMap::new()),
         });
+        if ledger.store.backend() == Backend::Sqlite {
+            let (tx, rx) = mpsc::channel(GROUP_FUNDS_MAX * 4);
+            let _ = ledger.group.set(tx);
+            // The committer holds the ledger weakly: it stops when the ledger is dropped.
+            tokio::spawn(group_committer(Arc::downgrade(&ledger), rx));
+        }
         let rows = ledger.store.funds().await?;
         for row in rows {
             // The log is the truth: a fund whose rows disagree with it is quarantined,
@@ -603,9 +628,11 @@ impl Ledger {
         }
     }
 
-    /// Verifies the signatures of `jobs` while the store opens their batch, commits those
-    /// that verified, and answers every job. Returns false when the commit failed and
-    /// `state` may be ahead of the store (it must be rebuilt).
+    /// Verifies the signatures of `jobs` and commits those that verified: on SQLite in the
+    /// group committer's next transaction with the other funds' batches, on PostgreSQL
+    /// in a transaction of the fund's own (opened while the signatures are checked).
+    /// Answers every job. Returns false when the commit failed and `state` may be ahead
+    /// of the store (it must be rebuilt).
     async fn commit_jobs(
         &self,
         row: &FundRow,
@@ -613,6 +640,84 @@ impl Ledger {
         state: &mut FundState,
         jobs: Vec<Job>,
     ) -> bool {
+        let result = match self.group.get() {
+            Some(group) => {
+                let (reqs, replies) = verified(verify_jobs(jobs).await);
+                if reqs.is_empty() {
+                    return true;
+                }
+                let (reply, rx) = oneshot::channel();
+                // The state moves to the committer and comes back with the outcome; this
+                // empty one stands in meanwhile.
+                let stand_in = FundState::new(state.fund().clone(), *state.operator());
+                let job = GroupJob {
+                    state: std::mem::replace(state, stand_in),
+                    requests: reqs,
+                    reply,
+                };
+                let answer = match group.send(job).await {
+                    Ok(()) => rx.await.ok(),
+                    Err(_) => None,
+                };
+                let Some((back, result)) = answer else {
+                    // The committer is gone with the state: rebuild it.
+                    for reply in replies {
+                        let _ = reply.send(Err(AppendFailure::WriterStopped));
+                    }
+                    return false;
+                };
+                *state = back;
+                (replies, result)
+            }
+            None => match self.commit_own(row, origin, state, jobs).await {
+                Some(answer) => answer,
+                None => return true,
+            },
+        };
+        let (replies, result) = result;
+        match result {
+            Ok(outcomes) => {
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(outcome.map_err(AppendFailure::Rejected));
+                }
+                true
+            }
+            Err(e) => {
+                if let StoreError::Corrupt(damage) = &*e {
+                    // The fund's rows disagree with its log (found inside the batch, e.g. a
+                    // head row moved behind the writer's back): nothing was written; the
+                    // fund is quarantined, and the rebuild that follows names the damage.
+                    self.quarantine(&row.id, damage);
+                    let reason = self
+                        .damage(&row.id)
+                        .unwrap_or_else(|| damage.to_string().into());
+                    for reply in replies {
+                        let _ = reply.send(Err(AppendFailure::FundDamaged {
+                            fund: row.id.clone(),
+                            reason: Arc::clone(&reason),
+                        }));
+                    }
+                } else {
+                    tracing::error!(fund = %row.id, error = %e, "append batch failed; rebuilding fund state");
+                    for reply in replies {
+                        let _ = reply.send(Err(AppendFailure::Store(Arc::clone(&e))));
+                    }
+                }
+                false
+            }
+        }
+    }
+
+    /// Commits `jobs` in a transaction of the fund's own (PostgreSQL), opened while their
+    /// signatures are checked: the replies of those that verified and the commit's result,
+    /// or `None` when nothing was committed and `state` is as it was (every job answered).
+    async fn commit_own(
+        &self,
+        row: &FundRow,
+        origin: &str,
+        state: &mut FundState,
+        jobs: Vec<Job>,
+    ) -> Option<(Vec<Reply>, CommitResult)> {
         // The signatures are checked while the store opens the batch's transaction
         // (lock, head, stored keys): the two overlap.
         let keys: Vec<String> = jobs
@@ -620,72 +725,79 @@ impl Ledger {
             .map(|j| j.req.intent.key.as_str().to_owned())
             .collect();
         let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-        let (open, (jobs, checks)) =
+        let (open, checked) =
             tokio::join!(self.store.open_batch(&row.id, &keys), verify_jobs(jobs));
-        let mut reqs = Vec::with_capacity(jobs.len());
-        let mut replies = Vec::with_capacity(jobs.len());
-        for (job, check) in jobs.into_iter().zip(checks) {
-            match check {
-                Ok(()) => {
-                    reqs.push(job.req);
-                    replies.push(job.reply);
-                }
-                Err(e) => {
-                    let _ = job.reply.send(Err(AppendFailure::Entry(e)));
-                }
-            }
-        }
-        let failed = |e: BatchError, replies: Vec<oneshot::Sender<_>>| {
-            let e = Arc::new(e.0);
-            for reply in replies {
-                let _ = reply.send(Err(AppendFailure::Store(Arc::clone(&e))));
-            }
-        };
+        let (reqs, replies) = verified(checked);
         let open = match open {
             Ok(open) => open,
-            Err(e) => {
+            Err(BatchError(e)) => {
                 // Nothing was read into `state` or written: it stays as it is.
                 tracing::error!(fund = %row.id, error = %e, "cannot open an append batch");
-                failed(e, replies);
-                return true;
+                let e = Arc::new(e);
+                for reply in replies {
+                    let _ = reply.send(Err(AppendFailure::Store(Arc::clone(&e))));
+                }
+                return None;
             }
         };
         if reqs.is_empty() {
             drop(open.rollback().await);
-            return true;
+            return None;
         }
         let log = LogSigner {
             origin,
             key: &self.log_key,
         };
-        match open.commit(state, &log, self.now(), reqs).await {
-            Ok(outcomes) => {
-                for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                    let _ = reply.send(outcome.map_err(AppendFailure::Rejected));
+        let result = open
+            .commit(state, &log, self.now(), reqs)
+            .await
+            .map_err(|BatchError(e)| Arc::new(e));
+        Some((replies, result))
+    }
+
+    /// Commits the batches of `jobs` (one per fund) in one transaction
+    /// ([`Store::commit_group`]) and answers each fund's writer with its state and outcome.
+    async fn commit_group(&self, jobs: Vec<GroupJob>) {
+        let origins: Vec<String> = jobs
+            .iter()
+            .map(|j| self.fund_origin(j.state.fund().as_str()))
+            .collect();
+        let mut states = Vec::with_capacity(jobs.len());
+        let mut parts_of = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            states.push(job.state);
+            parts_of.push((job.requests, job.reply));
+        }
+        let mut replies = Vec::with_capacity(parts_of.len());
+        let parts: Vec<GroupPart<'_>> = states
+            .iter_mut()
+            .zip(&origins)
+            .zip(parts_of)
+            .map(|((state, origin), (requests, reply))| {
+                replies.push(reply);
+                GroupPart {
+                    state,
+                    log: LogSigner {
+                        origin,
+                        key: &self.log_key,
+                    },
+                    requests,
                 }
-                true
+            })
+            .collect();
+        let outcomes = self.store.commit_group(self.now(), parts).await;
+        let results: Vec<CommitResult> = match outcomes {
+            Ok(outcomes) => outcomes
+                .into_iter()
+                .map(|o| o.map_err(|BatchError(e)| Arc::new(e)))
+                .collect(),
+            Err(BatchError(e)) => {
+                let e = Arc::new(e);
+                replies.iter().map(|_| Err(Arc::clone(&e))).collect()
             }
-            Err(BatchError(StoreError::Corrupt(damage))) => {
-                // The fund's rows disagree with its log (found inside the batch, e.g. a
-                // head row moved behind the writer's back): nothing was written; the fund
-                // is quarantined, and the rebuild that follows names the damage.
-                self.quarantine(&row.id, &damage);
-                let reason = self
-                    .damage(&row.id)
-                    .unwrap_or_else(|| damage.to_string().into());
-                for reply in replies {
-                    let _ = reply.send(Err(AppendFailure::FundDamaged {
-                        fund: row.id.clone(),
-                        reason: Arc::clone(&reason),
-                    }));
-                }
-                false
-            }
-            Err(e) => {
-                tracing::error!(fund = %row.id, error = %e, "append batch failed; rebuilding fund state");
-                failed(e, replies);
-                false
-            }
+        };
+        for ((reply, state), result) in replies.into_iter().zip(states).zip(results) {
+            let _ = reply.send((state, result));
         }
     }
 
@@ -933,4 +1045,63 @@ fn read<T>(lock: &std::sync::RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 fn write<T>(lock: &std::sync::RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     lock.write()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A caller waiting for its append's outcome.
+type Reply = oneshot::Sender<Result<AppendOutcome, AppendFailure>>;
+
+/// The requests whose signatures verified, with their callers; the others are answered
+/// with their signature's refusal here.
+fn verified(
+    (jobs, checks): (Vec<Job>, Vec<Result<(), EntryError>>),
+) -> (Vec<AppendRequest>, Vec<Reply>) {
+    let mut reqs = Vec::with_capacity(jobs.len());
+    let mut replies = Vec::with_capacity(jobs.len());
+    for (job, check) in jobs.into_iter().zip(checks) {
+        match check {
+            Ok(()) => {
+                reqs.push(job.req);
+                replies.push(job.reply);
+            }
+            Err(e) => {
+                let _ = job.reply.send(Err(AppendFailure::Entry(e)));
+            }
+        }
+    }
+    (reqs, replies)
+}
+
+/// The group committer (SQLite): takes the batch of every fund whose writer is ready, up
+/// to [`GROUP_FUNDS_MAX`], and commits them in one transaction. While a group commits,
+/// the next funds' batches queue; the next group takes them all. Like [`gather`], it
+/// yields (never waits on a timer) while more batches keep arriving, so that writers
+/// answered by the previous group join this one.
+async fn group_committer(ledger: std::sync::Weak<Ledger>, mut rx: mpsc::Receiver<GroupJob>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        let drain = |jobs: &mut Vec<GroupJob>, rx: &mut mpsc::Receiver<GroupJob>| {
+            while jobs.len() < GROUP_FUNDS_MAX {
+                match rx.try_recv() {
+                    Ok(j) => jobs.push(j),
+                    Err(_) => break,
+                }
+            }
+        };
+        drain(&mut jobs, &mut rx);
+        for _ in 0..GATHER_YIELDS_MAX {
+            if jobs.len() >= GROUP_FUNDS_MAX {
+                break;
+            }
+            let before = jobs.len();
+            tokio::task::yield_now().await;
+            drain(&mut jobs, &mut rx);
+            if jobs.len() == before {
+                break;
+            }
+        }
+        let Some(ledger) = ledger.upgrade() else {
+            return;
+        };
+        ledger.commit_group(jobs).await;
+    }
 }

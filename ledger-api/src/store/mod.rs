@@ -26,7 +26,7 @@ use sqlx::{AnyPool, ConnectOptions, Executor, Row};
 use tokio::sync::Mutex;
 
 pub use append::{AppendOutcome, AppendRequest, BatchError, Rejection};
-pub use append::{LogSigner, OpenBatch, VaultRecord};
+pub use append::{GroupPart, LogSigner, OpenBatch, PartOutcome, VaultRecord};
 pub use backup::BackupSummary;
 pub use credentials::RevokeError;
 pub use error::{Corruption, ProposalFault, StoreError};
