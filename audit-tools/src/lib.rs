@@ -3,10 +3,10 @@
 //! Two tools. `ledger` (binary in `src/bin/ledger.rs`, module [`client`]) is the trustee's
 //! client. `ledger-verify` (binary in `src/bin/ledger-verify.rs`): the independent
 //! verifier of a fund's log. It reads an export from a file, standard input, a server's
-//! export endpoint or the store itself ([`source`]), checks it with ledger-core's rules on
-//! several threads in bounded memory ([`check`]), optionally proves that the log only grew
-//! since a checkpoint saved earlier ([`since`]) and that its checkpoint meets a witness
-//! policy ([`witnessed`]), and prints a report ([`report`]).
+//! export endpoint or the store itself ([`source`]), reads the `--since` checkpoint
+//! ([`since`]) and the witness policy ([`witnessed`]), has ledger-core's verifier check it
+//! all on several threads in bounded memory ([`check`]; every check is
+//! `ledger_core::verify`'s), and prints a report ([`report`]).
 //!
 //! `ledger-witness` (binary in `src/bin/ledger-witness.rs`, module [`witness`]) is the
 //! C2SP tlog-witness server a residents' committee runs to cosign the funds' checkpoints.

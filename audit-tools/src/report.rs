@@ -104,7 +104,8 @@ pub struct Summary {
     /// With `--policy`: whether the checkpoint met the witness policy, and who cosigned
     /// it.
     pub witnesses: Option<WitnessSummary>,
-    /// Statement entries replayed: each one's figures recomputed from the log.
+    /// Entry lines that parse as statements (ledger-core's `Report::statements`): each
+    /// one's figures recomputed from the log unless an earlier check refused it.
     pub statements_checked: u64,
     /// The fund's balance after the entries that applied.
     pub balance: String,
@@ -119,29 +120,14 @@ pub struct Summary {
 }
 
 impl Outcome {
-    /// Assembles the outcome of a verification.
-    pub fn new(
-        report: &Report,
-        extra: &[Finding],
-        source: String,
-        since: Option<SinceSummary>,
-        statements_checked: u64,
-        elapsed: Duration,
-        threads: usize,
-    ) -> Outcome {
-        let mut findings: Vec<JsonFinding> = report
-            .findings
-            .iter()
-            .chain(extra)
-            .map(JsonFinding::from)
-            .collect();
-        // In line order (the sort is stable); then the end of the input (a missing
-        // checkpoint, which a verification stopped early also reports); then `--since`
-        // (line 0).
-        findings.sort_by_key(|f| match (f.line, f.code) {
-            (0, _) => u64::MAX,
-            (_, "checkpoint_missing") => u64::MAX - 1,
-            (line, _) => line,
+    /// Assembles the outcome of a verification (findings in the core's order: by line,
+    /// then the `--since` ones).
+    pub fn new(report: &Report, source: String, elapsed: Duration, threads: usize) -> Outcome {
+        let findings: Vec<JsonFinding> = report.findings.iter().map(JsonFinding::from).collect();
+        let since = report.since.as_ref().map(|s| SinceSummary {
+            tree_size: s.tree_size,
+            root: s.root.to_hex(),
+            consistent: s.consistent,
         });
         let count = findings.len() as u64 + report.findings_dropped;
         let micros = elapsed.as_micros().max(1);
@@ -159,7 +145,7 @@ impl Outcome {
                 checkpoint: report.checkpoint.as_ref().map(JsonCheckpoint::from),
                 since,
                 witnesses: None,
-                statements_checked,
+                statements_checked: report.statements,
                 balance: report.balance.clone(),
                 findings: count,
                 elapsed_ms: elapsed.as_millis().min(u128::from(u64::MAX)) as u64,

@@ -64,6 +64,8 @@ pub struct Lines {
     pub bytes_read: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// What is read, for messages.
     pub label: String,
+    /// Set once the input has ended on a last line without `\n` (FORMAT.md §8).
+    pub unterminated: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Source {
@@ -104,15 +106,18 @@ impl Source {
 
 fn reader_lines<R: BufRead + 'static>(reader: R, total: Option<u64>, label: String) -> Lines {
     let bytes_read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let unterminated = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     Lines {
         iter: Box::new(LineReader {
             reader,
             done: false,
             bytes_read: bytes_read.clone(),
+            unterminated: unterminated.clone(),
         }),
         total_bytes: total,
         bytes_read,
         label,
+        unterminated,
     }
 }
 
@@ -122,6 +127,8 @@ struct LineReader<R> {
     reader: R,
     done: bool,
     bytes_read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Set when the input ends on a line without `\n`.
+    unterminated: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl<R: BufRead> Iterator for LineReader<R> {
@@ -144,6 +151,10 @@ impl<R: BufRead> Iterator for LineReader<R> {
             };
             if buf.is_empty() {
                 self.done = true;
+                if any {
+                    self.unterminated
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                }
                 return any.then_some(Ok(line));
             }
             any = true;
@@ -288,6 +299,7 @@ fn open_db(url: &str, fund: &str, log_key: &str, origin: &str) -> anyhow::Result
         total_bytes: None,
         bytes_read,
         label: format!("fund `{fund}` in the database"),
+        unterminated: Default::default(),
     })
 }
 

@@ -1,20 +1,13 @@
-//! `--policy`: the witness policy a reader trusts (C2SP tlog-policy, FORMAT.md §13), and
-//! the check that a checkpoint meets it, shared by `ledger-verify` and
-//! `ledger receipt verify`. The rules are ledger-core's
-//! ([`ledger_core::witness_check::check_checkpoint`]); this module reads the file and
-//! turns the outcome into a finding and a summary.
+//! `--policy`: the witness policy a reader trusts (C2SP tlog-policy, FORMAT.md §13), for
+//! `ledger-verify` and `ledger receipt verify`. The check is ledger-core's
+//! ([`ledger_core::witness_check::check_checkpoint`], run by `ledger_core::verify` for an
+//! export); this module reads the file and turns the outcome into the summary.
 
 use std::io::Read;
 use std::path::Path;
 
 use anyhow::{anyhow, Context};
-use ledger_core::canonical::parse_canonical;
-use ledger_core::error::Coded;
-use ledger_core::export::{CheckpointLine, Header};
-use ledger_core::note::NoteVerifier;
 use ledger_core::time::Instant;
-use ledger_core::verify::Finding;
-use ledger_core::witness_check::check_checkpoint;
 use ledger_core::witness_policy::{QuorumCheck, WitnessPolicy, POLICY_SIZE_MAX};
 use serde::Serialize;
 
@@ -63,7 +56,8 @@ impl WitnessSummary {
         }
     }
 
-    fn from_check(check: &QuorumCheck) -> Self {
+    /// The summary of a quorum check.
+    pub fn from_check(check: &QuorumCheck) -> Self {
         WitnessSummary {
             quorum_met: check.met,
             witnessed: check
@@ -98,60 +92,4 @@ pub fn time_text(timestamp: u64) -> String {
         .ok()
         .and_then(|s| Instant::from_unix_seconds(s).ok())
         .map_or_else(|| format!("@{timestamp}"), |i| i.to_string())
-}
-
-/// Checks an export's checkpoint line (already verified under the header's log key)
-/// against `policy`. Returns the summary and, when the checkpoint does not meet the
-/// policy, the finding (at `line`, the checkpoint's line in the export).
-pub fn check_export(
-    policy: &WitnessPolicy,
-    header: &Header,
-    checkpoint_line: &[u8],
-    line: u64,
-) -> (WitnessSummary, Option<Finding>) {
-    let failed = |code: &'static str, en: String, zh: String| {
-        (
-            WitnessSummary::none(),
-            Some(Finding {
-                line,
-                seq: None,
-                code,
-                en,
-                zh,
-            }),
-        )
-    };
-    // The verifier parsed both before it accepted the checkpoint; a failure here would
-    // be a bug, reported as the checkpoint being malformed rather than passed over.
-    let parsed = parse_canonical(checkpoint_line)
-        .ok()
-        .and_then(|v| serde_json::from_value::<CheckpointLine>(v).ok());
-    let (Some(cp), Ok(key)) = (parsed, NoteVerifier::from_vkey(&header.log_key)) else {
-        return failed(
-            "checkpoint_malformed",
-            "the checkpoint line cannot be read for the witness check".into(),
-            "无法读取检查点行以检查见证".into(),
-        );
-    };
-    match check_checkpoint(policy, &cp.checkpoint, &key, &header.origin) {
-        Ok(check) => (WitnessSummary::from_check(&check), None),
-        Err(e) => {
-            // Who did cosign, for the summary; the checkpoint still fails the policy.
-            let mut summary = policy
-                .check_note(&cp.checkpoint)
-                .map(|c| WitnessSummary::from_check(&c))
-                .unwrap_or_else(|_| WitnessSummary::none());
-            summary.quorum_met = false;
-            (
-                summary,
-                Some(Finding {
-                    line,
-                    seq: None,
-                    code: e.code(),
-                    en: e.message_en(),
-                    zh: e.message_zh(),
-                }),
-            )
-        }
-    }
 }

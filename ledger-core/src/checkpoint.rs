@@ -184,6 +184,21 @@ impl Checkpoint {
     }
 }
 
+impl CheckpointError {
+    /// Whether the refusal is the signature's (the log key did not validly sign the note:
+    /// `checkpoint_signature`) rather than the shape of the note or of its body
+    /// (`checkpoint_malformed`). Exports and receipts sort refusals by this one rule
+    /// (FORMAT.md §10.3, §11.2).
+    pub fn is_signature(&self) -> bool {
+        matches!(
+            self,
+            CheckpointError::Note(
+                NoteError::InvalidSignature { .. } | NoteError::Unverified { .. }
+            )
+        )
+    }
+}
+
 fn parse_size(s: &str) -> Option<u64> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || (s.len() > 1 && s.starts_with('0'))
     {

@@ -23,7 +23,6 @@ const LANG_SEP: &str = " | ";
 /// not a generic one.
 pub const FIELD_CODES: &[&str] = &[
     "agreement_id_bad_char",
-    "agreement_id_bad_edge",
     "agreement_id_empty",
     "agreement_id_too_long",
     "amount_malformed",
@@ -46,7 +45,6 @@ pub const FIELD_CODES: &[&str] = &[
     "fund_id_empty",
     "fund_id_too_long",
     "idempotency_key_bad_char",
-    "idempotency_key_bad_edge",
     "idempotency_key_empty",
     "idempotency_key_too_long",
     "instant_fraction",
@@ -68,6 +66,9 @@ pub const FIELD_CODES: &[&str] = &[
     "rate_over_one",
     "rate_too_few_decimals",
     "rate_too_many_decimals",
+    "space_id_bad_char",
+    "space_id_empty",
+    "space_id_too_long",
     "time_of_day_malformed",
     "time_of_day_out_of_range",
     "uscc_bad_char",

@@ -29,6 +29,7 @@ pub mod replay;
 pub mod rules;
 #[cfg(any(test, feature = "sample"))]
 pub mod sample;
+pub mod since;
 pub mod state;
 pub mod statement;
 pub mod text;

@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
-use crate::verify::{prepare_lines, Expectations, Prepared, Report, Verifier};
+use crate::verify::{ends_in_newline, prepare_lines, Inputs, Prepared, Report, Verifier};
 
 #[cfg(doc)]
 use crate::verify::verify_export;
@@ -46,9 +46,26 @@ pub const CHUNK_LINES: usize = 4096;
 /// after the call (a read error must not pass for a short export).
 pub fn verify_lines_parallel<I, L>(
     lines: I,
-    expect: Expectations,
+    inputs: impl Into<Inputs>,
     threads: usize,
     chunk: usize,
+) -> Report
+where
+    I: IntoIterator<Item = L>,
+    L: AsRef<[u8]> + Send,
+{
+    verify_lines_parallel_to_end(lines, inputs, threads, chunk, || true)
+}
+
+/// [`verify_lines_parallel`], for an input that may end without a final `\n`:
+/// `terminated` is asked once the lines are exhausted whether the last one ended in `\n`
+/// (see [`Verifier::finish_input`]).
+pub fn verify_lines_parallel_to_end<I, L>(
+    lines: I,
+    inputs: impl Into<Inputs>,
+    threads: usize,
+    chunk: usize,
+    terminated: impl FnOnce() -> bool,
 ) -> Report
 where
     I: IntoIterator<Item = L>,
@@ -57,11 +74,11 @@ where
     let threads = threads.max(1);
     let chunk = chunk.max(1);
     let mut lines = lines.into_iter().filter(|l| !l.as_ref().is_empty());
-    let mut verifier = Verifier::new(expect);
+    let mut verifier = Verifier::new(inputs);
     // The header is read by the verifier itself, from the raw line, never as an entry.
     match lines.next() {
         Some(header) => verifier.push_line(header.as_ref()),
-        None => return verifier.finish(),
+        None => return verifier.finish_input(terminated()),
     }
     let shared = Shared {
         state: Mutex::new(State {
@@ -88,18 +105,24 @@ where
         let ahead = if threads == 1 { 1 } else { threads + 2 };
         apply_in_order(&shared, &mut source, &mut verifier, ahead);
     });
-    verifier.finish()
+    verifier.finish_input(terminated())
 }
 
 /// Verifies a whole export held in memory, like [`verify_export`] but on `threads`
 /// threads with signatures checked in batches (see [`verify_lines_parallel`]).
 pub fn verify_export_parallel(
     export: &[u8],
-    expect: Expectations,
+    inputs: impl Into<Inputs>,
     threads: usize,
     chunk: usize,
 ) -> Report {
-    verify_lines_parallel(export.split(|b| *b == b'\n'), expect, threads, chunk)
+    verify_lines_parallel_to_end(
+        export.split(|b| *b == b'\n'),
+        inputs,
+        threads,
+        chunk,
+        || ends_in_newline(export),
+    )
 }
 
 /// The input, cut into chunks.

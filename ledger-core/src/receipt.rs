@@ -416,9 +416,7 @@ pub fn verify_receipt_witnessed(
 fn open_checkpoint(note: &str, log_key: &str) -> Result<Checkpoint, ReceiptError> {
     let key = NoteVerifier::from_vkey(log_key).map_err(ReceiptError::CheckpointSignature)?;
     Checkpoint::open(note, &key).map_err(|e| match e {
-        CheckpointError::Note(
-            n @ (NoteError::InvalidSignature { .. } | NoteError::Unverified { .. }),
-        ) => ReceiptError::CheckpointSignature(n),
+        CheckpointError::Note(n) if e.is_signature() => ReceiptError::CheckpointSignature(n),
         other => ReceiptError::CheckpointMalformed(other),
     })
 }

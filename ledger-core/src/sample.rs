@@ -28,6 +28,7 @@ use crate::state::FundState;
 use crate::text::{LongText, ShortText};
 use crate::time::{Date, Instant, Period, UtcOffset, WeeklyWindow};
 
+pub mod conformance;
 mod story;
 
 pub use story::{Story, StoryAgreement, StorySpace};

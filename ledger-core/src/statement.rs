@@ -229,7 +229,9 @@ impl Months {
         let mut s = Statement {
             period: *period,
             through_seq: last.last_seq,
-            tree_size: last.end_tree_size,
+            // FORMAT.md §6: through_seq + 1, whatever lines are missing or refused (the
+            // root, over the lines as they are, then tells them apart).
+            tree_size: last.last_seq.saturating_add(1),
             root: last.end_root,
             opening,
             inflows: Inflows {

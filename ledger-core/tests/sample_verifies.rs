@@ -43,10 +43,11 @@ fn sample_fund_has_every_kind() {
     }
 }
 
-/// A hostile line claiming an enormous seq is one finding; the verifier does not pad its
-/// per-seq state up to that seq (which would exhaust memory) and keeps checking the rest.
+/// A hostile line claiming an enormous seq stops the verification with one finding,
+/// `seq_out_of_range` at its line (FORMAT.md §10): the verifier never pads its per-seq
+/// state up to that seq (which would exhaust memory), and says nothing of the lines after.
 #[test]
-fn a_line_claiming_a_huge_seq_does_not_blow_up_the_verifier() {
+fn a_line_claiming_a_huge_seq_stops_the_verifier_with_one_finding() {
     let fund = build(
         &SampleSpec::example("huge-seq", 11, 60, 3),
         "ledger.example",
@@ -58,16 +59,19 @@ fn a_line_claiming_a_huge_seq_does_not_blow_up_the_verifier() {
     // Line 0 is the header; replace entry 30 by a line that parses only as far as its seq.
     lines[31] = "{\"seq\":9999999999999}".to_owned();
     let report = verify_export(lines.join("\n").as_bytes(), Expectations::default());
-    assert!(!report.is_clean());
-    assert_eq!(report.entries, 60, "every line was still read");
-    assert!(
-        report
-            .findings
-            .iter()
-            .all(|f| f.seq != Some(10_000_000_000_000)),
-        "{:?}",
-        report.findings
-    );
+    let found: Vec<(&str, Option<u64>, u64)> = report
+        .findings
+        .iter()
+        .map(|f| (f.code, f.seq, f.line))
+        .collect();
+    assert_eq!(found, [("seq_out_of_range", None, 32)]);
+    assert_eq!(report.entries, 30, "the entries before it were read");
+    // One seq fewer is still within the bound: a finding at that line, and it goes on.
+    let bound = ledger_core::verify::SEQ_AHEAD_MAX + 30;
+    lines[31] = format!("{{\"seq\":{bound}}}");
+    let report = verify_export(lines.join("\n").as_bytes(), Expectations::default());
+    assert_eq!(report.entries, 60);
+    assert!(report.findings.iter().all(|f| f.code != "seq_out_of_range"));
 }
 
 /// A fund with its own story: it verifies clean, names what the story names, runs up to

@@ -30,7 +30,7 @@ use ledger_core::note::NoteSigner;
 use ledger_core::sample::{build, key_from_label, sample_uscc, SampleSpec};
 use ledger_core::text::LongText;
 use ledger_core::time::{Date, Instant};
-use ledger_core::verify::{verify_export, Expectations, Report};
+use ledger_core::verify::{Expectations, Report};
 use serde_json::Value;
 
 use tamper_support::{
@@ -900,8 +900,10 @@ fn a_duplicated_entry_is_named_at_the_copy() {
         checkpoint_line_of(ENTRIES + 1),
     ));
     assert_eq!(got, want, "{}", show(&report));
+    // FORMAT.md §6: tree_size = through_seq + 1, whatever lines are refused; the root,
+    // over the lines as they are, is what differs.
     assert!(
-        report.findings[1].en.contains("`tree_size`"),
+        report.findings[1].en.contains("`root`"),
         "{}",
         show(&report)
     );
@@ -957,7 +959,7 @@ fn checkpoint_tampers_are_named() {
     let report = fx.verify(&join_lines(&lines[..lines.len() - 1]));
     assert_eq!(
         summary(&report),
-        vec![("checkpoint_missing", None, cp_line - 1)],
+        vec![("checkpoint_missing", None, cp_line)],
         "{}",
         show(&report)
     );
@@ -1026,15 +1028,15 @@ fn unusable_headers_are_named() {
         let report = fx.verify(empty);
         assert_eq!(
             summary(&report),
-            vec![("header_missing", None, 0)],
+            vec![("header_missing", None, 1)],
             "{}",
             show(&report)
         );
         assert_eq!(report.entries, 0);
     }
 
-    // Garbage header: nothing can be checked without the fund, keys and origin, but the
-    // lines are still counted.
+    // Garbage header: nothing can be checked without the fund, keys and origin: the input
+    // is unusable, and that is all that is said (FORMAT.md §10.3).
     lines[0] = b"{\"hello\":\"world\"}".to_vec();
     let report = fx.verify(&join_lines(&lines));
     assert_eq!(
@@ -1043,8 +1045,8 @@ fn unusable_headers_are_named() {
         "{}",
         show(&report)
     );
-    assert_eq!(report.entries, ENTRIES as u64);
-    assert!(!report.is_clean());
+    assert_eq!(report.entries, 0);
+    assert!(report.is_unusable());
 
     // A header that is not JSON at all.
     lines[0] = b"community-ledger export".to_vec();
@@ -1067,36 +1069,57 @@ fn keys_the_auditor_does_not_trust_are_named() {
         .unwrap()
         .verifier()
         .to_vkey();
-    let report = verify_export(
+    let report = tamper_support::verify_with(
         &fx.export,
         Expectations {
             log_key: Some(other),
             operator_key: None,
         },
     );
+    // Once pinned, the trusted key is the one checked against (FORMAT.md §10.1): the
+    // checkpoint, signed by the header's key, does not verify under it.
     assert_eq!(
         summary(&report),
-        vec![("log_key_mismatch", None, 1)],
+        vec![
+            ("log_key_mismatch", None, 1),
+            ("checkpoint_signature", None, checkpoint_line_of(ENTRIES))
+        ],
         "{}",
         show(&report)
     );
 
-    let report = verify_export(
+    let report = tamper_support::verify_with(
         &fx.export,
         Expectations {
             log_key: None,
             operator_key: Some(fx.trustee(1)),
         },
     );
+    // Checked against the trusted operator key, the genesis is signed by a stranger: it is
+    // refused, so the fund has no trustees and no later signer is one (FORMAT.md §10.1,
+    // §10.4). The checkpoint itself still holds.
+    let got = summary(&report);
     assert_eq!(
-        summary(&report),
-        vec![("operator_key_mismatch", None, 1)],
+        got[0],
+        ("operator_key_mismatch", None, 1),
+        "{}",
+        show(&report)
+    );
+    assert_eq!(
+        got[1],
+        ("unknown_signer", Some(0), line_of(0)),
+        "{}",
+        show(&report)
+    );
+    assert_eq!(got.len(), ENTRIES + 1, "{}", show(&report));
+    assert!(
+        got[1..].iter().all(|f| f.0 == "unknown_signer"),
         "{}",
         show(&report)
     );
 
     // The right keys: clean.
-    let report = verify_export(
+    let report = tamper_support::verify_with(
         &fx.export,
         Expectations {
             log_key: Some(fx.fund.keys.log.verifier().to_vkey()),
@@ -1666,7 +1689,7 @@ fn what_the_verifier_cannot_know_without_a_trusted_anchor() {
         log_key: Some(fx.fund.keys.log.verifier().to_vkey()),
         operator_key: Some(fx.operator()),
     };
-    let report = verify_export(&forged, trusted);
+    let report = tamper_support::verify_with(&forged, trusted);
     assert_eq!(
         summary(&report)[..2],
         [
@@ -1713,4 +1736,28 @@ fn a_fund_of_20000_entries_verifies_clean_in_bounded_state() {
         "the fund state renders to {state_size} bytes for a {}-byte export",
         export.len()
     );
+}
+
+/// The suite's cross-check with the `ledger-verify` binary (every `verify` above runs it
+/// too, `tamper_support::same_in_ledger_verify`) needs the binary: SKIP without
+/// `LEDGER_VERIFY_BIN`, unless `LEDGER_REQUIRE_VERIFY_BIN=1` (CI), then a failure.
+#[test]
+fn the_suite_is_cross_checked_with_ledger_verify() {
+    match tamper_support::ledger_verify_bin() {
+        Some(bin) => assert!(
+            bin.is_file(),
+            "LEDGER_VERIFY_BIN={} is no file",
+            bin.display()
+        ),
+        None => {
+            assert!(
+                std::env::var("LEDGER_REQUIRE_VERIFY_BIN").as_deref() != Ok("1"),
+                "LEDGER_REQUIRE_VERIFY_BIN=1 but LEDGER_VERIFY_BIN is not set"
+            );
+            eprintln!(
+                "SKIP: the tamper suite is not cross-checked with ledger-verify: set \
+                 LEDGER_VERIFY_BIN (cargo build -p audit-tools --bin ledger-verify)"
+            );
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! `--db` on a real SQLite file. One test binary, so the fixture is built once.
 
 mod clean;
+mod conformance;
 mod db;
 mod receipts;
 mod since;

@@ -185,5 +185,79 @@ pub fn verify_json(export: &[u8], extra: &[&str]) -> Run {
     let path = path.to_str().expect("utf-8 path");
     let mut args = vec![path, "--json", "--threads", "2"];
     args.extend_from_slice(extra);
-    run(&args)
+    let r = run(&args);
+    assert_same_as_core(&r, export, extra);
+    r
+}
+
+/// Asserts that ledger-core's `verify_export`, given the same export and the inputs the
+/// arguments `extra` name, reports exactly the findings (code, seq, line) the binary
+/// reported: every check is the core's (FORMAT.md §10).
+pub fn assert_same_as_core(r: &Run, export: &[u8], extra: &[&str]) {
+    use ledger_core::keys::PublicKey;
+    use ledger_core::since::SavedCheckpoint;
+    use ledger_core::verify::{verify_export, Expectations, Inputs};
+    use ledger_core::witness_policy::WitnessPolicy;
+    let arg = |name: &str| {
+        extra
+            .iter()
+            .position(|a| *a == name)
+            .and_then(|i| extra.get(i + 1))
+            .map(|v| (*v).to_owned())
+    };
+    let read = |p: String| std::fs::read_to_string(p).expect("an argument file");
+    let since = match arg("--since").map(read).map(|n| SavedCheckpoint::parse(&n)) {
+        Some(Err(_)) => {
+            assert_eq!(
+                r.code,
+                Some(2),
+                "a bad --since file is unusable input: {r:?}"
+            );
+            return;
+        }
+        Some(Ok(s)) => Some(s),
+        None => None,
+    };
+    let policy = match arg("--policy").map(|p| WitnessPolicy::parse(&read(p))) {
+        Some(Err(_)) => {
+            assert_eq!(r.code, Some(2), "a bad policy is unusable input: {r:?}");
+            return;
+        }
+        Some(Ok(p)) => Some(p),
+        None => None,
+    };
+    let inputs = Inputs {
+        expect: Expectations {
+            log_key: arg("--log-key"),
+            operator_key: arg("--operator-key").map(|k| PublicKey::from_hex(&k).expect("a key")),
+        },
+        since,
+        policy,
+    };
+    let report = verify_export(export, inputs);
+    if r.code == Some(2) {
+        assert!(
+            report.is_unusable(),
+            "the binary found the input unusable, the core did not: {r:?}"
+        );
+        return;
+    }
+    let core: Vec<(String, Option<u64>, u64)> = report
+        .findings
+        .iter()
+        .map(|f| (f.code.to_owned(), f.seq, f.line))
+        .collect();
+    let binary: Vec<(String, Option<u64>, u64)> = r.json()["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().expect("code").to_owned(),
+                f["seq"].as_u64(),
+                f["line"].as_u64().expect("line"),
+            )
+        })
+        .collect();
+    assert_eq!(binary, core, "ledger-verify and the core disagree");
 }

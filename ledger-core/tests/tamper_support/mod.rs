@@ -106,7 +106,84 @@ pub fn checkpoint_line_of(entries: usize) -> u64 {
 
 /// Verifies an export as an auditor does.
 pub fn verify(export: &[u8]) -> Report {
-    verify_export(export, Expectations::default())
+    verify_with(export, Expectations::default())
+}
+
+/// [`verify_export`] with the keys the auditor trusts, cross-checked with the binary as
+/// [`same_in_ledger_verify`] does.
+pub fn verify_with(export: &[u8], expect: Expectations) -> Report {
+    let report = verify_export(export, expect.clone());
+    same_in_ledger_verify_with(export, &report, &expect);
+    report
+}
+
+/// The `ledger-verify` binary to cross-check the core with, from `LEDGER_VERIFY_BIN`
+/// (`cargo build -p audit-tools --bin ledger-verify`; CI sets it, with
+/// `LEDGER_REQUIRE_VERIFY_BIN=1`).
+pub fn ledger_verify_bin() -> Option<std::path::PathBuf> {
+    std::env::var_os("LEDGER_VERIFY_BIN").map(std::path::PathBuf::from)
+}
+
+/// When [`ledger_verify_bin`] is set: runs `ledger-verify --json` on `export` and asserts
+/// that it reports exactly the core's findings (code, seq, line), or, for an unusable
+/// input, exits 2 as the core's report says. So every tamper of this suite goes through
+/// both (FORMAT.md §10: every check is the core's).
+pub fn same_in_ledger_verify(export: &[u8], report: &Report) {
+    same_in_ledger_verify_with(export, report, &Expectations::default());
+}
+
+/// [`same_in_ledger_verify`], the binary given the trusted keys of `expect`.
+pub fn same_in_ledger_verify_with(export: &[u8], report: &Report, expect: &Expectations) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let Some(bin) = ledger_verify_bin() else {
+        return;
+    };
+    let path = std::env::temp_dir().join(format!(
+        "tamper-{}-{}.ndjson",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::write(&path, export).expect("writing the export");
+    let mut cmd = std::process::Command::new(&bin);
+    cmd.arg(&path)
+        .args(["--json", "--threads", "1", "--no-progress"]);
+    if let Some(k) = &expect.log_key {
+        cmd.args(["--log-key", k]);
+    }
+    if let Some(k) = &expect.operator_key {
+        cmd.args(["--operator-key", &k.to_string()]);
+    }
+    let out = cmd.output().expect("running ledger-verify");
+    let _ = std::fs::remove_file(&path);
+    if report.is_unusable() {
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("--json output");
+    let binary: Vec<(String, Option<u64>, u64)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().expect("code").to_owned(),
+                f["seq"].as_u64(),
+                f["line"].as_u64().expect("line"),
+            )
+        })
+        .collect();
+    let core: Vec<(String, Option<u64>, u64)> = report
+        .findings
+        .iter()
+        .map(|f| (f.code.to_owned(), f.seq, f.line))
+        .collect();
+    assert_eq!(binary, core, "ledger-verify and the core disagree");
 }
 
 /// (code, seq, line) of every finding: what the assertions compare.
@@ -194,7 +271,9 @@ impl Fixture {
                 None => v.push_line(line),
             }
         }
-        v.finish()
+        let report = v.finish_input(ledger_core::verify::ends_in_newline(export));
+        same_in_ledger_verify(export, &report);
+        report
     }
 
     /// The typed entries, by seq.
