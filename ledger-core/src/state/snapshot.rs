@@ -57,6 +57,11 @@ pub enum SnapshotError {
     Head,
 }
 
+/// A paid period of an agreement: first day, last day, seq of the payment.
+type Paid = (Date, Date, u64);
+/// A rental of a space: start, end, seq of the rental.
+type Booked = (Instant, Instant, u64);
+
 /// The small parts of a state (everything but the per-entry arrays), in a fixed order.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,8 +77,8 @@ struct Small {
     trustees: Vec<(PublicKey, ShortText)>,
     policy: Option<Policy>,
     balance: Money,
-    agreements: Vec<(Agreement, Vec<(Date, Date, u64)>)>,
-    spaces: Vec<(Space, Vec<(Instant, Instant, u64)>)>,
+    agreements: Vec<(Agreement, Vec<Paid>)>,
+    spaces: Vec<(Space, Vec<Booked>)>,
     undo: Vec<(u64, Undo)>,
     months_closed: Vec<(Date, MonthTotals)>,
     months_current: Option<(Date, MonthTotals)>,
