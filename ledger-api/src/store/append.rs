@@ -555,8 +555,16 @@ impl TxConn {
                 }
             }
             Backend::Postgres => {
-                self.conn().execute("BEGIN").await?;
-                head = self.head_seq(backend, fund).await?;
+                // BEGIN and the head row's lock in ONE round trip: a query without
+                // parameters goes as a simple query, which may hold several statements.
+                // The fund id is written into it as a quoted literal (ids are lowercase
+                // letters, digits and hyphens: `FundId`; quotes are doubled anyway).
+                let sql = format!(
+                    "BEGIN; SELECT head_seq FROM funds WHERE id = '{}' FOR UPDATE",
+                    fund.replace('\'', "''")
+                );
+                let rows = self.conn().fetch_all(sql.as_str()).await?;
+                head = rows.first().map(|r| r.try_get::<i64, _>(0)).transpose()?;
             }
         }
         for chunk in chunks {
