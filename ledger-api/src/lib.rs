@@ -17,6 +17,8 @@ pub mod pages;
 pub mod problem;
 pub mod router;
 pub mod server;
+pub mod sessions;
 pub mod store;
+pub mod summary;
 pub mod views;
 pub mod witnesses;

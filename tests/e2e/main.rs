@@ -17,6 +17,7 @@
 mod api_errors;
 mod api_roles;
 mod backup;
+mod checks;
 mod client;
 mod fund_create;
 mod fund_state;
@@ -27,5 +28,7 @@ mod proposals;
 mod quarantine;
 mod receipts;
 mod service;
+mod session;
+mod strict_signatures;
 mod walkthrough;
 mod witnesses;

@@ -189,6 +189,15 @@ fn success(o: &Operation) -> (String, Value) {
             ),
         ),
         "revoke_credential" => ("200", ok("Revoked", schema_ref("Credential"))),
+        "sign_in" => (
+            "201",
+            ok(
+                "Signed in: `Set-Cookie: ledger_session=…; Path=/; HttpOnly; SameSite=Strict` (303 to /trustee for a form)",
+                schema_ref("Session"),
+            ),
+        ),
+        "session" => ("200", ok("The cookie's live session", schema_ref("Session"))),
+        "sign_out" => ("204", json!({"description": "Signed out; the cookie is cleared"})),
         _ => ("200", json!({"description": "OK"})),
     };
     (status.to_owned(), body)
@@ -248,6 +257,14 @@ fn operation_doc(o: &Operation) -> Value {
             ("422", "A rule of the ledger refuses the intent"),
         ]),
         "draft_statement" => errors.push(("422", "No statement can be drafted for this period")),
+        "sign_in" => errors.extend([
+            ("403", "Not a trustee token (`session_role`), or posted from another site (`csrf_refused`)"),
+            ("429", "Too many sign-in attempts from this address"),
+        ]),
+        "sign_out" => errors.push((
+            "403",
+            "Without the session's X-CSRF-Token, or from another site (`csrf_refused`)",
+        )),
         "receipt" => errors.push((
             "403",
             "The donor's copy for a token that is neither the fund's trustee nor an auditor",
@@ -291,6 +308,19 @@ fn operation_doc(o: &Operation) -> Value {
                 "properties": {"sig": schema_ref("Signature")}
             }))});
         }
+        "sign_in" => {
+            let body = json!({
+                "type": "object", "required": ["token"], "additionalProperties": false,
+                "properties": {"token": {"type": "string", "pattern": "^clt_[0-9a-f]{64}$"}}
+            });
+            doc["requestBody"] = json!({"required": true, "content": {
+                "application/json": {"schema": body.clone()},
+                "application/x-www-form-urlencoded": {"schema": body}
+            }});
+        }
+        "session" | "sign_out" => {
+            doc["security"] = json!([{"session": []}]);
+        }
         "issue_credential" => {
             doc["requestBody"] =
                 json!({"required": true, "content": json_content(schema_ref("IssueRequest"))});
@@ -304,6 +334,18 @@ fn schemas() -> Value {
     let hex64 = json!({"type": "string", "pattern": "^[0-9a-f]{64}$"});
     let money = json!({"type": "string", "pattern": "^-?[0-9]+\\.[0-9]{2}$"});
     json!({
+        "Session": {
+            "type": "object",
+            "required": ["credential", "role", "fund", "label", "csrf", "expires_at", "idle_expires_at", "max_seconds", "idle_seconds"],
+            "properties": {
+                "credential": {"type": "string"}, "role": {"enum": ["trustee"]},
+                "fund": {"type": "string"}, "label": {"type": "string"},
+                "csrf": {"type": "string", "description": "send back as X-CSRF-Token on every request that changes something"},
+                "expires_at": {"type": "integer", "description": "POSIX seconds"},
+                "idle_expires_at": {"type": "integer", "description": "POSIX seconds, moved on by each request"},
+                "max_seconds": {"type": "integer"}, "idle_seconds": {"type": "integer"}
+            }
+        },
         "Problem": {
             "type": "object",
             "required": ["type", "title", "status", "code", "detail", "detail_zh"],
@@ -529,7 +571,10 @@ pub fn openapi_document() -> Value {
         "paths": paths,
         "components": {
             "schemas": schemas(),
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "clt_ followed by 64 hex digits"}}
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "clt_ followed by 64 hex digits"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "ledger_session", "description": "the trustees' workspace session (POST /trustee/session); a request it authenticates that changes something also needs X-CSRF-Token"}
+            }
         }
     })
 }
