@@ -4,9 +4,9 @@
 //! [`FundState::snapshot_bytes`] gives the state's canonical bytes: the same state always
 //! gives the same bytes. They are `ledger-state/2\n` (version 1 lacked the oversight and
 //! restriction parts: it is refused, and the state rebuilt from the log), then the small
-//! parts (keys, policy, agreements, spaces, months, restrictions…) as JSON with every collection sorted, then the per-entry
-//! parts (8 bytes a seq for the reversal rule, the idempotency key digests, sorted) as
-//! little-endian arrays, each after its length.
+//! parts (keys, policy, agreements, spaces, months, restrictions…) as JSON with every
+//! collection sorted, then the per-entry parts (8 bytes a seq for the reversal rule, the
+//! idempotency key digests, sorted) as little-endian arrays, each after its length.
 //!
 //! A snapshot is trusted only with its *state note*: a signed note (the C2SP format of
 //! the checkpoints) by the deployment's log key over the fund's origin, the tree size and
