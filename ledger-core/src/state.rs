@@ -24,10 +24,13 @@ use crate::time::{overlaps_weekly, Date, Instant, Period, UtcOffset};
 
 mod key_set;
 mod slots;
+mod snapshot;
 mod undo;
 use key_set::KeySet;
 use slots::Slots;
 use undo::{Undo, UndoLog};
+
+pub use snapshot::{SnapshotError, STATE_NOTE_HEADER};
 
 /// How far after `recorded_at` an intent's `signed_at` may be (trustee clock skew).
 pub const SIGNED_AT_SKEW_SECONDS_MAX: i64 = 300;
@@ -82,7 +85,8 @@ impl Packed {
 
 /// What the supersession rule remembers of a statement: its period and whether a later
 /// statement supersedes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct StatementMark {
     period: Period,
     superseded: bool,

@@ -91,7 +91,6 @@ impl KeySet {
     }
 
     /// The digests, ascending.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn iter(&self) -> impl Iterator<Item = &u128> + '_ {
         self.parts.iter().flatten()
     }

@@ -162,7 +162,6 @@ impl<K: Ord + Copy, V: Copy> Slots<K, V> {
     }
 
     /// Every pair, in order.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> + '_ {
         self.range(..)
     }

@@ -11,8 +11,9 @@ use std::collections::HashMap;
 use crate::ids::{AgreementId, SpaceId};
 use crate::time::{Date, Instant};
 
-/// What must be freed again when a revenue share or rental is reversed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What must be freed again when a revenue share or rental is reversed (as a state
+/// snapshot stores it: `state::snapshot`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Undo {
     /// A paid period of an agreement, by its first day.
     Period(AgreementId, Date),
@@ -100,7 +101,6 @@ impl UndoLog {
     }
 
     /// The entries recorded and not taken, by seq.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, Undo)> + '_ {
         self.log
             .iter()
