@@ -708,6 +708,31 @@ pub struct StatementFigures {
     pub root: Hash,
     /// Who signed.
     pub signers: Vec<NamedSigner>,
+    /// A two-column statement's (version 2) 非限定性 / 限定性 figures; `None` for the
+    /// first version.
+    pub columns: Option<StatementColumns>,
+}
+
+/// The rows of a two-column statement (FORMAT.md §6), each as `[非限定性, 限定性, 合计]`
+/// in `¥…` (`—` where a column has no such figure).
+#[derive(Debug, Serialize)]
+pub struct StatementColumns {
+    /// Opening balances.
+    pub opening: [String; 3],
+    /// Donations.
+    pub donation: [String; 3],
+    /// Revenue shares.
+    pub revenue_share: [String; 3],
+    /// Rentals.
+    pub rental: [String; 3],
+    /// Disbursements.
+    pub disbursement: [String; 3],
+    /// Reversals.
+    pub reversals: [String; 3],
+    /// 限定性净资产转为非限定性净资产 (+ in the unrestricted column, − in the restricted).
+    pub releases: [String; 3],
+    /// Closing balances.
+    pub closing: [String; 3],
 }
 
 /// A signer on a page: the trustee's name, or "unknown signer" in the reader's language.

@@ -1,4 +1,4 @@
-//! The ten entry kinds and their typed bodies (DESIGN §4, FORMAT.md §5).
+//! The thirteen entry kinds and their typed bodies (DESIGN §4, FORMAT.md §5).
 //!
 //! Every body struct refuses unknown fields, and every field is a parsed type, so a body
 //! that deserialises is well-formed; what depends on the fund's history (balances, quorums,
@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::hash::Hash;
-use crate::ids::{AgreementId, SpaceId, Uscc};
+use crate::ids::{AgreementId, RestrictionId, SpaceId, Uscc};
 use crate::keys::PublicKey;
 use crate::money::{Amount, Base, Money, Rate};
 use crate::text::{LongText, ShortText};
@@ -42,11 +42,17 @@ pub enum Kind {
     Reversal,
     /// A signed statement of a period's figures.
     Statement,
+    /// Declares money restricted to a purpose and/or a period (限定性).
+    Restriction,
+    /// Lifts a restriction (donor's written consent or law): what it holds is released.
+    RestrictionRevocation,
+    /// Closes a restriction's project and says what was done with the money left.
+    RestrictionClosing,
 }
 
 impl Kind {
     /// All kinds, in FORMAT.md order.
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Genesis,
         Kind::Trustees,
         Kind::Donation,
@@ -57,6 +63,9 @@ impl Kind {
         Kind::Disbursement,
         Kind::Reversal,
         Kind::Statement,
+        Kind::Restriction,
+        Kind::RestrictionRevocation,
+        Kind::RestrictionClosing,
     ];
 
     /// The name in the chain, e.g. `revenue_share`.
@@ -72,6 +81,9 @@ impl Kind {
             Kind::Disbursement => "disbursement",
             Kind::Reversal => "reversal",
             Kind::Statement => "statement",
+            Kind::Restriction => "restriction",
+            Kind::RestrictionRevocation => "restriction_revocation",
+            Kind::RestrictionClosing => "restriction_closing",
         }
     }
 
@@ -285,9 +297,13 @@ pub struct Donation {
     pub channel: Channel,
     /// The paper or electronic receipt number given to the donor.
     pub receipt_no: ShortText,
-    /// A restricted purpose, when the donor named one.
+    /// A purpose the donor named, as free text (kept for old entries; it restricts
+    /// nothing: name a `restriction` for that).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<ShortText>,
+    /// The restriction (declared earlier) this donation is given to; absent: unrestricted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restriction: Option<RestrictionId>,
     /// Free memo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<LongText>,
@@ -451,6 +467,9 @@ pub struct Disbursement {
     pub project: ShortText,
     /// Invoice number.
     pub invoice_no: ShortText,
+    /// The restriction whose money this spends; absent: unrestricted money.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restriction: Option<RestrictionId>,
 }
 
 /// `reversal`: undoes the monetary effect of an earlier entry.
@@ -507,6 +526,145 @@ pub struct Statement {
     pub closing: Money,
     /// Entries recorded in the period.
     pub count: u64,
+    /// `2` for a statement in two columns; absent for the first version (one column).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<StatementVersion>,
+    /// Version 2: the 非限定性 column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unrestricted: Option<UnrestrictedColumn>,
+    /// Version 2: the 限定性 column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restricted: Option<RestrictedColumn>,
+}
+
+/// The version of a statement body that has one: only `2` (two columns) so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatementVersion {
+    /// Figures in 非限定性 / 限定性 / 合计 columns.
+    V2,
+}
+
+impl Serialize for StatementVersion {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(2)
+    }
+}
+
+impl<'de> Deserialize<'de> for StatementVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match u64::deserialize(d)? {
+            2 => Ok(StatementVersion::V2),
+            n => Err(serde::de::Error::custom(format_args!(
+                "statement version {n} is not supported (only 2)"
+            ))),
+        }
+    }
+}
+
+/// The 非限定性 (unrestricted) column of a two-column statement. Every expense is in this
+/// column (the 制度 charges all 费用 to unrestricted net assets); restricted money reaches
+/// it through `releases` (限定性净资产转为非限定性净资产).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnrestrictedColumn {
+    /// Unrestricted money before the period.
+    pub opening: Money,
+    /// Donations given to no restriction.
+    pub donation: Money,
+    /// Revenue shares (always unrestricted).
+    pub revenue_share: Money,
+    /// Rentals (always unrestricted).
+    pub rental: Money,
+    /// Every disbursement, restricted or not.
+    pub disbursement: Money,
+    /// Reversals of unrestricted inflows (−) and of every disbursement (+).
+    pub reversals: Money,
+    /// Releases from restricted money (+).
+    pub releases: Money,
+    /// opening + donation + revenue_share + rental − disbursement + reversals + releases.
+    pub closing: Money,
+}
+
+/// The 限定性 (restricted) column of a two-column statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestrictedColumn {
+    /// Restricted money before the period.
+    pub opening: Money,
+    /// Donations given to a restriction.
+    pub donation: Money,
+    /// Reversals of restricted donations (−).
+    pub reversals: Money,
+    /// Released to unrestricted money (−): restricted spending, revocations and
+    /// closings, less reversed restricted spending.
+    pub releases: Money,
+    /// opening + donation + reversals − releases.
+    pub closing: Money,
+}
+
+/// `restriction`: declares a restriction — money given for a purpose and/or a period
+/// (限定性净资产). Donations name it; disbursements spend from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Restriction {
+    /// Unique within the fund.
+    pub restriction_id: RestrictionId,
+    /// The purpose or project the money is for, e.g. 阳光驿站助老项目.
+    pub purpose: ShortText,
+    /// First local day its money may be spent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usable_from: Option<Date>,
+    /// Last local day its money may be spent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usable_until: Option<Date>,
+}
+
+/// Why a restriction is revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevocationBasis {
+    /// The donor agreed in writing.
+    DonorConsent,
+    /// A law or regulation lifts it.
+    Law,
+}
+
+/// `restriction_revocation`: lifts a restriction; what it holds is released to
+/// unrestricted money (the amount is derived, never written).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestrictionRevocation {
+    /// The restriction lifted.
+    pub restriction_id: RestrictionId,
+    /// Donor's written consent, or law.
+    pub basis: RevocationBasis,
+    /// The consent or the law, in words (document reference, date).
+    pub reason: LongText,
+}
+
+/// What was done with a restriction's money left when its project closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposal {
+    /// The purpose is fulfilled and the remainder (possibly zero) goes to unrestricted
+    /// money, as the donor's agreement allows.
+    Released,
+    /// The remainder was returned to the donors (or given on for the same purpose) by
+    /// disbursements naming the restriction: nothing may be left.
+    Returned,
+}
+
+/// `restriction_closing`: closes a restriction's project, with what was done with the
+/// money left (for the disclosure of the project's end).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestrictionClosing {
+    /// The restriction closed.
+    pub restriction_id: RestrictionId,
+    /// What was done with the money left.
+    pub disposal: Disposal,
+    /// The project's outcome and the remainder's use, in words.
+    pub note: LongText,
 }
 
 /// A typed body: one variant per [`Kind`].
@@ -532,6 +690,12 @@ pub enum Body {
     Reversal(Reversal),
     /// See [`Statement`].
     Statement(Statement),
+    /// See [`Restriction`].
+    Restriction(Restriction),
+    /// See [`RestrictionRevocation`].
+    RestrictionRevocation(RestrictionRevocation),
+    /// See [`RestrictionClosing`].
+    RestrictionClosing(RestrictionClosing),
 }
 
 impl Body {
@@ -548,6 +712,9 @@ impl Body {
             Body::Disbursement(_) => Kind::Disbursement,
             Body::Reversal(_) => Kind::Reversal,
             Body::Statement(_) => Kind::Statement,
+            Body::Restriction(_) => Kind::Restriction,
+            Body::RestrictionRevocation(_) => Kind::RestrictionRevocation,
+            Body::RestrictionClosing(_) => Kind::RestrictionClosing,
         }
     }
 
@@ -565,6 +732,9 @@ impl Body {
             Kind::Disbursement => Body::Disbursement(f(value)?),
             Kind::Reversal => Body::Reversal(f(value)?),
             Kind::Statement => Body::Statement(f(value)?),
+            Kind::Restriction => Body::Restriction(f(value)?),
+            Kind::RestrictionRevocation => Body::RestrictionRevocation(f(value)?),
+            Kind::RestrictionClosing => Body::RestrictionClosing(f(value)?),
         })
     }
 
@@ -582,6 +752,9 @@ impl Body {
             Body::Disbursement(b) => t(b),
             Body::Reversal(b) => t(b),
             Body::Statement(b) => t(b),
+            Body::Restriction(b) => t(b),
+            Body::RestrictionRevocation(b) => t(b),
+            Body::RestrictionClosing(b) => t(b),
         }
     }
 }
@@ -600,6 +773,9 @@ impl Serialize for Body {
             Body::Disbursement(b) => b.serialize(s),
             Body::Reversal(b) => b.serialize(s),
             Body::Statement(b) => b.serialize(s),
+            Body::Restriction(b) => b.serialize(s),
+            Body::RestrictionRevocation(b) => b.serialize(s),
+            Body::RestrictionClosing(b) => b.serialize(s),
         }
     }
 }

@@ -227,6 +227,9 @@ macro_rules! typed_by_kind {
             Kind::Disbursement => go($text).map(|x| x.wrap(B::Disbursement)),
             Kind::Reversal => go($text).map(|x| x.wrap(B::Reversal)),
             Kind::Statement => go($text).map(|x| x.wrap(B::Statement)),
+            Kind::Restriction => go($text).map(|x| x.wrap(B::Restriction)),
+            Kind::RestrictionRevocation => go($text).map(|x| x.wrap(B::RestrictionRevocation)),
+            Kind::RestrictionClosing => go($text).map(|x| x.wrap(B::RestrictionClosing)),
         }
     }};
 }
@@ -250,6 +253,9 @@ impl Serialize for IntentJcs<'_> {
             Body::Disbursement(b) => st.serialize_field("body", b)?,
             Body::Reversal(b) => st.serialize_field("body", b)?,
             Body::Statement(b) => st.serialize_field("body", b)?,
+            Body::Restriction(b) => st.serialize_field("body", b)?,
+            Body::RestrictionRevocation(b) => st.serialize_field("body", b)?,
+            Body::RestrictionClosing(b) => st.serialize_field("body", b)?,
         }
         st.serialize_field("fund", i.fund.as_str())?;
         st.serialize_field("key", i.key.as_str())?;
@@ -452,6 +458,9 @@ impl Intent {
 
 fn body_from_value(kind: Kind, value: Value) -> Result<Body, EntryError> {
     use crate::body::Body as B;
+    if let Some(member) = typed_release(&value) {
+        return Err(EntryError::Field(release_not_derived(member)));
+    }
     Ok(match kind {
         Kind::Genesis => B::Genesis(deserialize_at("body", value)?),
         Kind::Trustees => B::Trustees(deserialize_at("body", value)?),
@@ -463,7 +472,36 @@ fn body_from_value(kind: Kind, value: Value) -> Result<Body, EntryError> {
         Kind::Disbursement => B::Disbursement(deserialize_at("body", value)?),
         Kind::Reversal => B::Reversal(deserialize_at("body", value)?),
         Kind::Statement => B::Statement(deserialize_at("body", value)?),
+        Kind::Restriction => B::Restriction(deserialize_at("body", value)?),
+        Kind::RestrictionRevocation => B::RestrictionRevocation(deserialize_at("body", value)?),
+        Kind::RestrictionClosing => B::RestrictionClosing(deserialize_at("body", value)?),
     })
+}
+
+/// Members no body may carry: a release of restricted money (限定性净资产转为非限定性净资产)
+/// is derived from spending, revocations and closings, never written by hand (FORMAT.md §5).
+pub const RELEASE_MEMBERS: [&str; 3] = ["release", "releases", "released"];
+
+/// The release member a body carries, if any (a statement's releases live in its
+/// columns, where they are recomputed, not at its top level).
+fn typed_release(value: &Value) -> Option<&'static str> {
+    let object = value.as_object()?;
+    RELEASE_MEMBERS.into_iter().find(|m| object.contains_key(*m))
+}
+
+fn release_not_derived(member: &str) -> FieldError {
+    FieldError {
+        path: format!("body.{member}"),
+        code: "release_not_derived",
+        en: format!(
+            "a body cannot carry `{member}`: releases of restricted money are derived from \
+             disbursements naming a restriction, revocations and closings"
+        ),
+        zh: format!(
+            "条目不能带 `{member}`：限定性净资产转为非限定性净资产的金额由动用限定资金的支出、\
+             撤销限定和项目结项推算得出，不能手填"
+        ),
+    }
 }
 
 /// [`body_from_value`] without path tracking, from a borrowed value.
@@ -481,6 +519,9 @@ fn body_from_ref(kind: Kind, value: &Value) -> Result<Body, serde_json::Error> {
         Kind::Disbursement => B::Disbursement(D::deserialize(value)?),
         Kind::Reversal => B::Reversal(D::deserialize(value)?),
         Kind::Statement => B::Statement(D::deserialize(value)?),
+        Kind::Restriction => B::Restriction(D::deserialize(value)?),
+        Kind::RestrictionRevocation => B::RestrictionRevocation(D::deserialize(value)?),
+        Kind::RestrictionClosing => B::RestrictionClosing(D::deserialize(value)?),
     })
 }
 
@@ -1044,15 +1085,25 @@ mod tests {
         );
     }
 
+    /// The example fund's lines, then those of two funds with a restricted gift (one
+    /// closed, one revoked): every kind, both statement versions.
+    fn lines_of_every_kind(fund: &str, seed: u64) -> Vec<Vec<u8>> {
+        let mut lines = build(&SampleSpec::example(fund, seed, 300, 14), "ledger.example")
+            .unwrap()
+            .lines;
+        for revoke in [false, true] {
+            let mut spec = SampleSpec::example(fund, seed + 1, 160, 12);
+            spec.story = Some(crate::sample::Story::restricted_example(revoke));
+            lines.extend(build(&spec, "ledger.example").unwrap().lines);
+        }
+        lines
+    }
+
     #[test]
     fn spliced_entry_bytes_are_the_canonical_bytes() {
-        let fund = build(
-            &SampleSpec::example("splice", 29, 300, 14),
-            "ledger.example",
-        )
-        .unwrap();
+        let lines = lines_of_every_kind("splice", 29);
         let mut kinds = std::collections::BTreeSet::new();
-        for line in &fund.lines {
+        for line in &lines {
             let parsed = Entry::parse(line).unwrap();
             kinds.insert(parsed.entry.intent.kind());
             let spliced = parsed.entry.canonical_bytes_with(&parsed.intent_bytes);
@@ -1068,10 +1119,10 @@ mod tests {
 
     #[test]
     fn direct_jcs_of_intents_is_the_reference_jcs() {
-        let fund = build(&SampleSpec::example("jcs", 23, 300, 14), "ledger.example").unwrap();
+        let lines = lines_of_every_kind("jcs", 23);
         let mut w = JcsWriter::new();
         let mut kinds = std::collections::BTreeSet::new();
-        for line in &fund.lines {
+        for line in &lines {
             let intent = Entry::parse(line).unwrap().entry.intent;
             kinds.insert(intent.kind());
             assert_eq!(

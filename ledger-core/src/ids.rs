@@ -33,6 +33,8 @@ pub enum IdKind {
     Agreement,
     /// [`SpaceId`].
     Space,
+    /// [`RestrictionId`].
+    Restriction,
     /// [`IdempotencyKey`].
     IdempotencyKey,
 }
@@ -43,6 +45,7 @@ impl IdKind {
             IdKind::Fund => "fund id",
             IdKind::Agreement => "agreement id",
             IdKind::Space => "space id",
+            IdKind::Restriction => "restriction id",
             IdKind::IdempotencyKey => "idempotency key",
         }
     }
@@ -52,6 +55,7 @@ impl IdKind {
             IdKind::Fund => "基金编号",
             IdKind::Agreement => "协议编号",
             IdKind::Space => "场地编号",
+            IdKind::Restriction => "限定编号",
             IdKind::IdempotencyKey => "幂等键",
         }
     }
@@ -59,7 +63,7 @@ impl IdKind {
     fn max_len(self) -> usize {
         match self {
             IdKind::Fund => FundId::MAX_LEN,
-            IdKind::Agreement | IdKind::Space | IdKind::IdempotencyKey => 64,
+            IdKind::Agreement | IdKind::Space | IdKind::Restriction | IdKind::IdempotencyKey => 64,
         }
     }
 
@@ -149,24 +153,28 @@ impl Coded for IdError {
                 K::Fund => "fund_id_empty",
                 K::Agreement => "agreement_id_empty",
                 K::Space => "space_id_empty",
+                K::Restriction => "restriction_id_empty",
                 K::IdempotencyKey => "idempotency_key_empty",
             },
             IdError::TooLong { kind, .. } => match kind {
                 K::Fund => "fund_id_too_long",
                 K::Agreement => "agreement_id_too_long",
                 K::Space => "space_id_too_long",
+                K::Restriction => "restriction_id_too_long",
                 K::IdempotencyKey => "idempotency_key_too_long",
             },
             IdError::BadChar { kind, .. } => match kind {
                 K::Fund => "fund_id_bad_char",
                 K::Agreement => "agreement_id_bad_char",
                 K::Space => "space_id_bad_char",
+                K::Restriction => "restriction_id_bad_char",
                 K::IdempotencyKey => "idempotency_key_bad_char",
             },
             IdError::BadEdge { kind, .. } => match kind {
                 K::Fund => "fund_id_bad_edge",
                 K::Agreement => "agreement_id_bad_edge",
                 K::Space => "space_id_bad_edge",
+                K::Restriction => "restriction_id_bad_edge",
                 K::IdempotencyKey => "idempotency_key_bad_edge",
             },
         }
@@ -287,6 +295,23 @@ impl SpaceId {
     }
 }
 string_newtype!(SpaceId, IdError, holds_string);
+
+/// The id of a restriction (限定: money given for a purpose or a period):
+/// 1–64 characters of `[A-Za-z0-9_-]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RestrictionId(String);
+
+impl RestrictionId {
+    /// Maximum length in characters.
+    pub const MAX_LEN: usize = 64;
+
+    /// Parse a restriction id.
+    pub fn parse(s: &str) -> Result<RestrictionId, IdError> {
+        check_id(s, IdKind::Restriction, is_token_char)?;
+        Ok(RestrictionId(s.to_owned()))
+    }
+}
+string_newtype!(RestrictionId, IdError, holds_string);
 
 /// A client-chosen key that makes a submission idempotent: 1–64 characters of
 /// `[A-Za-z0-9_-]`.

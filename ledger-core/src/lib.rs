@@ -26,6 +26,7 @@ pub mod prepare;
 pub mod receipt;
 mod recent;
 pub mod replay;
+pub mod restriction;
 pub mod rules;
 #[cfg(any(test, feature = "sample"))]
 pub mod sample;

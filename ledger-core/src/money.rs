@@ -617,6 +617,13 @@ impl Money {
     }
 }
 
+impl Default for Money {
+    /// 0.00.
+    fn default() -> Self {
+        Money::ZERO
+    }
+}
+
 impl From<Amount> for Money {
     fn from(a: Amount) -> Money {
         Money(a.0)

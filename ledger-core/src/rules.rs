@@ -4,6 +4,25 @@
 use crate::error::Coded;
 use crate::hash::Hash;
 use crate::money::Money;
+use crate::time::Date;
+
+fn window_en(from: Option<Date>, until: Option<Date>) -> String {
+    match (from, until) {
+        (Some(f), Some(u)) => format!("from {f} until {u}"),
+        (Some(f), None) => format!("from {f} on"),
+        (None, Some(u)) => format!("until {u}"),
+        (None, None) => "at any time".into(),
+    }
+}
+
+fn window_zh(from: Option<Date>, until: Option<Date>) -> String {
+    match (from, until) {
+        (Some(f), Some(u)) => format!(" {f} 至 {u} "),
+        (Some(f), None) => format!(" {f} 起"),
+        (None, Some(u)) => format!(" {u} 前"),
+        (None, None) => "任何时候".into(),
+    }
+}
 
 /// A rule that an entry breaks, given the fund's history before it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -204,6 +223,59 @@ pub enum RuleError {
     /// A statement recorded before its period has ended.
     #[error("a statement can only be recorded after its period has ended")]
     StatementPeriodOpen,
+    /// The restriction id is taken.
+    #[error("restriction `{0}` already exists")]
+    RestrictionExists(String),
+    /// No such restriction.
+    #[error("restriction `{0}` does not exist")]
+    RestrictionUnknown(String),
+    /// A restriction usable until a day before it is usable from.
+    #[error("a restriction cannot be usable until a day before it is usable from")]
+    RestrictionDates,
+    /// The restriction was revoked or closed: no money may be given to it, spent from
+    /// it or reversed into it any more.
+    #[error("restriction `{id}` was ended at seq {seq}")]
+    RestrictionEnded {
+        /// The restriction.
+        id: String,
+        /// The revocation or closing.
+        seq: u64,
+    },
+    /// Spending more than a restriction holds.
+    #[error("restriction `{id}` holds {balance}; this entry would take it below zero")]
+    RestrictionOverdraft {
+        /// The restriction.
+        id: String,
+        /// What it holds before the entry.
+        balance: Money,
+    },
+    /// Spending restricted money outside the restriction's window.
+    #[error("restriction `{id}` may be spent {}; not on {date}", window_en(*from, *until))]
+    RestrictionOutsideWindow {
+        /// The restriction.
+        id: String,
+        /// First local day it may be spent.
+        from: Option<Date>,
+        /// Last local day it may be spent.
+        until: Option<Date>,
+        /// The entry's local date.
+        date: Date,
+    },
+    /// Unrestricted spending (or a reversal of an unrestricted inflow) beyond the
+    /// unrestricted money: it would spend restricted money on something else.
+    #[error("unrestricted money is {unrestricted} (the rest of the balance is restricted); this entry would take it below zero")]
+    UnrestrictedOverdraft {
+        /// Unrestricted money before the entry.
+        unrestricted: Money,
+    },
+    /// Closing a restriction as `returned` while money is left in it.
+    #[error("restriction `{id}` still holds {remainder}: return it by disbursements naming the restriction first, or close it as released")]
+    RestrictionRemainderLeft {
+        /// The restriction.
+        id: String,
+        /// What it holds.
+        remainder: Money,
+    },
     /// A statement figure that does not recompute from the log.
     #[error("statement field `{field}` should be {expected}, not {found}")]
     StatementMismatch {
@@ -264,6 +336,14 @@ impl Coded for RuleError {
             StatementPeriodInvalid => "statement_period_invalid",
             StatementPeriodOpen => "statement_period_open",
             StatementMismatch { .. } => "statement_mismatch",
+            RestrictionExists(_) => "restriction_exists",
+            RestrictionUnknown(_) => "restriction_unknown",
+            RestrictionDates => "restriction_dates",
+            RestrictionEnded { .. } => "restriction_ended",
+            RestrictionOverdraft { .. } => "restriction_overdraft",
+            RestrictionOutsideWindow { .. } => "restriction_outside_window",
+            UnrestrictedOverdraft { .. } => "unrestricted_overdraft",
+            RestrictionRemainderLeft { .. } => "restriction_remainder_left",
         }
     }
 
@@ -345,6 +425,30 @@ impl Coded for RuleError {
                 expected,
                 found,
             } => format!("报表字段 {field} 应为 {expected}，而不是 {found}"),
+            RestrictionExists(id) => format!("限定「{id}」已存在"),
+            RestrictionUnknown(id) => format!("限定「{id}」不存在"),
+            RestrictionDates => "限定的可用截止日不能早于可用起始日".into(),
+            RestrictionEnded { id, seq } => {
+                format!("限定「{id}」已在序号 {seq} 撤销或结项，不能再捐入、动用或冲正")
+            }
+            RestrictionOverdraft { id, balance } => {
+                format!("限定「{id}」只剩 {balance}，此条目会使其低于零")
+            }
+            RestrictionOutsideWindow {
+                id,
+                from,
+                until,
+                date,
+            } => format!(
+                "限定「{id}」的资金只能在{}动用，不能在 {date}",
+                window_zh(*from, *until)
+            ),
+            UnrestrictedOverdraft { unrestricted } => format!(
+                "非限定性资金只有 {unrestricted}（其余余额是限定性资金），此条目会挪用限定性资金"
+            ),
+            RestrictionRemainderLeft { id, remainder } => format!(
+                "限定「{id}」还剩 {remainder}：请先以注明该限定的支出退回，或以「转为非限定性」结项"
+            ),
         }
     }
 }

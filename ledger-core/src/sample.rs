@@ -31,7 +31,7 @@ use crate::time::{Date, Instant, Period, UtcOffset, WeeklyWindow};
 pub mod conformance;
 mod story;
 
-pub use story::{Story, StoryAgreement, StorySpace};
+pub use story::{Story, StoryAgreement, StoryRestriction, StorySpace};
 
 /// A small deterministic PRNG (SplitMix64): samples must not depend on the platform.
 #[derive(Debug, Clone)]
@@ -243,6 +243,8 @@ struct Builder {
     last_statement_month: Option<Date>,
     last_share_month: Option<Date>,
     reversible: Vec<u64>,
+    /// Months the story's restricted gift has been spent in (`u32::MAX` once it ended).
+    restricted_spends: u32,
 }
 
 impl Builder {
@@ -435,12 +437,27 @@ impl Builder {
                 self.yearly_shares(last_entry_month)?;
             }
         }
+        let restricted = self.spec.story.as_ref().and_then(|s| s.restricted.clone());
+        if let Some(r) = &restricted {
+            if self
+                .last_statement_month
+                .is_none_or(|m| m < last_entry_month)
+            {
+                self.spend_restricted(r)?;
+            }
+        }
         if self
             .last_statement_month
             .is_none_or(|m| m < last_entry_month)
         {
             self.last_statement_month = Some(last_entry_month);
             let s = self.state.draft_statement(&period)?;
+            // Two columns where the story restricts money; the examples keep the first
+            // version, so that their logs stay what they always were.
+            let s = match restricted {
+                Some(_) => s,
+                None => crate::statement::first_version(s),
+            };
             self.append(Body::Statement(s), 2, "statement")?;
         }
         Ok(())
@@ -526,6 +543,7 @@ impl Builder {
             channel,
             receipt_no: text(&format!("R{}-{:06}", self.spec.seed, self.state.next_seq()))?,
             purpose: None,
+            restriction: None,
             memo: None,
         };
         let seq = self.append(Body::Donation(d), 1, "donation")?;
@@ -547,6 +565,7 @@ impl Builder {
             channel: Channel::BankTransfer,
             receipt_no: text(&format!("F{}-{:03}", self.spec.seed, i + 1))?,
             purpose: None,
+            restriction: None,
             memo: Some(long("社区基金发起捐赠")?),
         };
         let seq = self.append(Body::Donation(d), 1, "founding")?;
@@ -633,7 +652,8 @@ impl Builder {
     }
 
     fn disbursement(&mut self) -> Result<(), SampleError> {
-        let balance = self.state.balance().to_fen();
+        // Grants spend unrestricted money (all of it, without restrictions).
+        let balance = self.state.unrestricted_balance().to_fen();
         if balance < 10_000 {
             return self.donation();
         }
@@ -662,6 +682,7 @@ impl Builder {
             purpose: text(purpose)?,
             project: text(project)?,
             invoice_no: text(&format!("INV{:08}", self.state.next_seq()))?,
+            restriction: None,
         };
         self.append(Body::Disbursement(d), 2, "grant")?;
         Ok(())
@@ -746,6 +767,7 @@ pub fn build(spec: &SampleSpec, origin_host: &str) -> Result<SampleFund, SampleE
         last_statement_month: None,
         last_share_month: None,
         reversible: Vec::new(),
+        restricted_spends: 0,
     };
     b.genesis()?;
     b.now += 60;
@@ -756,6 +778,10 @@ pub fn build(spec: &SampleSpec, origin_host: &str) -> Result<SampleFund, SampleE
         }
     }
     b.setup()?;
+    if let Some(r) = spec.story.as_ref().and_then(|s| s.restricted.clone()) {
+        b.now += 600;
+        b.setup_restriction(&r)?;
+    }
     let change_at = spec.entries / 3;
     // Percent of the actions that are donations, rentals and grants (the rest reversals).
     let [donations, rentals, grants] = spec.story.as_ref().map_or([55, 25, 18], |s| s.mix);
@@ -1000,7 +1026,11 @@ impl SampleFund {
                                 })?
                             }
                             (Restatement::Redraft, Some(st)) => {
-                                *s = st.draft_statement(&s.period)?
+                                let draft = st.draft_statement(&s.period)?;
+                                *s = match s.version {
+                                    Some(_) => draft,
+                                    None => crate::statement::first_version(draft),
+                                };
                             }
                             _ => {}
                         }

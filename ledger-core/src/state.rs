@@ -16,8 +16,9 @@ use crate::ids::{AgreementId, FundId, SpaceId};
 use crate::keys::PublicKey;
 use crate::merkle::{Frontier, NodeId};
 use crate::money::{hourly_price, share_of, Money};
+use crate::restriction::{Move, Restrictions};
 use crate::rules::RuleError;
-use crate::statement::{check_statement, Months};
+use crate::statement::{check_statement, Months, Opening};
 use crate::text::ShortText;
 use crate::time::{overlaps_weekly, Date, Instant, Period, UtcOffset};
 
@@ -105,6 +106,7 @@ pub struct FundState {
     keys: std::collections::HashSet<u128>,
     undo: HashMap<u64, Undo>,
     months: Months,
+    restrictions: Restrictions,
 }
 
 impl std::fmt::Debug for Packed {
@@ -147,6 +149,7 @@ impl FundState {
             keys: std::collections::HashSet::new(),
             undo: HashMap::new(),
             months: Months::default(),
+            restrictions: Restrictions::default(),
         }
     }
 
@@ -182,6 +185,28 @@ impl FundState {
     pub fn trustees(&self) -> &BTreeMap<PublicKey, ShortText> {
         &self.trustees
     }
+    /// The restrictions and what each holds (限定性净资产 by restriction).
+    pub fn restrictions(&self) -> &Restrictions {
+        &self.restrictions
+    }
+    /// Restricted money: what the restrictions hold together (限定性净资产).
+    pub fn restricted_balance(&self) -> Money {
+        self.restrictions.total()
+    }
+    /// Unrestricted money: the balance less restricted money (非限定性净资产, never < 0).
+    pub fn unrestricted_balance(&self) -> Money {
+        // Both are bounded money and restricted ≤ balance: the rules keep it so.
+        self.balance
+            .checked_sub(self.restrictions.total())
+            .unwrap_or(Money::ZERO)
+    }
+    /// The balances a month opening now would start from.
+    fn opening(&self) -> Opening {
+        Opening {
+            total: self.balance,
+            restricted: self.restrictions.total(),
+        }
+    }
     /// Current policy (None before genesis).
     pub fn policy(&self) -> Option<&Policy> {
         self.policy.as_ref()
@@ -207,6 +232,7 @@ impl FundState {
             + rentals * (std::mem::size_of::<(Instant, (Instant, u64))>() + 16)
             + periods * (std::mem::size_of::<(Date, (Date, u64))>() + 16)
             + self.trustees.len() * 300
+            + self.restrictions.retained_bytes()
     }
 
     /// Signatures an entry of this kind needs (a reversal: as the kind it reverses).
@@ -222,7 +248,12 @@ impl FundState {
         };
         match kind {
             Kind::Genesis => 1,
-            Kind::Trustees | Kind::Agreement | Kind::Space => p.governance_quorum,
+            Kind::Trustees
+            | Kind::Agreement
+            | Kind::Space
+            | Kind::Restriction
+            | Kind::RestrictionRevocation
+            | Kind::RestrictionClosing => p.governance_quorum,
             Kind::Disbursement => p.disbursement_quorum,
             Kind::Statement => p.statement_quorum,
             Kind::Donation | Kind::RevenueShare | Kind::Rental | Kind::Reversal => 1,
@@ -252,7 +283,7 @@ impl FundState {
         if let Some(t) = recorded_at {
             if self.last_recorded_at.is_none_or(|l| t >= l) {
                 let month = t.local_date(self.offset).first_of_month();
-                self.months.roll_to(month, self.balance, &self.frontier);
+                self.months.roll_to(month, self.opening(), &self.frontier);
                 self.last_recorded_at = Some(t);
             }
         }
@@ -370,7 +401,11 @@ impl FundState {
             Body::Trustees(c) => self.check_trustee_change(c).map(|_| none),
             Body::Donation(d) => {
                 check_donor(d)?;
-                self.inflow(d.amount.into())
+                let mut effect = self.inflow(d.amount.into())?;
+                effect.restricted = self
+                    .restrictions
+                    .donate(d.restriction.as_ref(), d.amount.into())?;
+                Ok(effect)
             }
             Body::Agreement(a) => self.check_agreement(a).map(|_| none),
             Body::RevenueShare(r) => {
@@ -393,17 +428,31 @@ impl FundState {
                         balance: self.balance,
                     });
                 }
+                let date = entry.recorded_at.local_date(self.offset);
+                let restricted =
+                    self.restrictions
+                        .spend(d.restriction.as_ref(), amount, date, self.balance)?;
                 Ok(Effect {
                     amount: Some(amount),
                     delta: Money::ZERO.checked_sub(amount).ok_or(RuleError::Overflow)?,
                     reversed: None,
+                    restricted,
                 })
             }
             Body::Reversal(r) => self.check_reversal(entry.seq, r.reverses),
+            Body::Restriction(r) => self.restrictions.declare(r).map(Effect::restricted),
+            Body::RestrictionRevocation(r) => self
+                .restrictions
+                .revoke(&r.restriction_id, entry.seq)
+                .map(Effect::restricted),
+            Body::RestrictionClosing(c) => self
+                .restrictions
+                .close(c, entry.seq)
+                .map(Effect::restricted),
             Body::Statement(s) => {
                 // Figures as of this entry's month: the months before it are closed.
                 let mut months = self.months.clone();
-                months.roll_to(self.month_of(entry), self.balance, &self.frontier);
+                months.roll_to(self.month_of(entry), self.opening(), &self.frontier);
                 let expected = months.figures(&s.period, None)?;
                 check_statement(s, &expected).map(|_| none)
             }
@@ -416,6 +465,7 @@ impl FundState {
             amount: Some(amount),
             delta: amount,
             reversed: None,
+            restricted: Move::default(),
         })
     }
 
@@ -575,10 +625,14 @@ impl FundState {
                 balance: self.balance,
             });
         }
+        let restricted = self
+            .restrictions
+            .reverse(target, kind, amount, self.balance)?;
         Ok(Effect {
             amount: Some(amount),
             delta,
             reversed: Some((target, kind)),
+            restricted,
         })
     }
 
@@ -589,15 +643,18 @@ impl FundState {
         // (which `record` computes aside and only then stores). Past this point nothing
         // fails, so a refused entry leaves the state exactly as it was.
         let balance = add(self.balance, effect.delta)?;
+        let plan = self.restrictions.plan(entry.seq, effect.restricted.clone())?;
         self.months.record(
             self.month_of(entry),
-            self.balance,
+            self.opening(),
             &self.frontier,
             entry.seq,
             entry.intent.kind(),
             effect.amount,
             effect.reversed.map(|(_, k)| k),
+            &effect.restricted,
         )?;
+        self.restrictions.apply(plan);
         self.keys.insert(key_digest(entry.intent.key.as_str()));
         let fen = effect.amount.map_or(0, |a| a.to_fen());
         let packed = Packed::new(entry.intent.kind(), fen);
@@ -674,7 +731,12 @@ impl FundState {
                     }
                 }
             }
-            Body::Donation(_) | Body::Disbursement(_) | Body::Statement(_) => {}
+            Body::Donation(_)
+            | Body::Disbursement(_)
+            | Body::Statement(_)
+            | Body::Restriction(_)
+            | Body::RestrictionRevocation(_)
+            | Body::RestrictionClosing(_) => {}
         }
         self.balance = balance;
         self.next_seq += 1;
@@ -690,19 +752,22 @@ impl FundState {
 }
 
 /// The monetary effect of an entry, decided by its rules.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 struct Effect {
     amount: Option<Money>,
     delta: Money,
     reversed: Option<(u64, Kind)>,
+    /// What it does to restricted money.
+    restricted: Move,
 }
 
-impl Default for Effect {
-    fn default() -> Self {
+impl Effect {
+    /// No change of the balance; only restricted money moves (or a restriction is
+    /// declared).
+    fn restricted(restricted: Move) -> Effect {
         Effect {
-            amount: None,
-            delta: Money::ZERO,
-            reversed: None,
+            restricted,
+            ..Effect::default()
         }
     }
 }

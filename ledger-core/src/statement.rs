@@ -2,13 +2,21 @@
 //! any whole-month period recomputed from them (DESIGN §4 `statement`, FORMAT.md §6).
 //!
 //! Memory grows with the number of months, never with the number of entries.
+//!
+//! Version 2 statements split the figures into a 非限定性 and a 限定性 column (the total
+//! being the first version's figures, 合计), with the period's releases
+//! (限定性净资产转为非限定性净资产); the restricted figures come from
+//! [`crate::restriction::Move`]s.
 
 use std::collections::BTreeMap;
 
-use crate::body::{Inflows, Kind, Outflows, Statement};
+use crate::body::{
+    Inflows, Kind, Outflows, RestrictedColumn, Statement, StatementVersion, UnrestrictedColumn,
+};
 use crate::hash::Hash;
 use crate::merkle::Frontier;
 use crate::money::Money;
+use crate::restriction::Move;
 use crate::rules::RuleError;
 use crate::time::{Date, Period};
 
@@ -35,12 +43,33 @@ pub struct MonthTotals {
     pub end_tree_size: u64,
     /// Merkle root after the month's last entry (set when the month closes).
     pub end_root: Hash,
+    /// Restricted money when the month began.
+    pub restricted_opening: Money,
+    /// Donations given to a restriction (part of `donation`).
+    pub restricted_donation: Money,
+    /// Reversed restricted donations (part of `reversals`).
+    pub restricted_reversals: Money,
+    /// Released from restricted to unrestricted money.
+    pub releases: Money,
+}
+
+/// The balances a month opens with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Opening {
+    /// The fund's balance.
+    pub total: Money,
+    /// What its restrictions hold.
+    pub restricted: Money,
 }
 
 impl MonthTotals {
-    fn new(opening: Money) -> Self {
+    fn new(opening: Opening) -> Self {
         MonthTotals {
-            opening,
+            opening: opening.total,
+            restricted_opening: opening.restricted,
+            restricted_donation: Money::ZERO,
+            restricted_reversals: Money::ZERO,
+            releases: Money::ZERO,
             donation: Money::ZERO,
             revenue_share: Money::ZERO,
             rental: Money::ZERO,
@@ -62,6 +91,15 @@ impl MonthTotals {
             .checked_sub(self.disbursement)
             .ok_or(RuleError::Overflow)?;
         add(after_out, self.reversals)
+    }
+
+    /// restricted opening + restricted donations + their reversals − releases.
+    pub fn restricted_closing(&self) -> Result<Money, RuleError> {
+        self.restricted_opening
+            .checked_add(self.restricted_donation)
+            .and_then(|m| m.checked_add(self.restricted_reversals))
+            .and_then(|m| m.checked_sub(self.releases))
+            .ok_or(RuleError::Overflow)
     }
 }
 
@@ -95,7 +133,7 @@ impl Months {
     /// closing the current month at the tree `log` (its size and root: the root is only
     /// computed when a month actually closes, since this runs for every entry) and opening
     /// the new one at `balance`.
-    pub fn roll_to(&mut self, month: Date, balance: Money, log: &Frontier) {
+    pub fn roll_to(&mut self, month: Date, balance: Opening, log: &Frontier) {
         if matches!(&self.current, Some((m, _)) if *m >= month) {
             return;
         }
@@ -111,18 +149,20 @@ impl Months {
     /// first moves to `month` as [`Months::roll_to`] does (closing the current month at
     /// the tree `log`, opening the new one at `balance`).
     ///
-    /// `reversed_kind` is the kind a reversal undoes; `amount` the magnitude moved. On
-    /// `Err` (a sum beyond the bounds of money) nothing changes: the month is not rolled.
+    /// `reversed_kind` is the kind a reversal undoes; `amount` the magnitude moved;
+    /// `restricted` what the entry does to restricted money. On `Err` (a sum beyond the
+    /// bounds of money) nothing changes: the month is not rolled.
     #[allow(clippy::too_many_arguments)]
     pub fn record(
         &mut self,
         month: Date,
-        balance: Money,
+        balance: Opening,
         log: &Frontier,
         seq: u64,
         kind: Kind,
         amount: Option<Money>,
         reversed_kind: Option<Kind>,
+        restricted: &Move,
     ) -> Result<(), RuleError> {
         let rolls = !matches!(&self.current, Some((m, _)) if *m >= month);
         // The one sum this entry moves, and its new value, computed first (a month's first
@@ -142,6 +182,18 @@ impl Months {
             }
             _ => None,
         };
+        let column = match self.current.as_ref() {
+            Some((_, t)) if !rolls => [t.restricted_donation, t.restricted_reversals, t.releases],
+            _ => [Money::ZERO; 3],
+        };
+        let mut column_after = column;
+        for (sum, by) in column_after.iter_mut().zip([
+            restricted.donation,
+            restricted.reversals,
+            restricted.releases,
+        ]) {
+            *sum = sum.checked_add(by).ok_or(RuleError::Overflow)?;
+        }
         if rolls {
             self.roll_to(month, balance, log);
         }
@@ -151,6 +203,7 @@ impl Months {
             if let Some((sum, value)) = moved {
                 *sum(t) = value;
             }
+            [t.restricted_donation, t.restricted_reversals, t.releases] = column_after;
         }
         Ok(())
     }
@@ -231,8 +284,23 @@ impl Months {
             reversals: Money::ZERO,
             closing: opening,
             count: 0,
+            version: None,
+            unrestricted: None,
+            restricted: None,
+        };
+        let restricted_opening = match months().rfind(|(m, _)| *m < from) {
+            Some((_, t)) => t.restricted_closing()?,
+            None => Money::ZERO,
+        };
+        let mut r = RestrictedColumn {
+            opening: restricted_opening,
+            donation: Money::ZERO,
+            reversals: Money::ZERO,
+            releases: Money::ZERO,
+            closing: Money::ZERO,
         };
         let add = |a: Money, b: Money| a.checked_add(b).ok_or(RuleError::Overflow);
+        let sub = |a: Money, b: Money| a.checked_sub(b).ok_or(RuleError::Overflow);
         for (_, t) in months().filter(|(m, _)| *m >= from) {
             s.inflows.donation = add(s.inflows.donation, t.donation)?;
             s.inflows.revenue_share = add(s.inflows.revenue_share, t.revenue_share)?;
@@ -240,8 +308,25 @@ impl Months {
             s.outflows.disbursement = add(s.outflows.disbursement, t.disbursement)?;
             s.reversals = add(s.reversals, t.reversals)?;
             s.count += t.count;
+            r.donation = add(r.donation, t.restricted_donation)?;
+            r.reversals = add(r.reversals, t.restricted_reversals)?;
+            r.releases = add(r.releases, t.releases)?;
         }
         s.closing = last.closing()?;
+        r.closing = last.restricted_closing()?;
+        let u = UnrestrictedColumn {
+            opening: sub(s.opening, r.opening)?,
+            donation: sub(s.inflows.donation, r.donation)?,
+            revenue_share: s.inflows.revenue_share,
+            rental: s.inflows.rental,
+            disbursement: s.outflows.disbursement,
+            reversals: sub(s.reversals, r.reversals)?,
+            releases: r.releases,
+            closing: sub(s.closing, r.closing)?,
+        };
+        s.version = Some(StatementVersion::V2);
+        s.unrestricted = Some(u);
+        s.restricted = Some(r);
         Ok(s)
     }
 }
@@ -285,13 +370,69 @@ pub fn check_statement(given: &Statement, expected: &Statement) -> Result<(), Ru
     )?;
     field("reversals", &expected.reversals, &given.reversals)?;
     field("closing", &expected.closing, &given.closing)?;
-    field("count", &expected.count, &given.count)
+    field("count", &expected.count, &given.count)?;
+    match (&given.version, &given.unrestricted, &given.restricted) {
+        // The first version: one column, as before.
+        (None, None, None) => Ok(()),
+        (Some(StatementVersion::V2), Some(gu), Some(gr)) => {
+            let (Some(eu), Some(er)) = (&expected.unrestricted, &expected.restricted) else {
+                return Err(RuleError::Overflow);
+            };
+            field("unrestricted.opening", &eu.opening, &gu.opening)?;
+            field("unrestricted.donation", &eu.donation, &gu.donation)?;
+            field(
+                "unrestricted.revenue_share",
+                &eu.revenue_share,
+                &gu.revenue_share,
+            )?;
+            field("unrestricted.rental", &eu.rental, &gu.rental)?;
+            field(
+                "unrestricted.disbursement",
+                &eu.disbursement,
+                &gu.disbursement,
+            )?;
+            field("unrestricted.reversals", &eu.reversals, &gu.reversals)?;
+            field("unrestricted.releases", &eu.releases, &gu.releases)?;
+            field("unrestricted.closing", &eu.closing, &gu.closing)?;
+            field("restricted.opening", &er.opening, &gr.opening)?;
+            field("restricted.donation", &er.donation, &gr.donation)?;
+            field("restricted.reversals", &er.reversals, &gr.reversals)?;
+            field("restricted.releases", &er.releases, &gr.releases)?;
+            field("restricted.closing", &er.closing, &gr.closing)
+        }
+        (version, u, r) => Err(RuleError::StatementMismatch {
+            field: "version",
+            expected: "2 with both columns, or neither version nor columns".into(),
+            found: format!(
+                "version {}, {} unrestricted column, {} restricted column",
+                if version.is_some() { "2" } else { "absent" },
+                if u.is_some() { "an" } else { "no" },
+                if r.is_some() { "a" } else { "no" }
+            ),
+        }),
+    }
+}
+
+/// A statement in the first version's form (one column): `s` without its version and
+/// columns. What a client that only knows the first version signs.
+pub fn first_version(mut s: Statement) -> Statement {
+    s.version = None;
+    s.unrestricted = None;
+    s.restricted = None;
+    s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::hash::leaf_hash;
+
+    fn opening(total: Money) -> Opening {
+        Opening {
+            total,
+            restricted: Money::ZERO,
+        }
+    }
 
     fn month(s: &str) -> Date {
         Date::parse(s).unwrap()
@@ -309,24 +450,26 @@ mod tests {
         months
             .record(
                 month("2026-01-01"),
-                Money::ZERO,
+                opening(Money::ZERO),
                 &log,
                 0,
                 Kind::Genesis,
                 None,
                 None,
+                &Move::default(),
             )
             .unwrap();
         log.push(leaf_hash(b"big"));
         months
             .record(
                 month("2026-01-01"),
-                Money::ZERO,
+                opening(Money::ZERO),
                 &log,
                 1,
                 Kind::Donation,
                 Some(Money::MAX),
                 None,
+                &Move::default(),
             )
             .unwrap();
         let before = months.clone();
@@ -343,18 +486,18 @@ mod tests {
             let mut t = months.clone();
             // Disbursements of MAX twice overflow too.
             if kind == Kind::Disbursement {
-                t.record(month(m), Money::MAX, &log, 2, kind, Some(amount), None)
+                t.record(month(m), opening(Money::MAX), &log, 2, kind, Some(amount), None, &Move::default())
                     .unwrap();
                 let again = t.clone();
                 assert_eq!(
-                    t.record(month(m), Money::MAX, &log, 3, kind, Some(amount), None),
+                    t.record(month(m), opening(Money::MAX), &log, 3, kind, Some(amount), None, &Move::default()),
                     Err(RuleError::Overflow)
                 );
                 assert_eq!(t, again, "{m} {kind:?}");
                 continue;
             }
             assert_eq!(
-                t.record(month(m), Money::MAX, &log, 2, kind, Some(amount), None),
+                t.record(month(m), opening(Money::MAX), &log, 2, kind, Some(amount), None, &Move::default()),
                 Err(RuleError::Overflow),
                 "{m} {kind:?}"
             );

@@ -24,16 +24,34 @@ fn sample_fund_of_1000_entries_verifies_clean() {
     assert!(report.checkpoint.is_some());
 }
 
+/// The example fund has every kind but the restriction kinds; with the two restricted
+/// examples (a gift spent and closed, one revoked) every kind appears, and each verifies
+/// clean.
 #[test]
 fn sample_fund_has_every_kind() {
+    use ledger_core::body::Kind;
     use ledger_core::entry::Entry;
+    use ledger_core::sample::Story;
     use std::collections::BTreeMap;
-    let fund = build(&SampleSpec::example("kinds", 3, 1000, 36), "ledger.example").unwrap();
+    let mut funds = vec![build(&SampleSpec::example("kinds", 3, 1000, 36), "ledger.example").unwrap()];
+    for revoke in [false, true] {
+        let mut spec = SampleSpec::example("kinds-restricted", 4, 300, 18);
+        spec.story = Some(Story::restricted_example(revoke));
+        funds.push(build(&spec, "ledger.example").unwrap());
+    }
     let mut kinds: BTreeMap<&'static str, usize> = BTreeMap::new();
-    for l in &fund.lines {
-        *kinds
-            .entry(Entry::parse(l).unwrap().entry.intent.kind().as_str())
-            .or_default() += 1;
+    for (i, fund) in funds.iter().enumerate() {
+        let report = verify_export(&fund.export().unwrap(), Expectations::default());
+        assert!(report.is_clean(), "fund {i}: {:?}", report.findings.first());
+        for l in &fund.lines {
+            let kind = Entry::parse(l).unwrap().entry.intent.kind();
+            let restriction_kind = matches!(
+                kind,
+                Kind::Restriction | Kind::RestrictionRevocation | Kind::RestrictionClosing
+            );
+            assert!(i > 0 || !restriction_kind, "the example fund restricts nothing");
+            *kinds.entry(kind.as_str()).or_default() += 1;
+        }
     }
     for k in ledger_core::body::Kind::ALL {
         assert!(
@@ -116,6 +134,7 @@ fn a_story_fund_verifies_and_runs_up_to_its_end() {
         }],
         spaces: vec![space("big", 9), space("small", 1)],
         mix: [50, 40, 8],
+        restricted: None,
     });
     let fund = build(&spec, "ledger.example").unwrap();
     let report = verify_export(&fund.export().unwrap(), Expectations::default());

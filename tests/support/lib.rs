@@ -799,6 +799,7 @@ pub fn donation_intent(fund: &str, key: &str, amount_fen: i64, signed_at: Instan
         channel: Channel::Cash,
         receipt_no: short(&format!("R-{key}")),
         purpose: None,
+        restriction: None,
         memo: None,
     };
     Intent {

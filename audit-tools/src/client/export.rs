@@ -36,6 +36,9 @@ pub fn describe(row: &Row) -> String {
             if let Some(p) = &d.purpose {
                 let _ = write!(s, ", for {p}");
             }
+            if let Some(r) = &d.restriction {
+                let _ = write!(s, ", restricted to {r}");
+            }
             s
         }
         Body::Agreement(a) => format!(
@@ -53,16 +56,41 @@ pub fn describe(row: &Row) -> String {
             "rental of {} by {}, {}..{}",
             r.space_id, r.renter.name, r.start, r.end
         ),
-        Body::Disbursement(d) => format!(
-            "disbursement to {}: {} ({}), invoice {}",
-            d.payee.name, d.purpose, d.project, d.invoice_no
-        ),
+        Body::Disbursement(d) => {
+            let mut s = format!(
+                "disbursement to {}: {} ({}), invoice {}",
+                d.payee.name, d.purpose, d.project, d.invoice_no
+            );
+            if let Some(r) = &d.restriction {
+                let _ = write!(s, ", from restriction {r}");
+            }
+            s
+        }
         Body::Reversal(r) => format!("reversal of #{}: {}", r.reverses, r.reason),
         Body::Statement(s) => format!(
             "statement {}..{}, closing {}",
             s.period.from(),
             s.period.to(),
             s.closing
+        ),
+        Body::Restriction(r) => format!("restriction {}: {}", r.restriction_id, r.purpose),
+        Body::RestrictionRevocation(r) => format!(
+            "revocation of restriction {} ({}): {}",
+            r.restriction_id,
+            match r.basis {
+                ledger_core::body::RevocationBasis::DonorConsent => "donor's consent",
+                ledger_core::body::RevocationBasis::Law => "law",
+            },
+            r.reason
+        ),
+        Body::RestrictionClosing(c) => format!(
+            "closing of restriction {} ({}): {}",
+            c.restriction_id,
+            match c.disposal {
+                ledger_core::body::Disposal::Released => "remainder released",
+                ledger_core::body::Disposal::Returned => "remainder returned",
+            },
+            c.note
         ),
     };
     text.chars()

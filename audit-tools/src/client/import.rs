@@ -138,6 +138,7 @@ fn row_body(kind: Kind, f: &[&str]) -> Result<(Body, Option<Identity>), String> 
                     )?,
                     receipt_no: field::<ShortText>("receipt_no", f[6])?,
                     purpose: None,
+                    restriction: None,
                     memo: Some(LongText::parse(&memo).map_err(|e| format!("memo: {e}"))?),
                 }),
                 identity,
@@ -156,6 +157,7 @@ fn row_body(kind: Kind, f: &[&str]) -> Result<(Body, Option<Identity>), String> 
                     purpose: ShortText::parse(&purpose).map_err(|e| format!("purpose: {e}"))?,
                     project: field("project", f[5])?,
                     invoice_no: field("invoice_no", f[6])?,
+                    restriction: None,
                 }),
                 None,
             )

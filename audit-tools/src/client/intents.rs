@@ -7,15 +7,16 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use ed25519_dalek::SigningKey;
 use ledger_core::body::{
-    Agreement, Body, Channel, Disbursement, Donation, Donor, DonorClass, Enterprise, Kind, Party,
-    PartyClass, Policy, RevenueShare, Reversal, ShareBasis, Space, SpaceKind, Trustee,
+    Agreement, Body, Channel, Disbursement, Disposal, Donation, Donor, DonorClass, Enterprise,
+    Kind, Party, PartyClass, Policy, Restriction, RestrictionClosing, RestrictionRevocation,
+    RevenueShare, Reversal, RevocationBasis, ShareBasis, Space, SpaceKind, Trustee,
     TrusteeChange,
 };
 use ledger_core::canonical::canonicalize;
 use ledger_core::donor::{commitment, identity_string, SALT_BYTES};
 use ledger_core::entry::{Intent, Sig};
 use ledger_core::hash::sha256;
-use ledger_core::ids::{AgreementId, FundId, IdempotencyKey, SpaceId, Uscc};
+use ledger_core::ids::{AgreementId, FundId, IdempotencyKey, RestrictionId, SpaceId, Uscc};
 use ledger_core::keys::PublicKey;
 use ledger_core::money::{Amount, Base, Rate};
 use ledger_core::text::{LongText, ShortText};
@@ -50,6 +51,12 @@ fn channel(s: &str) -> Result<Channel, String> {
         "channel",
         "cash, bank_transfer, wechat_pay, alipay, other",
     )
+}
+fn revocation_basis(s: &str) -> Result<RevocationBasis, String> {
+    parse_enum(s, "basis", "donor_consent, law")
+}
+fn disposal(s: &str) -> Result<Disposal, String> {
+    parse_enum(s, "disposal", "released, returned")
 }
 fn party_class(s: &str) -> Result<PartyClass, String> {
     parse_enum(s, "class", "enterprise, organisation, resident, other")
@@ -127,6 +134,14 @@ pub enum KindCmd {
     Trustees(TrusteesArgs),
     /// 收支公示 The statement of a month, quarter or year, as the server drafts it.
     Statement(StatementArgs),
+    /// 限定 Declares restricted money (a purpose, an optional window).
+    Restriction(RestrictionArgs),
+    /// 撤销限定 Lifts a restriction (donor's written consent or law); what it holds is released.
+    #[command(name = "restriction_revocation", alias = "restriction-revocation")]
+    RestrictionRevocation(RestrictionRevocationArgs),
+    /// 限定项目结项 Closes a restriction's project, with what was done with the money left.
+    #[command(name = "restriction_closing", alias = "restriction-closing")]
+    RestrictionClosing(RestrictionClosingArgs),
 }
 
 impl KindCmd {
@@ -142,6 +157,9 @@ impl KindCmd {
             KindCmd::Reversal(a) => &a.common,
             KindCmd::Trustees(a) => &a.common,
             KindCmd::Statement(a) => &a.common,
+            KindCmd::Restriction(a) => &a.common,
+            KindCmd::RestrictionRevocation(a) => &a.common,
+            KindCmd::RestrictionClosing(a) => &a.common,
         }
     }
 }
@@ -173,12 +191,69 @@ pub struct DonationArgs {
     /// The receipt number given to the donor.
     #[arg(long)]
     pub receipt_no: ShortText,
-    /// A restricted purpose the donor named.
+    /// A purpose the donor named (free text; it restricts nothing).
     #[arg(long)]
     pub purpose: Option<ShortText>,
+    /// The restriction the donation is given to (限定性捐赠); none: unrestricted.
+    #[arg(long)]
+    pub restriction: Option<RestrictionId>,
     /// A memo.
     #[arg(long)]
     pub memo: Option<LongText>,
+}
+
+/// `restriction`.
+#[derive(Args, Debug, Clone)]
+pub struct RestrictionArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: Common,
+    /// Its id (unique in the fund).
+    #[arg(long)]
+    pub restriction_id: RestrictionId,
+    /// The purpose or project the money is for.
+    #[arg(long)]
+    pub purpose: ShortText,
+    /// First local day its money may be spent.
+    #[arg(long)]
+    pub usable_from: Option<Date>,
+    /// Last local day its money may be spent.
+    #[arg(long)]
+    pub usable_until: Option<Date>,
+}
+
+/// `restriction_revocation`.
+#[derive(Args, Debug, Clone)]
+pub struct RestrictionRevocationArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: Common,
+    /// The restriction lifted.
+    #[arg(long)]
+    pub restriction_id: RestrictionId,
+    /// donor_consent or law.
+    #[arg(long, value_parser = revocation_basis)]
+    pub basis: RevocationBasis,
+    /// The consent or the law, in words.
+    #[arg(long)]
+    pub reason: LongText,
+}
+
+/// `restriction_closing`.
+#[derive(Args, Debug, Clone)]
+pub struct RestrictionClosingArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: Common,
+    /// The restriction closed.
+    #[arg(long)]
+    pub restriction_id: RestrictionId,
+    /// released (the rest goes to unrestricted money) or returned (nothing may be left).
+    #[arg(long, value_parser = disposal)]
+    pub disposal: Disposal,
+    /// The project's outcome and the remainder's use.
+    #[arg(long)]
+    pub note: LongText,
 }
 
 /// `agreement`.
@@ -312,6 +387,9 @@ pub struct DisbursementArgs {
     /// Invoice number.
     #[arg(long)]
     pub invoice_no: ShortText,
+    /// The restriction whose money this spends; none: unrestricted money.
+    #[arg(long)]
+    pub restriction: Option<RestrictionId>,
 }
 
 /// `reversal`.
@@ -504,6 +582,7 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                     channel: a.channel,
                     receipt_no: a.receipt_no.clone(),
                     purpose: a.purpose.clone(),
+                    restriction: a.restriction.clone(),
                     memo: a.memo.clone(),
                 }),
                 identity,
@@ -567,6 +646,32 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                 purpose: a.purpose.clone(),
                 project: a.project.clone(),
                 invoice_no: a.invoice_no.clone(),
+                restriction: a.restriction.clone(),
+            }),
+            None,
+        ),
+        KindCmd::Restriction(a) => (
+            Body::Restriction(Restriction {
+                restriction_id: a.restriction_id.clone(),
+                purpose: a.purpose.clone(),
+                usable_from: a.usable_from,
+                usable_until: a.usable_until,
+            }),
+            None,
+        ),
+        KindCmd::RestrictionRevocation(a) => (
+            Body::RestrictionRevocation(RestrictionRevocation {
+                restriction_id: a.restriction_id.clone(),
+                basis: a.basis,
+                reason: a.reason.clone(),
+            }),
+            None,
+        ),
+        KindCmd::RestrictionClosing(a) => (
+            Body::RestrictionClosing(RestrictionClosing {
+                restriction_id: a.restriction_id.clone(),
+                disposal: a.disposal,
+                note: a.note.clone(),
             }),
             None,
         ),
@@ -664,6 +769,9 @@ pub fn kind_label(kind: Kind) -> &'static str {
         Kind::Disbursement => "disbursement 支出",
         Kind::Reversal => "reversal 冲正",
         Kind::Statement => "statement 收支公示",
+        Kind::Restriction => "restriction 限定",
+        Kind::RestrictionRevocation => "restriction_revocation 撤销限定",
+        Kind::RestrictionClosing => "restriction_closing 限定项目结项",
     }
 }
 
@@ -697,6 +805,7 @@ mod tests {
                 channel: Channel::WechatPay,
                 receipt_no: ShortText::parse("R-1").unwrap(),
                 purpose: None,
+                restriction: None,
                 memo: None,
             })
         };

@@ -5,7 +5,7 @@
 //! does not give is invented; the pages say the data are a demo.
 
 use ledger_core::body::{PartyClass, ShareBasis, SpaceKind};
-use ledger_core::sample::{Story, StoryAgreement, StorySpace};
+use ledger_core::sample::{Story, StoryAgreement, StoryRestriction, StorySpace};
 
 /// (fund id, Chinese name, English name, street, community, months of history, typical
 /// enterprise gift in yuan).
@@ -370,6 +370,17 @@ pub(super) fn story(i: usize) -> Story {
         agreements: Vec::new(),
         spaces: rooms(i, community),
         mix: [64, 24, 10],
+        // One fund in three holds a restricted gift (限定性捐赠) to its 阳光驿站 (an
+        // example project name), spent on the project month by month while it lasts.
+        restricted: (i % 3 == 0).then(|| StoryRestriction {
+            id: "yangguang-yizhan".into(),
+            purpose: format!("{community}阳光驿站助老服务"),
+            donor: enterprises[1].clone(),
+            gift_yuan: gift * 5,
+            monthly_yuan: (gift / 10, gift / 5),
+            payee: format!("郫都区{}社会工作服务中心", brand(2)),
+            revoked_after_months: None,
+        }),
     };
     match id {
         "xipu-street" => {

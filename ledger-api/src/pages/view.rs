@@ -17,7 +17,8 @@ use crate::app::AppState;
 use crate::store::{EntryRow, Store, StoreError, PAGE_ROWS_MAX};
 use crate::views::{
     genesis_of, not_a_statement, parse_row, AgreementLine, EntryLine, FundPage, KindTotalLine,
-    LastStatement, NamedSigner, OverviewFund, OverviewPage, SpaceLine, StatementFigures,
+    LastStatement, NamedSigner, OverviewFund, OverviewPage, SpaceLine, StatementColumns,
+    StatementFigures,
     StatementPage, WitnessInfo, WitnessPolicyInfo, WitnessingView,
 };
 
@@ -171,7 +172,31 @@ fn statement_view(
         reversals,
         closing,
         count,
+        version: _,
+        unrestricted,
+        restricted,
     } = b;
+    let columns = match (unrestricted, restricted) {
+        (Some(u), Some(r)) => {
+            let y = |m: &ledger_core::money::Money| yuan(m.to_fen());
+            let none = || "—".to_owned();
+            Some(StatementColumns {
+                opening: [y(&u.opening), y(&r.opening), y(opening)],
+                donation: [y(&u.donation), y(&r.donation), y(&inflows.donation)],
+                revenue_share: [y(&u.revenue_share), none(), y(&inflows.revenue_share)],
+                rental: [y(&u.rental), none(), y(&inflows.rental)],
+                disbursement: [y(&u.disbursement), none(), y(&outflows.disbursement)],
+                reversals: [y(&u.reversals), y(&r.reversals), y(reversals)],
+                releases: [
+                    y(&u.releases),
+                    yuan(-r.releases.to_fen()),
+                    yuan(0),
+                ],
+                closing: [y(&u.closing), y(&r.closing), y(closing)],
+            })
+        }
+        _ => None,
+    };
     Ok(StatementFigures {
         seq: row.seq,
         hash: row.hash,
@@ -191,6 +216,7 @@ fn statement_view(
         tree_size: *tree_size,
         root: *root,
         signers,
+        columns,
     })
 }
 
@@ -279,6 +305,9 @@ fn party(body: &Body, lang: Lang, enterprises: &BTreeMap<String, String>) -> Str
         Body::Space(s) => s.name.to_string(),
         Body::Reversal(r) => format!("#{}", r.reverses),
         Body::Statement(s) => format!("{} – {}", s.period.from(), s.period.to()),
+        Body::Restriction(r) => r.purpose.to_string(),
+        Body::RestrictionRevocation(r) => r.restriction_id.to_string(),
+        Body::RestrictionClosing(c) => c.restriction_id.to_string(),
         Body::Genesis(_) | Body::Trustees(_) => String::new(),
     }
 }

@@ -7,11 +7,12 @@
 //! recorded on, and agreements may pay once a year.
 
 use crate::body::{
-    Agreement, Body, Donor, DonorClass, Enterprise, Party, PartyClass, RevenueShare, ShareBasis,
-    Space, SpaceKind,
+    Agreement, Body, Channel, Disbursement, Disposal, Donation, Donor, DonorClass, Enterprise,
+    Party, PartyClass, Restriction, RestrictionClosing, RestrictionRevocation, RevenueShare,
+    RevocationBasis, ShareBasis, Space, SpaceKind,
 };
-use crate::ids::{AgreementId, SpaceId};
-use crate::money::{share_of, Base, Rate};
+use crate::ids::{AgreementId, RestrictionId, SpaceId};
+use crate::money::{share_of, Base, Money, Rate};
 use crate::time::{Date, Period, UtcOffset};
 
 use super::{amount_fen, err, sample_uscc, text, Builder, Deal, Room, SampleError};
@@ -44,6 +45,78 @@ pub struct Story {
     /// Percent of the actions that are donations, rentals and disbursements (the rest are
     /// reversals).
     pub mix: [u8; 3],
+    /// A restricted gift to a project, spent month by month; `None`: no restriction.
+    pub restricted: Option<StoryRestriction>,
+}
+
+/// A restricted gift of a story: declared and given right after setup, then spent on its
+/// project at each month's end while it lasts. With one, the fund's statements are drafted
+/// in two columns (version 2).
+#[derive(Debug, Clone)]
+pub struct StoryRestriction {
+    /// Restriction id.
+    pub id: String,
+    /// Its purpose, e.g. 阳光驿站助老服务.
+    pub purpose: String,
+    /// The enterprise that gives it.
+    pub donor: String,
+    /// The gift, in yuan.
+    pub gift_yuan: i64,
+    /// One month's spending, in yuan (lowest, highest); the last takes what is left.
+    pub monthly_yuan: (i64, i64),
+    /// Who carries out the project and is paid.
+    pub payee: String,
+    /// After this many months of spending the donor agrees in writing to lift the
+    /// restriction (a `restriction_revocation` releases the rest); `None`: the project is
+    /// closed (`restriction_closing`, `released`) once the gift is spent.
+    pub revoked_after_months: Option<u32>,
+}
+
+impl Story {
+    /// A small story of plainly fictional names with a restricted gift (revoked after three
+    /// months if `revoke`, else spent and closed): for tests that need every kind.
+    pub fn restricted_example(revoke: bool) -> Story {
+        let org = PartyClass::Organisation;
+        Story {
+            trustees: ["赵一".into(), "钱二".into(), "孙三".into(), "李四".into()],
+            founders: vec!["甲方有限公司".into()],
+            founder_gift_yuan: (10_000, 20_000),
+            enterprises: vec!["丙方有限公司".into()],
+            enterprise_gift_yuan: (1_000, 2_000),
+            organisations: vec!["丁方协会".into()],
+            organisation_gift_yuan: (100, 500),
+            renters: vec![("戊方读书会".into(), org)],
+            payees: vec![("己方服务中心".into(), org)],
+            agreements: vec![StoryAgreement {
+                id: "monthly".into(),
+                enterprise: "庚方社会企业".into(),
+                venture: "庚方咖啡".into(),
+                basis: ShareBasis::Revenue,
+                rate: "0.2000".into(),
+                fixed_monthly_yuan: None,
+                yearly: false,
+                base_yuan: (5_000, 9_000),
+            }],
+            spaces: vec![StorySpace {
+                id: "room".into(),
+                name: "示例活动室".into(),
+                kind: SpaceKind::ActivityRoom,
+                hourly_yuan: 100,
+                hours: 2,
+                weight: 1,
+            }],
+            mix: [50, 25, 20],
+            restricted: Some(StoryRestriction {
+                id: "yangguang".into(),
+                purpose: "阳光驿站助老服务（示例）".into(),
+                donor: "辛方有限公司".into(),
+                gift_yuan: 12_000,
+                monthly_yuan: (1_500, 3_000),
+                payee: "己方服务中心".into(),
+                revoked_after_months: revoke.then_some(3),
+            }),
+        }
+    }
 }
 
 /// A revenue-share agreement of a story.
@@ -157,6 +230,85 @@ impl Builder {
                 weight: s.weight.max(1),
             });
         }
+        Ok(())
+    }
+
+    /// The story's restriction, declared by two trustees, and its gift.
+    pub(super) fn setup_restriction(&mut self, r: &StoryRestriction) -> Result<(), SampleError> {
+        let id = RestrictionId::parse(&r.id).map_err(err("restriction id"))?;
+        let restriction = Restriction {
+            restriction_id: id.clone(),
+            purpose: text(&r.purpose)?,
+            usable_from: None,
+            usable_until: None,
+        };
+        self.append(Body::Restriction(restriction), 2, "restriction")?;
+        self.now += 600;
+        let gift = Donation {
+            amount: amount_fen(r.gift_yuan * 100)?,
+            donor: Donor {
+                class: DonorClass::Enterprise,
+                name: Some(text(&r.donor)?),
+                name_consent: None,
+                commitment: None,
+            },
+            channel: Channel::BankTransfer,
+            receipt_no: text(&format!("X{}-001", self.spec.seed))?,
+            purpose: None,
+            restriction: Some(id),
+            memo: Some(super::long(&format!("限定用于{}", r.purpose))?),
+        };
+        self.append(Body::Donation(gift), 1, "restricted")?;
+        Ok(())
+    }
+
+    /// A month's spending on the story's restricted project, while money is left in it.
+    pub(super) fn spend_restricted(&mut self, r: &StoryRestriction) -> Result<(), SampleError> {
+        let id = RestrictionId::parse(&r.id).map_err(err("restriction id"))?;
+        let left = self
+            .state
+            .restrictions()
+            .get(&id)
+            .filter(|st| st.ended.is_none())
+            .map_or(Money::ZERO, |st| st.balance)
+            .to_fen();
+        if self.restricted_spends == u32::MAX {
+            return Ok(());
+        }
+        if r.revoked_after_months == Some(self.restricted_spends) {
+            let revocation = RestrictionRevocation {
+                restriction_id: id,
+                basis: RevocationBasis::DonorConsent,
+                reason: super::long("捐赠人书面同意（示例）：余款转为非限定性资金")?,
+            };
+            self.append(Body::RestrictionRevocation(revocation), 2, "revocation")?;
+            self.restricted_spends = u32::MAX;
+            return Ok(());
+        }
+        if left <= 0 {
+            let closing = RestrictionClosing {
+                restriction_id: id,
+                disposal: Disposal::Released,
+                note: super::long(&format!("{}已完成，限定资金全部用于该项目", r.purpose))?,
+            };
+            self.append(Body::RestrictionClosing(closing), 2, "closing")?;
+            self.restricted_spends = u32::MAX;
+            return Ok(());
+        }
+        self.restricted_spends += 1;
+        let fen = (self.rng.range(r.monthly_yuan.0, r.monthly_yuan.1) * 100).min(left);
+        let d = Disbursement {
+            amount: amount_fen(fen)?,
+            payee: Party {
+                name: text(&r.payee)?,
+                class: PartyClass::Organisation,
+            },
+            purpose: text(&r.purpose)?,
+            project: text(&r.purpose)?,
+            invoice_no: text(&format!("INV{:08}", self.state.next_seq()))?,
+            restriction: Some(id),
+        };
+        self.append(Body::Disbursement(d), 2, "restricted-grant")?;
         Ok(())
     }
 

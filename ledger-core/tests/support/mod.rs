@@ -422,6 +422,7 @@ pub fn donation_from(amt: &str, donor: Donor) -> Body {
         channel: Channel::WechatPay,
         receipt_no: text("R-0001"),
         purpose: None,
+        restriction: None,
         memo: None,
     })
 }
@@ -507,6 +508,7 @@ pub fn disbursement(amt: &str) -> Body {
         purpose: text("老年人助餐服务"),
         project: text("长者食堂"),
         invoice_no: text("INV-0001"),
+        restriction: None,
     })
 }
 
@@ -532,5 +534,60 @@ pub fn trustees_change(
             .collect(),
         remove: remove.iter().map(|k| public(k)).collect(),
         policy,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Restricted money
+// ---------------------------------------------------------------------------------------
+
+/// A restriction id.
+pub fn restriction_id(s: &str) -> ledger_core::ids::RestrictionId {
+    ledger_core::ids::RestrictionId::parse(s).expect("fixture: restriction id")
+}
+
+/// A `restriction` declaring `id` with an optional window (`YYYY-MM-DD`).
+pub fn restriction(id: &str, from: Option<&str>, until: Option<&str>) -> Body {
+    Body::Restriction(ledger_core::body::Restriction {
+        restriction_id: restriction_id(id),
+        purpose: text("阳光驿站助老服务"),
+        usable_from: from.map(date),
+        usable_until: until.map(date),
+    })
+}
+
+/// A donation of `amt` to restriction `id`.
+pub fn restricted_donation(amt: &str, id: &str) -> Body {
+    let Body::Donation(mut d) = donation(amt) else {
+        unreachable!("donation() builds a donation")
+    };
+    d.restriction = Some(restriction_id(id));
+    Body::Donation(d)
+}
+
+/// A disbursement of `amt` from restriction `id`.
+pub fn restricted_disbursement(amt: &str, id: &str) -> Body {
+    let Body::Disbursement(mut d) = disbursement(amt) else {
+        unreachable!("disbursement() builds a disbursement")
+    };
+    d.restriction = Some(restriction_id(id));
+    Body::Disbursement(d)
+}
+
+/// A revocation of `id` with the donor's written consent.
+pub fn revocation(id: &str) -> Body {
+    Body::RestrictionRevocation(ledger_core::body::RestrictionRevocation {
+        restriction_id: restriction_id(id),
+        basis: ledger_core::body::RevocationBasis::DonorConsent,
+        reason: long_text("捐赠人2026年3月1日书面同意解除限定"),
+    })
+}
+
+/// A closing of `id`'s project with `disposal`.
+pub fn closing(id: &str, disposal: ledger_core::body::Disposal) -> Body {
+    Body::RestrictionClosing(ledger_core::body::RestrictionClosing {
+        restriction_id: restriction_id(id),
+        disposal,
+        note: long_text("项目已完成"),
     })
 }

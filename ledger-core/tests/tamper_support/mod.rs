@@ -389,7 +389,15 @@ pub fn rechain(
                     (Statements::Keep, _) => {}
                     (Statements::FixRoots, _) => s.root = roots[s.tree_size as usize],
                     (Statements::Redraft, Some(st)) => {
-                        *s = st.draft_statement(&s.period).expect("statement drafts")
+                        {
+                            let draft = st.draft_statement(&s.period).expect("statement drafts");
+                            // A statement keeps its version: the first version's figures
+                            // are the two-column draft's without its columns.
+                            *s = match s.version {
+                                Some(_) => draft,
+                                None => ledger_core::statement::first_version(draft),
+                            };
+                        }
                     }
                     (Statements::Redraft, None) => unreachable!(),
                 }
