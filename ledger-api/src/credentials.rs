@@ -25,6 +25,10 @@ pub enum Role {
     Trustee,
     /// Reads everything, the donor vault included.
     Auditor,
+    /// A supervisor (监督员) of one fund: submits opinions on its statements and nothing
+    /// else (the supervisor's signature on each opinion is still checked); cannot record
+    /// money, propose, or read the donor vault.
+    Supervisor,
 }
 
 impl Role {
@@ -34,6 +38,7 @@ impl Role {
             Role::Operator => "operator",
             Role::Trustee => "trustee",
             Role::Auditor => "auditor",
+            Role::Supervisor => "supervisor",
         }
     }
 }
@@ -46,7 +51,7 @@ impl fmt::Display for Role {
 
 /// A role name that is not one of ours.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("unknown role `{0}` (operator, trustee or auditor)")]
+#[error("unknown role `{0}` (operator, trustee, auditor or supervisor)")]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {
@@ -56,6 +61,7 @@ impl FromStr for Role {
             "operator" => Ok(Role::Operator),
             "trustee" => Ok(Role::Trustee),
             "auditor" => Ok(Role::Auditor),
+            "supervisor" => Ok(Role::Supervisor),
             other => Err(UnknownRole(other.to_owned())),
         }
     }

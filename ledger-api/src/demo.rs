@@ -78,6 +78,7 @@ pub fn spec(i: usize, epoch: i64) -> SampleSpec {
         months,
         donation_yuan: 0,
         story: Some(funds::story(i % FUNDS.len())),
+        oversight: false,
     }
 }
 

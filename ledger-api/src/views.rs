@@ -667,6 +667,55 @@ pub struct FundPage {
     pub founding_trustees: Vec<ShortText>,
     /// Who witnessed the checkpoint the statement is in (with a witness policy).
     pub witnessing: Option<WitnessingView>,
+    /// Current supervisors (监督员), by name.
+    pub supervisors: Vec<String>,
+    /// The host charity (托管慈善组织), when the log names one.
+    pub host: Option<HostLine>,
+    /// Every correction (更正说明) of the fund, oldest first, each with the statements it
+    /// changes.
+    pub corrections: Vec<CorrectionLine>,
+}
+
+/// The host charity as the fund page prints it.
+#[derive(Debug, Serialize)]
+pub struct HostLine {
+    /// Registered name.
+    pub name: String,
+    /// Unified social credit code.
+    pub uscc: Uscc,
+}
+
+/// A correction: a reversal that carries a 更正说明, shown beside every statement that
+/// covered the entry it corrects.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrectionLine {
+    /// Seq of the reversal.
+    pub seq: u64,
+    /// Local date it was recorded.
+    pub date: String,
+    /// Seq of the entry it corrects (the reversed one).
+    pub corrects: u64,
+    /// The 更正说明.
+    pub note: String,
+    /// Statements whose period covered the corrected entry.
+    pub statements: Vec<u64>,
+}
+
+/// A supervisor's opinion on a statement, as the pages print it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpinionLine {
+    /// Seq of the opinion.
+    pub seq: u64,
+    /// Local date it was recorded.
+    pub date: String,
+    /// The supervisors who signed it, by name.
+    pub supervisors: Vec<NamedSigner>,
+    /// Whether they agree.
+    pub agree: bool,
+    /// 同意 / 不同意 in the reader's language.
+    pub verdict: String,
+    /// Their reasons.
+    pub reasons: Option<String>,
 }
 
 /// A statement's figures as the pages print them.
@@ -708,6 +757,14 @@ pub struct StatementFigures {
     pub root: Hash,
     /// Who signed.
     pub signers: Vec<NamedSigner>,
+    /// The statement this corrected one supersedes.
+    pub supersedes: Option<u64>,
+    /// The corrected statement that supersedes this one.
+    pub superseded_by: Option<u64>,
+    /// Corrections of entries in this statement's period (更正说明).
+    pub corrections: Vec<CorrectionLine>,
+    /// Supervisors' opinions on this statement.
+    pub opinions: Vec<OpinionLine>,
     /// A two-column statement's (version 2) 非限定性 / 限定性 figures; `None` for the
     /// first version.
     pub columns: Option<StatementColumns>,
@@ -736,7 +793,7 @@ pub struct StatementColumns {
 }
 
 /// A signer on a page: the trustee's name, or "unknown signer" in the reader's language.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct NamedSigner {
     /// Public key (hex).
     pub key: PublicKey,

@@ -180,6 +180,7 @@ fn disbursement(
             purpose: ShortText::parse("社区微更新").unwrap(),
             project: ShortText::parse("小区花园改造").unwrap(),
             invoice_no: ShortText::parse(&format!("INV-{key}")).unwrap(),
+            corrects: None,
             restriction: None,
         }),
         key: IdempotencyKey::parse(key).unwrap(),

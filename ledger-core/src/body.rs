@@ -1,4 +1,4 @@
-//! The thirteen entry kinds and their typed bodies (DESIGN §4, FORMAT.md §5).
+//! The fourteen entry kinds and their typed bodies (DESIGN §4, FORMAT.md §5).
 //!
 //! Every body struct refuses unknown fields, and every field is a parsed type, so a body
 //! that deserialises is well-formed; what depends on the fund's history (balances, quorums,
@@ -48,11 +48,13 @@ pub enum Kind {
     RestrictionRevocation,
     /// Closes a restriction's project and says what was done with the money left.
     RestrictionClosing,
+    /// A supervisor's (监督员) opinion on a statement.
+    Opinion,
 }
 
 impl Kind {
     /// All kinds, in FORMAT.md order.
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Genesis,
         Kind::Trustees,
         Kind::Donation,
@@ -66,6 +68,7 @@ impl Kind {
         Kind::Restriction,
         Kind::RestrictionRevocation,
         Kind::RestrictionClosing,
+        Kind::Opinion,
     ];
 
     /// The name in the chain, e.g. `revenue_share`.
@@ -84,6 +87,7 @@ impl Kind {
             Kind::Restriction => "restriction",
             Kind::RestrictionRevocation => "restriction_revocation",
             Kind::RestrictionClosing => "restriction_closing",
+            Kind::Opinion => "opinion",
         }
     }
 
@@ -131,6 +135,28 @@ pub struct Trustee {
     pub name: ShortText,
 }
 
+/// A supervisor (监督员) as registered in the chain: public key and display name. A
+/// supervisor signs opinions on statements, never anything a quorum counts (FORMAT.md §5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Supervisor {
+    /// Ed25519 public key; never also a trustee's.
+    pub key: PublicKey,
+    /// Name shown to residents.
+    pub name: ShortText,
+}
+
+/// The host charity (托管慈善组织) whose books hold the fund's money: a community fund is
+/// not a legal person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostCharity {
+    /// Registered name.
+    pub name: ShortText,
+    /// Unified social credit code, check digit verified.
+    pub uscc: Uscc,
+}
+
 /// The fund's policy: quorums and the allowed revenue-share rates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -167,6 +193,12 @@ pub struct Genesis {
     pub trustees: Vec<Trustee>,
     /// Quorums and rate bounds.
     pub policy: Policy,
+    /// First supervisors (监督员), if any (omitted when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supervisors: Vec<Supervisor>,
+    /// The host charity, if named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<HostCharity>,
 }
 
 /// The only currency: Chinese yuan.
@@ -188,6 +220,15 @@ pub struct TrusteeChange {
     /// A new policy, if it changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<Policy>,
+    /// Supervisors to add (omitted when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supervisors_add: Vec<Supervisor>,
+    /// Keys of supervisors to remove (omitted when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supervisors_remove: Vec<PublicKey>,
+    /// A new host charity, if it changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<HostCharity>,
 }
 
 /// Who gave a donation.
@@ -307,6 +348,10 @@ pub struct Donation {
     /// Free memo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<LongText>,
+    /// The seq of the entry this one corrects (更正): an earlier entry of the same kind,
+    /// reversed by a reversal that carries a `correction` note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<u64>,
 }
 
 /// A social enterprise party to an agreement.
@@ -365,6 +410,10 @@ pub struct RevenueShare {
     pub base: Base,
     /// round_half_up(base × rate, 0.01) + fixed_monthly × whole months.
     pub amount: Amount,
+    /// The seq of the entry this one corrects (更正): an earlier entry of the same kind,
+    /// reversed by a reversal that carries a `correction` note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<u64>,
 }
 
 /// What a space is.
@@ -451,6 +500,10 @@ pub struct Rental {
     pub end: Instant,
     /// hourly_rate × hours, half-up to 0.01.
     pub amount: Amount,
+    /// The seq of the entry this one corrects (更正): an earlier entry of the same kind,
+    /// reversed by a reversal that carries a `correction` note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<u64>,
 }
 
 /// `disbursement` [−]: a grant or payment out of the fund.
@@ -470,6 +523,10 @@ pub struct Disbursement {
     /// The restriction whose money this spends; absent: unrestricted money.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restriction: Option<RestrictionId>,
+    /// The seq of the entry this one corrects (更正): an earlier entry of the same kind,
+    /// reversed by a reversal that carries a `correction` note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<u64>,
 }
 
 /// `reversal`: undoes the monetary effect of an earlier entry.
@@ -480,6 +537,10 @@ pub struct Reversal {
     pub reverses: u64,
     /// Why.
     pub reason: LongText,
+    /// The 更正说明 (correction note) when this reversal corrects an error: published with
+    /// the entry it corrects and shown beside the statement that covered it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction: Option<LongText>,
 }
 
 /// Inflows of a statement, by kind.
@@ -535,6 +596,43 @@ pub struct Statement {
     /// Version 2: the 限定性 column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restricted: Option<RestrictedColumn>,
+    /// The seq of the statement this one supersedes (a corrected statement): an earlier
+    /// statement of the same period, not superseded yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<u64>,
+}
+
+/// A supervisor's verdict on a statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// 同意: the supervisor agrees with the statement.
+    Agree,
+    /// 不同意: the supervisor disagrees, with reasons.
+    Disagree,
+}
+
+impl Verdict {
+    /// The name in the chain: `agree` or `disagree`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Agree => "agree",
+            Verdict::Disagree => "disagree",
+        }
+    }
+}
+
+/// `opinion`: a supervisor's (监督员) opinion on a statement, signed by supervisors only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Opinion {
+    /// Seq of the statement the opinion is on.
+    pub statement: u64,
+    /// Agree or disagree.
+    pub verdict: Verdict,
+    /// Reasons: required to disagree, optional to agree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<LongText>,
 }
 
 /// The version of a statement body that has one: only `2` (two columns) so far.
@@ -696,6 +794,8 @@ pub enum Body {
     RestrictionRevocation(RestrictionRevocation),
     /// See [`RestrictionClosing`].
     RestrictionClosing(RestrictionClosing),
+    /// See [`Opinion`].
+    Opinion(Opinion),
 }
 
 impl Body {
@@ -715,6 +815,7 @@ impl Body {
             Body::Restriction(_) => Kind::Restriction,
             Body::RestrictionRevocation(_) => Kind::RestrictionRevocation,
             Body::RestrictionClosing(_) => Kind::RestrictionClosing,
+            Body::Opinion(_) => Kind::Opinion,
         }
     }
 
@@ -735,6 +836,7 @@ impl Body {
             Kind::Restriction => Body::Restriction(f(value)?),
             Kind::RestrictionRevocation => Body::RestrictionRevocation(f(value)?),
             Kind::RestrictionClosing => Body::RestrictionClosing(f(value)?),
+            Kind::Opinion => Body::Opinion(f(value)?),
         })
     }
 
@@ -755,6 +857,7 @@ impl Body {
             Body::Restriction(b) => t(b),
             Body::RestrictionRevocation(b) => t(b),
             Body::RestrictionClosing(b) => t(b),
+            Body::Opinion(b) => t(b),
         }
     }
 }
@@ -776,6 +879,7 @@ impl Serialize for Body {
             Body::Restriction(b) => b.serialize(s),
             Body::RestrictionRevocation(b) => b.serialize(s),
             Body::RestrictionClosing(b) => b.serialize(s),
+            Body::Opinion(b) => b.serialize(s),
         }
     }
 }

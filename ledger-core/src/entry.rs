@@ -227,6 +227,7 @@ macro_rules! typed_by_kind {
             Kind::Disbursement => go($text).map(|x| x.wrap(B::Disbursement)),
             Kind::Reversal => go($text).map(|x| x.wrap(B::Reversal)),
             Kind::Statement => go($text).map(|x| x.wrap(B::Statement)),
+            Kind::Opinion => go($text).map(|x| x.wrap(B::Opinion)),
             Kind::Restriction => go($text).map(|x| x.wrap(B::Restriction)),
             Kind::RestrictionRevocation => go($text).map(|x| x.wrap(B::RestrictionRevocation)),
             Kind::RestrictionClosing => go($text).map(|x| x.wrap(B::RestrictionClosing)),
@@ -253,6 +254,7 @@ impl Serialize for IntentJcs<'_> {
             Body::Disbursement(b) => st.serialize_field("body", b)?,
             Body::Reversal(b) => st.serialize_field("body", b)?,
             Body::Statement(b) => st.serialize_field("body", b)?,
+            Body::Opinion(b) => st.serialize_field("body", b)?,
             Body::Restriction(b) => st.serialize_field("body", b)?,
             Body::RestrictionRevocation(b) => st.serialize_field("body", b)?,
             Body::RestrictionClosing(b) => st.serialize_field("body", b)?,
@@ -472,6 +474,7 @@ fn body_from_value(kind: Kind, value: Value) -> Result<Body, EntryError> {
         Kind::Disbursement => B::Disbursement(deserialize_at("body", value)?),
         Kind::Reversal => B::Reversal(deserialize_at("body", value)?),
         Kind::Statement => B::Statement(deserialize_at("body", value)?),
+        Kind::Opinion => B::Opinion(deserialize_at("body", value)?),
         Kind::Restriction => B::Restriction(deserialize_at("body", value)?),
         Kind::RestrictionRevocation => B::RestrictionRevocation(deserialize_at("body", value)?),
         Kind::RestrictionClosing => B::RestrictionClosing(deserialize_at("body", value)?),
@@ -486,7 +489,9 @@ pub const RELEASE_MEMBERS: [&str; 3] = ["release", "releases", "released"];
 /// columns, where they are recomputed, not at its top level).
 fn typed_release(value: &Value) -> Option<&'static str> {
     let object = value.as_object()?;
-    RELEASE_MEMBERS.into_iter().find(|m| object.contains_key(*m))
+    RELEASE_MEMBERS
+        .into_iter()
+        .find(|m| object.contains_key(*m))
 }
 
 fn release_not_derived(member: &str) -> FieldError {
@@ -519,6 +524,7 @@ fn body_from_ref(kind: Kind, value: &Value) -> Result<Body, serde_json::Error> {
         Kind::Disbursement => B::Disbursement(D::deserialize(value)?),
         Kind::Reversal => B::Reversal(D::deserialize(value)?),
         Kind::Statement => B::Statement(D::deserialize(value)?),
+        Kind::Opinion => B::Opinion(D::deserialize(value)?),
         Kind::Restriction => B::Restriction(D::deserialize(value)?),
         Kind::RestrictionRevocation => B::RestrictionRevocation(D::deserialize(value)?),
         Kind::RestrictionClosing => B::RestrictionClosing(D::deserialize(value)?),

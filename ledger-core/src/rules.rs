@@ -223,6 +223,52 @@ pub enum RuleError {
     /// A statement recorded before its period has ended.
     #[error("a statement can only be recorded after its period has ended")]
     StatementPeriodOpen,
+    /// `corrects` names no earlier entry of this fund.
+    #[error("entry {0} that this one corrects is not an earlier entry of this fund")]
+    CorrectionTargetUnknown(u64),
+    /// `corrects` names an entry of another kind.
+    #[error("entry {seq} is a {found}; a {kind} can only correct a {kind}")]
+    CorrectionKindMismatch {
+        /// Seq named.
+        seq: u64,
+        /// This entry's kind.
+        kind: &'static str,
+        /// The named entry's kind.
+        found: &'static str,
+    },
+    /// `corrects` names an entry that no reversal with a correction note has reversed.
+    #[error("entry {0} has not been reversed by a reversal carrying a correction note (更正说明)")]
+    CorrectionNotReversed(u64),
+    /// `corrects` names an entry that another entry corrects already.
+    #[error("entry {0} has already been corrected")]
+    AlreadyCorrected(u64),
+    /// `supersedes` names no earlier entry, or one that is not a statement.
+    #[error("entry {0} is not an earlier statement of this fund")]
+    SupersedesNotStatement(u64),
+    /// `supersedes` names a statement that another one supersedes already.
+    #[error("statement {0} has already been superseded")]
+    AlreadySuperseded(u64),
+    /// A corrected statement over another period than the one it supersedes.
+    #[error("statement {0} covers another period; a corrected statement covers the same period")]
+    SupersedesPeriodMismatch(u64),
+    /// A supervisor to add is a supervisor already (or listed twice).
+    #[error("{0} is already a supervisor")]
+    SupervisorExists(String),
+    /// A supervisor to remove is not one.
+    #[error("{0} is not a supervisor")]
+    SupervisorUnknown(String),
+    /// One key both a trustee and a supervisor: a supervisor oversees the trustees.
+    #[error("{0} cannot be both a trustee and a supervisor")]
+    SupervisorIsTrustee(String),
+    /// An opinion signed by a key that is not a current supervisor.
+    #[error("signer {0} is not a current supervisor of this fund; only supervisors sign opinions")]
+    OpinionSignerNotSupervisor(String),
+    /// An opinion on an entry that is not an earlier statement.
+    #[error("entry {0} is not an earlier statement of this fund")]
+    OpinionTargetNotStatement(u64),
+    /// A disagreeing opinion without reasons.
+    #[error("an opinion that disagrees must give its reasons")]
+    OpinionReasonsMissing,
     /// The restriction id is taken.
     #[error("restriction `{0}` already exists")]
     RestrictionExists(String),
@@ -336,6 +382,19 @@ impl Coded for RuleError {
             StatementPeriodInvalid => "statement_period_invalid",
             StatementPeriodOpen => "statement_period_open",
             StatementMismatch { .. } => "statement_mismatch",
+            CorrectionTargetUnknown(_) => "correction_target_unknown",
+            CorrectionKindMismatch { .. } => "correction_kind_mismatch",
+            CorrectionNotReversed(_) => "correction_not_reversed",
+            AlreadyCorrected(_) => "already_corrected",
+            SupersedesNotStatement(_) => "supersedes_not_statement",
+            AlreadySuperseded(_) => "already_superseded",
+            SupersedesPeriodMismatch(_) => "supersedes_period_mismatch",
+            SupervisorExists(_) => "supervisor_exists",
+            SupervisorUnknown(_) => "supervisor_unknown",
+            SupervisorIsTrustee(_) => "supervisor_is_trustee",
+            OpinionSignerNotSupervisor(_) => "opinion_signer_not_supervisor",
+            OpinionTargetNotStatement(_) => "opinion_target_not_statement",
+            OpinionReasonsMissing => "opinion_reasons_missing",
             RestrictionExists(_) => "restriction_exists",
             RestrictionUnknown(_) => "restriction_unknown",
             RestrictionDates => "restriction_dates",
@@ -425,6 +484,27 @@ impl Coded for RuleError {
                 expected,
                 found,
             } => format!("报表字段 {field} 应为 {expected}，而不是 {found}"),
+            CorrectionTargetUnknown(seq) => format!("被更正的序号 {seq} 不是本基金之前的条目"),
+            CorrectionKindMismatch { seq, kind, found } => {
+                format!("序号 {seq} 是 {found}；{kind} 只能更正 {kind}")
+            }
+            CorrectionNotReversed(seq) => {
+                format!("序号 {seq} 尚未被带更正说明的冲正条目冲正")
+            }
+            AlreadyCorrected(seq) => format!("序号 {seq} 已经被更正过"),
+            SupersedesNotStatement(seq) => format!("序号 {seq} 不是本基金之前的报表"),
+            AlreadySuperseded(seq) => format!("报表 {seq} 已经被更正报表取代"),
+            SupersedesPeriodMismatch(seq) => {
+                format!("报表 {seq} 的期间不同；更正报表必须覆盖同一期间")
+            }
+            SupervisorExists(k) => format!("{k} 已经是监督员"),
+            SupervisorUnknown(k) => format!("{k} 不是监督员"),
+            SupervisorIsTrustee(k) => format!("{k} 不能既是管理人又是监督员"),
+            OpinionSignerNotSupervisor(k) => {
+                format!("签名人 {k} 不是本基金的现任监督员；只有监督员能签署监督意见")
+            }
+            OpinionTargetNotStatement(seq) => format!("序号 {seq} 不是本基金之前的报表"),
+            OpinionReasonsMissing => "不同意的监督意见必须写明理由".into(),
             RestrictionExists(id) => format!("限定「{id}」已存在"),
             RestrictionUnknown(id) => format!("限定「{id}」不存在"),
             RestrictionDates => "限定的可用截止日不能早于可用起始日".into(),

@@ -10,8 +10,8 @@ use serde_json::json;
 
 use crate::body::{
     Agreement, Body, Channel, Currency, Disbursement, Donation, Donor, DonorClass, Enterprise,
-    Genesis, Party, PartyClass, Policy, Rental, Reversal, ShareBasis, Space, SpaceKind, Trustee,
-    TrusteeChange,
+    Genesis, HostCharity, Opinion, Party, PartyClass, Policy, Rental, Reversal, ShareBasis, Space,
+    SpaceKind, Supervisor, Trustee, TrusteeChange, Verdict,
 };
 use crate::checkpoint::Checkpoint;
 use crate::donor::{commitment, identity_string};
@@ -91,6 +91,10 @@ pub struct SampleSpec {
     pub donation_yuan: i64,
     /// The fund's own names and figures; `None` for plain examples.
     pub story: Option<Story>,
+    /// Plain examples with oversight: a supervisor and a host charity in the genesis, the
+    /// supervisor's opinion on the first statement, and a correction (see
+    /// [`SampleSpec::with_oversight`]). A story says this itself.
+    pub oversight: bool,
 }
 
 impl SampleSpec {
@@ -109,7 +113,17 @@ impl SampleSpec {
             months,
             donation_yuan: 500,
             story: None,
+            oversight: false,
         }
+    }
+
+    /// The same fund with oversight: a supervisor (示例监督员) and a host charity named in
+    /// the genesis, the supervisor's opinion on the first statement, and one correction (a
+    /// donation a statement covered, reversed with its 更正说明 and recorded again, and the
+    /// corrected statement that supersedes the first). Every kind then appears.
+    pub fn with_oversight(mut self) -> Self {
+        self.oversight = true;
+        self
     }
 }
 
@@ -122,6 +136,8 @@ pub struct SampleKeys {
     pub log: NoteSigner,
     /// Every trustee key ever used (the first three at genesis, one more added later).
     pub trustees: Vec<SigningKey>,
+    /// The supervisor's (监督员) key, named in the genesis when the story has a supervisor.
+    pub supervisor: SigningKey,
 }
 
 impl SampleKeys {
@@ -135,6 +151,7 @@ impl SampleKeys {
             trustees: (0..4)
                 .map(|i| key_from_label(&format!("trustee/{seed}/{i}")))
                 .collect(),
+            supervisor: key_from_label(&format!("supervisor/{seed}")),
         })
     }
 }
@@ -243,6 +260,12 @@ struct Builder {
     last_statement_month: Option<Date>,
     last_share_month: Option<Date>,
     reversible: Vec<u64>,
+    /// The story's correction: what it still has to do (see `story_correction`).
+    correction: story::CorrectionPlan,
+    /// The story's supervisor has signed an opinion.
+    opinion_done: bool,
+    /// The last donation recorded, with its seq and local month.
+    last_donation: Option<(u64, Donation, Date)>,
     /// Months the story's restricted gift has been spent in (`u32::MAX` once it ended).
     restricted_spends: u32,
 }
@@ -257,7 +280,8 @@ impl Builder {
         IdempotencyKey::parse(&s).map_err(err("key"))
     }
 
-    /// Signs `body` with `signers` trustees (or the operator for genesis) and applies it.
+    /// Signs `body` with `signers` trustees (or the operator for genesis, the supervisor
+    /// for an opinion) and applies it.
     fn append(&mut self, body: Body, signers: usize, prefix: &str) -> Result<u64, SampleError> {
         let at = self.instant()?;
         let intent = Intent {
@@ -266,14 +290,15 @@ impl Builder {
             key: self.key(prefix)?,
             signed_at: at,
         };
-        let mut sigs: Vec<Sig> = if matches!(intent.body, Body::Genesis(_)) {
-            vec![intent.sign(&self.keys.operator)]
-        } else {
-            self.serving
+        let mut sigs: Vec<Sig> = match intent.body {
+            Body::Genesis(_) => vec![intent.sign(&self.keys.operator)],
+            Body::Opinion(_) => vec![intent.sign(&self.keys.supervisor)],
+            _ => self
+                .serving
                 .iter()
                 .take(signers)
                 .map(|i| intent.sign(&self.keys.trustees[*i]))
-                .collect()
+                .collect(),
         };
         sigs.sort_by_key(|s| s.key);
         let intent_bytes = intent.canonical_bytes();
@@ -300,9 +325,47 @@ impl Builder {
             utc_offset: UtcOffset::CHINA,
             trustees,
             policy: default_policy()?,
+            supervisors: match self.supervisor_name() {
+                Some(name) => vec![Supervisor {
+                    key: PublicKey::from_verifying_key(self.keys.supervisor.verifying_key()),
+                    name: text(&name)?,
+                }],
+                None => Vec::new(),
+            },
+            host: match self.host_name() {
+                Some(name) => Some(HostCharity {
+                    name: text(&name)?,
+                    uscc: sample_uscc(self.spec.seed, 99)?,
+                }),
+                None => None,
+            },
         };
         self.append(Body::Genesis(g), 1, "genesis")?;
         Ok(())
+    }
+
+    /// The supervisor's name: the story's, or 示例监督员 for an example with oversight.
+    fn supervisor_name(&self) -> Option<String> {
+        match &self.spec.story {
+            Some(story) => story.supervisor.clone(),
+            None => self.spec.oversight.then(|| "示例监督员".to_owned()),
+        }
+    }
+
+    /// The host charity's name: the story's, or an example's with oversight.
+    fn host_name(&self) -> Option<String> {
+        match &self.spec.story {
+            Some(story) => story.host.clone(),
+            None => self.spec.oversight.then(|| "示例慈善会".to_owned()),
+        }
+    }
+
+    /// Whether the history corrects a donation: the story says, or an example's oversight.
+    fn corrects(&self) -> bool {
+        match &self.spec.story {
+            Some(story) => story.correction,
+            None => self.spec.oversight,
+        }
     }
 
     /// Trustee `i`'s name: the story's, or 管理人甲, 乙, 丙, 丁.
@@ -451,14 +514,42 @@ impl Builder {
             .is_none_or(|m| m < last_entry_month)
         {
             self.last_statement_month = Some(last_entry_month);
-            let s = self.state.draft_statement(&period)?;
-            // Two columns where the story restricts money; the examples keep the first
-            // version, so that their logs stay what they always were.
-            let s = match restricted {
-                Some(_) => s,
-                None => crate::statement::first_version(s),
+            let s = self.drafted(&period)?;
+            let seq = self.append(Body::Statement(s), 2, "statement")?;
+            self.story_oversight(seq, period)?;
+        }
+        Ok(())
+    }
+
+    /// The statement of `period` as drafted now: in two columns where the story restricts
+    /// money; the examples keep the first version, so that their logs stay what they always
+    /// were.
+    fn drafted(&self, period: &Period) -> Result<crate::body::Statement, SampleError> {
+        let s = self.state.draft_statement(period)?;
+        let restricted = self.spec.story.as_ref().and_then(|s| s.restricted.as_ref());
+        Ok(match restricted {
+            Some(_) => s,
+            None => crate::statement::first_version(s),
+        })
+    }
+
+    /// What a supervisor and a correction add after a statement (at `seq`, over `period`):
+    /// the supervisor's opinion on the first statement; a correction of a donation a
+    /// statement covered, with its 更正说明, and the corrected statement that supersedes it.
+    fn story_oversight(&mut self, seq: u64, period: Period) -> Result<(), SampleError> {
+        if self.supervisor_name().is_some() && !self.opinion_done {
+            self.opinion_done = true;
+            let o = Opinion {
+                statement: seq,
+                verdict: Verdict::Agree,
+                reasons: Some(long(
+                    "已核对本月收支明细与银行流水、票据，金额一致，无异议。",
+                )?),
             };
-            self.append(Body::Statement(s), 2, "statement")?;
+            self.append(Body::Opinion(o), 1, "opinion")?;
+        }
+        if self.corrects() {
+            self.story_correction(seq, period)?;
         }
         Ok(())
     }
@@ -545,8 +636,10 @@ impl Builder {
             purpose: None,
             restriction: None,
             memo: None,
+            corrects: None,
         };
-        let seq = self.append(Body::Donation(d), 1, "donation")?;
+        let seq = self.append(Body::Donation(d.clone()), 1, "donation")?;
+        self.last_donation = Some((seq, d, self.month_of(self.now)?));
         self.reversible.push(seq);
         Ok(())
     }
@@ -567,6 +660,7 @@ impl Builder {
             purpose: None,
             restriction: None,
             memo: Some(long("社区基金发起捐赠")?),
+            corrects: None,
         };
         let seq = self.append(Body::Donation(d), 1, "founding")?;
         self.reversible.push(seq);
@@ -636,6 +730,7 @@ impl Builder {
             start,
             end,
             amount: amount_fen(price.to_fen())?,
+            corrects: None,
         };
         let seq = self.append(Body::Rental(r), 1, "rental")?;
         self.reversible.push(seq);
@@ -682,6 +777,7 @@ impl Builder {
             purpose: text(purpose)?,
             project: text(project)?,
             invoice_no: text(&format!("INV{:08}", self.state.next_seq()))?,
+            corrects: None,
             restriction: None,
         };
         self.append(Body::Disbursement(d), 2, "grant")?;
@@ -695,6 +791,7 @@ impl Builder {
         let r = Body::Reversal(Reversal {
             reverses: target,
             reason: long("录入错误：金额与收据不符，冲正后重新登记")?,
+            correction: None,
         });
         match self.append(r, 1, "reversal") {
             Ok(_) => Ok(()),
@@ -715,6 +812,9 @@ impl Builder {
                 self.keys.trustees[removed].verifying_key(),
             )],
             policy: None,
+            supervisors_add: Vec::new(),
+            supervisors_remove: Vec::new(),
+            host: None,
         };
         self.append(Body::Trustees(c), 2, "trustees")?;
         self.serving.retain(|i| *i != removed);
@@ -767,6 +867,9 @@ pub fn build(spec: &SampleSpec, origin_host: &str) -> Result<SampleFund, SampleE
         last_statement_month: None,
         last_share_month: None,
         reversible: Vec::new(),
+        correction: story::CorrectionPlan::default(),
+        opinion_done: false,
+        last_donation: None,
         restricted_spends: 0,
     };
     b.genesis()?;
@@ -981,8 +1084,8 @@ impl SampleFund {
             .collect()
     }
 
-    /// The signing key behind `key` among the sample's keys (operator, trustees) and
-    /// `extra`.
+    /// The signing key behind `key` among the sample's keys (operator, trustees,
+    /// supervisor) and `extra`.
     pub fn signing_key<'a>(
         &'a self,
         key: &PublicKey,
@@ -990,6 +1093,7 @@ impl SampleFund {
     ) -> Option<&'a SigningKey> {
         std::iter::once(&self.keys.operator)
             .chain(self.keys.trustees.iter())
+            .chain(std::iter::once(&self.keys.supervisor))
             .chain(extra.iter())
             .find(|k| PublicKey::from_verifying_key(k.verifying_key()) == *key)
     }

@@ -7,8 +7,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::body::{
-    Agreement, Body, Donation, DonorClass, Genesis, Kind, Policy, Rental, RevenueShare, Space,
-    Statement, TrusteeChange, COMMUNITY_WINDOWS_MAX, TRUSTEES_MAX,
+    Agreement, Body, Donation, DonorClass, Genesis, HostCharity, Kind, Opinion, Policy, Rental,
+    RevenueShare, Space, Statement, TrusteeChange, Verdict, COMMUNITY_WINDOWS_MAX, TRUSTEES_MAX,
 };
 use crate::entry::{Entry, Sig};
 use crate::hash::{Hash, ZERO_HASH};
@@ -40,12 +40,16 @@ pub struct Applied {
 
 /// A monetary entry as the reversal rule remembers it: 8 bytes per seq.
 ///
-/// Bits 0–47: amount in fen; bits 48–55: kind index in [`Kind::ALL`]; bit 63: reversed.
+/// Bits 0–47: amount in fen; bits 48–55: kind index in [`Kind::ALL`]; bit 63: reversed;
+/// bit 62: reversed by a reversal carrying a correction note; bit 61: corrected by a later
+/// entry (`corrects`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Packed(u64);
 
 const FEN_BITS: u64 = (1 << 48) - 1;
 const REVERSED_BIT: u64 = 1 << 63;
+const CORRECTION_NOTE_BIT: u64 = 1 << 62;
+const CORRECTED_BIT: u64 = 1 << 61;
 
 impl Packed {
     fn new(kind: Kind, fen: i64) -> Self {
@@ -61,6 +65,20 @@ impl Packed {
     fn reversed(self) -> bool {
         self.0 & REVERSED_BIT != 0
     }
+    fn has_correction_note(self) -> bool {
+        self.0 & CORRECTION_NOTE_BIT != 0
+    }
+    fn corrected(self) -> bool {
+        self.0 & CORRECTED_BIT != 0
+    }
+}
+
+/// What the supersession rule remembers of a statement: its period and whether a later
+/// statement supersedes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct StatementMark {
+    period: Period,
+    superseded: bool,
 }
 
 /// What must be freed again when a revenue share or rental is reversed.
@@ -97,6 +115,9 @@ pub struct FundState {
     last_recorded_at: Option<Instant>,
     frontier: Frontier,
     trustees: BTreeMap<PublicKey, ShortText>,
+    supervisors: BTreeMap<PublicKey, ShortText>,
+    host: Option<HostCharity>,
+    statements: BTreeMap<u64, StatementMark>,
     policy: Option<Policy>,
     balance: Money,
     agreements: HashMap<AgreementId, AgreementState>,
@@ -141,6 +162,9 @@ impl FundState {
             last_recorded_at: None,
             frontier: Frontier::new(),
             trustees: BTreeMap::new(),
+            supervisors: BTreeMap::new(),
+            host: None,
+            statements: BTreeMap::new(),
             policy: None,
             balance: Money::ZERO,
             agreements: HashMap::new(),
@@ -184,6 +208,14 @@ impl FundState {
     /// Current trustees and their names.
     pub fn trustees(&self) -> &BTreeMap<PublicKey, ShortText> {
         &self.trustees
+    }
+    /// Current supervisors (监督员) and their names.
+    pub fn supervisors(&self) -> &BTreeMap<PublicKey, ShortText> {
+        &self.supervisors
+    }
+    /// The host charity, when the genesis or a trustee change named one.
+    pub fn host(&self) -> Option<&HostCharity> {
+        self.host.as_ref()
     }
     /// The restrictions and what each holds (限定性净资产 by restriction).
     pub fn restrictions(&self) -> &Restrictions {
@@ -231,7 +263,8 @@ impl FundState {
             + self.undo.capacity() * (std::mem::size_of::<(u64, Undo)>() + 1)
             + rentals * (std::mem::size_of::<(Instant, (Instant, u64))>() + 16)
             + periods * (std::mem::size_of::<(Date, (Date, u64))>() + 16)
-            + self.trustees.len() * 300
+            + (self.trustees.len() + self.supervisors.len()) * 300
+            + self.statements.len() * (std::mem::size_of::<(u64, StatementMark)>() + 16)
             + self.restrictions.retained_bytes()
     }
 
@@ -257,6 +290,7 @@ impl FundState {
             Kind::Disbursement => p.disbursement_quorum,
             Kind::Statement => p.statement_quorum,
             Kind::Donation | Kind::RevenueShare | Kind::Rental | Kind::Reversal => 1,
+            Kind::Opinion => 1,
         }
     }
 
@@ -371,12 +405,18 @@ impl FundState {
     }
 
     fn check_signers(&self, entry: &Entry) -> Result<(), RuleError> {
+        // Supervisors sign opinions and nothing else; a supervisor's key on any other kind
+        // is an unknown signer, so it can never count towards a quorum.
         let is_signer = |k: &PublicKey| match entry.intent.body {
             Body::Genesis(_) => *k == self.operator,
+            Body::Opinion(_) => self.supervisors.contains_key(k),
             _ => self.trustees.contains_key(k),
         };
         if let Some(Sig { key, .. }) = entry.sigs.iter().find(|s| !is_signer(&s.key)) {
-            return Err(RuleError::UnknownSigner(key.to_hex()));
+            return Err(match entry.intent.body {
+                Body::Opinion(_) => RuleError::OpinionSignerNotSupervisor(key.to_hex()),
+                _ => RuleError::UnknownSigner(key.to_hex()),
+            });
         }
         let needed = self.required_signatures(&entry.intent.body);
         // Distinct keys only: one trustee signing twice is still one trustee.
@@ -401,6 +441,7 @@ impl FundState {
             Body::Trustees(c) => self.check_trustee_change(c).map(|_| none),
             Body::Donation(d) => {
                 check_donor(d)?;
+                self.check_corrects(entry, d.corrects)?;
                 let mut effect = self.inflow(d.amount.into())?;
                 effect.restricted = self
                     .restrictions
@@ -410,14 +451,17 @@ impl FundState {
             Body::Agreement(a) => self.check_agreement(a).map(|_| none),
             Body::RevenueShare(r) => {
                 self.check_revenue_share(r)?;
+                self.check_corrects(entry, r.corrects)?;
                 self.inflow(r.amount.into())
             }
             Body::Space(s) => self.check_space(s).map(|_| none),
             Body::Rental(r) => {
                 self.check_rental(r)?;
+                self.check_corrects(entry, r.corrects)?;
                 self.inflow(r.amount.into())
             }
             Body::Disbursement(d) => {
+                self.check_corrects(entry, d.corrects)?;
                 let amount: Money = d.amount.into();
                 let balance = self
                     .balance
@@ -454,9 +498,68 @@ impl FundState {
                 let mut months = self.months.clone();
                 months.roll_to(self.month_of(entry), self.opening(), &self.frontier);
                 let expected = months.figures(&s.period, None)?;
-                check_statement(s, &expected).map(|_| none)
+                check_statement(s, &expected)?;
+                self.check_supersedes(entry.seq, s).map(|_| none)
             }
+            Body::Opinion(o) => self.check_opinion(entry.seq, o).map(|_| none),
         }
+    }
+
+    /// The correction rule: an entry that `corrects` another names an earlier entry of its
+    /// own kind, reversed by a reversal with a 更正说明 and not corrected yet.
+    fn check_corrects(&self, entry: &Entry, corrects: Option<u64>) -> Result<(), RuleError> {
+        let Some(target) = corrects else {
+            return Ok(());
+        };
+        let p = match self.entries.get(target as usize) {
+            Some(p) if target < entry.seq => *p,
+            _ => return Err(RuleError::CorrectionTargetUnknown(target)),
+        };
+        let kind = entry.intent.kind();
+        if p.kind() != kind {
+            return Err(RuleError::CorrectionKindMismatch {
+                seq: target,
+                kind: kind.as_str(),
+                found: p.kind().as_str(),
+            });
+        }
+        if !p.has_correction_note() {
+            return Err(RuleError::CorrectionNotReversed(target));
+        }
+        if p.corrected() {
+            return Err(RuleError::AlreadyCorrected(target));
+        }
+        Ok(())
+    }
+
+    /// The supersession rule: a corrected statement names an earlier statement of the same
+    /// period that no other statement supersedes.
+    fn check_supersedes(&self, seq: u64, s: &Statement) -> Result<(), RuleError> {
+        let Some(target) = s.supersedes else {
+            return Ok(());
+        };
+        let mark = match self.statements.get(&target) {
+            Some(m) if target < seq => m,
+            _ => return Err(RuleError::SupersedesNotStatement(target)),
+        };
+        if mark.superseded {
+            return Err(RuleError::AlreadySuperseded(target));
+        }
+        if mark.period != s.period {
+            return Err(RuleError::SupersedesPeriodMismatch(target));
+        }
+        Ok(())
+    }
+
+    /// An opinion is on an earlier statement, and a disagreement gives its reasons.
+    fn check_opinion(&self, seq: u64, o: &Opinion) -> Result<(), RuleError> {
+        if o.statement >= seq || !self.statements.contains_key(&o.statement) {
+            return Err(RuleError::OpinionTargetNotStatement(o.statement));
+        }
+        if o.verdict == Verdict::Disagree && o.reasons.is_none() {
+            return Err(RuleError::OpinionReasonsMissing);
+        }
+        Ok(())
     }
 
     fn inflow(&self, amount: Money) -> Result<Effect, RuleError> {
@@ -470,8 +573,30 @@ impl FundState {
     }
 
     fn check_trustee_change(&self, c: &TrusteeChange) -> Result<(), RuleError> {
-        if c.add.is_empty() && c.remove.is_empty() && c.policy.is_none() {
+        if c.add.is_empty()
+            && c.remove.is_empty()
+            && c.policy.is_none()
+            && c.supervisors_add.is_empty()
+            && c.supervisors_remove.is_empty()
+            && c.host.is_none()
+        {
             return Err(RuleError::TrusteeChangeEmpty);
+        }
+        let mut supervisors = self.supervisors.clone();
+        for k in &c.supervisors_remove {
+            if supervisors.remove(k).is_none() {
+                return Err(RuleError::SupervisorUnknown(k.to_hex()));
+            }
+        }
+        for t in &c.supervisors_add {
+            if self.supervisors.contains_key(&t.key)
+                || supervisors.insert(t.key, t.name.clone()).is_some()
+            {
+                return Err(RuleError::SupervisorExists(t.key.to_hex()));
+            }
+        }
+        if supervisors.len() > TRUSTEES_MAX {
+            return Err(RuleError::PolicyInvalid("more than 32 supervisors"));
         }
         let mut after = self.trustees.clone();
         for k in &c.remove {
@@ -486,6 +611,9 @@ impl FundState {
         }
         if after.len() > TRUSTEES_MAX {
             return Err(RuleError::PolicyInvalid("more than 32 trustees"));
+        }
+        if let Some(k) = after.keys().find(|k| supervisors.contains_key(k)) {
+            return Err(RuleError::SupervisorIsTrustee(k.to_hex()));
         }
         let policy = match (&c.policy, &self.policy) {
             (Some(p), _) | (None, Some(p)) => p,
@@ -643,7 +771,9 @@ impl FundState {
         // (which `record` computes aside and only then stores). Past this point nothing
         // fails, so a refused entry leaves the state exactly as it was.
         let balance = add(self.balance, effect.delta)?;
-        let plan = self.restrictions.plan(entry.seq, effect.restricted.clone())?;
+        let plan = self
+            .restrictions
+            .plan(entry.seq, effect.restricted.clone())?;
         self.months.record(
             self.month_of(entry),
             self.opening(),
@@ -660,10 +790,21 @@ impl FundState {
         let packed = Packed::new(entry.intent.kind(), fen);
         self.pad_entries(entry.seq + 1);
         self.entries[entry.seq as usize] = packed;
+        if let Some(target) = corrects_of(&entry.intent.body) {
+            if let Some(p) = self.entries.get_mut(target as usize) {
+                p.0 |= CORRECTED_BIT;
+            }
+        }
         match &entry.intent.body {
             Body::Genesis(g) => {
                 self.offset = g.utc_offset;
                 self.trustees = g.trustees.iter().map(|t| (t.key, t.name.clone())).collect();
+                self.supervisors = g
+                    .supervisors
+                    .iter()
+                    .map(|t| (t.key, t.name.clone()))
+                    .collect();
+                self.host = g.host.clone();
                 self.policy = Some(g.policy.clone());
             }
             Body::Trustees(c) => {
@@ -673,9 +814,30 @@ impl FundState {
                 for t in &c.add {
                     self.trustees.insert(t.key, t.name.clone());
                 }
+                for k in &c.supervisors_remove {
+                    self.supervisors.remove(k);
+                }
+                for t in &c.supervisors_add {
+                    self.supervisors.insert(t.key, t.name.clone());
+                }
+                if let Some(h) = &c.host {
+                    self.host = Some(h.clone());
+                }
                 if let Some(p) = &c.policy {
                     self.policy = Some(p.clone());
                 }
+            }
+            Body::Statement(s) => {
+                if let Some(mark) = s.supersedes.and_then(|t| self.statements.get_mut(&t)) {
+                    mark.superseded = true;
+                }
+                self.statements.insert(
+                    entry.seq,
+                    StatementMark {
+                        period: s.period,
+                        superseded: false,
+                    },
+                );
             }
             Body::Agreement(a) => {
                 self.agreements.insert(
@@ -711,10 +873,13 @@ impl FundState {
                 self.undo
                     .insert(entry.seq, Undo::Slot(r.space_id.clone(), r.start));
             }
-            Body::Reversal(_) => {
+            Body::Reversal(r) => {
                 if let Some((target, _)) = effect.reversed {
                     if let Some(p) = self.entries.get_mut(target as usize) {
                         p.0 |= REVERSED_BIT;
+                        if r.correction.is_some() {
+                            p.0 |= CORRECTION_NOTE_BIT;
+                        }
                     }
                     match self.undo.remove(&target) {
                         Some(Undo::Period(id, from)) => {
@@ -733,7 +898,7 @@ impl FundState {
             }
             Body::Donation(_)
             | Body::Disbursement(_)
-            | Body::Statement(_)
+            | Body::Opinion(_)
             | Body::Restriction(_)
             | Body::RestrictionRevocation(_)
             | Body::RestrictionClosing(_) => {}
@@ -769,6 +934,17 @@ impl Effect {
             restricted,
             ..Effect::default()
         }
+    }
+}
+
+/// The seq a monetary entry corrects (`corrects`), if any.
+fn corrects_of(body: &Body) -> Option<u64> {
+    match body {
+        Body::Donation(d) => d.corrects,
+        Body::RevenueShare(r) => r.corrects,
+        Body::Rental(r) => r.corrects,
+        Body::Disbursement(d) => d.corrects,
+        _ => None,
     }
 }
 
@@ -808,6 +984,20 @@ fn check_genesis(g: &Genesis) -> Result<(), RuleError> {
     for t in &g.trustees {
         if !seen.insert(t.key) {
             return Err(RuleError::TrusteeExists(t.key.to_hex()));
+        }
+    }
+    if g.supervisors.len() > TRUSTEES_MAX {
+        return Err(RuleError::PolicyInvalid(
+            "a fund has at most 32 supervisors",
+        ));
+    }
+    let mut supervisors = std::collections::BTreeSet::new();
+    for t in &g.supervisors {
+        if seen.contains(&t.key) {
+            return Err(RuleError::SupervisorIsTrustee(t.key.to_hex()));
+        }
+        if !supervisors.insert(t.key) {
+            return Err(RuleError::SupervisorExists(t.key.to_hex()));
         }
     }
     let quorum = max_quorum(&g.policy);

@@ -284,6 +284,7 @@ impl Months {
             reversals: Money::ZERO,
             closing: opening,
             count: 0,
+            supersedes: None,
             version: None,
             unrestricted: None,
             restricted: None,
@@ -486,18 +487,45 @@ mod tests {
             let mut t = months.clone();
             // Disbursements of MAX twice overflow too.
             if kind == Kind::Disbursement {
-                t.record(month(m), opening(Money::MAX), &log, 2, kind, Some(amount), None, &Move::default())
-                    .unwrap();
+                t.record(
+                    month(m),
+                    opening(Money::MAX),
+                    &log,
+                    2,
+                    kind,
+                    Some(amount),
+                    None,
+                    &Move::default(),
+                )
+                .unwrap();
                 let again = t.clone();
                 assert_eq!(
-                    t.record(month(m), opening(Money::MAX), &log, 3, kind, Some(amount), None, &Move::default()),
+                    t.record(
+                        month(m),
+                        opening(Money::MAX),
+                        &log,
+                        3,
+                        kind,
+                        Some(amount),
+                        None,
+                        &Move::default()
+                    ),
                     Err(RuleError::Overflow)
                 );
                 assert_eq!(t, again, "{m} {kind:?}");
                 continue;
             }
             assert_eq!(
-                t.record(month(m), opening(Money::MAX), &log, 2, kind, Some(amount), None, &Move::default()),
+                t.record(
+                    month(m),
+                    opening(Money::MAX),
+                    &log,
+                    2,
+                    kind,
+                    Some(amount),
+                    None,
+                    &Move::default()
+                ),
                 Err(RuleError::Overflow),
                 "{m} {kind:?}"
             );

@@ -116,7 +116,11 @@ fn restricted_money_is_spent_only_inside_its_window() {
         &[0, 1],
         "restriction_outside_window",
     );
-    assert!(err.message_zh().contains("2026-02-01"), "{}", err.message_zh());
+    assert!(
+        err.message_zh().contains("2026-02-01"),
+        "{}",
+        err.message_zh()
+    );
     // Local midnight: the first day of the window.
     fx.at("2026-01-31T16:00:00Z");
     fx.ok(restricted_disbursement("10.00", "feb"), &[0, 1]);
@@ -243,7 +247,8 @@ fn a_release_cannot_be_typed() {
         ("released", donation("1.00")),
     ] {
         let entry = fx.entry(body, &[0, 1]);
-        let mut value: serde_json::Value = serde_json::from_slice(&entry.canonical_bytes()).unwrap();
+        let mut value: serde_json::Value =
+            serde_json::from_slice(&entry.canonical_bytes()).unwrap();
         value["intent"]["body"][member] = serde_json::Value::String("100.00".into());
         let bytes = ledger_core::canonical::canonicalize(&value);
         let err = Entry::parse(&bytes).unwrap_err();
@@ -280,7 +285,10 @@ fn a_two_column_statement_recomputes_and_the_first_version_still_verifies() {
     ];
     assert_eq!(got_u, want_u.map(money));
     let got_r = [r.opening, r.donation, r.reversals, r.releases, r.closing];
-    assert_eq!(got_r, ["0.00", "600.00", "0.00", "100.00", "500.00"].map(money));
+    assert_eq!(
+        got_r,
+        ["0.00", "600.00", "0.00", "100.00", "500.00"].map(money)
+    );
     assert_eq!(jan.closing, money("1450.00"));
 
     // One fen off in the restricted column, or the columns missing: refused, naming it.
@@ -288,20 +296,41 @@ fn a_two_column_statement_recomputes_and_the_first_version_still_verifies() {
     off.restricted.as_mut().unwrap().closing = money("500.01");
     let err = fx.refused(Body::Statement(off), &[0, 1], "statement_mismatch");
     assert!(
-        matches!(err, RuleError::StatementMismatch { field: "restricted.closing", .. }),
+        matches!(
+            err,
+            RuleError::StatementMismatch {
+                field: "restricted.closing",
+                ..
+            }
+        ),
         "{err}"
     );
     let mut off = jan.clone();
     off.unrestricted.as_mut().unwrap().releases = money("99.99");
     let err = fx.refused(Body::Statement(off), &[0, 1], "statement_mismatch");
     assert!(
-        matches!(err, RuleError::StatementMismatch { field: "unrestricted.releases", .. }),
+        matches!(
+            err,
+            RuleError::StatementMismatch {
+                field: "unrestricted.releases",
+                ..
+            }
+        ),
         "{err}"
     );
     let mut bare = jan.clone();
     bare.restricted = None;
     let err = fx.refused(Body::Statement(bare), &[0, 1], "statement_mismatch");
-    assert!(matches!(err, RuleError::StatementMismatch { field: "version", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            RuleError::StatementMismatch {
+                field: "version",
+                ..
+            }
+        ),
+        "{err}"
+    );
 
     // The first version (one column) verifies as before; so does the second.
     fx.ok(Body::Statement(first_version(jan.clone())), &[0, 1]);
@@ -311,7 +340,10 @@ fn a_two_column_statement_recomputes_and_the_first_version_still_verifies() {
     fx.ok(revocation("yg"), &[0, 1]);
     fx.at("2026-03-02T02:00:00Z");
     let feb = fx.draft("2026-02-01", "2026-02-28");
-    let (u, r) = (feb.unrestricted.clone().unwrap(), feb.restricted.clone().unwrap());
+    let (u, r) = (
+        feb.unrestricted.clone().unwrap(),
+        feb.restricted.clone().unwrap(),
+    );
     assert_eq!(
         [u.opening, u.releases, u.closing],
         ["950.00", "500.00", "1450.00"].map(money)

@@ -33,26 +33,41 @@ fn sample_fund_has_every_kind() {
     use ledger_core::entry::Entry;
     use ledger_core::sample::Story;
     use std::collections::BTreeMap;
-    let mut funds = vec![build(&SampleSpec::example("kinds", 3, 1000, 36), "ledger.example").unwrap()];
+    let spec = SampleSpec::example("kinds", 3, 1000, 36).with_oversight();
+    let mut funds = vec![build(&spec, "ledger.example").unwrap()];
     for revoke in [false, true] {
         let mut spec = SampleSpec::example("kinds-restricted", 4, 300, 18);
         spec.story = Some(Story::restricted_example(revoke));
         funds.push(build(&spec, "ledger.example").unwrap());
     }
     let mut kinds: BTreeMap<&'static str, usize> = BTreeMap::new();
+    // The example with oversight has one correction (a reversal with its 更正说明, the
+    // corrected donation, the corrected statement): every new member used once.
+    let (mut notes, mut corrects, mut supersedes) = (0, 0, 0);
     for (i, fund) in funds.iter().enumerate() {
         let report = verify_export(&fund.export().unwrap(), Expectations::default());
         assert!(report.is_clean(), "fund {i}: {:?}", report.findings.first());
         for l in &fund.lines {
-            let kind = Entry::parse(l).unwrap().entry.intent.kind();
+            let entry = Entry::parse(l).unwrap().entry;
+            let kind = entry.intent.kind();
             let restriction_kind = matches!(
                 kind,
                 Kind::Restriction | Kind::RestrictionRevocation | Kind::RestrictionClosing
             );
-            assert!(i > 0 || !restriction_kind, "the example fund restricts nothing");
+            assert!(
+                i > 0 || !restriction_kind,
+                "the example fund restricts nothing"
+            );
             *kinds.entry(kind.as_str()).or_default() += 1;
+            match &entry.intent.body {
+                ledger_core::body::Body::Reversal(r) if r.correction.is_some() => notes += 1,
+                ledger_core::body::Body::Donation(d) if d.corrects.is_some() => corrects += 1,
+                ledger_core::body::Body::Statement(s) if s.supersedes.is_some() => supersedes += 1,
+                _ => {}
+            }
         }
     }
+    assert_eq!((notes, corrects, supersedes), (1, 1, 1), "{kinds:?}");
     for k in ledger_core::body::Kind::ALL {
         assert!(
             kinds.get(k.as_str()).copied().unwrap_or(0) > 0,
@@ -134,6 +149,9 @@ fn a_story_fund_verifies_and_runs_up_to_its_end() {
         }],
         spaces: vec![space("big", 9), space("small", 1)],
         mix: [50, 40, 8],
+        supervisor: Some("周五".into()),
+        host: Some("辛方慈善会".into()),
+        correction: true,
         restricted: None,
     });
     let fund = build(&spec, "ledger.example").unwrap();

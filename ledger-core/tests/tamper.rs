@@ -1478,6 +1478,7 @@ fn reversal_instead_of_donation(
     entries[d].intent.body = Body::Reversal(Reversal {
         reverses: target,
         reason: LongText::parse("重复冲正（篡改测试）").unwrap(),
+        correction: None,
     });
     // Placeholders: the re-chainer re-signs with these signers' keys.
     entries[d].sigs = sigs;

@@ -801,6 +801,7 @@ pub fn donation_intent(fund: &str, key: &str, amount_fen: i64, signed_at: Instan
         purpose: None,
         restriction: None,
         memo: None,
+        corrects: None,
     };
     Intent {
         fund: FundId::parse(fund).expect("a valid fund id"),
@@ -838,6 +839,8 @@ pub fn genesis_intent(fund: &str, trustees: &[&Trustee], policy: Policy) -> Inte
             })
             .collect(),
         policy,
+        supervisors: Vec::new(),
+        host: None,
     };
     Intent {
         fund: FundId::parse(fund).expect("a valid fund id"),

@@ -56,6 +56,18 @@ pub fn describe(row: &Row) -> String {
             "rental of {} by {}, {}..{}",
             r.space_id, r.renter.name, r.start, r.end
         ),
+        Body::Reversal(r) => match &r.correction {
+            Some(note) => format!(
+                "reversal of #{}: {} (更正说明: {note})",
+                r.reverses, r.reason
+            ),
+            None => format!("reversal of #{}: {}", r.reverses, r.reason),
+        },
+        Body::Opinion(o) => format!(
+            "supervisor's opinion on statement #{}: {}",
+            o.statement,
+            o.verdict.as_str()
+        ),
         Body::Disbursement(d) => {
             let mut s = format!(
                 "disbursement to {}: {} ({}), invoice {}",
@@ -66,7 +78,6 @@ pub fn describe(row: &Row) -> String {
             }
             s
         }
-        Body::Reversal(r) => format!("reversal of #{}: {}", r.reverses, r.reason),
         Body::Statement(s) => format!(
             "statement {}..{}, closing {}",
             s.period.from(),

@@ -235,6 +235,8 @@ impl FundSpec {
             currency: Currency::Cny,
             utc_offset,
             trustees,
+            supervisors: Vec::new(),
+            host: None,
             policy: Policy {
                 statement_quorum: p.statement_quorum,
                 disbursement_quorum: p.disbursement_quorum,

@@ -140,6 +140,7 @@ fn row_body(kind: Kind, f: &[&str]) -> Result<(Body, Option<Identity>), String> 
                     purpose: None,
                     restriction: None,
                     memo: Some(LongText::parse(&memo).map_err(|e| format!("memo: {e}"))?),
+                    corrects: None,
                 }),
                 identity,
             )
@@ -157,6 +158,7 @@ fn row_body(kind: Kind, f: &[&str]) -> Result<(Body, Option<Identity>), String> 
                     purpose: ShortText::parse(&purpose).map_err(|e| format!("purpose: {e}"))?,
                     project: field("project", f[5])?,
                     invoice_no: field("invoice_no", f[6])?,
+                    corrects: None,
                     restriction: None,
                 }),
                 None,
@@ -172,6 +174,7 @@ fn row_body(kind: Kind, f: &[&str]) -> Result<(Body, Option<Identity>), String> 
                 start: field::<Instant>("start", f[3])?,
                 end: field::<Instant>("end", f[4])?,
                 amount: field::<Amount>("amount", f[5])?,
+                corrects: None,
             }),
             None,
         ),
@@ -184,6 +187,7 @@ fn row_body(kind: Kind, f: &[&str]) -> Result<(Body, Option<Identity>), String> 
                     period: Period::new(from, to).map_err(|e| format!("period: {e}"))?,
                     base: field::<Base>("base", f[3])?,
                     amount: field::<Amount>("amount", f[4])?,
+                    corrects: None,
                 }),
                 None,
             )

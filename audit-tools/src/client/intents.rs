@@ -8,9 +8,9 @@ use clap::{Args, Subcommand};
 use ed25519_dalek::SigningKey;
 use ledger_core::body::{
     Agreement, Body, Channel, Disbursement, Disposal, Donation, Donor, DonorClass, Enterprise,
-    Kind, Party, PartyClass, Policy, Restriction, RestrictionClosing, RestrictionRevocation,
-    RevenueShare, Reversal, RevocationBasis, ShareBasis, Space, SpaceKind, Trustee,
-    TrusteeChange,
+    Kind, Opinion, Party, PartyClass, Policy, Restriction, RestrictionClosing,
+    RestrictionRevocation, RevenueShare, Reversal, RevocationBasis, ShareBasis, Space, SpaceKind,
+    Trustee, TrusteeChange, Verdict,
 };
 use ledger_core::canonical::canonicalize;
 use ledger_core::donor::{commitment, identity_string, SALT_BYTES};
@@ -63,6 +63,9 @@ fn party_class(s: &str) -> Result<PartyClass, String> {
 }
 fn basis(s: &str) -> Result<ShareBasis, String> {
     parse_enum(s, "basis", "revenue, profit")
+}
+fn verdict(s: &str) -> Result<Verdict, String> {
+    parse_enum(s, "verdict", "agree, disagree")
 }
 fn space_kind(s: &str) -> Result<SpaceKind, String> {
     parse_enum(
@@ -134,6 +137,8 @@ pub enum KindCmd {
     Trustees(TrusteesArgs),
     /// 收支公示 The statement of a month, quarter or year, as the server drafts it.
     Statement(StatementArgs),
+    /// 监督意见 A supervisor's opinion on a statement (signed with the supervisor's key).
+    Opinion(OpinionArgs),
     /// 限定 Declares restricted money (a purpose, an optional window).
     Restriction(RestrictionArgs),
     /// 撤销限定 Lifts a restriction (donor's written consent or law); what it holds is released.
@@ -157,6 +162,7 @@ impl KindCmd {
             KindCmd::Reversal(a) => &a.common,
             KindCmd::Trustees(a) => &a.common,
             KindCmd::Statement(a) => &a.common,
+            KindCmd::Opinion(a) => &a.common,
             KindCmd::Restriction(a) => &a.common,
             KindCmd::RestrictionRevocation(a) => &a.common,
             KindCmd::RestrictionClosing(a) => &a.common,
@@ -200,6 +206,9 @@ pub struct DonationArgs {
     /// A memo.
     #[arg(long)]
     pub memo: Option<LongText>,
+    /// The seq of the donation this one corrects (reversed with a `--correction`).
+    #[arg(long)]
+    pub corrects: Option<u64>,
 }
 
 /// `restriction`.
@@ -387,6 +396,9 @@ pub struct DisbursementArgs {
     /// Invoice number.
     #[arg(long)]
     pub invoice_no: ShortText,
+    /// The seq of the disbursement this one corrects (reversed with a `--correction`).
+    #[arg(long)]
+    pub corrects: Option<u64>,
     /// The restriction whose money this spends; none: unrestricted money.
     #[arg(long)]
     pub restriction: Option<RestrictionId>,
@@ -404,6 +416,9 @@ pub struct ReversalArgs {
     /// Why.
     #[arg(long)]
     pub reason: LongText,
+    /// The 更正说明 (correction note), when the reversal corrects an error.
+    #[arg(long)]
+    pub correction: Option<LongText>,
 }
 
 /// `trustees`.
@@ -444,6 +459,26 @@ pub struct StatementArgs {
     /// 2026-10 (a month), 2026-Q3 (a quarter) or 2026 (a year).
     #[arg(long)]
     pub period: String,
+    /// The seq of the statement of the same period that this corrected one supersedes.
+    #[arg(long)]
+    pub supersedes: Option<u64>,
+}
+
+/// `opinion`.
+#[derive(Args, Debug, Clone)]
+pub struct OpinionArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: Common,
+    /// Seq of the statement the opinion is on.
+    #[arg(long)]
+    pub statement: u64,
+    /// agree or disagree.
+    #[arg(long, value_parser = verdict)]
+    pub verdict: Verdict,
+    /// Reasons (required to disagree).
+    #[arg(long)]
+    pub reasons: Option<LongText>,
 }
 
 /// A resident donor's identity, sent beside the intent (never in it).
@@ -584,6 +619,7 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                     purpose: a.purpose.clone(),
                     restriction: a.restriction.clone(),
                     memo: a.memo.clone(),
+                    corrects: a.corrects,
                 }),
                 identity,
             )
@@ -610,6 +646,7 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                 period: Period::new(a.from, a.to).map_err(|e| format!("period: {e}"))?,
                 base: a.base,
                 amount: a.amount,
+                corrects: None,
             }),
             None,
         ),
@@ -633,6 +670,7 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                 start: a.start,
                 end: a.end,
                 amount: a.amount,
+                corrects: None,
             }),
             None,
         ),
@@ -646,6 +684,7 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                 purpose: a.purpose.clone(),
                 project: a.project.clone(),
                 invoice_no: a.invoice_no.clone(),
+                corrects: a.corrects,
                 restriction: a.restriction.clone(),
             }),
             None,
@@ -679,6 +718,7 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
             Body::Reversal(Reversal {
                 reverses: a.reverses,
                 reason: a.reason.clone(),
+                correction: a.correction.clone(),
             }),
             None,
         ),
@@ -705,10 +745,21 @@ pub fn body_of(cmd: &KindCmd) -> Result<(Body, Option<Identity>), String> {
                     add: a.add.clone(),
                     remove: a.remove.clone(),
                     policy,
+                    supervisors_add: Vec::new(),
+                    supervisors_remove: Vec::new(),
+                    host: None,
                 }),
                 None,
             )
         }
+        KindCmd::Opinion(a) => (
+            Body::Opinion(Opinion {
+                statement: a.statement,
+                verdict: a.verdict,
+                reasons: a.reasons.clone(),
+            }),
+            None,
+        ),
         KindCmd::Statement(_) => return Err("a statement's body comes from the server".into()),
     })
 }
@@ -769,6 +820,7 @@ pub fn kind_label(kind: Kind) -> &'static str {
         Kind::Disbursement => "disbursement 支出",
         Kind::Reversal => "reversal 冲正",
         Kind::Statement => "statement 收支公示",
+        Kind::Opinion => "opinion 监督意见",
         Kind::Restriction => "restriction 限定",
         Kind::RestrictionRevocation => "restriction_revocation 撤销限定",
         Kind::RestrictionClosing => "restriction_closing 限定项目结项",
@@ -807,6 +859,7 @@ mod tests {
                 purpose: None,
                 restriction: None,
                 memo: None,
+                corrects: None,
             })
         };
         let (one, two) = (make(), make());

@@ -358,9 +358,13 @@ fn submit(ctx: &Ctx, cmd: &KindCmd, propose: bool) -> Result<(), Fail> {
                     "/api/v1/funds/{fund}/statements/draft?period={period}"
                 ))?
                 .expect_ok(&format!("drafting the statement of {period}"))?;
-            let body = Body::from_value(Kind::Statement, draft["body"].clone()).map_err(|e| {
-                Fail::Unusable(format!("the server's draft is not a statement body: {e}"))
-            })?;
+            let mut body =
+                Body::from_value(Kind::Statement, draft["body"].clone()).map_err(|e| {
+                    Fail::Unusable(format!("the server's draft is not a statement body: {e}"))
+                })?;
+            if let Body::Statement(s) = &mut body {
+                s.supersedes = a.supersedes;
+            }
             say(format!(
                 "statement of {period} as the log gives it (needs {} signature(s)):",
                 draft["required_signatures"]

@@ -5,6 +5,7 @@
 mod clean;
 mod conformance;
 mod db;
+mod oversight;
 mod receipts;
 mod since;
 mod support;

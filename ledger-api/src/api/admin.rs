@@ -36,7 +36,7 @@ pub async fn check_issue(
         Problem::unprocessable(
             "role_unknown",
             e.to_string(),
-            "角色未知（operator、trustee 或 auditor）",
+            "角色未知（operator、trustee、auditor 或 supervisor）",
         )
     })?;
     let chars = label.chars().count();
@@ -48,23 +48,23 @@ pub async fn check_issue(
         ));
     }
     match (role, fund) {
-        (Role::Trustee, Some(f)) => {
+        (Role::Trustee | Role::Supervisor, Some(f)) => {
             if store.fund(f).await?.is_none() {
                 return Err(Problem::unknown_fund(f));
             }
         }
-        (Role::Trustee, None) => {
+        (Role::Trustee | Role::Supervisor, None) => {
             return Err(Problem::unprocessable(
                 "fund_required",
-                "a trustee credential names the fund it writes",
-                "受托人令牌必须指明其写入的基金",
+                "a trustee or supervisor credential names the fund it writes",
+                "受托人或监督员令牌必须指明其写入的基金",
             ))
         }
         (_, Some(_)) => {
             return Err(Problem::unprocessable(
                 "fund_not_allowed",
-                "only a trustee credential names a fund",
-                "只有受托人令牌才指明基金",
+                "only a trustee or supervisor credential names a fund",
+                "只有受托人或监督员令牌才指明基金",
             ))
         }
         (_, None) => {}

@@ -1,8 +1,10 @@
 //! `POST /api/v1/funds/{fund}/entries`: a signed intent, checked and appended.
 //!
 //! Who may write: a trustee token of this fund for every kind but `genesis`; an operator
-//! token for `genesis` only (it creates the fund). The intent's own signatures and quorum
-//! are then checked by the ledger's rules: a token alone never makes an entry.
+//! token for `genesis` only (it creates the fund); a supervisor token of this fund for
+//! `opinion` only (least privilege: it can never record money). The intent's own
+//! signatures and quorum are then checked by the ledger's rules: a token alone never makes
+//! an entry.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -56,8 +58,11 @@ struct KindPeek {
     kind: String,
 }
 
-fn is_genesis(intent: &str) -> bool {
-    serde_json::from_str::<KindPeek>(intent).is_ok_and(|p| p.kind == Kind::Genesis.as_str())
+/// The intent's kind, when it names one (anything else is refused later, by the parse).
+fn peek_kind(intent: &str) -> Option<Kind> {
+    serde_json::from_str::<KindPeek>(intent)
+        .ok()
+        .and_then(|p| Kind::parse(&p.kind))
 }
 
 fn body_problem(r: BytesRejection) -> Problem {
@@ -74,12 +79,20 @@ fn body_problem(r: BytesRejection) -> Problem {
 }
 
 /// Refuses a caller who may not submit this intent to this fund.
-fn authorise(caller: &Caller, fund: &str, genesis: bool) -> Result<(), Problem> {
-    if genesis {
+fn authorise(caller: &Caller, fund: &str, kind: Option<Kind>) -> Result<(), Problem> {
+    if kind == Some(Kind::Genesis) {
         caller.require(&[Role::Operator], "creating a fund (genesis)")?;
         return Ok(());
     }
-    caller.trustee_of(fund, &[], "appending an entry")?;
+    let cred = caller.trustee_of(fund, &[Role::Supervisor], "appending an entry")?;
+    if cred.role == Role::Supervisor && kind != Some(Kind::Opinion) {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "supervisor_opinions_only",
+            "a supervisor token submits opinions (kind `opinion`) only",
+            "监督员令牌只能提交监督意见（opinion）",
+        ));
+    }
     Ok(())
 }
 
@@ -153,7 +166,7 @@ pub(super) async fn append(
             "请求体不是有效的写入请求",
         )
     })?;
-    authorise(&caller, &fund, is_genesis(&req.intent))?;
+    authorise(&caller, &fund, peek_kind(&req.intent))?;
     let intent_bytes = req.intent.into_bytes();
     let vault = req
         .donor_identity

@@ -58,8 +58,10 @@ impl Caller {
         roles.extend_from_slice(also);
         let cred = self.require(&roles, action)?;
         match (cred.role, cred.fund.as_deref()) {
-            (Role::Trustee, Some(f)) if f == fund => Ok(cred),
-            (Role::Trustee, other) => Err(Problem::forbidden_fund(other.unwrap_or("-"), fund)),
+            (Role::Trustee | Role::Supervisor, Some(f)) if f == fund => Ok(cred),
+            (Role::Trustee | Role::Supervisor, other) => {
+                Err(Problem::forbidden_fund(other.unwrap_or("-"), fund))
+            }
             _ => Ok(cred),
         }
     }
@@ -104,8 +106,9 @@ pub enum Access {
     Trustee,
     /// A trustee token of the path's `{fund}`, or an auditor token.
     TrusteeOrAuditor,
-    /// A trustee or an operator token. The intent in the body decides the rest (an
-    /// operator for a genesis, else a trustee of the fund): the handler checks it.
+    /// A trustee, supervisor or operator token. The intent in the body decides the rest
+    /// (an operator for a genesis, a supervisor of the fund for an opinion only, else a
+    /// trustee of the fund): the handler checks it.
     Writer,
 }
 
@@ -124,7 +127,7 @@ impl Access {
             Access::Operator => caller.require(&[Role::Operator], action).map(drop),
             Access::Auditor => caller.require(&[Role::Auditor], action).map(drop),
             Access::Writer => caller
-                .require(&[Role::Trustee, Role::Operator], action)
+                .require(&[Role::Trustee, Role::Operator, Role::Supervisor], action)
                 .map(drop),
             Access::Trustee => caller.trustee_of(fund, &[], action).map(drop),
             Access::TrusteeOrAuditor => caller.trustee_of(fund, &[Role::Auditor], action).map(drop),
@@ -255,5 +258,6 @@ pub fn role_zh(role: Role) -> &'static str {
         Role::Operator => "运营方",
         Role::Trustee => "受托人",
         Role::Auditor => "审计员",
+        Role::Supervisor => "监督员",
     }
 }

@@ -3,6 +3,10 @@
 //! yuan; 童萌之家 with 合兴社区; U咖啡 with 蜀都新邨社区; 奎星楼社区's shared activity room),
 //! plausible fictional ones elsewhere. Every name of a person or enterprise that the source
 //! does not give is invented; the pages say the data are a demo.
+//!
+//! Every fund has a supervisor (监督员, an invented name) who signs an opinion on its first
+//! statement, and names its host charity (an example name, [`HOST_CHARITY`]); 犀牛社区's
+//! history corrects a donation with a 更正说明 and a corrected statement.
 
 use ledger_core::body::{PartyClass, ShareBasis, SpaceKind};
 use ledger_core::sample::{Story, StoryAgreement, StoryRestriction, StorySpace};
@@ -332,6 +336,12 @@ fn enterprise(k: usize) -> String {
     format!("{city}{}{}有限公司", BRANDS[k % 50], TRADES[k % 16])
 }
 
+/// The host charity of every demo fund: an example name (the source names none).
+pub(super) const HOST_CHARITY: &str = "郫都区社区发展慈善会（示例）";
+
+/// The demo fund whose history has a correction (更正说明).
+pub(super) const CORRECTED_FUND: &str = "xiniu";
+
 /// The story of demo fund `i`.
 pub(super) fn story(i: usize) -> Story {
     let (id, _, _, _, community, _, gift) = FUNDS[i];
@@ -370,6 +380,13 @@ pub(super) fn story(i: usize) -> Story {
         agreements: Vec::new(),
         spaces: rooms(i, community),
         mix: [64, 24, 10],
+        supervisor: Some(format!(
+            "{}{}",
+            SURNAMES[(k(4) * 13 + 5) % 40],
+            GIVEN[(k(4) * 17 + 3) % 60]
+        )),
+        host: Some(HOST_CHARITY.to_owned()),
+        correction: id == CORRECTED_FUND,
         // One fund in three holds a restricted gift (限定性捐赠) to its 阳光驿站 (an
         // example project name), spent on the project month by month while it lasts.
         restricted: (i % 3 == 0).then(|| StoryRestriction {

@@ -19,6 +19,7 @@
 
 mod chart;
 mod i18n;
+mod oversight;
 mod view;
 
 use std::sync::Arc;
@@ -57,6 +58,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/witnessing.html"),
     ),
     ("error.html", include_str!("../../templates/error.html")),
+    (
+        "oversight.html",
+        include_str!("../../templates/oversight.html"),
+    ),
 ];
 
 /// The static files, embedded at compile time: (path, content type, bytes).

@@ -12,14 +12,14 @@ use ledger_core::money::Rate;
 use ledger_core::time::{weekday_name, Instant, UtcOffset};
 
 use super::chart::{balance_svg, group_digits};
+use super::oversight::Oversight;
 use super::{Lang, ENTRIES_PER_PAGE};
 use crate::app::AppState;
 use crate::store::{EntryRow, Store, StoreError, PAGE_ROWS_MAX};
 use crate::views::{
     genesis_of, not_a_statement, parse_row, AgreementLine, EntryLine, FundPage, KindTotalLine,
     LastStatement, NamedSigner, OverviewFund, OverviewPage, SpaceLine, StatementColumns,
-    StatementFigures,
-    StatementPage, WitnessInfo, WitnessPolicyInfo, WitnessingView,
+    StatementFigures, StatementPage, WitnessInfo, WitnessPolicyInfo, WitnessingView,
 };
 
 /// The kinds that move money, in the order the pages list them.
@@ -73,7 +73,8 @@ fn offset_of(genesis: Option<&Genesis>) -> UtcOffset {
     genesis.map_or(UtcOffset::CHINA, |g| g.utc_offset)
 }
 
-fn local_date(recorded_at: &str, off: UtcOffset) -> String {
+/// A stored `recorded_at` as the fund's local date.
+pub(super) fn local_date(recorded_at: &str, off: UtcOffset) -> String {
     Instant::parse(recorded_at)
         .map(|i| i.local_date(off).to_string())
         .unwrap_or_else(|_| recorded_at.get(..10).unwrap_or(recorded_at).to_owned())
@@ -91,7 +92,11 @@ fn fund_name(genesis: Option<&Genesis>, lang: Lang) -> String {
 }
 
 /// Every row of one kind (all pages).
-async fn all_of_kind(store: &Store, fund: &str, kind: Kind) -> Result<Vec<EntryRow>, StoreError> {
+pub(super) async fn all_of_kind(
+    store: &Store,
+    fund: &str,
+    kind: Kind,
+) -> Result<Vec<EntryRow>, StoreError> {
     let mut out = Vec::new();
     let mut from = 0;
     loop {
@@ -172,6 +177,7 @@ fn statement_view(
         reversals,
         closing,
         count,
+        supersedes,
         version: _,
         unrestricted,
         restricted,
@@ -187,11 +193,7 @@ fn statement_view(
                 rental: [y(&u.rental), none(), y(&inflows.rental)],
                 disbursement: [y(&u.disbursement), none(), y(&outflows.disbursement)],
                 reversals: [y(&u.reversals), y(&r.reversals), y(reversals)],
-                releases: [
-                    y(&u.releases),
-                    yuan(-r.releases.to_fen()),
-                    yuan(0),
-                ],
+                releases: [y(&u.releases), yuan(-r.releases.to_fen()), yuan(0)],
                 closing: [y(&u.closing), y(&r.closing), y(closing)],
             })
         }
@@ -216,6 +218,10 @@ fn statement_view(
         tree_size: *tree_size,
         root: *root,
         signers,
+        supersedes: *supersedes,
+        superseded_by: None,
+        corrections: Vec::new(),
+        opinions: Vec::new(),
         columns,
     })
 }
@@ -305,6 +311,7 @@ fn party(body: &Body, lang: Lang, enterprises: &BTreeMap<String, String>) -> Str
         Body::Space(s) => s.name.to_string(),
         Body::Reversal(r) => format!("#{}", r.reverses),
         Body::Statement(s) => format!("{} – {}", s.period.from(), s.period.to()),
+        Body::Opinion(o) => format!("#{}", o.statement),
         Body::Restriction(r) => r.purpose.to_string(),
         Body::RestrictionRevocation(r) => r.restriction_id.to_string(),
         Body::RestrictionClosing(c) => c.restriction_id.to_string(),
@@ -388,8 +395,13 @@ pub async fn fund_page(
         .collect();
 
     let names = trustee_names(store, fund).await?;
+    let oversight = Oversight::read(store, fund, genesis.as_ref(), lang, off).await?;
     let statement = match last_of_kind(store, fund, Kind::Statement).await? {
-        Some(r) => Some(statement_view(&r, &names, lang, off)?),
+        Some(r) => {
+            let mut s = statement_view(&r, &names, lang, off)?;
+            oversight.annotate(&mut s);
+            Some(s)
+        }
         None => None,
     };
     let witnessing = match &statement {
@@ -483,6 +495,9 @@ pub async fn fund_page(
         spaces,
         founding_trustees,
         witnessing,
+        corrections: oversight.corrections(),
+        supervisors: oversight.supervisors,
+        host: oversight.host,
     }))
 }
 
@@ -505,12 +520,16 @@ pub async fn statement_page(
     let genesis = genesis(store, fund).await?;
     let off = offset_of(genesis.as_ref());
     let names = trustee_names(store, fund).await?;
+    let mut s = statement_view(&row, &names, lang, off)?;
+    Oversight::read(store, fund, genesis.as_ref(), lang, off)
+        .await?
+        .annotate(&mut s);
     Ok(Some(StatementPage {
         id: fund.to_owned(),
         name: fund_name(genesis.as_ref(), lang),
         street: genesis.as_ref().map(|g| g.street.clone()),
         community: genesis.as_ref().map(|g| g.community.clone()),
-        s: statement_view(&row, &names, lang, off)?,
+        s,
         verify_url: verify_url.to_owned(),
         qr: qr_svg(verify_url, lang.word("qr_title")),
         witnessing: witnessing(app, lang, fund, seq, off).await?,

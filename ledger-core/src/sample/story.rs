@@ -9,13 +9,34 @@
 use crate::body::{
     Agreement, Body, Channel, Disbursement, Disposal, Donation, Donor, DonorClass, Enterprise,
     Party, PartyClass, Restriction, RestrictionClosing, RestrictionRevocation, RevenueShare,
-    RevocationBasis, ShareBasis, Space, SpaceKind,
+    Reversal, RevocationBasis, ShareBasis, Space, SpaceKind,
 };
 use crate::ids::{AgreementId, RestrictionId, SpaceId};
 use crate::money::{share_of, Base, Money, Rate};
 use crate::time::{Date, Period, UtcOffset};
 
-use super::{amount_fen, err, sample_uscc, text, Builder, Deal, Room, SampleError};
+use super::{amount_fen, err, long, sample_uscc, text, Builder, Deal, Room, SampleError};
+
+/// Where a story's correction stands.
+#[derive(Debug, Clone, Default)]
+pub(super) enum CorrectionPlan {
+    /// No statement has covered a donation that can be corrected yet.
+    #[default]
+    Waiting,
+    /// The statement at `statement` (over `period`) covered the donation at `seq`.
+    Covered {
+        statement: u64,
+        period: Period,
+        seq: u64,
+        donation: Box<Donation>,
+    },
+    /// Corrected (or given up).
+    Done,
+}
+
+/// How much the corrected donation adds to the one recorded, in fen (a receipt for
+/// 100.00 yuan more than was typed in).
+const CORRECTION_FEN: i64 = 10_000;
 
 /// One fund's names and figures.
 #[derive(Debug, Clone, Default)]
@@ -45,6 +66,14 @@ pub struct Story {
     /// Percent of the actions that are donations, rentals and disbursements (the rest are
     /// reversals).
     pub mix: [u8; 3],
+    /// The supervisor's (监督员) name: named in the genesis, signs an opinion on the first
+    /// statement.
+    pub supervisor: Option<String>,
+    /// The host charity's name (its USCC is an example one).
+    pub host: Option<String>,
+    /// Whether the history corrects a donation that a signed statement covered: a reversal
+    /// with its 更正说明, the corrected donation and the corrected statement.
+    pub correction: bool,
     /// A restricted gift to a project, spent month by month; `None`: no restriction.
     pub restricted: Option<StoryRestriction>,
 }
@@ -115,6 +144,9 @@ impl Story {
                 payee: "己方服务中心".into(),
                 revoked_after_months: revoke.then_some(3),
             }),
+            supervisor: None,
+            host: None,
+            correction: false,
         }
     }
 }
@@ -257,6 +289,7 @@ impl Builder {
             purpose: None,
             restriction: Some(id),
             memo: Some(super::long(&format!("限定用于{}", r.purpose))?),
+            corrects: None,
         };
         self.append(Body::Donation(gift), 1, "restricted")?;
         Ok(())
@@ -307,6 +340,7 @@ impl Builder {
             project: text(&r.purpose)?,
             invoice_no: text(&format!("INV{:08}", self.state.next_seq()))?,
             restriction: Some(id),
+            corrects: None,
         };
         self.append(Body::Disbursement(d), 2, "restricted-grant")?;
         Ok(())
@@ -352,6 +386,7 @@ impl Builder {
             period,
             base,
             amount: amount_fen(due.to_fen())?,
+            corrects: None,
         };
         self.append(Body::RevenueShare(r), 1, "share")?;
         Ok(())
@@ -424,6 +459,83 @@ impl Builder {
                 class,
             },
         ))
+    }
+
+    /// The story's correction, after the statement at `seq` over `period`: the first
+    /// statement that covers an enterprise's, organisation's or anonymous donation marks it;
+    /// after a later statement, once the fund holds enough, the donation is reversed with
+    /// a 更正说明, recorded again with the right amount (`corrects`), and the trustees sign
+    /// the corrected statement of the first period (`supersedes`).
+    pub(super) fn story_correction(&mut self, seq: u64, period: Period) -> Result<(), SampleError> {
+        match std::mem::take(&mut self.correction) {
+            CorrectionPlan::Waiting => {
+                self.correction = match self.last_donation.clone() {
+                    Some((d_seq, d, month))
+                        if month == period.from() && d.donor.class != DonorClass::Resident =>
+                    {
+                        self.reversible.retain(|s| *s != d_seq);
+                        CorrectionPlan::Covered {
+                            statement: seq,
+                            period,
+                            seq: d_seq,
+                            donation: Box::new(d),
+                        }
+                    }
+                    _ => CorrectionPlan::Waiting,
+                };
+                Ok(())
+            }
+            CorrectionPlan::Covered {
+                statement,
+                period: covered,
+                seq: d_seq,
+                donation,
+            } => {
+                let fen = donation.amount.to_fen();
+                if self.state.balance().to_fen() < fen {
+                    self.correction = CorrectionPlan::Covered {
+                        statement,
+                        period: covered,
+                        seq: d_seq,
+                        donation,
+                    };
+                    return Ok(());
+                }
+                self.correction = CorrectionPlan::Done;
+                let note = format!(
+                    "更正说明：序号 {d_seq} 的捐赠（收据 {}）录入金额 {} 元有误，收据金额为 {} 元。\
+                     已冲正原条目并按收据金额重新登记；该笔捐赠所在月份的报表（序号 {statement}）\
+                     由更正后的报表取代。",
+                    donation.receipt_no.as_str(),
+                    donation.amount,
+                    amount_fen(fen + CORRECTION_FEN)?,
+                );
+                let r = Reversal {
+                    reverses: d_seq,
+                    reason: long("录入错误：金额与收据不符")?,
+                    correction: Some(long(&note)?),
+                };
+                if self.append(Body::Reversal(r), 1, "correction").is_err() {
+                    // Reversed already by the story's random reversals: no correction then.
+                    return Ok(());
+                }
+                let corrected = Donation {
+                    amount: amount_fen(fen + CORRECTION_FEN)?,
+                    memo: Some(long("按收据金额重新登记（更正）")?),
+                    corrects: Some(d_seq),
+                    ..*donation
+                };
+                self.append(Body::Donation(corrected), 1, "corrected")?;
+                let mut s = self.drafted(&covered)?;
+                s.supersedes = Some(statement);
+                self.append(Body::Statement(s), 2, "statement-corrected")?;
+                Ok(())
+            }
+            CorrectionPlan::Done => {
+                self.correction = CorrectionPlan::Done;
+                Ok(())
+            }
+        }
     }
 
     /// Who receives a grant.

@@ -109,6 +109,8 @@ impl Fixture {
                 .map(|(i, k)| trustee(k, &format!("管理人{i}")))
                 .collect(),
             policy: policy(2, 2, 2, "0.1000", "0.5000"),
+            supervisors: Vec::new(),
+            host: None,
         })
     }
 
@@ -424,6 +426,7 @@ pub fn donation_from(amt: &str, donor: Donor) -> Body {
         purpose: None,
         restriction: None,
         memo: None,
+        corrects: None,
     })
 }
 
@@ -464,6 +467,7 @@ pub fn revenue_share(id: &str, from: &str, to: &str, base: &str, amt: &str) -> B
         period: period(from, to),
         base: Base::parse(base).expect("base"),
         amount: amount(amt),
+        corrects: None,
     })
 }
 
@@ -494,6 +498,7 @@ pub fn rental(space: &str, start: &str, end: &str, amt: &str) -> Body {
         start: instant(start),
         end: instant(end),
         amount: amount(amt),
+        corrects: None,
     })
 }
 
@@ -508,6 +513,7 @@ pub fn disbursement(amt: &str) -> Body {
         purpose: text("老年人助餐服务"),
         project: text("长者食堂"),
         invoice_no: text("INV-0001"),
+        corrects: None,
         restriction: None,
     })
 }
@@ -517,6 +523,7 @@ pub fn reversal(seq: u64) -> Body {
     Body::Reversal(Reversal {
         reverses: seq,
         reason: long_text("录入错误，冲正"),
+        correction: None,
     })
 }
 
@@ -534,6 +541,9 @@ pub fn trustees_change(
             .collect(),
         remove: remove.iter().map(|k| public(k)).collect(),
         policy,
+        supervisors_add: Vec::new(),
+        supervisors_remove: Vec::new(),
+        host: None,
     })
 }
 

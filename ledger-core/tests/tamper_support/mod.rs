@@ -47,8 +47,11 @@ pub struct Fixture {
 pub fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let fund = build(&SampleSpec::example(FUND_ID, SEED, ENTRIES, 36), HOST)
-            .expect("the sample fund builds");
+        let fund = build(
+            &SampleSpec::example(FUND_ID, SEED, ENTRIES, 36).with_oversight(),
+            HOST,
+        )
+        .expect("the sample fund builds");
         assert_eq!(fund.lines.len(), ENTRIES);
         let export = fund.export().expect("the sample fund exports");
         let lines = split_lines(&export);
