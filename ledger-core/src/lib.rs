@@ -7,6 +7,7 @@
 
 pub mod append;
 pub mod body;
+pub mod calendar;
 pub mod canonical;
 pub mod checkpoint;
 pub mod cosignature;
@@ -33,6 +34,7 @@ pub mod sample;
 pub mod since;
 pub mod state;
 pub mod statement;
+pub mod statutory;
 pub mod text;
 pub mod time;
 pub mod verify;
