@@ -223,13 +223,16 @@ impl Calendar {
         }
         for (id, p) in &self.projects {
             let end = p.ended.map(|(_, d)| d).or(p.until);
-            let runs_until = end.unwrap_or(today).min(today);
-            let long = add_months(p.start, 6).is_some_and(|six| runs_until > six);
+            // Its length counts to its planned end; its quarters only until today.
+            let lasts_until = end.unwrap_or(today);
+            let runs_until = lasts_until.min(today);
+            let long = add_months(p.start, 6).is_some_and(|six| lasts_until > six);
             if long {
                 let mut quarter = Period::quarter_of(p.start);
                 while quarter.to() < runs_until {
                     let q = quarter;
-                    let published = self.statement_for(|s| s.two_columns && s.period.to() == q.to());
+                    let published =
+                        self.statement_for(|s| s.two_columns && s.period.to() == q.to());
                     push(
                         Duty::QuarterlyProject {
                             restriction: id.clone(),

@@ -174,7 +174,10 @@ impl Books {
             .iter()
             .try_fold(0i64, |a, b| a.checked_add(*b))
             .ok_or(ReportError::Overflow)?;
-        let expense = d.program.checked_add(d.admin).ok_or(ReportError::Overflow)?;
+        let expense = d
+            .program
+            .checked_add(d.admin)
+            .ok_or(ReportError::Overflow)?;
         let activities = vec![
             row(
                 1,
@@ -185,7 +188,13 @@ impl Books {
             )?,
             row(3, "提供服务收入", "Services (rentals)", d.service, 0)?,
             row(9, "其他收入", "Other income (revenue shares)", d.other, 0)?,
-            row(11, "收入合计", "Total income", income_u, d.donation_restricted)?,
+            row(
+                11,
+                "收入合计",
+                "Total income",
+                income_u,
+                d.donation_restricted,
+            )?,
             row(
                 12,
                 "业务活动成本",
