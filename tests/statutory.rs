@@ -17,7 +17,7 @@ fn fen(v: &Value) -> i64 {
         .to_fen()
 }
 
-fn line<'a>(report: &'a Value, n: u64) -> &'a Value {
+fn line(report: &Value, n: u64) -> &Value {
     report["activities"]
         .as_array()
         .expect("activities")

@@ -389,7 +389,7 @@ pub(super) fn story(i: usize) -> Story {
         correction: id == CORRECTED_FUND,
         // One fund in three holds a restricted gift (限定性捐赠) to its 阳光驿站 (an
         // example project name), spent on the project month by month while it lasts.
-        restricted: (i % 3 == 0).then(|| StoryRestriction {
+        restricted: i.is_multiple_of(3).then(|| StoryRestriction {
             id: "yangguang-yizhan".into(),
             purpose: format!("{community}阳光驿站助老服务"),
             donor: enterprises[1].clone(),

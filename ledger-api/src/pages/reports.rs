@@ -82,7 +82,7 @@ fn line(item: &Item, lang: Lang) -> DutyLine {
             format!(
                 "{restriction} · {}-Q{}",
                 period.from().year(),
-                (period.from().month() + 2) / 3
+                period.from().month().div_ceil(3)
             ),
         ),
         Duty::AnnualReport { period } => ("duty_annual_report", period.from().year().to_string()),
