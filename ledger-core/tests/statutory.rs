@@ -172,7 +172,7 @@ fn a_period_that_is_not_whole_months_is_refused() {
     assert_eq!(n.opening, n.closing);
 }
 
-fn find<'a>(items: &'a [Item], f: impl Fn(&Duty) -> bool) -> Vec<&'a Item> {
+fn find(items: &[Item], f: impl Fn(&Duty) -> bool) -> Vec<&Item> {
     items.iter().filter(|i| f(&i.duty)).collect()
 }
 
