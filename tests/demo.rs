@@ -311,6 +311,46 @@ fn the_demo_tells_the_sources_story_up_to_its_first_start() {
             body["inflows"]["donation"].as_str().expect("donations"),
             "{text}"
         );
+
+        // Restricted money (issue 17): the street fund holds a restricted gift to its
+        // 阳光驿站, spent month by month; its drafts and statements are in two columns, and
+        // its statement page shows them.
+        assert_eq!(body["version"], 2, "{body}");
+        let restricted = &body["restricted"];
+        assert!(restricted["releases"].as_str().is_some(), "{body}");
+        let rows = &all["xipu-street"];
+        assert_eq!(bodies(rows, "restriction").count(), 1);
+        let spent_months: std::collections::BTreeSet<String> = rows
+            .iter()
+            .filter(|r| {
+                r["kind"] == "disbursement"
+                    && r["entry"]["intent"]["body"]["restriction"] == "yangguang-yizhan"
+            })
+            .map(|r| r["recorded_at"].as_str().expect("time")[..7].to_owned())
+            .collect();
+        assert!(
+            spent_months.len() >= 3,
+            "spent over months: {spent_months:?}"
+        );
+        let last = rows
+            .iter()
+            .rev()
+            .find(|r| r["kind"] == "statement")
+            .expect("a statement");
+        let html = public
+            .request(
+                Method::GET,
+                &format!("/funds/xipu-street/statements/{}", last["seq"]),
+            )
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        for words in ["限定性净资产转为非限定性净资产", "非限定性", "合计"] {
+            assert!(html.contains(words), "{words} on the statement page");
+        }
     });
 
     // The printed token and key file let a new user write as a trustee.

@@ -15,155 +15,24 @@
 //! SKIP, unless `LEDGER_REQUIRE_BROWSER=1` (CI), when it fails.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use community_ledger::{fetch_receipt, first_resident_donation, Server, WitnessProcess};
-use fantoccini::wd::TimeoutConfiguration;
-use fantoccini::{Client as Browser, ClientBuilder, Locator};
+use fantoccini::{Client as Browser, Locator};
 use ledger_core::hash::{sha256, Hash};
 use ledger_core::merkle::{verify_consistency, verify_inclusion};
 use ledger_core::note::{open_note, sign_note, NoteSigner, NoteVerifier};
 use serde_json::{json, Value};
 
-/// How long chromedriver may take to listen.
-const DRIVER_START_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long a page element may take to appear.
-const ELEMENT_TIMEOUT: Duration = Duration::from_secs(30);
-
-fn tool(var: &str, default: &str) -> PathBuf {
-    std::env::var_os(var).map_or_else(|| PathBuf::from(default), PathBuf::from)
-}
-
-/// The browser and its driver, or `None` (after SKIP) when they are not installed.
-fn browser_tools() -> Option<(PathBuf, PathBuf)> {
-    let chromium = tool("LEDGER_CHROMIUM", "/usr/bin/chromium");
-    let driver = tool("LEDGER_CHROMEDRIVER", "/usr/bin/chromedriver");
-    if chromium.is_file() && driver.is_file() {
-        return Some((chromium, driver));
-    }
-    let why = format!(
-        "{} or {} not found (apt-get install chromium chromium-driver)",
-        chromium.display(),
-        driver.display()
-    );
-    assert!(
-        std::env::var("LEDGER_REQUIRE_BROWSER").as_deref() != Ok("1"),
-        "LEDGER_REQUIRE_BROWSER=1 but {why}"
-    );
-    eprintln!("SKIP: residents' pages browser test: {why}");
-    None
-}
-
-/// chromedriver on a free loopback port; killed on drop.
-struct Driver {
-    child: Child,
-    port: u16,
-}
-
-impl Driver {
-    fn start(binary: &Path, log: &Path) -> Driver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let log_file = std::fs::File::create(log).expect("driver log");
-        let child = Command::new(binary)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(log_file.try_clone().expect("log")))
-            .stderr(Stdio::from(log_file))
-            .spawn()
-            .expect("starting chromedriver");
-        let deadline = Instant::now() + DRIVER_START_TIMEOUT;
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not listen");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Driver { child, port }
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A headless Chromium session through `driver`, with its profile in `profile`.
-async fn open_browser(chromium: &Path, driver: &Driver, profile: &Path) -> Browser {
-    let caps = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": chromium.display().to_string(),
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1024,1400",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        },
-    });
-    let caps = match caps {
-        Value::Object(m) => m,
-        _ => unreachable!("an object literal"),
-    };
-    let b = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("a browser session");
-    b.update_timeouts(TimeoutConfiguration::new(
-        Some(Duration::from_secs(120)),
-        Some(Duration::from_secs(60)),
-        None,
-    ))
-    .await
-    .expect("timeouts");
-    b
-}
-
-fn screenshots_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
-        PathBuf::from,
-    );
-    let dir = target.join("screenshots");
-    std::fs::create_dir_all(&dir).expect("screenshots folder");
-    dir
-}
-
-async fn screenshot(b: &Browser, name: &str) {
-    let png = b.screenshot().await.expect("screenshot");
-    let path = screenshots_dir().join(format!("{name}.png"));
-    std::fs::write(&path, png).expect("writing the screenshot");
-    eprintln!("screenshot: {}", path.display());
-}
-
-async fn html_lang(b: &Browser) -> String {
-    b.find(Locator::Css("html"))
-        .await
-        .expect("html")
-        .attr("lang")
-        .await
-        .expect("lang attribute")
-        .unwrap_or_default()
-}
-
-async fn text_of(b: &Browser, css: &str) -> String {
-    b.wait()
-        .at_most(ELEMENT_TIMEOUT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .expect("text")
-}
+#[path = "support/browser.rs"]
+mod browser;
+use browser::{
+    browser_tools, html_lang, open_browser, screenshot, text_of, verify_js_page, Driver,
+    ELEMENT_TIMEOUT,
+};
 
 /// Pastes `receipt` into /check, presses Verify, and returns the verdict element's
 /// `data-result`, `data-code` and text.
@@ -434,7 +303,7 @@ const [cases, done] = arguments;
 
 #[test]
 fn residents_pages_in_a_browser() {
-    let Some((chromium, chromedriver)) = browser_tools() else {
+    let Some((chromium, chromedriver)) = browser_tools("residents' pages") else {
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
@@ -853,7 +722,7 @@ fn verify_js_checks_cosignatures_and_quorums() {
     use ledger_core::cosignature::CosignerKey;
     use ledger_core::witness_policy::WitnessPolicy;
 
-    let Some((chromium, chromedriver)) = browser_tools() else {
+    let Some((chromium, chromedriver)) = browser_tools("residents' pages") else {
         return;
     };
     let Some(vectors) = vectors_dir() else {
@@ -944,23 +813,12 @@ fn verify_js_checks_cosignatures_and_quorums() {
     assert!(core_met.iter().any(|m| *m) && core_met.iter().any(|m| !*m));
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let page = dir.path().join("verify.html");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("ledger-api/static/verify.js");
-    std::fs::write(
-        &page,
-        format!(
-            "<!doctype html><meta charset=utf-8><title>verify.js</title><script src=\"file://{}\"></script>",
-            script.display()
-        ),
-    )
-    .expect("test page");
+    let page = verify_js_page(dir.path());
     let profile = tempfile::tempdir().expect("browser profile");
     let driver = Driver::start(&chromedriver, &dir.path().join("chromedriver.log"));
     community_ledger::runtime().block_on(async {
         let b = open_browser(&chromium, &driver, profile.path()).await;
-        b.goto(&format!("file://{}", page.display()))
-            .await
-            .expect("the test page");
+        b.goto(&page).await.expect("the test page");
         let got = b
             .execute_async(
                 RUN_COSIGNATURES,
@@ -1058,7 +916,7 @@ fn verify_js_checks_cosignatures_and_quorums() {
 /// with the policy and names the witnesses.
 #[test]
 fn witnessed_statement_in_a_browser() {
-    let Some((chromium, chromedriver)) = browser_tools() else {
+    let Some((chromium, chromedriver)) = browser_tools("residents' pages") else {
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");

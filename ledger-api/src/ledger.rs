@@ -85,7 +85,7 @@ impl From<StoreError> for AppendFailure {
     }
 }
 
-/// Why a statement could not be drafted.
+/// Why a statement could not be drafted, or a fund's state read ([`Ledger::read_state`]).
 #[derive(Debug, thiserror::Error)]
 pub enum DraftFailure {
     /// The period cannot be drafted (not whole months, before the fund, still open).
@@ -126,15 +126,15 @@ pub struct Draft {
 /// whole commit for the next one. A yield only lets tasks that are ready run; it never
 /// waits on a timer, so a lone request is not delayed.
 ///
-/// Draft requests met on the way are set aside in `drafts`, to be answered after the
+/// Reads of the state met on the way are set aside in `drafts`, to be answered after the
 /// commit.
-async fn gather(first: Job, rx: &mut mpsc::Receiver<Msg>, drafts: &mut Vec<DraftJob>) -> Vec<Job> {
+async fn gather(first: Job, rx: &mut mpsc::Receiver<Msg>, drafts: &mut Vec<ReadJob>) -> Vec<Job> {
     let mut jobs = vec![first];
-    let drain = |jobs: &mut Vec<Job>, drafts: &mut Vec<DraftJob>, rx: &mut mpsc::Receiver<Msg>| {
+    let drain = |jobs: &mut Vec<Job>, drafts: &mut Vec<ReadJob>, rx: &mut mpsc::Receiver<Msg>| {
         while jobs.len() < BATCH_REQUESTS_MAX {
             match rx.try_recv() {
                 Ok(Msg::Append(j)) => jobs.push(j),
-                Ok(Msg::Draft(d)) => drafts.push(d),
+                Ok(Msg::Read(d)) => drafts.push(d),
                 Err(_) => break,
             }
         }
@@ -207,10 +207,14 @@ fn signature_first(req: &AppendRequest, failure: AppendFailure) -> AppendFailure
     }
 }
 
-/// A request for a statement draft from a fund's writer.
-struct DraftJob {
-    period: Period,
-    reply: oneshot::Sender<Result<Draft, DraftFailure>>,
+/// A read of a fund's state, run by its writer between batches: given the state caught
+/// up with the store, or why it could not be.
+type ReadFn = Box<dyn FnOnce(Result<&FundState, DraftFailure>) + Send>;
+
+/// A request to read a fund's state (a statement draft, a trustees' check) from its
+/// writer.
+struct ReadJob {
+    read: ReadFn,
 }
 
 /// What a fund's writer is asked. (Appends are nearly every message: they are kept
@@ -219,8 +223,8 @@ struct DraftJob {
 enum Msg {
     /// Append a signed intent.
     Append(Job),
-    /// Draft a statement from the fund's state.
-    Draft(DraftJob),
+    /// Read the fund's state (a statement draft, a copy for a check).
+    Read(ReadJob),
 }
 
 #[derive(Clone)]
@@ -355,13 +359,14 @@ impl Ledger {
         FundHandle { jobs: tx }
     }
 
-    /// Answers statement drafts from `state`, first caught up with what another process
-    /// may have appended (one indexed read that finds nothing when this process is the
-    /// only writer). On `Err` the state could not be caught up: rebuild it.
+    /// Answers reads (statement drafts, copies for checks) from `state`, first caught up
+    /// with what another process may have appended (one indexed read that finds nothing
+    /// when this process is the only writer). On `Err` the state could not be caught up:
+    /// rebuild it.
     async fn answer_drafts(
         &self,
         state: &mut FundState,
-        drafts: Vec<DraftJob>,
+        drafts: Vec<ReadJob>,
     ) -> Result<(), Arc<StoreError>> {
         if drafts.is_empty() {
             return Ok(());
@@ -369,20 +374,12 @@ impl Ledger {
         if let Err(e) = self.store.catch_up(state).await {
             let e = Arc::new(e);
             for d in drafts {
-                let _ = d.reply.send(Err(DraftFailure::Store(Arc::clone(&e))));
+                (d.read)(Err(DraftFailure::Store(Arc::clone(&e))));
             }
             return Err(e);
         }
         for d in drafts {
-            let draft = state.draft_statement(&d.period).map(|statement| {
-                let required_signatures =
-                    state.required_signatures(&Body::Statement(statement.clone()));
-                Draft {
-                    statement,
-                    required_signatures,
-                }
-            });
-            let _ = d.reply.send(draft.map_err(DraftFailure::Rule));
+            (d.read)(Ok(state));
         }
         Ok(())
     }
@@ -399,7 +396,7 @@ impl Ledger {
         let mut drafts = Vec::new();
         while let Some(msg) = rx.recv().await {
             let healthy = match msg {
-                Msg::Draft(d) => {
+                Msg::Read(d) => {
                     drafts.push(d);
                     true
                 }
@@ -548,15 +545,13 @@ impl Ledger {
                             })
                         }
                         (Msg::Append(job), None) => job.refuse(AppendFailure::WriterStopped),
-                        (Msg::Draft(d), Some(reason)) => {
-                            let _ = d.reply.send(Err(DraftFailure::FundDamaged {
+                        (Msg::Read(d), Some(reason)) => {
+                            (d.read)(Err(DraftFailure::FundDamaged {
                                 fund: row.id.clone(),
                                 reason: Arc::clone(reason),
                             }));
                         }
-                        (Msg::Draft(d), None) => {
-                            let _ = d.reply.send(Err(DraftFailure::WriterStopped));
-                        }
+                        (Msg::Read(d), None) => (d.read)(Err(DraftFailure::WriterStopped)),
                     }
                 }
                 false
@@ -582,9 +577,15 @@ impl Ledger {
     ) -> Result<AppendOutcome, AppendFailure> {
         let intent = Intent::from_canonical_bytes(&intent_bytes)?;
         check_signature_list(&sigs)?;
-        // The signatures are verified by the fund's writer, in one batch with the other
-        // requests it takes; any refusal decided here checks them first, so a bad
-        // signature is reported as such whatever else is wrong.
+        // Strict on write (FORMAT.md §3): every signature must verify by the strict
+        // cofactorless rule too, and the keys a body adds must be canonical, so every
+        // recorded signature verifies the same in every verifier. This is checked on
+        // arrival, before anything else is decided: a signature that does not verify at
+        // all is `bad_signature` here, whatever else is wrong.
+        ledger_core::strict::check_for_write(&intent, &sigs, &intent_bytes)?;
+        // The writer verifies the signatures again by the read rule (ZIP-215), in one
+        // batch with the other requests it takes; any refusal decided here checks them
+        // first, so a bad signature is reported as such whatever else is wrong.
         let fund_mismatch = intent.fund.as_str() != fund;
         let is_genesis = matches!(intent.body, ledger_core::body::Body::Genesis(_));
         let req = AppendRequest {
@@ -713,6 +714,26 @@ impl Ledger {
         fund: &str,
         period: Period,
     ) -> Result<Draft, DraftFailure> {
+        self.read_state(fund, move |state| {
+            let statement = state.draft_statement(&period)?;
+            let required_signatures =
+                state.required_signatures(&Body::Statement(statement.clone()));
+            Ok(Draft {
+                statement,
+                required_signatures,
+            })
+        })
+        .await?
+    }
+
+    /// Runs `read` on `fund`'s state as its writer holds it between batches (caught up
+    /// with the store; no replay of the log) and returns what it gives. `read` runs on
+    /// the writer's task: keep it short (take a clone for anything long).
+    pub async fn read_state<T: Send + 'static>(
+        self: &Arc<Self>,
+        fund: &str,
+        read: impl FnOnce(&FundState) -> T + Send + 'static,
+    ) -> Result<T, DraftFailure> {
         let handle = match self.handle(fund).await {
             Ok(Some(h)) => h,
             Ok(None) => return Err(DraftFailure::UnknownFund),
@@ -723,10 +744,13 @@ impl Ledger {
             Err(_) => return Err(DraftFailure::WriterStopped),
         };
         let (reply, rx) = oneshot::channel();
-        // A draft waits for room in the queue rather than failing busy: it writes nothing.
+        let read: ReadFn = Box::new(move |state| {
+            let _ = reply.send(state.map(read));
+        });
+        // A read waits for room in the queue rather than failing busy: it writes nothing.
         handle
             .jobs
-            .send(Msg::Draft(DraftJob { period, reply }))
+            .send(Msg::Read(ReadJob { read }))
             .await
             .map_err(|_| DraftFailure::WriterStopped)?;
         rx.await.map_err(|_| DraftFailure::WriterStopped)?

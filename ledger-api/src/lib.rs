@@ -18,6 +18,8 @@ pub mod problem;
 pub mod reports;
 pub mod router;
 pub mod server;
+pub mod sessions;
 pub mod store;
+pub mod summary;
 pub mod views;
 pub mod witnesses;

@@ -16,6 +16,9 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest, Sha256};
 
 use crate::problem::Problem;
+use crate::sessions::{
+    session_cookie, SessionLife, SESSION_IDLE_S, SESSION_MAX_S, SIGN_IN_PER_MINUTE,
+};
 
 /// The limits in effect.
 #[derive(Debug, Clone, Copy)]
@@ -28,6 +31,20 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// How long a proposal waits for its co-signatures.
     pub proposal_ttl: Duration,
+    /// Longest life of a workspace session from sign-in.
+    pub session_max: Duration,
+    /// Longest idle time of a workspace session.
+    pub session_idle: Duration,
+}
+
+impl Limits {
+    /// How long workspace sessions live, in whole seconds (at least 1 each).
+    pub fn session_life(&self) -> SessionLife {
+        SessionLife {
+            max_s: self.session_max.as_secs().max(1),
+            idle_s: self.session_idle.as_secs().max(1),
+        }
+    }
 }
 
 impl Default for Limits {
@@ -37,13 +54,17 @@ impl Default for Limits {
             rate_burst: 100,
             request_timeout: Duration::from_secs(30),
             proposal_ttl: Duration::from_secs(7 * 24 * 3600),
+            session_max: Duration::from_secs(SESSION_MAX_S),
+            session_idle: Duration::from_secs(SESSION_IDLE_S),
         }
     }
 }
 
-/// Token buckets keyed by token hash or client address.
+/// Token buckets keyed by token hash, session or client address; and the sign-in
+/// attempts per client address.
 pub struct RateLimits {
     limiter: Option<DefaultKeyedRateLimiter<String>>,
+    sign_in: Option<DefaultKeyedRateLimiter<String>>,
 }
 
 impl RateLimits {
@@ -54,7 +75,22 @@ impl RateLimits {
                 NonZeroU32::new(limits.rate_burst.max(limits.rate_per_second)).unwrap_or(rate);
             RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
         });
-        Arc::new(RateLimits { limiter })
+        // Sign-in attempts: SIGN_IN_PER_MINUTE per address, at once or spread out, and
+        // only when the rate limit is on at all.
+        let sign_in = (limits.rate_per_second > 0)
+            .then(|| NonZeroU32::new(SIGN_IN_PER_MINUTE))
+            .flatten()
+            .map(|n| RateLimiter::keyed(Quota::per_minute(n)));
+        Arc::new(RateLimits { limiter, sign_in })
+    }
+
+    /// `Ok` when the client at `addr` may try to sign in now, else how long to wait.
+    pub fn check_sign_in(&self, addr: &str) -> Result<(), Duration> {
+        let Some(l) = &self.sign_in else {
+            return Ok(());
+        };
+        l.check_key(&addr.to_owned())
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
     /// `Ok` when `key` may send a request now, else how long to wait.
@@ -68,17 +104,21 @@ impl RateLimits {
 
     /// Forgets buckets that are full again (bounds memory under many clients).
     pub fn shrink(&self) {
-        if let Some(l) = &self.limiter {
+        for l in [&self.limiter, &self.sign_in].into_iter().flatten() {
             l.retain_recent();
             l.shrink_to_fit();
         }
     }
 }
 
-/// The rate-limit key of a request: the token's hash, or the client's address.
+/// The rate-limit key of a request: the token's hash, the session's, or the client's
+/// address.
 fn rate_key(req: &Request) -> String {
     if let Some(auth) = req.headers().get(header::AUTHORIZATION) {
         return format!("t:{}", hex::encode(&Sha256::digest(auth.as_bytes())[..12]));
+    }
+    if let Some(id) = session_cookie(req.headers()) {
+        return format!("s:{}", hex::encode(&id.hash()[..12]));
     }
     match req.extensions().get::<ConnectInfo<SocketAddr>>() {
         Some(ConnectInfo(addr)) => format!("a:{}", addr.ip()),
@@ -218,6 +258,7 @@ mod tests {
             rate_burst: 3,
             request_timeout: Duration::from_secs(1),
             proposal_ttl: Duration::from_secs(1),
+            ..Limits::default()
         };
         let r = RateLimits::new(&limits);
         for _ in 0..3 {

@@ -170,7 +170,8 @@ impl IntoResponse for Problem {
 /// 32, unsorted or a key twice, a signature or key that does not decode) is a malformed
 /// request, 400, whatever the fund; a well-formed signature that does not verify is
 /// refused authority, 403, like an unknown signer or a missing quorum
-/// ([`rule_status`]).
+/// ([`rule_status`]); a genuine signature or key in a form the server does not record
+/// (`signature_not_strict`, `key_not_strict`: FORMAT.md §3) is 422, like a rule.
 pub fn entry_status(e: &EntryError) -> StatusCode {
     match e {
         EntryError::Canonical(_) | EntryError::TooLarge { .. } | EntryError::Version(_) => {

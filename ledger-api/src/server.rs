@@ -160,6 +160,12 @@ pub struct Config {
     /// Seconds a proposal waits for its co-signatures before it lapses (default 7 days).
     #[arg(long, env = "LEDGER_PROPOSAL_TTL", default_value_t = Limits::default().proposal_ttl.as_secs())]
     pub proposal_ttl: u64,
+    /// Seconds a workspace session lives at most from sign-in (default 8 h).
+    #[arg(long, env = "LEDGER_SESSION_MAX", default_value_t = Limits::default().session_max.as_secs())]
+    pub session_max: u64,
+    /// Seconds a workspace session lives without a request (default 30 min).
+    #[arg(long, env = "LEDGER_SESSION_IDLE", default_value_t = Limits::default().session_idle.as_secs())]
+    pub session_idle: u64,
     /// A C2SP tlog-policy file naming the witnesses (each with its URL) that cosign every
     /// fund's checkpoints, and the quorum; it must list this deployment's log key in a
     /// `log` line. Without it no witness is asked.
@@ -179,6 +185,8 @@ impl Config {
             rate_burst: self.rate_burst,
             request_timeout: std::time::Duration::from_secs(self.request_timeout.max(1)),
             proposal_ttl: std::time::Duration::from_secs(self.proposal_ttl.max(1)),
+            session_max: std::time::Duration::from_secs(self.session_max.max(1)),
+            session_idle: std::time::Duration::from_secs(self.session_idle.max(1)),
         }
     }
 
@@ -400,11 +408,12 @@ impl Application {
         println!("community-ledger listening on http://{}", self.addr);
         if let Some(d) = &self.demo {
             println!(
-                "demo: {} funds; a trustee of fund `{}` can write with\n  token:    {}\n  key file: {}",
+                "demo: {} funds; a trustee of fund `{}` can write with\n  token:    {}\n  key file: {}\n  trustees' workspace: http://{}/trustee (sign in with the token, then import the key file under 我的密钥 / My key)",
                 d.funds,
                 d.fund,
                 d.token,
-                d.key_file.display()
+                d.key_file.display(),
+                self.addr
             );
         }
         if let Some(steps) = &self.first_steps {

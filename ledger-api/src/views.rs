@@ -158,20 +158,7 @@ impl WitnessPolicyInfo {
     /// vkeys), `witnesses` (name, vkey), `groups` (name, threshold, members) and
     /// `quorum`, as JSON.
     pub fn js_policy(setup: &crate::witnesses::WitnessSetup) -> String {
-        let info = WitnessPolicyInfo::of(setup);
-        let logs: Vec<String> = setup
-            .policy
-            .logs()
-            .iter()
-            .map(|l| l.key.to_vkey())
-            .collect();
-        serde_json::json!({
-            "logs": logs,
-            "witnesses": info.witnesses,
-            "groups": info.groups,
-            "quorum": info.quorum,
-        })
-        .to_string()
+        setup.policy.reader_json().to_string()
     }
 
     /// The published form of `setup`.
@@ -448,6 +435,17 @@ pub struct ProposalView {
     pub seq: Option<u64>,
     /// The refusing rule's code.
     pub refusal: Option<String>,
+    /// What it records, in plain words.
+    pub summary: crate::summary::Summary,
+    /// The proposer's credential label (in listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proposer: Option<String>,
+    /// Signatures its kind needs under the fund's policy now (in listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signatures_needed: Option<u32>,
+    /// Signatures still missing for the quorum (in listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing: Option<u32>,
 }
 
 impl ProposalView {
@@ -478,7 +476,6 @@ impl ProposalView {
                 p.status.as_str()
             },
             intent: p.intent.clone(),
-            body: intent.body,
             signed_by: Signer::list(&sigs, names),
             sigs,
             proposed_by: p.proposed_by.clone(),
@@ -486,6 +483,11 @@ impl ProposalView {
             expires_at: p.expires_at.clone(),
             seq: p.seq,
             refusal: p.refusal.clone(),
+            summary: crate::summary::summary(&intent.body),
+            body: intent.body,
+            proposer: None,
+            signatures_needed: None,
+            missing: None,
         })
     }
 }

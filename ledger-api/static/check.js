@@ -31,7 +31,7 @@
     policy_log_mismatch: ['见证方副署（本站的见证策略）', "Witnesses' cosignatures (this site's witness policy)"],
     witness_cosignature_invalid: ['见证方副署（本站的见证策略）', "Witnesses' cosignatures (this site's witness policy)"],
     witness_quorum_not_met: ['见证方副署（本站的见证策略）', "Witnesses' cosignatures (this site's witness policy)"],
-    log_key_unknown: ['日志公钥为本站公布的公钥', "Log key is this site's published key"]
+    log_key_mismatch: ['日志公钥为本站公布的公钥', "Log key is this site's published key"]
   };
   var KINDS = {
     donation: ['捐赠', 'donation'], revenue_share: ['社会企业收益分成', 'revenue share'],
@@ -58,7 +58,7 @@
     policy_log_mismatch: ['检查点不是由本站见证策略中的日志公钥签署的。', "The checkpoint is not signed by a log key of this site's witness policy."],
     witness_cosignature_invalid: ['见证方的副署签名无效：检查点或签名被改动过。', "A witness's cosignature does not verify: the checkpoint or the cosignature was changed."],
     witness_quorum_not_met: ['检查点尚未得到足够的见证方副署：请过一分钟后重新获取回执。', 'The checkpoint is not yet cosigned by enough witnesses: ask for a new receipt in a minute.'],
-    log_key_unknown: ['回执由本站未公布的日志公钥签署。', "The receipt is signed by a log key this site does not publish."]
+    log_key_mismatch: ['回执由本站未公布的日志公钥签署。', "The receipt is signed by a log key this site does not publish."]
   };
   function say(pair) { return pair ? pair[zh ? 0 : 1] : ''; }
   function el(tag, cls, text) {

@@ -15,7 +15,10 @@
   var INTENT_PREFIX = 'community-ledger/intent/v1\n';
   var DONOR_PREFIX = 'community-ledger/donor/v1\n';
   var KINDS = ['genesis', 'trustees', 'donation', 'agreement', 'revenue_share', 'space',
-    'rental', 'disbursement', 'reversal', 'statement'];
+    'rental', 'disbursement', 'reversal', 'statement', 'restriction', 'restriction_revocation',
+    'restriction_closing'];
+  // Members no body may carry: releases of restricted money are derived (FORMAT.md §5).
+  var RELEASE_MEMBERS = ['release', 'releases', 'released'];
   var MONETARY = ['donation', 'revenue_share', 'rental', 'disbursement'];
   // Ed25519 encodings of points of small order (canonical and not), refused as keys.
   var SMALL_ORDER = [
@@ -79,9 +82,42 @@
   }
   function isSmallOrder(pub) { return SMALL_ORDER.indexOf(bytesToHex(pub)) >= 0; }
 
-  // Ed25519 (RFC 8032) through WebCrypto. False for any malformed input.
+  // ---- Ed25519 points and the strict rule (FORMAT.md §3) ------------------------------
+
+  var P = (1n << 255n) - 19n;
+  var D = 37095705934669439343138083508754565189542113879843219016388785533085940283555n;
+  function powMod(b, e) {
+    var r = 1n;
+    b %= P;
+    for (; e > 0n; e >>= 1n) { if (e & 1n) r = r * b % P; b = b * b % P; }
+    return r;
+  }
+  // The y coordinate of a point encoding (little-endian, sign bit cleared), not reduced.
+  function encodedY(b) {
+    var y = 0n;
+    for (var i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? b[i] & 0x7f : b[i]);
+    return y;
+  }
+  // Whether 32 bytes decode to a curve point as ledger-core decodes keys (ed25519-dalek,
+  // ZIP-215): y taken mod p, x² = (y² − 1) / (d·y² + 1) a square (Euler's criterion).
+  function isPoint(b) {
+    var y = encodedY(b) % P, yy = y * y % P;
+    var w = (yy - 1n + P) % P * powMod(D * yy % P + 1n, P - 2n) % P;
+    return w === 0n || powMod(w, (P - 1n) / 2n) === 1n;
+  }
+  // A public key as ledger-core parses one (FORMAT.md §2): a curve point, not of small order.
+  function isPublicKey(b) { return b !== null && b.length === 32 && isPoint(b) && !isSmallOrder(b); }
+  // The encoding is canonical (y < p) and the point is not of small order: what the strict
+  // rule asks of R and of the key (ledger_core::strict::point_is_strict).
+  function isStrictPoint(b) { return encodedY(b) < P && !isSmallOrder(b); }
+
+  // Ed25519 by the strict rule of FORMAT.md §3 (ledger_core::strict::signature_is_strict):
+  // R and the key canonically encoded and not of small order, checked here; s < ℓ and the
+  // cofactorless equation, checked by WebCrypto. Every signature the server records since
+  // strict-on-write passes; a ZIP-215-only signature (a crafted R with a small-order
+  // component) does not. False for any malformed input.
   function ed25519Verify(pub, sig, msg) {
-    if (pub.length !== 32 || sig.length !== 64 || isSmallOrder(pub)) return Promise.resolve(false);
+    if (pub.length !== 32 || sig.length !== 64 || !isPoint(pub) || !isStrictPoint(pub) || !isStrictPoint(sig.subarray(0, 32))) return Promise.resolve(false);
     return crypto.subtle.importKey('raw', pub, { name: 'Ed25519' }, false, ['verify'])
       .then(function (key) { return crypto.subtle.verify({ name: 'Ed25519' }, key, sig, msg); })
       .catch(function () { return false; });
@@ -392,12 +428,9 @@
   var CHECKS = ['receipt_malformed', 'receipt_version', 'receipt_entry', 'receipt_seq',
     'checkpoint_signature', 'checkpoint_malformed', 'checkpoint_origin', 'checkpoint_size',
     'inclusion_proof', 'intent_signature', 'signers_mismatch', 'fund_mismatch',
-    'donor_commitment', 'witness_quorum', 'log_key_unknown'];
+    'donor_commitment', 'witness_quorum', 'log_key_mismatch'];
 
   var HEX64 = /^[0-9a-f]{64}$/, HEX128 = /^[0-9a-f]{128}$/;
-  var INSTANT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$/;
-  var FUND_ID = /^[a-z0-9]([a-z0-9-]{0,46}[a-z0-9])?$/;
-  var IDEM_KEY = /^[A-Za-z0-9]([A-Za-z0-9_-]{0,62}[A-Za-z0-9])?$/;
 
   function isObject(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
   function isUint(v) { return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0; }
@@ -431,38 +464,211 @@
     return null;
   }
 
-  // The entry line as an export line (FORMAT.md §1, §4): size, canonical form, depth,
-  // members and types. Body members are not checked here (the fund's rules need the log).
+  // ---- value types (FORMAT.md §2; ledger-core money.rs, text.rs, ids.rs, time.rs) -----
+  // Each takes a JSON value and gives null, or the code ledger-core gives for it. A value
+  // of the wrong JSON type is `malformed`, as a serde shape error is.
+
+  function str(f) { return function (v) { return typeof v === 'string' ? f(v) : 'malformed'; }; }
+
+  // amount, money, base, rate (money.rs parse_fixed, then sign and bound).
+  function decimal(name, places, sign, maxUnits) {
+    return str(function (v) {
+      var neg = v.charAt(0) === '-', body = neg ? v.slice(1) : v;
+      var dot = body.indexOf('.'), int = dot < 0 ? body : body.slice(0, dot), frac = dot < 0 ? null : body.slice(dot + 1);
+      if (!/^[0-9]+$/.test(int) || (int.length > 1 && int.charAt(0) === '0')) return name + '_malformed';
+      if (frac === null) return name + '_too_few_decimals';
+      if (!/^[0-9]+$/.test(frac)) return name + '_malformed';
+      if (frac.length < places) return name + '_too_few_decimals';
+      if (frac.length > places) return name + '_too_many_decimals';
+      var units = BigInt(int + frac);
+      if (sign === 'positive' && units === 0n) return name + '_not_positive';
+      if (sign !== 'signed' && neg) return name + '_negative';
+      if (sign === 'signed' && neg && units === 0n) return name + '_negative_zero';
+      if (units > maxUnits) return name === 'rate' ? 'rate_over_one' : name + '_over_limit';
+      return null;
+    });
+  }
+
+  function daysIn(y, m) { return [31, (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]; }
+  function realDate(y, m, d) { return m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m); }
+  var date = str(function (v) {
+    var m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(v);
+    if (!m) return 'date_malformed';
+    if (+m[1] < 1999 || +m[1] > 3000) return 'date_out_of_range';
+    return realDate(+m[1], +m[2], +m[3]) ? null : 'date_not_in_calendar';
+  });
+  var instant = str(function (v) {
+    var m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z$/.exec(v);
+    if (!m) {
+      var head = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}/.test(v) ? v.charAt(19) : null;
+      return head === '' || head === '+' || head === '-' ? 'instant_not_utc' : head === '.' || head === ',' ? 'instant_fraction' : 'instant_malformed';
+    }
+    if (+m[1] < 2000 || +m[1] > 2999) return 'instant_out_of_range';
+    return realDate(+m[1], +m[2], +m[3]) && +m[4] <= 23 && +m[5] <= 59 && +m[6] <= 59 ? null : 'instant_not_in_calendar';
+  });
+  var utcOffset = str(function (v) {
+    var m = /^([+-])([0-9]{2}):([0-9]{2})$/.exec(v);
+    if (!m || +m[3] > 59) return 'offset_malformed';
+    var minutes = +m[2] * 60 + +m[3];
+    if (minutes > 14 * 60) return 'offset_out_of_range';
+    return minutes === 0 && m[1] === '-' ? 'offset_negative_zero' : null;
+  });
+  function minutesOf(v) { var m = /^([0-9]{2}):([0-9]{2})$/.exec(v); return m && +m[2] <= 59 ? +m[1] * 60 + +m[2] : null; }
+  var timeOfDay = str(function (v) {
+    var n = minutesOf(v);
+    if (n === null) return 'time_of_day_malformed';
+    return n > 1440 ? 'time_of_day_out_of_range' : null;
+  });
+  var weekday = str(function (v) { return ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].indexOf(v) >= 0 ? null : 'weekday_malformed'; });
+
+  // ids.rs check_id: empty, too long (in characters), a character outside the set, an edge.
+  function id(name, max, chars, edges) {
+    return str(function (v) {
+      var cs = Array.from(v);
+      if (cs.length === 0) return name + '_empty';
+      if (cs.length > max) return name + '_too_long';
+      if (!cs.every(function (c) { return chars.test(c); })) return name + '_bad_char';
+      return edges && (v.charAt(0) === '-' || v.charAt(v.length - 1) === '-') ? name + '_bad_edge' : null;
+    });
+  }
+  var fundId = id('fund_id', 48, /^[a-z0-9-]$/, true);
+  var agreementId = id('agreement_id', 64, /^[A-Za-z0-9_-]$/, false);
+  var spaceId = id('space_id', 64, /^[A-Za-z0-9_-]$/, false);
+  var restrictionId = id('restriction_id', 64, /^[A-Za-z0-9_-]$/, false);
+  var idemKey = id('idempotency_key', 64, /^[A-Za-z0-9_-]$/, false);
+
+  var USCC_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+  var USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+  var uscc = str(function (v) {
+    var cs = Array.from(v);
+    if (cs.length !== 18) return 'uscc_length';
+    if (/[a-z]/.test(v)) return 'uscc_lowercase';
+    for (var i = 0; i < 18; i++) {
+      if (USCC_CHARS.indexOf(cs[i]) < 0) return 'uscc_bad_char';
+      if (i >= 2 && i <= 7 && !/[0-9]/.test(cs[i])) return 'uscc_division_code';
+    }
+    var sum = 0;
+    for (i = 0; i < 17; i++) sum += USCC_CHARS.indexOf(cs[i]) * USCC_WEIGHTS[i];
+    return cs[17] === USCC_CHARS.charAt((31 - sum % 31) % 31) ? null : 'uscc_check_digit';
+  });
+
+  // text.rs: Rust's char::is_whitespace (Unicode White_Space) and char::is_control (Cc).
+  var WHITE = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+  var EDGE_WHITE = new RegExp('^' + WHITE + '|' + WHITE + '$'), ALL_WHITE = new RegExp('^' + WHITE + '*$');
+  function text(max, newline) {
+    var control = newline ? /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/ : /[\u0000-\u001f\u007f-\u009f]/;
+    return str(function (v) {
+      if (ALL_WHITE.test(v)) return 'text_empty';
+      if (Array.from(v).length > max) return 'text_too_long';
+      return EDGE_WHITE.test(v) || control.test(v) ? 'text_bad_character' : null;
+    });
+  }
+  var shortText = text(200, false), longText = text(2000, true);
+
+  var hash = str(function (v) { return HEX64.test(v) ? null : 'hash_hex'; });
+  var publicKey = str(function (v) { return !HEX64.test(v) ? 'key_hex' : isPublicKey(hexToBytes(v)) ? null : 'key_point'; });
+  var signature = str(function (v) { return HEX128.test(v) ? null : 'signature_hex'; });
+  function uint(max) { return function (v) { return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max ? null : 'malformed'; }; }
+  var u64 = uint(18446744073709551615), u32 = uint(4294967295);
+  function bool(v) { return typeof v === 'boolean' ? null : 'malformed'; }
+  function oneOf() { var names = Array.prototype.slice.call(arguments); return function (v) { return names.indexOf(v) >= 0 ? null : 'malformed'; }; }
+
+  // ---- entry bodies (FORMAT.md §5; ledger-core body.rs), one table ----------------------
+  // An object schema maps each member to its check; `opt(x)` marks an optional member (a
+  // `null` there is the intent's second spelling: `intent_not_canonical`); `list(x)` is an
+  // array of x; `then` checks across members once each member passed (time.rs' Period and
+  // WeeklyWindow). Members are checked in canonical (sorted) order, unknown and missing
+  // ones are `malformed`, as serde's deny_unknown_fields reports them.
+
+  function opt(check) { return { optional: check }; }
+  function list(check) { return function (v, form) { if (!Array.isArray(v)) return 'malformed'; for (var i = 0; i < v.length; i++) { var c = checkValue(check, v[i], form); if (c) return c; } return null; }; }
+  function obj(members, then) { return { members: members, then: then }; }
+  function checkValue(check, v, form) {
+    if (typeof check === 'function') return check(v, form);
+    if (!isObject(v)) return 'malformed';
+    var names = Object.keys(v).sort();
+    for (var i = 0; i < names.length; i++) {
+      var spec = check.members[names[i]];
+      if (spec === undefined) return 'malformed';
+      if (spec.optional) {
+        if (v[names[i]] === null) { form.null = true; continue; }
+        spec = spec.optional;
+      }
+      var c = checkValue(spec, v[names[i]], form);
+      if (c) return c;
+    }
+    for (var name in check.members) if (!check.members[name].optional && !(name in v)) return 'malformed';
+    return check.then ? check.then(v) : null;
+  }
+
+  var trustee = obj({ key: publicKey, name: shortText });
+  var policy = obj({ statement_quorum: u32, disbursement_quorum: u32, governance_quorum: u32, share_rate_min: decimal('rate', 4, 'nonneg', 10000n), share_rate_max: decimal('rate', 4, 'nonneg', 10000n) });
+  var amount = decimal('amount', 2, 'positive', 100000000000n);
+  var money = decimal('money', 2, 'signed', 100000000000000000n);
+  var base = decimal('base', 2, 'nonneg', 100000000000000000n);
+  var rate = decimal('rate', 4, 'nonneg', 10000n);
+  var party = obj({ name: shortText, class: oneOf('enterprise', 'organisation', 'resident', 'other') });
+  var period = obj({ from: date, to: date }, function (p) { return p.to < p.from ? 'period_reversed' : null; });
+  var window_ = obj({ day: weekday, from: timeOfDay, to: timeOfDay }, function (w) { return minutesOf(w.from) >= minutesOf(w.to) ? 'window_empty' : null; });
+
+  var BODIES = {
+    genesis: obj({ name: shortText, name_en: shortText, street: shortText, community: shortText, currency: oneOf('CNY'), utc_offset: utcOffset, trustees: list(trustee), policy: policy }),
+    trustees: obj({ add: list(trustee), remove: list(publicKey), policy: opt(policy) }),
+    donation: obj({
+      amount: amount,
+      donor: obj({ class: oneOf('resident', 'enterprise', 'organisation', 'anonymous'), name: opt(shortText), name_consent: opt(bool), commitment: opt(hash) }),
+      channel: oneOf('cash', 'bank_transfer', 'wechat_pay', 'alipay', 'other'),
+      receipt_no: shortText, purpose: opt(shortText), restriction: opt(restrictionId), memo: opt(longText)
+    }),
+    agreement: obj({ agreement_id: agreementId, enterprise: obj({ name: shortText, uscc: uscc }), basis: oneOf('revenue', 'profit'), rate: rate, fixed_monthly: opt(amount), start: date, end: opt(date), venture: shortText }),
+    revenue_share: obj({ agreement_id: agreementId, period: period, base: base, amount: amount }),
+    space: obj({ space_id: spaceId, name: shortText, kind: oneOf('classroom', 'theatre', 'meeting_room', 'activity_room', 'other'), hourly_rate: amount, community_hours: list(window_) }),
+    rental: obj({ space_id: spaceId, renter: party, start: instant, end: instant, amount: amount }),
+    disbursement: obj({ amount: amount, payee: party, purpose: shortText, project: shortText, invoice_no: shortText, restriction: opt(restrictionId) }),
+    reversal: obj({ reverses: u64, reason: longText }),
+    statement: obj({
+      period: period, through_seq: u64, tree_size: u64, root: hash, opening: money,
+      inflows: obj({ donation: money, revenue_share: money, rental: money }), outflows: obj({ disbursement: money }),
+      reversals: money, closing: money, count: u64,
+      version: opt(function (v) { return v === 2 ? null : 'malformed'; }),
+      unrestricted: opt(obj({ opening: money, donation: money, revenue_share: money, rental: money, disbursement: money, reversals: money, releases: money, closing: money })),
+      restricted: opt(obj({ opening: money, donation: money, reversals: money, releases: money, closing: money }))
+    }),
+    restriction: obj({ restriction_id: restrictionId, purpose: shortText, usable_from: opt(date), usable_until: opt(date) }),
+    restriction_revocation: obj({ restriction_id: restrictionId, basis: oneOf('donor_consent', 'law'), reason: longText }),
+    restriction_closing: obj({ restriction_id: restrictionId, disposal: oneOf('released', 'returned'), note: longText })
+  };
+  function typedRelease(body) {
+    if (!isObject(body)) return null;
+    for (var i = 0; i < RELEASE_MEMBERS.length; i++) if (RELEASE_MEMBERS[i] in body) return 'release_not_derived';
+    return null;
+  }
+  var INTENT = obj({ body: function (v) { return isObject(v) ? null : 'malformed'; }, fund: fundId, key: idemKey, kind: oneOf.apply(null, KINDS), signed_at: instant });
+  var SIG = obj({ key: publicKey, sig: signature });
+  var ENTRY = obj({ fund: fundId, intent: function (v) { return isObject(v) ? null : 'malformed'; }, prev: hash, recorded_at: instant, seq: u64, sigs: list(SIG), v: u64 });
+
+  // The entry line as an export line (FORMAT.md §1, §4, §5), as ledger-core's Entry::parse
+  // checks it: size, canonical form, depth, the entry's and the intent's members and types,
+  // the body of its kind, the intent's one spelling, the signature list's shape. Gives
+  // {entry} or {error, code} with ledger-core's code (`receipt_entry` is reported for all).
   function checkEntry(line) {
-    if (enc.encode(line).length > ENTRY_BYTES_MAX) return { error: 'the entry is over 65,536 bytes' };
+    function bad(code, message) { return { error: message + ' (' + code + ')', code: code }; }
+    if (enc.encode(line).length > ENTRY_BYTES_MAX) return bad('entry_too_large', 'the entry is over 65,536 bytes');
     var e;
-    try { e = JSON.parse(line); } catch (x) { return { error: 'the entry is not JSON' }; }
-    if (depth(e) > DEPTH_MAX) return { error: 'the entry nests too deep' };
+    try { e = JSON.parse(line); } catch (x) { return bad('invalid_json', 'the entry is not JSON'); }
+    if (depth(e) > DEPTH_MAX) return bad('too_deep', 'the entry nests too deep');
     var canonical;
-    try { canonical = jcs(e); } catch (x) { return { error: 'the entry has a number that is not allowed' }; }
-    if (canonical !== line) return { error: 'the entry is not in canonical form (RFC 8785)' };
-    if (!isObject(e)) return { error: 'the entry is not an object' };
-    var m = onlyMembers(e, ['fund', 'intent', 'prev', 'recorded_at', 'seq', 'sigs', 'v']);
-    if (m) return { error: 'entry: ' + m };
-    if (e.v !== 1) return { error: 'unsupported entry version' };
-    if (typeof e.fund !== 'string' || !FUND_ID.test(e.fund)) return { error: 'entry fund is not a fund id' };
-    if (!isUint(e.seq)) return { error: 'entry seq is not an integer' };
-    if (typeof e.prev !== 'string' || !HEX64.test(e.prev)) return { error: 'entry prev is not a hash' };
-    if (typeof e.recorded_at !== 'string' || !INSTANT.test(e.recorded_at)) return { error: 'recorded_at is not an instant' };
-    var it = e.intent;
-    if (!isObject(it)) return { error: 'intent is not an object' };
-    m = onlyMembers(it, ['body', 'fund', 'key', 'kind', 'signed_at']);
-    if (m) return { error: 'intent: ' + m };
-    if (KINDS.indexOf(it.kind) < 0) return { error: 'unknown kind' };
-    if (typeof it.fund !== 'string' || !FUND_ID.test(it.fund)) return { error: 'intent fund is not a fund id' };
-    if (typeof it.key !== 'string' || !IDEM_KEY.test(it.key)) return { error: 'intent key is not an idempotency key' };
-    if (typeof it.signed_at !== 'string' || !INSTANT.test(it.signed_at)) return { error: 'signed_at is not an instant' };
-    if (!isObject(it.body)) return { error: 'body is not an object' };
-    if (!Array.isArray(e.sigs) || e.sigs.length < 1 || e.sigs.length > 32) return { error: 'an entry has 1 to 32 signatures' };
-    for (var i = 0; i < e.sigs.length; i++) {
-      var s = e.sigs[i];
-      if (!isObject(s) || onlyMembers(s, ['key', 'sig']) || !HEX64.test(s.key) || !HEX128.test(s.sig)) return { error: 'signature ' + i + ' is malformed' };
-      if (i > 0 && !(e.sigs[i - 1].key < s.key)) return { error: 'signatures are not sorted by key, or a key signs twice' };
+    try { canonical = jcs(e); } catch (x) { return bad('not_canonical', 'the entry has a number that is not allowed'); }
+    if (canonical !== line) return bad('not_canonical', 'the entry is not in canonical form (RFC 8785)');
+    var form = {};
+    var c = checkValue(ENTRY, e, form) || checkValue(INTENT, e.intent, form) || typedRelease(e.intent.body) || checkValue(BODIES[e.intent.kind], e.intent.body, form);
+    if (c) return bad(c, 'the entry does not have the members and types of its kind');
+    if (e.v !== 1) return bad('unsupported_version', 'unsupported entry version');
+    if (form.null) return bad('intent_not_canonical', 'the intent has an explicit null: it is not in its one canonical form');
+    if (e.sigs.length < 1) return bad('no_signature', 'the entry has no signature');
+    if (e.sigs.length > 32) return bad('too_many_signatures', 'an entry has at most 32 signatures');
+    for (var i = 1; i < e.sigs.length; i++) {
+      if (!(e.sigs[i - 1].key < e.sigs[i].key)) return bad('duplicate_signer', 'signatures are not sorted by key, or a key signs twice');
     }
     return { entry: e };
   }
@@ -490,7 +696,7 @@
     pass('receipt_version');
 
     var checked = checkEntry(r.entry);
-    if (checked.error) return fail('receipt_entry', checked.error);
+    if (checked.error) { var f = fail('receipt_entry', checked.error); f.entry_code = checked.code; return f; }
     var e = checked.entry;
     pass('receipt_entry');
 
@@ -562,8 +768,8 @@
       pass('witness_quorum');
     }
 
-    if (siteLogKey && r.log_key !== siteLogKey) return fail('log_key_unknown', 'the receipt is signed by a log key this site does not publish: ' + r.log_key);
-    if (siteLogKey) pass('log_key_unknown');
+    if (siteLogKey && r.log_key !== siteLogKey) return fail('log_key_mismatch', 'the receipt is signed by a log key this site does not publish: ' + r.log_key);
+    if (siteLogKey) pass('log_key_mismatch');
 
     return {
       ok: true,
@@ -591,6 +797,8 @@
     sha256: sha256,
     jcs: jcs,
     ed25519Verify: ed25519Verify,
+    isPublicKey: isPublicKey,
+    checkEntry: checkEntry,
     merkleInclusion: merkleInclusion,
     merkleConsistency: merkleConsistency,
     parseVkey: parseVkey,

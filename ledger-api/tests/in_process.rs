@@ -152,6 +152,12 @@ fn the_access_column_is_the_one_reviewed() {
         guarded,
         vec![
             ("append", Access::Writer, "appending an entry"),
+            ("check_import", Access::Trustee, "checking an import"),
+            (
+                "check_intents",
+                Access::TrusteeOrAuditor,
+                "checking intents"
+            ),
             ("cosign", Access::Trustee, "co-signing a proposal"),
             (
                 "get_proposal",
@@ -174,6 +180,11 @@ fn the_access_column_is_the_one_reviewed() {
             ("vault_erase", Access::Operator, "erasing a donor identity"),
             ("vault_get", Access::Auditor, "reading the donor vault"),
             ("vault_list", Access::Auditor, "reading the donor vault"),
+            (
+                "workspace",
+                Access::TrusteeOrAuditor,
+                "reading the trustees' workspace",
+            ),
         ]
     );
 }

@@ -57,6 +57,14 @@ pub enum EntryError {
     /// A signature does not verify over the intent.
     #[error("signature by {0} does not verify over the intent")]
     BadSignature(String),
+    /// At write only (FORMAT.md §3): a signature that verifies by the read rule (ZIP-215)
+    /// but not by a strict cofactorless RFC 8032 verifier, see [`crate::strict`].
+    #[error("signature by {0} verifies only under the lenient rule (ZIP-215), not strict RFC 8032 (non-canonical or small-order R or key, or a cofactor-only equation); it is not recorded")]
+    SignatureNotStrict(String),
+    /// At write only (FORMAT.md §3): a key a body adds is not canonically encoded or is of
+    /// small order, see [`crate::strict`].
+    #[error("key {0} is not the canonical encoding of an Ed25519 point of large order; it is not recorded")]
+    KeyNotStrict(String),
 }
 
 impl Coded for EntryError {
@@ -71,6 +79,8 @@ impl Coded for EntryError {
             EntryError::TooManySignatures(_) => "too_many_signatures",
             EntryError::SignatureOrder => "duplicate_signer",
             EntryError::BadSignature(_) => "bad_signature",
+            EntryError::SignatureNotStrict(_) => "signature_not_strict",
+            EntryError::KeyNotStrict(_) => "key_not_strict",
         }
     }
     fn message_en(&self) -> String {
@@ -89,6 +99,12 @@ impl Coded for EntryError {
             }
             EntryError::SignatureOrder => "签名必须按公钥排序，且每个公钥只能签一次".into(),
             EntryError::BadSignature(k) => format!("公钥 {k} 的签名与意图不符"),
+            EntryError::SignatureNotStrict(k) => format!(
+                "公钥 {k} 的签名只在宽松规则（ZIP-215）下成立，不符合严格的 RFC 8032（R 或公钥编码不规范、阶过小，或只满足带余因子的等式），不予记录"
+            ),
+            EntryError::KeyNotStrict(k) => {
+                format!("公钥 {k} 不是大阶 Ed25519 点的规范编码，不予记录")
+            }
         }
     }
 }
@@ -1091,12 +1107,12 @@ mod tests {
         );
     }
 
-    /// The example fund's lines, then those of two funds with a restricted gift (one
-    /// closed, one revoked): every kind, both statement versions.
+    /// The example fund's lines (with oversight: supervisors, an opinion, a correction),
+    /// then those of two funds with a restricted gift (one closed, one revoked): every
+    /// kind, both statement versions.
     fn lines_of_every_kind(fund: &str, seed: u64) -> Vec<Vec<u8>> {
-        let mut lines = build(&SampleSpec::example(fund, seed, 300, 14), "ledger.example")
-            .unwrap()
-            .lines;
+        let spec = SampleSpec::example(fund, seed, 300, 14).with_oversight();
+        let mut lines = build(&spec, "ledger.example").unwrap().lines;
         for revoke in [false, true] {
             let mut spec = SampleSpec::example(fund, seed + 1, 160, 12);
             spec.story = Some(crate::sample::Story::restricted_example(revoke));

@@ -66,7 +66,6 @@ pub const FIELD_CODES: &[&str] = &[
     "rate_over_one",
     "rate_too_few_decimals",
     "rate_too_many_decimals",
-    "release_not_derived",
     "restriction_id_bad_char",
     "restriction_id_empty",
     "restriction_id_too_long",

@@ -29,6 +29,7 @@ use crate::text::{LongText, ShortText};
 use crate::time::{Date, Instant, Period, UtcOffset, WeeklyWindow};
 
 pub mod conformance;
+pub mod lenient;
 mod story;
 
 pub use story::{Story, StoryAgreement, StoryRestriction, StorySpace};
@@ -997,36 +998,18 @@ impl SampleFund {
         seq: u64,
         with_donor: bool,
     ) -> Result<crate::receipt::Receipt, SampleError> {
-        use crate::receipt::{Receipt, ReceiptDonor, ReceiptSigner, RECEIPT_VERSION};
-        let line = usize::try_from(seq)
-            .ok()
-            .and_then(|i| self.lines.get(i))
-            .ok_or_else(|| SampleError(format!("no entry at seq {seq}")))?;
+        use crate::receipt::ReceiptDonor;
         let leaves: Vec<Hash> = self
             .lines
             .iter()
             .map(|l| crate::hash::leaf_hash(l))
             .collect();
-        let tree = crate::merkle::MemoryTree::from_leaves(&leaves);
-        if tree.root() != self.state.root() {
+        if crate::merkle::MemoryTree::from_leaves(&leaves).root() != self.state.root() {
             return Err(SampleError(
                 "the tree of the lines is not the state's".into(),
             ));
         }
-        let inclusion = tree
-            .inclusion_proof(seq, tree.size())
-            .map_err(err("inclusion proof"))?;
-        let parsed = Entry::parse(line).map_err(err("entry"))?;
-        let trustees = self.state.trustees();
-        let signers = parsed
-            .entry
-            .sigs
-            .iter()
-            .map(|s| ReceiptSigner {
-                key: s.key,
-                name: trustees.get(&s.key).map(|n| n.as_str().to_owned()),
-            })
-            .collect();
+        let mut receipt = self.receipt_of(&self.lines, seq)?;
         let donor = if with_donor {
             let (_, salt, identity) = self
                 .vault
@@ -1044,17 +1027,58 @@ impl SampleFund {
         } else {
             None
         };
+        receipt.donor = donor;
+        Ok(receipt)
+    }
+
+    /// A receipt for entry `seq` of `lines` (each taken as is; a line that does not parse
+    /// as an entry lists no signers), with a checkpoint over all of `lines` signed by the
+    /// log key: what an insider holding the log key would hand out for a log of those
+    /// lines.
+    pub fn receipt_of<L: AsRef<[u8]>>(
+        &self,
+        lines: &[L],
+        seq: u64,
+    ) -> Result<crate::receipt::Receipt, SampleError> {
+        use crate::receipt::{Receipt, ReceiptSigner, RECEIPT_VERSION};
+        let line = usize::try_from(seq)
+            .ok()
+            .and_then(|i| lines.get(i))
+            .ok_or_else(|| SampleError(format!("no entry at seq {seq}")))?
+            .as_ref();
+        let leaves: Vec<Hash> = lines
+            .iter()
+            .map(|l| crate::hash::leaf_hash(l.as_ref()))
+            .collect();
+        let tree = crate::merkle::MemoryTree::from_leaves(&leaves);
+        let inclusion = tree
+            .inclusion_proof(seq, tree.size())
+            .map_err(err("inclusion proof"))?;
+        let trustees = self.state.trustees();
+        let signers = Entry::parse(line)
+            .map(|parsed| {
+                parsed
+                    .entry
+                    .sigs
+                    .iter()
+                    .map(|s| ReceiptSigner {
+                        key: s.key,
+                        name: trustees.get(&s.key).map(|n| n.as_str().to_owned()),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Receipt {
             version: RECEIPT_VERSION.to_owned(),
             origin: self.origin.clone(),
             log_key: self.keys.log.verifier().to_vkey(),
-            entry: String::from_utf8(line.clone()).map_err(err("entry"))?,
+            entry: String::from_utf8(line.to_vec()).map_err(err("entry"))?,
             seq,
             tree_size: tree.size(),
             inclusion,
-            checkpoint: self.checkpoint_note()?,
+            checkpoint: self.checkpoint_note_by(tree.size(), tree.root(), &self.keys.log)?,
             signers,
-            donor,
+            donor: None,
         })
     }
 }
@@ -1131,10 +1155,13 @@ impl SampleFund {
                             }
                             (Restatement::Redraft, Some(st)) => {
                                 let draft = st.draft_statement(&s.period)?;
+                                let supersedes = s.supersedes;
                                 *s = match s.version {
                                     Some(_) => draft,
                                     None => crate::statement::first_version(draft),
                                 };
+                                // A corrected statement still names the one it supersedes.
+                                s.supersedes = supersedes;
                             }
                             _ => {}
                         }

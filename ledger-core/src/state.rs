@@ -315,6 +315,105 @@ impl FundState {
         self.commit(entry, hash, effect)
     }
 
+    /// Checks every rule but the signatures for `entry` and, if they all hold, applies it:
+    /// the trustees' dry run of an intent not signed yet (`crate::check`), always on a
+    /// copy of the fund's state. Never a way to record: an entry is recorded only through
+    /// [`FundState::apply`], which counts its signers. On error nothing changes.
+    pub fn apply_unsigned(&mut self, entry: &Entry, hash: Hash) -> Result<Applied, RuleError> {
+        self.check_chain(entry)?;
+        let effect = self.check_kind(entry)?;
+        self.commit(entry, hash, effect)
+    }
+
+    /// The agreements in force or ended, by id: each with the periods already paid under
+    /// it (first day, last day, seq of the revenue share), oldest first.
+    pub fn agreements(&self) -> Vec<(&Agreement, Vec<PaidPeriod>)> {
+        let mut out: Vec<_> = self
+            .agreements
+            .values()
+            .map(|st| (&st.agreement, paid_periods(st)))
+            .collect();
+        out.sort_by(|a, b| a.0.agreement_id.as_str().cmp(b.0.agreement_id.as_str()));
+        out
+    }
+
+    /// The periods already paid under agreement `id` (`None`: no such agreement).
+    pub fn paid_periods(&self, id: &AgreementId) -> Option<Vec<PaidPeriod>> {
+        self.agreements.get(id).map(paid_periods)
+    }
+
+    /// The spaces, by id.
+    pub fn spaces(&self) -> Vec<&Space> {
+        let mut out: Vec<&Space> = self.spaces.values().map(|st| &st.space).collect();
+        out.sort_by(|a, b| a.space_id.as_str().cmp(b.space_id.as_str()));
+        out
+    }
+
+    /// The rentals of space `id` that overlap `[from, to)`, by start (`None`: no such
+    /// space).
+    pub fn bookings(&self, id: &SpaceId, from: Instant, to: Instant) -> Option<Vec<Booking>> {
+        let st = self.spaces.get(id)?;
+        // Slots are disjoint, so at most one starting before `from` reaches into it.
+        let before = st.rentals.range(..from).next_back();
+        let within = st.rentals.range(from..to);
+        Some(
+            before
+                .into_iter()
+                .chain(within)
+                .filter(|(start, (end, _))| **start < to && *end > from)
+                .map(|(start, (end, seq))| Booking {
+                    start: *start,
+                    end: *end,
+                    seq: *seq,
+                })
+                .collect(),
+        )
+    }
+
+    /// The amount the rules expect for revenue share `r`: round_half_up(base × rate) plus
+    /// the fixed monthly fee for each whole month. Refused as the rules refuse it when the
+    /// agreement is unknown, not in force for the period, or the period is not whole
+    /// months while a fixed fee applies.
+    pub fn share_due(&self, r: &RevenueShare) -> Result<Money, RuleError> {
+        let st = self
+            .agreements
+            .get(&r.agreement_id)
+            .ok_or_else(|| RuleError::AgreementUnknown(r.agreement_id.to_string()))?;
+        let a = &st.agreement;
+        if r.period.from() < a.start || a.end.is_some_and(|e| r.period.to() > e) {
+            return Err(RuleError::AgreementInactive(r.agreement_id.to_string()));
+        }
+        let mut expected = share_of(r.base, a.rate);
+        if let Some(fee) = a.fixed_monthly {
+            let months = r
+                .period
+                .whole_months()
+                .ok_or(RuleError::PeriodNotWholeMonths)?;
+            for _ in 0..months {
+                expected = add(expected, fee.into())?;
+            }
+        }
+        Ok(expected)
+    }
+
+    /// The price the rules expect for rental `r` (the space's hourly rate × hours,
+    /// half-up to 0.01). Refused as the rules refuse it for an unknown space, an empty or
+    /// too long slot.
+    pub fn rental_price(&self, r: &Rental) -> Result<Money, RuleError> {
+        let st = self
+            .spaces
+            .get(&r.space_id)
+            .ok_or_else(|| RuleError::SpaceUnknown(r.space_id.to_string()))?;
+        let seconds = r.end.unix_seconds() - r.start.unix_seconds();
+        if seconds <= 0 {
+            return Err(RuleError::RentalEmpty);
+        }
+        if seconds > RENTAL_DAYS_MAX * 86_400 {
+            return Err(RuleError::RentalTooLong(RENTAL_DAYS_MAX));
+        }
+        hourly_price(st.space.hourly_rate, seconds).map_err(|_| RuleError::Overflow)
+    }
+
     /// Moves the chain past an entry that could not be applied (verification keeps going
     /// after a finding): the log position, head, time and Merkle tree advance, the fund's
     /// money and rules state do not.
@@ -657,31 +756,15 @@ impl FundState {
     }
 
     fn check_revenue_share(&self, r: &RevenueShare) -> Result<(), RuleError> {
-        let st = self
-            .agreements
-            .get(&r.agreement_id)
-            .ok_or_else(|| RuleError::AgreementUnknown(r.agreement_id.to_string()))?;
-        let a = &st.agreement;
-        if r.period.from() < a.start || a.end.is_some_and(|e| r.period.to() > e) {
-            return Err(RuleError::AgreementInactive(r.agreement_id.to_string()));
-        }
-        let mut expected = share_of(r.base, a.rate);
-        if let Some(fee) = a.fixed_monthly {
-            let months = r
-                .period
-                .whole_months()
-                .ok_or(RuleError::PeriodNotWholeMonths)?;
-            for _ in 0..months {
-                expected = add(expected, fee.into())?;
-            }
-        }
+        let expected = self.share_due(r)?;
         let found: Money = r.amount.into();
         if expected != found {
             return Err(RuleError::RevenueShareAmount { expected, found });
         }
         // Paid periods are disjoint, so only the last one starting on or before our end
         // can overlap.
-        if let Some((_, (to, seq))) = st.paid.range(..=r.period.to()).next_back() {
+        let paid = self.agreements.get(&r.agreement_id).map(|st| &st.paid);
+        if let Some((_, (to, seq))) = paid.and_then(|p| p.range(..=r.period.to()).next_back()) {
             if *to >= r.period.from() {
                 return Err(RuleError::PeriodAlreadyPaid(*seq));
             }
@@ -700,23 +783,14 @@ impl FundState {
     }
 
     fn check_rental(&self, r: &Rental) -> Result<(), RuleError> {
-        let st = self
-            .spaces
-            .get(&r.space_id)
-            .ok_or_else(|| RuleError::SpaceUnknown(r.space_id.to_string()))?;
-        let seconds = r.end.unix_seconds() - r.start.unix_seconds();
-        if seconds <= 0 {
-            return Err(RuleError::RentalEmpty);
-        }
-        if seconds > RENTAL_DAYS_MAX * 86_400 {
-            return Err(RuleError::RentalTooLong(RENTAL_DAYS_MAX));
-        }
-        let expected =
-            hourly_price(st.space.hourly_rate, seconds).map_err(|_| RuleError::Overflow)?;
+        let expected = self.rental_price(r)?;
         let found: Money = r.amount.into();
         if expected != found {
             return Err(RuleError::RentalAmount { expected, found });
         }
+        let Some(st) = self.spaces.get(&r.space_id) else {
+            return Err(RuleError::SpaceUnknown(r.space_id.to_string()));
+        };
         if overlaps_weekly(r.start, r.end, self.offset, &st.space.community_hours) {
             return Err(RuleError::RentalInCommunityHours);
         }
@@ -921,6 +995,39 @@ impl FundState {
             restricted: effect.restricted,
         })
     }
+}
+
+/// A period paid under an agreement: its days and the revenue share that paid it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct PaidPeriod {
+    /// First day paid.
+    pub from: Date,
+    /// Last day paid.
+    pub to: Date,
+    /// Seq of the revenue share.
+    pub seq: u64,
+}
+
+/// A booked slot of a space: `[start, end)` and the rental that booked it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Booking {
+    /// First instant.
+    pub start: Instant,
+    /// First instant after.
+    pub end: Instant,
+    /// Seq of the rental.
+    pub seq: u64,
+}
+
+fn paid_periods(st: &AgreementState) -> Vec<PaidPeriod> {
+    st.paid
+        .iter()
+        .map(|(from, (to, seq))| PaidPeriod {
+            from: *from,
+            to: *to,
+            seq: *seq,
+        })
+        .collect()
 }
 
 /// The monetary effect of an entry, decided by its rules.

@@ -601,6 +601,26 @@ impl WitnessPolicy {
         met.get(name.as_str()).copied().unwrap_or(false)
     }
 
+    /// The policy as a browser verifier takes it (verify.js's `verifyWitnesses`, the
+    /// `/check` page's `data-policy`): `logs` (their vkeys), `witnesses` (`name`, `vkey`,
+    /// `url`), `groups` (`name`, `threshold` as written: `all`, `any` or a number,
+    /// `members`) and `quorum` (a name, or `none`).
+    pub fn reader_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "logs": self.logs.iter().map(|l| l.key.to_vkey()).collect::<Vec<_>>(),
+            "witnesses": self.witnesses.iter().map(|w| serde_json::json!({
+                "name": w.name, "vkey": w.key.to_vkey(), "url": w.url,
+            })).collect::<Vec<_>>(),
+            "groups": self.groups.iter().map(|g| serde_json::json!({
+                "name": g.name, "threshold": g.threshold.to_string(), "members": g.members,
+            })).collect::<Vec<_>>(),
+            "quorum": match &self.quorum {
+                Quorum::None => QUORUM_NONE,
+                Quorum::Name(n) => n.as_str(),
+            },
+        })
+    }
+
     /// Whether a checkpoint cosigned by the witnesses named (by their policy names)
     /// in `witness_names` meets the quorum. Names that are not witnesses count for
     /// nothing.

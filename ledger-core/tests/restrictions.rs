@@ -441,3 +441,25 @@ proptest! {
         prop_assert!(replayed == fx.state);
     }
 }
+
+/// The trustees' forms get each open restriction's balance and the unrestricted money
+/// from the dry run (`ledger_core::check`), with the refusal an append would give.
+#[test]
+fn the_dry_run_shows_each_restrictions_balance() {
+    let mut fx = with_gift("300.00", "50.00");
+    fx.ok(restriction("ended", None, None), &[0, 1]);
+    fx.ok(revocation("ended"), &[0, 1]);
+    let intent = fx.intent(restricted_disbursement("300.01", "yg"));
+    let now = fx.instant();
+    let checked = ledger_core::check::check_intent(&mut fx.state, intent, now);
+    let f = &checked.figures;
+    assert_eq!(f.unrestricted_before, Some(money("50.00")));
+    let open = f.restrictions.as_ref().expect("restrictions");
+    assert_eq!(open.len(), 1, "an ended restriction is not offered");
+    assert_eq!(open[0].restriction_id, "yg");
+    assert_eq!(open[0].balance, money("300.00"));
+    assert_eq!(
+        checked.outcome.map_err(|e| e.code()),
+        Err("restriction_overdraft")
+    );
+}

@@ -3,37 +3,16 @@
 //! A trustee can craft signatures whose R carries a small-order component; under the
 //! ZIP-215 rules both paths accept them (the key holder signed), and no path disagrees.
 
-use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT as B, EIGHT_TORSION};
-use curve25519_dalek::scalar::Scalar;
 use ed25519_dalek::SigningKey;
 use ledger_core::entry::{signing_message, verify_signatures, Entry};
 use ledger_core::keys::SignatureBytes;
+use ledger_core::sample::lenient::{lenient_signature, Lenient};
 use ledger_core::sample::{build, key_from_label, SampleSpec};
 use ledger_core::verify::{prepare_lines, verify_export, Expectations, Prepared};
-use sha2::{Digest, Sha512};
 
 /// An RFC 8032 signature except that R has a torsion point of order `torsion` added.
 fn crafted(key: &SigningKey, msg: &[u8], nonce: u64, torsion: usize) -> [u8; 64] {
-    let h = Sha512::digest(key.to_bytes());
-    let mut a = [0u8; 32];
-    a.copy_from_slice(&h[..32]);
-    a[0] &= 248;
-    a[31] &= 127;
-    a[31] |= 64;
-    let a = Scalar::from_bytes_mod_order(a);
-    let big_a = key.verifying_key();
-    let r = Scalar::from_bytes_mod_order_wide(
-        &Sha512::digest([&h[32..], &nonce.to_le_bytes()[..], msg].concat()).into(),
-    );
-    let big_r = (r * B + EIGHT_TORSION[torsion]).compress();
-    let k = Scalar::from_bytes_mod_order_wide(
-        &Sha512::digest([big_r.as_bytes(), big_a.as_bytes(), msg].concat()).into(),
-    );
-    let s = r + k * a;
-    let mut bytes = [0u8; 64];
-    bytes[..32].copy_from_slice(big_r.as_bytes());
-    bytes[32..].copy_from_slice(s.as_bytes());
-    bytes
+    lenient_signature(key, msg, Lenient::TorsionR { torsion, nonce }).0
 }
 
 #[test]
@@ -190,4 +169,43 @@ fn batch_of_intents_gives_what_each_check_alone_gives() {
         .collect();
     assert!(verify_signatures_batch(&good).iter().all(|r| r.is_ok()));
     assert!(verify_signatures_batch(&[]).is_empty());
+}
+
+/// Lenient on read (FORMAT.md §3): an export whose entry carries a signature that only the
+/// ZIP-215 rule accepts (each edge case the server now refuses at write) still verifies
+/// clean, and a non-canonical `s` is still `bad_signature`.
+#[test]
+fn old_exports_with_lenient_signatures_still_verify() {
+    let fund = build(&SampleSpec::example("t", 9, 120, 6), "ledger.example").unwrap();
+    let (i, p) = fund
+        .lines
+        .iter()
+        .enumerate()
+        .skip(60)
+        .map(|(i, l)| (i, Entry::parse(l).unwrap()))
+        .find(|(_, p)| p.entry.sigs.len() == 1)
+        .unwrap();
+    let signer = fund.signing_key(&p.entry.sigs[0].key, &[]).unwrap();
+    let msg = signing_message(&p.intent_bytes);
+    for (name, form) in ledger_core::sample::lenient::EDGE_CASES {
+        let mut entry = p.entry.clone();
+        entry.sigs[0].sig = lenient_signature(signer, &msg, form);
+        assert!(
+            !ledger_core::strict::signature_is_strict(&entry.sigs[0].key, &msg, &entry.sigs[0].sig),
+            "{name}"
+        );
+        let mut lines = fund.lines[..i].to_vec();
+        lines.push(entry.canonical_bytes());
+        let export = fund.export_of(&lines).unwrap();
+        let codes: Vec<&str> = verify_export(&export, Expectations::default())
+            .findings
+            .iter()
+            .map(|f| f.code)
+            .collect();
+        let expected: &[&str] = match form {
+            Lenient::NonCanonicalS => &["bad_signature"],
+            _ => &[],
+        };
+        assert_eq!(codes, expected, "{name}");
+    }
 }

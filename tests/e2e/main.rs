@@ -17,6 +17,7 @@
 mod api_errors;
 mod api_roles;
 mod backup;
+mod checks;
 mod client;
 mod fund_create;
 mod key_rotation;
@@ -26,5 +27,7 @@ mod proposals;
 mod quarantine;
 mod receipts;
 mod service;
+mod session;
+mod strict_signatures;
 mod walkthrough;
 mod witnesses;

@@ -103,6 +103,61 @@ fn proposals_are_appended_when_their_quorum_is_met_and_refused_when_invalid() {
             .await
             .expect("list");
         assert_eq!(listed["proposals"].as_array().map(Vec::len), Some(2));
+        // A key's inbox: the open proposals it may sign and has not, newest first, in
+        // plain words, with the proposer and what the quorum still misses.
+        let inbox = |key: String| {
+            let t = t.clone();
+            async move {
+                t.send_json(
+                    Method::GET,
+                    &format!("/api/v1/funds/{FUND}/proposals?signer={key}"),
+                    None,
+                )
+                .await
+            }
+        };
+        let (status, b_inbox) = inbox(b.public_key().to_hex()).await;
+        assert_eq!(status, 200, "{b_inbox}");
+        let items = b_inbox["proposals"].as_array().expect("proposals");
+        assert_eq!(items.len(), 2, "{b_inbox}");
+        assert!(items
+            .windows(2)
+            .all(|w| w[0]["created_at"].as_str() >= w[1]["created_at"].as_str()));
+        for p in items {
+            assert_eq!(
+                (p["signatures_needed"].as_u64(), p["missing"].as_u64()),
+                (Some(2), Some(1)),
+                "{p}"
+            );
+            assert!(p["proposer"].as_str().is_some_and(|l| !l.is_empty()), "{p}");
+            assert!(
+                p["summary"]["zh"].as_str().unwrap().starts_with("支出："),
+                "{p}"
+            );
+        }
+        let big_item = items
+            .iter()
+            .find(|p| p["id"] == big_id.as_str())
+            .expect("big");
+        assert_eq!(
+            big_item["summary"]["en"],
+            "disbursement: 900.00 yuan to 社区老年食堂 for 助餐补贴"
+        );
+        let (_, a_inbox) = inbox(a.public_key().to_hex()).await;
+        assert_eq!(a_inbox["proposals"], json!([]), "A signed both");
+        let (_, s_inbox) = inbox(Trustee::random("外人").public_key().to_hex()).await;
+        assert_eq!(
+            s_inbox["proposals"],
+            json!([]),
+            "not a trustee: nothing to sign"
+        );
+        let (status, v) = inbox("xyz".into()).await;
+        assert_eq!(
+            (status, v["code"].as_str()),
+            (400, Some("bad_query")),
+            "{v}"
+        );
+
         let auditor = client.public().with_token(&auditor_token);
         assert!(auditor
             .get_json(&format!("/api/v1/funds/{FUND}/proposals/{small_id}"))

@@ -67,7 +67,9 @@ use rand_core::RngCore;
 use serde_json::{json, Value};
 
 /// The server's environment variables that would override the flags a test passes.
-const SERVER_ENV: [&str; 14] = [
+const SERVER_ENV: [&str; 16] = [
+    "LEDGER_SESSION_MAX",
+    "LEDGER_SESSION_IDLE",
     "LEDGER_WITNESS_POLICY",
     "LEDGER_WITNESS_INTERVAL",
     "LEDGER_LOG_KEY_FILE",

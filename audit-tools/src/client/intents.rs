@@ -13,30 +13,21 @@ use ledger_core::body::{
     Trustee, TrusteeChange, Verdict,
 };
 use ledger_core::canonical::canonicalize;
-use ledger_core::donor::{commitment, identity_string, SALT_BYTES};
+use ledger_core::donor::SALT_BYTES;
 use ledger_core::entry::{Intent, Sig};
-use ledger_core::hash::sha256;
 use ledger_core::ids::{AgreementId, FundId, IdempotencyKey, RestrictionId, SpaceId, Uscc};
 use ledger_core::keys::PublicKey;
 use ledger_core::money::{Amount, Base, Rate};
 use ledger_core::text::{LongText, ShortText};
 use ledger_core::time::{Date, Instant, Period, WeeklyWindow};
 use rand_core::RngCore;
-use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-/// Longest donor name kept in the vault, in characters (the server's limit).
-pub const DONOR_NAME_CHARS_MAX: usize = 100;
-/// Longest donor phone number, in characters (the server's limit).
-pub const DONOR_PHONE_CHARS_MAX: usize = 32;
+pub use ledger_core::donor::{DONOR_NAME_CHARS_MAX, DONOR_PHONE_CHARS_MAX};
 /// Domain separation of the idempotency keys the client derives from content.
 const KEY_DERIVATION_PREFIX: &str = "community-ledger/client/key/v1\n";
 
-/// Parses a snake_case enum value (`wechat_pay`, `meeting_room`) as the chain spells it.
-pub fn parse_enum<T: DeserializeOwned>(s: &str, what: &str, allowed: &str) -> Result<T, String> {
-    serde_json::from_value(Value::String(s.to_owned()))
-        .map_err(|_| format!("unknown {what} {s:?} (one of: {allowed})"))
-}
+pub use ledger_core::import::{key_from_digest, parse_enum};
 
 fn donor_class(s: &str) -> Result<DonorClass, String> {
     parse_enum(
@@ -99,6 +90,11 @@ fn public_key(s: &str) -> Result<PublicKey, String> {
     PublicKey::from_hex(s).map_err(|e| e.to_string())
 }
 
+/// Parses `--signed-at`.
+fn parse_signed_at(s: &str) -> Result<Instant, String> {
+    Instant::parse(s).map_err(|e| e.to_string())
+}
+
 /// What every kind's command takes besides its fields.
 #[derive(Args, Debug, Clone)]
 pub struct Common {
@@ -109,6 +105,11 @@ pub struct Common {
     /// same command again records it once.
     #[arg(long)]
     pub idempotency_key: Option<IdempotencyKey>,
+    /// The intent's `signed_at` (RFC 3339 UTC to the second; default: now). With
+    /// `--idempotency-key`, the same inputs give the same signature byte for byte, as the
+    /// browser workspace signs them (tests compare the two).
+    #[arg(long, value_parser = parse_signed_at)]
+    pub signed_at: Option<Instant>,
     /// Another trustee's key file that signs too (repeat for more), for kinds that need a
     /// quorum when the trustees sign on one machine; otherwise use `propose` and `sign`.
     #[arg(long = "cosign-key", value_name = "FILE")]
@@ -482,22 +483,7 @@ pub struct OpinionArgs {
 }
 
 /// A resident donor's identity, sent beside the intent (never in it).
-#[derive(Debug, Clone)]
-pub struct Identity {
-    /// Random salt of the commitment.
-    pub salt: [u8; SALT_BYTES],
-    /// Name.
-    pub name: String,
-    /// Phone.
-    pub phone: String,
-}
-
-impl Identity {
-    /// The `donor_identity` member of an append request.
-    pub fn to_json(&self) -> Value {
-        json!({"salt": hex::encode(self.salt), "name": self.name, "phone": self.phone})
-    }
-}
+pub use ledger_core::donor::DonorIdentity as Identity;
 
 /// A fresh random salt.
 pub fn random_salt() -> [u8; SALT_BYTES] {
@@ -506,98 +492,15 @@ pub fn random_salt() -> [u8; SALT_BYTES] {
     salt
 }
 
-fn opt(s: Option<&str>) -> Option<&str> {
-    s.map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// The donor as the chain records it, and a resident's identity for the vault.
-///
-/// A resident needs a name and a phone: they go to the vault, the chain gets only the
-/// commitment (and the name too if the resident consented to be named). Enterprises and
-/// organisations need a name; anonymous donors have none. Only a resident has a phone.
+/// The donor as the chain records it, and a resident's identity for the vault (a fresh
+/// random salt for the commitment): [`ledger_core::donor::donor_of`].
 pub fn donor(
     class: DonorClass,
     name: Option<&str>,
     phone: Option<&str>,
     name_public: bool,
 ) -> Result<(Donor, Option<Identity>), String> {
-    let (name, phone) = (opt(name), opt(phone));
-    let short = |n: &str| ShortText::parse(n).map_err(|e| format!("donor name: {e}"));
-    if class != DonorClass::Resident && phone.is_some() {
-        return Err("only a resident donor's phone is recorded (in the donor vault)".into());
-    }
-    if class != DonorClass::Resident && name_public {
-        return Err("naming consent applies to residents only".into());
-    }
-    match class {
-        DonorClass::Resident => {
-            let (Some(name), Some(phone)) = (name, phone) else {
-                return Err(
-                    "a resident donor needs a name and a phone (kept off the chain; \
-                     only their salted commitment is recorded)"
-                        .into(),
-                );
-            };
-            if name.chars().count() > DONOR_NAME_CHARS_MAX {
-                return Err(format!(
-                    "donor name longer than {DONOR_NAME_CHARS_MAX} characters"
-                ));
-            }
-            let phone_ok = phone.chars().count() <= DONOR_PHONE_CHARS_MAX
-                && phone
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '));
-            if !phone_ok {
-                return Err(format!(
-                    "donor phone {phone:?}: 1 to {DONOR_PHONE_CHARS_MAX} digits (with + - or spaces)"
-                ));
-            }
-            let salt = random_salt();
-            let c = commitment(&salt, &identity_string(name, phone));
-            let donor = Donor {
-                class,
-                name: if name_public {
-                    Some(short(name)?)
-                } else {
-                    None
-                },
-                name_consent: name_public.then_some(true),
-                commitment: Some(c),
-            };
-            let id = Identity {
-                salt,
-                name: name.to_owned(),
-                phone: phone.to_owned(),
-            };
-            Ok((donor, Some(id)))
-        }
-        DonorClass::Enterprise | DonorClass::Organisation => {
-            let name = name.ok_or("an enterprise or organisation donor needs a name")?;
-            Ok((
-                Donor {
-                    class,
-                    name: Some(short(name)?),
-                    name_consent: None,
-                    commitment: None,
-                },
-                None,
-            ))
-        }
-        DonorClass::Anonymous => {
-            if name.is_some() {
-                return Err("an anonymous donor has no name".into());
-            }
-            Ok((
-                Donor {
-                    class,
-                    name: None,
-                    name_consent: None,
-                    commitment: None,
-                },
-                None,
-            ))
-        }
-    }
+    ledger_core::donor::donor_of(class, name, phone, name_public, random_salt())
 }
 
 /// The body a command describes (a statement's comes from the server: see the caller).
@@ -779,14 +682,6 @@ pub fn derived_key(prefix: &str, fund: &FundId, body: &Body) -> IdempotencyKey {
     key_from_digest(prefix, &pre)
 }
 
-/// `prefix` + the first 16 hex digits of SHA-256(bytes), as an idempotency key.
-pub fn key_from_digest(prefix: &str, bytes: &[u8]) -> IdempotencyKey {
-    let hex = sha256(bytes).to_hex();
-    // A prefix of [A-Za-z0-9_-] and 16 hex digits is always a valid key.
-    IdempotencyKey::parse(&format!("{prefix}{}", &hex[..16]))
-        .unwrap_or_else(|_| unreachable!("prefix and hex digits form a valid key"))
-}
-
 /// An intent signed by some keys: the canonical string posted and the signatures,
 /// sorted by key, each key once.
 pub struct Signed {
@@ -830,6 +725,7 @@ pub fn kind_label(kind: Kind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ledger_core::donor::{commitment, identity_string};
 
     #[test]
     fn a_resident_is_a_commitment_and_the_derived_key_ignores_the_salt() {

@@ -383,7 +383,7 @@ fn submit(ctx: &Ctx, cmd: &KindCmd, propose: bool) -> Result<(), Fail> {
         fund: fund.clone(),
         body,
         key,
-        signed_at: now(),
+        signed_at: common.signed_at.unwrap_or_else(now),
     };
     let signed = intents::sign(&intent, &keys);
     let mut req = json!({"intent": signed.intent, "sigs": signed.sigs});

@@ -7,6 +7,7 @@ mod conformance;
 mod db;
 mod oversight;
 mod receipts;
+mod restricted;
 mod since;
 mod support;
 mod tamper;

@@ -1,8 +1,14 @@
-//! Who is calling: the bearer token of the request, looked up by its hash.
+//! Who is calling: the bearer token of the request, looked up by its hash, or else the
+//! workspace's session cookie (`crate::sessions`), which stands for a trustee's token.
 //!
-//! No `Authorization` header means the public. A header that is not a well-formed bearer
-//! token, or a token the store does not know or has revoked, is refused with 401 even on
-//! public routes, so that a client never mistakes a broken credential for the public view.
+//! No `Authorization` header and no session cookie means the public. A header that is not
+//! a well-formed bearer token, or a token the store does not know or has revoked, is
+//! refused with 401 even on public routes, so that a client never mistakes a broken
+//! credential for the public view. A session cookie that is no longer live makes the
+//! caller the public (the residents' pages stay readable), and a route that needs a
+//! credential then answers 401 `session_expired`. A request authenticated by the cookie
+//! that changes state must carry the session's CSRF token and come from this site
+//! (403 `csrf_refused` otherwise), before any handler runs.
 
 use std::collections::HashMap;
 
@@ -16,6 +22,7 @@ use super::extract::ApiPath;
 use crate::app::AppState;
 use crate::credentials::{Credential, Role, Token};
 use crate::problem::Problem;
+use crate::sessions::{self, changes_state, csrf_matches, has_session_cookie, same_origin};
 
 /// The caller of a request.
 #[derive(Debug, Clone)]
@@ -79,6 +86,45 @@ pub fn bearer_token(parts: &Parts) -> Result<Option<Token>, Problem> {
         .and_then(|t| Token::parse(t.trim()))
         .ok_or_else(Problem::token_invalid)?;
     Ok(Some(token))
+}
+
+/// Marks a request that brought a session cookie that is no longer live, so that a route
+/// needing a credential says `session_expired` rather than `unauthenticated`.
+#[derive(Debug, Clone, Copy)]
+pub struct StaleSession;
+
+/// The path of the sign-in, which carries its own token and ignores any cookie.
+const SIGN_IN_PATH: &str = "/trustee/session";
+
+/// The caller a session cookie stands for: `Ok(None)` without a cookie (or a dead one,
+/// then marked [`StaleSession`]); 403 `csrf_refused` for a state-changing request without
+/// the session's CSRF token or from another site.
+async fn session_caller(parts: &mut Parts, s: &AppState) -> Result<Option<Caller>, Problem> {
+    if !has_session_cookie(&parts.headers)
+        || (parts.method == axum::http::Method::POST && parts.uri.path() == SIGN_IN_PATH)
+    {
+        return Ok(None);
+    }
+    let live = match sessions::session_cookie(&parts.headers) {
+        Some(id) => {
+            let now = sessions::now_s();
+            s.ledger
+                .store()
+                .live_session(&id, s.limits.session_life(), now)
+                .await?
+        }
+        None => None,
+    };
+    let Some(session) = live else {
+        parts.extensions.insert(StaleSession);
+        return Ok(None);
+    };
+    if changes_state(&parts.method)
+        && (!csrf_matches(&parts.headers, &session.csrf) || same_origin(&parts.headers).is_err())
+    {
+        return Err(Problem::csrf_refused());
+    }
+    Ok(Some(Caller::Holder(session.credential)))
 }
 
 /// Middleware: resolves the caller of every request, so that a bad token is refused on
@@ -167,6 +213,9 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
     };
     match g.access.check(&caller, fund.as_deref(), g.action) {
         Ok(()) => next.run(Request::from_parts(parts, body)).await,
+        Err(_) if parts.extensions.get::<StaleSession>().is_some() => {
+            Problem::session_expired().into_response()
+        }
         Err(p) => p.into_response(),
     }
 }
@@ -196,7 +245,7 @@ impl FromRequestParts<AppState> for Caller {
             return Ok(c.clone());
         }
         let caller = match bearer_token(parts)? {
-            None => Caller::Public,
+            None => session_caller(parts, s).await?.unwrap_or(Caller::Public),
             Some(token) => match s.ledger.store().credential_for(&token).await? {
                 Some(c) if c.is_active() => Caller::Holder(c),
                 _ => return Err(Problem::token_invalid()),

@@ -10,6 +10,7 @@
 mod admin;
 mod append;
 pub mod auth;
+mod checks;
 mod extract;
 mod openapi;
 mod proposals;
@@ -17,6 +18,7 @@ mod quarantine;
 mod reads;
 mod receipts;
 mod reports;
+mod session;
 mod statements;
 pub use statements::parse_period;
 
@@ -310,6 +312,30 @@ pub fn operations() -> Vec<Operation> {
             post(proposals::sign),
         ),
         op(
+            M::POST,
+            "/api/v1/funds/{fund}/intents/check",
+            "check_intents",
+            "Check unsigned intents against the fund's rules, in order: figures and refusals; nothing written",
+            (TrusteeOrAuditor, "checking intents"),
+            post(checks::check_intents),
+        ),
+        op(
+            M::POST,
+            "/api/v1/funds/{fund}/import/check",
+            "check_import",
+            "Dry run of a CSV import: every row's unsigned intent, refusal or earlier entry; nothing written",
+            (Trustee, "checking an import"),
+            post(checks::check_import),
+        ),
+        op(
+            M::GET,
+            "/api/v1/funds/{fund}/workspace",
+            "workspace",
+            "What the trustees' forms read: balance, trustees, policy, agreements with paid periods, spaces with a week's bookings (?week=YYYY-MM-DD)",
+            (TrusteeOrAuditor, "reading the trustees' workspace"),
+            get(checks::workspace),
+        ),
+        op(
             M::GET,
             "/api/v1/funds/{fund}/vault",
             "vault_list",
@@ -332,6 +358,30 @@ pub fn operations() -> Vec<Operation> {
             "Erase a donor identity (lawful request)",
             (Operator, "erasing a donor identity"),
             delete(admin::vault_erase),
+        ),
+        op(
+            M::POST,
+            "/trustee/session",
+            "sign_in",
+            "Sign in to the trustees' workspace with a trustee token (JSON or form `token`): sets the HttpOnly session cookie, answers the CSRF token",
+            (Public, ""),
+            post(session::sign_in),
+        ),
+        op(
+            M::GET,
+            "/trustee/session",
+            "session",
+            "The workspace session of the cookie: credential, fund, CSRF token, expiry",
+            (Public, ""),
+            get(session::current),
+        ),
+        op(
+            M::DELETE,
+            "/trustee/session",
+            "sign_out",
+            "Sign out of the workspace (needs the X-CSRF-Token header)",
+            (Public, ""),
+            delete(session::sign_out),
         ),
         op(
             M::GET,

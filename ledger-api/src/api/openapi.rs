@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::{operations, Access, Operation, BODY_BYTES_MAX, PAGE_ROWS_DEFAULT};
 use crate::store::PAGE_ROWS_MAX;
+use ledger_core::check::CHECK_INTENTS_MAX;
 
 fn path_params(path: &str) -> Vec<Value> {
     path.split('/')
@@ -83,11 +84,25 @@ fn query_params(id: &str) -> Vec<Value> {
             json!({"type": "boolean", "default": false}),
             "Include the donor's salt and identity (a trustee of the fund or an auditor)",
         )],
-        "list_proposals" => vec![query(
-            "status",
+        "list_proposals" => vec![
+            query(
+                "status",
+                false,
+                json!({"enum": ["open", "appended", "refused", "expired"]}),
+                "Only proposals with this status",
+            ),
+            query(
+                "signer",
+                false,
+                json!({"type": "string", "pattern": "^[0-9a-f]{64}$"}),
+                "A trustee's public key: its inbox (open proposals it may sign and has not; none if it is not a trustee now)",
+            ),
+        ],
+        "workspace" => vec![query(
+            "week",
             false,
-            json!({"enum": ["open", "appended", "refused", "expired"]}),
-            "Only proposals with this status",
+            json!({"type": "string", "format": "date"}),
+            "A day of the week whose bookings are shown (default: today, in the fund's calendar)",
         )],
         "consistency_proof" => vec![
             query("from", true, uint(), "Older tree size"),
@@ -173,6 +188,24 @@ fn success(o: &Operation) -> (String, Value) {
             ),
         ),
         "get_proposal" => ("200", ok("A proposal", schema_ref("Proposal"))),
+        "check_intents" => (
+            "200",
+            ok(
+                "Each intent checked, in order; nothing written",
+                schema_ref("IntentsChecked"),
+            ),
+        ),
+        "check_import" => (
+            "200",
+            ok(
+                "Each row checked, in line order; nothing written",
+                schema_ref("ImportChecked"),
+            ),
+        ),
+        "workspace" => (
+            "200",
+            ok("What the trustees' forms read", schema_ref("Workspace")),
+        ),
         "propose" => (
             "202",
             ok(
@@ -217,6 +250,15 @@ fn success(o: &Operation) -> (String, Value) {
             ),
         ),
         "revoke_credential" => ("200", ok("Revoked", schema_ref("Credential"))),
+        "sign_in" => (
+            "201",
+            ok(
+                "Signed in: `Set-Cookie: ledger_session=…; Path=/; HttpOnly; SameSite=Strict` (303 to /trustee for a form)",
+                schema_ref("Session"),
+            ),
+        ),
+        "session" => ("200", ok("The cookie's live session", schema_ref("Session"))),
+        "sign_out" => ("204", json!({"description": "Signed out; the cookie is cleared"})),
         _ => ("200", json!({"description": "OK"})),
     };
     (status.to_owned(), body)
@@ -274,6 +316,19 @@ fn operation_doc(o: &Operation) -> Value {
             ("422", "A rule of the ledger refuses the intent"),
         ]),
         "draft_statement" => errors.push(("422", "No statement can be drafted for this period")),
+        "check_intents" => errors.push(("413", "Body too large")),
+        "check_import" => errors.push((
+            "413",
+            "Body too large, or more rows than a check reads (`import_too_many_rows`)",
+        )),
+        "sign_in" => errors.extend([
+            ("403", "Not a trustee token (`session_role`), or posted from another site (`csrf_refused`)"),
+            ("429", "Too many sign-in attempts from this address"),
+        ]),
+        "sign_out" => errors.push((
+            "403",
+            "Without the session's X-CSRF-Token, or from another site (`csrf_refused`)",
+        )),
         "receipt" => errors.push((
             "403",
             "The donor's copy for a token that is neither the fund's trustee nor an auditor",
@@ -317,9 +372,41 @@ fn operation_doc(o: &Operation) -> Value {
                 "properties": {"sig": schema_ref("Signature")}
             }))});
         }
+        "sign_in" => {
+            let body = json!({
+                "type": "object", "required": ["token"], "additionalProperties": false,
+                "properties": {"token": {"type": "string", "pattern": "^clt_[0-9a-f]{64}$"}}
+            });
+            doc["requestBody"] = json!({"required": true, "content": {
+                "application/json": {"schema": body.clone()},
+                "application/x-www-form-urlencoded": {"schema": body}
+            }});
+        }
+        "session" | "sign_out" => {
+            doc["security"] = json!([{"session": []}]);
+        }
         "issue_credential" => {
             doc["requestBody"] =
                 json!({"required": true, "content": json_content(schema_ref("IssueRequest"))});
+        }
+        "check_intents" => {
+            doc["requestBody"] = json!({"required": true, "content": json_content(json!({
+                "type": "object", "required": ["intents"], "additionalProperties": false,
+                "properties": {"intents": {
+                    "type": "array", "minItems": 1, "maxItems": CHECK_INTENTS_MAX,
+                    "items": {"type": "object", "description": "An unsigned intent: fund, kind, body, key, signed_at"}
+                }}
+            }))});
+        }
+        "check_import" => {
+            doc["requestBody"] = json!({"required": true, "content": json_content(json!({
+                "type": "object", "required": ["kind", "csv"], "additionalProperties": false,
+                "properties": {
+                    "kind": {"enum": ["donation", "disbursement", "rental", "revenue_share"]},
+                    "csv": {"type": "string", "description": "UTF-8 CSV with the kind's header row (README \"Importing CSV\")"},
+                    "signed_at": {"type": "string", "format": "date-time", "description": "The intents' signed_at (default: now)"}
+                }
+            }))});
         }
         _ => {}
     }
@@ -329,7 +416,19 @@ fn operation_doc(o: &Operation) -> Value {
 fn schemas() -> Value {
     let hex64 = json!({"type": "string", "pattern": "^[0-9a-f]{64}$"});
     let money = json!({"type": "string", "pattern": "^-?[0-9]+\\.[0-9]{2}$"});
-    json!({
+    let mut doc = json!({
+        "Session": {
+            "type": "object",
+            "required": ["credential", "role", "fund", "label", "csrf", "expires_at", "idle_expires_at", "max_seconds", "idle_seconds"],
+            "properties": {
+                "credential": {"type": "string"}, "role": {"enum": ["trustee"]},
+                "fund": {"type": "string"}, "label": {"type": "string"},
+                "csrf": {"type": "string", "description": "send back as X-CSRF-Token on every request that changes something"},
+                "expires_at": {"type": "integer", "description": "POSIX seconds"},
+                "idle_expires_at": {"type": "integer", "description": "POSIX seconds, moved on by each request"},
+                "max_seconds": {"type": "integer"}, "idle_seconds": {"type": "integer"}
+            }
+        },
         "Problem": {
             "type": "object",
             "required": ["type", "title", "status", "code", "detail", "detail_zh"],
@@ -500,21 +599,6 @@ fn schemas() -> Value {
                 "body": {"type": "object"}, "required_signatures": {"type": "integer"}
             }
         },
-        "Proposal": {
-            "type": "object",
-            "required": ["id", "fund", "kind", "key", "status", "intent", "signed_by", "sigs", "created_at", "expires_at"],
-            "properties": {
-                "id": {"type": "string"}, "fund": {"type": "string"}, "kind": {"type": "string"},
-                "key": {"type": "string"},
-                "status": {"enum": ["open", "appended", "refused", "expired"]},
-                "intent": {"type": "string"}, "body": {},
-                "signed_by": {"type": "array", "items": schema_ref("Signer")},
-                "sigs": {"type": "array", "items": schema_ref("Signature")},
-                "proposed_by": {"type": "string"}, "created_at": {"type": "string"},
-                "expires_at": {"type": "string"}, "seq": {"type": ["integer", "null"]},
-                "refusal": {"type": ["string", "null"]}
-            }
-        },
         "ProposalOutcome": {
             "type": "object", "required": ["proposal"],
             "properties": {"proposal": schema_ref("Proposal"), "entry": schema_ref("EntryView")}
@@ -531,6 +615,110 @@ fn schemas() -> Value {
             "properties": {
                 "role": {"enum": ["operator", "trustee", "auditor"]},
                 "fund": {"type": ["string", "null"]}, "label": {"type": "string", "minLength": 1, "maxLength": 200}
+            }
+        }
+    });
+    if let (Value::Object(all), Value::Object(more)) = (&mut doc, check_schemas(&money, &hex64)) {
+        all.extend(more);
+    }
+    doc
+}
+
+/// The schemas of what the trustees' workspace reads: proposals, the dry runs, the
+/// workspace read (apart: one `json!` of all the schemas is past the macro's recursion
+/// limit).
+fn check_schemas(money: &Value, hex64: &Value) -> Value {
+    json!({
+        "Proposal": {
+            "type": "object",
+            "required": ["id", "fund", "kind", "key", "status", "intent", "signed_by", "sigs", "created_at", "expires_at"],
+            "properties": {
+                "id": {"type": "string"}, "fund": {"type": "string"}, "kind": {"type": "string"},
+                "key": {"type": "string"},
+                "status": {"enum": ["open", "appended", "refused", "expired"]},
+                "intent": {"type": "string"}, "body": {},
+                "signed_by": {"type": "array", "items": schema_ref("Signer")},
+                "sigs": {"type": "array", "items": schema_ref("Signature")},
+                "proposed_by": {"type": "string"}, "created_at": {"type": "string"},
+                "expires_at": {"type": "string"}, "seq": {"type": ["integer", "null"]},
+                "refusal": {"type": ["string", "null"]},
+                "summary": {"type": "object", "required": ["zh", "en"],
+                    "properties": {"zh": {"type": "string"}, "en": {"type": "string"}}},
+                "proposer": {"type": "string"},
+                "signatures_needed": {"type": "integer"}, "missing": {"type": "integer"}
+            }
+        },
+        "Refusal": {
+            "type": "object", "required": ["code", "detail_en", "detail_zh"],
+            "properties": {"code": {"type": "string"}, "detail_en": {"type": "string"}, "detail_zh": {"type": "string"}}
+        },
+        "Figures": {
+            "type": "object", "required": ["kind", "signatures_needed", "balance_before"],
+            "properties": {
+                "kind": {"type": "string"}, "signatures_needed": {"type": "integer"},
+                "balance_before": money, "delta": money, "balance_after": money,
+                "seq": {"type": "integer"}, "share_due": money, "rental_price": money,
+                "paid_periods": {"type": "array", "items": {"type": "object", "required": ["from", "to", "seq"],
+                    "properties": {"from": {"type": "string"}, "to": {"type": "string"}, "seq": {"type": "integer"}}}},
+                "week_bookings": {"type": "array", "items": schema_ref("Booking")}
+            }
+        },
+        "Booking": {
+            "type": "object", "required": ["start", "end", "seq"],
+            "properties": {"start": {"type": "string"}, "end": {"type": "string"}, "seq": {"type": "integer"}}
+        },
+        "CheckedAt": {
+            "type": "object", "required": ["size", "balance"],
+            "properties": {"size": {"type": "integer"}, "balance": money}
+        },
+        "IntentsChecked": {
+            "type": "object", "required": ["fund", "at", "results"],
+            "properties": {
+                "fund": {"type": "string"}, "at": schema_ref("CheckedAt"),
+                "results": {"type": "array", "items": {
+                    "type": "object", "required": ["index", "ok"],
+                    "properties": {
+                        "index": {"type": "integer"}, "ok": {"type": "boolean"},
+                        "intent": {"type": "string", "description": "Canonical JSON: what the trustees sign"},
+                        "figures": schema_ref("Figures"), "refusal": schema_ref("Refusal")
+                    }
+                }}
+            }
+        },
+        "ImportChecked": {
+            "type": "object",
+            "required": ["fund", "kind", "at", "total", "ok", "already_recorded", "refused", "rows"],
+            "properties": {
+                "fund": {"type": "string"}, "kind": {"type": "string"}, "at": schema_ref("CheckedAt"),
+                "total": {"type": "integer"}, "ok": {"type": "integer"},
+                "already_recorded": {"type": "integer"}, "refused": {"type": "integer"},
+                "rows": {"type": "array", "items": {
+                    "type": "object", "required": ["line", "status"],
+                    "properties": {
+                        "line": {"type": "integer"},
+                        "status": {"enum": ["ok", "refused", "already_recorded"]},
+                        "key": {"type": "string"}, "intent": {"type": "string"},
+                        "figures": schema_ref("Figures"), "seq": {"type": "integer"},
+                        "donor_identity": {"type": "object", "required": ["salt", "name", "phone"],
+                            "properties": {"salt": {"type": "string"}, "name": {"type": "string"}, "phone": {"type": "string"}}},
+                        "refusal": schema_ref("Refusal")
+                    }
+                }}
+            }
+        },
+        "Workspace": {
+            "type": "object",
+            "required": ["fund", "size", "balance", "trustees", "policy", "week", "agreements", "spaces"],
+            "properties": {
+                "fund": {"type": "string"}, "size": {"type": "integer"}, "balance": money,
+                "trustees": {"type": "array", "items": {"type": "object", "required": ["key", "name"],
+                    "properties": {"key": hex64, "name": {"type": "string"}}}},
+                "policy": {"type": ["object", "null"]},
+                "week": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
+                "agreements": {"type": "array", "items": {"type": "object", "required": ["agreement", "paid_periods"],
+                    "properties": {"agreement": {"type": "object"}, "paid_periods": {"type": "array"}}}},
+                "spaces": {"type": "array", "items": {"type": "object", "required": ["space", "week_bookings"],
+                    "properties": {"space": {"type": "object"}, "week_bookings": {"type": "array", "items": schema_ref("Booking")}}}}
             }
         }
     })
@@ -601,7 +789,10 @@ pub fn openapi_document() -> Value {
         "paths": paths,
         "components": {
             "schemas": with_report_schemas(schemas()),
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "clt_ followed by 64 hex digits"}}
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "clt_ followed by 64 hex digits"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "ledger_session", "description": "the trustees' workspace session (POST /trustee/session); a request it authenticates that changes something also needs X-CSRF-Token"}
+            }
         }
     })
 }

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use ledger_core::entry::{verify_signatures, Intent, Sig};
+use ledger_core::entry::{Intent, Sig};
 use ledger_core::keys::PublicKey;
 use ledger_core::rules::RuleError;
 use serde::Deserialize;
@@ -135,7 +135,7 @@ pub(super) async fn propose(
         ));
     }
     ledger_core::entry::check_signature_list(&b.sigs)
-        .and_then(|()| verify_signatures(&b.sigs, b.intent.as_bytes()))
+        .and_then(|()| ledger_core::strict::check_for_write(&intent, &b.sigs, b.intent.as_bytes()))
         .map_err(|e| Problem::coded(entry_status(&e), &e))?;
     if intent.fund.as_str() != fund {
         let e = RuleError::FundMismatch {
@@ -167,8 +167,11 @@ pub(super) async fn propose(
         Attempt::Refused(p) => Err(p),
         Attempt::Waiting => {
             s.ledger.store().insert_proposal(&row).await?;
+            let mut view = [proposal_view(&row, &names, None)?];
+            annotate(&s, &fund, &mut view).await?;
+            let [proposal] = view;
             let answer = ProposalAnswer {
-                proposal: proposal_view(&row, &names, None)?,
+                proposal,
                 entry: None,
             };
             Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
@@ -233,8 +236,11 @@ pub(super) async fn sign(
             "该密钥已签署此提案；同一受托人只计一次",
         ));
     }
-    verify_signatures(std::slice::from_ref(&b.sig), row.intent.as_bytes())
-        .map_err(|e| Problem::coded(entry_status(&e), &e))?;
+    ledger_core::strict::check_signatures_for_write(
+        std::slice::from_ref(&b.sig),
+        row.intent.as_bytes(),
+    )
+    .map_err(|e| Problem::coded(entry_status(&e), &e))?;
     sigs.push(b.sig);
     sigs.sort_by_key(|x| x.key);
     let expected = row.sigs.clone();
@@ -265,8 +271,14 @@ pub(super) async fn sign(
     if let Some(p) = refusal {
         return Err(p);
     }
+    let mut view = [proposal_view(&row, &names, None)?];
+    if row.status == ProposalStatus::Open {
+        // What is still missing (an appended one misses nothing).
+        annotate(&s, &fund, &mut view).await?;
+    }
+    let [proposal] = view;
     let answer = ProposalAnswer {
-        proposal: proposal_view(&row, &names, None)?,
+        proposal,
         entry: extra.as_ref().map(entry_json).transpose()?,
     };
     Ok((status, Json(answer)).into_response())
@@ -277,28 +289,91 @@ pub(super) async fn sign(
 pub(super) struct ProposalQuery {
     #[serde(default)]
     status: Option<String>,
+    /// A trustee's public key (hex): only open proposals it may sign and has not.
+    #[serde(default)]
+    signer: Option<String>,
 }
 
-/// `GET /api/v1/funds/{fund}/proposals` (trustee of the fund, auditor); `?status=open`.
+/// Fills in what a listing shows beyond the stored proposal: the proposer's credential
+/// label, and the signatures each kind needs under the fund's policy now and how many are
+/// missing. Returns the fund's current trustees.
+async fn annotate(
+    s: &AppState,
+    fund: &str,
+    views: &mut [ProposalView],
+) -> Result<std::collections::BTreeSet<PublicKey>, Problem> {
+    let bodies: Vec<_> = views.iter().map(|v| v.body.clone()).collect();
+    let (needed, trustees) = s
+        .ledger
+        .read_state(fund, move |st| {
+            let needed: Vec<u32> = bodies.iter().map(|b| st.required_signatures(b)).collect();
+            (needed, st.trustees().keys().copied().collect())
+        })
+        .await
+        .map_err(|e| match e {
+            crate::ledger::DraftFailure::UnknownFund => Problem::unknown_fund(fund),
+            crate::ledger::DraftFailure::FundDamaged { fund, reason } => {
+                Problem::fund_damaged(&fund, &reason)
+            }
+            e => Problem::internal(&e),
+        })?;
+    let labels: BTreeMap<String, String> = s
+        .ledger
+        .store()
+        .credentials()
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.label))
+        .collect();
+    for (v, n) in views.iter_mut().zip(needed) {
+        let signers: std::collections::BTreeSet<&PublicKey> =
+            v.sigs.iter().map(|x| &x.key).collect();
+        v.signatures_needed = Some(n);
+        v.missing = Some(n.saturating_sub(signers.len() as u32));
+        v.proposer = labels.get(&v.proposed_by).cloned();
+    }
+    Ok(trustees)
+}
+
+/// `GET /api/v1/funds/{fund}/proposals` (trustee of the fund, auditor); `?status=open`;
+/// `?signer=<key>`: the inbox of that key — the open proposals it may sign (it is a
+/// trustee now) and has not signed. Newest first, each with its plain summary, proposer
+/// and what is missing for the quorum.
 pub(super) async fn list(
     State(s): State<AppState>,
     ApiPath(fund): ApiPath<String>,
     ApiQuery(q): ApiQuery<ProposalQuery>,
 ) -> Result<Json<ProposalList>, Problem> {
-    let status = match q.status.as_deref() {
-        None => None,
-        Some(x) => Some(ProposalStatus::parse(x).ok_or_else(|| {
-            Problem::bad_request(
+    if let Some(x) = q.status.as_deref() {
+        if ProposalStatus::parse(x).is_none() {
+            return Err(Problem::bad_request(
                 "bad_query",
                 "status must be open, appended, refused or expired",
                 "status 必须为 open、appended、refused 或 expired",
-            )
-        })?),
-    };
+            ));
+        }
+    }
+    let signer = q
+        .signer
+        .as_deref()
+        .map(|k| {
+            PublicKey::from_hex(k).map_err(|e| {
+                Problem::bad_request(
+                    "bad_query",
+                    format!("signer must be a trustee's public key in hex: {e}"),
+                    "signer 必须为管理人公钥（十六进制）",
+                )
+            })
+        })
+        .transpose()?;
     let names = trustee_names(&s, &fund).await?;
     let now = s.ledger.now().to_string();
     // Lapsed proposals may still be stored as open: filter on the status shown.
-    let _ = status;
+    let want = if signer.is_some() {
+        Some("open")
+    } else {
+        q.status.as_deref()
+    };
     let rows = s
         .ledger
         .store()
@@ -307,8 +382,15 @@ pub(super) async fn list(
     let mut proposals = Vec::with_capacity(rows.len());
     for r in &rows {
         let v = proposal_view(r, &names, Some(&now))?;
-        if q.status.as_deref().is_none_or(|want| v.status == want) {
+        let unsigned = signer.is_none_or(|k| v.sigs.iter().all(|x| x.key != k));
+        if want.is_none_or(|w| v.status == w) && unsigned {
             proposals.push(v);
+        }
+    }
+    let trustees = annotate(&s, &fund, &mut proposals).await?;
+    if let Some(k) = signer {
+        if !trustees.contains(&k) {
+            proposals.clear();
         }
     }
     Ok(Json(ProposalList { proposals }))
@@ -327,5 +409,8 @@ pub(super) async fn get(
         .ok_or_else(|| Problem::not_found("proposal"))?;
     let names = trustee_names(&s, &fund).await?;
     let now = s.ledger.now().to_string();
-    Ok(Json(proposal_view(&row, &names, Some(&now))?))
+    let mut view = [proposal_view(&row, &names, Some(&now))?];
+    annotate(&s, &fund, &mut view).await?;
+    let [view] = view;
+    Ok(Json(view))
 }

@@ -336,8 +336,8 @@ fn enterprise(k: usize) -> String {
     format!("{city}{}{}有限公司", BRANDS[k % 50], TRADES[k % 16])
 }
 
-/// The host charity of every demo fund: an example name (the source names none).
-pub(super) const HOST_CHARITY: &str = "郫都区社区发展慈善会（示例）";
+/// The host charity of every demo fund: an invented name (the source names none).
+pub(super) const HOST_CHARITY: &str = "郫都区邻里互助慈善会";
 
 /// The demo fund whose history has a correction (更正说明).
 pub(super) const CORRECTED_FUND: &str = "xiniu";

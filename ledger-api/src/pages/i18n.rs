@@ -79,20 +79,25 @@ impl Lang {
 
     /// Every word of the pages in this language, by key.
     pub fn words(self) -> BTreeMap<&'static str, &'static str> {
-        WORDS
+        TABLES
             .iter()
+            .flat_map(|t| t.iter())
             .map(|(k, zh, en)| (*k, if self == Lang::Zh { *zh } else { *en }))
             .collect()
     }
 
     /// One word (the key itself when unknown).
     pub fn word(self, key: &str) -> &str {
-        WORDS
+        TABLES
             .iter()
+            .flat_map(|t| t.iter())
             .find(|(k, _, _)| *k == key)
             .map_or(key, |(_, zh, en)| if self == Lang::Zh { zh } else { en })
     }
 }
+
+/// Every table of words: the residents' pages' and the workspace's.
+const TABLES: &[&[(&str, &str, &str)]] = &[WORDS, super::workspace::WORDS];
 
 /// `(key, 中文, English)`.
 const WORDS: &[(&str, &str, &str)] = &[
@@ -297,7 +302,7 @@ mod tests {
 
     #[test]
     fn every_key_is_unique() {
-        let mut keys: Vec<_> = WORDS.iter().map(|w| w.0).collect();
+        let mut keys: Vec<_> = TABLES.iter().flat_map(|t| t.iter()).map(|w| w.0).collect();
         keys.sort_unstable();
         let n = keys.len();
         keys.dedup();

@@ -18,10 +18,11 @@
 //! commitment for them) unless the entry carries their name with their consent.
 
 mod chart;
-mod i18n;
+pub(crate) mod i18n;
 mod oversight;
 mod reports;
 mod view;
+mod workspace;
 
 use std::sync::Arc;
 
@@ -70,6 +71,38 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "disclosures.html",
         include_str!("../../templates/disclosures.html"),
+    ),
+    (
+        "trustee/layout.html",
+        include_str!("../../templates/trustee/layout.html"),
+    ),
+    (
+        "trustee/signin.html",
+        include_str!("../../templates/trustee/signin.html"),
+    ),
+    (
+        "trustee/home.html",
+        include_str!("../../templates/trustee/home.html"),
+    ),
+    (
+        "trustee/keys.html",
+        include_str!("../../templates/trustee/keys.html"),
+    ),
+    (
+        "trustee/inbox.html",
+        include_str!("../../templates/trustee/inbox.html"),
+    ),
+    (
+        "trustee/import.html",
+        include_str!("../../templates/trustee/import.html"),
+    ),
+    (
+        "trustee/record.html",
+        include_str!("../../templates/trustee/record.html"),
+    ),
+    (
+        "trustee/receipt.html",
+        include_str!("../../templates/trustee/receipt.html"),
     ),
 ];
 
@@ -129,6 +162,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(state: AppState) -> Router<S> {
         .route("/check", get(check))
         .route("/lang/{lang}", get(switch_lang))
         .route("/static/{file}", get(static_file))
+        .merge(workspace::routes())
         .with_state(pages)
 }
 
@@ -383,20 +417,7 @@ async fn statutory(
 /// `scheme://host` of the request, from its Host header (`X-Forwarded-Proto: https`
 /// behind a proxy). A Host that is not a plain host name or address is not used.
 fn base_url(headers: &HeaderMap) -> Option<String> {
-    let host = headers.get(header::HOST)?.to_str().ok()?;
-    let plain = !host.is_empty()
-        && host.len() <= 255
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
-    if !plain {
-        return None;
-    }
-    let https = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
-    Some(format!("{}://{host}", if https { "https" } else { "http" }))
+    crate::sessions::request_origin(headers)
 }
 
 async fn statement(

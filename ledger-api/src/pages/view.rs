@@ -15,7 +15,7 @@ use super::chart::{balance_svg, group_digits};
 use super::oversight::Oversight;
 use super::{Lang, ENTRIES_PER_PAGE};
 use crate::app::AppState;
-use crate::store::{EntryRow, Store, StoreError, PAGE_ROWS_MAX};
+use crate::store::{EntryRow, Store, StoreError};
 use crate::views::{
     genesis_of, not_a_statement, parse_row, AgreementLine, EntryLine, FundPage, KindTotalLine,
     LastStatement, NamedSigner, OverviewFund, OverviewPage, SpaceLine, StatementColumns,
@@ -97,19 +97,7 @@ pub(super) async fn all_of_kind(
     fund: &str,
     kind: Kind,
 ) -> Result<Vec<EntryRow>, StoreError> {
-    let mut out = Vec::new();
-    let mut from = 0;
-    loop {
-        let rows = store
-            .entries_where_kind(fund, kind.as_str(), from, PAGE_ROWS_MAX)
-            .await?;
-        let full = rows.len() as i64 == PAGE_ROWS_MAX;
-        from = rows.last().map_or(from, |r| r.seq + 1);
-        out.extend(rows);
-        if !full {
-            return Ok(out);
-        }
-    }
+    store.all_entries_of_kind(fund, kind.as_str()).await
 }
 
 /// The latest entry of one kind.
@@ -583,6 +571,87 @@ async fn witnessing(
     }))
 }
 
+/// A donor's receipt (A5, printable): what the chain says of the donation, and a QR code
+/// leading to `/check`, where the donor verifies it in their own browser.
+#[derive(Debug, serde::Serialize)]
+pub struct ReceiptPage {
+    /// Fund id.
+    pub fund: String,
+    /// Fund name.
+    pub fund_name: String,
+    /// Seq of the donation.
+    pub seq: u64,
+    /// Amount, `1,234.00`.
+    pub amount: String,
+    /// The donor as the public may see them.
+    pub donor: String,
+    /// Channel (`cash`, …).
+    pub channel: String,
+    /// The receipt number written on the entry.
+    pub receipt_no: String,
+    /// Restricted purpose, if any.
+    pub purpose: Option<String>,
+    /// When recorded, local `YYYY-MM-DD HH:MM`.
+    pub recorded: String,
+    /// Entry hash (hex).
+    pub hash: String,
+    /// Where to verify it.
+    pub verify_url: String,
+    /// QR code of `verify_url` (inline SVG).
+    pub qr: String,
+}
+
+/// The receipt page of donation `seq` of `fund`; `None` when there is no such donation.
+pub async fn receipt_page(
+    app: &AppState,
+    lang: Lang,
+    fund: &str,
+    seq: u64,
+    verify_url: &str,
+) -> Result<Option<ReceiptPage>, StoreError> {
+    let store = app.ledger.store();
+    let Some(row) = store.entry(fund, seq).await? else {
+        return Ok(None);
+    };
+    let Body::Donation(d) = parse_row(&row)?.intent.body else {
+        return Ok(None);
+    };
+    let genesis = genesis(store, fund).await?;
+    let off = offset_of(genesis.as_ref());
+    let recorded = Instant::parse(&row.recorded_at)
+        .ok()
+        .and_then(|i| u64::try_from(i.unix_seconds()).ok())
+        .map_or_else(|| row.recorded_at.clone(), |t| local_minute(t, off));
+    Ok(Some(ReceiptPage {
+        fund: fund.to_owned(),
+        fund_name: genesis.map_or_else(|| fund.to_owned(), |g| g.name.to_string()),
+        seq,
+        amount: yuan(d.amount.to_fen()),
+        donor: public_name(d.donor.public_name(), lang),
+        channel: lang
+            .word(&format!("channel_{}", channel_code(d.channel)))
+            .to_owned(),
+        receipt_no: d.receipt_no.to_string(),
+        purpose: d.purpose.map(|p| p.to_string()),
+        recorded,
+        hash: row.hash.to_string(),
+        verify_url: verify_url.to_owned(),
+        qr: qr_svg(verify_url, lang.word("qr_title")),
+    }))
+}
+
+/// The stored name of a channel.
+fn channel_code(c: ledger_core::body::Channel) -> &'static str {
+    use ledger_core::body::Channel;
+    match c {
+        Channel::Cash => "cash",
+        Channel::BankTransfer => "bank_transfer",
+        Channel::WechatPay => "wechat_pay",
+        Channel::Alipay => "alipay",
+        Channel::Other => "other",
+    }
+}
+
 /// POSIX seconds `t` as the local `YYYY-MM-DD HH:MM` at offset `off`.
 fn local_minute(t: u64, off: UtcOffset) -> String {
     let local = i64::try_from(t)
@@ -604,7 +673,7 @@ fn local_minute(t: u64, off: UtcOffset) -> String {
 }
 
 /// The QR code of `url` as inline SVG (dark modules on white), with a title.
-fn qr_svg(url: &str, title: &str) -> String {
+pub(super) fn qr_svg(url: &str, title: &str) -> String {
     use qrcode::render::svg;
     match qrcode::QrCode::new(url.as_bytes()) {
         Ok(code) => {

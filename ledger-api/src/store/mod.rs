@@ -15,6 +15,7 @@ mod proposals;
 mod read;
 mod rebuild;
 mod report;
+mod sessions;
 mod vault;
 mod witnesses;
 

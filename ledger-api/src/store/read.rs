@@ -11,6 +11,8 @@ use super::{Corruption, Store, StoreError};
 
 /// Entries read per query when streaming a whole fund.
 pub const PAGE_ROWS_MAX: i64 = 1_000;
+/// Idempotency keys looked up by one query ([`Store::seqs_of_keys`]).
+pub const KEYS_PER_QUERY_MAX: usize = 256;
 
 /// A stored entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,6 +192,27 @@ impl Store {
         rows.iter().map(entry_row).collect()
     }
 
+    /// Every row of one kind of a fund, in seq order (page after page).
+    pub async fn all_entries_of_kind(
+        &self,
+        fund: &str,
+        kind: &str,
+    ) -> Result<Vec<EntryRow>, StoreError> {
+        let mut out = Vec::new();
+        let mut from = 0;
+        loop {
+            let rows = self
+                .entries_where_kind(fund, kind, from, PAGE_ROWS_MAX)
+                .await?;
+            let full = rows.len() as i64 == PAGE_ROWS_MAX;
+            from = rows.last().map_or(from, |r| r.seq + 1);
+            out.extend(rows);
+            if !full {
+                return Ok(out);
+            }
+        }
+    }
+
     /// Entries of one `kind`, by seq from `from_seq` (index `entries_by_kind`).
     pub async fn entries_where_kind(
         &self,
@@ -301,6 +324,34 @@ impl Store {
             ));
         }
         Ok(())
+    }
+
+    /// The seqs of the fund's entries recorded under any of `keys` (idempotency keys),
+    /// by key: what an import check reports as already recorded. Looked up
+    /// [`KEYS_PER_QUERY_MAX`] at a time.
+    pub async fn seqs_of_keys(
+        &self,
+        fund: &str,
+        keys: &[&str],
+    ) -> Result<HashMap<String, u64>, StoreError> {
+        let mut out = HashMap::new();
+        for chunk in keys.chunks(KEYS_PER_QUERY_MAX) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT idem_key, seq FROM entries WHERE fund = $1 AND idem_key IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(fund);
+            for k in chunk {
+                q = q.bind(*k);
+            }
+            for row in q.fetch_all(&self.pool).await? {
+                let key: String = row.try_get(0)?;
+                let seq: i64 = row.try_get(1)?;
+                out.insert(key, seq as u64);
+            }
+        }
+        Ok(out)
     }
 
     /// The latest signed checkpoint of a fund: (tree size, note).

@@ -94,6 +94,10 @@ pub struct Case {
     pub exit: u8,
     /// Expected findings, in the order the verifier reports them.
     pub findings: Vec<Expected>,
+    /// What a verifier that checks intent signatures by the strict write rule (FORMAT.md
+    /// §3, e.g. verify.js) gives instead, when it differs: exit status and findings (the
+    /// manifest's `expected_strict`).
+    pub strict: Option<(u8, Vec<Expected>)>,
 }
 
 impl Case {
@@ -107,6 +111,7 @@ impl Case {
             args: Args::default(),
             exit: 0,
             findings: Vec::new(),
+            strict: None,
         }
     }
 
@@ -134,6 +139,19 @@ impl Case {
     /// Expects the receipt to be refused with `code` (exit 1).
     pub fn refused(self, code: &'static str) -> Case {
         self.finds(&[(Place::Receipt, code)])
+    }
+
+    /// Expects a strict-rule verifier (FORMAT.md §3) to refuse the receipt with `code`
+    /// (exit 1), where a verifier by the read rule gives what the case says otherwise.
+    pub fn strict_refused(mut self, code: &'static str) -> Case {
+        self.strict = Some((
+            1,
+            vec![Expected {
+                place: Place::Receipt,
+                code,
+            }],
+        ));
+        self
     }
 
     /// Expects the input to be unusable (exit 2) for the reason `code`, at `place`.
@@ -171,23 +189,27 @@ impl Case {
         if let Some(note) = &self.args.since {
             args.insert("since".into(), json!({ "checkpoint": note }));
         }
-        let findings: Vec<Value> = self
-            .findings
-            .iter()
-            .map(|f| match f.place {
-                Place::Seq(s) => json!({"seq": s, "code": f.code}),
-                Place::Line(l) => json!({"line": l, "code": f.code}),
-                Place::Receipt => json!({ "code": f.code }),
-            })
-            .collect();
-        json!({
+        let findings = |list: &[Expected]| -> Vec<Value> {
+            list.iter()
+                .map(|f| match f.place {
+                    Place::Seq(s) => json!({"seq": s, "code": f.code}),
+                    Place::Line(l) => json!({"line": l, "code": f.code}),
+                    Place::Receipt => json!({ "code": f.code }),
+                })
+                .collect()
+        };
+        let mut entry = json!({
             "name": self.name,
             "kind": match self.kind { CaseKind::Export => "export", CaseKind::Receipt => "receipt" },
             "about": self.about,
             "file": format!("cases/{}", self.file_name()),
             "args": args,
-            "expected": {"exit": self.exit, "findings": findings},
-        })
+            "expected": {"exit": self.exit, "findings": findings(&self.findings)},
+        });
+        if let Some((exit, list)) = &self.strict {
+            entry["expected_strict"] = json!({"exit": exit, "findings": findings(list)});
+        }
+        entry
     }
 }
 
@@ -414,7 +436,10 @@ pub const CASES: &[Gen] = &[
     Gen::Many(cases::rule_breaks),
     Gen::Many(cases::reversals),
     Gen::Many(cases::type_errors),
+    Gen::Many(restricted::restrictions),
+    Gen::Many(oversight::oversight),
     Gen::Many(cases::receipts),
+    Gen::Many(strict::cases),
 ];
 
 /// The suite: every case, built.
@@ -447,3 +472,6 @@ pub fn files(cases: &[Case]) -> Vec<(String, Vec<u8>)> {
 }
 
 mod cases;
+mod oversight;
+mod restricted;
+mod strict;

@@ -137,7 +137,7 @@ impl Story {
             mix: [50, 25, 20],
             restricted: Some(StoryRestriction {
                 id: "yangguang".into(),
-                purpose: "阳光驿站助老服务（示例）".into(),
+                purpose: "阳光驿站助老服务".into(),
                 donor: "辛方有限公司".into(),
                 gift_yuan: 12_000,
                 monthly_yuan: (1_500, 3_000),
@@ -312,7 +312,7 @@ impl Builder {
             let revocation = RestrictionRevocation {
                 restriction_id: id,
                 basis: RevocationBasis::DonorConsent,
-                reason: super::long("捐赠人书面同意（示例）：余款转为非限定性资金")?,
+                reason: super::long("捐赠人书面同意：余款转为非限定性资金")?,
             };
             self.append(Body::RestrictionRevocation(revocation), 2, "revocation")?;
             self.restricted_spends = u32::MAX;

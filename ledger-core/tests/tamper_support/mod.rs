@@ -310,10 +310,7 @@ impl Fixture {
         key: &PublicKey,
         extra: &'a [SigningKey],
     ) -> Option<&'a SigningKey> {
-        std::iter::once(&self.fund.keys.operator)
-            .chain(self.fund.keys.trustees.iter())
-            .chain(extra.iter())
-            .find(|k| PublicKey::from_verifying_key(k.verifying_key()) == *key)
+        self.fund.signing_key(key, extra)
     }
 
     /// The fund state after entries `..seq` of the untouched log.
@@ -396,10 +393,13 @@ pub fn rechain(
                             let draft = st.draft_statement(&s.period).expect("statement drafts");
                             // A statement keeps its version: the first version's figures
                             // are the two-column draft's without its columns.
+                            let supersedes = s.supersedes;
                             *s = match s.version {
                                 Some(_) => draft,
                                 None => ledger_core::statement::first_version(draft),
                             };
+                            // A corrected statement still names the one it supersedes.
+                            s.supersedes = supersedes;
                         }
                     }
                     (Statements::Redraft, None) => unreachable!(),
