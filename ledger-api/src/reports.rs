@@ -1,18 +1,16 @@
 //! The statutory reports and the disclosure calendar of one fund, for the API
-//! (`crate::api::reports`) and the pages: the fund's stored log replayed through
-//! ledger-core's rules into [`Books`] and a [`Calendar`] (the figures and duties are the
-//! core's; this module only reads the store).
+//! (`crate::api::reports`) and the pages: [`Books`] and a [`Calendar`] made by ledger-core
+//! from the fund's statutory index (`crate::store::Store::statutory_books`, kept with the
+//! log in its append transaction), never a replay of the log per request (the figures and
+//! duties are the core's; this module only reads the store).
 
 use ledger_core::body::Body;
 use ledger_core::calendar::Calendar;
-use ledger_core::ids::FundId;
-use ledger_core::keys::PublicKey;
-use ledger_core::replay::{prepare_stored, replay, OnRefusal};
-use ledger_core::state::FundState;
+use ledger_core::entry::Entry;
 use ledger_core::statutory::Books;
 use ledger_core::time::{Date, Instant, UtcOffset};
 
-use crate::store::{Store, PAGE_ROWS_MAX};
+use crate::store::Store;
 
 /// Why a fund's books could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -49,45 +47,32 @@ impl FundBooks {
     }
 }
 
-/// Replays `fund`'s stored log; `None` when there is no such fund (or it has no genesis).
+/// `fund`'s books from its statutory index (`crate::store` `month_lines` and
+/// `disclosure_events`: one row per month and a few per statement, never the log) and its
+/// genesis; `None` when there is no such fund (or it has no genesis).
 pub async fn read(store: &Store, fund: &str) -> Result<Option<FundBooks>, BooksError> {
-    let Some(row) = store.fund(fund).await? else {
+    if store.fund(fund).await?.is_none() {
+        return Ok(None);
+    }
+    let Some(genesis) = store.entry(fund, 0).await? else {
         return Ok(None);
     };
-    let bad = |seq: Option<u64>, why: String| BooksError::Log { seq, why };
-    let id = FundId::parse(&row.id).map_err(|e| bad(None, e.to_string()))?;
-    let operator = PublicKey::from_hex(&row.operator_key).map_err(|e| bad(None, e.to_string()))?;
-    let mut state = FundState::new(id, operator);
-    let mut books = Books::default();
-    let mut calendar = Calendar::default();
-    let mut offset = None;
-    let mut name = (String::new(), String::new());
-    let mut from = 0;
-    loop {
-        let rows = store.entries(fund, from, PAGE_ROWS_MAX).await?;
-        let Some(last) = rows.last() else { break };
-        from = last.seq + 1;
-        let full = rows.len() as i64 == PAGE_ROWS_MAX;
-        for r in rows {
-            let done = replay(&mut state, prepare_stored(&r.bytes), OnRefusal::Stop)
-                .map_err(|e| bad(e.seq, e.refusal.to_string()))?;
-            if let Body::Genesis(g) = &done.entry.intent.body {
-                offset = Some(g.utc_offset);
-                name = (g.name.to_string(), g.name_en.to_string());
-            }
-            books
-                .record(&done.entry, &done.applied)
-                .map_err(|e| bad(Some(done.entry.seq), e.to_string()))?;
-            calendar.record(&done.entry);
-        }
-        if !full {
-            break;
-        }
-    }
-    Ok(offset.map(|offset| FundBooks {
-        books,
-        calendar,
-        offset,
-        name,
+    let entry = Entry::parse(&genesis.bytes)
+        .map_err(|e| BooksError::Log {
+            seq: Some(0),
+            why: e.to_string(),
+        })?
+        .entry;
+    let Body::Genesis(g) = &entry.intent.body else {
+        return Err(BooksError::Log {
+            seq: Some(0),
+            why: "entry 0 is not a genesis".to_owned(),
+        });
+    };
+    Ok(Some(FundBooks {
+        books: store.statutory_books(fund).await?,
+        calendar: store.disclosure_calendar(fund).await?,
+        offset: g.utc_offset,
+        name: (g.name.to_string(), g.name_en.to_string()),
     }))
 }

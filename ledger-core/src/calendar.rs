@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::body::{Body, StatementVersion};
 use crate::entry::Entry;
@@ -125,6 +125,82 @@ fn end_of_next_month(d: Date) -> Option<Date> {
     add_months(d.first_of_month(), 1).map(|m| m.last_of_month())
 }
 
+/// What the calendar takes from one entry: a store keeps these (a few per month) so
+/// that a calendar is rebuilt from them ([`Calendar::from_events`]) without a replay of
+/// the log. Made from entries by [`Event::of`] only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Event {
+    /// The fund began (its genesis), on `date` (local).
+    Began {
+        /// Local date of the genesis.
+        date: Date,
+    },
+    /// A signed statement of `period` at `seq`, on `date`.
+    Statement {
+        /// The period it states.
+        period: Period,
+        /// A two-column (`version` 2) statement.
+        two_columns: bool,
+        /// Its seq.
+        seq: u64,
+        /// Its local date.
+        date: Date,
+    },
+    /// A restriction (project) declared.
+    Restriction {
+        /// The restriction.
+        restriction: RestrictionId,
+        /// The day it starts: its `usable_from`, else the day it was declared.
+        start: Date,
+        /// Its `usable_until`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<Date>,
+    },
+    /// A restriction ended (closed or revoked) at `seq`, on `date`.
+    Ended {
+        /// The restriction.
+        restriction: RestrictionId,
+        /// Seq of the closing or revocation.
+        seq: u64,
+        /// Its local date.
+        date: Date,
+    },
+}
+
+impl Event {
+    /// What the calendar takes from `entry`, recorded in a fund whose local time is at
+    /// `offset` (its genesis'), if anything.
+    pub fn of(entry: &Entry, offset: UtcOffset) -> Option<Event> {
+        let date = entry.recorded_at.local_date(offset);
+        match &entry.intent.body {
+            Body::Genesis(_) => Some(Event::Began { date }),
+            Body::Statement(s) => Some(Event::Statement {
+                period: s.period,
+                two_columns: s.version == Some(StatementVersion::V2),
+                seq: entry.seq,
+                date,
+            }),
+            Body::Restriction(r) => Some(Event::Restriction {
+                restriction: r.restriction_id.clone(),
+                start: r.usable_from.unwrap_or(date),
+                until: r.usable_until,
+            }),
+            Body::RestrictionRevocation(r) => Some(Event::Ended {
+                restriction: r.restriction_id.clone(),
+                seq: entry.seq,
+                date,
+            }),
+            Body::RestrictionClosing(r) => Some(Event::Ended {
+                restriction: r.restriction_id.clone(),
+                seq: entry.seq,
+                date,
+            }),
+            _ => None,
+        }
+    }
+}
+
 impl Calendar {
     /// Remembers an entry the fund's rules applied. Entries must come in seq order from
     /// the genesis (which gives the local time zone).
@@ -135,28 +211,58 @@ impl Calendar {
         let Some(offset) = self.offset else {
             return;
         };
-        let date = entry.recorded_at.local_date(offset);
-        self.first_day.get_or_insert(date);
-        match &entry.intent.body {
-            Body::Statement(s) => self.statements.push(Published {
-                period: s.period,
-                two_columns: s.version == Some(StatementVersion::V2),
-                seq: entry.seq,
+        self.first_day
+            .get_or_insert(entry.recorded_at.local_date(offset));
+        if let Some(e) = Event::of(entry, offset) {
+            self.add(e);
+        }
+    }
+
+    /// The calendar of a fund whose entries gave `events`, in seq order.
+    pub fn from_events(events: impl IntoIterator<Item = Event>) -> Calendar {
+        let mut c = Calendar::default();
+        for e in events {
+            c.add(e);
+        }
+        c
+    }
+
+    /// Remembers one event (events come in seq order).
+    pub fn add(&mut self, event: Event) {
+        match event {
+            Event::Began { date } => {
+                self.first_day.get_or_insert(date);
+            }
+            Event::Statement {
+                period,
+                two_columns,
+                seq,
+                date,
+            } => self.statements.push(Published {
+                period,
+                two_columns,
+                seq,
                 date,
             }),
-            Body::Restriction(r) => {
+            Event::Restriction {
+                restriction,
+                start,
+                until,
+            } => {
                 self.projects.insert(
-                    r.restriction_id.clone(),
+                    restriction,
                     Project {
-                        start: r.usable_from.unwrap_or(date),
-                        until: r.usable_until,
+                        start,
+                        until,
                         ended: None,
                     },
                 );
             }
-            Body::RestrictionRevocation(r) => self.end(&r.restriction_id, entry.seq, date),
-            Body::RestrictionClosing(r) => self.end(&r.restriction_id, entry.seq, date),
-            _ => {}
+            Event::Ended {
+                restriction,
+                seq,
+                date,
+            } => self.end(&restriction, seq, date),
         }
     }
 

@@ -50,24 +50,90 @@ pub enum ReportError {
     Overflow,
 }
 
-/// One month's sums, in fen, by line and column.
+/// One month's sums (or one entry's share of them), in fen, by line and column: what a
+/// store keeps per fund and local month so that a report is a sum of months
+/// ([`Books::from_months`]), never a replay of the log. Made from entries by
+/// [`MonthLines::of`] only; the shell stores and adds them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct MonthSums {
-    donation_unrestricted: i64,
-    donation_restricted: i64,
-    service: i64,
-    other: i64,
-    program: i64,
-    admin: i64,
-    releases: i64,
-    donations: u64,
+pub struct MonthLines {
+    /// Line 1, 非限定性.
+    pub donation_unrestricted: i64,
+    /// Line 1, 限定性.
+    pub donation_restricted: i64,
+    /// Line 3 (非限定性).
+    pub service: i64,
+    /// Line 9 (非限定性).
+    pub other: i64,
+    /// Line 12 (非限定性), positive for spending.
+    pub program: i64,
+    /// Line 21 (非限定性).
+    pub admin: i64,
+    /// Line 40: released from restricted to unrestricted.
+    pub releases: i64,
+    /// Donation entries recorded (reversed ones included).
+    pub donations: u64,
+}
+
+impl MonthLines {
+    /// One entry's share of its month's lines; `applied` is what
+    /// [`crate::state::FundState::apply`] returned for it (the rules' verdict on its
+    /// restricted money and, for a reversal, the kind it reverses). Every figure is one
+    /// entry's bounded money, so nothing here can overflow.
+    pub fn of(entry: &Entry, applied: &Applied) -> MonthLines {
+        let delta = applied.delta.to_fen();
+        let r = &applied.restricted;
+        let mut m = MonthLines::default();
+        let booked = match entry.intent.kind() {
+            Kind::Reversal => applied.reversed_kind,
+            k => Some(k),
+        };
+        match booked {
+            Some(Kind::Donation) => {
+                // The restricted part: given to a restriction, or a reversed restricted gift.
+                let restricted = r.donation.to_fen().saturating_add(r.reversals.to_fen());
+                m.donation_restricted = restricted;
+                m.donation_unrestricted = delta.saturating_sub(restricted);
+                if entry.intent.kind() == Kind::Donation {
+                    m.donations = 1;
+                }
+            }
+            Some(Kind::Rental) => m.service = delta,
+            Some(Kind::RevenueShare) => m.other = delta,
+            Some(Kind::Disbursement) => m.program = delta.saturating_neg(),
+            _ => {}
+        }
+        m.releases = r.releases.to_fen();
+        m
+    }
+
+    /// Adds `other` (another entry's or month's lines) to these.
+    pub fn add(&mut self, other: &MonthLines) -> Result<(), ReportError> {
+        add(&mut self.donation_unrestricted, other.donation_unrestricted)?;
+        add(&mut self.donation_restricted, other.donation_restricted)?;
+        add(&mut self.service, other.service)?;
+        add(&mut self.other, other.other)?;
+        add(&mut self.program, other.program)?;
+        add(&mut self.admin, other.admin)?;
+        add(&mut self.releases, other.releases)?;
+        self.donations = self
+            .donations
+            .checked_add(other.donations)
+            .ok_or(ReportError::Overflow)?;
+        Ok(())
+    }
+
+    /// The change of net assets these lines make, (非限定性, 限定性), fen (line 45); their
+    /// sum is the change of the fund's balance.
+    pub fn net_change(&self) -> Result<[i64; 2], ReportError> {
+        self.changes()
+    }
 }
 
 /// The log's sums by local month, for the statutory reports.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Books {
     offset: Option<UtcOffset>,
-    months: BTreeMap<Date, MonthSums>,
+    months: BTreeMap<Date, MonthLines>,
 }
 
 fn add(a: &mut i64, b: i64) -> Result<(), ReportError> {
@@ -95,32 +161,24 @@ impl Books {
             return Ok(());
         };
         let month = entry.recorded_at.local_date(offset).first_of_month();
-        let delta = applied.delta.to_fen();
-        let r = &applied.restricted;
-        let mut m = self.months.get(&month).copied().unwrap_or_default();
-        let booked = match entry.intent.kind() {
-            Kind::Reversal => applied.reversed_kind,
-            k => Some(k),
-        };
-        match booked {
-            Some(Kind::Donation) => {
-                // The restricted part: given to a restriction, or a reversed restricted gift.
-                let restricted = r.donation.to_fen().checked_add(r.reversals.to_fen());
-                let restricted = restricted.ok_or(ReportError::Overflow)?;
-                add(&mut m.donation_restricted, restricted)?;
-                add(&mut m.donation_unrestricted, sub(delta, restricted)?)?;
-                if entry.intent.kind() == Kind::Donation {
-                    m.donations += 1;
-                }
-            }
-            Some(Kind::Rental) => add(&mut m.service, delta)?,
-            Some(Kind::RevenueShare) => add(&mut m.other, delta)?,
-            Some(Kind::Disbursement) => add(&mut m.program, sub(0, delta)?)?,
-            _ => {}
+        self.months
+            .entry(month)
+            .or_default()
+            .add(&MonthLines::of(entry, applied))
+    }
+
+    /// The books of a fund whose lines per local month (first day) are `months`, as a
+    /// store keeps them: what [`Books::record`] would have summed.
+    pub fn from_months(months: impl IntoIterator<Item = (Date, MonthLines)>) -> Books {
+        Books {
+            offset: None,
+            months: months.into_iter().collect(),
         }
-        add(&mut m.releases, r.releases.to_fen())?;
-        self.months.insert(month, m);
-        Ok(())
+    }
+
+    /// The lines of every month with entries, by its first day.
+    pub fn months(&self) -> impl Iterator<Item = (&Date, &MonthLines)> {
+        self.months.iter()
     }
 
     /// The statutory report of `period` (whole local months; months without entries count
@@ -132,22 +190,15 @@ impl Books {
                 to: period.to(),
             });
         }
-        let mut before = MonthSums::default();
-        let mut during = MonthSums::default();
+        let mut before = MonthLines::default();
+        let mut during = MonthLines::default();
         for (month, m) in self.months.range(..=period.to()) {
             let into = if *month < period.from() {
                 &mut before
             } else {
                 &mut during
             };
-            add(&mut into.donation_unrestricted, m.donation_unrestricted)?;
-            add(&mut into.donation_restricted, m.donation_restricted)?;
-            add(&mut into.service, m.service)?;
-            add(&mut into.other, m.other)?;
-            add(&mut into.program, m.program)?;
-            add(&mut into.admin, m.admin)?;
-            add(&mut into.releases, m.releases)?;
-            into.donations += m.donations;
+            into.add(m)?;
         }
         let opening = before.changes()?;
         let change = during.changes()?;
@@ -283,7 +334,7 @@ impl Books {
     }
 }
 
-impl MonthSums {
+impl MonthLines {
     /// 净资产变动额 by column (非限定性, 限定性): income − expense ± releases.
     fn changes(&self) -> Result<[i64; 2], ReportError> {
         let u = [self.donation_unrestricted, self.service, self.other]

@@ -1,7 +1,7 @@
 //! Statutory reports and the disclosure calendar of a fund (issue 17 items 3 and 5):
 //! `GET /api/v1/funds/{fund}/reports/statutory?period=2026-Q1[&format=csv]` and
 //! `GET /api/v1/funds/{fund}/disclosures[?today=YYYY-MM-DD]`, computed by ledger-core from
-//! the fund's log ([`crate::reports`]).
+//! the fund's statutory index, never a replay of its log ([`crate::reports`]).
 
 use axum::extract::State;
 use axum::http::header;
