@@ -127,7 +127,9 @@ pub fn verify_with(export: &[u8], expect: Expectations) -> Report {
 pub fn ledger_verify_bin() -> Option<std::path::PathBuf> {
     let bin = std::path::PathBuf::from(std::env::var_os("LEDGER_VERIFY_BIN")?);
     Some(if bin.is_relative() {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(bin)
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(bin)
     } else {
         bin
     })
