@@ -176,7 +176,7 @@ fn success(o: &Operation) -> (String, Value) {
                 json!({"type": "object", "required": ["statements"], "properties": {"statements": {"type": "array", "items": schema_ref("SignedStatement")}, "next": {"type": ["integer", "null"]}}}),
             ),
         ),
-        "get_statement" => ("200", ok("A statement", schema_ref("SignedStatement"))),
+        "get_statement" => ("200", ok("A statement, its signers and the supervisors' opinions on it", schema_ref("StatementRead"))),
         "draft_statement" => (
             "200",
             ok("The drafted statement body", schema_ref("StatementDraft")),
@@ -673,7 +673,34 @@ fn schemas() -> Value {
     if let (Value::Object(all), Value::Object(more)) = (&mut doc, check_schemas(&money, &hex64)) {
         all.extend(more);
     }
+    if let (Value::Object(all), Value::Object(more)) = (&mut doc, opinion_schemas()) {
+        all.extend(more);
+    }
     doc
+}
+
+/// The statement's JSON read with the supervisors' opinions on it (issue 17; apart, like
+/// [`check_schemas`], for the macro's recursion limit).
+fn opinion_schemas() -> Value {
+    json!({
+        "StatementRead": {
+            "allOf": [
+                schema_ref("SignedStatement"),
+                {"type": "object", "required": ["opinions"], "properties": {
+                    "opinions": {"type": "array", "items": schema_ref("Opinion")}
+                }}
+            ]
+        },
+        "Opinion": {
+            "type": "object", "required": ["seq", "recorded_at", "verdict", "signed_by"],
+            "properties": {
+                "seq": {"type": "integer"}, "recorded_at": {"type": "string"},
+                "verdict": {"enum": ["agree", "disagree"]},
+                "reasons": {"type": "string"},
+                "signed_by": {"type": "array", "items": schema_ref("Signer")}
+            }
+        }
+    })
 }
 
 /// The schemas of what the trustees' workspace reads: proposals, the dry runs, the
