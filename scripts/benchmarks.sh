@@ -40,6 +40,8 @@ echo "1/7 ledger-core benchmark ($VERIFY_N entries)…" >&2
 BENCH_ENTRIES=$VERIFY_N cargo bench -q -p ledger-core --bench core >"$DIR/core.log" 2>&1
 echo "2/7 store benchmark (SQLite, PostgreSQL)…" >&2
 LEDGER_TEST_POSTGRES_URL=$PG_URL cargo bench -q -p ledger-api --bench append >"$DIR/append.log" 2>&1
+echo "2b/7 start-up benchmark (${BENCH_STARTUP_ENTRIES:-$N} entries: time to listening, first append, full replay)…" >&2
+BENCH_STARTUP_ENTRIES=${BENCH_STARTUP_ENTRIES:-$N} cargo bench -q -p ledger-api --bench startup >"$DIR/startup.log" 2>&1
 echo "3/7 data set: $N entries (generated, signed, stored through the append path)…" >&2
 $BIN/examples/bench_data "$DIR" "$N" >"$DIR/data.txt" 2>"$DIR/data.log"
 EXPORT=$DIR/export.ndjson
@@ -116,6 +118,10 @@ awk '
   }' "$DIR/append.log"
 echo
 grep "^bare Ed25519 verification" "$DIR/append.log" | sed 's/^/bare /;s/^bare bare/bare/'
+echo
+echo "## Start-up (SQLite; the same database, the same run)"
+echo
+grep -E "^(start-up benchmark|start to listening|first append|full replay)" "$DIR/startup.log" | sed 's/^/    /'
 echo
 echo "## Verification of a ${VERIFY_N}-entry export (ledger-core benchmark, in memory)"
 echo

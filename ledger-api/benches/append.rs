@@ -2,7 +2,8 @@
 //! `LEDGER_TEST_POSTGRES_URL` is set) PostgreSQL:
 //!
 //! - durable appends/s through `Ledger::append` (signature check + rules + one transaction
-//!   per batch, group commit) with 1, 8 and 32 concurrent writers;
+//!   per batch, group commit) with 1, 8 and 32 concurrent writers on one fund, and with 32
+//!   and 256 writers spread over 30 funds (issue 19), each beside 32 writers on one fund;
 //! - the raw one-row-per-commit insert rate of rows of the same size and durability,
 //!   measured by the same harness (1 and 32 writers);
 //! - the bare Ed25519 verification rate of the same intents (1 core and all cores);
@@ -49,7 +50,9 @@ async fn fresh_dbs(dir: &std::path::Path, tag: &str) -> Vec<Db> {
     out
 }
 
-async fn append_rate(url: &str, writers: usize, n: usize) -> f64 {
+/// Durable appends/s of `n` donations from `writers` concurrent writers spread over
+/// `funds` funds (each writer takes the next donation, whatever its fund).
+async fn append_rate(url: &str, writers: usize, funds: usize, n: usize) -> f64 {
     let store = Arc::new(Store::open(url).await.unwrap());
     let operator = key_from_label("bench/operator");
     let trustee = key_from_label("bench/trustee");
@@ -65,22 +68,35 @@ async fn append_rate(url: &str, writers: usize, n: usize) -> f64 {
     )
     .await
     .unwrap();
-    let fund = format!("bench-w{writers}");
-    let g = genesis(&fund, &operator, &trustee);
-    ledger
-        .append(&fund, g.intent_bytes, g.sigs, None)
-        .await
-        .unwrap();
-    let work = donations(&fund, &trustee, n)
-        .into_iter()
-        .map(|s| (fund.clone(), s))
-        .collect();
+    let mut per_fund = Vec::with_capacity(funds);
+    for f in 0..funds {
+        let fund = format!("bench-w{writers}-f{f}");
+        let g = genesis(&fund, &operator, &trustee);
+        ledger
+            .append(&fund, g.intent_bytes, g.sigs, None)
+            .await
+            .unwrap();
+        // This fund's share of the n donations.
+        let share = n / funds + usize::from(f < n % funds);
+        let mine: Vec<(String, Signed)> = donations(&fund, &trustee, share)
+            .into_iter()
+            .map(|s| (fund.clone(), s))
+            .collect();
+        per_fund.push(mine.into_iter());
+    }
+    // Interleaved, so that the writers spread over the funds from the start.
+    let mut work = Vec::with_capacity(n);
+    while work.len() < n {
+        for f in per_fund.iter_mut() {
+            work.extend(f.next());
+        }
+    }
     let rate = n as f64 / fixture::drive(&ledger, work, writers).await.as_secs_f64();
     let batches: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkpoints")
         .fetch_one(store.pool())
         .await
         .unwrap();
-    println!("    ({writers:>2} writers: {n} appends in {batches} commits)");
+    println!("    ({writers:>3} writers, {funds:>2} funds: {n} appends in {batches} fund batches)");
     store.close().await;
     rate
 }
@@ -270,7 +286,7 @@ async fn main() {
                 "sqlite" => format!("sqlite://{}", dir.path().join("only.db").display()),
                 _ => db.url.clone(),
             };
-            let rate = append_rate(&url, w, n).await;
+            let rate = append_rate(&url, w, 1, n).await;
             println!("durable appends, {w:>2} writers: {rate:>7.0}/s");
             continue;
         }
@@ -278,6 +294,7 @@ async fn main() {
         let raw1 = raw_rate(&db.url, 1, n.min(2_000), row_bytes).await;
         let raw32 = raw_rate(&db.url, 32, n.min(2_000), row_bytes).await;
         println!("raw one-row-per-commit inserts ({row_bytes} B rows): {raw1:.0}/s with 1 writer, {raw32:.0}/s with 32 writers");
+        let mut one_fund_32 = f64::NAN;
         for w in [1usize, 8, 32] {
             let url = if db.name == "sqlite" {
                 format!("sqlite://{}", dir.path().join(format!("w{w}.db")).display())
@@ -288,11 +305,38 @@ async fn main() {
                     .unwrap()
                     .url
             };
-            let rate = append_rate(&url, w, n).await;
+            let rate = append_rate(&url, w, 1, n).await;
             println!(
                 "durable appends, {w:>2} writers: {rate:>7.0}/s = {:.1}× raw 1-writer commits, {:.1}× raw 32-writer commits, {:.2}× bare verification on {cores} cores",
                 rate / raw1,
                 rate / raw32,
+                rate / vall
+            );
+            if w == 32 {
+                one_fund_32 = rate;
+            }
+        }
+        // Issue 19: the same writers spread over 30 funds (SQLite: one group commit for
+        // the ready batches of every fund; PostgreSQL: funds commit in parallel), and 256
+        // writers over 30 funds (saturation), each beside 32 writers on one fund above.
+        for w in [32usize, 256] {
+            let url = if db.name == "sqlite" {
+                format!(
+                    "sqlite://{}",
+                    dir.path().join(format!("f30w{w}.db")).display()
+                )
+            } else {
+                fresh_dbs(dir.path(), &format!("f30w{w}"))
+                    .await
+                    .pop()
+                    .unwrap()
+                    .url
+            };
+            let rate = append_rate(&url, w, 30, n).await;
+            println!(
+                "durable appends, {w:>3} writers over 30 funds: {rate:>7.0}/s = {:.2}× 32 writers on one fund, {:.1}× raw 1-writer commits, {:.2}× bare verification on {cores} cores",
+                rate / one_fund_32,
+                rate / raw1,
                 rate / vall
             );
         }

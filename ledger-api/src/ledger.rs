@@ -7,7 +7,7 @@
 //! transaction; a request whose signatures fail is refused alone, with the error the
 //! one-by-one check gives, and is not part of the commit.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use ledger_core::body::{Body, Statement};
@@ -22,16 +22,26 @@ use ledger_core::verify::verify_signatures_batch;
 use tokio::sync::{mpsc, oneshot, RwLock};
 
 use crate::store::{
-    AppendOutcome, AppendRequest, BatchError, Corruption, FundRow, LogSigner, Rejection, Store,
-    StoreError, VaultRecord,
+    AppendOutcome, AppendRequest, Backend, BatchError, Corruption, FundRow, GroupPart, LogSigner,
+    Rejection, Store, StoreError, VaultRecord,
 };
 
 /// Most requests committed in one transaction.
 pub const BATCH_REQUESTS_MAX: usize = 256;
 /// Most times a writer yields to let more requests join a batch (see [`gather`]).
 pub const GATHER_YIELDS_MAX: usize = 8;
+/// Most funds' batches committed in one group transaction (SQLite).
+pub const GROUP_FUNDS_MAX: usize = 64;
 /// Requests waiting per fund before callers are told to retry later.
 pub const QUEUE_REQUESTS_MAX: usize = 4_096;
+/// A fund's writer stores a snapshot of its state each time its log crosses a multiple of
+/// this many entries (and at a graceful stop): loading a fund replays at most about this
+/// many entries (plus one batch) after its snapshot.
+pub const SNAPSHOT_ENTRIES: u64 = 4_096;
+/// A fund without a snapshot is loaded by replaying its log on the spot up to this size;
+/// a larger one (a deployment of a version without snapshots, a deleted row) is rebuilt
+/// in the background like a snapshot that fails its check, its writes refused meanwhile.
+pub const REPLAY_INLINE_MAX: u64 = 16_384;
 
 /// Where the time comes from (a test may pin it).
 pub type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
@@ -77,6 +87,13 @@ pub enum AppendFailure {
         /// What disagrees.
         reason: Arc<str>,
     },
+    /// The fund's state is being rebuilt from its log (its stored state failed its check
+    /// at load): its writes are refused until then. Nothing was written.
+    #[error("fund {fund} is rebuilding its state from its log")]
+    Rebuilding {
+        /// The fund.
+        fund: String,
+    },
 }
 
 impl From<StoreError> for AppendFailure {
@@ -108,6 +125,12 @@ pub enum DraftFailure {
         /// What disagrees.
         reason: Arc<str>,
     },
+    /// The fund's state is being rebuilt (see [`AppendFailure::Rebuilding`]).
+    #[error("fund {fund} is rebuilding its state from its log")]
+    Rebuilding {
+        /// The fund.
+        fund: String,
+    },
 }
 
 /// A statement drafted from a fund's state: the body trustees sign, and how many must.
@@ -127,26 +150,32 @@ pub struct Draft {
 /// waits on a timer, so a lone request is not delayed.
 ///
 /// Reads of the state met on the way are set aside in `drafts`, to be answered after the
-/// commit.
-async fn gather(first: Job, rx: &mut mpsc::Receiver<Msg>, drafts: &mut Vec<ReadJob>) -> Vec<Job> {
+/// commit, and snapshot requests in `saves`.
+async fn gather(
+    first: Job,
+    rx: &mut mpsc::Receiver<Msg>,
+    drafts: &mut Vec<ReadJob>,
+    saves: &mut Vec<oneshot::Sender<()>>,
+) -> Vec<Job> {
     let mut jobs = vec![first];
-    let drain = |jobs: &mut Vec<Job>, drafts: &mut Vec<ReadJob>, rx: &mut mpsc::Receiver<Msg>| {
+    let mut drain = |jobs: &mut Vec<Job>, rx: &mut mpsc::Receiver<Msg>| {
         while jobs.len() < BATCH_REQUESTS_MAX {
             match rx.try_recv() {
                 Ok(Msg::Append(j)) => jobs.push(j),
                 Ok(Msg::Read(d)) => drafts.push(d),
+                Ok(Msg::Save(s)) => saves.push(s),
                 Err(_) => break,
             }
         }
     };
-    drain(&mut jobs, drafts, rx);
+    drain(&mut jobs, rx);
     for _ in 0..GATHER_YIELDS_MAX {
         if jobs.len() >= BATCH_REQUESTS_MAX {
             break;
         }
         let before = jobs.len();
         tokio::task::yield_now().await;
-        drain(&mut jobs, drafts, rx);
+        drain(&mut jobs, rx);
         if jobs.len() == before {
             break;
         }
@@ -225,7 +254,22 @@ enum Msg {
     Append(Job),
     /// Read the fund's state (a statement draft, a copy for a check).
     Read(ReadJob),
+    /// Store a snapshot of the fund's state if it moved since the last one (at a
+    /// graceful stop); answered when done.
+    Save(oneshot::Sender<()>),
 }
+
+/// One fund's batch handed to the group committer (SQLite): its state moves there and
+/// comes back with the outcome.
+struct GroupJob {
+    state: FundState,
+    requests: Vec<AppendRequest>,
+    reply: oneshot::Sender<(FundState, CommitResult)>,
+}
+
+/// One outcome per request of a batch, or why the whole batch failed (nothing of it
+/// written; the fund's state must be rebuilt).
+type CommitResult = Result<Vec<Result<AppendOutcome, Rejection>>, Arc<StoreError>>;
 
 #[derive(Clone)]
 struct FundHandle {
@@ -240,13 +284,28 @@ pub struct Ledger {
     origin: String,
     clock: Clock,
     funds: RwLock<HashMap<String, FundHandle>>,
+    /// Every fund of the store that is not quarantined, loaded or not.
+    known: std::sync::RwLock<BTreeSet<String>>,
+    /// Funds whose state is being rebuilt from the log in the background: their writes are
+    /// refused ([`AppendFailure::Rebuilding`]) until it is done.
+    rebuilding: std::sync::RwLock<BTreeSet<String>>,
+    /// One lock per fund being loaded, so that a fund is loaded once while the others
+    /// load at the same time.
+    loading: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The group committer (SQLite: one writer, one transaction and one fsync for the
+    /// batches of every fund that are ready); `None` on PostgreSQL, where funds commit
+    /// in parallel, each under its own row lock.
+    group: std::sync::OnceLock<mpsc::Sender<GroupJob>>,
     /// Quarantined funds (rows that disagree with their log) and why: no writer, every
     /// read and write of them refused, until an operator repairs the rows and restarts.
     damaged: std::sync::RwLock<BTreeMap<String, Arc<str>>>,
 }
 
 impl Ledger {
-    /// Starts a writer for every stored fund (replaying each log to rebuild its state).
+    /// Takes up the stored funds without loading them: each one's rows are checked
+    /// against each other (a few indexed reads, no replay: [`Store::check_rows`]) and a
+    /// fund whose rows disagree is quarantined. A fund's state is loaded when it is first
+    /// needed (see [`Ledger::handle`]), from its snapshot and the entries after it.
     pub async fn start(
         store: Arc<Store>,
         log_key: NoteSigner,
@@ -261,23 +320,147 @@ impl Ledger {
             origin,
             clock,
             funds: RwLock::new(HashMap::new()),
+            known: std::sync::RwLock::new(BTreeSet::new()),
+            rebuilding: std::sync::RwLock::new(BTreeSet::new()),
+            loading: std::sync::Mutex::new(HashMap::new()),
+            group: std::sync::OnceLock::new(),
             damaged: std::sync::RwLock::new(BTreeMap::new()),
         });
+        if ledger.store.backend() == Backend::Sqlite {
+            let (tx, rx) = mpsc::channel(GROUP_FUNDS_MAX * 4);
+            let _ = ledger.group.set(tx);
+            // The committer holds the ledger weakly: it stops when the ledger is dropped.
+            tokio::spawn(group_committer(Arc::downgrade(&ledger), rx));
+        }
         let rows = ledger.store.funds().await?;
-        let mut funds = ledger.funds.write().await;
         for row in rows {
             // The log is the truth: a fund whose rows disagree with it is quarantined,
             // and every other fund starts. Only a database fault stops the start.
-            match ledger.store.load_state(&row).await {
-                Ok(state) => {
-                    funds.insert(row.id.clone(), ledger.spawn_writer(row, state));
+            match ledger.store.check_rows(&row).await {
+                Ok(()) => {
+                    write(&ledger.known).insert(row.id);
                 }
                 Err(StoreError::Corrupt(damage)) => ledger.quarantine(&row.id, &damage),
                 Err(e) => return Err(e),
             }
         }
-        drop(funds);
         Ok(ledger)
+    }
+
+    /// [`AppendFailure::Rebuilding`] if `fund`'s state is being rebuilt.
+    fn refuse_rebuilding(&self, fund: &str) -> Result<(), AppendFailure> {
+        if read(&self.rebuilding).contains(fund) {
+            return Err(AppendFailure::Rebuilding {
+                fund: fund.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Loads `fund`'s state: from its stored snapshot when the snapshot's note is signed
+    /// by the log key over its bytes and it is a state of this log, then the entries after
+    /// it; else, for a small log, by replaying it here. A snapshot that fails its check,
+    /// or a large log without one, is rebuilt from the log in the background
+    /// ([`Ledger::start_rebuild`]) and the fund refuses writes until then.
+    async fn load(self: &Arc<Self>, row: &FundRow) -> Result<FundState, AppendFailure> {
+        let origin = self.fund_origin(&row.id);
+        let refused = match self.store.fund_state(&row.id).await? {
+            Some(snapshot) => match FundState::open_snapshot(
+                &snapshot.state,
+                &snapshot.note,
+                &origin,
+                &self.log_key.verifier(),
+            ) {
+                Ok(state) => match self.store.resume_state(row, state).await {
+                    Ok(state) => return Ok(state),
+                    Err(StoreError::Corrupt(c)) => c.to_string(),
+                    Err(e) => return Err(e.into()),
+                },
+                Err(e) => e.to_string(),
+            },
+            None if row.size <= REPLAY_INLINE_MAX => {
+                return match self.store.load_state(row).await {
+                    Ok(state) => Ok(state),
+                    Err(StoreError::Corrupt(damage)) => {
+                        self.quarantine(&row.id, &damage);
+                        self.refuse_damaged(&row.id)?;
+                        Err(StoreError::Corrupt(damage).into())
+                    }
+                    Err(e) => Err(e.into()),
+                };
+            }
+            None => format!("no stored state for a log of {} entries", row.size),
+        };
+        tracing::warn!(fund = %row.id, reason = %refused, "the fund's stored state is not used; rebuilding it from the log, its writes refused until then");
+        self.start_rebuild(row.clone());
+        Err(AppendFailure::Rebuilding {
+            fund: row.id.clone(),
+        })
+    }
+
+    /// Rebuilds `row`'s fund state from its whole log in the background, then stores its
+    /// snapshot and starts its writer; until then [`Ledger::refuse_rebuilding`] refuses
+    /// its writes. A log that does not hold quarantines the fund, as at start.
+    fn start_rebuild(self: &Arc<Self>, row: FundRow) {
+        if !write(&self.rebuilding).insert(row.id.clone()) {
+            return;
+        }
+        let me = Arc::clone(self);
+        tokio::spawn(async move {
+            let fund = row.id.clone();
+            let started = std::time::Instant::now();
+            match me.store.load_state(&row).await {
+                Ok(state) => {
+                    me.save_state(&state).await;
+                    let size = state.next_seq();
+                    let h = me.spawn_writer(row, state);
+                    me.funds.write().await.insert(fund.clone(), h);
+                    tracing::info!(fund = %fund, entries = size, seconds = started.elapsed().as_secs_f64(), "fund state rebuilt from its log; writes accepted again");
+                }
+                Err(StoreError::Corrupt(damage)) => me.quarantine(&fund, &damage),
+                Err(e) => {
+                    tracing::error!(fund = %fund, error = %e, "cannot rebuild the fund's state; the next write tries again")
+                }
+            }
+            write(&me.rebuilding).remove(&fund);
+        });
+    }
+
+    /// Stores a snapshot of `state` with its note signed by the log key. A failure is
+    /// logged: the next load replays more of the log, or rebuilds it.
+    async fn save_state(&self, state: &FundState) -> bool {
+        let fund = state.fund().to_string();
+        if state.next_seq() == 0 {
+            return true;
+        }
+        let origin = self.fund_origin(&fund);
+        let saved = match state.signed_snapshot(&origin, &self.log_key) {
+            Ok((bytes, note)) => self
+                .store
+                .save_fund_state(&fund, state.next_seq(), &note, &bytes)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match saved {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(fund = %fund, error = %e, "cannot store the fund's state snapshot");
+                false
+            }
+        }
+    }
+
+    /// Stores a snapshot of every loaded fund's state that moved since its last one (at a
+    /// graceful stop: the next start then replays nothing).
+    pub async fn save_states(&self) {
+        let handles: Vec<FundHandle> = self.funds.read().await.values().cloned().collect();
+        for h in handles {
+            let (reply, rx) = oneshot::channel();
+            if h.jobs.send(Msg::Save(reply)).await.is_ok() {
+                let _ = rx.await;
+            }
+        }
     }
 
     /// Quarantines `fund` for `damage`: logged at error level; its reads and writes are
@@ -353,6 +536,7 @@ impl Ledger {
     }
 
     fn spawn_writer(self: &Arc<Self>, row: FundRow, state: FundState) -> FundHandle {
+        write(&self.known).insert(row.id.clone());
         let (tx, rx) = mpsc::channel(QUEUE_REQUESTS_MAX);
         let me = Arc::clone(self);
         tokio::spawn(async move { me.writer(row, state, rx).await });
@@ -394,15 +578,34 @@ impl Ledger {
     ) {
         let origin = self.fund_origin(&row.id);
         let mut drafts = Vec::new();
+        // The size of the last snapshot stored (or of the state loaded).
+        let mut saved = state.next_seq();
         while let Some(msg) = rx.recv().await {
             let healthy = match msg {
                 Msg::Read(d) => {
                     drafts.push(d);
                     true
                 }
+                Msg::Save(reply) => {
+                    if state.next_seq() > saved && self.save_state(&state).await {
+                        saved = state.next_seq();
+                    }
+                    let _ = reply.send(());
+                    true
+                }
                 Msg::Append(first) => {
-                    let jobs = gather(first, &mut rx, &mut drafts).await;
-                    self.commit_jobs(&row, &origin, &mut state, jobs).await
+                    let mut saves = Vec::new();
+                    let jobs = gather(first, &mut rx, &mut drafts, &mut saves).await;
+                    let healthy = self.commit_jobs(&row, &origin, &mut state, jobs).await;
+                    // After the callers are answered: a snapshot each SNAPSHOT_ENTRIES.
+                    let due = state.next_seq() / SNAPSHOT_ENTRIES > saved / SNAPSHOT_ENTRIES;
+                    if healthy && (due || !saves.is_empty()) && self.save_state(&state).await {
+                        saved = state.next_seq();
+                    }
+                    for reply in saves {
+                        let _ = reply.send(());
+                    }
+                    healthy
                 }
             };
             // Drafts are answered after the batch, from the state it left.
@@ -422,9 +625,11 @@ impl Ledger {
         }
     }
 
-    /// Verifies the signatures of `jobs` while the store opens their batch, commits those
-    /// that verified, and answers every job. Returns false when the commit failed and
-    /// `state` may be ahead of the store (it must be rebuilt).
+    /// Verifies the signatures of `jobs` and commits those that verified: on SQLite in the
+    /// group committer's next transaction with the other funds' batches, on PostgreSQL
+    /// in a transaction of the fund's own (opened while the signatures are checked).
+    /// Answers every job. Returns false when the commit failed and `state` may be ahead
+    /// of the store (it must be rebuilt).
     async fn commit_jobs(
         &self,
         row: &FundRow,
@@ -432,6 +637,84 @@ impl Ledger {
         state: &mut FundState,
         jobs: Vec<Job>,
     ) -> bool {
+        let result = match self.group.get() {
+            Some(group) => {
+                let (reqs, replies) = verified(verify_jobs(jobs).await);
+                if reqs.is_empty() {
+                    return true;
+                }
+                let (reply, rx) = oneshot::channel();
+                // The state moves to the committer and comes back with the outcome; this
+                // empty one stands in meanwhile.
+                let stand_in = FundState::new(state.fund().clone(), *state.operator());
+                let job = GroupJob {
+                    state: std::mem::replace(state, stand_in),
+                    requests: reqs,
+                    reply,
+                };
+                let answer = match group.send(job).await {
+                    Ok(()) => rx.await.ok(),
+                    Err(_) => None,
+                };
+                let Some((back, result)) = answer else {
+                    // The committer is gone with the state: rebuild it.
+                    for reply in replies {
+                        let _ = reply.send(Err(AppendFailure::WriterStopped));
+                    }
+                    return false;
+                };
+                *state = back;
+                (replies, result)
+            }
+            None => match self.commit_own(row, origin, state, jobs).await {
+                Some(answer) => answer,
+                None => return true,
+            },
+        };
+        let (replies, result) = result;
+        match result {
+            Ok(outcomes) => {
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(outcome.map_err(AppendFailure::Rejected));
+                }
+                true
+            }
+            Err(e) => {
+                if let StoreError::Corrupt(damage) = &*e {
+                    // The fund's rows disagree with its log (found inside the batch, e.g. a
+                    // head row moved behind the writer's back): nothing was written; the
+                    // fund is quarantined, and the rebuild that follows names the damage.
+                    self.quarantine(&row.id, damage);
+                    let reason = self
+                        .damage(&row.id)
+                        .unwrap_or_else(|| damage.to_string().into());
+                    for reply in replies {
+                        let _ = reply.send(Err(AppendFailure::FundDamaged {
+                            fund: row.id.clone(),
+                            reason: Arc::clone(&reason),
+                        }));
+                    }
+                } else {
+                    tracing::error!(fund = %row.id, error = %e, "append batch failed; rebuilding fund state");
+                    for reply in replies {
+                        let _ = reply.send(Err(AppendFailure::Store(Arc::clone(&e))));
+                    }
+                }
+                false
+            }
+        }
+    }
+
+    /// Commits `jobs` in a transaction of the fund's own (PostgreSQL), opened while their
+    /// signatures are checked: the replies of those that verified and the commit's result,
+    /// or `None` when nothing was committed and `state` is as it was (every job answered).
+    async fn commit_own(
+        &self,
+        row: &FundRow,
+        origin: &str,
+        state: &mut FundState,
+        jobs: Vec<Job>,
+    ) -> Option<(Vec<Reply>, CommitResult)> {
         // The signatures are checked while the store opens the batch's transaction
         // (lock, head, stored keys): the two overlap.
         let keys: Vec<String> = jobs
@@ -439,72 +722,79 @@ impl Ledger {
             .map(|j| j.req.intent.key.as_str().to_owned())
             .collect();
         let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-        let (open, (jobs, checks)) =
+        let (open, checked) =
             tokio::join!(self.store.open_batch(&row.id, &keys), verify_jobs(jobs));
-        let mut reqs = Vec::with_capacity(jobs.len());
-        let mut replies = Vec::with_capacity(jobs.len());
-        for (job, check) in jobs.into_iter().zip(checks) {
-            match check {
-                Ok(()) => {
-                    reqs.push(job.req);
-                    replies.push(job.reply);
-                }
-                Err(e) => {
-                    let _ = job.reply.send(Err(AppendFailure::Entry(e)));
-                }
-            }
-        }
-        let failed = |e: BatchError, replies: Vec<oneshot::Sender<_>>| {
-            let e = Arc::new(e.0);
-            for reply in replies {
-                let _ = reply.send(Err(AppendFailure::Store(Arc::clone(&e))));
-            }
-        };
+        let (reqs, replies) = verified(checked);
         let open = match open {
             Ok(open) => open,
-            Err(e) => {
+            Err(BatchError(e)) => {
                 // Nothing was read into `state` or written: it stays as it is.
                 tracing::error!(fund = %row.id, error = %e, "cannot open an append batch");
-                failed(e, replies);
-                return true;
+                let e = Arc::new(e);
+                for reply in replies {
+                    let _ = reply.send(Err(AppendFailure::Store(Arc::clone(&e))));
+                }
+                return None;
             }
         };
         if reqs.is_empty() {
             drop(open.rollback().await);
-            return true;
+            return None;
         }
         let log = LogSigner {
             origin,
             key: &self.log_key,
         };
-        match open.commit(state, &log, self.now(), reqs).await {
-            Ok(outcomes) => {
-                for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                    let _ = reply.send(outcome.map_err(AppendFailure::Rejected));
+        let result = open
+            .commit(state, &log, self.now(), reqs)
+            .await
+            .map_err(|BatchError(e)| Arc::new(e));
+        Some((replies, result))
+    }
+
+    /// Commits the batches of `jobs` (one per fund) in one transaction
+    /// ([`Store::commit_group`]) and answers each fund's writer with its state and outcome.
+    async fn commit_group(&self, jobs: Vec<GroupJob>) {
+        let origins: Vec<String> = jobs
+            .iter()
+            .map(|j| self.fund_origin(j.state.fund().as_str()))
+            .collect();
+        let mut states = Vec::with_capacity(jobs.len());
+        let mut parts_of = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            states.push(job.state);
+            parts_of.push((job.requests, job.reply));
+        }
+        let mut replies = Vec::with_capacity(parts_of.len());
+        let parts: Vec<GroupPart<'_>> = states
+            .iter_mut()
+            .zip(&origins)
+            .zip(parts_of)
+            .map(|((state, origin), (requests, reply))| {
+                replies.push(reply);
+                GroupPart {
+                    state,
+                    log: LogSigner {
+                        origin,
+                        key: &self.log_key,
+                    },
+                    requests,
                 }
-                true
+            })
+            .collect();
+        let outcomes = self.store.commit_group(self.now(), parts).await;
+        let results: Vec<CommitResult> = match outcomes {
+            Ok(outcomes) => outcomes
+                .into_iter()
+                .map(|o| o.map_err(|BatchError(e)| Arc::new(e)))
+                .collect(),
+            Err(BatchError(e)) => {
+                let e = Arc::new(e);
+                replies.iter().map(|_| Err(Arc::clone(&e))).collect()
             }
-            Err(BatchError(StoreError::Corrupt(damage))) => {
-                // The fund's rows disagree with its log (found inside the batch, e.g. a
-                // head row moved behind the writer's back): nothing was written; the fund
-                // is quarantined, and the rebuild that follows names the damage.
-                self.quarantine(&row.id, &damage);
-                let reason = self
-                    .damage(&row.id)
-                    .unwrap_or_else(|| damage.to_string().into());
-                for reply in replies {
-                    let _ = reply.send(Err(AppendFailure::FundDamaged {
-                        fund: row.id.clone(),
-                        reason: Arc::clone(&reason),
-                    }));
-                }
-                false
-            }
-            Err(e) => {
-                tracing::error!(fund = %row.id, error = %e, "append batch failed; rebuilding fund state");
-                failed(e, replies);
-                false
-            }
+        };
+        for ((reply, state), result) in replies.into_iter().zip(states).zip(results) {
+            let _ = reply.send((state, result));
         }
     }
 
@@ -552,6 +842,9 @@ impl Ledger {
                             }));
                         }
                         (Msg::Read(d), None) => (d.read)(Err(DraftFailure::WriterStopped)),
+                        (Msg::Save(reply), _) => {
+                            let _ = reply.send(());
+                        }
                     }
                 }
                 false
@@ -559,11 +852,14 @@ impl Ledger {
         }
     }
 
-    /// Ids of the funds.
+    /// Ids of the funds (loaded or not; not the quarantined ones), sorted.
     pub async fn fund_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self.funds.read().await.keys().cloned().collect();
-        ids.sort();
-        ids
+        let damaged = read(&self.damaged).keys().cloned().collect::<BTreeSet<_>>();
+        read(&self.known)
+            .iter()
+            .filter(|f| !damaged.contains(*f))
+            .cloned()
+            .collect()
     }
 
     /// Checks a signed intent and appends it (creating the fund for a genesis signed by
@@ -619,33 +915,36 @@ impl Ledger {
         }
     }
 
-    /// The writer of an existing fund (taken up from the store if another process created
-    /// it), or `None` when the fund does not exist.
+    /// The writer of an existing fund, or `None` when the fund does not exist. A fund
+    /// is loaded when it is first needed ([`Ledger::load`]): one that this process has
+    /// not loaded yet, or that another server process sharing the database (PostgreSQL)
+    /// created since this one started.
     async fn handle(self: &Arc<Self>, fund: &str) -> Result<Option<FundHandle>, AppendFailure> {
         self.refuse_damaged(fund)?;
+        self.refuse_rebuilding(fund)?;
         if let Some(h) = self.funds.read().await.get(fund) {
             return Ok(Some(h.clone()));
         }
+        let lock = {
+            let mut loading = self
+                .loading
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(loading.entry(fund.to_owned()).or_default())
+        };
+        let _loading = lock.lock().await;
+        // Loaded, quarantined or sent to a rebuild while this one waited?
+        if let Some(h) = self.funds.read().await.get(fund) {
+            return Ok(Some(h.clone()));
+        }
+        self.refuse_damaged(fund)?;
+        self.refuse_rebuilding(fund)?;
         let Some(row) = self.store.fund(fund).await? else {
             return Ok(None);
         };
-        let mut funds = self.funds.write().await;
-        if let Some(h) = funds.get(fund) {
-            return Ok(Some(h.clone()));
-        }
-        // Another server process sharing the database (PostgreSQL) created the fund since
-        // this one started: take it up from the store.
-        let state = match self.store.load_state(&row).await {
-            Ok(state) => state,
-            Err(StoreError::Corrupt(damage)) => {
-                self.quarantine(fund, &damage);
-                self.refuse_damaged(fund)?;
-                return Err(StoreError::Corrupt(damage).into());
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let state = self.load(&row).await?;
         let h = self.spawn_writer(row, state);
-        funds.insert(fund.to_owned(), h.clone());
+        self.funds.write().await.insert(fund.to_owned(), h.clone());
         Ok(Some(h))
     }
 
@@ -741,6 +1040,9 @@ impl Ledger {
             Err(AppendFailure::FundDamaged { fund, reason }) => {
                 return Err(DraftFailure::FundDamaged { fund, reason })
             }
+            Err(AppendFailure::Rebuilding { fund }) => {
+                return Err(DraftFailure::Rebuilding { fund })
+            }
             Err(_) => return Err(DraftFailure::WriterStopped),
         };
         let (reply, rx) = oneshot::channel();
@@ -754,5 +1056,76 @@ impl Ledger {
             .await
             .map_err(|_| DraftFailure::WriterStopped)?;
         rx.await.map_err(|_| DraftFailure::WriterStopped)?
+    }
+}
+
+/// Reads a lock that a panic cannot leave unusable (its data is a set of names).
+fn read<T>(lock: &std::sync::RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Writes a lock that a panic cannot leave unusable (its data is a set of names).
+fn write<T>(lock: &std::sync::RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A caller waiting for its append's outcome.
+type Reply = oneshot::Sender<Result<AppendOutcome, AppendFailure>>;
+
+/// The requests whose signatures verified, with their callers; the others are answered
+/// with their signature's refusal here.
+fn verified(
+    (jobs, checks): (Vec<Job>, Vec<Result<(), EntryError>>),
+) -> (Vec<AppendRequest>, Vec<Reply>) {
+    let mut reqs = Vec::with_capacity(jobs.len());
+    let mut replies = Vec::with_capacity(jobs.len());
+    for (job, check) in jobs.into_iter().zip(checks) {
+        match check {
+            Ok(()) => {
+                reqs.push(job.req);
+                replies.push(job.reply);
+            }
+            Err(e) => {
+                let _ = job.reply.send(Err(AppendFailure::Entry(e)));
+            }
+        }
+    }
+    (reqs, replies)
+}
+
+/// The group committer (SQLite): takes the batch of every fund whose writer is ready, up
+/// to [`GROUP_FUNDS_MAX`], and commits them in one transaction. While a group commits,
+/// the next funds' batches queue; the next group takes them all. Like [`gather`], it
+/// yields (never waits on a timer) while more batches keep arriving, so that writers
+/// answered by the previous group join this one.
+async fn group_committer(ledger: std::sync::Weak<Ledger>, mut rx: mpsc::Receiver<GroupJob>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        let drain = |jobs: &mut Vec<GroupJob>, rx: &mut mpsc::Receiver<GroupJob>| {
+            while jobs.len() < GROUP_FUNDS_MAX {
+                match rx.try_recv() {
+                    Ok(j) => jobs.push(j),
+                    Err(_) => break,
+                }
+            }
+        };
+        drain(&mut jobs, &mut rx);
+        for _ in 0..GATHER_YIELDS_MAX {
+            if jobs.len() >= GROUP_FUNDS_MAX {
+                break;
+            }
+            let before = jobs.len();
+            tokio::task::yield_now().await;
+            drain(&mut jobs, &mut rx);
+            if jobs.len() == before {
+                break;
+            }
+        }
+        let Some(ledger) = ledger.upgrade() else {
+            return;
+        };
+        ledger.commit_group(jobs).await;
     }
 }

@@ -21,6 +21,8 @@ pub struct ProblemCode(pub &'static str);
 
 /// `Retry-After` of a `database_unavailable` problem, in seconds.
 pub const DATABASE_RETRY_AFTER_SECONDS: u32 = 1;
+/// `Retry-After` of a fund whose state is being rebuilt from its log.
+pub const REBUILD_RETRY_AFTER_SECONDS: u32 = 1;
 
 /// An error response.
 #[derive(Debug, Clone)]
@@ -106,6 +108,27 @@ impl Problem {
                  在运营方修复之前，该基金暂停读写；未写入任何内容"
             ),
         )
+    }
+
+    /// The fund's state is being rebuilt from its log (its stored state did not pass its
+    /// check at load): 503 `fund_rebuilding` with `Retry-After`. Its writes are refused
+    /// until the rebuild is done, nothing was written; its reads go on.
+    pub fn fund_rebuilding(fund: &str) -> Self {
+        Problem {
+            retry_after: Some(REBUILD_RETRY_AFTER_SECONDS),
+            ..Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "fund_rebuilding",
+                format!(
+                    "fund `{fund}` is rebuilding its state from its log; its writes are refused \
+                     until then (its reads go on); nothing was written: send the same request again later"
+                ),
+                format!(
+                    "基金「{fund}」正在根据日志重建其状态；在此之前拒绝写入（读取不受影响）；\
+                     未写入任何内容：请稍后重发同一请求"
+                ),
+            )
+        }
     }
 
     /// A store fault: 503 `database_unavailable` with `Retry-After` when the database
@@ -223,6 +246,7 @@ impl From<AppendFailure> for Problem {
             AppendFailure::Store(cause) => Problem::store(&cause),
             f @ AppendFailure::WriterStopped => Problem::internal(&f),
             AppendFailure::FundDamaged { fund, reason } => Problem::fund_damaged(&fund, &reason),
+            AppendFailure::Rebuilding { fund } => Problem::fund_rebuilding(&fund),
         }
     }
 }

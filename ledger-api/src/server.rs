@@ -469,6 +469,8 @@ impl Application {
             task.abort();
         }
         served?;
+        // Each loaded fund's state is stored as it is now: the next start replays nothing.
+        self.state.ledger.save_states().await;
         self.store.close().await;
         tracing::info!("stopped");
         Ok(())

@@ -16,7 +16,8 @@ use crate::rules::RuleError;
 use crate::time::Date;
 
 /// How a restriction ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Ending {
     /// Revoked (donor's consent or law) at this seq: what it held was released.
     Revoked {
@@ -42,7 +43,8 @@ impl Ending {
 }
 
 /// One restriction as the rules keep it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RestrictionState {
     /// The declaration.
     pub restriction: Restriction,
@@ -112,7 +114,47 @@ pub struct Restrictions {
     named: HashMap<u64, RestrictionId>,
 }
 
+/// The parts of [`Restrictions`] in a fixed order, for a state's snapshot
+/// (`FundState::snapshot_bytes`): every restriction by id, and the seqs that named one,
+/// ascending.
+pub(crate) type RestrictionParts = (Vec<RestrictionState>, Vec<(u64, RestrictionId)>);
+
 impl Restrictions {
+    /// The restrictions' parts, sorted (see [`RestrictionParts`]).
+    pub(crate) fn parts(&self) -> RestrictionParts {
+        let mut named: Vec<_> = self.named.iter().map(|(s, id)| (*s, id.clone())).collect();
+        named.sort_unstable_by_key(|(s, _)| *s);
+        (self.map.values().cloned().collect(), named)
+    }
+
+    /// The restrictions of [`Restrictions::parts`]; the total is their balances' sum.
+    /// `None` when the parts are not what some `Restrictions` gives (ids out of order or
+    /// repeated, seqs out of order, a negative balance, a sum past the money's range).
+    pub(crate) fn from_parts(parts: RestrictionParts) -> Option<Restrictions> {
+        let (states, named) = parts;
+        let mut map = BTreeMap::new();
+        let mut total = Money::ZERO;
+        for st in states {
+            if st.balance.is_negative() {
+                return None;
+            }
+            total = total.checked_add(st.balance)?;
+            let id = st.restriction.restriction_id.clone();
+            if map.last_key_value().is_some_and(|(last, _)| *last >= id) {
+                return None;
+            }
+            map.insert(id, st);
+        }
+        if named.windows(2).any(|w| w[0].0 >= w[1].0) {
+            return None;
+        }
+        Some(Restrictions {
+            map,
+            total,
+            named: named.into_iter().collect(),
+        })
+    }
+
     /// Restricted money: the sum of every restriction's balance.
     pub fn total(&self) -> Money {
         self.total

@@ -22,6 +22,9 @@ use crate::statement::{check_statement, Months, Opening};
 use crate::text::ShortText;
 use crate::time::{overlaps_weekly, Date, Instant, Period, UtcOffset};
 
+mod snapshot;
+pub use snapshot::{SnapshotError, STATE_NOTE_HEADER};
+
 /// How far after `recorded_at` an intent's `signed_at` may be (trustee clock skew).
 pub const SIGNED_AT_SKEW_SECONDS_MAX: i64 = 300;
 /// Longest rental slot, in days.
@@ -80,14 +83,15 @@ impl Packed {
 
 /// What the supersession rule remembers of a statement: its period and whether a later
 /// statement supersedes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct StatementMark {
     period: Period,
     superseded: bool,
 }
 
 /// What must be freed again when a revenue share or rental is reversed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Undo {
     Period(AgreementId, Date),
     Slot(SpaceId, Instant),

@@ -21,7 +21,8 @@ use crate::rules::RuleError;
 use crate::time::{Date, Period};
 
 /// What happened in one local calendar month of a fund.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MonthTotals {
     /// Balance when the month began.
     pub opening: Money,
@@ -129,6 +130,19 @@ pub struct Months {
 }
 
 impl Months {
+    /// The closed months and the one being recorded (for the state's snapshot).
+    pub(crate) fn parts(&self) -> (&BTreeMap<Date, MonthTotals>, Option<&(Date, MonthTotals)>) {
+        (&self.closed, self.current.as_ref())
+    }
+
+    /// The months of [`Months::parts`] (from a state's snapshot).
+    pub(crate) fn from_parts(
+        closed: BTreeMap<Date, MonthTotals>,
+        current: Option<(Date, MonthTotals)>,
+    ) -> Months {
+        Months { closed, current }
+    }
+
     /// Moves to the month `month` (its first day) if it is later than the current one,
     /// closing the current month at the tree `log` (its size and root: the root is only
     /// computed when a month actually closes, since this runs for every entry) and opening

@@ -24,7 +24,7 @@ const APP_PASSWORD: &str = "ledger";
 
 /// Runs `body` on a fresh deployment per backend (SQLite; PostgreSQL when configured),
 /// with the backend's name. Like `each_backend`, but the body may restart the server.
-fn on_each_backend(test: &str, body: impl AsyncFn(&mut Deployment, &'static str)) {
+pub(crate) fn on_each_backend(test: &str, body: impl AsyncFn(&mut Deployment, &'static str)) {
     let rt = runtime();
     for backend in test_backends(test, &rt) {
         let name = backend.name;
@@ -36,7 +36,7 @@ fn on_each_backend(test: &str, body: impl AsyncFn(&mut Deployment, &'static str)
 
 /// Who sends a statement to the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum As {
+pub(crate) enum As {
     /// The database's owner (the role that migrated it; on SQLite, whoever can write the
     /// file).
     Owner,
@@ -45,7 +45,7 @@ enum As {
 }
 
 /// The URL of the deployment's database for `who`.
-fn db_url(d: &Deployment, who: As) -> String {
+pub(crate) fn db_url(d: &Deployment, who: As) -> String {
     match &d.config().database_url {
         Some(url) if who == As::Service => pg_url_with_user(url, APP_USER, APP_PASSWORD),
         Some(url) => url.clone(),
@@ -58,7 +58,7 @@ fn db_url(d: &Deployment, who: As) -> String {
 
 /// Runs `sql` on the deployment's database as `who`: the rows it changed, or the
 /// database's refusal.
-async fn exec(d: &Deployment, who: As, sql: &str) -> Result<u64, String> {
+pub(crate) async fn exec(d: &Deployment, who: As, sql: &str) -> Result<u64, String> {
     let url = db_url(d, who);
     if url.starts_with("postgres") {
         let mut c = sqlx::PgConnection::connect(&url)
@@ -80,7 +80,7 @@ async fn exec(d: &Deployment, who: As, sql: &str) -> Result<u64, String> {
 }
 
 /// The text of the first column of every row of `sql`, read as the owner.
-async fn texts(d: &Deployment, sql: &str) -> Vec<String> {
+pub(crate) async fn texts(d: &Deployment, sql: &str) -> Vec<String> {
     let url = db_url(d, As::Owner);
     if url.starts_with("postgres") {
         let mut c = sqlx::PgConnection::connect(&url).await.expect("owner");
@@ -103,7 +103,7 @@ async fn texts(d: &Deployment, sql: &str) -> Vec<String> {
 
 /// What the database holds of `fund`'s log and head, as text: rows per table and the
 /// head row. Equal before and after a refused request: nothing was written.
-async fn log_rows(d: &Deployment, fund: &str) -> Vec<String> {
+pub(crate) async fn log_rows(d: &Deployment, fund: &str) -> Vec<String> {
     let mut out = Vec::new();
     for table in ["entries", "tree_nodes", "checkpoints", "donor_vault"] {
         out.extend(
@@ -129,7 +129,12 @@ async fn log_rows(d: &Deployment, fund: &str) -> Vec<String> {
 }
 
 /// A fund with one trustee and `donations` donations after its genesis.
-async fn fund_with_donations(d: &Deployment, fund: &str, trustee: &Trustee, donations: u64) {
+pub(crate) async fn fund_with_donations(
+    d: &Deployment,
+    fund: &str,
+    trustee: &Trustee,
+    donations: u64,
+) {
     d.create_fund(fund, &[trustee], (1, 1, 1)).await;
     let client = d.client();
     for i in 0..donations {
@@ -142,7 +147,7 @@ async fn fund_with_donations(d: &Deployment, fund: &str, trustee: &Trustee, dona
 }
 
 /// `GET path`: status and JSON body.
-async fn get(client: &Client, path: &str) -> (u16, Value) {
+pub(crate) async fn get(client: &Client, path: &str) -> (u16, Value) {
     client.send_json(Method::GET, path, None).await
 }
 

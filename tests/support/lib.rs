@@ -564,6 +564,13 @@ impl Deployment {
         self.server = Server::start_with(&self.server.config.clone());
     }
 
+    /// Stops the server gracefully (SIGTERM: it stores each loaded fund's state) and
+    /// starts a new one on the same data folder and database. Panics if the stop failed.
+    pub fn restart_gracefully(&mut self) {
+        assert!(self.server.terminate(), "the server stopped gracefully");
+        self.server = Server::start_with(&self.server.config.clone());
+    }
+
     /// A new operator token (issued with `ledger-server token issue`).
     pub fn operator_token(&self) -> String {
         self.server.issue_token("operator", None)

@@ -124,6 +124,7 @@ async fn fund_state(s: &AppState, fund: &str) -> Result<FundState, Problem> {
         Err(DraftFailure::FundDamaged { fund, reason }) => {
             Err(Problem::fund_damaged(&fund, &reason))
         }
+        Err(DraftFailure::Rebuilding { fund }) => Err(Problem::fund_rebuilding(&fund)),
         Err(e) => Err(Problem::internal(&e)),
     }
 }
@@ -521,6 +522,7 @@ pub(super) async fn workspace(
         Err(DraftFailure::FundDamaged { fund, reason }) => {
             Err(Problem::fund_damaged(&fund, &reason))
         }
+        Err(DraftFailure::Rebuilding { fund }) => Err(Problem::fund_rebuilding(&fund)),
         Err(e) => Err(Problem::internal(&e)),
     }
 }

@@ -330,7 +330,9 @@ fn operation_doc(o: &Operation) -> Value {
             "503",
             "Timed out, or the database cannot be reached (`database_unavailable`, Retry-After; \
              nothing was written), or the fund is quarantined (`fund_damaged`: its stored rows \
-             disagree with its log; the detail says how; nothing was written)",
+             disagree with its log; the detail says how; nothing was written), or a write while \
+             the fund's state is rebuilt from its log (`fund_rebuilding`, Retry-After; nothing \
+             was written; reads go on)",
         ));
     }
     if o.access != Access::Public {

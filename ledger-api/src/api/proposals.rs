@@ -315,6 +315,7 @@ async fn annotate(
             crate::ledger::DraftFailure::FundDamaged { fund, reason } => {
                 Problem::fund_damaged(&fund, &reason)
             }
+            crate::ledger::DraftFailure::Rebuilding { fund } => Problem::fund_rebuilding(&fund),
             e => Problem::internal(&e),
         })?;
     let labels: BTreeMap<String, String> = s

@@ -77,6 +77,7 @@ pub(super) async fn draft(
         Err(DraftFailure::FundDamaged { fund, reason }) => {
             return Err(Problem::fund_damaged(&fund, &reason))
         }
+        Err(DraftFailure::Rebuilding { fund }) => return Err(Problem::fund_rebuilding(&fund)),
         Err(e) => return Err(Problem::internal(&e)),
     };
     Ok(Json(StatementDraft {

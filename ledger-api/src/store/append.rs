@@ -139,7 +139,10 @@ impl Store {
             Backend::Postgres => None,
         };
         let mut tx = TxConn::new(self.writer.acquire().await?);
-        match tx.read_head_and_keys(self.backend, fund, keys).await {
+        match tx
+            .read_head_and_keys(self.backend, "BEGIN IMMEDIATE;", fund, keys)
+            .await
+        {
             Ok((head, prior)) => Ok(OpenBatch {
                 store: self,
                 tx,
@@ -290,6 +293,7 @@ impl OpenBatch<'_> {
             log,
             now,
             requests,
+            End::Commit,
         )
         .await;
         if result.is_err() {
@@ -299,8 +303,113 @@ impl OpenBatch<'_> {
     }
 }
 
-/// The body of [`OpenBatch::commit`], in the open transaction `tx`; on `Err` the caller
-/// aborts the transaction.
+/// How a fund's batch ends its writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// Its own transaction: commit it.
+    Commit,
+    /// One fund's part of a group commit: release its savepoint [`GROUP_SAVEPOINT`]
+    /// (the group commits after its last part).
+    Release,
+}
+
+/// The savepoint of one fund's part of a group commit: a part that fails is rolled back
+/// to it alone.
+const GROUP_SAVEPOINT: &str = "fund_part";
+
+/// One fund's part of a group commit ([`Store::commit_group`]): its state (the writer's
+/// projection of the fund), where its checkpoints come from, and its requests (their
+/// signatures verified).
+pub struct GroupPart<'a> {
+    /// The fund's state: moved past the part's entries if it commits.
+    pub state: &'a mut FundState,
+    /// The fund's checkpoint origin and the log key.
+    pub log: LogSigner<'a>,
+    /// The requests, signatures verified.
+    pub requests: Vec<AppendRequest>,
+}
+
+/// The outcome of one fund's part of a group: one outcome per request, or the part's
+/// failure (nothing of it written; its state must be rebuilt).
+pub type PartOutcome = Result<Vec<Result<AppendOutcome, Rejection>>, BatchError>;
+
+impl Store {
+    /// Commits the batches of several funds (SQLite: one writer) in ONE transaction and
+    /// one fsync: `BEGIN IMMEDIATE`, then each fund's part as [`OpenBatch::commit`] does
+    /// it (head and idempotency keys read, catch-up, rules, rows, head row, checkpoint)
+    /// inside a savepoint, then `COMMIT`. A part that fails is rolled back to its
+    /// savepoint alone: the other funds' parts commit. Outcomes are returned only after
+    /// the commit. `Err`: the whole group failed, nothing was written, every part's state
+    /// must be rebuilt.
+    ///
+    /// Per fund nothing changes: each part is one batch of one fund, in its writer's
+    /// order, with its own chain, head row and checkpoint.
+    pub async fn commit_group(
+        &self,
+        now: Instant,
+        parts: Vec<GroupPart<'_>>,
+    ) -> Result<Vec<PartOutcome>, BatchError> {
+        let _writer = self.sqlite_writer.lock().await;
+        let mut tx = TxConn::new(self.writer.acquire().await?);
+        if let Err(e) = tx.conn().execute("BEGIN IMMEDIATE").await {
+            tx.abort().await;
+            return Err(e.into());
+        }
+        let mut outcomes = Vec::with_capacity(parts.len());
+        for part in parts {
+            let outcome = self.group_part(&mut tx, now, part).await;
+            if outcome.is_err() {
+                let undo = format!("ROLLBACK TO {GROUP_SAVEPOINT}; RELEASE {GROUP_SAVEPOINT}");
+                if let Err(e) = tx.conn().execute(undo.as_str()).await {
+                    tx.abort().await;
+                    return Err(e.into());
+                }
+            }
+            outcomes.push(outcome);
+        }
+        match tx.conn().execute("COMMIT").await {
+            Ok(_) => {
+                tx.committed();
+                Ok(outcomes)
+            }
+            Err(e) => {
+                tx.abort().await;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// One fund's part of [`Store::commit_group`], in its savepoint.
+    async fn group_part(&self, tx: &mut TxConn, now: Instant, part: GroupPart<'_>) -> PartOutcome {
+        let fund = part.state.fund().to_string();
+        let keys: Vec<&str> = part
+            .requests
+            .iter()
+            .map(|r| r.intent.key.as_str())
+            .collect();
+        let begin = format!("SAVEPOINT {GROUP_SAVEPOINT};");
+        let (head, prior) = tx
+            .read_head_and_keys(self.backend, &begin, &fund, &keys)
+            .await?;
+        commit_in(
+            tx,
+            self.backend,
+            self.vault.as_ref(),
+            head,
+            prior,
+            part.state,
+            &part.log,
+            now,
+            part.requests,
+            End::Release,
+        )
+        .await
+    }
+}
+
+/// The body of [`OpenBatch::commit`] (`end`: [`End::Commit`]) or of a fund's part of a
+/// group commit ([`End::Release`]), in the open transaction `tx`; on `Err` the caller
+/// aborts the transaction (or rolls the part back).
 #[allow(clippy::too_many_arguments)]
 async fn commit_in(
     tx: &mut TxConn,
@@ -312,6 +421,7 @@ async fn commit_in(
     log: &LogSigner<'_>,
     now: Instant,
     requests: Vec<AppendRequest>,
+    end: End,
 ) -> Result<Vec<Result<AppendOutcome, Rejection>>, BatchError> {
     let fund = state.fund().to_string();
     let mut prior = prior;
@@ -367,8 +477,16 @@ async fn commit_in(
     let (outcomes, rows) = Store::apply_batch(tx.conn(), &prior, state, now, requests).await?;
     if rows.entries.is_empty() {
         // Nothing to write (all replays or refusals): roll back, leave no trace.
-        tx.conn().execute("ROLLBACK").await?;
-        tx.committed();
+        match end {
+            End::Commit => {
+                tx.conn().execute("ROLLBACK").await?;
+                tx.committed();
+            }
+            End::Release => {
+                let undo = format!("ROLLBACK TO {GROUP_SAVEPOINT}; RELEASE {GROUP_SAVEPOINT}");
+                tx.conn().execute(undo.as_str()).await?;
+            }
+        }
         return Ok(outcomes);
     }
     // The per-month index, in the same transaction (store/months.rs).
@@ -396,7 +514,7 @@ async fn commit_in(
     let checkpoint = state.checkpoint(log.origin);
     let note = checkpoint.sign(log.key).map_err(StoreError::from)?;
     let head = (state.next_seq() as i64 - 1, state.head());
-    rows.write_and_commit(tx, backend, vault, &fund, head, &checkpoint, &note)
+    rows.write_and_commit(tx, backend, vault, &fund, head, &checkpoint, &note, end)
         .await?;
     Ok(outcomes)
 }
@@ -424,10 +542,13 @@ impl TxConn {
     }
 
     /// Begins the transaction and reads, under the fund's lock, the stored head seq
-    /// (`None` if the fund is not registered) and which of `keys` are already stored.
+    /// (`None` if the fund is not registered) and which of `keys` are already stored. On
+    /// SQLite, `begin` is sent with the first read: `BEGIN IMMEDIATE;` for a batch of its
+    /// own, a `SAVEPOINT` for a fund's part of a group commit.
     async fn read_head_and_keys(
         &mut self,
         backend: Backend,
+        begin: &str,
         fund: &str,
         keys: &[&str],
     ) -> Result<(Option<i64>, HashMap<String, (u64, Hash)>), BatchError> {
@@ -443,7 +564,7 @@ impl TxConn {
                 // that reads first could find, at its first write, that another process
                 // wrote since (SQLITE_BUSY).
                 let sql = format!(
-                    "BEGIN IMMEDIATE;\n\
+                    "{begin}\n\
                      SELECT 0, head_seq, head_hash, NULL FROM funds WHERE id = {head_mark} \
                      UNION ALL {}",
                     keys_query(&mut marks, &fund_mark, first.len())
@@ -463,8 +584,16 @@ impl TxConn {
                 }
             }
             Backend::Postgres => {
-                self.conn().execute("BEGIN").await?;
-                head = self.head_seq(backend, fund).await?;
+                // BEGIN and the head row's lock in ONE round trip: a query without
+                // parameters goes as a simple query, which may hold several statements.
+                // The fund id is written into it as a quoted literal (ids are lowercase
+                // letters, digits and hyphens: `FundId`; quotes are doubled anyway).
+                let sql = format!(
+                    "BEGIN; SELECT head_seq FROM funds WHERE id = '{}' FOR UPDATE",
+                    fund.replace('\'', "''")
+                );
+                let rows = self.conn().fetch_all(sql.as_str()).await?;
+                head = rows.first().map(|r| r.try_get::<i64, _>(0)).transpose()?;
             }
         }
         for chunk in chunks {
@@ -661,6 +790,7 @@ impl BatchRows {
         head: (i64, Hash),
         checkpoint: &Checkpoint,
         note: &str,
+        end: End,
     ) -> Result<(), BatchError> {
         // The vault's records are sealed to their rows (fund, seq) before they are bound.
         let sealed = match (vault, self.vault.is_empty()) {
@@ -705,8 +835,11 @@ impl BatchRows {
         let sql = match backend {
             Backend::Sqlite => {
                 parts.push(last);
-                // The commit travels with the writes.
-                parts.push("COMMIT".to_owned());
+                // The commit (or the part's release) travels with the writes.
+                parts.push(match end {
+                    End::Commit => "COMMIT".to_owned(),
+                    End::Release => format!("RELEASE {GROUP_SAVEPOINT}"),
+                });
                 parts.join(";\n")
             }
             Backend::Postgres => {
@@ -752,10 +885,12 @@ impl BatchRows {
             .bind(checkpoint.root.0.to_vec())
             .bind(note);
         q.execute(&mut *tx.conn()).await?;
-        if backend == Backend::Postgres {
-            tx.conn().execute("COMMIT").await?;
+        if end == End::Commit {
+            if backend == Backend::Postgres {
+                tx.conn().execute("COMMIT").await?;
+            }
+            tx.committed();
         }
-        tx.committed();
         Ok(())
     }
 }

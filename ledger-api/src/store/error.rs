@@ -213,6 +213,15 @@ pub enum Corruption {
         /// The tree size checked.
         tree_size: u64,
     },
+    /// The fund's stored state snapshot is not one of its log (see
+    /// [`super::Store::resume_state`]): the state is rebuilt from the log instead.
+    #[error("fund {fund}: its stored state does not hold: {reason}")]
+    StateSnapshot {
+        /// The fund.
+        fund: String,
+        /// What does not hold.
+        reason: String,
+    },
     /// A stored proposal's intent or signatures do not parse.
     #[error("proposal {id}: {what}")]
     Proposal {

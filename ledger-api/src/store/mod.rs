@@ -29,13 +29,14 @@ use sqlx::{AnyPool, ConnectOptions, Executor, Row};
 use tokio::sync::Mutex;
 
 pub use append::{AppendOutcome, AppendRequest, BatchError, Rejection};
-pub use append::{LogSigner, OpenBatch, VaultRecord};
+pub use append::{GroupPart, LogSigner, OpenBatch, PartOutcome, VaultRecord};
 pub use backup::BackupSummary;
 pub use credentials::RevokeError;
 pub use error::{Corruption, ProposalFault, StoreError};
 pub use months::{MonthIndexCheck, MonthKind};
 pub use proposals::{ProposalRow, ProposalStatus};
 pub use read::{EntryRow, FundRow, ProofError, PAGE_ROWS_MAX};
+pub use rebuild::StateRow;
 pub use report::{
     kind_totals_of, month_ends_of, KindTotal, MonthEnd, PeriodReport, MONTH_ENDS_MAX,
 };
