@@ -499,50 +499,27 @@ mod tests {
                 one
             };
             let mut t = months.clone();
-            // Disbursements of MAX twice overflow too.
-            if kind == Kind::Disbursement {
+            let record = |t: &mut Months, seq| {
                 t.record(
                     month(m),
                     opening(Money::MAX),
                     &log,
-                    2,
+                    seq,
                     kind,
                     Some(amount),
                     None,
                     &Move::default(),
                 )
-                .unwrap();
+            };
+            // Disbursements of MAX twice overflow too.
+            if kind == Kind::Disbursement {
+                record(&mut t, 2).unwrap();
                 let again = t.clone();
-                assert_eq!(
-                    t.record(
-                        month(m),
-                        opening(Money::MAX),
-                        &log,
-                        3,
-                        kind,
-                        Some(amount),
-                        None,
-                        &Move::default()
-                    ),
-                    Err(RuleError::Overflow)
-                );
+                assert_eq!(record(&mut t, 3), Err(RuleError::Overflow));
                 assert_eq!(t, again, "{m} {kind:?}");
                 continue;
             }
-            assert_eq!(
-                t.record(
-                    month(m),
-                    opening(Money::MAX),
-                    &log,
-                    2,
-                    kind,
-                    Some(amount),
-                    None,
-                    &Move::default()
-                ),
-                Err(RuleError::Overflow),
-                "{m} {kind:?}"
-            );
+            assert_eq!(record(&mut t, 2), Err(RuleError::Overflow), "{m} {kind:?}");
             assert_eq!(t, before, "{m} {kind:?}");
             assert_eq!(t.current_month(), Some(month("2026-01-01")));
         }

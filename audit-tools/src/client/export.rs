@@ -256,15 +256,19 @@ mod tests {
         assert_eq!(r.state.balance(), fund.balance());
 
         // The journal's asset postings sum to the balance, each posting asserts the
-        // running balance, and every transaction balances to zero.
+        // running balance, every transaction's real postings balance to zero, and its
+        // virtual net-asset postings move the net assets by what the assets moved.
         let journal = to_journal(&r);
         let assets = "    assets:fund:journal-test  ";
         let mut sum = 0i64;
-        let mut txn = 0i64;
+        let (mut txn, mut virtual_net, mut asset_moved) = (0i64, 0i64, 0i64);
         let mut transactions = 0;
+        let mut virtual_postings = 0;
         for line in journal.lines() {
             let Some(rest) = line.strip_prefix("    ") else {
                 assert_eq!(txn, 0, "each transaction balances");
+                assert_eq!(virtual_net, -asset_moved, "net assets move with the assets");
+                (txn, virtual_net, asset_moved) = (0, 0, 0);
                 if line.starts_with(|c: char| c.is_ascii_digit()) {
                     transactions += 1;
                 }
@@ -276,9 +280,16 @@ mod tests {
                 .and_then(|a| a.split(' ').next())
                 .expect("an amount");
             let fen = amount.parse::<Money>().expect("money").to_fen();
+            if rest.starts_with('(') {
+                assert!(rest.starts_with(&format!("({UNRESTRICTED})")), "{line}");
+                virtual_net += fen;
+                virtual_postings += 1;
+                continue;
+            }
             txn += fen;
             if line.starts_with(assets) {
                 sum += fen;
+                asset_moved += fen;
                 let asserted = line.split(" = ").nth(1).expect("a balance assertion");
                 let asserted = asserted
                     .trim_end_matches(" CNY")
@@ -287,8 +298,10 @@ mod tests {
                 assert_eq!(asserted.to_fen(), sum, "{line}");
             }
         }
-        assert_eq!(txn, 0);
+        assert_eq!((txn, virtual_net), (0, 0));
         assert_eq!(sum, fund.balance().to_fen());
+        // A fund without restrictions: every monetary entry moves unrestricted money.
+        assert_eq!(virtual_postings, transactions);
         let monetary = r.rows.iter().filter(|row| !row.delta.is_zero()).count();
         assert_eq!(transactions, monetary);
 
