@@ -412,6 +412,7 @@ impl Ledger {
             match me.store.load_state(&row).await {
                 Ok(state) => {
                     me.save_state(&state).await;
+                    me.check_statutory_index(&state).await;
                     let size = state.next_seq();
                     let h = me.spawn_writer(row, state);
                     me.funds.write().await.insert(fund.clone(), h);
@@ -424,6 +425,27 @@ impl Ledger {
             }
             write(&me.rebuilding).remove(&fund);
         });
+    }
+
+    /// Checks the fund's statutory index (store/statutory.rs) against the restricted money
+    /// of its loaded `state`, before its writer starts, and rebuilds the index from the
+    /// log when they disagree. At start the index is checked against the per-month index
+    /// only, so that no fund is loaded before it is needed; this is the rest of the
+    /// check, made once per load. A failure is logged: the index is then checked again at
+    /// the next start.
+    async fn check_statutory_index(&self, state: &FundState) {
+        let fund = state.fund().as_str();
+        let restricted = state.restricted_balance().to_fen();
+        match self
+            .store
+            .ensure_statutory_index(fund, Some(restricted))
+            .await
+        {
+            Ok(check) => tracing::debug!(%fund, ?check, "statutory index, with the fund's state"),
+            Err(e) => {
+                tracing::error!(%fund, error = %e, "the statutory index does not agree with the fund's state")
+            }
+        }
     }
 
     /// Stores a snapshot of `state` with its note signed by the log key. A failure is
@@ -943,6 +965,7 @@ impl Ledger {
             return Ok(None);
         };
         let state = self.load(&row).await?;
+        self.check_statutory_index(&state).await;
         let h = self.spawn_writer(row, state);
         self.funds.write().await.insert(fund.to_owned(), h.clone());
         Ok(Some(h))

@@ -348,13 +348,10 @@ impl Application {
                     continue;
                 }
             }
-            // The statutory index (store/statutory.rs), against that index and the
-            // restricted money the fund's state holds.
-            let restricted = ledger
-                .read_state(&fund, |s| s.restricted_balance().to_fen())
-                .await
-                .ok();
-            match store.ensure_statutory_index(&fund, restricted).await {
+            // The statutory index (store/statutory.rs), against that index; against the
+            // restricted money of the fund's state when the fund is loaded, at its first
+            // write (`Ledger::check_statutory_index`): no fund is loaded here.
+            match store.ensure_statutory_index(&fund, None).await {
                 Ok(check) => tracing::debug!(%fund, ?check, "statutory index"),
                 Err(e) => {
                     tracing::error!(%fund, error = %e, "the statutory index does not agree with the log")
