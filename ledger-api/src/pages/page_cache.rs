@@ -33,10 +33,13 @@ pub struct PageVersion {
     pub witnessed: Option<String>,
 }
 
-/// Rendered fund pages by (path, language).
+/// A page's path and language code.
+type PageKey = (String, &'static str);
+
+/// Rendered fund pages by (path, language), each with the version it was rendered at.
 #[derive(Default)]
 pub struct PageCache {
-    pages: Mutex<HashMap<(String, &'static str), (PageVersion, Bytes)>>,
+    pages: Mutex<HashMap<PageKey, (PageVersion, Bytes)>>,
 }
 
 impl PageCache {
