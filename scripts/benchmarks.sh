@@ -41,7 +41,7 @@ PG_URL=${LEDGER_TEST_POSTGRES_URL:-$(bash .ci/postgres.sh)}
 
 echo "building (release)…" >&2
 cargo build --release -q -p ledger-api -p audit-tools --bins --examples
-BIN=target/release
+BIN=${CARGO_TARGET_DIR:-target}/release
 # Wall seconds and peak resident KB of a command: "secs kb", its output to $2.
 measure() { # measure LOG cmd…
   local log=$1; shift
