@@ -5,7 +5,8 @@
 //! Everything the fund page shows is derived from the fund's log (its entries, the
 //! per-month index written with them) and, with a witness policy, from the witnessed
 //! checkpoint; so a page rendered at a version is the page for every request that finds
-//! the same version. A request reads the version (two indexed rows) before it looks
+//! the same version; the page's disclosure calendar also depends on the day, so a kept
+//! page is served only on the fund's local date it was rendered on. A request reads the version (two indexed rows) before it looks
 //! here: a page is never older than the head the request found, and an append or a new
 //! cosignature makes the next request render afresh. A damaged fund is answered before
 //! the cache is looked at. Only the newest page of a fund (`/funds/{fund}` without
@@ -16,6 +17,7 @@ use std::sync::Mutex;
 
 use axum::body::Bytes;
 use ledger_core::hash::Hash;
+use ledger_core::time::{Date, Instant, UtcOffset};
 
 use super::Lang;
 
@@ -36,31 +38,54 @@ pub struct PageVersion {
 /// A page's path and language code.
 type PageKey = (String, &'static str);
 
-/// Rendered fund pages by (path, language), each with the version it was rendered at.
+/// A kept page: the version it was rendered at, the fund's calendar and local date then
+/// (when the page shows the disclosure calendar, which depends on the day), its HTML.
+struct Kept {
+    version: PageVersion,
+    day: Option<(UtcOffset, Date)>,
+    html: Bytes,
+}
+
+/// Rendered fund pages by (path, language).
 #[derive(Default)]
 pub struct PageCache {
-    pages: Mutex<HashMap<PageKey, (PageVersion, Bytes)>>,
+    pages: Mutex<HashMap<PageKey, Kept>>,
 }
 
 impl PageCache {
-    /// The page at `path` in `lang` if it was rendered at `version`.
-    pub fn get(&self, path: &str, lang: Lang, version: &PageVersion) -> Option<Bytes> {
+    /// The page at `path` in `lang` if it was rendered at `version` and, when it shows
+    /// the calendar, on the fund's local date of `now`.
+    pub fn get(
+        &self,
+        path: &str,
+        lang: Lang,
+        version: &PageVersion,
+        now: Instant,
+    ) -> Option<Bytes> {
         let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
         pages
             .get(&(path.to_owned(), lang.code()))
-            .filter(|(v, _)| v == version)
-            .map(|(_, html)| html.clone())
+            .filter(|k| &k.version == version)
+            .filter(|k| k.day.is_none_or(|(off, day)| now.local_date(off) == day))
+            .map(|k| k.html.clone())
     }
 
     /// Keeps `html`, the page at `path` in `lang` rendered at `version` (replacing an
     /// older one).
-    pub fn put(&self, path: &str, lang: Lang, version: PageVersion, html: Bytes) {
+    pub fn put(
+        &self,
+        path: &str,
+        lang: Lang,
+        version: PageVersion,
+        day: Option<(UtcOffset, Date)>,
+        html: Bytes,
+    ) {
         let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
         let key = (path.to_owned(), lang.code());
         if pages.len() >= PAGES_MAX && !pages.contains_key(&key) {
             pages.clear();
         }
-        pages.insert(key, (version, html));
+        pages.insert(key, Kept { version, day, html });
     }
 }
 
@@ -77,32 +102,37 @@ mod tests {
     }
 
     #[test]
-    fn a_page_is_served_only_at_the_version_it_was_rendered_at() {
+    fn a_page_is_served_only_at_the_version_and_day_it_was_rendered_at() {
         let cache = PageCache::default();
-        cache.put(
-            "/funds/a",
-            Lang::En,
-            version(5),
-            Bytes::from_static(b"five"),
+        let now = Instant::from_unix_seconds(1_780_000_000).unwrap();
+        let off = UtcOffset::CHINA;
+        let day = Some((off, now.local_date(off)));
+        let five = Bytes::from_static(b"five");
+        cache.put("/funds/a", Lang::En, version(5), day, five);
+        let got = cache.get("/funds/a", Lang::En, &version(5), now);
+        assert_eq!(got.as_deref(), Some(&b"five"[..]));
+        assert!(cache.get("/funds/a", Lang::En, &version(6), now).is_none());
+        assert!(cache.get("/funds/a", Lang::Zh, &version(5), now).is_none());
+        let tomorrow = now.checked_add_seconds(86_400).unwrap();
+        assert!(
+            cache
+                .get("/funds/a", Lang::En, &version(5), tomorrow)
+                .is_none(),
+            "the calendar is of another day"
         );
-        assert_eq!(
-            cache.get("/funds/a", Lang::En, &version(5)).as_deref(),
-            Some(&b"five"[..])
-        );
-        assert!(cache.get("/funds/a", Lang::En, &version(6)).is_none());
-        assert!(cache.get("/funds/a", Lang::Zh, &version(5)).is_none());
         let witnessed = PageVersion {
             witnessed: Some("note".into()),
             ..version(5)
         };
-        assert!(cache.get("/funds/a", Lang::En, &witnessed).is_none());
+        assert!(cache.get("/funds/a", Lang::En, &witnessed, now).is_none());
     }
 
     #[test]
     fn the_cache_is_bounded() {
         let cache = PageCache::default();
         for i in 0..=PAGES_MAX {
-            cache.put(&format!("/funds/{i}"), Lang::En, version(1), Bytes::new());
+            let path = format!("/funds/{i}");
+            cache.put(&path, Lang::En, version(1), None, Bytes::new());
         }
         assert!(cache.pages.lock().unwrap().len() <= PAGES_MAX);
     }
