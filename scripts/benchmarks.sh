@@ -142,7 +142,7 @@ burst() {
   awk -v u="$url" -v k="$NGINX_K" \
     'BEGIN { for (i = 0; i < k; i++) printf "url = \"%s\"\noutput = \"/dev/null\"\n", u }' >"$NG/urls.cfg"
   local t0; t0=$(date +%s.%N)
-  curl -s --parallel --parallel-max 64 --cacert "$NG/cert.pem" -K "$NG/urls.cfg" \
+  curl -s --no-progress-meter --parallel --parallel-max 64 --cacert "$NG/cert.pem" -K "$NG/urls.cfg" \
     -w '%{http_code} %header{x-cache-status}\n' >"$out"
   echo "$(date +%s.%N) - $t0" | bc
 }
@@ -192,15 +192,15 @@ awk '
     }
   }' "$DIR/append.log"
 echo
-grep "^bare Ed25519 verification" "$DIR/append.log" | sed 's/^/bare /;s/^bare bare/bare/'
+grep "^bare Ed25519 verification" "$DIR/append.log" | sed 's/^/bare /;s/^bare bare/bare/' || true
 echo
 echo "## Start-up (SQLite; the same database, the same run)"
 echo
-grep -E "^(start-up benchmark|start to listening|first append|full replay)" "$DIR/startup.log" | sed 's/^/    /'
+grep -E "^(start-up benchmark|start to listening|first append|full replay)" "$DIR/startup.log" | sed 's/^/    /' || true
 echo
 echo "## Verification of a ${VERIFY_N}-entry export (ledger-core benchmark, in memory)"
 echo
-grep -E "^(batched, .* per batch|ZIP-215 batched|one by one|full verify|  full verify)" "$DIR/core.log" | sed 's/^/    /'
+grep -E "^(batched, .* per batch|ZIP-215 batched|one by one|full verify|  full verify)" "$DIR/core.log" | sed 's/^/    /' || true
 echo
 echo "## The ${entries}-entry data set ($(ratio "$(stat -c %s "$EXPORT")" 1000000) MB export)"
 echo
