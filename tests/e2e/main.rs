@@ -21,6 +21,7 @@ mod caching;
 mod checks;
 mod client;
 mod fund_create;
+mod fund_page_cache;
 mod fund_state;
 mod key_rotation;
 mod module_graph;

@@ -20,6 +20,7 @@
 mod chart;
 pub(crate) mod i18n;
 mod oversight;
+mod page_cache;
 mod reports;
 mod rows;
 mod view;
@@ -136,6 +137,10 @@ const STATIC_FILES: &[(&str, &str, &str)] = &[
 struct Pages {
     app: AppState,
     env: Arc<Environment<'static>>,
+    /// The newest fund pages as rendered, while their funds are unchanged.
+    fund_pages: Arc<page_cache::PageCache>,
+    /// The corrections found so far in each fund's log.
+    corrections: Arc<oversight::Corrections>,
 }
 
 /// The version of a static file in its URLs: the first 16 hex digits of the SHA-256 of
@@ -178,6 +183,8 @@ pub fn routes<S: Clone + Send + Sync + 'static>(state: AppState) -> Router<S> {
     let pages = Pages {
         app: state,
         env: Arc::new(env),
+        fund_pages: Arc::default(),
+        corrections: Arc::default(),
     };
     Router::new()
         .route("/", get(index))
@@ -259,6 +266,22 @@ fn render<T: Serialize>(
     name: &str,
     page: &T,
 ) -> Response {
+    match render_html(p, req, name, page) {
+        Ok(h) => respond(req, status, h.into()),
+        Err(e) => {
+            tracing::error!(error = %e, template = name, "page template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// The HTML of template `name` with `page` in the request's language.
+fn render_html<T: Serialize>(
+    p: &Pages,
+    req: &Req,
+    name: &str,
+    page: &T,
+) -> Result<String, minijinja::Error> {
     let ctx = PageChrome {
         page,
         t: req.lang.words(),
@@ -271,14 +294,13 @@ fn render<T: Serialize>(
         ),
         demo: p.app.demo,
     };
-    let html = p.env.get_template(name).and_then(|t| t.render(&ctx));
-    let mut resp = match html {
-        Ok(h) => (status, Html(h)).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, template = name, "page template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-        }
-    };
+    p.env.get_template(name).and_then(|t| t.render(&ctx))
+}
+
+/// A rendered page as the response to `req` (with the language cookie when asked to
+/// remember it).
+fn respond(req: &Req, status: StatusCode, html: axum::body::Bytes) -> Response {
+    let mut resp = (status, Html(html)).into_response();
     if req.remember {
         if let Ok(v) = HeaderValue::from_str(&req.lang.cookie()) {
             resp.headers_mut().insert(header::SET_COOKIE, v);
@@ -375,21 +397,56 @@ async fn fund(
     if p.app.ledger.damage(&fund).is_some() {
         return damaged(&p, &req);
     }
-    match view::fund_page(&p.app, req.lang, &fund, from).await {
+    // The newest page (no query but the language) is kept as rendered while the fund's
+    // version is unchanged and, for its disclosure calendar, the fund's local date
+    // (`page_cache`): the version read first, then the cache.
+    let version = if q.from.is_none() && !req.here.contains('?') {
+        match view::fund_version(&p.app, &fund).await {
+            Ok(Some(v)) => Some(v),
+            Ok(None) => return not_found(&p, &req),
+            Err(_) if p.app.ledger.damage(&fund).is_some() => return damaged(&p, &req),
+            Err(e) => return store_failed(&p, &req, &e),
+        }
+    } else {
+        None
+    };
+    let now = p.app.ledger.now();
+    if let Some(html) = version
+        .as_ref()
+        .and_then(|v| p.fund_pages.get(&req.here, req.lang, v, now))
+    {
+        return respond(&req, StatusCode::OK, html);
+    }
+    match view::fund_page(&p.app, &p.corrections, req.lang, &fund, from).await {
         Ok(Some(ctx)) => {
-            let calendar = match crate::reports::read(p.app.ledger.store(), &fund).await {
+            let (calendar, day) = match crate::reports::read(p.app.ledger.store(), &fund).await {
                 Ok(Some(b)) => {
-                    let today = b.today(p.app.ledger.now());
-                    Some(reports::calendar_box(&b, today, req.lang, DUTIES_SHOWN))
+                    let today = b.today(now);
+                    (
+                        Some(reports::calendar_box(&b, today, req.lang, DUTIES_SHOWN)),
+                        Some((b.offset, today)),
+                    )
                 }
-                Ok(None) => None,
+                Ok(None) => (None, None),
                 Err(e) => return internal(&p, &req, &e),
             };
             let page = WithCalendar {
                 page: &ctx,
                 calendar,
             };
-            render(&p, &req, StatusCode::OK, "fund.html", &page)
+            match render_html(&p, &req, "fund.html", &page) {
+                Ok(html) => {
+                    let html = axum::body::Bytes::from(html);
+                    if let Some(v) = version {
+                        p.fund_pages.put(&req.here, req.lang, v, day, html.clone());
+                    }
+                    respond(&req, StatusCode::OK, html)
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, template = "fund.html", "page template failed");
+                    (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+                }
+            }
         }
         Ok(None) => not_found(&p, &req),
         Err(_) if p.app.ledger.damage(&fund).is_some() => damaged(&p, &req),
@@ -461,7 +518,7 @@ async fn statement(
     if p.app.ledger.damage(&fund).is_some() {
         return damaged(&p, &req);
     }
-    match view::statement_page(&p.app, req.lang, &fund, seq, &verify_url).await {
+    match view::statement_page(&p.app, &p.corrections, req.lang, &fund, seq, &verify_url).await {
         Ok(Some(ctx)) => render(&p, &req, StatusCode::OK, "statement.html", &ctx),
         Ok(None) => not_found(&p, &req),
         Err(e) => store_failed(&p, &req, &e),

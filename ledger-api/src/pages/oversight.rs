@@ -2,8 +2,14 @@
 //! statement that covered the entry they correct, superseded and corrected statements, the
 //! supervisors (监督员) and their opinions, and the host charity — read from the log as the
 //! rest of the pages are.
+//!
+//! Corrections are the reversals that carry a note, and reversals grow with the log (a
+//! few in a hundred entries): [`Corrections`] keeps, per fund, those found so far and how
+//! far the log's reversals were read, so that a page reads only the reversals recorded
+//! since the last page (entries never change once stored).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
 
 use ledger_core::body::{Body, Genesis, Kind, Verdict};
 use ledger_core::keys::PublicKey;
@@ -11,7 +17,7 @@ use ledger_core::time::UtcOffset;
 
 use super::rows::{all_of_kind, local_date};
 use super::Lang;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, PAGE_ROWS_MAX};
 use crate::views::{
     parse_row, CorrectionLine, HostLine, NamedSigner, OpinionLine, StatementFigures,
 };
@@ -23,6 +29,83 @@ struct Covered {
     first: u64,
     last: u64,
     supersedes: Option<u64>,
+}
+
+/// A reversal with a 更正说明, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FoundCorrection {
+    seq: u64,
+    recorded_at: String,
+    reverses: u64,
+    note: String,
+}
+
+/// A fund's corrections among its first `through` entries.
+#[derive(Debug, Clone, Default)]
+struct Found {
+    through: u64,
+    corrections: Vec<FoundCorrection>,
+}
+
+/// The corrections found so far in each fund's log (one entry per fund), so that a page
+/// reads only the reversals recorded since the previous one.
+#[derive(Default)]
+pub(super) struct Corrections {
+    funds: Mutex<HashMap<String, Found>>,
+}
+
+impl Corrections {
+    /// The corrections of `fund` among its first `size` entries, in seq order: those
+    /// found before, and the reversals recorded since read (`entries_by_kind`, from the
+    /// seq where the previous read stopped).
+    async fn of(
+        &self,
+        store: &Store,
+        fund: &str,
+        size: u64,
+    ) -> Result<Vec<FoundCorrection>, StoreError> {
+        let mut found = self
+            .funds
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(fund)
+            .cloned()
+            .unwrap_or_default();
+        if found.through >= size {
+            // Read further by a page that saw a longer log: the same entries below `size`.
+            found.corrections.retain(|c| c.seq < size);
+            return Ok(found.corrections);
+        }
+        while found.through < size {
+            let rows = store
+                .entries_where_kind(fund, Kind::Reversal.as_str(), found.through, PAGE_ROWS_MAX)
+                .await?;
+            let full = rows.len() as i64 == PAGE_ROWS_MAX;
+            for row in rows.iter().filter(|r| r.seq < size) {
+                let Body::Reversal(r) = parse_row(row)?.intent.body else {
+                    continue;
+                };
+                if let Some(note) = r.correction {
+                    found.corrections.push(FoundCorrection {
+                        seq: row.seq,
+                        recorded_at: row.recorded_at.clone(),
+                        reverses: r.reverses,
+                        note: note.to_string(),
+                    });
+                }
+            }
+            found.through = match rows.last() {
+                Some(last) if full => (last.seq + 1).min(size),
+                _ => size,
+            };
+        }
+        let mut funds = self.funds.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = funds.entry(fund.to_owned()).or_default();
+        if kept.through < found.through {
+            *kept = found.clone();
+        }
+        Ok(found.corrections)
+    }
 }
 
 /// What the pages show of a fund's oversight, read once per page.
@@ -38,10 +121,13 @@ pub(super) struct Oversight {
 }
 
 impl Oversight {
-    /// Reads the fund's statements, corrections, opinions and supervisors.
+    /// Reads the fund's statements, corrections, opinions and supervisors as of its
+    /// first `size` entries (corrections through `found`).
     pub async fn read(
         store: &Store,
+        found: &Corrections,
         fund: &str,
+        size: u64,
         genesis: Option<&Genesis>,
         lang: Lang,
         off: UtcOffset,
@@ -86,22 +172,16 @@ impl Oversight {
         }
 
         let mut corrections = Vec::new();
-        for row in all_of_kind(store, fund, Kind::Reversal).await? {
-            let Body::Reversal(r) = parse_row(&row)?.intent.body else {
-                continue;
-            };
-            let Some(note) = r.correction else {
-                continue;
-            };
+        for c in found.of(store, fund, size).await? {
             corrections.push(CorrectionLine {
-                seq: row.seq,
-                date: local_date(&row.recorded_at, off),
-                corrects: r.reverses,
-                note: note.to_string(),
+                seq: c.seq,
+                date: local_date(&c.recorded_at, off),
+                corrects: c.reverses,
+                note: c.note,
                 statements: statements
                     .iter()
-                    .filter(|c| c.first <= r.reverses && r.reverses <= c.last)
-                    .map(|c| c.seq)
+                    .filter(|s| s.first <= c.reverses && c.reverses <= s.last)
+                    .map(|s| s.seq)
                     .collect(),
             });
         }

@@ -12,7 +12,8 @@ use ledger_core::money::Rate;
 use ledger_core::time::{weekday_name, Instant, UtcOffset};
 
 use super::chart::{balance_svg, group_digits};
-use super::oversight::Oversight;
+use super::oversight::{Corrections, Oversight};
+use super::page_cache::PageVersion;
 use super::rows::{all_of_kind, local_date};
 use super::{Lang, ENTRIES_PER_PAGE};
 use crate::app::AppState;
@@ -318,9 +319,34 @@ fn entry_view(
     })
 }
 
+/// What `fund`'s page is rendered from ([`PageVersion`]): its head, and with a witness
+/// policy its witnessed checkpoint; `None` for an unknown fund. Two indexed reads.
+pub async fn fund_version(app: &AppState, fund: &str) -> Result<Option<PageVersion>, StoreError> {
+    let store = app.ledger.store();
+    let Some(f) = store.fund(fund).await? else {
+        return Ok(None);
+    };
+    if let Some(damage) = f.head_disagreement() {
+        app.ledger.quarantine(fund, &damage);
+        return Err(damage.into());
+    }
+    let witnessed = match &app.witnesses {
+        Some(_) => crate::witnesses::witnessed_checkpoint(store, app.witnesses.as_deref(), fund)
+            .await?
+            .map(|(_, note)| note),
+        None => None,
+    };
+    Ok(Some(PageVersion {
+        size: f.size,
+        head: f.head_hash,
+        witnessed,
+    }))
+}
+
 /// `/funds/{fund}`; `None` for an unknown fund.
 pub async fn fund_page(
     app: &AppState,
+    found: &Corrections,
     lang: Lang,
     fund: &str,
     from: Option<u64>,
@@ -370,7 +396,8 @@ pub async fn fund_page(
         .collect();
 
     let names = trustee_names(store, fund).await?;
-    let oversight = Oversight::read(store, fund, genesis.as_ref(), lang, off).await?;
+    let oversight =
+        Oversight::read(store, found, fund, f.size, genesis.as_ref(), lang, off).await?;
     let statement = match last_of_kind(store, fund, Kind::Statement).await? {
         Some(r) => {
             let mut s = statement_view(&r, &names, lang, off)?;
@@ -479,6 +506,7 @@ pub async fn fund_page(
 /// `/funds/{fund}/statements/{seq}`; `None` when there is no such statement.
 pub async fn statement_page(
     app: &AppState,
+    found: &Corrections,
     lang: Lang,
     fund: &str,
     seq: u64,
@@ -496,7 +524,8 @@ pub async fn statement_page(
     let off = offset_of(genesis.as_ref());
     let names = trustee_names(store, fund).await?;
     let mut s = statement_view(&row, &names, lang, off)?;
-    Oversight::read(store, fund, genesis.as_ref(), lang, off)
+    let size = store.fund(fund).await?.map_or(seq + 1, |f| f.size);
+    Oversight::read(store, found, fund, size, genesis.as_ref(), lang, off)
         .await?
         .annotate(&mut s);
     Ok(Some(StatementPage {
