@@ -219,6 +219,45 @@ fn hledger_reads_the_journal_export_with_the_ledgers_balances() {
                 st["seq"]
             );
         }
+        // The statutory report: hledger's net-asset accounts at the year's end are its
+        // lines 101 and 105 (credits: negative), and the year's releases move them as
+        // line 40 says.
+        let year = community_ledger::now()
+            .local_date(ledger_core::time::UtcOffset::CHINA)
+            .year();
+        let report = rt
+            .block_on(public.get_json(&format!(
+                "/api/v1/funds/{fund}/reports/statutory?period={year}"
+            )))
+            .expect("statutory report");
+        let net_line = |n: u64, at: &str| {
+            let l = report["net_assets"]
+                .as_array()
+                .expect("net assets")
+                .iter()
+                .find(|l| l["line"] == n)
+                .expect("line");
+            fen(l[at].as_str().expect("money"))
+        };
+        let end = format!("{}-01-01", year + 1);
+        let start = format!("{year}-01-01");
+        let at_end = hledger_balances(&journal, &["net-assets", "-e", &end]);
+        let at_start = hledger_balances(&journal, &["net-assets", "-e", &start]);
+        for (account, line) in [
+            ("net-assets:unrestricted", 101),
+            ("net-assets:restricted", 105),
+        ] {
+            assert_eq!(
+                -at_end.get(account).copied().unwrap_or(0),
+                net_line(line, "closing"),
+                "{fund}: hledger's {account} at {year}'s end is the report's line {line}"
+            );
+            assert_eq!(
+                -at_start.get(account).copied().unwrap_or(0),
+                net_line(line, "opening"),
+                "{fund}: hledger's {account} at {year}'s start is the report's line {line}"
+            );
+        }
         println!(
             "{fund}: hledger agrees: balance {} fen over {monetary} monetary entries, {} statement closings; {flows:?}",
             balance,

@@ -35,8 +35,8 @@ use std::time::Instant;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use browser::{
-    browser_tools, js, network_log, open_browser_with, poll, record, screenshot, text_of, wait_for,
-    Driver, Outcome,
+    browser_tools, fits, js, network_log, open_browser_with, poll, record, screenshot, text_of,
+    wait_for, Driver, Outcome,
 };
 use community_ledger::{run_client, sign_bytes, sign_value, write_key_file, Deployment, Trustee};
 use fantoccini::{Client as Browser, Locator};
@@ -131,21 +131,6 @@ async fn size(d: &Deployment) -> u64 {
         .send_json(Method::GET, &format!("/api/v1/funds/{FUND}"), None)
         .await;
     v["size"].as_u64().unwrap()
-}
-
-/// The page does not scroll sideways.
-async fn fits(b: &Browser, what: &str) {
-    let v = js(
-        b,
-        "arguments[0]([document.documentElement.scrollWidth, window.innerWidth]);",
-        vec![],
-    )
-    .await;
-    let (scroll, inner) = (v[0].as_u64().unwrap(), v[1].as_u64().unwrap());
-    assert!(
-        scroll <= inner,
-        "{what}: {scroll} px wide in a {inner} px window"
-    );
 }
 
 #[test]

@@ -83,10 +83,6 @@ pub struct Final;
 pub const ROUTES: &[(&str, CacheClass)] = &[
     ("/api/v1/funds/{fund}/entries/{seq}", CacheClass::Immutable),
     (
-        "/api/v1/funds/{fund}/statements/{seq}",
-        CacheClass::Immutable,
-    ),
-    (
         "/api/v1/funds/{fund}/proofs/inclusion",
         CacheClass::FinalOrShort,
     ),
@@ -114,6 +110,8 @@ pub const ROUTES: &[(&str, CacheClass)] = &[
     ("/api/v1/funds/{fund}/export", CacheClass::Short),
     ("/api/v1/funds/{fund}/statements", CacheClass::Short),
     ("/api/v1/funds/{fund}/statements/draft", CacheClass::Short),
+    // Not immutable: a supervisor's opinion on the statement may come later (issue 17).
+    ("/api/v1/funds/{fund}/statements/{seq}", CacheClass::Short),
     ("/api/v1/funds/{fund}/months", CacheClass::Short),
     ("/", CacheClass::Short),
     ("/funds/{fund}", CacheClass::Short),
@@ -248,6 +246,11 @@ mod tests {
             CacheClass::Immutable
         );
         assert_eq!(class_of("/api/v1/funds"), CacheClass::Short);
+        // A statement's read carries the opinions on it, which may come later.
+        assert_eq!(
+            class_of("/api/v1/funds/{fund}/statements/{seq}"),
+            CacheClass::Short
+        );
         assert_eq!(class_of("/api/v1/funds/{fund}/vault"), CacheClass::Private);
         assert_eq!(class_of("/trustee"), CacheClass::Private);
         // Every path in the table is served.

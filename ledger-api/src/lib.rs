@@ -16,6 +16,7 @@ pub mod limits;
 pub mod metrics;
 pub mod pages;
 pub mod problem;
+pub mod reports;
 pub mod router;
 pub mod server;
 pub mod sessions;

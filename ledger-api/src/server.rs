@@ -344,7 +344,20 @@ impl Application {
             match store.ensure_month_figures(&fund).await {
                 Ok(check) => tracing::debug!(%fund, ?check, "per-month index"),
                 Err(e) => {
-                    tracing::error!(%fund, error = %e, "the per-month index does not sum to the log")
+                    tracing::error!(%fund, error = %e, "the per-month index does not sum to the log");
+                    continue;
+                }
+            }
+            // The statutory index (store/statutory.rs), against that index and the
+            // restricted money the fund's state holds.
+            let restricted = ledger
+                .read_state(&fund, |s| s.restricted_balance().to_fen())
+                .await
+                .ok();
+            match store.ensure_statutory_index(&fund, restricted).await {
+                Ok(check) => tracing::debug!(%fund, ?check, "statutory index"),
+                Err(e) => {
+                    tracing::error!(%fund, error = %e, "the statutory index does not agree with the log")
                 }
             }
         }

@@ -241,6 +241,55 @@ async fn a_supervisor_appends_an_opinion_and_the_statement_page_shows_it() {
         .get(&format!("/funds/{FUND}/statements/{}", statements[0]))
         .await;
     assert!(first.contains("class=\"opinion agree\""), "{first}");
+
+    // The statement's JSON read carries the same opinions (issue 17, OpenAPI
+    // `StatementRead`): the new one on the last statement, named and with its reasons.
+    let sup_key = ledger_core::keys::PublicKey::from_verifying_key(sup.verifying_key());
+    let (status, json) = s
+        .get(&format!("/api/v1/funds/{FUND}/statements/{on}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let read: Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(read["seq"], on, "{read}");
+    assert_eq!(
+        read["opinions"],
+        json!([{
+            "seq": before,
+            "recorded_at": read["opinions"][0]["recorded_at"],
+            "verdict": "disagree",
+            "reasons": "第三笔支出缺少发票，请补正。",
+            "signed_by": [{"key": sup_key.to_hex(), "name": "示例监督员"}],
+        }]),
+        "{read}"
+    );
+    assert!(read["opinions"][0]["recorded_at"].is_string(), "{read}");
+    let (_, json) = s
+        .get(&format!(
+            "/api/v1/funds/{FUND}/statements/{}",
+            statements[0]
+        ))
+        .await;
+    let read: Value = serde_json::from_str(&json).expect("JSON");
+    let opinions = read["opinions"].as_array().expect("opinions");
+    assert_eq!(opinions.len(), 1, "{read}");
+    assert_eq!(opinions[0]["verdict"], "agree");
+    // A statement without opinions says so with an empty list.
+    if let Some(other) = statements.get(1).filter(|q| **q != on) {
+        let (_, json) = s
+            .get(&format!("/api/v1/funds/{FUND}/statements/{other}"))
+            .await;
+        let read: Value = serde_json::from_str(&json).expect("JSON");
+        assert_eq!(read["opinions"], json!([]), "{read}");
+    }
+    // The OpenAPI document describes it.
+    let (_, doc) = s.get("/api/v1/openapi.json").await;
+    let doc: Value = serde_json::from_str(&doc).expect("JSON");
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["StatementRead"].is_object(), "StatementRead");
+    assert_eq!(
+        schemas["Opinion"]["properties"]["verdict"]["enum"],
+        json!(["agree", "disagree"])
+    );
 }
 
 #[tokio::test]

@@ -2188,3 +2188,150 @@ async fn month_figures_equal_a_replay_and_are_rebuilt_when_they_disagree() {
         }
     }
 }
+
+/// The core's books and calendar of `fund`, by a full replay of its log.
+fn replayed_books(
+    fund: &SampleFund,
+) -> (
+    ledger_core::statutory::Books,
+    ledger_core::calendar::Calendar,
+) {
+    let mut state = ledger_core::state::FundState::new(
+        FundId::parse(&fund.spec.fund).unwrap(),
+        PublicKey::from_verifying_key(fund.keys.operator.verifying_key()),
+    );
+    let mut books = ledger_core::statutory::Books::default();
+    let mut calendar = ledger_core::calendar::Calendar::default();
+    for line in &fund.lines {
+        let p = Entry::parse(line).unwrap();
+        let applied = state.apply(&p.entry, p.hash).unwrap();
+        books.record(&p.entry, &applied).unwrap();
+        calendar.record(&p.entry);
+    }
+    (books, calendar)
+}
+
+/// Every report and calendar a reader can ask of `fund` (each month, quarter and year
+/// from its first month to a year after its last, and the calendar on the first of each
+/// month), for comparing two sources of the same books.
+fn all_reports(
+    books: &ledger_core::statutory::Books,
+    calendar: &ledger_core::calendar::Calendar,
+) -> Vec<String> {
+    let first = *books.months().next().expect("a month").0;
+    let mut out = Vec::new();
+    let mut month = first;
+    for _ in 0..((books.months().count() as u32) + 12) {
+        for p in [
+            Period::month_of(month),
+            Period::quarter_of(month),
+            Period::year_of(month),
+        ] {
+            out.push(format!("{:?}", books.report(&p)));
+        }
+        out.push(format!("{:?}", calendar.duties(month)));
+        month = ledger_core::calendar::add_months(month, 1).unwrap();
+    }
+    out
+}
+
+/// Issue 17/19: the statutory index (`month_lines`, `disclosure_events`) gives the same
+/// statutory reports (every month, quarter and year) and the same disclosure calendar as a
+/// full replay of the log by the core, on demo funds (restricted gifts spent and
+/// revoked), demo stories with other seeds and generated funds with corrections and
+/// opinions; damage to the index (a month's lines moved from restricted to unrestricted,
+/// a calendar row lost, a month's row lost) is found by the check at start and rebuilt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statutory_index_equals_a_replay_and_is_rebuilt_when_it_disagrees() {
+    use ledger_api::store::MonthIndexCheck;
+    let mut funds = Vec::new();
+    for i in [0, 5] {
+        funds.push(ledger_api::demo::spec(i, 1_760_000_000));
+    }
+    let mut other_seed = ledger_api::demo::spec(0, 1_760_000_000);
+    other_seed.seed = 7;
+    funds.push(other_seed);
+    for seed in [7, 8] {
+        funds.push(SampleSpec::example("gen-fund", seed, 200, 14).with_oversight());
+    }
+    let mut released = 0;
+    for spec in funds {
+        let fund = build(&spec, ORIGIN).expect("fund builds");
+        let id = fund.spec.fund.as_str();
+        let (books, calendar) = replayed_books(&fund);
+        let want = all_reports(&books, &calendar);
+        released += usize::from(books.months().any(|(_, l)| l.releases != 0));
+        for db in backends().await {
+            let b = db.name;
+            let (store, ledger, _clock) = loaded(&db.url, &fund).await;
+            let restricted = ledger
+                .read_state(id, |s| s.restricted_balance().to_fen())
+                .await
+                .unwrap();
+            let index = |store: Arc<Store>| async move {
+                all_reports(
+                    &store.statutory_books(id).await.unwrap(),
+                    &store.disclosure_calendar(id).await.unwrap(),
+                )
+            };
+            assert_eq!(
+                index(store.clone()).await,
+                want,
+                "{b} {id}: index against replay"
+            );
+            assert_eq!(
+                store
+                    .ensure_statutory_index(id, Some(restricted))
+                    .await
+                    .unwrap(),
+                MonthIndexCheck::Agrees,
+                "{b} {id}"
+            );
+            let damages = [
+                // Restricted money moved to the unrestricted column (totals unchanged).
+                "UPDATE month_lines SET donation_restricted_fen = donation_restricted_fen + 1, \
+                 donation_unrestricted_fen = donation_unrestricted_fen - 1 WHERE fund = $1 \
+                 AND month = (SELECT MIN(month) FROM month_lines WHERE fund = $1)",
+                // A statement lost from the calendar.
+                "DELETE FROM disclosure_events WHERE fund = $1 AND seq = \
+                 (SELECT MAX(seq) FROM disclosure_events WHERE fund = $1)",
+                // A month's lines lost.
+                "DELETE FROM month_lines WHERE fund = $1 AND month = \
+                 (SELECT MAX(month) FROM month_lines WHERE fund = $1)",
+                // A release typed into the index (changes both columns, not the total).
+                "UPDATE month_lines SET releases_fen = releases_fen + 100 WHERE fund = $1 \
+                 AND month = (SELECT MIN(month) FROM month_lines WHERE fund = $1)",
+            ];
+            for sql in damages {
+                sqlx::query(sql)
+                    .bind(id)
+                    .execute(store.pool())
+                    .await
+                    .unwrap();
+                assert_ne!(
+                    index(store.clone()).await,
+                    want,
+                    "{b} {id}: `{sql}` damages"
+                );
+                assert_eq!(
+                    store
+                        .ensure_statutory_index(id, Some(restricted))
+                        .await
+                        .unwrap(),
+                    MonthIndexCheck::Rebuilt,
+                    "{b} {id}: `{sql}` found"
+                );
+                assert_eq!(
+                    index(store.clone()).await,
+                    want,
+                    "{b} {id}: rebuilt index against replay after `{sql}`"
+                );
+            }
+            store.close().await;
+        }
+    }
+    assert!(
+        released >= 1,
+        "funds whose restricted money is released: {released}"
+    );
+}

@@ -18,6 +18,7 @@ use crate::merkle::NodeId;
 use crate::money::Money;
 use crate::rules::RuleError;
 use crate::state::FundState;
+use crate::statutory::MonthLines;
 use crate::time::Instant;
 
 /// A new entry made by [`FundState::append`], with everything a store writes of it.
@@ -35,6 +36,8 @@ pub struct Appended {
     pub balance: Money,
     /// Merkle tree nodes completed by this entry (its leaf first).
     pub nodes: Vec<(NodeId, Hash)>,
+    /// Its share of its month's statutory lines (the per-month index stores them).
+    pub lines: MonthLines,
 }
 
 /// The time an entry appended at `now` is recorded at: `now`, or the fund's previous
@@ -72,6 +75,7 @@ impl FundState {
         debug_assert_eq!(bytes, entry.canonical_bytes(), "spliced entry bytes");
         let hash = leaf_hash(&bytes);
         let applied = self.apply(&entry, hash)?;
+        let lines = MonthLines::of(&entry, &applied);
         Ok(Appended {
             entry,
             bytes,
@@ -79,6 +83,7 @@ impl FundState {
             delta: applied.delta,
             balance: applied.balance,
             nodes: applied.nodes,
+            lines,
         })
     }
 

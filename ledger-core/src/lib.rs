@@ -7,6 +7,7 @@
 
 pub mod append;
 pub mod body;
+pub mod calendar;
 pub mod canonical;
 pub mod check;
 pub mod checkpoint;
@@ -36,6 +37,7 @@ pub mod sample;
 pub mod since;
 pub mod state;
 pub mod statement;
+pub mod statutory;
 pub mod strict;
 pub mod text;
 pub mod time;

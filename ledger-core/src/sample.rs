@@ -29,6 +29,7 @@ use crate::text::{LongText, ShortText};
 use crate::time::{Date, Instant, Period, UtcOffset, WeeklyWindow};
 
 pub mod conformance;
+pub mod findings;
 pub mod lenient;
 mod story;
 

@@ -39,6 +39,11 @@ pub struct Applied {
     pub balance: Money,
     /// Merkle tree nodes completed by this entry (its leaf first): the rows a store adds.
     pub nodes: Vec<(NodeId, Hash)>,
+    /// For a reversal: the kind of the entry it reverses.
+    pub reversed_kind: Option<Kind>,
+    /// What the entry did to restricted money (for the statutory reports,
+    /// [`crate::statutory`]).
+    pub restricted: Move,
 }
 
 /// A monetary entry as the reversal rule remembers it: 8 bytes per seq.
@@ -990,6 +995,8 @@ impl FundState {
             delta: effect.delta,
             balance,
             nodes,
+            reversed_kind: effect.reversed.map(|(_, k)| k),
+            restricted: effect.restricted,
         })
     }
 }

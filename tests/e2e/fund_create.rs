@@ -115,14 +115,15 @@ fn fund_create_checks_the_rules_first_confirms_and_creates_once() {
         assert!(funds(&server).is_empty(), "nothing written after {code}");
     }
 
-    // A host charity is not supported; a bad field names itself (unusable input, exit 2).
+    // The old `host_charity` member says what to write instead; a bad field names itself
+    // (unusable input, exit 2).
     std::fs::write(
         &file,
         fund_file(&[(&a, "甲")], 1, "host_charity = \"某慈善会\""),
     )
     .unwrap();
     let out = exits(&create(&op_key, &["--yes"]), 2);
-    assert!(out.contains("not supported"), "{out}");
+    assert!(out.contains("[host]"), "{out}");
     std::fs::write(
         &file,
         fund_file(&[(&a, "甲")], 1, "utc_offset = \"+99:00\""),
@@ -194,6 +195,125 @@ fn fund_create_checks_the_rules_first_confirms_and_creates_once() {
         .block_on(public.get_json(&format!("/api/v1/funds/{FUND}")))
         .expect("the fund");
     assert_eq!(fund["size"], 1, "nothing written: {fund}");
+}
+
+/// Issue 17: `fund create --supervisor KEY=NAME --host NAME --host-uscc USCC` puts the
+/// supervisors and the host charity in the genesis (FORMAT.md §5 genesis); a supervisor key
+/// that is not a key, a supervisor who is a trustee, a bad USCC or a host without its USCC
+/// are refused with a message naming them, and nothing is written.
+#[test]
+fn fund_create_names_supervisors_and_the_host_charity() {
+    let server = Deployment::sqlite("fund_create_oversight");
+    let d = server.data_dir().to_path_buf();
+    let token = server.operator_token();
+    let op_key = d.join("operator.key");
+    let a = keygen(&server, &d.join("a.key"));
+    let c = keygen(&server, &d.join("c.key"));
+    let uscc = ledger_core::sample::sample_uscc(17, 0)
+        .expect("a USCC")
+        .to_string();
+    let trustee = format!("{a}=甲");
+    let create = |extra: &[&str]| {
+        let mut args = vec![
+            "--token",
+            token.as_str(),
+            "--key",
+            op_key.to_str().unwrap(),
+            "fund",
+            "create",
+            "--fund",
+            FUND,
+            "--name",
+            "测试社区基金",
+            "--name-en",
+            "Test Community Fund",
+            "--street",
+            "犀浦街道",
+            "--community",
+            "测试社区",
+            "--trustee",
+            trustee.as_str(),
+            "--statement-quorum",
+            "1",
+            "--disbursement-quorum",
+            "1",
+            "--governance-quorum",
+            "1",
+            "--yes",
+        ];
+        args.extend_from_slice(extra);
+        run_client(&server, &args)
+    };
+    let supervisor = format!("{c}=监督员丙");
+    let as_trustee = format!("{a}=甲又是监督员");
+    let bad_uscc = format!("{}X", &uscc[..17]);
+    let refusals: [(Vec<&str>, i32, &str); 6] = [
+        (
+            vec!["--supervisor", "not-a-key=丙"],
+            2,
+            "supervisor \"丙\": key",
+        ),
+        (vec!["--supervisor", "监督员丙"], 2, "--supervisor"),
+        (
+            vec!["--supervisor", &as_trustee],
+            1,
+            "supervisor_is_trustee",
+        ),
+        (
+            vec!["--supervisor", &supervisor, "--supervisor", &supervisor],
+            1,
+            "supervisor_exists",
+        ),
+        (
+            vec!["--host", "某慈善会", "--host-uscc", &bad_uscc],
+            2,
+            "host uscc",
+        ),
+        (vec!["--host", "某慈善会"], 2, "--host-uscc"),
+    ];
+    for (extra, code, says) in &refusals {
+        let out = exits(&create(extra), *code);
+        assert!(out.contains(says), "{extra:?}: {says}: {out}");
+        assert!(!out.contains("created fund"), "{out}");
+        assert!(funds(&server).is_empty(), "nothing written after {extra:?}");
+    }
+
+    let run = create(&[
+        "--supervisor",
+        &supervisor,
+        "--host",
+        "某慈善会",
+        "--host-uscc",
+        &uscc,
+    ]);
+    let out = exits(&run, 0);
+    assert!(
+        out.contains(&format!("{c}  监督员丙")),
+        "the summary: {out}"
+    );
+    assert!(
+        out.contains(&format!("host charity: 某慈善会 ({uscc})")),
+        "{out}"
+    );
+    let entry = runtime()
+        .block_on(
+            server
+                .client()
+                .public()
+                .get_json(&format!("/api/v1/funds/{FUND}/entries/0")),
+        )
+        .expect("entry 0");
+    let body = &entry["entry"]["intent"]["body"];
+    assert_eq!(
+        body["supervisors"],
+        serde_json::json!([{"key": c, "name": "监督员丙"}]),
+        "{body}"
+    );
+    assert_eq!(
+        body["host"],
+        serde_json::json!({"name": "某慈善会", "uscc": uscc}),
+        "{body}"
+    );
 }
 
 #[test]

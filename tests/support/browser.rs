@@ -273,6 +273,21 @@ pub async fn screenshot(b: &Browser, name: &str) {
     eprintln!("screenshot: {}", path.display());
 }
 
+/// The page does not scroll sideways.
+pub async fn fits(b: &Browser, what: &str) {
+    let v = js(
+        b,
+        "arguments[0]([document.documentElement.scrollWidth, window.innerWidth]);",
+        vec![],
+    )
+    .await;
+    let (scroll, inner) = (v[0].as_u64().unwrap(), v[1].as_u64().unwrap());
+    assert!(
+        scroll <= inner,
+        "{what}: {scroll} px wide in a {inner} px window"
+    );
+}
+
 /// The page's `<html lang>`.
 pub async fn html_lang(b: &Browser) -> String {
     b.find(Locator::Css("html"))

@@ -154,10 +154,19 @@ fn neg(m: Money) -> Money {
     m.checked_neg().unwrap_or(m)
 }
 
+/// The restricted net-asset account (限定性净资产).
+pub const RESTRICTED: &str = "net-assets:restricted";
+/// The unrestricted net-asset account (非限定性净资产).
+pub const UNRESTRICTED: &str = "net-assets:unrestricted";
+
 /// The journal: one transaction per monetary entry, dated by its local date, with the
 /// fund's asset account (and a balance assertion: the ledger's balance after the entry)
 /// against the kind's income or expense account; a reversal is the negation of the
-/// reversed entry's postings. Other entries are comments.
+/// reversed entry's postings. Each monetary entry also moves the net-asset accounts
+/// ([`RESTRICTED`], [`UNRESTRICTED`]) by virtual postings (credit: negative), and a
+/// release that moves no money (a revocation or closing) is a transaction between them,
+/// so hledger's balances of the two are the 资产负债表's lines 105 and 101. Other entries
+/// are comments.
 pub fn to_journal(r: &Replayed) -> String {
     let fund = r.header.fund.as_str();
     let offset: UtcOffset = r.state.utc_offset();
@@ -186,8 +195,12 @@ pub fn to_journal(r: &Replayed) -> String {
             let _ = writeln!(out, "account {a}");
         }
     }
+    let _ = writeln!(out, "account {UNRESTRICTED}");
+    let _ = writeln!(out, "account {RESTRICTED}");
     out.push('\n');
     for row in &r.rows {
+        let restricted = row.restricted_delta;
+        let unrestricted = row.delta.checked_sub(restricted).unwrap_or(Money::ZERO);
         let date = row.recorded_at.local_date(offset);
         let kind = row.body.kind();
         let counter_kind = match kind {
@@ -203,7 +216,19 @@ pub fn to_journal(r: &Replayed) -> String {
                     "    {assets}  {} {COMMODITY} = {} {COMMODITY}",
                     row.delta, row.balance
                 );
-                let _ = writeln!(out, "    {counter}  {} {COMMODITY}\n", neg(row.delta));
+                let _ = writeln!(out, "    {counter}  {} {COMMODITY}", neg(row.delta));
+                for (account, by) in [(UNRESTRICTED, unrestricted), (RESTRICTED, restricted)] {
+                    if !by.is_zero() {
+                        let _ = writeln!(out, "    ({account})  {} {COMMODITY}", neg(by));
+                    }
+                }
+                out.push('\n');
+            }
+            None if !restricted.is_zero() => {
+                // A release without money moving: restricted to unrestricted.
+                let _ = writeln!(out, "{date} ({}) {}", row.seq, describe(row));
+                let _ = writeln!(out, "    {RESTRICTED}  {} {COMMODITY}", neg(restricted));
+                let _ = writeln!(out, "    {UNRESTRICTED}  {restricted} {COMMODITY}\n");
             }
             None => {
                 let _ = writeln!(out, "; {date} #{} {}\n", row.seq, describe(row));

@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use ed25519_dalek::SigningKey;
-use ledger_core::body::{Body, Currency, Genesis, Policy, Trustee};
+use ledger_core::body::{Body, Currency, Genesis, HostCharity, Policy, Supervisor, Trustee};
 use ledger_core::entry::Intent;
 use ledger_core::error::Coded;
-use ledger_core::ids::{FundId, IdempotencyKey};
+use ledger_core::ids::{FundId, IdempotencyKey, Uscc};
 use ledger_core::keys::PublicKey;
 use ledger_core::money::Rate;
 use ledger_core::state::FundState;
@@ -40,7 +40,7 @@ pub struct CreateArgs {
     #[arg(long = "from", value_name = "FILE", conflicts_with_all = [
         "fund", "name", "name_en", "street", "community", "trustees", "statement_quorum",
         "disbursement_quorum", "governance_quorum", "share_rate_min", "share_rate_max",
-        "utc_offset",
+        "utc_offset", "supervisors", "host", "host_uscc",
     ])]
     pub from: Option<PathBuf>,
     /// The fund's id, e.g. xipu-garden (lowercase letters, digits, hyphens).
@@ -61,6 +61,17 @@ pub struct CreateArgs {
     /// A trustee: <public key hex>=<name> (repeat; the key is what `ledger keygen` printed).
     #[arg(long = "trustee", value_name = "KEY=NAME")]
     pub trustees: Vec<String>,
+    /// A supervisor (监督员): <public key hex>=<name> (repeat; never a trustee's key). A
+    /// supervisor signs opinions on statements and never counts towards a quorum.
+    #[arg(long = "supervisor", value_name = "KEY=NAME")]
+    pub supervisors: Vec<String>,
+    /// The host charity (托管慈善组织) whose books hold the fund's money: its registered
+    /// name (with --host-uscc).
+    #[arg(long, value_name = "NAME", requires = "host_uscc")]
+    pub host: Option<String>,
+    /// The host charity's unified social credit code (统一社会信用代码, 18 characters).
+    #[arg(long, value_name = "USCC", requires = "host")]
+    pub host_uscc: Option<String>,
     /// Trustee signatures a statement needs.
     #[arg(long)]
     pub statement_quorum: Option<u32>,
@@ -105,6 +116,22 @@ pub struct FundSpec {
     pub policy: PolicySpec,
     /// First trustees.
     pub trustees: Vec<TrusteeSpec>,
+    /// Supervisors (`[[supervisors]]`, same shape as a trustee), if any.
+    #[serde(default)]
+    pub supervisors: Vec<TrusteeSpec>,
+    /// The host charity (`[host]`), if named.
+    #[serde(default)]
+    pub host: Option<HostSpec>,
+}
+
+/// `[host]` of a fund file: the host charity.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostSpec {
+    /// Registered name.
+    pub name: String,
+    /// Unified social credit code.
+    pub uscc: String,
 }
 
 /// `[policy]` of a fund file.
@@ -125,7 +152,7 @@ pub struct PolicySpec {
     pub share_rate_max: Option<String>,
 }
 
-/// `[[trustees]]` of a fund file.
+/// `[[trustees]]` (or `[[supervisors]]`) of a fund file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrusteeSpec {
@@ -153,7 +180,7 @@ impl FundSpec {
     pub fn parse_toml(text: &str) -> Result<FundSpec, String> {
         let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
         if table.contains_key("host_charity") {
-            return Err(host_charity_unsupported());
+            return Err(host_charity_renamed());
         }
         toml::from_str(text).map_err(|e| e.to_string())
     }
@@ -167,19 +194,35 @@ impl FundSpec {
                 ))
             })
         }
-        let trustees = a
-            .trustees
-            .iter()
-            .map(|t| {
-                let (key, name) = t.split_once('=').ok_or_else(|| {
-                    Fail::Unusable(format!("--trustee {t:?}: expected <public key hex>=<name>"))
-                })?;
-                Ok(TrusteeSpec {
-                    key: key.trim().to_owned(),
-                    name: name.to_owned(),
+        fn people(flag: &str, given: &[String]) -> Result<Vec<TrusteeSpec>, Fail> {
+            given
+                .iter()
+                .map(|t| {
+                    let (key, name) = t.split_once('=').ok_or_else(|| {
+                        Fail::Unusable(format!("{flag} {t:?}: expected <public key hex>=<name>"))
+                    })?;
+                    Ok(TrusteeSpec {
+                        key: key.trim().to_owned(),
+                        name: name.to_owned(),
+                    })
                 })
-            })
-            .collect::<Result<Vec<_>, Fail>>()?;
+                .collect()
+        }
+        let trustees = people("--trustee", &a.trustees)?;
+        let supervisors = people("--supervisor", &a.supervisors)?;
+        let host = match (&a.host, &a.host_uscc) {
+            (Some(name), Some(uscc)) => Some(HostSpec {
+                name: name.clone(),
+                uscc: uscc.trim().to_owned(),
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(Fail::Unusable(
+                    "--host and --host-uscc go together: the host charity's name and its                      unified social credit code"
+                        .into(),
+                ))
+            }
+        };
         Ok(FundSpec {
             fund: need(&a.fund, "--fund")?,
             name: need(&a.name, "--name")?,
@@ -195,6 +238,8 @@ impl FundSpec {
                 share_rate_max: a.share_rate_max.clone(),
             },
             trustees,
+            supervisors,
+            host,
         })
     }
 
@@ -226,6 +271,25 @@ impl FundSpec {
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
+        let supervisors = self
+            .supervisors
+            .iter()
+            .map(|t| {
+                Ok(Supervisor {
+                    key: PublicKey::from_hex(&t.key)
+                        .map_err(|e| format!("supervisor {:?}: key {:?}: {e}", t.name, t.key))?,
+                    name: text("supervisor name", &t.name)?,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let host = match &self.host {
+            None => None,
+            Some(h) => Some(HostCharity {
+                name: text("host name", &h.name)?,
+                uscc: Uscc::parse(&h.uscc)
+                    .map_err(|e| format!("host uscc {:?}: {}", h.uscc, both(&e)))?,
+            }),
+        };
         let p = &self.policy;
         let genesis = Genesis {
             name: text("name", &self.name)?,
@@ -235,8 +299,8 @@ impl FundSpec {
             currency: Currency::Cny,
             utc_offset,
             trustees,
-            supervisors: Vec::new(),
-            host: None,
+            supervisors,
+            host,
             policy: Policy {
                 statement_quorum: p.statement_quorum,
                 disbursement_quorum: p.disbursement_quorum,
@@ -257,9 +321,9 @@ impl FundSpec {
     }
 }
 
-fn host_charity_unsupported() -> String {
-    "host_charity: naming a host charity (托管慈善组织) is not supported by this version: the \
-     genesis has no such field; remove it from the file"
+fn host_charity_renamed() -> String {
+    "host_charity: the host charity (托管慈善组织) is a table, `[host]` with `name` and `uscc` \
+     (its unified social credit code)"
         .into()
 }
 
@@ -300,7 +364,16 @@ pub fn summary(fund: &FundId, g: &Genesis, operator: &PublicKey) -> Vec<String> 
         "  revenue-share rates from {} to {}",
         p.share_rate_min, p.share_rate_max
     ));
-    lines.push("  host charity: none (not supported by this version)".into());
+    if !g.supervisors.is_empty() {
+        lines.push(format!("  supervisors ({}):", g.supervisors.len()));
+        for t in &g.supervisors {
+            lines.push(format!("    {}  {}", t.key, t.name));
+        }
+    }
+    lines.push(match &g.host {
+        Some(h) => format!("  host charity: {} ({})", h.name, h.uscc),
+        None => "  host charity: none".into(),
+    });
     lines.push(format!("  signed by the operator key {operator}"));
     lines
 }
@@ -491,9 +564,36 @@ name = "张伟"
     #[test]
     fn a_host_charity_or_an_unknown_field_is_refused_by_name() {
         let err = FundSpec::parse_toml(&file("host_charity = \"某慈善会\"")).unwrap_err();
-        assert!(err.contains("not supported"), "{err}");
+        assert!(err.contains("[host]"), "{err}");
         let err = FundSpec::parse_toml(&file("colour = \"red\"")).unwrap_err();
         assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn supervisors_and_the_host_land_in_the_genesis() {
+        let other = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c";
+        let uscc = ledger_core::sample::sample_uscc(3, 1)
+            .expect("a USCC")
+            .to_string();
+        let text = format!(
+            "{}\n[[supervisors]]\nkey = \"{other}\"\nname = \"李监督\"\n\n[host]\nname = \"某慈善会\"\nuscc = \"{uscc}\"\n",
+            file("")
+        );
+        let (_, g) = FundSpec::parse_toml(&text)
+            .expect("parses")
+            .genesis()
+            .expect("a genesis");
+        assert_eq!(g.supervisors.len(), 1);
+        assert_eq!(g.supervisors[0].key.to_hex(), other);
+        assert_eq!(g.supervisors[0].name.as_str(), "李监督");
+        let host = g.host.expect("a host");
+        assert_eq!(
+            (host.name.as_str(), host.uscc.to_string()),
+            ("某慈善会", uscc)
+        );
+        let bad = text.replace(other, "zz");
+        let err = FundSpec::parse_toml(&bad).unwrap().genesis().unwrap_err();
+        assert!(err.starts_with("supervisor \"李监督\": key"), "{err}");
     }
 
     #[test]

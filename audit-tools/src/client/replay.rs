@@ -35,6 +35,9 @@ pub struct Row {
     pub balance: Money,
     /// For a reversal: the kind of the entry it reverses.
     pub reversed_kind: Option<Kind>,
+    /// Change of restricted money (限定性净资产): restricted gifts and their reversals,
+    /// less releases.
+    pub restricted_delta: Money,
 }
 
 /// A replayed fund.
@@ -98,6 +101,10 @@ pub fn replay(export: &[u8]) -> Result<Replayed, Fail> {
             delta: applied.delta,
             balance: applied.balance,
             reversed_kind,
+            restricted_delta: applied
+                .restricted
+                .delta()
+                .map_err(|e| bad(format!("entry {seq}: {}: {}", e.code(), e.message_en())))?,
         });
     }
     Ok(Replayed {

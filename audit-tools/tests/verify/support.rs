@@ -242,22 +242,7 @@ pub fn assert_same_as_core(r: &Run, export: &[u8], extra: &[&str]) {
         );
         return;
     }
-    let core: Vec<(String, Option<u64>, u64)> = report
-        .findings
-        .iter()
-        .map(|f| (f.code.to_owned(), f.seq, f.line))
-        .collect();
-    let binary: Vec<(String, Option<u64>, u64)> = r.json()["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["code"].as_str().expect("code").to_owned(),
-                f["seq"].as_u64(),
-                f["line"].as_u64().expect("line"),
-            )
-        })
-        .collect();
+    let core = ledger_core::sample::findings::places_of_report(&report);
+    let binary = ledger_core::sample::findings::places_of_json(&r.json()).expect("findings");
     assert_eq!(binary, core, "ledger-verify and the core disagree");
 }

@@ -18,6 +18,7 @@ mod proposals;
 mod quarantine;
 mod reads;
 mod receipts;
+mod reports;
 mod session;
 mod statements;
 pub use statements::parse_period;
@@ -270,6 +271,22 @@ pub fn operations() -> Vec<Operation> {
             "The statement the log gives for a period (?period=2026-10|2026-Q3|2026)",
             (Public, ""),
             get(statements::draft),
+        ),
+        op(
+            M::GET,
+            "/api/v1/funds/{fund}/reports/statutory",
+            "statutory_report",
+            "The 业务活动表 lines and 资产负债表 net assets of a period in 非限定性 / 限定性 / 合计 columns, with the annual items for a year (?period=2026-10|2026-Q3|2026, &format=csv)",
+            (Public, ""),
+            get(reports::statutory),
+        ),
+        op(
+            M::GET,
+            "/api/v1/funds/{fund}/disclosures",
+            "disclosures",
+            "The disclosure calendar: what was due, when it was published (seq), what is overdue (?today=YYYY-MM-DD)",
+            (Public, ""),
+            get(reports::disclosures),
         ),
         op(
             M::GET,

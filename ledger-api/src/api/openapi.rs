@@ -59,6 +59,26 @@ fn query_params(id: &str) -> Vec<Value> {
             "A month (2026-10), a quarter (2026-Q3) or a year (2026)",
         )],
         "list_statements" => vec![query("from", false, uint(), "First seq")],
+        "statutory_report" => vec![
+            query(
+                "period",
+                true,
+                json!({"type": "string", "pattern": "^[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"}),
+                "A month (2026-10), a quarter (2026-Q3) or a year (2026)",
+            ),
+            query(
+                "format",
+                false,
+                json!({"enum": ["json", "csv"], "default": "json"}),
+                "json, or csv (the lines as rows)",
+            ),
+        ],
+        "disclosures" => vec![query(
+            "today",
+            false,
+            json!({"type": "string", "format": "date"}),
+            "The local day to compute for (default: the fund's today)",
+        )],
         "receipt" => vec![query(
             "donor",
             false,
@@ -156,7 +176,7 @@ fn success(o: &Operation) -> (String, Value) {
                 json!({"type": "object", "required": ["statements"], "properties": {"statements": {"type": "array", "items": schema_ref("SignedStatement")}, "next": {"type": ["integer", "null"]}}}),
             ),
         ),
-        "get_statement" => ("200", ok("A statement", schema_ref("SignedStatement"))),
+        "get_statement" => ("200", ok("A statement, its signers and the supervisors' opinions on it", schema_ref("StatementRead"))),
         "draft_statement" => (
             "200",
             ok("The drafted statement body", schema_ref("StatementDraft")),
@@ -210,6 +230,14 @@ fn success(o: &Operation) -> (String, Value) {
             ),
         ),
         "well_known" => ("200", ok("Log identity", schema_ref("LogInfo"))),
+        "statutory_report" => (
+            "200",
+            json!({"description": "The report (JSON), or its lines as CSV with format=csv", "content": {
+                "application/json": {"schema": schema_ref("StatutoryReport")},
+                "text/csv": {"schema": {"type": "string"}}
+            }}),
+        ),
+        "disclosures" => ("200", ok("The calendar", schema_ref("DisclosureCalendar"))),
         "receipt" => (
             "200",
             ok("The receipt (FORMAT.md §11)", schema_ref("Receipt")),
@@ -647,7 +675,34 @@ fn schemas() -> Value {
     if let (Value::Object(all), Value::Object(more)) = (&mut doc, check_schemas(&money, &hex64)) {
         all.extend(more);
     }
+    if let (Value::Object(all), Value::Object(more)) = (&mut doc, opinion_schemas()) {
+        all.extend(more);
+    }
     doc
+}
+
+/// The statement's JSON read with the supervisors' opinions on it (issue 17; apart, like
+/// [`check_schemas`], for the macro's recursion limit).
+fn opinion_schemas() -> Value {
+    json!({
+        "StatementRead": {
+            "allOf": [
+                schema_ref("SignedStatement"),
+                {"type": "object", "required": ["opinions"], "properties": {
+                    "opinions": {"type": "array", "items": schema_ref("Opinion")}
+                }}
+            ]
+        },
+        "Opinion": {
+            "type": "object", "required": ["seq", "recorded_at", "verdict", "signed_by"],
+            "properties": {
+                "seq": {"type": "integer"}, "recorded_at": {"type": "string"},
+                "verdict": {"enum": ["agree", "disagree"]},
+                "reasons": {"type": "string"},
+                "signed_by": {"type": "array", "items": schema_ref("Signer")}
+            }
+        }
+    })
 }
 
 /// The schemas of what the trustees' workspace reads: proposals, the dry runs, the
@@ -750,6 +805,52 @@ fn check_schemas(money: &Value, hex64: &Value) -> Value {
     })
 }
 
+/// `schemas` with those of the statutory report and the disclosure calendar (a second
+/// `json!`: one literal of every schema passes the macro's recursion limit).
+fn with_report_schemas(mut schemas: Value) -> Value {
+    let more = json!({
+        "StatutoryReport": {
+            "type": "object", "required": ["fund", "period", "activities", "net_assets", "annual"],
+            "properties": {
+                "fund": {"type": "string"},
+                "period": {"type": "object", "properties": {"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}}},
+                "activities": {"type": "array", "description": "业务活动表 lines 1, 3, 9, 11, 12, 21, 35, 40, 45", "items": {
+                    "type": "object", "required": ["line", "item_zh", "item_en", "unrestricted", "restricted", "total"],
+                    "properties": {"line": {"type": "integer"}, "item_zh": {"type": "string"}, "item_en": {"type": "string"},
+                        "unrestricted": {"type": "string"}, "restricted": {"type": "string"}, "total": {"type": "string"}}
+                }},
+                "net_assets": {"type": "array", "description": "资产负债表 lines 101, 105, 110", "items": {
+                    "type": "object", "required": ["line", "item_zh", "item_en", "opening", "closing"],
+                    "properties": {"line": {"type": "integer"}, "item_zh": {"type": "string"}, "item_en": {"type": "string"},
+                        "opening": {"type": "string"}, "closing": {"type": "string"}}
+                }},
+                "annual": {"type": ["object", "null"], "description": "The annual report's computable items (a calendar year only)"}
+            }
+        },
+        "DisclosureCalendar": {
+            "type": "object", "required": ["fund", "today", "overdue", "items"],
+            "properties": {
+                "fund": {"type": "string"}, "today": {"type": "string", "format": "date"},
+                "overdue": {"type": "integer"},
+                "items": {"type": "array", "items": {
+                    "type": "object", "required": ["duty", "due", "status"],
+                    "properties": {
+                        "duty": {"enum": ["monthly_statement", "quarterly_project", "annual_report", "remainder"]},
+                        "period": {"type": "object"}, "restriction": {"type": "string"}, "ended": {"type": "string", "format": "date"},
+                        "due": {"type": "string", "format": "date"},
+                        "status": {"enum": ["published", "due", "overdue"]},
+                        "seq": {"type": "integer"}, "date": {"type": "string", "format": "date"}, "late": {"type": "boolean"}
+                    }
+                }}
+            }
+        }
+    });
+    if let (Some(all), Value::Object(more)) = (schemas.as_object_mut(), more) {
+        all.extend(more);
+    }
+    schemas
+}
+
 /// The OpenAPI 3.1 document of [`operations`].
 pub fn openapi_document() -> Value {
     let mut paths = Map::new();
@@ -768,7 +869,7 @@ pub fn openapi_document() -> Value {
         },
         "paths": paths,
         "components": {
-            "schemas": schemas(),
+            "schemas": with_report_schemas(schemas()),
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "clt_ followed by 64 hex digits"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "ledger_session", "description": "the trustees' workspace session (POST /trustee/session); a request it authenticates that changes something also needs X-CSRF-Token"}

@@ -8,17 +8,17 @@ use crate::ledger::DraftFailure;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use ledger_core::body::{Body, Kind};
+use ledger_core::body::{Body, Kind, Verdict};
 use ledger_core::entry::Entry;
 use ledger_core::keys::PublicKey;
 use ledger_core::time::{Date, Period};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiPath, ApiQuery};
 use super::problem::Problem;
 use crate::app::AppState;
 use crate::store::PAGE_ROWS_MAX;
-use crate::views::{StatementDraft, StatementList, StatementView};
+use crate::views::{Signer, StatementDraft, StatementList, StatementView};
 
 /// Parses `YYYY-MM` (a month), `YYYY-Qn` (a quarter) or `YYYY` (a year).
 pub fn parse_period(s: &str) -> Option<Period> {
@@ -94,7 +94,14 @@ pub(super) async fn all_trustee_names(
     s: &AppState,
     fund: &str,
 ) -> Result<BTreeMap<PublicKey, String>, Problem> {
+    Ok(all_names(s, fund).await?.0)
+}
+
+/// Everyone who has been a trustee, and everyone who has been a supervisor, of the fund,
+/// by key (from its genesis and trustee changes).
+async fn all_names(s: &AppState, fund: &str) -> Result<(Names, Names), Problem> {
     let mut names = BTreeMap::new();
+    let mut supervisors = BTreeMap::new();
     let store = s.ledger.store();
     let mut rows = store.entries(fund, 0, 1).await?;
     rows.extend(
@@ -106,16 +113,83 @@ pub(super) async fn all_trustee_names(
         let entry = Entry::parse(&row.bytes)
             .map_err(|e| Problem::internal(&e))?
             .entry;
-        let added = match &entry.intent.body {
-            Body::Genesis(g) => &g.trustees,
-            Body::Trustees(t) => &t.add,
+        let (added, watching) = match &entry.intent.body {
+            Body::Genesis(g) => (&g.trustees, &g.supervisors),
+            Body::Trustees(t) => (&t.add, &t.supervisors_add),
             _ => continue,
         };
         for t in added {
             names.insert(t.key, t.name.to_string());
         }
+        for t in watching {
+            supervisors.insert(t.key, t.name.to_string());
+        }
     }
-    Ok(names)
+    Ok((names, supervisors))
+}
+
+/// Names by key.
+type Names = BTreeMap<PublicKey, String>;
+
+/// A supervisor's (监督员) opinion on a statement, as the statement's JSON read shows it.
+#[derive(Debug, Serialize)]
+pub struct OpinionView {
+    /// Seq of the opinion entry.
+    pub seq: u64,
+    /// When recorded.
+    pub recorded_at: String,
+    /// `agree` or `disagree`.
+    pub verdict: Verdict,
+    /// The supervisors' reasons (required when they disagree).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<String>,
+    /// The supervisors who signed it, named.
+    pub signed_by: Vec<Signer>,
+}
+
+/// `GET …/statements/{seq}`: the statement, who signed it and the supervisors' opinions
+/// on it.
+#[derive(Debug, Serialize)]
+pub struct StatementRead {
+    /// The statement and its signers.
+    #[serde(flatten)]
+    pub statement: StatementView,
+    /// Opinions on it, oldest first (empty when none).
+    pub opinions: Vec<OpinionView>,
+}
+
+/// The opinions on the statement at `seq` (the fund's opinion entries: a few a month).
+async fn opinions_on(
+    s: &AppState,
+    fund: &str,
+    seq: u64,
+    supervisors: &Names,
+) -> Result<Vec<OpinionView>, Problem> {
+    let rows = s
+        .ledger
+        .store()
+        .all_entries_of_kind(fund, Kind::Opinion.as_str())
+        .await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let entry = Entry::parse(&row.bytes)
+            .map_err(|e| Problem::internal(&e))?
+            .entry;
+        let Body::Opinion(o) = entry.intent.body else {
+            continue;
+        };
+        if o.statement != seq {
+            continue;
+        }
+        out.push(OpinionView {
+            seq: row.seq,
+            recorded_at: row.recorded_at,
+            verdict: o.verdict,
+            reasons: o.reasons.map(|r| r.to_string()),
+            signed_by: Signer::list(&entry.sigs, supervisors),
+        });
+    }
+    Ok(out)
 }
 
 #[derive(Deserialize)]
@@ -151,11 +225,12 @@ pub(super) async fn list(
     }))
 }
 
-/// `GET /api/v1/funds/{fund}/statements/{seq}`: one statement and who signed it.
+/// `GET /api/v1/funds/{fund}/statements/{seq}`: one statement, who signed it and the
+/// supervisors' opinions on it.
 pub(super) async fn get(
     State(s): State<AppState>,
     ApiPath((fund, seq)): ApiPath<(String, u64)>,
-) -> Result<Json<StatementView>, Problem> {
+) -> Result<Json<StatementRead>, Problem> {
     let row = s
         .ledger
         .store()
@@ -163,8 +238,11 @@ pub(super) async fn get(
         .await?
         .filter(|r| r.kind == Kind::Statement.as_str())
         .ok_or_else(|| Problem::not_found("statement"))?;
-    let names = all_trustee_names(&s, &fund).await?;
-    Ok(Json(StatementView::of(&row, &names)?))
+    let (names, supervisors) = all_names(&s, &fund).await?;
+    Ok(Json(StatementRead {
+        statement: StatementView::of(&row, &names)?,
+        opinions: opinions_on(&s, &fund, seq, &supervisors).await?,
+    }))
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@
 mod chart;
 pub(crate) mod i18n;
 mod oversight;
+mod reports;
 mod rows;
 mod view;
 mod workspace;
@@ -64,6 +65,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "oversight.html",
         include_str!("../../templates/oversight.html"),
+    ),
+    (
+        "statutory.html",
+        include_str!("../../templates/statutory.html"),
+    ),
+    (
+        "disclosures.html",
+        include_str!("../../templates/disclosures.html"),
     ),
     (
         "trustee/layout.html",
@@ -174,6 +183,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(state: AppState) -> Router<S> {
         .route("/", get(index))
         .route("/funds/{fund}", get(fund))
         .route("/funds/{fund}/statements/{seq}", get(statement))
+        .route("/funds/{fund}/reports/statutory", get(statutory))
         .route("/check", get(check))
         .route("/lang/{lang}", get(switch_lang))
         .route("/static/{file}", get(static_file))
@@ -186,6 +196,18 @@ struct PageQuery {
     lang: Option<String>,
     from: Option<String>,
     back: Option<String>,
+    period: Option<String>,
+}
+
+/// Most duties the fund page lists (open ones first).
+const DUTIES_SHOWN: usize = 12;
+
+/// A fund page with its disclosure calendar.
+#[derive(Serialize)]
+struct WithCalendar<'a, T: Serialize> {
+    #[serde(flatten)]
+    page: &'a T,
+    calendar: Option<reports::CalendarBox>,
 }
 
 /// What every page needs to know about its request.
@@ -354,10 +376,66 @@ async fn fund(
         return damaged(&p, &req);
     }
     match view::fund_page(&p.app, req.lang, &fund, from).await {
-        Ok(Some(ctx)) => render(&p, &req, StatusCode::OK, "fund.html", &ctx),
+        Ok(Some(ctx)) => {
+            let calendar = match crate::reports::read(p.app.ledger.store(), &fund).await {
+                Ok(Some(b)) => {
+                    let today = b.today(p.app.ledger.now());
+                    Some(reports::calendar_box(&b, today, req.lang, DUTIES_SHOWN))
+                }
+                Ok(None) => None,
+                Err(e) => return internal(&p, &req, &e),
+            };
+            let page = WithCalendar {
+                page: &ctx,
+                calendar,
+            };
+            render(&p, &req, StatusCode::OK, "fund.html", &page)
+        }
         Ok(None) => not_found(&p, &req),
         Err(_) if p.app.ledger.damage(&fund).is_some() => damaged(&p, &req),
         Err(e) => store_failed(&p, &req, &e),
+    }
+}
+
+/// `/funds/{fund}/reports/statutory?period=2026|2026-Q1|2026-03` (default: this year):
+/// the printable statutory report; a bad period is a 400 page.
+async fn statutory(
+    State(p): State<Pages>,
+    Path(fund): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let req = Req::new(&headers, &uri, &q);
+    if p.app.ledger.damage(&fund).is_some() {
+        return damaged(&p, &req);
+    }
+    let books = match crate::reports::read(p.app.ledger.store(), &fund).await {
+        Ok(Some(b)) => b,
+        Ok(None) => return not_found(&p, &req),
+        Err(crate::reports::BooksError::Store(e)) => return store_failed(&p, &req, &e),
+        Err(e) => return internal(&p, &req, &e),
+    };
+    let label = q
+        .period
+        .clone()
+        .unwrap_or_else(|| books.today(p.app.ledger.now()).year().to_string());
+    let report = crate::api::parse_period(&label).map(|period| books.books.report(&period));
+    match report {
+        Some(Ok(r)) => {
+            let page = reports::StatutoryPage::new(&fund, &books, &label, r);
+            render(&p, &req, StatusCode::OK, "statutory.html", &page)
+        }
+        _ => render(
+            &p,
+            &req,
+            StatusCode::BAD_REQUEST,
+            "error.html",
+            &ErrorPage {
+                title_key: "bad_period",
+                text_key: "bad_period_text",
+            },
+        ),
     }
 }
 

@@ -211,6 +211,9 @@ impl Store {
                     continue;
                 }
             };
+            let event = ledger_core::calendar::Event::of(&appended.entry, state.utc_offset());
+            let (kind, recorded_at) = (appended.entry.intent.kind(), appended.entry.recorded_at);
+            let lines = appended.lines;
             let row = super::EntryRow {
                 seq: appended.entry.seq,
                 hash: appended.hash,
@@ -230,6 +233,10 @@ impl Store {
                 row,
                 key,
                 intent_hash,
+                kind,
+                recorded_at,
+                lines,
+                event,
             });
         }
         Ok((outcomes, rows))
@@ -485,6 +492,20 @@ async fn commit_in(
     // The per-month index, written by the same statement as the rows (store/months.rs).
     let sums =
         super::months::BatchSums::of(state.utc_offset(), rows.entries.iter().map(|e| &e.row))?;
+    // The statutory index, in the same transaction (store/statutory.rs).
+    super::statutory::add_batch(
+        tx.conn(),
+        &fund,
+        state.utc_offset(),
+        rows.entries.iter().map(|e| super::statutory::IndexShare {
+            seq: e.row.seq,
+            kind: e.kind,
+            recorded_at: e.recorded_at,
+            lines: &e.lines,
+            event: e.event.as_ref(),
+        }),
+    )
+    .await?;
     let checkpoint = state.checkpoint(log.origin);
     let note = checkpoint.sign(log.key).map_err(StoreError::from)?;
     let head = (state.next_seq() as i64 - 1, state.head());
@@ -706,6 +727,11 @@ struct NewEntry {
     row: super::EntryRow,
     key: String,
     intent_hash: Hash,
+    /// Its kind and time, its share of the statutory lines and its calendar event.
+    kind: ledger_core::body::Kind,
+    recorded_at: Instant,
+    lines: ledger_core::statutory::MonthLines,
+    event: Option<ledger_core::calendar::Event>,
 }
 
 /// Everything a batch writes, written with a few multi-row statements.

@@ -160,6 +160,10 @@ pub enum Corruption {
     /// was rebuilt from the log.
     #[error("fund {0}: its per-month figures do not sum to its log")]
     MonthIndexDisagrees(String),
+    /// A fund's statutory index (`month_lines`, `disclosure_events`) disagrees with its
+    /// per-month index or its state, even after it was rebuilt from the log.
+    #[error("fund {0}: its statutory index does not agree with its log")]
+    StatutoryIndexDisagrees(String),
     /// A fund's row (`funds`: head seq and hash) says another head than its log (the
     /// entries it serves, replayed): the row was told something the log does not hold.
     #[error("fund {fund}: its row says head {row_seq} ({row_hash}), its log's last entry is {log_seq} ({log_hash})")]

@@ -17,6 +17,7 @@ mod read;
 mod rebuild;
 mod report;
 mod sessions;
+mod statutory;
 mod vault;
 mod witnesses;
 

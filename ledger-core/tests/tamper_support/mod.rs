@@ -179,23 +179,8 @@ pub fn same_in_ledger_verify_with(export: &[u8], report: &Report, expect: &Expec
         return;
     }
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("--json output");
-    let binary: Vec<(String, Option<u64>, u64)> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["code"].as_str().expect("code").to_owned(),
-                f["seq"].as_u64(),
-                f["line"].as_u64().expect("line"),
-            )
-        })
-        .collect();
-    let core: Vec<(String, Option<u64>, u64)> = report
-        .findings
-        .iter()
-        .map(|f| (f.code.to_owned(), f.seq, f.line))
-        .collect();
+    let binary = ledger_core::sample::findings::places_of_json(&v).expect("findings");
+    let core = ledger_core::sample::findings::places_of_report(report);
     assert_eq!(binary, core, "ledger-verify and the core disagree");
 }
 
