@@ -1,24 +1,22 @@
 //! Fund writers: one task per fund owns the fund's state and appends its entries in
 //! batches (group commit). Requests queue on a channel while a commit is in flight; the
 //! next commit takes all of them in one transaction, and each caller is answered only
-//! after that commit. The writer checks the signatures of all the requests it takes in
-//! batch verifications (a fraction of the cost of checking them one by one; a large batch
-//! in two halves, one on the blocking pool), while the store opens the batch's
-//! transaction; a request whose signatures fail is refused alone, with the error the
-//! one-by-one check gives, and is not part of the commit.
+//! after that commit. A request reaches a writer only as a [`CheckedRequest`]: its
+//! signatures verified by the strict write rule on arrival, on the caller's task (so
+//! callers check in parallel), which implies the read rule (ZIP-215); the writer does not
+//! verify them again.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use ledger_core::body::{Body, Statement};
-use ledger_core::entry::{check_signature_list, verify_signatures, EntryError, Intent, Sig};
+use ledger_core::entry::{check_signature_list, EntryError, Intent, Sig};
 use ledger_core::ids::FundId;
 use ledger_core::keys::PublicKey;
 use ledger_core::note::NoteSigner;
 use ledger_core::rules::RuleError;
 use ledger_core::state::FundState;
 use ledger_core::time::{Instant, Period};
-use ledger_core::verify::verify_signatures_batch;
 use tokio::sync::{mpsc, oneshot, RwLock};
 
 use crate::store::{
@@ -183,56 +181,48 @@ async fn gather(
     jobs
 }
 
-/// Fewest requests in a batch for its signature check to be split between two threads.
-const SPLIT_VERIFY_MIN: usize = 16;
+/// A signed intent whose signatures were checked on arrival by the strict write rule
+/// (FORMAT.md §3, [`ledger_core::strict::check_for_write`]): each verifies by the strict
+/// cofactorless RFC 8032 equation, which implies the read rule (ZIP-215, cofactored) that
+/// a verifier applies. [`CheckedRequest::check`] is its only constructor and the only way
+/// into a fund's writer or [`Ledger::create`], so neither verifies the signatures again.
+struct CheckedRequest(AppendRequest);
 
-/// Checks the signatures of `jobs` in batch verifications; returns the jobs with each
-/// one's result, in order. Up to [`SPLIT_VERIFY_MIN`] jobs are checked here, on the
-/// writer's thread; from there on, the second half is checked on the blocking pool at
-/// the same time, so that both cores share the work.
-async fn verify_jobs(mut jobs: Vec<Job>) -> (Vec<Job>, Vec<Result<(), EntryError>>) {
-    fn check(jobs: Vec<Job>) -> (Vec<Job>, Vec<Result<(), EntryError>>) {
-        let items: Vec<(&[Sig], &[u8])> = jobs
-            .iter()
-            .map(|j| (j.req.sigs.as_slice(), j.req.intent_bytes.as_slice()))
-            .collect();
-        let checks = verify_signatures_batch(&items);
-        (jobs, checks)
+impl CheckedRequest {
+    /// Parses `intent_bytes` and checks its signatures by the write rule. This is decided
+    /// before anything else: a signature that does not verify at all is `bad_signature`,
+    /// whatever else is wrong with the request.
+    fn check(
+        intent_bytes: Vec<u8>,
+        sigs: Vec<Sig>,
+        vault: Option<VaultRecord>,
+    ) -> Result<Self, AppendFailure> {
+        let intent = Intent::from_canonical_bytes(&intent_bytes)?;
+        check_signature_list(&sigs)?;
+        // Strict on write: every signature must verify by the strict cofactorless rule,
+        // and the keys a body adds must be canonical, so every recorded signature
+        // verifies the same in every verifier.
+        ledger_core::strict::check_for_write(&intent, &sigs, &intent_bytes)?;
+        Ok(CheckedRequest(AppendRequest {
+            intent_bytes,
+            intent,
+            sigs,
+            vault,
+            recorded_at: None,
+        }))
     }
-    if jobs.len() < SPLIT_VERIFY_MIN {
-        return check(jobs);
-    }
-    let back = jobs.split_off(jobs.len() / 2);
-    let back = tokio::task::spawn_blocking(move || check(back));
-    let (mut jobs, mut checks) = check(jobs);
-    let (back_jobs, back_checks) = back
-        .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-    jobs.extend(back_jobs);
-    checks.extend(back_checks);
-    (jobs, checks)
 }
 
-/// A request for a fund's writer: its signatures are not verified yet.
+/// A request for a fund's writer (its signatures checked on arrival) and its caller.
 struct Job {
     req: AppendRequest,
-    reply: oneshot::Sender<Result<AppendOutcome, AppendFailure>>,
+    reply: Reply,
 }
 
 impl Job {
-    /// Refuses the request with `failure`, or with its bad signature if it has one (a
-    /// request is always refused for a bad signature first, as when each was checked on
-    /// arrival).
+    /// Refuses the request with `failure`.
     fn refuse(self, failure: AppendFailure) {
-        let _ = self.reply.send(Err(signature_first(&self.req, failure)));
-    }
-}
-
-/// `failure`, unless the request's signatures do not verify: then that.
-fn signature_first(req: &AppendRequest, failure: AppendFailure) -> AppendFailure {
-    match verify_signatures(&req.sigs, &req.intent_bytes) {
-        Err(e) => AppendFailure::Entry(e),
-        Ok(()) => failure,
+        let _ = self.reply.send(Err(failure));
     }
 }
 
@@ -647,10 +637,9 @@ impl Ledger {
         }
     }
 
-    /// Verifies the signatures of `jobs` and commits those that verified: on SQLite in the
-    /// group committer's next transaction with the other funds' batches, on PostgreSQL
-    /// in a transaction of the fund's own (opened while the signatures are checked).
-    /// Answers every job. Returns false when the commit failed and `state` may be ahead
+    /// Commits `jobs` (their signatures checked on arrival): on SQLite in the group
+    /// committer's next transaction with the other funds' batches, on PostgreSQL in a
+    /// transaction of the fund's own. Answers every job. Returns false when the commit failed and `state` may be ahead
     /// of the store (it must be rebuilt).
     async fn commit_jobs(
         &self,
@@ -661,10 +650,8 @@ impl Ledger {
     ) -> bool {
         let result = match self.group.get() {
             Some(group) => {
-                let (reqs, replies) = verified(verify_jobs(jobs).await);
-                if reqs.is_empty() {
-                    return true;
-                }
+                let (reqs, replies): (Vec<_>, Vec<_>) =
+                    jobs.into_iter().map(|j| (j.req, j.reply)).unzip();
                 let (reply, rx) = oneshot::channel();
                 // The state moves to the committer and comes back with the outcome; this
                 // empty one stands in meanwhile.
@@ -727,9 +714,9 @@ impl Ledger {
         }
     }
 
-    /// Commits `jobs` in a transaction of the fund's own (PostgreSQL), opened while their
-    /// signatures are checked: the replies of those that verified and the commit's result,
-    /// or `None` when nothing was committed and `state` is as it was (every job answered).
+    /// Commits `jobs` in a transaction of the fund's own (PostgreSQL): their replies and
+    /// the commit's result, or `None` when the transaction could not be opened, nothing
+    /// was committed and `state` is as it was (every job answered).
     async fn commit_own(
         &self,
         row: &FundRow,
@@ -737,16 +724,11 @@ impl Ledger {
         state: &mut FundState,
         jobs: Vec<Job>,
     ) -> Option<(Vec<Reply>, CommitResult)> {
-        // The signatures are checked while the store opens the batch's transaction
-        // (lock, head, stored keys): the two overlap.
-        let keys: Vec<String> = jobs
-            .iter()
-            .map(|j| j.req.intent.key.as_str().to_owned())
-            .collect();
-        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-        let (open, checked) =
-            tokio::join!(self.store.open_batch(&row.id, &keys), verify_jobs(jobs));
-        let (reqs, replies) = verified(checked);
+        let open = {
+            let keys: Vec<&str> = jobs.iter().map(|j| j.req.intent.key.as_str()).collect();
+            self.store.open_batch(&row.id, &keys).await
+        };
+        let (reqs, replies): (Vec<_>, Vec<_>) = jobs.into_iter().map(|j| (j.req, j.reply)).unzip();
         let open = match open {
             Ok(open) => open,
             Err(BatchError(e)) => {
@@ -759,10 +741,6 @@ impl Ledger {
                 return None;
             }
         };
-        if reqs.is_empty() {
-            drop(open.rollback().await);
-            return None;
-        }
         let log = LogSigner {
             origin,
             key: &self.log_key,
@@ -893,47 +871,23 @@ impl Ledger {
         sigs: Vec<Sig>,
         vault: Option<VaultRecord>,
     ) -> Result<AppendOutcome, AppendFailure> {
-        let intent = Intent::from_canonical_bytes(&intent_bytes)?;
-        check_signature_list(&sigs)?;
-        // Strict on write (FORMAT.md §3): every signature must verify by the strict
-        // cofactorless rule too, and the keys a body adds must be canonical, so every
-        // recorded signature verifies the same in every verifier. This is checked on
-        // arrival, before anything else is decided: a signature that does not verify at
-        // all is `bad_signature` here, whatever else is wrong.
-        ledger_core::strict::check_for_write(&intent, &sigs, &intent_bytes)?;
-        // The writer verifies the signatures again by the read rule (ZIP-215), in one
-        // batch with the other requests it takes; any refusal decided here checks them
-        // first, so a bad signature is reported as such whatever else is wrong.
-        let fund_mismatch = intent.fund.as_str() != fund;
-        let is_genesis = matches!(intent.body, ledger_core::body::Body::Genesis(_));
-        let req = AppendRequest {
-            intent_bytes,
-            intent,
-            sigs,
-            vault,
-            recorded_at: None,
-        };
-        if fund_mismatch {
-            // Refused before anything is looked up or created.
-            let found = req.intent.fund.to_string();
-            return Err(signature_first(
-                &req,
-                AppendFailure::Rejected(Rejection::Rule(
-                    ledger_core::rules::RuleError::FundMismatch {
-                        expected: fund.to_owned(),
-                        found,
-                    },
-                )),
-            ));
+        // Checked before anything is looked up or created (see [`CheckedRequest`]).
+        let req = CheckedRequest::check(intent_bytes, sigs, vault)?;
+        let intent = &req.0.intent;
+        if intent.fund.as_str() != fund {
+            return Err(AppendFailure::Rejected(Rejection::Rule(
+                ledger_core::rules::RuleError::FundMismatch {
+                    expected: fund.to_owned(),
+                    found: intent.fund.to_string(),
+                },
+            )));
         }
+        let is_genesis = matches!(intent.body, ledger_core::body::Body::Genesis(_));
         match self.handle(fund).await {
             Ok(Some(h)) => self.send(h, req).await,
-            Ok(None) if is_genesis => {
-                verify_signatures(&req.sigs, &req.intent_bytes)?;
-                self.create(fund, req).await
-            }
-            Ok(None) => Err(signature_first(&req, AppendFailure::UnknownFund)),
-            Err(e) => Err(signature_first(&req, e)),
+            Ok(None) if is_genesis => self.create(fund, req).await,
+            Ok(None) => Err(AppendFailure::UnknownFund),
+            Err(e) => Err(e),
         }
     }
 
@@ -975,7 +929,7 @@ impl Ledger {
     async fn create(
         self: &Arc<Self>,
         fund: &str,
-        req: AppendRequest,
+        req: CheckedRequest,
     ) -> Result<AppendOutcome, AppendFailure> {
         let id = FundId::parse(fund).map_err(|_| AppendFailure::UnknownFund)?;
         let mut funds = self.funds.write().await;
@@ -991,7 +945,7 @@ impl Ledger {
         let mut state = FundState::new(id, self.operator_key);
         let mut outcomes = self
             .store
-            .commit_batch(&mut state, &log, self.now(), vec![req])
+            .commit_batch(&mut state, &log, self.now(), vec![req.0])
             .await
             .map_err(|e| AppendFailure::from(e.0))?;
         // One request, one outcome.
@@ -1013,18 +967,17 @@ impl Ledger {
     async fn send(
         self: &Arc<Self>,
         handle: FundHandle,
-        req: AppendRequest,
+        req: CheckedRequest,
     ) -> Result<AppendOutcome, AppendFailure> {
         let (reply, rx) = oneshot::channel();
-        if let Err(e) = handle.jobs.try_send(Msg::Append(Job { req, reply })) {
+        let job = Job { req: req.0, reply };
+        if let Err(e) = handle.jobs.try_send(Msg::Append(job)) {
             let (msg, failure) = match e {
                 mpsc::error::TrySendError::Full(msg) => (msg, AppendFailure::Busy),
                 mpsc::error::TrySendError::Closed(msg) => (msg, AppendFailure::WriterStopped),
             };
-            let Msg::Append(job) = msg else {
-                unreachable!("an append was sent")
-            };
-            return Err(signature_first(&job.req, failure));
+            drop(msg);
+            return Err(failure);
         }
         rx.await.map_err(|_| AppendFailure::WriterStopped)?
     }
@@ -1096,27 +1049,6 @@ fn write<T>(lock: &std::sync::RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 
 /// A caller waiting for its append's outcome.
 type Reply = oneshot::Sender<Result<AppendOutcome, AppendFailure>>;
-
-/// The requests whose signatures verified, with their callers; the others are answered
-/// with their signature's refusal here.
-fn verified(
-    (jobs, checks): (Vec<Job>, Vec<Result<(), EntryError>>),
-) -> (Vec<AppendRequest>, Vec<Reply>) {
-    let mut reqs = Vec::with_capacity(jobs.len());
-    let mut replies = Vec::with_capacity(jobs.len());
-    for (job, check) in jobs.into_iter().zip(checks) {
-        match check {
-            Ok(()) => {
-                reqs.push(job.req);
-                replies.push(job.reply);
-            }
-            Err(e) => {
-                let _ = job.reply.send(Err(AppendFailure::Entry(e)));
-            }
-        }
-    }
-    (reqs, replies)
-}
 
 /// The group committer (SQLite): takes the batch of every fund whose writer is ready, up
 /// to [`GROUP_FUNDS_MAX`], and commits them in one transaction. While a group commits,

@@ -1100,6 +1100,136 @@ async fn refusals_write_nothing() {
     }
 }
 
+/// A fund's writer does not verify signatures: every request is checked by the strict
+/// write rule on arrival ([`Ledger::append`]), which implies the read rule. So a request
+/// whose signatures do not verify must be refused with `bad_signature` on every path into
+/// the writer and the store, nothing written: a fund whose writer runs, one not loaded
+/// yet, a bad one among good ones committed together (each caller answered on its own),
+/// a bad second signature of two, a genesis creating a fund, a fund that does not exist,
+/// a request for another fund than its path. A signature that verifies by the read rule
+/// only (a mixed-order `R`) is refused as `signature_not_strict`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_signatures_are_refused_on_every_path_into_the_writer() {
+    use ledger_core::sample::lenient::{lenient_signature, Lenient};
+    let fund = sample("bad-sigs", 17, 30, 1);
+    let id = fund.spec.fund.as_str();
+    for db in backends().await {
+        let b = db.name;
+        let (store, ledger, clock) = loaded(&db.url, &fund).await;
+        let rows_before = snapshot(&store).await;
+        let before = counts(&store).await;
+        let bad = |key: &str| {
+            let (bytes, mut sigs) = signed_donation(&fund, key, 1_000, clock.instant());
+            sigs[0].sig.0[10] ^= 0x01;
+            (bytes, sigs)
+        };
+        let is_bad_signature = |what: &str, out: Result<AppendOutcome, AppendFailure>| match out {
+            Err(AppendFailure::Entry(EntryError::BadSignature(_))) => {}
+            other => panic!("{b}: {what}: expected bad_signature, got {other:?}"),
+        };
+
+        // A fund not loaded yet: a second ledger over the same store loads it on demand.
+        let cold = start_ledger(store.clone(), &fund, &clock).await;
+        let (bytes, sigs) = bad("cold");
+        is_bad_signature("fund not loaded", cold.append(id, bytes, sigs, None).await);
+        drop(cold);
+
+        // The fund whose writer runs; its second of two signatures bad.
+        let (bytes, sigs) = bad("warm");
+        is_bad_signature("loaded fund", ledger.append(id, bytes, sigs, None).await);
+        let trustees = serving_trustees(&fund);
+        let (bytes, mut sigs) = disbursement(&fund, "second-bad", 100, &clock, &trustees[..2]);
+        sigs[1].sig.0[40] ^= 0x80;
+        is_bad_signature(
+            "second signature",
+            ledger.append(id, bytes, sigs, None).await,
+        );
+
+        // Read rule only: genuine, but not in the form every verifier accepts.
+        let (bytes, mut sigs) = signed_donation(&fund, "lenient", 1_000, clock.instant());
+        let msg = ledger_core::entry::signing_message(&bytes);
+        sigs[0].sig = lenient_signature(
+            current_trustee(&fund),
+            &msg,
+            Lenient::TorsionR {
+                torsion: 1,
+                nonce: 7,
+            },
+        );
+        match ledger.append(id, bytes, sigs, None).await {
+            Err(AppendFailure::Entry(EntryError::SignatureNotStrict(_))) => {}
+            other => panic!("{b}: mixed-order R: expected signature_not_strict, got {other:?}"),
+        }
+
+        // Another fund than the path, a fund that does not exist, a new fund's genesis.
+        let (bytes, sigs) = bad("elsewhere");
+        is_bad_signature(
+            "fund mismatch",
+            ledger.append("bad-sigs-other", bytes, sigs, None).await,
+        );
+        let mut donation =
+            Intent::from_canonical_bytes(&signed_donation(&fund, "nowhere", 1, clock.instant()).0)
+                .unwrap();
+        donation.fund = FundId::parse("bad-sigs-nowhere").unwrap();
+        let mut sigs = vec![donation.sign(current_trustee(&fund))];
+        sigs[0].sig.0[3] ^= 0x04;
+        is_bad_signature(
+            "unknown fund",
+            ledger
+                .append("bad-sigs-nowhere", donation.canonical_bytes(), sigs, None)
+                .await,
+        );
+        let mut genesis = Entry::parse(&fund.lines[0]).unwrap().entry.intent;
+        genesis.fund = FundId::parse("bad-sigs-new").unwrap();
+        genesis.signed_at = clock.instant();
+        let mut sigs = vec![genesis.sign(&fund.keys.operator)];
+        sigs[0].sig.0[33] ^= 0x10;
+        is_bad_signature(
+            "genesis",
+            ledger
+                .append("bad-sigs-new", genesis.canonical_bytes(), sigs, None)
+                .await,
+        );
+        assert_eq!(snapshot(&store).await, rows_before, "{b}: rows changed");
+
+        // A bad one among good ones sent at once (so the writer takes them together):
+        // the good ones are committed, the bad one refused alone.
+        let mut calls = Vec::new();
+        for i in 0..12 {
+            let (bytes, sigs) = if i == 5 {
+                bad("in-batch-bad")
+            } else {
+                signed_donation(&fund, &format!("in-batch-{i}"), 100, clock.instant())
+            };
+            let ledger = ledger.clone();
+            let fund_id = id.to_owned();
+            calls.push(tokio::spawn(async move {
+                ledger.append(&fund_id, bytes, sigs, None).await
+            }));
+        }
+        for (i, call) in calls.into_iter().enumerate() {
+            let out = call.await.unwrap();
+            if i == 5 {
+                is_bad_signature("in a batch", out);
+            } else {
+                appended_seq(b, "good one beside a bad one", out);
+            }
+        }
+        assert_eq!(
+            counts(&store).await.entries,
+            before.entries + 11,
+            "{b}: the 11 good entries, and only them"
+        );
+        let bad_key: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM entries WHERE idem_key = 'in-batch-bad'")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+        assert_eq!(bad_key, 0, "{b}: the bad one was written");
+        store.close().await;
+    }
+}
+
 /// A genesis that the operator signed but that the rules refuse, for a fund that does not
 /// exist yet, must leave nothing behind, like every refusal: no `funds` row (a listed,
 /// empty fund that can never be deleted) and no writer. Two ways to get there: a genesis

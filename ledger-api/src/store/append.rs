@@ -489,14 +489,9 @@ async fn commit_in(
         }
         return Ok(outcomes);
     }
-    // The per-month index, in the same transaction (store/months.rs).
-    super::months::add_batch(
-        tx.conn(),
-        &fund,
-        state.utc_offset(),
-        rows.entries.iter().map(|e| &e.row),
-    )
-    .await?;
+    // The per-month index, written by the same statement as the rows (store/months.rs).
+    let sums =
+        super::months::BatchSums::of(state.utc_offset(), rows.entries.iter().map(|e| &e.row))?;
     // The statutory index, in the same transaction (store/statutory.rs).
     super::statutory::add_batch(
         tx.conn(),
@@ -514,8 +509,18 @@ async fn commit_in(
     let checkpoint = state.checkpoint(log.origin);
     let note = checkpoint.sign(log.key).map_err(StoreError::from)?;
     let head = (state.next_seq() as i64 - 1, state.head());
-    rows.write_and_commit(tx, backend, vault, &fund, head, &checkpoint, &note, end)
-        .await?;
+    rows.write_and_commit(
+        tx,
+        backend,
+        vault,
+        &fund,
+        &sums,
+        head,
+        &checkpoint,
+        &note,
+        end,
+    )
+    .await?;
     Ok(outcomes)
 }
 
@@ -775,8 +780,9 @@ impl Marks {
 }
 
 impl BatchRows {
-    /// Writes the batch's entries, Merkle nodes and vault rows, moves the head to `head`
-    /// (seq, hash) and stores the signed checkpoint, all in ONE statement sent once: a
+    /// Writes the batch's entries, Merkle nodes, vault rows and month figures (`sums`),
+    /// moves the head to `head` (seq, hash) and stores the signed checkpoint, all in ONE
+    /// statement sent once: a
     /// chain of data-modifying CTEs on PostgreSQL, statements separated by `;` on SQLite
     /// (numbered parameters are shared across them). One round trip to the database
     /// instead of one per table.
@@ -787,6 +793,7 @@ impl BatchRows {
         backend: Backend,
         vault: Option<&super::VaultKey>,
         fund: &str,
+        sums: &super::months::BatchSums,
         head: (i64, Hash),
         checkpoint: &Checkpoint,
         note: &str,
@@ -824,6 +831,7 @@ impl BatchRows {
                 marks.rows(chunk.len(), 3)
             ));
         }
+        parts.extend(sums.statements(|rows, cols| marks.rows(rows, cols)));
         let (seq_mark, hash_mark, id_mark) = (marks.next(), marks.next(), marks.next());
         parts.push(format!(
             "UPDATE funds SET head_seq = {seq_mark}, head_hash = {hash_mark} WHERE id = {id_mark}"
@@ -876,6 +884,7 @@ impl BatchRows {
         for (seq, v) in &sealed {
             q = q.bind(fund).bind(*seq as i64).bind(v.as_slice());
         }
+        q = sums.bind(q, fund);
         q = q
             .bind(head.0)
             .bind(head.1 .0.to_vec())

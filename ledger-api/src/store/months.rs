@@ -3,8 +3,8 @@
 //!
 //! **Invariant:** for every fund, the rows of `month_figures` are the sums of its log: one
 //! row per (month, kind) that has entries, with their count, the sum of their balance
-//! changes and their first and last seq. [`add_batch`] adds a batch's entries in the
-//! transaction that writes them, so the index and the log commit together; at start
+//! changes and their first and last seq. [`BatchSums`] adds a batch's entries in the
+//! statement that writes them, so the index and the log commit together; at start
 //! [`Store::ensure_month_figures`] checks the sums against the log's head (a database from
 //! before the index, or one whose index disagrees) and rebuilds a fund's rows from its log
 //! when they do not match.
@@ -90,56 +90,94 @@ async fn write_sums(conn: &mut AnyConnection, fund: &str, sums: &Sums) -> Result
             })
             .collect::<Vec<_>>()
             .join(", ");
-        // The log is appended in seq order: a month's first seq never moves, its last
-        // one is the batch's.
-        let sql = format!(
-            "INSERT INTO month_figures (fund, month, kind, entries, delta_fen, first_seq, last_seq) \
-             VALUES {values} ON CONFLICT (fund, month, kind) DO UPDATE SET \
-             entries = month_figures.entries + excluded.entries, \
-             delta_fen = month_figures.delta_fen + excluded.delta_fen, \
-             last_seq = excluded.last_seq"
-        );
+        let sql = upsert_sql(&values);
         let mut q = sqlx::query(&sql);
-        for ((month, kind), (entries, delta_fen, first, last)) in chunk {
-            q = q
-                .bind(fund)
-                .bind(month.to_string())
-                .bind(kind.as_str())
-                .bind(*entries as i64)
-                .bind(*delta_fen)
-                .bind(*first as i64)
-                .bind(*last as i64);
+        for row in chunk {
+            q = bind_row(q, fund, *row);
         }
         q.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
-/// Adds a batch's new entries `rows` of `fund` (whose calendar is at `offset`) to the
-/// per-month index, on `conn` inside the batch's open transaction: the append path's one
-/// call, made where the batch's rows are written, so that the index commits (or rolls
-/// back) with them.
-pub(super) async fn add_batch(
-    conn: &mut AnyConnection,
-    fund: &str,
-    offset: UtcOffset,
-    rows: impl IntoIterator<Item = &EntryRow>,
-) -> Result<(), StoreError> {
-    let mut sums = Sums::new();
-    for r in rows {
-        add_to(
-            &mut sums,
-            offset,
-            r.seq,
-            &r.kind,
-            r.delta_fen,
-            &r.recorded_at,
-        )?;
+/// The statement adding rows `values` (7 placeholders a row) to `month_figures`.
+fn upsert_sql(values: &str) -> String {
+    // The log is appended in seq order: a month's first seq never moves, its last one is
+    // the batch's.
+    format!(
+        "INSERT INTO month_figures (fund, month, kind, entries, delta_fen, first_seq, last_seq) \
+         VALUES {values} ON CONFLICT (fund, month, kind) DO UPDATE SET \
+         entries = month_figures.entries + excluded.entries, \
+         delta_fen = month_figures.delta_fen + excluded.delta_fen, \
+         last_seq = excluded.last_seq"
+    )
+}
+
+/// A query with one more row of [`upsert_sql`] bound.
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds one (month, kind) row of `fund`'s sums, in [`upsert_sql`]'s column order.
+fn bind_row<'q>(
+    q: Query<'q>,
+    fund: &'q str,
+    ((month, kind), (entries, delta_fen, first, last)): (
+        &'q (Date, String),
+        &'q (u64, i64, u64, u64),
+    ),
+) -> Query<'q> {
+    q.bind(fund)
+        .bind(month.to_string())
+        .bind(kind.as_str())
+        .bind(*entries as i64)
+        .bind(*delta_fen)
+        .bind(*first as i64)
+        .bind(*last as i64)
+}
+
+/// A batch's new entries summed by (month, kind), to be added to the index by the
+/// statement that writes the batch's rows (`store/append.rs`), so that the index commits
+/// (or rolls back) with them and costs no round trip of its own.
+pub(super) struct BatchSums(Sums);
+
+impl BatchSums {
+    /// Sums the batch's new entries `rows` of a fund whose calendar is at `offset`.
+    pub(super) fn of<'r>(
+        offset: UtcOffset,
+        rows: impl IntoIterator<Item = &'r EntryRow>,
+    ) -> Result<BatchSums, StoreError> {
+        let mut sums = Sums::new();
+        for r in rows {
+            add_to(
+                &mut sums,
+                offset,
+                r.seq,
+                &r.kind,
+                r.delta_fen,
+                &r.recorded_at,
+            )?;
+        }
+        Ok(BatchSums(sums))
     }
-    if sums.is_empty() {
-        return Ok(());
+
+    /// The statements that add the sums, their placeholders from `rows_marks(n, 7)` (n
+    /// rows of 7); bind them with [`BatchSums::bind`] at the same place.
+    pub(super) fn statements(
+        &self,
+        mut rows_marks: impl FnMut(usize, usize) -> String,
+    ) -> Vec<String> {
+        let rows: Vec<_> = self.0.iter().collect();
+        rows.chunks(ROWS_PER_STATEMENT_MAX)
+            .map(|chunk| upsert_sql(&rows_marks(chunk.len(), 7)))
+            .collect()
     }
-    write_sums(conn, fund, &sums).await
+
+    /// Binds every row of [`BatchSums::statements`] to `q`, in order.
+    pub(super) fn bind<'q>(&'q self, mut q: Query<'q>, fund: &'q str) -> Query<'q> {
+        for row in &self.0 {
+            q = bind_row(q, fund, row);
+        }
+        q
+    }
 }
 
 /// What [`Store::ensure_month_figures`] found.

@@ -68,7 +68,7 @@ fn overflow(fund: &str) -> StoreError {
 }
 
 /// Adds a batch's new entries to `fund`'s statutory index, on `conn` inside the batch's
-/// open transaction (the append path's one call, beside [`super::months::add_batch`]).
+/// open transaction (the append path's one call, beside [`super::months::BatchSums`]).
 pub(super) async fn add_batch(
     conn: &mut AnyConnection,
     fund: &str,
