@@ -224,6 +224,28 @@ impl Store {
             return Ok(MonthIndexCheck::Agrees);
         }
         let offset = self.fund_offset(fund).await?;
+        let (backend, id) = (self.backend, fund.to_owned());
+        self.rebuild_in_transaction(move |conn| {
+            Box::pin(async move { rebuild_in(conn, backend, &id, offset).await })
+        })
+        .await?;
+        if !self.month_figures_agree(fund).await? {
+            return Err(Corruption::MonthIndexDisagrees(fund.to_owned()).into());
+        }
+        tracing::info!(%fund, "per-month index rebuilt from the log");
+        Ok(MonthIndexCheck::Rebuilt)
+    }
+
+    /// Runs `rebuild` (a derived index's rebuild: this module's, `statutory`'s) in a
+    /// transaction of its own on a connection of the writer pool, under the SQLite
+    /// writer's lock, so no batch commits meanwhile: committed when it succeeds, rolled
+    /// back when it fails.
+    pub(super) async fn rebuild_in_transaction<F>(&self, rebuild: F) -> Result<(), StoreError>
+    where
+        F: for<'c> FnOnce(
+            &'c mut AnyConnection,
+        ) -> futures_util::future::BoxFuture<'c, Result<(), StoreError>>,
+    {
         let _writer = match self.backend {
             Backend::Sqlite => Some(self.sqlite_writer.lock().await),
             Backend::Postgres => None,
@@ -233,22 +255,16 @@ impl Store {
             Backend::Sqlite => conn.execute("BEGIN IMMEDIATE").await?,
             Backend::Postgres => conn.execute("BEGIN").await?,
         };
-        let rebuilt = rebuild_in(&mut conn, self.backend, fund, offset).await;
-        match rebuilt {
+        match rebuild(&mut conn).await {
             Ok(()) => {
                 conn.execute("COMMIT").await?;
+                Ok(())
             }
             Err(e) => {
                 let _ = conn.execute("ROLLBACK").await;
-                return Err(e);
+                Err(e)
             }
         }
-        drop(conn);
-        if !self.month_figures_agree(fund).await? {
-            return Err(Corruption::MonthIndexDisagrees(fund.to_owned()).into());
-        }
-        tracing::info!(%fund, "per-month index rebuilt from the log");
-        Ok(MonthIndexCheck::Rebuilt)
     }
 
     /// True when `fund`'s index sums to its log's head.

@@ -321,15 +321,7 @@ impl Store {
             }
             Err(ProofError::Store(e)) => return Err(e),
         }
-        let root: Option<Vec<u8>> =
-            sqlx::query("SELECT root FROM checkpoints WHERE fund = $1 AND tree_size = $2")
-                .bind(fund)
-                .bind(size as i64)
-                .fetch_optional(&self.pool)
-                .await?
-                .map(|r| r.try_get(0))
-                .transpose()?;
-        if root.as_deref() != Some(&state.root().0[..]) {
+        if self.checkpoint_root(fund, size).await? != Some(state.root()) {
             return Err(disagrees("checkpoint").into());
         }
         Ok(())

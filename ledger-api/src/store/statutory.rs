@@ -29,7 +29,7 @@ use ledger_core::replay::{prepare_stored, replay, OnRefusal};
 use ledger_core::state::FundState;
 use ledger_core::statutory::{Books, MonthLines};
 use ledger_core::time::{Date, Instant, UtcOffset};
-use sqlx::{AnyConnection, Executor, Row};
+use sqlx::{AnyConnection, Row};
 
 use super::months::MonthIndexCheck;
 use super::{Backend, Corruption, Store, StoreError};
@@ -241,25 +241,11 @@ impl Store {
         let Some(row) = self.fund(fund).await? else {
             return Ok(MonthIndexCheck::Agrees);
         };
-        let _writer = match self.backend {
-            Backend::Sqlite => Some(self.sqlite_writer.lock().await),
-            Backend::Postgres => None,
-        };
-        let mut conn = self.writer.acquire().await?;
-        match self.backend {
-            Backend::Sqlite => conn.execute("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => conn.execute("BEGIN").await?,
-        };
-        match rebuild_in(&mut conn, self.backend, &row).await {
-            Ok(()) => {
-                conn.execute("COMMIT").await?;
-            }
-            Err(e) => {
-                let _ = conn.execute("ROLLBACK").await;
-                return Err(e);
-            }
-        }
-        drop(conn);
+        let backend = self.backend;
+        self.rebuild_in_transaction(move |conn| {
+            Box::pin(async move { rebuild_in(conn, backend, &row).await })
+        })
+        .await?;
         if !self.statutory_index_agrees(fund, restricted_fen).await? {
             return Err(Corruption::StatutoryIndexDisagrees(fund.to_owned()).into());
         }
