@@ -521,19 +521,7 @@ fn residents_pages_in_a_browser() {
         b.goto(&format!("{base}/trustee/keys")).await.expect("keys");
         let key_hex = std::fs::read_to_string(dir.path().join("demo-trustee.key"))
             .expect("the demo's key file");
-        let area = wait_for(&b, "#key-text").await;
-        poll("the import form", async || {
-            area.is_displayed().await.ok().filter(|v| *v)
-        })
-        .await;
-        area.send_keys(key_hex.trim())
-            .await
-            .expect("pasting the key");
-        wait_for(&b, "#import-key")
-            .await
-            .click()
-            .await
-            .expect("import");
+        import_key_text(&b, key_hex.trim()).await;
         let membership = poll("the key's membership", async || {
             let m = b.find(Locator::Css("#key-membership")).await.ok()?;
             let class = m.attr("class").await.ok()??;
@@ -638,19 +626,7 @@ fn residents_pages_in_a_browser() {
             .await
             .expect("forget");
         b.accept_alert().await.expect("confirm");
-        let area = wait_for(&b, "#key-text").await;
-        poll("the import form", async || {
-            area.is_displayed().await.ok().filter(|v| *v)
-        })
-        .await;
-        area.send_keys(&hex::encode(cosigner.to_bytes()))
-            .await
-            .expect("pasting the key");
-        wait_for(&b, "#import-key")
-            .await
-            .click()
-            .await
-            .expect("import");
+        import_key_text(&b, &hex::encode(cosigner.to_bytes())).await;
         poll("the co-signer named", async || {
             let t = b
                 .find(Locator::Css("#key-membership.ok"))
@@ -1370,4 +1346,20 @@ async fn witness_verdict(b: &Browser) -> (String, String, String) {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// On `/trustee/keys`: pastes a key file's text (hex seed) into the import form, once the
+/// form shows, and imports it.
+async fn import_key_text(b: &Browser, key_hex: &str) {
+    let area = wait_for(b, "#key-text").await;
+    poll("the import form", async || {
+        area.is_displayed().await.ok().filter(|v| *v)
+    })
+    .await;
+    area.send_keys(key_hex).await.expect("pasting the key");
+    wait_for(b, "#import-key")
+        .await
+        .click()
+        .await
+        .expect("import");
 }

@@ -39,6 +39,16 @@ struct Db {
     name: &'static str,
 }
 
+/// A fresh database named `tag` on `db`'s backend (only that backend's: no PostgreSQL
+/// database is made for a SQLite run).
+async fn fresh_url(db: &Db, dir: &std::path::Path, tag: &str) -> String {
+    if db.name == "sqlite" {
+        format!("sqlite://{}", dir.join(format!("{tag}.db")).display())
+    } else {
+        fresh_dbs(dir, tag).await.pop().unwrap().url
+    }
+}
+
 async fn fresh_dbs(dir: &std::path::Path, tag: &str) -> Vec<Db> {
     let mut out = vec![Db {
         url: format!("sqlite://{}", dir.join(format!("{tag}.db")).display()),
@@ -385,15 +395,7 @@ async fn main() {
         println!("bulk insert of the same rows in 1,000-row transactions: {bulk:.0}/s; saturation limit (lower of it and batched verification): {limit:.0}/s");
         let mut one_fund_32 = f64::NAN;
         for w in [1usize, 8, 32] {
-            let url = if db.name == "sqlite" {
-                format!("sqlite://{}", dir.path().join(format!("w{w}.db")).display())
-            } else {
-                fresh_dbs(dir.path(), &format!("w{w}"))
-                    .await
-                    .pop()
-                    .unwrap()
-                    .url
-            };
+            let url = fresh_url(&db, dir.path(), &format!("w{w}")).await;
             let rate = append_rate(&url, w, 1, n).await;
             println!(
                 "durable appends, {w:>2} writers: {rate:>7.0}/s = {:.1}× raw 1-writer commits, {:.1}× raw 32-writer commits, {:.2}× bare verification on {cores} cores",
@@ -409,18 +411,7 @@ async fn main() {
         // the ready batches of every fund; PostgreSQL: funds commit in parallel), and 256
         // writers over 30 funds (saturation), each beside 32 writers on one fund above.
         for w in [32usize, 256] {
-            let url = if db.name == "sqlite" {
-                format!(
-                    "sqlite://{}",
-                    dir.path().join(format!("f30w{w}.db")).display()
-                )
-            } else {
-                fresh_dbs(dir.path(), &format!("f30w{w}"))
-                    .await
-                    .pop()
-                    .unwrap()
-                    .url
-            };
+            let url = fresh_url(&db, dir.path(), &format!("f30w{w}")).await;
             let rate = append_rate(&url, w, 30, n).await;
             println!(
                 "durable appends, {w:>3} writers over 30 funds: {rate:>7.0}/s = {:.2}× 32 writers on one fund, {:.1}× raw 1-writer commits, {:.2}× the saturation limit ({limit:.0}/s; target at 256 writers ≥ 0.5×)",
