@@ -14,7 +14,8 @@
 //! - inclusion-proof latency at 1,000 and 1,000,000 entries (stored subtree hashes).
 //!
 //! Run: `cargo bench -p ledger-api --bench append` (env `BENCH_APPENDS`, default 3000;
-//! `BENCH_WRITERS=32` runs only the appends with that many writers, e.g. for a profiler).
+//! `BENCH_WRITERS=32` runs only the appends with that many writers, e.g. for a profiler;
+//! with `BENCH_FUNDS=30` they spread over that many funds).
 
 mod fixture;
 
@@ -375,6 +376,11 @@ async fn main() {
     let only: Option<usize> = std::env::var("BENCH_WRITERS")
         .ok()
         .and_then(|s| s.parse().ok());
+    // With BENCH_WRITERS, how many funds the writers spread over (default 1).
+    let only_funds: usize = std::env::var("BENCH_FUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
     for db in fresh_dbs(dir.path(), "append").await {
         if let Some(w) = only {
             println!("\n== {} ==", db.name);
@@ -382,8 +388,8 @@ async fn main() {
                 "sqlite" => format!("sqlite://{}", dir.path().join("only.db").display()),
                 _ => db.url.clone(),
             };
-            let rate = append_rate(&url, w, 1, n).await;
-            println!("durable appends, {w:>2} writers: {rate:>7.0}/s");
+            let rate = append_rate(&url, w, only_funds, n).await;
+            println!("durable appends, {w:>2} writers, {only_funds:>2} funds: {rate:>7.0}/s");
             continue;
         }
         println!("\n== {} ==", db.name);

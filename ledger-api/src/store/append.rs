@@ -160,7 +160,7 @@ impl Store {
     /// Checks each request against the idempotency keys already stored (`prior`, read
     /// when the batch was opened) and against the fund's rules, and collects the rows of
     /// those accepted.
-    async fn apply_batch(
+    pub(super) async fn apply_batch(
         tx: &mut AnyConnection,
         prior: &HashMap<String, (u64, Hash)>,
         state: &mut FundState,
@@ -315,7 +315,7 @@ enum End {
 
 /// The savepoint of one fund's part of a group commit: a part that fails is rolled back
 /// to it alone.
-const GROUP_SAVEPOINT: &str = "fund_part";
+pub(super) const GROUP_SAVEPOINT: &str = "fund_part";
 
 /// One fund's part of a group commit ([`Store::commit_group`]): its state (the writer's
 /// projection of the fund), where its checkpoints come from, and its requests (their
@@ -334,17 +334,14 @@ pub struct GroupPart<'a> {
 pub type PartOutcome = Result<Vec<Result<AppendOutcome, Rejection>>, BatchError>;
 
 impl Store {
-    /// Commits the batches of several funds (SQLite: one writer) in ONE transaction and
-    /// one fsync: `BEGIN IMMEDIATE`, then each fund's part as [`OpenBatch::commit`] does
-    /// it (head and idempotency keys read, catch-up, rules, rows, head row, checkpoint)
-    /// inside a savepoint, then `COMMIT`. A part that fails is rolled back to its
-    /// savepoint alone: the other funds' parts commit. Outcomes are returned only after
-    /// the commit. `Err`: the whole group failed, nothing was written, every part's state
-    /// must be rebuilt.
-    ///
-    /// Per fund nothing changes: each part is one batch of one fund, in its writer's
-    /// order, with its own chain, head row and checkpoint.
-    pub async fn commit_group(
+    /// [`Store::commit_group`] one part after the other: `BEGIN IMMEDIATE`, then each
+    /// fund's part as [`OpenBatch::commit`] does it (head and idempotency keys read,
+    /// catch-up, rules, rows, head row, checkpoint) inside a savepoint, then `COMMIT`. A
+    /// part that fails is rolled back to its savepoint alone: the other funds' parts
+    /// commit. Outcomes are returned only after the commit. `Err`: the whole group
+    /// failed, nothing was written, every part's state must be rebuilt. (Used when a
+    /// group holds two parts of one fund, which the combined path cannot read ahead.)
+    pub(super) async fn commit_parts(
         &self,
         now: Instant,
         parts: Vec<GroupPart<'_>>,
@@ -530,17 +527,17 @@ async fn commit_in(
 /// before [`TxConn::commit`] or [`TxConn::rollback`] closes its connection instead of
 /// returning it to the pool in an unknown transaction state; the database then rolls
 /// the transaction back.
-struct TxConn {
+pub(super) struct TxConn {
     conn: Option<PoolConnection<Any>>,
 }
 
 impl TxConn {
-    fn new(conn: PoolConnection<Any>) -> TxConn {
+    pub(super) fn new(conn: PoolConnection<Any>) -> TxConn {
         TxConn { conn: Some(conn) }
     }
 
     /// The connection (present until the transaction ends).
-    fn conn(&mut self) -> &mut AnyConnection {
+    pub(super) fn conn(&mut self) -> &mut AnyConnection {
         self.conn
             .as_mut()
             .expect("a TxConn holds its connection until it ends")
@@ -662,7 +659,7 @@ impl TxConn {
     }
 
     /// The transaction committed: the connection goes back to the pool.
-    fn committed(&mut self) {
+    pub(super) fn committed(&mut self) {
         self.conn = None;
     }
 
@@ -675,7 +672,7 @@ impl TxConn {
 
     /// After a failure: rolls back if the transaction is still open, and closes the
     /// connection whatever happens (its state is not known for sure).
-    async fn abort(mut self) {
+    pub(super) async fn abort(mut self) {
         if let Some(mut conn) = self.conn.take() {
             let _ = conn.execute("ROLLBACK").await;
             conn.close_on_drop();
@@ -705,7 +702,7 @@ fn keys_query(marks: &mut Marks, fund_mark: &str, n: usize) -> String {
 }
 
 /// (key, seq, intent hash) from a row of [`keys_query`].
-fn stored_key(row: &sqlx::any::AnyRow) -> Result<(String, u64, Hash), BatchError> {
+pub(super) fn stored_key(row: &sqlx::any::AnyRow) -> Result<(String, u64, Hash), BatchError> {
     let seq: i64 = row.try_get(1)?;
     let hash: Vec<u8> = row.try_get(2)?;
     let key: String = row.try_get(3)?;
@@ -720,39 +717,39 @@ fn stored_key(row: &sqlx::any::AnyRow) -> Result<(String, u64, Hash), BatchError
 
 /// Most rows written (or keys looked up) by one statement; far below the bind-parameter
 /// limits of SQLite (32,766) and PostgreSQL (65,535) at 10 columns a row.
-const ROWS_PER_STATEMENT_MAX: usize = 256;
+pub(super) const ROWS_PER_STATEMENT_MAX: usize = 256;
 
 /// An accepted entry waiting to be written.
-struct NewEntry {
-    row: super::EntryRow,
-    key: String,
-    intent_hash: Hash,
+pub(super) struct NewEntry {
+    pub(super) row: super::EntryRow,
+    pub(super) key: String,
+    pub(super) intent_hash: Hash,
     /// Its kind and time, its share of the statutory lines and its calendar event.
-    kind: ledger_core::body::Kind,
-    recorded_at: Instant,
-    lines: ledger_core::statutory::MonthLines,
-    event: Option<ledger_core::calendar::Event>,
+    pub(super) kind: ledger_core::body::Kind,
+    pub(super) recorded_at: Instant,
+    pub(super) lines: ledger_core::statutory::MonthLines,
+    pub(super) event: Option<ledger_core::calendar::Event>,
 }
 
 /// Everything a batch writes, written with a few multi-row statements.
 #[derive(Default)]
-struct BatchRows {
-    entries: Vec<NewEntry>,
-    nodes: Vec<(ledger_core::merkle::NodeId, Hash)>,
-    vault: Vec<(u64, VaultRecord)>,
+pub(super) struct BatchRows {
+    pub(super) entries: Vec<NewEntry>,
+    pub(super) nodes: Vec<(ledger_core::merkle::NodeId, Hash)>,
+    pub(super) vault: Vec<(u64, VaultRecord)>,
 }
 
 /// Bind-parameter placeholders in the backend's style, in the order they are written
 /// (and must be bound): `$1, $2, …` on PostgreSQL, `?` on SQLite. (sqlx looks up a
 /// numbered SQLite parameter by name, a scan of the statement's parameter list for each
 /// one: quadratic in a batch's hundreds of parameters; `?` is taken in order.)
-struct Marks {
+pub(super) struct Marks {
     backend: Backend,
     count: usize,
 }
 
 impl Marks {
-    fn new(backend: Backend) -> Marks {
+    pub(super) fn new(backend: Backend) -> Marks {
         Marks { backend, count: 0 }
     }
 
@@ -766,12 +763,12 @@ impl Marks {
     }
 
     /// `n` placeholders separated by commas.
-    fn list(&mut self, n: usize) -> String {
+    pub(super) fn list(&mut self, n: usize) -> String {
         (0..n).map(|_| self.next()).collect::<Vec<_>>().join(", ")
     }
 
     /// `(…), (…)`: `rows` rows of `cols` placeholders.
-    fn rows(&mut self, rows: usize, cols: usize) -> String {
+    pub(super) fn rows(&mut self, rows: usize, cols: usize) -> String {
         (0..rows)
             .map(|_| format!("({})", self.list(cols)))
             .collect::<Vec<_>>()
@@ -780,6 +777,25 @@ impl Marks {
 }
 
 impl BatchRows {
+    /// The vault's records sealed to their rows (fund, seq), before they are bound: the
+    /// vault must be open if there are any.
+    pub(super) fn sealed(
+        &self,
+        vault: Option<&super::VaultKey>,
+        fund: &str,
+    ) -> Result<Vec<(u64, Vec<u8>)>, BatchError> {
+        match (vault, self.vault.is_empty()) {
+            (_, true) => Ok(Vec::new()),
+            (None, false) => Err(StoreError::from(super::VaultError::Locked).into()),
+            (Some(key), false) => Ok(self
+                .vault
+                .iter()
+                .map(|(seq, v)| key.seal(fund, *seq, v).map(|s| (*seq, s)))
+                .collect::<Result<Vec<_>, super::VaultError>>()
+                .map_err(StoreError::from)?),
+        }
+    }
+
     /// Writes the batch's entries, Merkle nodes, vault rows and month figures (`sums`),
     /// moves the head to `head` (seq, hash) and stores the signed checkpoint, all in ONE
     /// statement sent once: a
@@ -799,17 +815,7 @@ impl BatchRows {
         note: &str,
         end: End,
     ) -> Result<(), BatchError> {
-        // The vault's records are sealed to their rows (fund, seq) before they are bound.
-        let sealed = match (vault, self.vault.is_empty()) {
-            (_, true) => Vec::new(),
-            (None, false) => return Err(StoreError::from(super::VaultError::Locked).into()),
-            (Some(key), false) => self
-                .vault
-                .iter()
-                .map(|(seq, v)| key.seal(fund, *seq, v).map(|s| (*seq, s)))
-                .collect::<Result<Vec<_>, super::VaultError>>()
-                .map_err(StoreError::from)?,
-        };
+        let sealed = self.sealed(vault, fund)?;
         let mut marks = Marks::new(backend);
         let mut parts = Vec::new();
         for chunk in self.entries.chunks(ROWS_PER_STATEMENT_MAX) {

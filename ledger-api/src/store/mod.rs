@@ -11,6 +11,7 @@ mod append;
 mod backup;
 mod credentials;
 mod error;
+mod group;
 mod months;
 mod proposals;
 mod read;

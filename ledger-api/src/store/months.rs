@@ -101,7 +101,7 @@ async fn write_sums(conn: &mut AnyConnection, fund: &str, sums: &Sums) -> Result
 }
 
 /// The statement adding rows `values` (7 placeholders a row) to `month_figures`.
-fn upsert_sql(values: &str) -> String {
+pub(super) fn upsert_sql(values: &str) -> String {
     // The log is appended in seq order: a month's first seq never moves, its last one is
     // the batch's.
     format!(
@@ -169,6 +169,12 @@ impl BatchSums {
         rows.chunks(ROWS_PER_STATEMENT_MAX)
             .map(|chunk| upsert_sql(&rows_marks(chunk.len(), 7)))
             .collect()
+    }
+
+    /// Its rows (7 columns a row; a statement of a group commit adds them with
+    /// [`upsert_sql`], bound by [`BatchSums::bind`]).
+    pub(super) fn rows(&self) -> usize {
+        self.0.len()
     }
 
     /// Binds every row of [`BatchSums::statements`] to `q`, in order.

@@ -75,6 +75,16 @@ pub(super) async fn add_batch(
     offset: UtcOffset,
     shares: impl IntoIterator<Item = IndexShare<'_>>,
 ) -> Result<(), StoreError> {
+    let (months, events) = sum_shares(fund, offset, shares)?;
+    write(conn, fund, &months, &events).await
+}
+
+/// A batch's new entries summed by month, with their calendar events.
+fn sum_shares<'a>(
+    fund: &str,
+    offset: UtcOffset,
+    shares: impl IntoIterator<Item = IndexShare<'a>>,
+) -> Result<(Months, Vec<(u64, Kind, Event)>), StoreError> {
     let mut months = Months::new();
     let mut events = Vec::new();
     for s in shares {
@@ -86,7 +96,109 @@ pub(super) async fn add_batch(
             events.push((s.seq, s.kind, e.clone()));
         }
     }
-    write(conn, fund, &months, &events).await
+    Ok((months, events))
+}
+
+/// A batch's share of the statutory index, to be written by the statement that writes
+/// the rows of a SQLite group commit (`store/append.rs`): its month rows (11 columns:
+/// [`BatchLines::bind_months`]) and its event rows (4 columns: [`BatchLines::bind_events`]),
+/// added with [`lines_upsert_sql`] and [`EVENTS_INSERT`].
+pub(super) struct BatchLines {
+    months: Vec<(Date, (MonthLines, u64))>,
+    /// (seq, kind, the event as JSON).
+    events: Vec<(u64, Kind, String)>,
+}
+
+impl BatchLines {
+    /// Sums `shares` (a batch's new entries of `fund`, whose calendar is at `offset`).
+    pub(super) fn of<'a>(
+        fund: &str,
+        offset: UtcOffset,
+        shares: impl IntoIterator<Item = IndexShare<'a>>,
+    ) -> Result<BatchLines, StoreError> {
+        let (months, events) = sum_shares(fund, offset, shares)?;
+        let events = events
+            .into_iter()
+            .map(|(seq, kind, e)| {
+                serde_json::to_string(&e)
+                    .map(|json| (seq, kind, json))
+                    .map_err(|_| overflow(fund))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(BatchLines {
+            months: months.into_iter().collect(),
+            events,
+        })
+    }
+
+    /// Its month rows (bound by [`BatchLines::bind_months`]).
+    pub(super) fn months(&self) -> usize {
+        self.months.len()
+    }
+
+    /// Its event rows (bound by [`BatchLines::bind_events`]).
+    pub(super) fn events(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Binds its month rows of `fund`, in order (11 values a row).
+    pub(super) fn bind_months<'q>(&'q self, mut q: Query<'q>, fund: &'q str) -> Query<'q> {
+        for (month, (l, last)) in &self.months {
+            q = q
+                .bind(fund)
+                .bind(month.to_string())
+                .bind(l.donation_unrestricted)
+                .bind(l.donation_restricted)
+                .bind(l.service)
+                .bind(l.other)
+                .bind(l.program)
+                .bind(l.admin)
+                .bind(l.releases)
+                .bind(l.donations as i64)
+                .bind(*last as i64);
+        }
+        q
+    }
+
+    /// Binds its event rows of `fund`, in order (4 values a row).
+    pub(super) fn bind_events<'q>(&'q self, mut q: Query<'q>, fund: &'q str) -> Query<'q> {
+        for (seq, kind, json) in &self.events {
+            q = q
+                .bind(fund)
+                .bind(*seq as i64)
+                .bind(kind.as_str())
+                .bind(json.as_str());
+        }
+        q
+    }
+}
+
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Inserts calendar events: `EVENTS_INSERT` then `values` (rows of 4 placeholders).
+pub(super) const EVENTS_INSERT: &str = "INSERT INTO disclosure_events (fund, seq, kind, event) VALUES";
+
+/// Adds month rows (`values`: rows of 11 placeholders) to the rows there.
+pub(super) fn lines_upsert_sql(values: &str) -> String {
+    let sum = |c: &str| format!("{c} = month_lines.{c} + excluded.{c}");
+    format!(
+        "INSERT INTO month_lines (fund, month, donation_unrestricted_fen, \
+         donation_restricted_fen, service_fen, other_fen, program_fen, admin_fen, \
+         releases_fen, donations, last_seq) VALUES {values} \
+         ON CONFLICT (fund, month) DO UPDATE SET {}, last_seq = excluded.last_seq",
+        [
+            "donation_unrestricted_fen",
+            "donation_restricted_fen",
+            "service_fen",
+            "other_fen",
+            "program_fen",
+            "admin_fen",
+            "releases_fen",
+            "donations",
+        ]
+        .map(sum)
+        .join(", ")
+    )
 }
 
 /// Writes `months` (added to the rows there) and `events` on `conn`.
@@ -105,25 +217,7 @@ async fn write(
             })
             .collect::<Vec<_>>()
             .join(", ");
-        let sum = |c: &str| format!("{c} = month_lines.{c} + excluded.{c}");
-        let sql = format!(
-            "INSERT INTO month_lines (fund, month, donation_unrestricted_fen, \
-             donation_restricted_fen, service_fen, other_fen, program_fen, admin_fen, \
-             releases_fen, donations, last_seq) VALUES {values} \
-             ON CONFLICT (fund, month) DO UPDATE SET {}, last_seq = excluded.last_seq",
-            [
-                "donation_unrestricted_fen",
-                "donation_restricted_fen",
-                "service_fen",
-                "other_fen",
-                "program_fen",
-                "admin_fen",
-                "releases_fen",
-                "donations",
-            ]
-            .map(sum)
-            .join(", ")
-        );
+        let sql = lines_upsert_sql(&values);
         let mut q = sqlx::query(&sql);
         for (month, (l, last)) in chunk {
             q = q
@@ -143,9 +237,7 @@ async fn write(
     }
     for (seq, kind, event) in events {
         let json = serde_json::to_string(event).map_err(|_| overflow(fund))?;
-        sqlx::query(
-            "INSERT INTO disclosure_events (fund, seq, kind, event) VALUES ($1, $2, $3, $4)",
-        )
+        sqlx::query(&format!("{EVENTS_INSERT} ($1, $2, $3, $4)"))
         .bind(fund)
         .bind(*seq as i64)
         .bind(kind.as_str())
