@@ -15,10 +15,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use ledger_api::ledger::{AppendFailure, DraftFailure, Ledger};
-use ledger_api::store::{AppendOutcome, ProofError, Rejection, Store, PAGE_ROWS_MAX};
+use ledger_api::store::{
+    AppendOutcome, AppendRequest, GroupPart, LogSigner, ProofError, Rejection, Store, VaultRecord,
+    PAGE_ROWS_MAX,
+};
 use ledger_core::body::{Body, Disbursement, Kind, Party, PartyClass};
 use ledger_core::checkpoint::Checkpoint;
 use ledger_core::entry::{Entry, EntryError, Intent, Sig};
+use ledger_core::state::FundState;
 use ledger_core::export::{CheckpointLine, Header, EXPORT_FORMAT};
 use ledger_core::hash::{leaf_hash, Hash};
 use ledger_core::ids::{FundId, IdempotencyKey};
@@ -896,6 +900,157 @@ async fn a_batch_failing_in_the_database_writes_nothing() {
         assert_eq!(seq, 61, "{b}: next seq");
         store.close().await;
     }
+}
+
+/// Stores `fund`'s sample through [`Store::commit_batch`] (as an import does): its
+/// entries at their own times, with their vault records.
+async fn import_sample(store: &Store, fund: &SampleFund) {
+    let mut state = FundState::new(fund.state.fund().clone(), *fund.state.operator());
+    let origin = format!("{ORIGIN}/{}", fund.spec.fund);
+    let log = LogSigner {
+        origin: &origin,
+        key: &fund.keys.log,
+    };
+    let mut reqs = Vec::with_capacity(fund.lines.len());
+    let mut last_at = None;
+    for (i, line) in fund.lines.iter().enumerate() {
+        let p = Entry::parse(line).expect("sample line parses");
+        last_at = Some(p.entry.recorded_at);
+        reqs.push(AppendRequest {
+            vault: fund
+                .vault
+                .iter()
+                .find(|(seq, _, _)| *seq == i as u64)
+                .map(|(_, salt, identity)| VaultRecord {
+                    salt: *salt,
+                    identity: identity.clone(),
+                }),
+            recorded_at: Some(p.entry.recorded_at),
+            intent_bytes: p.intent_bytes,
+            intent: p.entry.intent,
+            sigs: p.entry.sigs,
+        });
+    }
+    let outcomes = store
+        .commit_batch(&mut state, &log, last_at.expect("a sample"), reqs)
+        .await
+        .expect("the sample commits");
+    assert!(outcomes.iter().all(|o| o.is_ok()), "the sample is appended");
+}
+
+/// SQLite's group commit writes the rows of all its funds with one statement; when the
+/// database refuses that write because of one fund's rows (here a trigger refusing that
+/// fund's entries), the group falls back to one savepoint per fund: that fund's part
+/// fails alone, with nothing of it written, and the other funds' parts commit, each
+/// with its entry, head and signed checkpoint, and replay clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_part_failing_in_the_database_fails_alone() {
+    let funds = [
+        sample("group-part-a", 31, 40, 2),
+        sample("group-part-b", 32, 40, 2),
+        sample("group-part-c", 33, 40, 2),
+    ];
+    let db = support::sqlite_db();
+    let store = support::open_store(&db.url).await.expect("store opens");
+    for f in &funds {
+        import_sample(&store, f).await;
+    }
+    let bad = funds[1].spec.fund.as_str();
+    sqlx::query(&format!(
+        "CREATE TRIGGER test_fault BEFORE INSERT ON entries WHEN NEW.fund = '{bad}' \
+         BEGIN SELECT RAISE(ABORT, 'injected fault'); END"
+    ))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let rows_before = snapshot(&store).await;
+    let now = funds
+        .iter()
+        .filter_map(|f| f.state.last_recorded_at())
+        .max()
+        .expect("samples have entries")
+        .unix_seconds()
+        + 60;
+    let now = Instant::from_unix_seconds(now).unwrap();
+    let mut states = Vec::new();
+    for f in &funds {
+        let row = store.fund(&f.spec.fund).await.unwrap().expect("fund stored");
+        states.push(store.load_state(&row).await.expect("state loads"));
+    }
+    let origins: Vec<String> = funds
+        .iter()
+        .map(|f| format!("{ORIGIN}/{}", f.spec.fund))
+        .collect();
+    let parts: Vec<GroupPart<'_>> = states
+        .iter_mut()
+        .zip(&funds)
+        .zip(&origins)
+        .map(|((state, f), origin)| {
+            let (intent_bytes, sigs) = signed_donation(f, "group-part-1", 777, now);
+            GroupPart {
+                state,
+                log: LogSigner {
+                    origin,
+                    key: &f.keys.log,
+                },
+                requests: vec![AppendRequest {
+                    intent: Intent::from_canonical_bytes(&intent_bytes).unwrap(),
+                    intent_bytes,
+                    sigs,
+                    vault: None,
+                    recorded_at: None,
+                }],
+            }
+        })
+        .collect();
+    let outcomes = store
+        .commit_group(now, parts)
+        .await
+        .expect("the group commits");
+    assert_eq!(outcomes.len(), 3);
+    match &outcomes[1] {
+        Err(e) => assert!(e.to_string().contains("injected fault"), "{e}"),
+        Ok(o) => panic!("the refused fund's part committed: {o:?}"),
+    }
+    for i in [0, 2] {
+        let id = funds[i].spec.fund.as_str();
+        match outcomes[i].as_ref().map(|o| o.as_slice()) {
+            Ok([Ok(AppendOutcome::Appended(row))]) => assert_eq!(row.seq, 40, "{id}: seq"),
+            other => panic!("{id}: expected one appended entry, got {other:?}"),
+        }
+        let row = store.fund(id).await.unwrap().unwrap();
+        assert_eq!(row.size, 41, "{id}: head moved");
+        let fresh = store.load_state(&row).await.expect("replays");
+        assert_eq!(fresh.head(), row.head_hash, "{id}: head hash is the log's");
+        assert_eq!(
+            states[i].head(),
+            row.head_hash,
+            "{id}: the writer's state is the store's"
+        );
+        let note: String = sqlx::query_scalar(
+            "SELECT note FROM checkpoints WHERE fund = $1 AND tree_size = 41",
+        )
+        .bind(id)
+        .fetch_one(store.pool())
+        .await
+        .expect("a checkpoint at the new size");
+        let cp = Checkpoint::open(&note, &funds[i].keys.log.verifier()).expect("signed");
+        assert_eq!(cp.root, fresh.root(), "{id}: checkpoint root");
+    }
+    // Nothing of the refused fund was written: its rows are as before the group.
+    sqlx::query("DROP TRIGGER test_fault")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let after: Vec<String> = snapshot(&store)
+        .await
+        .into_iter()
+        .filter(|r| r.contains(bad))
+        .collect();
+    let before: Vec<String> = rows_before.into_iter().filter(|r| r.contains(bad)).collect();
+    assert!(!before.is_empty(), "the snapshot names the fund's rows");
+    assert_eq!(after, before, "the refused fund's rows changed");
+    store.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -84,7 +84,8 @@ pub async fn backends() -> Vec<TestDb> {
     dbs
 }
 
-fn sqlite_db() -> TestDb {
+/// A fresh, empty SQLite database (for what only SQLite does, e.g. its group commit).
+pub fn sqlite_db() -> TestDb {
     let dir = tempfile::tempdir().expect("temporary folder for the SQLite file");
     let url = format!("sqlite://{}", dir.path().join("ledger.db").display());
     TestDb {
