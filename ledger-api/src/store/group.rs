@@ -23,12 +23,13 @@ use super::months::BatchSums;
 use super::statutory::{BatchLines, IndexShare};
 use super::{Backend, Corruption, Store, StoreError};
 
-/// The savepoint around a group's combined write: if the write fails, the group rolls
-/// back to it and writes its parts one by one.
-const GROUP_WRITE_SAVEPOINT: &str = "group_write";
-
 /// Most (fund, key) pairs looked up by one statement (two parameters each).
 const KEYS_PER_STATEMENT_MAX: usize = 1_024;
+
+/// The funds of a group are looked up by a list of this many (or more: the next multiple)
+/// placeholders, those not used bound to NULL: the statement's text, and so its
+/// prepared form, is the same whatever the number of funds.
+const FUNDS_LOOKED_UP: usize = 64;
 
 /// Stored idempotency keys: key → (seq, intent hash).
 type Prior = HashMap<String, (u64, Hash)>;
@@ -103,16 +104,12 @@ impl Store {
             }
         }
         let all: Vec<&PartWrite> = writes.iter().map(|(_, _, w)| w).collect();
+        // No savepoint around the combined write (SQLite would copy every page it
+        // changes into the savepoint's journal): the transaction holds nothing else.
         let combined = if all.is_empty() {
             tx.conn().execute("COMMIT").await.map(|_| ()).map_err(Into::into)
         } else {
-            write_parts(
-                &mut tx,
-                &all,
-                &format!("SAVEPOINT {GROUP_WRITE_SAVEPOINT}"),
-                &format!("RELEASE {GROUP_WRITE_SAVEPOINT};\nCOMMIT"),
-            )
-            .await
+            write_parts(&mut tx, &all, None, "COMMIT").await
         };
         match combined {
             Ok(()) => {
@@ -123,13 +120,14 @@ impl Store {
                 return Ok(outcomes.into_iter().flatten().collect());
             }
             Err(e) if !all.is_empty() => {
-                // Back to before the combined write (still in the transaction, the writer
-                // lock held); if even that fails, the whole group fails.
-                let undo = format!(
-                    "ROLLBACK TO {GROUP_WRITE_SAVEPOINT}; RELEASE {GROUP_WRITE_SAVEPOINT}"
-                );
-                if let Err(undo_err) = tx.conn().execute(undo.as_str()).await {
-                    tracing::error!(error = %e, undo = %undo_err, "a group commit failed");
+                // Nothing of the group was written: roll back and write the parts one by
+                // one in a new transaction. Their rows were computed on the heads read
+                // under the first one; a part whose fund another process appended to in
+                // between collides with that process's rows (same seq) and fails alone.
+                // If even that cannot start, the whole group fails.
+                let restart = "ROLLBACK; BEGIN IMMEDIATE";
+                if let Err(restart_err) = tx.conn().execute(restart).await {
+                    tracing::error!(error = %e, restart = %restart_err, "a group commit failed");
                     tx.abort().await;
                     return Err(e);
                 }
@@ -140,12 +138,10 @@ impl Store {
                 return Err(e);
             }
         }
-        let (begin, release) = (
-            format!("SAVEPOINT {GROUP_SAVEPOINT}"),
-            format!("RELEASE {GROUP_SAVEPOINT}"),
-        );
+        let release = format!("RELEASE {GROUP_SAVEPOINT}");
         for (i, outs, write) in writes {
-            outcomes[i] = Some(match write_parts(&mut tx, &[&write], &begin, &release).await {
+            let written = write_parts(&mut tx, &[&write], Some(GROUP_SAVEPOINT), &release).await;
+            outcomes[i] = Some(match written {
                 Ok(()) => Ok(outs),
                 Err(e) => {
                     let undo = format!("ROLLBACK TO {GROUP_SAVEPOINT}; RELEASE {GROUP_SAVEPOINT}");
@@ -270,22 +266,21 @@ async fn read_heads_and_keys(
     let mut chunks = pairs.chunks(KEYS_PER_STATEMENT_MAX);
     let mut marks = Marks::new(Backend::Sqlite);
     // BEGIN IMMEDIATE takes SQLite's write lock now (see `TxConn::read_head_and_keys`).
+    let looked_up = funds.len().div_ceil(FUNDS_LOOKED_UP).max(1) * FUNDS_LOOKED_UP;
     let mut sql = format!(
         "BEGIN IMMEDIATE;\nSELECT 0, head_seq, head_hash, NULL, id FROM funds WHERE id IN ({})",
-        marks.list(funds.len())
+        marks.list(looked_up)
     );
     let first = chunks.next().unwrap_or(&[]);
     if !first.is_empty() {
         sql.push_str(" UNION ALL ");
-        sql.push_str(&keys_query(&mut marks, first.len()));
+        sql.push_str(&keys_query(&mut marks, padded(first.len())));
     }
     let mut q = sqlx::query(&sql);
-    for f in &funds {
-        q = q.bind(*f);
+    for i in 0..looked_up {
+        q = q.bind(funds.get(i).copied());
     }
-    for (f, k) in first {
-        q = q.bind(*f).bind(*k);
-    }
+    q = bind_pairs(q, first);
     let mut take = |rows: Vec<sqlx::any::AnyRow>| -> Result<(), BatchError> {
         for row in rows {
             let tag: i64 = row.try_get(0)?;
@@ -302,15 +297,31 @@ async fn read_heads_and_keys(
     take(q.fetch_all(&mut *tx.conn()).await?)?;
     for chunk in chunks {
         let mut marks = Marks::new(Backend::Sqlite);
-        let sql = keys_query(&mut marks, chunk.len());
-        let mut q = sqlx::query(&sql);
-        for (f, k) in chunk {
-            q = q.bind(*f).bind(*k);
-        }
+        let sql = keys_query(&mut marks, padded(chunk.len()));
+        let q = bind_pairs(sqlx::query(&sql), chunk);
         take(q.fetch_all(&mut *tx.conn()).await?)?;
     }
     Ok((heads, prior))
 }
+
+/// How many (fund, key) pairs a lookup of `n` binds: the next power of two (at least
+/// 16), so that a few statement texts, prepared once, serve every group.
+fn padded(n: usize) -> usize {
+    n.next_power_of_two().max(16)
+}
+
+/// Binds `pairs`, then NULL pairs (which match nothing) up to [`padded`].
+fn bind_pairs<'q>(mut q: Query<'q>, pairs: &[(&'q str, &'q str)]) -> Query<'q> {
+    for (f, k) in pairs {
+        q = q.bind(*f).bind(*k);
+    }
+    for _ in pairs.len()..padded(pairs.len()) {
+        q = q.bind(None::<&str>).bind(None::<&str>);
+    }
+    q
+}
+
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 /// `SELECT 1, seq, intent_hash, idem_key, fund` of the entries whose (fund, key) is one
 /// of `n` pairs (at least one), bound in order: one lookup of the unique index a pair.
@@ -341,18 +352,18 @@ fn push_rows(
 
 /// Writes the rows of `parts` (new funds' rows, entries, tree nodes, vault, month
 /// figures, statutory lines and events, heads, checkpoints: one multi-row statement per
-/// table for all parts) in ONE statement sent once, between `begin` and `end` (a
-/// savepoint and its release, and the commit). On `Err` some of it may have run: the
-/// caller rolls back to the savepoint.
+/// table for all parts) in ONE statement sent once, in the savepoint `savepoint` if any,
+/// then `end` (the savepoint's release, or the commit). On `Err` some of it may have
+/// run: the caller rolls back (to the savepoint).
 async fn write_parts(
     tx: &mut TxConn,
     parts: &[&PartWrite],
-    begin: &str,
+    savepoint: Option<&str>,
     end: &str,
 ) -> Result<(), BatchError> {
     let count = |f: fn(&PartWrite) -> usize| parts.iter().map(|p| f(p)).sum::<usize>();
     let mut marks = Marks::new(Backend::Sqlite);
-    let mut sql = vec![begin.to_owned()];
+    let mut sql: Vec<String> = savepoint.map(|s| format!("SAVEPOINT {s}")).into_iter().collect();
     push_rows(
         &mut sql,
         &mut marks,
