@@ -22,7 +22,6 @@ use ledger_api::store::{
 use ledger_core::body::{Body, Disbursement, Kind, Party, PartyClass};
 use ledger_core::checkpoint::Checkpoint;
 use ledger_core::entry::{Entry, EntryError, Intent, Sig};
-use ledger_core::state::FundState;
 use ledger_core::export::{CheckpointLine, Header, EXPORT_FORMAT};
 use ledger_core::hash::{leaf_hash, Hash};
 use ledger_core::ids::{FundId, IdempotencyKey};
@@ -31,6 +30,7 @@ use ledger_core::merkle::{verify_consistency, verify_inclusion, MemoryTree, Merk
 use ledger_core::money::Amount;
 use ledger_core::rules::RuleError;
 use ledger_core::sample::{build, key_from_label, SampleFund, SampleSpec};
+use ledger_core::state::FundState;
 use ledger_core::text::ShortText;
 use ledger_core::time::{Date, Instant, Period};
 use ledger_core::verify::{verify_export, Expectations};
@@ -917,14 +917,12 @@ async fn import_sample(store: &Store, fund: &SampleFund) {
         let p = Entry::parse(line).expect("sample line parses");
         last_at = Some(p.entry.recorded_at);
         reqs.push(AppendRequest {
-            vault: fund
-                .vault
-                .iter()
-                .find(|(seq, _, _)| *seq == i as u64)
-                .map(|(_, salt, identity)| VaultRecord {
+            vault: fund.vault.iter().find(|(seq, _, _)| *seq == i as u64).map(
+                |(_, salt, identity)| VaultRecord {
                     salt: *salt,
                     identity: identity.clone(),
-                }),
+                },
+            ),
             recorded_at: Some(p.entry.recorded_at),
             intent_bytes: p.intent_bytes,
             intent: p.entry.intent,
@@ -974,7 +972,11 @@ async fn a_group_part_failing_in_the_database_fails_alone() {
     let now = Instant::from_unix_seconds(now).unwrap();
     let mut states = Vec::new();
     for f in &funds {
-        let row = store.fund(&f.spec.fund).await.unwrap().expect("fund stored");
+        let row = store
+            .fund(&f.spec.fund)
+            .await
+            .unwrap()
+            .expect("fund stored");
         states.push(store.load_state(&row).await.expect("state loads"));
     }
     let origins: Vec<String> = funds
@@ -1027,13 +1029,12 @@ async fn a_group_part_failing_in_the_database_fails_alone() {
             row.head_hash,
             "{id}: the writer's state is the store's"
         );
-        let note: String = sqlx::query_scalar(
-            "SELECT note FROM checkpoints WHERE fund = $1 AND tree_size = 41",
-        )
-        .bind(id)
-        .fetch_one(store.pool())
-        .await
-        .expect("a checkpoint at the new size");
+        let note: String =
+            sqlx::query_scalar("SELECT note FROM checkpoints WHERE fund = $1 AND tree_size = 41")
+                .bind(id)
+                .fetch_one(store.pool())
+                .await
+                .expect("a checkpoint at the new size");
         let cp = Checkpoint::open(&note, &funds[i].keys.log.verifier()).expect("signed");
         assert_eq!(cp.root, fresh.root(), "{id}: checkpoint root");
     }
@@ -1047,7 +1048,10 @@ async fn a_group_part_failing_in_the_database_fails_alone() {
         .into_iter()
         .filter(|r| r.contains(bad))
         .collect();
-    let before: Vec<String> = rows_before.into_iter().filter(|r| r.contains(bad)).collect();
+    let before: Vec<String> = rows_before
+        .into_iter()
+        .filter(|r| r.contains(bad))
+        .collect();
     assert!(!before.is_empty(), "the snapshot names the fund's rows");
     assert_eq!(after, before, "the refused fund's rows changed");
     store.close().await;

@@ -107,7 +107,11 @@ impl Store {
         // No savepoint around the combined write (SQLite would copy every page it
         // changes into the savepoint's journal): the transaction holds nothing else.
         let combined = if all.is_empty() {
-            tx.conn().execute("COMMIT").await.map(|_| ()).map_err(Into::into)
+            tx.conn()
+                .execute("COMMIT")
+                .await
+                .map(|_| ())
+                .map_err(Into::into)
         } else {
             write_parts(&mut tx, &all, None, "COMMIT").await
         };
@@ -258,7 +262,9 @@ async fn read_heads_and_keys(
         .iter()
         .flat_map(|p| {
             let fund = p.state.fund().as_str();
-            p.requests.iter().map(move |r| (fund, r.intent.key.as_str()))
+            p.requests
+                .iter()
+                .map(move |r| (fund, r.intent.key.as_str()))
         })
         .collect();
     let mut heads = HashMap::new();
@@ -363,7 +369,10 @@ async fn write_parts(
 ) -> Result<(), BatchError> {
     let count = |f: fn(&PartWrite) -> usize| parts.iter().map(|p| f(p)).sum::<usize>();
     let mut marks = Marks::new(Backend::Sqlite);
-    let mut sql: Vec<String> = savepoint.map(|s| format!("SAVEPOINT {s}")).into_iter().collect();
+    let mut sql: Vec<String> = savepoint
+        .map(|s| format!("SAVEPOINT {s}"))
+        .into_iter()
+        .collect();
     push_rows(
         &mut sql,
         &mut marks,
@@ -376,15 +385,25 @@ async fn write_parts(
             )
         },
     );
-    push_rows(&mut sql, &mut marks, count(|p| p.rows.entries.len()), 10, |v| {
-        format!(
-            "INSERT INTO entries (fund, seq, hash, kind, delta_fen, balance_fen, recorded_at, \
+    push_rows(
+        &mut sql,
+        &mut marks,
+        count(|p| p.rows.entries.len()),
+        10,
+        |v| {
+            format!(
+                "INSERT INTO entries (fund, seq, hash, kind, delta_fen, balance_fen, recorded_at, \
              idem_key, intent_hash, bytes) VALUES {v}"
-        )
-    });
-    push_rows(&mut sql, &mut marks, count(|p| p.rows.nodes.len()), 4, |v| {
-        format!("INSERT INTO tree_nodes (fund, level, idx, hash) VALUES {v}")
-    });
+            )
+        },
+    );
+    push_rows(
+        &mut sql,
+        &mut marks,
+        count(|p| p.rows.nodes.len()),
+        4,
+        |v| format!("INSERT INTO tree_nodes (fund, level, idx, hash) VALUES {v}"),
+    );
     push_rows(&mut sql, &mut marks, count(|p| p.sealed.len()), 3, |v| {
         format!("INSERT INTO donor_vault_sealed (fund, seq, sealed) VALUES {v}")
     });

@@ -63,6 +63,9 @@ pub(super) struct IndexShare<'a> {
 /// Lines being summed by month, with the month's last seq.
 type Months = BTreeMap<Date, (MonthLines, u64)>;
 
+/// Calendar events of new entries: (seq, kind, event).
+type Events = Vec<(u64, Kind, Event)>;
+
 fn overflow(fund: &str) -> StoreError {
     Corruption::StatutoryIndexDisagrees(fund.to_owned()).into()
 }
@@ -84,7 +87,7 @@ fn sum_shares<'a>(
     fund: &str,
     offset: UtcOffset,
     shares: impl IntoIterator<Item = IndexShare<'a>>,
-) -> Result<(Months, Vec<(u64, Kind, Event)>), StoreError> {
+) -> Result<(Months, Events), StoreError> {
     let mut months = Months::new();
     let mut events = Vec::new();
     for s in shares {
@@ -176,7 +179,8 @@ impl BatchLines {
 type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 /// Inserts calendar events: `EVENTS_INSERT` then `values` (rows of 4 placeholders).
-pub(super) const EVENTS_INSERT: &str = "INSERT INTO disclosure_events (fund, seq, kind, event) VALUES";
+pub(super) const EVENTS_INSERT: &str =
+    "INSERT INTO disclosure_events (fund, seq, kind, event) VALUES";
 
 /// Adds month rows (`values`: rows of 11 placeholders) to the rows there.
 pub(super) fn lines_upsert_sql(values: &str) -> String {
@@ -238,12 +242,12 @@ async fn write(
     for (seq, kind, event) in events {
         let json = serde_json::to_string(event).map_err(|_| overflow(fund))?;
         sqlx::query(&format!("{EVENTS_INSERT} ($1, $2, $3, $4)"))
-        .bind(fund)
-        .bind(*seq as i64)
-        .bind(kind.as_str())
-        .bind(json)
-        .execute(&mut *conn)
-        .await?;
+            .bind(fund)
+            .bind(*seq as i64)
+            .bind(kind.as_str())
+            .bind(json)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
