@@ -339,21 +339,43 @@ fn keys_query(marks: &mut Marks, n: usize) -> String {
     )
 }
 
-/// Adds to `sql` the statements that write `total` rows of `cols` columns, at most
-/// [`ROWS_PER_STATEMENT_MAX`] a statement: `text` makes one from its `VALUES` rows.
-fn push_rows(
-    sql: &mut Vec<String>,
-    marks: &mut Marks,
-    total: usize,
-    cols: usize,
-    text: impl Fn(&str) -> String,
-) {
-    let mut left = total;
-    while left > 0 {
-        let n = left.min(ROWS_PER_STATEMENT_MAX);
-        sql.push(text(&marks.rows(n, cols)));
-        left -= n;
+/// The statements of [`write_parts`], with how many NULL rows pad each table's last
+/// statement (bound after the table's rows).
+struct Statements {
+    sql: Vec<String>,
+    marks: Marks,
+    pads: Vec<(usize, usize)>,
+}
+
+impl Statements {
+    /// Adds the statements that write `total` rows of `cols` columns, at most
+    /// [`ROWS_PER_STATEMENT_MAX`] a statement, the last one padded with rows of NULLs up
+    /// to a power of two (a row whose first column is NULL is not written): `text` makes
+    /// a statement from its row source. So a few statement texts, each prepared once and
+    /// then taken from the connection's cache, serve groups of any size.
+    fn rows(&mut self, total: usize, cols: usize, text: impl Fn(&str) -> String) {
+        let mut left = total;
+        let mut pad = 0;
+        while left > 0 {
+            let n = left.min(ROWS_PER_STATEMENT_MAX);
+            let padded = n.next_power_of_two().min(ROWS_PER_STATEMENT_MAX);
+            pad = padded - n;
+            self.sql.push(text(&format!(
+                "SELECT * FROM (VALUES {}) WHERE column1 IS NOT NULL",
+                self.marks.rows(padded, cols)
+            )));
+            left -= n;
+        }
+        self.pads.push((pad, cols));
     }
+}
+
+/// Binds `pad` rows of `cols` NULLs.
+fn bind_pad(mut q: Query<'_>, (pad, cols): (usize, usize)) -> Query<'_> {
+    for _ in 0..pad * cols {
+        q = q.bind(None::<&str>);
+    }
+    q
 }
 
 /// Writes the rows of `parts` (new funds' rows, entries, tree nodes, vault, month
@@ -368,71 +390,51 @@ async fn write_parts(
     end: &str,
 ) -> Result<(), BatchError> {
     let count = |f: fn(&PartWrite) -> usize| parts.iter().map(|p| f(p)).sum::<usize>();
-    let mut marks = Marks::new(Backend::Sqlite);
-    let mut sql: Vec<String> = savepoint
-        .map(|s| format!("SAVEPOINT {s}"))
-        .into_iter()
-        .collect();
-    push_rows(
-        &mut sql,
-        &mut marks,
-        count(|p| usize::from(p.register.is_some())),
-        4,
-        |v| {
-            format!(
-                "INSERT INTO funds (id, operator_key, created_at, head_seq, head_hash) \
-                 SELECT column1, column2, column3, -1, column4 FROM (VALUES {v})"
-            )
-        },
-    );
-    push_rows(
-        &mut sql,
-        &mut marks,
-        count(|p| p.rows.entries.len()),
-        10,
-        |v| {
-            format!(
-                "INSERT INTO entries (fund, seq, hash, kind, delta_fen, balance_fen, recorded_at, \
-             idem_key, intent_hash, bytes) VALUES {v}"
-            )
-        },
-    );
-    push_rows(
-        &mut sql,
-        &mut marks,
-        count(|p| p.rows.nodes.len()),
-        4,
-        |v| format!("INSERT INTO tree_nodes (fund, level, idx, hash) VALUES {v}"),
-    );
-    push_rows(&mut sql, &mut marks, count(|p| p.sealed.len()), 3, |v| {
-        format!("INSERT INTO donor_vault_sealed (fund, seq, sealed) VALUES {v}")
+    let mut st = Statements {
+        sql: savepoint
+            .map(|s| format!("SAVEPOINT {s}"))
+            .into_iter()
+            .collect(),
+        marks: Marks::new(Backend::Sqlite),
+        pads: Vec::new(),
+    };
+    st.rows(count(|p| usize::from(p.register.is_some())), 4, |rows| {
+        format!(
+            "INSERT INTO funds (id, operator_key, created_at, head_seq, head_hash) \
+             SELECT column1, column2, column3, -1, column4 FROM ({rows})"
+        )
     });
-    push_rows(
-        &mut sql,
-        &mut marks,
-        count(|p| p.sums.rows()),
-        7,
-        super::months::upsert_sql,
-    );
-    push_rows(
-        &mut sql,
-        &mut marks,
+    st.rows(count(|p| p.rows.entries.len()), 10, |rows| {
+        format!(
+            "INSERT INTO entries (fund, seq, hash, kind, delta_fen, balance_fen, recorded_at, \
+             idem_key, intent_hash, bytes) {rows}"
+        )
+    });
+    st.rows(count(|p| p.rows.nodes.len()), 4, |rows| {
+        format!("INSERT INTO tree_nodes (fund, level, idx, hash) {rows}")
+    });
+    st.rows(count(|p| p.sealed.len()), 3, |rows| {
+        format!("INSERT INTO donor_vault_sealed (fund, seq, sealed) {rows}")
+    });
+    st.rows(count(|p| p.sums.rows()), 7, super::months::upsert_sql);
+    st.rows(
         count(|p| p.lines.months()),
         11,
         super::statutory::lines_upsert_sql,
     );
-    push_rows(&mut sql, &mut marks, count(|p| p.lines.events()), 4, |v| {
-        format!("{} {v}", super::statutory::EVENTS_INSERT)
+    st.rows(count(|p| p.lines.events()), 4, |rows| {
+        format!("{} {rows}", super::statutory::EVENTS_INSERT)
     });
-    push_rows(&mut sql, &mut marks, parts.len(), 3, |v| {
+    st.rows(parts.len(), 3, |rows| {
         format!(
             "UPDATE funds SET head_seq = v.column2, head_hash = v.column3 \
-             FROM (VALUES {v}) AS v WHERE funds.id = v.column1"
+             FROM ({rows}) AS v WHERE funds.id = v.column1"
         )
     });
-    push_rows(&mut sql, &mut marks, parts.len(), 4, |v| {
-        format!("INSERT INTO checkpoints (fund, tree_size, root, note) VALUES {v}")
+    st.rows(parts.len(), 4, |rows| {
+        format!("INSERT INTO checkpoints (fund, tree_size, root, note) {rows}")
     });
+    let Statements { mut sql, pads, .. } = st;
     sql.push(end.to_owned());
     let sql = sql.join(";\n");
     // Bound in the order the placeholders were written above: table by table, and
@@ -447,6 +449,7 @@ async fn write_parts(
                 .bind(vec![0u8; 32]);
         }
     }
+    q = bind_pad(q, pads[0]);
     for p in parts {
         for e in &p.rows.entries {
             q = q
@@ -462,6 +465,7 @@ async fn write_parts(
                 .bind(e.row.bytes.as_slice());
         }
     }
+    q = bind_pad(q, pads[1]);
     for p in parts {
         for (node, h) in &p.rows.nodes {
             q = q
@@ -471,26 +475,32 @@ async fn write_parts(
                 .bind(h.0.to_vec());
         }
     }
+    q = bind_pad(q, pads[2]);
     for p in parts {
         for (seq, v) in &p.sealed {
             q = q.bind(p.fund.as_str()).bind(*seq as i64).bind(v.as_slice());
         }
     }
+    q = bind_pad(q, pads[3]);
     for p in parts {
         q = p.sums.bind(q, &p.fund);
     }
+    q = bind_pad(q, pads[4]);
     for p in parts {
         q = p.lines.bind_months(q, &p.fund);
     }
+    q = bind_pad(q, pads[5]);
     for p in parts {
         q = p.lines.bind_events(q, &p.fund);
     }
+    q = bind_pad(q, pads[6]);
     for p in parts {
         q = q
             .bind(p.fund.as_str())
             .bind(p.head.0)
             .bind(p.head.1 .0.to_vec());
     }
+    q = bind_pad(q, pads[7]);
     for p in parts {
         q = q
             .bind(p.fund.as_str())
@@ -498,6 +508,7 @@ async fn write_parts(
             .bind(p.root.0.to_vec())
             .bind(p.note.as_str());
     }
+    q = bind_pad(q, pads[8]);
     q.execute(&mut *tx.conn()).await?;
     Ok(())
 }

@@ -90,7 +90,7 @@ async fn write_sums(conn: &mut AnyConnection, fund: &str, sums: &Sums) -> Result
             })
             .collect::<Vec<_>>()
             .join(", ");
-        let sql = upsert_sql(&values);
+        let sql = upsert_sql(&format!("VALUES {values}"));
         let mut q = sqlx::query(&sql);
         for row in chunk {
             q = bind_row(q, fund, *row);
@@ -100,13 +100,14 @@ async fn write_sums(conn: &mut AnyConnection, fund: &str, sums: &Sums) -> Result
     Ok(())
 }
 
-/// The statement adding rows `values` (7 placeholders a row) to `month_figures`.
-pub(super) fn upsert_sql(values: &str) -> String {
+/// The statement adding rows (`rows`: `VALUES` or a `SELECT` of 7 columns) to
+/// `month_figures`.
+pub(super) fn upsert_sql(rows: &str) -> String {
     // The log is appended in seq order: a month's first seq never moves, its last one is
     // the batch's.
     format!(
         "INSERT INTO month_figures (fund, month, kind, entries, delta_fen, first_seq, last_seq) \
-         VALUES {values} ON CONFLICT (fund, month, kind) DO UPDATE SET \
+         {rows} ON CONFLICT (fund, month, kind) DO UPDATE SET \
          entries = month_figures.entries + excluded.entries, \
          delta_fen = month_figures.delta_fen + excluded.delta_fen, \
          last_seq = excluded.last_seq"
@@ -167,7 +168,7 @@ impl BatchSums {
     ) -> Vec<String> {
         let rows: Vec<_> = self.0.iter().collect();
         rows.chunks(ROWS_PER_STATEMENT_MAX)
-            .map(|chunk| upsert_sql(&rows_marks(chunk.len(), 7)))
+            .map(|chunk| upsert_sql(&format!("VALUES {}", rows_marks(chunk.len(), 7))))
             .collect()
     }
 

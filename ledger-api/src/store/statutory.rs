@@ -178,17 +178,17 @@ impl BatchLines {
 
 type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
-/// Inserts calendar events: `EVENTS_INSERT` then `values` (rows of 4 placeholders).
-pub(super) const EVENTS_INSERT: &str =
-    "INSERT INTO disclosure_events (fund, seq, kind, event) VALUES";
+/// Inserts calendar events: `EVENTS_INSERT` then their rows (`VALUES` or a `SELECT` of
+/// 4 columns).
+pub(super) const EVENTS_INSERT: &str = "INSERT INTO disclosure_events (fund, seq, kind, event)";
 
-/// Adds month rows (`values`: rows of 11 placeholders) to the rows there.
-pub(super) fn lines_upsert_sql(values: &str) -> String {
+/// Adds month rows (`rows`: `VALUES` or a `SELECT` of 11 columns) to the rows there.
+pub(super) fn lines_upsert_sql(rows: &str) -> String {
     let sum = |c: &str| format!("{c} = month_lines.{c} + excluded.{c}");
     format!(
         "INSERT INTO month_lines (fund, month, donation_unrestricted_fen, \
          donation_restricted_fen, service_fen, other_fen, program_fen, admin_fen, \
-         releases_fen, donations, last_seq) VALUES {values} \
+         releases_fen, donations, last_seq) {rows} \
          ON CONFLICT (fund, month) DO UPDATE SET {}, last_seq = excluded.last_seq",
         [
             "donation_unrestricted_fen",
@@ -221,7 +221,7 @@ async fn write(
             })
             .collect::<Vec<_>>()
             .join(", ");
-        let sql = lines_upsert_sql(&values);
+        let sql = lines_upsert_sql(&format!("VALUES {values}"));
         let mut q = sqlx::query(&sql);
         for (month, (l, last)) in chunk {
             q = q
@@ -241,7 +241,7 @@ async fn write(
     }
     for (seq, kind, event) in events {
         let json = serde_json::to_string(event).map_err(|_| overflow(fund))?;
-        sqlx::query(&format!("{EVENTS_INSERT} ($1, $2, $3, $4)"))
+        sqlx::query(&format!("{EVENTS_INSERT} VALUES ($1, $2, $3, $4)"))
             .bind(fund)
             .bind(*seq as i64)
             .bind(kind.as_str())
