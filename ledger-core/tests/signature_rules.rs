@@ -250,7 +250,7 @@ fn the_cached_write_rule_gives_verify_strict_verdict_cold_and_warm() {
         } else {
             "mixed-order R"
         };
-        cases.push((format!("{name}"), sig, &msg[..]));
+        cases.push((name.to_string(), sig, &msg[..]));
     }
     cases.push(("genuine".into(), genuine, &msg[..]));
     cases.push(("other bytes".into(), genuine, b"other bytes"));
