@@ -5,9 +5,10 @@
 //! idempotency keys; each part is then checked and its rows, month figures, statutory
 //! lines, head and signed checkpoint computed in memory; one statement writes the rows of
 //! all parts (one multi-row `INSERT` per table for every fund of the group) and commits.
-//! Should that combined write fail in the database, it is rolled back to its savepoint
-//! and the parts are written one by one, each in a savepoint of its own, so that a part
-//! whose rows the database refuses fails alone and the others commit.
+//! The statements' texts are padded to a few fixed shapes, so each is prepared once.
+//! Should that combined write fail in the database, the transaction is rolled back, a new
+//! one begun, and the parts written one by one, each in a savepoint of its own, so that a
+//! part whose rows the database refuses fails alone and the others commit.
 
 use std::collections::{HashMap, HashSet};
 
@@ -61,7 +62,8 @@ impl Store {
     /// and stored keys, each part is checked against its fund's rules in memory, and one
     /// statement writes every part's rows (entries, tree nodes, vault, month figures,
     /// statutory lines, heads, checkpoints) and commits; if that write fails in the
-    /// database, it is rolled back and the parts are written one by one, each in a
+    /// database, it is rolled back and the parts are written one by one in a new
+    /// transaction, each in a
     /// savepoint, so that a part that fails is rolled back alone and the other funds'
     /// parts commit. Otherwise (two parts of one fund, or PostgreSQL) the parts go one
     /// after the other in savepoints. Outcomes are returned only after the commit. `Err`:
