@@ -63,9 +63,8 @@ impl Store {
     /// statement writes every part's rows (entries, tree nodes, vault, month figures,
     /// statutory lines, heads, checkpoints) and commits; if that write fails in the
     /// database, it is rolled back and the parts are written one by one in a new
-    /// transaction, each in a
-    /// savepoint, so that a part that fails is rolled back alone and the other funds'
-    /// parts commit. Otherwise (two parts of one fund, or PostgreSQL) the parts go one
+    /// transaction, each in a savepoint, so that a part that fails is rolled back alone
+    /// and the other funds' parts commit. Otherwise (two parts of one fund, or PostgreSQL) the parts go one
     /// after the other in savepoints. Outcomes are returned only after the commit. `Err`:
     /// the whole group failed, nothing was written, every part's state must be rebuilt;
     /// a part's `Err`: nothing of it was written, its state must be rebuilt.
