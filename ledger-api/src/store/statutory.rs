@@ -119,19 +119,8 @@ impl BatchLines {
         offset: UtcOffset,
         shares: impl IntoIterator<Item = IndexShare<'a>>,
     ) -> Result<BatchLines, StoreError> {
-        let (months, events) = sum_shares(fund, offset, shares)?;
-        let events = events
-            .into_iter()
-            .map(|(seq, kind, e)| {
-                serde_json::to_string(&e)
-                    .map(|json| (seq, kind, json))
-                    .map_err(|_| overflow(fund))
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(BatchLines {
-            months: months.into_iter().collect(),
-            events,
-        })
+        let (months, events) = index_rows(fund, offset, shares)?;
+        Ok(BatchLines { months, events })
     }
 
     /// Its month rows (bound by [`BatchLines::bind_months`]).
@@ -461,4 +450,28 @@ async fn rebuild_in(
         }
     }
     write(conn, id, &months, &events).await
+}
+
+/// A batch's share of the index as PostgreSQL's one-round-trip append binds it
+/// (`store/append_pg.rs`): its lines by month, with each month's last seq, and its
+/// calendar events (seq, kind, the event as JSON).
+pub(super) type IndexRows = (Vec<(Date, (MonthLines, u64))>, Vec<(u64, Kind, String)>);
+
+/// Sums `shares` (a batch's new entries of `fund`, whose calendar is at `offset`) into
+/// [`IndexRows`].
+pub(super) fn index_rows<'a>(
+    fund: &str,
+    offset: UtcOffset,
+    shares: impl IntoIterator<Item = IndexShare<'a>>,
+) -> Result<IndexRows, StoreError> {
+    let (months, events) = sum_shares(fund, offset, shares)?;
+    let events = events
+        .into_iter()
+        .map(|(seq, kind, e)| {
+            serde_json::to_string(&e)
+                .map(|json| (seq, kind, json))
+                .map_err(|_| overflow(fund))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((months.into_iter().collect(), events))
 }
