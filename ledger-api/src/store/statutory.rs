@@ -149,6 +149,98 @@ async fn write(
     Ok(())
 }
 
+/// A batch's share of the statutory index, to be written by the statement that writes
+/// the rows of a SQLite group commit (`store/append.rs`): its month rows (11 columns:
+/// [`BatchLines::bind_months`]) and its event rows (4 columns: [`BatchLines::bind_events`]),
+/// added with [`lines_upsert_sql`] and [`EVENTS_INSERT`].
+pub(super) struct BatchLines {
+    months: Vec<(Date, (MonthLines, u64))>,
+    /// (seq, kind, the event as JSON).
+    events: Vec<(u64, Kind, String)>,
+}
+
+impl BatchLines {
+    /// Sums `shares` (a batch's new entries of `fund`, whose calendar is at `offset`).
+    pub(super) fn of<'a>(
+        fund: &str,
+        offset: UtcOffset,
+        shares: impl IntoIterator<Item = IndexShare<'a>>,
+    ) -> Result<BatchLines, StoreError> {
+        let (months, events) = index_rows(fund, offset, shares)?;
+        Ok(BatchLines { months, events })
+    }
+
+    /// Its month rows (bound by [`BatchLines::bind_months`]).
+    pub(super) fn months(&self) -> usize {
+        self.months.len()
+    }
+
+    /// Its event rows (bound by [`BatchLines::bind_events`]).
+    pub(super) fn events(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Binds its month rows of `fund`, in order (11 values a row).
+    pub(super) fn bind_months<'q>(&'q self, mut q: Query<'q>, fund: &'q str) -> Query<'q> {
+        for (month, (l, last)) in &self.months {
+            q = q
+                .bind(fund)
+                .bind(month.to_string())
+                .bind(l.donation_unrestricted)
+                .bind(l.donation_restricted)
+                .bind(l.service)
+                .bind(l.other)
+                .bind(l.program)
+                .bind(l.admin)
+                .bind(l.releases)
+                .bind(l.donations as i64)
+                .bind(*last as i64);
+        }
+        q
+    }
+
+    /// Binds its event rows of `fund`, in order (4 values a row).
+    pub(super) fn bind_events<'q>(&'q self, mut q: Query<'q>, fund: &'q str) -> Query<'q> {
+        for (seq, kind, json) in &self.events {
+            q = q
+                .bind(fund)
+                .bind(*seq as i64)
+                .bind(kind.as_str())
+                .bind(json.as_str());
+        }
+        q
+    }
+}
+
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Inserts calendar events: `EVENTS_INSERT` then their rows (`VALUES` or a `SELECT` of
+/// 4 columns).
+pub(super) const EVENTS_INSERT: &str = "INSERT INTO disclosure_events (fund, seq, kind, event)";
+
+/// Adds month rows (`rows`: `VALUES` or a `SELECT` of 11 columns) to the rows there.
+pub(super) fn lines_upsert_sql(rows: &str) -> String {
+    let sum = |c: &str| format!("{c} = month_lines.{c} + excluded.{c}");
+    format!(
+        "INSERT INTO month_lines (fund, month, donation_unrestricted_fen, \
+         donation_restricted_fen, service_fen, other_fen, program_fen, admin_fen, \
+         releases_fen, donations, last_seq) {rows} \
+         ON CONFLICT (fund, month) DO UPDATE SET {}, last_seq = excluded.last_seq",
+        [
+            "donation_unrestricted_fen",
+            "donation_restricted_fen",
+            "service_fen",
+            "other_fen",
+            "program_fen",
+            "admin_fen",
+            "releases_fen",
+            "donations",
+        ]
+        .map(sum)
+        .join(", ")
+    )
+}
+
 impl Store {
     /// `fund`'s statutory lines by month, as [`Books`] (one row per month read).
     pub async fn statutory_books(&self, fund: &str) -> Result<Books, StoreError> {
@@ -382,96 +474,4 @@ pub(super) fn index_rows<'a>(
         })
         .collect::<Result<_, _>>()?;
     Ok((months.into_iter().collect(), events))
-}
-
-/// A batch's share of the statutory index, to be written by the statement that writes
-/// the rows of a SQLite group commit (`store/append.rs`): its month rows (11 columns:
-/// [`BatchLines::bind_months`]) and its event rows (4 columns: [`BatchLines::bind_events`]),
-/// added with [`lines_upsert_sql`] and [`EVENTS_INSERT`].
-pub(super) struct BatchLines {
-    months: Vec<(Date, (MonthLines, u64))>,
-    /// (seq, kind, the event as JSON).
-    events: Vec<(u64, Kind, String)>,
-}
-
-impl BatchLines {
-    /// Sums `shares` (a batch's new entries of `fund`, whose calendar is at `offset`).
-    pub(super) fn of<'a>(
-        fund: &str,
-        offset: UtcOffset,
-        shares: impl IntoIterator<Item = IndexShare<'a>>,
-    ) -> Result<BatchLines, StoreError> {
-        let (months, events) = index_rows(fund, offset, shares)?;
-        Ok(BatchLines { months, events })
-    }
-
-    /// Its month rows (bound by [`BatchLines::bind_months`]).
-    pub(super) fn months(&self) -> usize {
-        self.months.len()
-    }
-
-    /// Its event rows (bound by [`BatchLines::bind_events`]).
-    pub(super) fn events(&self) -> usize {
-        self.events.len()
-    }
-
-    /// Binds its month rows of `fund`, in order (11 values a row).
-    pub(super) fn bind_months<'q>(&'q self, mut q: Query<'q>, fund: &'q str) -> Query<'q> {
-        for (month, (l, last)) in &self.months {
-            q = q
-                .bind(fund)
-                .bind(month.to_string())
-                .bind(l.donation_unrestricted)
-                .bind(l.donation_restricted)
-                .bind(l.service)
-                .bind(l.other)
-                .bind(l.program)
-                .bind(l.admin)
-                .bind(l.releases)
-                .bind(l.donations as i64)
-                .bind(*last as i64);
-        }
-        q
-    }
-
-    /// Binds its event rows of `fund`, in order (4 values a row).
-    pub(super) fn bind_events<'q>(&'q self, mut q: Query<'q>, fund: &'q str) -> Query<'q> {
-        for (seq, kind, json) in &self.events {
-            q = q
-                .bind(fund)
-                .bind(*seq as i64)
-                .bind(kind.as_str())
-                .bind(json.as_str());
-        }
-        q
-    }
-}
-
-type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
-
-/// Inserts calendar events: `EVENTS_INSERT` then their rows (`VALUES` or a `SELECT` of
-/// 4 columns).
-pub(super) const EVENTS_INSERT: &str = "INSERT INTO disclosure_events (fund, seq, kind, event)";
-
-/// Adds month rows (`rows`: `VALUES` or a `SELECT` of 11 columns) to the rows there.
-pub(super) fn lines_upsert_sql(rows: &str) -> String {
-    let sum = |c: &str| format!("{c} = month_lines.{c} + excluded.{c}");
-    format!(
-        "INSERT INTO month_lines (fund, month, donation_unrestricted_fen, \
-         donation_restricted_fen, service_fen, other_fen, program_fen, admin_fen, \
-         releases_fen, donations, last_seq) {rows} \
-         ON CONFLICT (fund, month) DO UPDATE SET {}, last_seq = excluded.last_seq",
-        [
-            "donation_unrestricted_fen",
-            "donation_restricted_fen",
-            "service_fen",
-            "other_fen",
-            "program_fen",
-            "admin_fen",
-            "releases_fen",
-            "donations",
-        ]
-        .map(sum)
-        .join(", ")
-    )
 }
