@@ -8,6 +8,7 @@
 //! share one database), or the single SQLite writer of this process.
 
 mod append;
+mod append_pg;
 mod backup;
 mod credentials;
 mod error;
@@ -29,6 +30,7 @@ use sqlx::{AnyPool, ConnectOptions, Executor, Row};
 use tokio::sync::Mutex;
 
 pub use append::{AppendOutcome, AppendRequest, BatchError, Rejection};
+pub use append_pg::FastAppend;
 pub use append::{GroupPart, LogSigner, OpenBatch, PartOutcome, VaultRecord};
 pub use backup::BackupSummary;
 pub use credentials::RevokeError;
@@ -71,6 +73,9 @@ pub struct Store {
     sqlite_writer: Mutex<()>,
     /// The donor vault's key; `None` for tools that never read or write the vault.
     vault: Option<VaultKey>,
+    /// PostgreSQL: typed connections for the one-round-trip append
+    /// ([`Store::append_fast`]); `None` on SQLite.
+    pg: Option<sqlx::PgPool>,
 }
 
 /// True when every migration of `migrator` is recorded as applied, with the same checksum
@@ -286,12 +291,17 @@ impl Store {
                 }
             }
         }
+        let pg = match backend {
+            Backend::Postgres => Some(append_pg::fast_pool(&url)?),
+            Backend::Sqlite => None,
+        };
         Ok(Store {
             pool,
             writer,
             backend,
             sqlite_writer: Mutex::new(()),
             vault: None,
+            pg,
         })
     }
 
@@ -319,6 +329,9 @@ impl Store {
 
     /// Closes the pools, waiting for connections to be returned.
     pub async fn close(&self) {
+        if let Some(pg) = &self.pg {
+            pg.close().await;
+        }
         self.writer.close().await;
         self.pool.close().await;
     }

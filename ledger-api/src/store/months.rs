@@ -171,6 +171,11 @@ impl BatchSums {
             .collect()
     }
 
+    /// The sums by (month, kind): (entries, delta, first seq, last seq).
+    pub(super) fn rows(&self) -> impl Iterator<Item = (&(Date, String), &(u64, i64, u64, u64))> {
+        self.0.iter()
+    }
+
     /// Binds every row of [`BatchSums::statements`] to `q`, in order.
     pub(super) fn bind<'q>(&'q self, mut q: Query<'q>, fund: &'q str) -> Query<'q> {
         for row in &self.0 {

@@ -61,7 +61,7 @@ pub(super) struct IndexShare<'a> {
 }
 
 /// Lines being summed by month, with the month's last seq.
-type Months = BTreeMap<Date, (MonthLines, u64)>;
+pub(super) type Months = BTreeMap<Date, (MonthLines, u64)>;
 
 fn overflow(fund: &str) -> StoreError {
     Corruption::StatutoryIndexDisagrees(fund.to_owned()).into()
@@ -75,18 +75,42 @@ pub(super) async fn add_batch(
     offset: UtcOffset,
     shares: impl IntoIterator<Item = IndexShare<'_>>,
 ) -> Result<(), StoreError> {
-    let mut months = Months::new();
-    let mut events = Vec::new();
-    for s in shares {
-        let month = s.recorded_at.local_date(offset).first_of_month();
-        let m = months.entry(month).or_default();
-        m.0.add(s.lines).map_err(|_| overflow(fund))?;
-        m.1 = m.1.max(s.seq);
-        if let Some(e) = s.event {
-            events.push((s.seq, s.kind, e.clone()));
+    let lines = BatchLines::of(fund, offset, shares)?;
+    write(conn, fund, &lines.months, &lines.events).await
+}
+
+/// A batch's share of the index: its lines summed by local month (with each month's last
+/// seq), and the calendar events of its entries (seq, kind, event).
+pub(super) struct BatchLines {
+    pub(super) months: Months,
+    pub(super) events: Vec<(u64, Kind, Event)>,
+}
+
+impl BatchLines {
+    /// Sums the `shares` of `fund`'s new entries, whose calendar is at `offset`.
+    pub(super) fn of<'a>(
+        fund: &str,
+        offset: UtcOffset,
+        shares: impl IntoIterator<Item = IndexShare<'a>>,
+    ) -> Result<BatchLines, StoreError> {
+        let mut months = Months::new();
+        let mut events = Vec::new();
+        for s in shares {
+            let month = s.recorded_at.local_date(offset).first_of_month();
+            let m = months.entry(month).or_default();
+            m.0.add(s.lines).map_err(|_| overflow(fund))?;
+            m.1 = m.1.max(s.seq);
+            if let Some(e) = s.event {
+                events.push((s.seq, s.kind, e.clone()));
+            }
         }
+        Ok(BatchLines { months, events })
     }
-    write(conn, fund, &months, &events).await
+}
+
+/// An event as `disclosure_events.event` stores it (JSON).
+pub(super) fn event_json(fund: &str, event: &Event) -> Result<String, StoreError> {
+    serde_json::to_string(event).map_err(|_| overflow(fund))
 }
 
 /// Writes `months` (added to the rows there) and `events` on `conn`.
@@ -142,7 +166,7 @@ async fn write(
         q.execute(&mut *conn).await?;
     }
     for (seq, kind, event) in events {
-        let json = serde_json::to_string(event).map_err(|_| overflow(fund))?;
+        let json = event_json(fund, event)?;
         sqlx::query(
             "INSERT INTO disclosure_events (fund, seq, kind, event) VALUES ($1, $2, $3, $4)",
         )
