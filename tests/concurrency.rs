@@ -365,7 +365,12 @@ fn a_server_appends_after_the_other_servers_entries() {
                 via.base_url(),
                 reply.body
             );
-            assert_eq!(reply.ack().as_ref(), Some(ack), "{}: the stored entry", signed.key);
+            assert_eq!(
+                reply.ack().as_ref(),
+                Some(ack),
+                "{}: the stored entry",
+                signed.key
+            );
         }
         check_funds(&servers, &acked).await;
     });

@@ -21,8 +21,7 @@ use tokio::sync::{mpsc, oneshot, RwLock};
 
 use crate::store::{
     AppendOutcome, AppendRequest, Backend, BatchError, Corruption, FastAppend, FundRow, GroupPart,
-    LogSigner,
-    Rejection, Store, StoreError, VaultRecord,
+    LogSigner, Rejection, Store, StoreError, VaultRecord,
 };
 
 /// Most requests committed in one transaction.

@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 
 use ledger_core::state::FundState;
-use ledger_core::time::{Date, Instant};
+use ledger_core::time::Instant;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::append::{apply_requests, Answer, BatchRows, NewEntry};
@@ -72,7 +72,10 @@ impl Store {
         let Some(pool) = self.pg.as_ref() else {
             return FastAppend::Declined(requests);
         };
-        if state.next_seq() == 0 || requests.iter().any(|r| state.key_used(r.intent.key.as_str()))
+        if state.next_seq() == 0
+            || requests
+                .iter()
+                .any(|r| state.key_used(r.intent.key.as_str()))
         {
             return FastAppend::Declined(requests);
         }
@@ -132,8 +135,7 @@ async fn call(
 
     let es = &rows.entries;
     let col = |f: &dyn Fn(&NewEntry) -> i64| es.iter().map(f).collect::<Vec<i64>>();
-    let (f_keys, f_vals): (Vec<&(Date, String)>, Vec<&(u64, i64, u64, u64)>) =
-        sums.rows().unzip();
+    let f_rows: Vec<_> = sums.rows().collect();
     let l_rows: Vec<_> = lines.months.iter().collect();
     let l_col = |f: &dyn Fn(&ledger_core::statutory::MonthLines) -> i64| {
         l_rows.iter().map(|(_, (l, _))| f(l)).collect::<Vec<i64>>()
@@ -153,26 +155,64 @@ async fn call(
         .bind(es.iter().map(|e| e.row.kind.clone()).collect::<Vec<_>>())
         .bind(col(&|e| e.row.delta_fen))
         .bind(col(&|e| e.row.balance_fen))
-        .bind(es.iter().map(|e| e.row.recorded_at.clone()).collect::<Vec<_>>())
+        .bind(
+            es.iter()
+                .map(|e| e.row.recorded_at.clone())
+                .collect::<Vec<_>>(),
+        )
         .bind(es.iter().map(|e| e.key.clone()).collect::<Vec<_>>())
-        .bind(es.iter().map(|e| e.intent_hash.0.to_vec()).collect::<Vec<_>>())
+        .bind(
+            es.iter()
+                .map(|e| e.intent_hash.0.to_vec())
+                .collect::<Vec<_>>(),
+        )
         .bind(es.iter().map(|e| e.row.bytes.clone()).collect::<Vec<_>>())
         // tree nodes
-        .bind(rows.nodes.iter().map(|(n, _)| i64::from(n.level)).collect::<Vec<_>>())
-        .bind(rows.nodes.iter().map(|(n, _)| n.index as i64).collect::<Vec<_>>())
-        .bind(rows.nodes.iter().map(|(_, h)| h.0.to_vec()).collect::<Vec<_>>())
+        .bind(
+            rows.nodes
+                .iter()
+                .map(|(n, _)| i64::from(n.level))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            rows.nodes
+                .iter()
+                .map(|(n, _)| n.index as i64)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            rows.nodes
+                .iter()
+                .map(|(_, h)| h.0.to_vec())
+                .collect::<Vec<_>>(),
+        )
         // vault
         .bind(sealed.iter().map(|(s, _)| *s as i64).collect::<Vec<_>>())
         .bind(sealed.into_iter().map(|(_, v)| v).collect::<Vec<_>>())
         // month figures
-        .bind(f_keys.iter().map(|(m, _)| m.to_string()).collect::<Vec<_>>())
-        .bind(f_keys.iter().map(|(_, k)| k.clone()).collect::<Vec<_>>())
-        .bind(f_vals.iter().map(|v| v.0 as i64).collect::<Vec<_>>())
-        .bind(f_vals.iter().map(|v| v.1).collect::<Vec<_>>())
-        .bind(f_vals.iter().map(|v| v.2 as i64).collect::<Vec<_>>())
-        .bind(f_vals.iter().map(|v| v.3 as i64).collect::<Vec<_>>())
+        .bind(
+            f_rows
+                .iter()
+                .map(|((m, _), _)| m.to_string())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            f_rows
+                .iter()
+                .map(|((_, k), _)| k.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(f_rows.iter().map(|(_, v)| v.0 as i64).collect::<Vec<_>>())
+        .bind(f_rows.iter().map(|(_, v)| v.1).collect::<Vec<_>>())
+        .bind(f_rows.iter().map(|(_, v)| v.2 as i64).collect::<Vec<_>>())
+        .bind(f_rows.iter().map(|(_, v)| v.3 as i64).collect::<Vec<_>>())
         // month lines
-        .bind(l_rows.iter().map(|(m, _)| m.to_string()).collect::<Vec<_>>())
+        .bind(
+            l_rows
+                .iter()
+                .map(|(m, _)| m.to_string())
+                .collect::<Vec<_>>(),
+        )
         .bind(l_col(&|l| l.donation_unrestricted))
         .bind(l_col(&|l| l.donation_restricted))
         .bind(l_col(&|l| l.service))
@@ -181,9 +221,20 @@ async fn call(
         .bind(l_col(&|l| l.admin))
         .bind(l_col(&|l| l.releases))
         .bind(l_col(&|l| l.donations as i64))
-        .bind(l_rows.iter().map(|(_, (_, last))| *last as i64).collect::<Vec<_>>())
+        .bind(
+            l_rows
+                .iter()
+                .map(|(_, (_, last))| *last as i64)
+                .collect::<Vec<_>>(),
+        )
         // disclosure events
-        .bind(lines.events.iter().map(|(s, _, _)| *s as i64).collect::<Vec<_>>())
+        .bind(
+            lines
+                .events
+                .iter()
+                .map(|(s, _, _)| *s as i64)
+                .collect::<Vec<_>>(),
+        )
         .bind(
             lines
                 .events

@@ -30,8 +30,8 @@ use sqlx::{AnyPool, ConnectOptions, Executor, Row};
 use tokio::sync::Mutex;
 
 pub use append::{AppendOutcome, AppendRequest, BatchError, Rejection};
-pub use append_pg::FastAppend;
 pub use append::{GroupPart, LogSigner, OpenBatch, PartOutcome, VaultRecord};
+pub use append_pg::FastAppend;
 pub use backup::BackupSummary;
 pub use credentials::RevokeError;
 pub use error::{Corruption, ProposalFault, StoreError};
