@@ -40,7 +40,7 @@ pub enum FastAppend {
 }
 
 /// Connections of the fast path's pool (one per fund writer committing at once).
-const FAST_CONNECTIONS_MAX: u32 = 16;
+const FAST_CONNECTIONS_MAX: u32 = 32;
 
 /// The pool of typed PostgreSQL connections that the fast path uses (the `Any` driver
 /// binds no arrays), connected when first used. No ping before each use: a connection
@@ -125,7 +125,7 @@ async fn call(
     let sealed = rows.sealed_vault(vault, fund)?;
     let sums =
         super::months::BatchSums::of(state.utc_offset(), rows.entries.iter().map(|e| &e.row))?;
-    let lines = super::statutory::BatchLines::of(
+    let (l_rows, events) = super::statutory::index_rows(
         fund,
         state.utc_offset(),
         rows.entries.iter().map(NewEntry::index_share),
@@ -135,16 +135,10 @@ async fn call(
 
     let es = &rows.entries;
     let col = |f: &dyn Fn(&NewEntry) -> i64| es.iter().map(f).collect::<Vec<i64>>();
-    let f_rows: Vec<_> = sums.rows().collect();
-    let l_rows: Vec<_> = lines.months.iter().collect();
+    let f_rows: Vec<_> = sums.by_month_kind().collect();
     let l_col = |f: &dyn Fn(&ledger_core::statutory::MonthLines) -> i64| {
         l_rows.iter().map(|(_, (l, _))| f(l)).collect::<Vec<i64>>()
     };
-    let events = lines
-        .events
-        .iter()
-        .map(|(_, _, e)| super::statutory::event_json(fund, e))
-        .collect::<Result<Vec<_>, _>>()?;
     let q = sqlx::query_scalar::<_, String>(CALL)
         .bind(fund)
         .bind(head.0)
@@ -228,21 +222,14 @@ async fn call(
                 .collect::<Vec<_>>(),
         )
         // disclosure events
+        .bind(events.iter().map(|(s, _, _)| *s as i64).collect::<Vec<_>>())
         .bind(
-            lines
-                .events
-                .iter()
-                .map(|(s, _, _)| *s as i64)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            lines
-                .events
+            events
                 .iter()
                 .map(|(_, k, _)| k.as_str().to_owned())
                 .collect::<Vec<_>>(),
         )
-        .bind(events)
+        .bind(events.into_iter().map(|(_, _, j)| j).collect::<Vec<_>>())
         // the new head and its checkpoint
         .bind(state.next_seq() as i64 - 1)
         .bind(state.head().0.to_vec())

@@ -3,9 +3,11 @@
 //! with runtime-checked queries (the same SQL text serves both; see ARCHITECTURE.md).
 //!
 //! Appends go through [`Store::open_batch`] and [`OpenBatch::commit`] only (or
-//! [`Store::commit_batch`], both in one call), one fund at a time, under that fund's
-//! lock: a PostgreSQL row lock on the fund's head row (so several server processes can
-//! share one database), or the single SQLite writer of this process.
+//! [`Store::commit_batch`], both in one call; on PostgreSQL first [`Store::append_fast`],
+//! one call of a server-side function that writes only if the fund's head is the one the
+//! writer's state is at), one fund at a time, under that fund's lock: a PostgreSQL row
+//! lock on the fund's head row (so several server processes can share one database), or
+//! the single SQLite writer of this process.
 
 mod append;
 mod append_pg;

@@ -171,17 +171,20 @@ impl BatchSums {
             .collect()
     }
 
-    /// The sums by (month, kind): (entries, delta, first seq, last seq).
-    pub(super) fn rows(&self) -> impl Iterator<Item = (&(Date, String), &(u64, i64, u64, u64))> {
-        self.0.iter()
-    }
-
     /// Binds every row of [`BatchSums::statements`] to `q`, in order.
     pub(super) fn bind<'q>(&'q self, mut q: Query<'q>, fund: &'q str) -> Query<'q> {
         for row in &self.0 {
             q = bind_row(q, fund, row);
         }
         q
+    }
+
+    /// The sums by (month, kind): (entries, delta, first seq, last seq), in order (for
+    /// PostgreSQL's one-round-trip append, which binds them as arrays).
+    pub(super) fn by_month_kind(
+        &self,
+    ) -> impl Iterator<Item = (&(Date, String), &(u64, i64, u64, u64))> {
+        self.0.iter()
     }
 }
 

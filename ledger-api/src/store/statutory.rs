@@ -61,7 +61,10 @@ pub(super) struct IndexShare<'a> {
 }
 
 /// Lines being summed by month, with the month's last seq.
-pub(super) type Months = BTreeMap<Date, (MonthLines, u64)>;
+type Months = BTreeMap<Date, (MonthLines, u64)>;
+
+/// Calendar events of new entries: (seq, kind, event).
+type Events = Vec<(u64, Kind, Event)>;
 
 fn overflow(fund: &str) -> StoreError {
     Corruption::StatutoryIndexDisagrees(fund.to_owned()).into()
@@ -75,42 +78,28 @@ pub(super) async fn add_batch(
     offset: UtcOffset,
     shares: impl IntoIterator<Item = IndexShare<'_>>,
 ) -> Result<(), StoreError> {
-    let lines = BatchLines::of(fund, offset, shares)?;
-    write(conn, fund, &lines.months, &lines.events).await
+    let (months, events) = sum_shares(fund, offset, shares)?;
+    write(conn, fund, &months, &events).await
 }
 
-/// A batch's share of the index: its lines summed by local month (with each month's last
-/// seq), and the calendar events of its entries (seq, kind, event).
-pub(super) struct BatchLines {
-    pub(super) months: Months,
-    pub(super) events: Vec<(u64, Kind, Event)>,
-}
-
-impl BatchLines {
-    /// Sums the `shares` of `fund`'s new entries, whose calendar is at `offset`.
-    pub(super) fn of<'a>(
-        fund: &str,
-        offset: UtcOffset,
-        shares: impl IntoIterator<Item = IndexShare<'a>>,
-    ) -> Result<BatchLines, StoreError> {
-        let mut months = Months::new();
-        let mut events = Vec::new();
-        for s in shares {
-            let month = s.recorded_at.local_date(offset).first_of_month();
-            let m = months.entry(month).or_default();
-            m.0.add(s.lines).map_err(|_| overflow(fund))?;
-            m.1 = m.1.max(s.seq);
-            if let Some(e) = s.event {
-                events.push((s.seq, s.kind, e.clone()));
-            }
+/// A batch's new entries summed by month, with their calendar events.
+fn sum_shares<'a>(
+    fund: &str,
+    offset: UtcOffset,
+    shares: impl IntoIterator<Item = IndexShare<'a>>,
+) -> Result<(Months, Events), StoreError> {
+    let mut months = Months::new();
+    let mut events = Vec::new();
+    for s in shares {
+        let month = s.recorded_at.local_date(offset).first_of_month();
+        let m = months.entry(month).or_default();
+        m.0.add(s.lines).map_err(|_| overflow(fund))?;
+        m.1 = m.1.max(s.seq);
+        if let Some(e) = s.event {
+            events.push((s.seq, s.kind, e.clone()));
         }
-        Ok(BatchLines { months, events })
     }
-}
-
-/// An event as `disclosure_events.event` stores it (JSON).
-pub(super) fn event_json(fund: &str, event: &Event) -> Result<String, StoreError> {
-    serde_json::to_string(event).map_err(|_| overflow(fund))
+    Ok((months, events))
 }
 
 /// Writes `months` (added to the rows there) and `events` on `conn`.
@@ -166,7 +155,7 @@ async fn write(
         q.execute(&mut *conn).await?;
     }
     for (seq, kind, event) in events {
-        let json = event_json(fund, event)?;
+        let json = serde_json::to_string(event).map_err(|_| overflow(fund))?;
         sqlx::query(
             "INSERT INTO disclosure_events (fund, seq, kind, event) VALUES ($1, $2, $3, $4)",
         )
@@ -389,4 +378,28 @@ async fn rebuild_in(
         }
     }
     write(conn, id, &months, &events).await
+}
+
+/// A batch's share of the index as PostgreSQL's one-round-trip append binds it
+/// (`store/append_pg.rs`): its lines by month, with each month's last seq, and its
+/// calendar events (seq, kind, the event as JSON).
+pub(super) type IndexRows = (Vec<(Date, (MonthLines, u64))>, Vec<(u64, Kind, String)>);
+
+/// Sums `shares` (a batch's new entries of `fund`, whose calendar is at `offset`) into
+/// [`IndexRows`].
+pub(super) fn index_rows<'a>(
+    fund: &str,
+    offset: UtcOffset,
+    shares: impl IntoIterator<Item = IndexShare<'a>>,
+) -> Result<IndexRows, StoreError> {
+    let (months, events) = sum_shares(fund, offset, shares)?;
+    let events = events
+        .into_iter()
+        .map(|(seq, kind, e)| {
+            serde_json::to_string(&e)
+                .map(|json| (seq, kind, json))
+                .map_err(|_| overflow(fund))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((months.into_iter().collect(), events))
 }
