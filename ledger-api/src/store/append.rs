@@ -760,19 +760,6 @@ pub(super) struct NewEntry {
     pub(super) event: Option<ledger_core::calendar::Event>,
 }
 
-impl NewEntry {
-    /// Its share of the statutory index.
-    pub(super) fn index_share(&self) -> super::statutory::IndexShare<'_> {
-        super::statutory::IndexShare {
-            seq: self.row.seq,
-            kind: self.kind,
-            recorded_at: self.recorded_at,
-            lines: &self.lines,
-            event: self.event.as_ref(),
-        }
-    }
-}
-
 /// Everything a batch writes, written with a few multi-row statements.
 #[derive(Default)]
 pub(super) struct BatchRows {
@@ -819,8 +806,9 @@ impl Marks {
 }
 
 impl BatchRows {
-    /// The batch's vault records, sealed to their rows (fund, seq): (seq, sealed bytes).
-    pub(super) fn sealed_vault(
+    /// The vault's records sealed to their rows (fund, seq), before they are bound: the
+    /// vault must be open if there are any.
+    pub(super) fn sealed(
         &self,
         vault: Option<&super::VaultKey>,
         fund: &str,
@@ -856,7 +844,7 @@ impl BatchRows {
         note: &str,
         end: End,
     ) -> Result<(), BatchError> {
-        let sealed = self.sealed_vault(vault, fund)?;
+        let sealed = self.sealed(vault, fund)?;
         let mut marks = Marks::new(backend);
         let mut parts = Vec::new();
         for chunk in self.entries.chunks(ROWS_PER_STATEMENT_MAX) {

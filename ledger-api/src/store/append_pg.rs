@@ -122,7 +122,7 @@ async fn call(
     rows: &BatchRows,
 ) -> Result<bool, BatchError> {
     let fund = state.fund().as_str();
-    let sealed = rows.sealed_vault(vault, fund)?;
+    let sealed = rows.sealed(vault, fund)?;
     let sums =
         super::months::BatchSums::of(state.utc_offset(), rows.entries.iter().map(|e| &e.row))?;
     let (l_rows, events) = super::statutory::index_rows(
@@ -252,6 +252,19 @@ async fn call(
             // Its state is not known for sure: not back into the pool.
             conn.close_on_drop();
             Err(StoreError::Db(e).into())
+        }
+    }
+}
+
+impl NewEntry {
+    /// Its share of the statutory index.
+    pub(super) fn index_share(&self) -> super::statutory::IndexShare<'_> {
+        super::statutory::IndexShare {
+            seq: self.row.seq,
+            kind: self.kind,
+            recorded_at: self.recorded_at,
+            lines: &self.lines,
+            event: self.event.as_ref(),
         }
     }
 }
