@@ -40,7 +40,7 @@ pub enum FastAppend {
 }
 
 /// Connections of the fast path's pool (one per fund writer committing at once).
-const FAST_CONNECTIONS_MAX: u32 = 32;
+const FAST_CONNECTIONS_MAX: u32 = 16;
 
 /// The pool of typed PostgreSQL connections that the fast path uses (the `Any` driver
 /// binds no arrays), connected when first used. No ping before each use: a connection
