@@ -196,6 +196,10 @@ awk '
   }' "$DIR/append.log"
 echo
 grep "^bare Ed25519 verification" "$DIR/append.log" | sed 's/^/bare /;s/^bare bare/bare/' || true
+# Issue 19's append targets: 30 funds beside one fund, 256 writers beside the saturation
+# limits (batched verification, bulk insert, and the write rule's one-by-one strict check).
+grep -E "^(== |bare batched|the write rule|bulk insert|durable appends, +[0-9]+ writers over 30 funds)" \
+  "$DIR/append.log" | sed 's/^/    /' || true
 echo
 echo "## Start-up (SQLite; the same database, the same run)"
 echo

@@ -11,6 +11,9 @@
 //! - the bulk insert rate of the same rows in 1,000-row transactions; the 256-writer rate
 //!   over 30 funds is printed beside the lower of that and the batched verification rate
 //!   on all cores (issue 19's saturation target: ≥ 0.5×);
+//! - the rate of the server's write rule (the strict check every append passes on
+//!   arrival, one by one: it cannot be batched) on all cores, beside which the
+//!   256-writer rate is printed too: the bound that rule puts on any append rate;
 //! - inclusion-proof latency at 1,000 and 1,000,000 entries (stored subtree hashes).
 //!
 //! Run: `cargo bench -p ledger-api --bench append` (env `BENCH_APPENDS`, default 3000;
@@ -177,6 +180,23 @@ async fn raw_rate(url: &str, writers: usize, n: usize, row_bytes: usize) -> f64 
 /// for at least a second, the fastest pass (a short run is at the mercy of one stall, and
 /// a higher baseline only makes the target harder).
 fn verify_rate(signed: &[Signed], threads: usize) -> f64 {
+    verify_rate_by(signed, threads, |key, msg, sig| key.verify(msg, sig))
+}
+
+/// [`verify_rate`] by the server's write rule (FORMAT.md §3, `ledger_core::strict`): the
+/// strict cofactorless check, one by one, that every append passes on arrival. A batch
+/// cannot do it (`tests/signature_rules.rs`), so this rate on all cores bounds what any
+/// number of writers can append.
+fn strict_rate(signed: &[Signed], threads: usize) -> f64 {
+    verify_rate_by(signed, threads, ledger_core::strict::signature_is_strict)
+}
+
+/// The rate of `rule` over `signed`'s signatures on `threads` threads (see [`verify_rate`]).
+fn verify_rate_by(
+    signed: &[Signed],
+    threads: usize,
+    rule: fn(&PublicKey, &[u8], &ledger_core::keys::SignatureBytes) -> bool,
+) -> f64 {
     let jobs: Vec<(Vec<u8>, Sig)> = signed
         .iter()
         .map(|s| (signing_message(&s.intent_bytes), s.sigs[0]))
@@ -189,8 +209,7 @@ fn verify_rate(signed: &[Signed], threads: usize) -> f64 {
             for part in jobs.chunks(jobs.len().div_ceil(threads)) {
                 scope.spawn(move || {
                     for (msg, s) in part {
-                        // The ledger's signature rule (ZIP-215), as the append path checks it.
-                        assert!(s.key.verify(msg, &s.sig));
+                        assert!(rule(&s.key, msg, &s.sig));
                     }
                 });
             }
@@ -369,9 +388,11 @@ async fn main() {
     let v1 = verify_rate(&sample, 1);
     let vall = verify_rate(&sample, cores);
     let zall = batch_verify_rate(&sample, cores);
+    let sall = strict_rate(&sample, cores);
     println!("community-ledger store benchmark: {n} appends per run, {cores} cores");
     println!("bare Ed25519 verification of the same intents (fastest pass of those in 1 s): {v1:.0}/s on 1 core, {vall:.0}/s on {cores} cores");
     println!("bare batched verification (ed25519-zebra, 256 a batch, ZIP-215) of the same intents: {zall:.0}/s on {cores} cores");
+    println!("the write rule's strict check (one by one, as every append is checked on arrival) of the same intents: {sall:.0}/s on {cores} cores");
     let only: Option<usize> = std::env::var("BENCH_WRITERS")
         .ok()
         .and_then(|s| s.parse().ok());
@@ -414,10 +435,11 @@ async fn main() {
             let url = fresh_url(&db, dir.path(), &format!("f30w{w}")).await;
             let rate = append_rate(&url, w, 30, n).await;
             println!(
-                "durable appends, {w:>3} writers over 30 funds: {rate:>7.0}/s = {:.2}× 32 writers on one fund, {:.1}× raw 1-writer commits, {:.2}× the saturation limit ({limit:.0}/s; target at 256 writers ≥ 0.5×)",
+                "durable appends, {w:>3} writers over 30 funds: {rate:>7.0}/s = {:.2}× 32 writers on one fund, {:.1}× raw 1-writer commits, {:.2}× the saturation limit ({limit:.0}/s; target at 256 writers ≥ 0.5×), {:.2}× the write rule's check on {cores} cores ({sall:.0}/s)",
                 rate / one_fund_32,
                 rate / raw1,
-                rate / limit
+                rate / limit,
+                rate / sall
             );
         }
         let p3 = proof_latency_us(&db.url, 1_000).await;

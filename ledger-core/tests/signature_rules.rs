@@ -209,3 +209,148 @@ fn old_exports_with_lenient_signatures_still_verify() {
         assert_eq!(codes, expected, "{name}");
     }
 }
+
+/// dalek's `verify_strict` with the key decompressed afresh: what the write rule was
+/// before [`ledger_core::strict`] kept checked keys per thread.
+fn strict_uncached(key: &[u8; 32], msg: &[u8], sig: &SignatureBytes) -> bool {
+    ledger_core::strict::point_is_strict(key)
+        && ed25519_dalek::VerifyingKey::from_bytes(key).is_ok_and(|vk| {
+            vk.verify_strict(msg, &ed25519_dalek::Signature::from_bytes(&sig.0))
+                .is_ok()
+        })
+}
+
+/// The write rule keeps each checked key per thread: its verdict on every edge case, on
+/// a genuine signature, on other bytes and under a non-canonical key is the verdict of
+/// `verify_strict` with the key decompressed afresh, on a cold cache and a warm one, and
+/// after the cache has been filled with other keys and emptied of this one.
+#[test]
+fn the_cached_write_rule_gives_verify_strict_verdict_cold_and_warm() {
+    let signer = key_from_label("strict/cache");
+    let key = ledger_core::keys::PublicKey::from_verifying_key(signer.verifying_key());
+    let msg = signing_message(b"{\"intent\":1}");
+    let mut cases: Vec<(String, SignatureBytes, &[u8])> = ledger_core::sample::lenient::EDGE_CASES
+        .iter()
+        .map(|(name, form)| {
+            (
+                name.to_string(),
+                lenient_signature(&signer, &msg, *form),
+                &msg[..],
+            )
+        })
+        .collect();
+    let genuine = SignatureBytes(ed25519_dalek::Signer::sign(&signer, &msg).to_bytes());
+    // Every point of small order as R, and every torsion component added to R.
+    for torsion in 0..8 {
+        let sig = lenient_signature(&signer, &msg, Lenient::SmallOrderR { torsion });
+        cases.push((format!("small-order R {torsion}"), sig, &msg[..]));
+        let sig = lenient_signature(&signer, &msg, Lenient::TorsionR { torsion, nonce: 5 });
+        let name = if torsion == 0 {
+            "genuine"
+        } else {
+            "mixed-order R"
+        };
+        cases.push((name.to_string(), sig, &msg[..]));
+    }
+    cases.push(("genuine".into(), genuine, &msg[..]));
+    cases.push(("other bytes".into(), genuine, b"other bytes"));
+    let run = |cases: &[(String, SignatureBytes, &[u8])]| {
+        for (name, sig, m) in cases {
+            let expected = strict_uncached(key.as_bytes(), m, sig);
+            assert_eq!(
+                ledger_core::strict::signature_is_strict(&key, m, sig),
+                expected,
+                "{name}"
+            );
+            assert_eq!(expected, name == "genuine", "{name}");
+        }
+    };
+    // Cold (a fresh thread), then warm, then after 100 other keys pushed it out.
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            run(&cases);
+            run(&cases);
+            for i in 0..100 {
+                let other = key_from_label(&format!("strict/other/{i}"));
+                let sig = SignatureBytes(ed25519_dalek::Signer::sign(&other, &msg).to_bytes());
+                let pk = ledger_core::keys::PublicKey::from_verifying_key(other.verifying_key());
+                assert!(ledger_core::strict::signature_is_strict(&pk, &msg, &sig));
+            }
+            run(&cases);
+        });
+    });
+    // A key that is not canonically encoded is refused on a cold and a warm cache, even
+    // for a signature the lenient rule would take.
+    let odd = ledger_core::sample::lenient::non_canonical_key();
+    if let Ok(pk) = ledger_core::keys::PublicKey::from_bytes(odd) {
+        for _ in 0..2 {
+            assert!(!ledger_core::strict::signature_is_strict(
+                &pk, &msg, &genuine
+            ));
+            assert!(!strict_uncached(&odd, &msg, &genuine));
+        }
+    }
+}
+
+/// Why the write rule cannot simply be batched: a signature whose `R` carries a torsion
+/// component (`r_mixed_order`), made by the key's holder, passes every per-signature
+/// precheck of the strict rule (`s` < ℓ, `R` canonical and not of small order, the key
+/// strict) and the cofactored batch equation, yet the cofactorless equation refuses it.
+/// A batch can only be told apart from it by a per-signature torsion check of `R`, which
+/// costs a full scalar multiplication, as much as the check it would replace.
+#[test]
+fn a_batch_with_strict_prechecks_still_accepts_what_the_strict_rule_refuses() {
+    let signer = key_from_label("strict/batch");
+    let key = ledger_core::keys::PublicKey::from_verifying_key(signer.verifying_key());
+    let msg = signing_message(b"{\"intent\":2}");
+    for torsion in 1..8 {
+        let sig = lenient_signature(&signer, &msg, Lenient::TorsionR { torsion, nonce: 3 });
+        let r: [u8; 32] = sig.0[..32].try_into().unwrap();
+        assert!(
+            ledger_core::strict::point_is_strict(&r),
+            "torsion {torsion}: R passes"
+        );
+        assert!(ledger_core::strict::key_is_strict(&key));
+        let mut batch = ed25519_zebra::batch::Verifier::new();
+        batch.queue((
+            key.zip215_bytes(),
+            ed25519_zebra::Signature::from(sig.0),
+            &msg[..],
+        ));
+        assert!(
+            batch.verify(rand_core::OsRng).is_ok(),
+            "torsion {torsion}: the batch accepts"
+        );
+        assert!(
+            !ledger_core::strict::signature_is_strict(&key, &msg, &sig),
+            "torsion {torsion}"
+        );
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// For any key, message and form of signature (genuine, every edge case, a flipped
+    /// byte anywhere), the write rule's verdict is `verify_strict`'s.
+    #[test]
+    fn the_write_rule_is_verify_strict(
+        seed in proptest::prelude::any::<[u8; 32]>(),
+        msg in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        form in 0usize..8,
+        flip in proptest::option::of((0usize..64, 1u8..=255)),
+    ) {
+        let signer = SigningKey::from_bytes(&seed);
+        let key = ledger_core::keys::PublicKey::from_verifying_key(signer.verifying_key());
+        let mut sig = match form {
+            0 => SignatureBytes(ed25519_dalek::Signer::sign(&signer, &msg).to_bytes()),
+            f => lenient_signature(&signer, &msg, ledger_core::sample::lenient::EDGE_CASES[(f - 1) % 6].1),
+        };
+        if let Some((at, x)) = flip {
+            sig.0[at] ^= x;
+        }
+        proptest::prop_assert_eq!(
+            ledger_core::strict::signature_is_strict(&key, &msg, &sig),
+            strict_uncached(key.as_bytes(), &msg, &sig)
+        );
+    }
+}

@@ -47,7 +47,18 @@ fn rfc8032_section_7_1() {
             "{name}: ledger rule, other message"
         );
 
-        // Flipping any single bit of the signature fails (checked for a spread of bits).
+        // The write rule (`ledger_core::strict`) accepts the vector as `verify_strict` does.
+        assert!(
+            ledger_core::strict::signature_is_strict(&ours, &message, &sig_bytes),
+            "{name}: write rule"
+        );
+        assert!(
+            !ledger_core::strict::signature_is_strict(&ours, &other, &sig_bytes),
+            "{name}: write rule, other message"
+        );
+
+        // Flipping any single bit of the signature fails (checked for a spread of bits),
+        // by `verify_strict` and by the write rule alike.
         for bit in (0..512).step_by(7) {
             let mut bad = expected;
             bad[bit / 8] ^= 1 << (bit % 8);
@@ -55,6 +66,14 @@ fn rfc8032_section_7_1() {
             assert!(
                 vk.verify_strict(&message, &bad_sig).is_err(),
                 "{name}: sig bit {bit}"
+            );
+            assert!(
+                !ledger_core::strict::signature_is_strict(
+                    &ours,
+                    &message,
+                    &ledger_core::keys::SignatureBytes(bad)
+                ),
+                "{name}: write rule, sig bit {bit}"
             );
         }
         // Flipping a bit of the message fails.
