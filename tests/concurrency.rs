@@ -15,6 +15,11 @@
 //!   through each server. Four different geneses: exactly one is 201 and three are 422
 //!   `genesis_not_first`; the same genesis four times: one 201 and three 200 replays of the
 //!   very entry. Never a 500, and the fund holds exactly its one genesis.
+//! - `a_server_appends_after_the_other_servers_entries`: two servers on one PostgreSQL
+//!   append to one fund in turn, so that each batch finds the head moved by the other
+//!   server (the one-round-trip append writes nothing and falls back to the transaction
+//!   path): every append lands after the other server's, replays across the servers
+//!   answer the stored entry, and the fund is one chain.
 //! - `retry_storm_records_each_intent_once`: on SQLite, each of 30 signed intents is sent
 //!   3 times at once: exactly 30 entries are appended, 30 answers are 201 and the other 60
 //!   are replays (200, `idempotent-replay: true`) of the very same entry.
@@ -302,6 +307,73 @@ fn two_servers_share_one_postgres() {
             .collect::<Vec<_>>(),
         started.elapsed().as_secs_f64()
     );
+    drop(server_b);
+    drop(server_a);
+}
+
+/// PostgreSQL's one-round-trip append (`Store::append_fast`) writes a batch only if the
+/// fund's head is the one its server's state is at. Here each server appends in turn
+/// after the other moved the head: each batch finds the head moved, writes nothing, and is
+/// appended after the other server's entries by the transaction path; a replay of the
+/// other server's entry is answered with that entry. One chain, read the same through
+/// both servers, every entry at its acknowledged seq.
+#[test]
+fn a_server_appends_after_the_other_servers_entries() {
+    let rt = runtime();
+    let Some(backend) = TestBackend::postgres("appends_after_the_other_server", &rt) else {
+        return;
+    };
+    let server_a = Deployment::on(backend);
+    let (server_b, _dir_b) = second_server(&server_a);
+    let servers = [server_a.client(), server_b.client()];
+    let trustee = Trustee::random("管理人甲");
+    let fund = "turns";
+    let mut acked = Acked::new();
+    rt.block_on(async {
+        let ack = server_a
+            .create_fund_through(&servers[0], fund, &[&trustee], (1, 1, 1))
+            .await
+            .genesis;
+        record(&mut acked, fund, &format!("genesis-{fund}"), ack);
+        // A, B, A, B, …: from the second, each append follows the other server's.
+        let mut sent = Vec::new();
+        for i in 0..6u64 {
+            let via = &servers[(i % 2) as usize];
+            let key = format!("turn-{i}");
+            let signed = trustee.donation(fund, &key, 100 + i as i64);
+            let reply = via.append(&signed).await.expect("an answer");
+            assert_eq!(
+                (reply.status, reply.replay),
+                (201, false),
+                "{key} via {}: {}",
+                via.base_url(),
+                reply.body
+            );
+            let ack = reply.ack().expect("an entry");
+            assert_eq!(ack.seq, 1 + i, "{key}: appended after every earlier entry");
+            record(&mut acked, fund, &key, ack.clone());
+            sent.push((signed, ack));
+        }
+        // Each server replays the other's last entry: the stored entry, nothing written.
+        for (via, (signed, ack)) in servers.iter().zip(sent.iter().rev()) {
+            let reply = via.append(signed).await.expect("an answer");
+            assert_eq!(
+                (reply.status, reply.replay),
+                (200, true),
+                "{} via {}: {}",
+                signed.key,
+                via.base_url(),
+                reply.body
+            );
+            assert_eq!(
+                reply.ack().as_ref(),
+                Some(ack),
+                "{}: the stored entry",
+                signed.key
+            );
+        }
+        check_funds(&servers, &acked).await;
+    });
     drop(server_b);
     drop(server_a);
 }

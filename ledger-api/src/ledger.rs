@@ -20,8 +20,8 @@ use ledger_core::time::{Instant, Period};
 use tokio::sync::{mpsc, oneshot, RwLock};
 
 use crate::store::{
-    AppendOutcome, AppendRequest, Backend, BatchError, Corruption, FundRow, GroupPart, LogSigner,
-    Rejection, Store, StoreError, VaultRecord,
+    AppendOutcome, AppendRequest, Backend, BatchError, Corruption, FastAppend, FundRow, GroupPart,
+    LogSigner, Rejection, Store, StoreError, VaultRecord,
 };
 
 /// Most requests committed in one transaction.
@@ -40,6 +40,11 @@ pub const SNAPSHOT_ENTRIES: u64 = 4_096;
 /// a larger one (a deployment of a version without snapshots, a deleted row) is rebuilt
 /// in the background like a snapshot that fails its check, its writes refused meanwhile.
 pub const REPLAY_INLINE_MAX: u64 = 16_384;
+/// PostgreSQL: after a batch found that another server appended to its fund, how many of
+/// the fund's next batches take the transaction path (which catches up under the lock)
+/// before the one-round-trip path is tried again ([`Store::append_fast`]): two servers
+/// appending to one fund would otherwise reload the state at every turn.
+pub const FAST_PATH_BACKOFF_BATCHES: u32 = 64;
 
 /// Where the time comes from (a test may pin it).
 pub type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
@@ -592,6 +597,8 @@ impl Ledger {
         let mut drafts = Vec::new();
         // The size of the last snapshot stored (or of the state loaded).
         let mut saved = state.next_seq();
+        // PostgreSQL: batches left to take the transaction path before the fast one.
+        let mut slow_left = 0u32;
         while let Some(msg) = rx.recv().await {
             let healthy = match msg {
                 Msg::Read(d) => {
@@ -608,7 +615,9 @@ impl Ledger {
                 Msg::Append(first) => {
                     let mut saves = Vec::new();
                     let jobs = gather(first, &mut rx, &mut drafts, &mut saves).await;
-                    let healthy = self.commit_jobs(&row, &origin, &mut state, jobs).await;
+                    let healthy = self
+                        .commit_jobs(&row, &origin, &mut state, jobs, &mut slow_left)
+                        .await;
                     // After the callers are answered: a snapshot each SNAPSHOT_ENTRIES.
                     let due = state.next_seq() / SNAPSHOT_ENTRIES > saved / SNAPSHOT_ENTRIES;
                     if healthy && (due || !saves.is_empty()) && self.save_state(&state).await {
@@ -647,6 +656,7 @@ impl Ledger {
         origin: &str,
         state: &mut FundState,
         jobs: Vec<Job>,
+        slow_left: &mut u32,
     ) -> bool {
         let result = match self.group.get() {
             Some(group) => {
@@ -675,7 +685,7 @@ impl Ledger {
                 *state = back;
                 (replies, result)
             }
-            None => match self.commit_own(row, origin, state, jobs).await {
+            None => match self.commit_own(row, origin, state, jobs, slow_left).await {
                 Some(answer) => answer,
                 None => return true,
             },
@@ -714,16 +724,52 @@ impl Ledger {
         }
     }
 
-    /// Commits `jobs` in a transaction of the fund's own (PostgreSQL): their replies and
-    /// the commit's result, or `None` when the transaction could not be opened, nothing
-    /// was committed and `state` is as it was (every job answered).
+    /// Commits `jobs` on PostgreSQL, where each fund commits on its own: in one call
+    /// ([`Store::append_fast`]) when the state can answer them alone, else (or when
+    /// `slow_left` says so) in a transaction of the fund's own. Their replies and the
+    /// commit's result, or `None` when the transaction could not be opened, nothing was
+    /// committed and `state` is as it was (every job answered).
     async fn commit_own(
         &self,
         row: &FundRow,
         origin: &str,
         state: &mut FundState,
         jobs: Vec<Job>,
+        slow_left: &mut u32,
     ) -> Option<(Vec<Reply>, CommitResult)> {
+        let log = LogSigner {
+            origin,
+            key: &self.log_key,
+        };
+        let jobs = if *slow_left > 0 {
+            *slow_left -= 1;
+            jobs
+        } else {
+            let (reqs, replies): (Vec<_>, Vec<_>) =
+                jobs.into_iter().map(|j| (j.req, j.reply)).unzip();
+            let reqs = match self.store.append_fast(state, &log, self.now(), reqs).await {
+                FastAppend::Done(result) => {
+                    return Some((replies, result.map_err(|BatchError(e)| Arc::new(e))))
+                }
+                FastAppend::Declined(reqs) => reqs,
+                FastAppend::Moved(reqs) => {
+                    // Another server appended to the fund: nothing was written, but the
+                    // state moved past the batch. Reload it; the transaction path then
+                    // catches up under the lock and answers the batch after the other's.
+                    tracing::info!(fund = %row.id, "the fund's head moved (another server appended): reloading its state, taking the transaction path");
+                    *slow_left = FAST_PATH_BACKOFF_BATCHES;
+                    if let Err(e) = self.reload(row, state).await {
+                        // The state may be ahead of the store: the writer rebuilds it.
+                        return Some((replies, Err(Arc::new(e))));
+                    }
+                    reqs
+                }
+            };
+            reqs.into_iter()
+                .zip(replies)
+                .map(|(req, reply)| Job { req, reply })
+                .collect()
+        };
         let open = {
             let keys: Vec<&str> = jobs.iter().map(|j| j.req.intent.key.as_str()).collect();
             self.store.open_batch(&row.id, &keys).await
@@ -741,15 +787,38 @@ impl Ledger {
                 return None;
             }
         };
-        let log = LogSigner {
-            origin,
-            key: &self.log_key,
-        };
         let result = open
             .commit(state, &log, self.now(), reqs)
             .await
             .map_err(|BatchError(e)| Arc::new(e));
         Some((replies, result))
+    }
+
+    /// Reloads `state` from the store (after [`FastAppend::Moved`]): from the fund's
+    /// snapshot and the entries after it when it has a snapshot that checks, else by
+    /// replaying its log.
+    async fn reload(&self, row: &FundRow, state: &mut FundState) -> Result<(), StoreError> {
+        let fresh = self
+            .store
+            .fund(&row.id)
+            .await?
+            .ok_or_else(|| StoreError::from(Corruption::FundNotRegistered(row.id.clone())))?;
+        if let Some(snapshot) = self.store.fund_state(&row.id).await? {
+            let origin = self.fund_origin(&row.id);
+            if let Ok(s) = FundState::open_snapshot(
+                &snapshot.state,
+                &snapshot.note,
+                &origin,
+                &self.log_key.verifier(),
+            ) {
+                if let Ok(s) = self.store.resume_state(&fresh, s).await {
+                    *state = s;
+                    return Ok(());
+                }
+            }
+        }
+        *state = self.store.load_state(&fresh).await?;
+        Ok(())
     }
 
     /// Commits the batches of `jobs` (one per fund) in one transaction

@@ -198,6 +198,12 @@ impl FundState {
     pub fn next_seq(&self) -> u64 {
         self.next_seq
     }
+
+    /// True when an entry of the state used the idempotency key `key` (an append with it
+    /// would be refused as [`RuleError::IdempotencyKeyReused`]).
+    pub fn key_used(&self, key: &str) -> bool {
+        self.keys.contains(&key_digest(key))
+    }
     /// Hash of the last entry (zeros before genesis).
     pub fn head(&self) -> Hash {
         self.head

@@ -168,79 +168,111 @@ impl Store {
         requests: Vec<AppendRequest>,
     ) -> Result<(Vec<Result<AppendOutcome, Rejection>>, BatchRows), BatchError> {
         let fund = state.fund().to_string();
-        // Keys taken by this batch so far: key → (intent hash, row index).
-        let mut taken: HashMap<String, (Hash, usize)> = HashMap::new();
-        let mut rows = BatchRows::default();
-        let mut outcomes = Vec::with_capacity(requests.len());
-        for req in requests {
-            let intent_hash = sha256(&req.intent_bytes);
-            let key = req.intent.key.as_str().to_owned();
-            if let Some((seq, stored)) = prior.get(&key) {
-                outcomes.push(if *stored == intent_hash {
-                    let row = super::read::entry_in(tx, &fund, *seq)
+        let (answers, rows) = apply_requests(prior, state, now, requests);
+        let mut outcomes = Vec::with_capacity(answers.len());
+        for answer in answers {
+            outcomes.push(match answer {
+                Ok(Answer::Now(outcome)) => Ok(outcome),
+                Ok(Answer::Stored(seq)) => {
+                    let row = super::read::entry_in(tx, &fund, seq)
                         .await?
                         .ok_or_else(|| Corruption::EntryVanished {
                             fund: fund.clone(),
-                            seq: *seq,
+                            seq,
                         })
                         .map_err(StoreError::from)?;
                     Ok(AppendOutcome::Replayed(row))
-                } else {
-                    Err(Rejection::IdempotencyConflict { seq: *seq })
-                });
-                continue;
-            }
-            if let Some((stored, i)) = taken.get(&key) {
-                let row = &rows.entries[*i];
-                outcomes.push(if *stored == intent_hash {
-                    Ok(AppendOutcome::Replayed(row.row.clone()))
-                } else {
-                    Err(Rejection::IdempotencyConflict { seq: row.row.seq })
-                });
-                continue;
-            }
-            let appended = match state.append(
-                req.intent,
-                &req.intent_bytes,
-                req.sigs,
-                req.recorded_at.unwrap_or(now),
-            ) {
-                Ok(a) => a,
-                Err(e) => {
-                    outcomes.push(Err(Rejection::Rule(e)));
-                    continue;
                 }
-            };
-            let event = ledger_core::calendar::Event::of(&appended.entry, state.utc_offset());
-            let (kind, recorded_at) = (appended.entry.intent.kind(), appended.entry.recorded_at);
-            let lines = appended.lines;
-            let row = super::EntryRow {
-                seq: appended.entry.seq,
-                hash: appended.hash,
-                kind: appended.entry.intent.kind().as_str().to_owned(),
-                delta_fen: appended.delta.to_fen(),
-                balance_fen: appended.balance.to_fen(),
-                recorded_at: appended.entry.recorded_at.to_string(),
-                bytes: appended.bytes,
-            };
-            taken.insert(key.clone(), (intent_hash, rows.entries.len()));
-            rows.nodes.extend(appended.nodes);
-            if let Some(v) = req.vault {
-                rows.vault.push((row.seq, v));
-            }
-            outcomes.push(Ok(AppendOutcome::Appended(row.clone())));
-            rows.entries.push(NewEntry {
-                row,
-                key,
-                intent_hash,
-                kind,
-                recorded_at,
-                lines,
-                event,
+                Err(r) => Err(r),
             });
         }
         Ok((outcomes, rows))
     }
+}
+
+/// A request's answer as [`apply_requests`] finds it.
+pub(super) enum Answer {
+    /// Known now: appended, or a replay of an entry of this batch.
+    Now(AppendOutcome),
+    /// A replay of the stored entry at this seq (to be read).
+    Stored(u64),
+}
+
+/// Checks each request against the idempotency keys already stored (`prior`) and those
+/// taken by the batch so far, and against the fund's rules (moving `state` past those
+/// accepted), and collects the rows of those accepted. No I/O: a replay of a stored
+/// entry is answered [`Answer::Stored`], for the caller to read.
+pub(super) fn apply_requests(
+    prior: &HashMap<String, (u64, Hash)>,
+    state: &mut FundState,
+    now: Instant,
+    requests: Vec<AppendRequest>,
+) -> (Vec<Result<Answer, Rejection>>, BatchRows) {
+    // Keys taken by this batch so far: key → (intent hash, row index).
+    let mut taken: HashMap<String, (Hash, usize)> = HashMap::new();
+    let mut rows = BatchRows::default();
+    let mut outcomes = Vec::with_capacity(requests.len());
+    for req in requests {
+        let intent_hash = sha256(&req.intent_bytes);
+        let key = req.intent.key.as_str().to_owned();
+        if let Some((seq, stored)) = prior.get(&key) {
+            outcomes.push(if *stored == intent_hash {
+                Ok(Answer::Stored(*seq))
+            } else {
+                Err(Rejection::IdempotencyConflict { seq: *seq })
+            });
+            continue;
+        }
+        if let Some((stored, i)) = taken.get(&key) {
+            let row = &rows.entries[*i];
+            outcomes.push(if *stored == intent_hash {
+                Ok(Answer::Now(AppendOutcome::Replayed(row.row.clone())))
+            } else {
+                Err(Rejection::IdempotencyConflict { seq: row.row.seq })
+            });
+            continue;
+        }
+        let appended = match state.append(
+            req.intent,
+            &req.intent_bytes,
+            req.sigs,
+            req.recorded_at.unwrap_or(now),
+        ) {
+            Ok(a) => a,
+            Err(e) => {
+                outcomes.push(Err(Rejection::Rule(e)));
+                continue;
+            }
+        };
+        let event = ledger_core::calendar::Event::of(&appended.entry, state.utc_offset());
+        let (kind, recorded_at) = (appended.entry.intent.kind(), appended.entry.recorded_at);
+        let lines = appended.lines;
+        let row = super::EntryRow {
+            seq: appended.entry.seq,
+            hash: appended.hash,
+            kind: appended.entry.intent.kind().as_str().to_owned(),
+            delta_fen: appended.delta.to_fen(),
+            balance_fen: appended.balance.to_fen(),
+            recorded_at: appended.entry.recorded_at.to_string(),
+            bytes: appended.bytes,
+        };
+        taken.insert(key.clone(), (intent_hash, rows.entries.len()));
+        rows.nodes.extend(appended.nodes);
+        if let Some(v) = req.vault {
+            rows.vault.push((row.seq, v));
+        }
+        outcomes.push(Ok(Answer::Now(AppendOutcome::Appended(row.clone()))));
+        rows.entries.push(NewEntry {
+            row,
+            key,
+            intent_hash,
+            kind,
+            recorded_at,
+            lines,
+            event,
+        });
+    }
+    (outcomes, rows)
 }
 
 /// A fund's append transaction, opened by [`Store::open_batch`]: the lock is held, the
@@ -494,13 +526,7 @@ async fn commit_in(
         tx.conn(),
         &fund,
         state.utc_offset(),
-        rows.entries.iter().map(|e| super::statutory::IndexShare {
-            seq: e.row.seq,
-            kind: e.kind,
-            recorded_at: e.recorded_at,
-            lines: &e.lines,
-            event: e.event.as_ref(),
-        }),
+        rows.entries.iter().map(NewEntry::index_share),
     )
     .await?;
     let checkpoint = state.checkpoint(log.origin);

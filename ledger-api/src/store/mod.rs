@@ -3,11 +3,14 @@
 //! with runtime-checked queries (the same SQL text serves both; see ARCHITECTURE.md).
 //!
 //! Appends go through [`Store::open_batch`] and [`OpenBatch::commit`] only (or
-//! [`Store::commit_batch`], both in one call), one fund at a time, under that fund's
-//! lock: a PostgreSQL row lock on the fund's head row (so several server processes can
-//! share one database), or the single SQLite writer of this process.
+//! [`Store::commit_batch`], both in one call; on PostgreSQL first [`Store::append_fast`],
+//! one call of a server-side function that writes only if the fund's head is the one the
+//! writer's state is at), one fund at a time, under that fund's lock: a PostgreSQL row
+//! lock on the fund's head row (so several server processes can share one database), or
+//! the single SQLite writer of this process.
 
 mod append;
+mod append_pg;
 mod backup;
 mod credentials;
 mod error;
@@ -31,6 +34,7 @@ use tokio::sync::Mutex;
 
 pub use append::{AppendOutcome, AppendRequest, BatchError, Rejection};
 pub use append::{GroupPart, LogSigner, OpenBatch, PartOutcome, VaultRecord};
+pub use append_pg::FastAppend;
 pub use backup::BackupSummary;
 pub use credentials::RevokeError;
 pub use error::{Corruption, ProposalFault, StoreError};
@@ -72,6 +76,9 @@ pub struct Store {
     sqlite_writer: Mutex<()>,
     /// The donor vault's key; `None` for tools that never read or write the vault.
     vault: Option<VaultKey>,
+    /// PostgreSQL: typed connections for the one-round-trip append
+    /// ([`Store::append_fast`]); `None` on SQLite.
+    pg: Option<sqlx::PgPool>,
 }
 
 /// True when every migration of `migrator` is recorded as applied, with the same checksum
@@ -287,12 +294,17 @@ impl Store {
                 }
             }
         }
+        let pg = match backend {
+            Backend::Postgres => Some(append_pg::fast_pool(&url)?),
+            Backend::Sqlite => None,
+        };
         Ok(Store {
             pool,
             writer,
             backend,
             sqlite_writer: Mutex::new(()),
             vault: None,
+            pg,
         })
     }
 
@@ -320,6 +332,9 @@ impl Store {
 
     /// Closes the pools, waiting for connections to be returned.
     pub async fn close(&self) {
+        if let Some(pg) = &self.pg {
+            pg.close().await;
+        }
         self.writer.close().await;
         self.pool.close().await;
     }

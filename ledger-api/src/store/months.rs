@@ -185,6 +185,14 @@ impl BatchSums {
         }
         q
     }
+
+    /// The sums by (month, kind): (entries, delta, first seq, last seq), in order (for
+    /// PostgreSQL's one-round-trip append, which binds them as arrays).
+    pub(super) fn by_month_kind(
+        &self,
+    ) -> impl Iterator<Item = (&(Date, String), &(u64, i64, u64, u64))> {
+        self.0.iter()
+    }
 }
 
 /// What [`Store::ensure_month_figures`] found.
