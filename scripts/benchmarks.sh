@@ -249,7 +249,7 @@ echo "| straight to the server (HTTP) | $NGINX_K | $srv_ok 200 | $(rate "$NGINX_
 
 # ---- the targets of issue 19, each beside its same-run baseline ----
 num() { awk -v p="$1" '$0 ~ p {for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) {print $i; exit}}' "$2"; }
-listen_ms=$(grep "^start to listening" "$DIR/startup.log" | awk '{print $(NF-1)}')
+listen_ms=$(grep "^start to listening (no replay)" "$DIR/startup.log" | awk '{print $(NF-1)}')
 replay_ms=$(grep "^full replay" "$DIR/startup.log" | awk '{print $(NF-1)}')
 page_line=$(grep "^fund page over HTTP" "$DIR/fund_page.log" || true)
 base_line=$(grep "^baseline: the same page" "$DIR/fund_page.log" || true)
