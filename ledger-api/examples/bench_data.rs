@@ -73,13 +73,8 @@ async fn main() -> anyhow::Result<()> {
         for (i, line) in chunk.iter().enumerate() {
             let p = Entry::parse(line)?;
             last = Some(p.entry.recorded_at);
-            reqs.push(AppendRequest {
-                intent_bytes: p.intent_bytes,
-                intent: p.entry.intent,
-                sigs: p.entry.sigs,
-                vault: vault.get(&((c * 256 + i) as u64)).cloned(),
-                recorded_at: Some(p.entry.recorded_at),
-            });
+            let record = vault.get(&((c * 256 + i) as u64)).cloned();
+            reqs.push(AppendRequest::imported(p, record));
         }
         let now = last.context("empty chunk")?;
         for (i, outcome) in store

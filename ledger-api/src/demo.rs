@@ -160,16 +160,11 @@ pub async fn import(
         for line in chunk {
             let p = Entry::parse(line)?;
             last_at = p.entry.recorded_at;
-            reqs.push(AppendRequest {
-                vault: vault.get(&p.entry.seq).map(|(salt, identity)| VaultRecord {
-                    salt: *salt,
-                    identity: identity.clone(),
-                }),
-                recorded_at: Some(p.entry.recorded_at),
-                intent_bytes: p.intent_bytes,
-                intent: p.entry.intent,
-                sigs: p.entry.sigs,
+            let record = vault.get(&p.entry.seq).map(|(salt, identity)| VaultRecord {
+                salt: *salt,
+                identity: identity.clone(),
             });
+            reqs.push(AppendRequest::imported(p, record));
         }
         let outcomes = store.commit_batch(&mut state, &log, last_at, reqs).await?;
         if let Some(bad) = outcomes.iter().find(|o| o.is_err()) {

@@ -916,18 +916,15 @@ async fn import_sample(store: &Store, fund: &SampleFund) {
     for (i, line) in fund.lines.iter().enumerate() {
         let p = Entry::parse(line).expect("sample line parses");
         last_at = Some(p.entry.recorded_at);
-        reqs.push(AppendRequest {
-            vault: fund.vault.iter().find(|(seq, _, _)| *seq == i as u64).map(
-                |(_, salt, identity)| VaultRecord {
+        let record =
+            fund.vault
+                .iter()
+                .find(|(seq, _, _)| *seq == i as u64)
+                .map(|(_, salt, identity)| VaultRecord {
                     salt: *salt,
                     identity: identity.clone(),
-                },
-            ),
-            recorded_at: Some(p.entry.recorded_at),
-            intent_bytes: p.intent_bytes,
-            intent: p.entry.intent,
-            sigs: p.entry.sigs,
-        });
+                });
+        reqs.push(AppendRequest::imported(p, record));
     }
     let outcomes = store
         .commit_batch(&mut state, &log, last_at.expect("a sample"), reqs)

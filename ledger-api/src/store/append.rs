@@ -41,6 +41,22 @@ pub struct AppendRequest {
     pub recorded_at: Option<Instant>,
 }
 
+impl AppendRequest {
+    /// A request that imports an entry of an existing log (the demo history, a
+    /// migration, a benchmark's data set): its signed intent and signatures as parsed
+    /// from the line, recorded at its original time, with the donor's vault record if
+    /// the log's owner kept one.
+    pub fn imported(parsed: ledger_core::entry::ParsedEntry, vault: Option<VaultRecord>) -> Self {
+        AppendRequest {
+            recorded_at: Some(parsed.entry.recorded_at),
+            intent_bytes: parsed.intent_bytes,
+            intent: parsed.entry.intent,
+            sigs: parsed.entry.sigs,
+            vault,
+        }
+    }
+}
+
 /// What happened to a request that the store handled.
 #[derive(Debug, Clone)]
 pub enum AppendOutcome {
@@ -489,19 +505,7 @@ async fn commit_in(
         }
         None => return Err(StoreError::from(Corruption::FundNotRegistered(fund)).into()),
     };
-    super::rebuild::catch_up(tx.conn(), state, head_seq).await?;
-    // The log is the truth: after the catch-up the row's head must be the log's last
-    // entry. A row moved behind the writer's back (or a state ahead of the store) is
-    // refused here; the caller rebuilds the state, which names the damage.
-    let log_seq = state.next_seq() as i64 - 1;
-    if head_seq != log_seq {
-        return Err(StoreError::from(Corruption::HeadSeqDisagrees {
-            fund,
-            row_seq: head_seq,
-            log_seq,
-        })
-        .into());
-    }
+    catch_up_to_head(tx.conn(), state, head_seq).await?;
 
     let (outcomes, rows) = Store::apply_batch(tx.conn(), &prior, state, now, requests).await?;
     if rows.entries.is_empty() {
@@ -545,6 +549,29 @@ async fn commit_in(
     )
     .await?;
     Ok(outcomes)
+}
+
+/// Catches `state` up with what the store holds after it (another process may have
+/// appended) and checks that the fund's head row (`head_seq`, read under the fund's lock)
+/// is then the log's last entry. The log is the truth: a row moved behind the writer's
+/// back (or a state ahead of the store) is refused here; the caller rebuilds the state,
+/// which names the damage.
+pub(super) async fn catch_up_to_head(
+    conn: &mut AnyConnection,
+    state: &mut FundState,
+    head_seq: i64,
+) -> Result<(), BatchError> {
+    super::rebuild::catch_up(conn, state, head_seq).await?;
+    let log_seq = state.next_seq() as i64 - 1;
+    if head_seq != log_seq {
+        return Err(StoreError::from(Corruption::HeadSeqDisagrees {
+            fund: state.fund().to_string(),
+            row_seq: head_seq,
+            log_seq,
+        })
+        .into());
+    }
+    Ok(())
 }
 
 /// A connection of the writer pool inside a transaction that the append path opened

@@ -200,18 +200,8 @@ impl Store {
             }
             None => return Err(StoreError::from(Corruption::FundNotRegistered(fund)).into()),
         };
-        super::rebuild::catch_up(tx.conn(), state, head_seq).await?;
-        // The log is the truth: after the catch-up the row's head must be the log's last
-        // entry (as in a batch of its own).
-        let log_seq = state.next_seq() as i64 - 1;
-        if head_seq != log_seq {
-            return Err(StoreError::from(Corruption::HeadSeqDisagrees {
-                fund,
-                row_seq: head_seq,
-                log_seq,
-            })
-            .into());
-        }
+        // The log is the truth (as in a batch of its own).
+        super::append::catch_up_to_head(tx.conn(), state, head_seq).await?;
         let (outcomes, rows) = Store::apply_batch(tx.conn(), &prior, state, now, requests).await?;
         if rows.entries.is_empty() {
             return Ok((outcomes, None));

@@ -120,19 +120,8 @@ async fn write(
             .join(", ");
         let sql = lines_upsert_sql(&format!("VALUES {values}"));
         let mut q = sqlx::query(&sql);
-        for (month, (l, last)) in chunk {
-            q = q
-                .bind(fund)
-                .bind(month.to_string())
-                .bind(l.donation_unrestricted)
-                .bind(l.donation_restricted)
-                .bind(l.service)
-                .bind(l.other)
-                .bind(l.program)
-                .bind(l.admin)
-                .bind(l.releases)
-                .bind(l.donations as i64)
-                .bind(*last as i64);
+        for (month, row) in chunk {
+            q = bind_month_row(q, fund, month, row);
         }
         q.execute(&mut *conn).await?;
     }
@@ -147,6 +136,27 @@ async fn write(
             .await?;
     }
     Ok(())
+}
+
+/// Binds one month row of `fund` (11 values, in [`lines_upsert_sql`]'s column order):
+/// the month, its sums and the last seq that added to them.
+fn bind_month_row<'q>(
+    q: Query<'q>,
+    fund: &'q str,
+    month: &Date,
+    (l, last): &(MonthLines, u64),
+) -> Query<'q> {
+    q.bind(fund)
+        .bind(month.to_string())
+        .bind(l.donation_unrestricted)
+        .bind(l.donation_restricted)
+        .bind(l.service)
+        .bind(l.other)
+        .bind(l.program)
+        .bind(l.admin)
+        .bind(l.releases)
+        .bind(l.donations as i64)
+        .bind(*last as i64)
 }
 
 /// A batch's share of the statutory index, to be written by the statement that writes
@@ -182,19 +192,8 @@ impl BatchLines {
 
     /// Binds its month rows of `fund`, in order (11 values a row).
     pub(super) fn bind_months<'q>(&'q self, mut q: Query<'q>, fund: &'q str) -> Query<'q> {
-        for (month, (l, last)) in &self.months {
-            q = q
-                .bind(fund)
-                .bind(month.to_string())
-                .bind(l.donation_unrestricted)
-                .bind(l.donation_restricted)
-                .bind(l.service)
-                .bind(l.other)
-                .bind(l.program)
-                .bind(l.admin)
-                .bind(l.releases)
-                .bind(l.donations as i64)
-                .bind(*last as i64);
+        for (month, row) in &self.months {
+            q = bind_month_row(q, fund, month, row);
         }
         q
     }
