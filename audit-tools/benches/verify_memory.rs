@@ -72,13 +72,8 @@ fn export_file(n: usize) -> PathBuf {
         return path;
     }
     let t = Instant::now();
-    // The core benchmark's fund (ledger-core/benches/core.rs): same seed, same months.
-    let months = (n / 2_000).clamp(12, 120) as u32;
-    let fund = build(
-        &SampleSpec::example("bench", 42, n, months),
-        "ledger.example",
-    )
-    .expect("sample builds");
+    // The benchmarks' one fund (`SampleSpec::bench`).
+    let fund = build(&SampleSpec::bench(n), "ledger.example").expect("sample builds");
     let tmp = dir.join(format!("verify-{n}.ndjson.tmp"));
     let mut out = BufWriter::new(File::create(&tmp).expect("create export"));
     let write = |out: &mut BufWriter<File>, line: &[u8]| {

@@ -177,9 +177,8 @@ async fn raw_rate(url: &str, writers: usize, n: usize, row_bytes: usize) -> f64 
     rate
 }
 
-/// The bare verification rate of `signed` on `threads` threads: passes over all of them
-/// for at least a second, the fastest pass (a short run is at the mercy of one stall, and
-/// a higher baseline only makes the target harder).
+/// The bare verification rate of `signed` on `threads` threads, one by one by the read
+/// rule (ZIP-215), the fastest pass ([`fastest_rate`]).
 fn verify_rate(signed: &[Signed], threads: usize) -> f64 {
     verify_rate_by(signed, threads, |key, msg, sig| key.verify(msg, sig))
 }
@@ -202,48 +201,45 @@ fn verify_rate_by(
         .iter()
         .map(|s| (signing_message(&s.intent_bytes), s.sigs[0]))
         .collect();
-    let begun = Clock::now();
-    let mut best = 0f64;
-    while best == 0.0 || begun.elapsed().as_secs_f64() < 1.0 {
-        let started = Clock::now();
-        std::thread::scope(|scope| {
-            for part in jobs.chunks(jobs.len().div_ceil(threads)) {
-                scope.spawn(move || {
-                    for (msg, s) in part {
-                        assert!(rule(&s.key, msg, &s.sig));
-                    }
-                });
-            }
-        });
-        best = best.max(jobs.len() as f64 / started.elapsed().as_secs_f64());
-    }
-    best
+    fastest_rate(&jobs, threads, |part| {
+        for (msg, s) in part {
+            assert!(rule(&s.key, msg, &s.sig));
+        }
+    })
 }
 
-/// The bare batched verification rate of `signed` on `threads` threads: ed25519-zebra
-/// batches of 256 intents (ZIP-215, [`verify_signatures_batch`], the verifier's and the
-/// library's batch rule), fastest pass of those in one second.
-fn batch_verify_rate(signed: &[Signed], threads: usize) -> f64 {
-    let items: Vec<(&[Sig], &[u8])> = signed
-        .iter()
-        .map(|s| (s.sigs.as_slice(), s.intent_bytes.as_slice()))
-        .collect();
+/// Items/s of `work` over `items` split among `threads` threads: passes over all of them
+/// for at least a second, the fastest pass (a short run is at the mercy of one stall, and
+/// a higher baseline only makes the target harder).
+fn fastest_rate<T: Sync>(items: &[T], threads: usize, work: impl Fn(&[T]) + Sync) -> f64 {
     let begun = Clock::now();
     let mut best = 0f64;
     while best == 0.0 || begun.elapsed().as_secs_f64() < 1.0 {
         let started = Clock::now();
         std::thread::scope(|scope| {
             for part in items.chunks(items.len().div_ceil(threads)) {
-                scope.spawn(move || {
-                    for batch in part.chunks(256) {
-                        assert!(verify_signatures_batch(batch).iter().all(Result::is_ok));
-                    }
-                });
+                let work = &work;
+                scope.spawn(move || work(part));
             }
         });
         best = best.max(items.len() as f64 / started.elapsed().as_secs_f64());
     }
     best
+}
+
+/// The bare batched verification rate of `signed` on `threads` threads: ed25519-zebra
+/// batches of 256 intents (ZIP-215, [`verify_signatures_batch`], the verifier's and the
+/// library's batch rule), the fastest pass ([`fastest_rate`]).
+fn batch_verify_rate(signed: &[Signed], threads: usize) -> f64 {
+    let items: Vec<(&[Sig], &[u8])> = signed
+        .iter()
+        .map(|s| (s.sigs.as_slice(), s.intent_bytes.as_slice()))
+        .collect();
+    fastest_rate(&items, threads, |part| {
+        for batch in part.chunks(256) {
+            assert!(verify_signatures_batch(batch).iter().all(Result::is_ok));
+        }
+    })
 }
 
 /// Rows/s of a bulk insert of `n` rows of `row_bytes` in transactions of 1,000 rows

@@ -33,11 +33,10 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let t = Clock::now();
-    let months = (n / 2_000).clamp(12, 120) as u32;
-    let fund = build(
-        &SampleSpec::example("bench", 42, n, months),
-        "ledger.example",
-    )?;
+    // The benchmarks' one fund (`SampleSpec::bench`).
+    let spec = SampleSpec::bench(n);
+    let months = spec.months;
+    let fund = build(&spec, "ledger.example")?;
     let export = fund.export()?;
     std::fs::write(dir.join("export.ndjson"), &export)?;
     eprintln!(

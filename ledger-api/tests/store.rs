@@ -16,8 +16,7 @@ use std::sync::Arc;
 
 use ledger_api::ledger::{AppendFailure, DraftFailure, Ledger};
 use ledger_api::store::{
-    AppendOutcome, AppendRequest, GroupPart, LogSigner, ProofError, Rejection, Store, VaultRecord,
-    PAGE_ROWS_MAX,
+    AppendOutcome, AppendRequest, GroupPart, LogSigner, ProofError, Rejection, Store, PAGE_ROWS_MAX,
 };
 use ledger_core::body::{Body, Disbursement, Kind, Party, PartyClass};
 use ledger_core::checkpoint::Checkpoint;
@@ -916,15 +915,10 @@ async fn import_sample(store: &Store, fund: &SampleFund) {
     for (i, line) in fund.lines.iter().enumerate() {
         let p = Entry::parse(line).expect("sample line parses");
         last_at = Some(p.entry.recorded_at);
-        let record =
-            fund.vault
-                .iter()
-                .find(|(seq, _, _)| *seq == i as u64)
-                .map(|(_, salt, identity)| VaultRecord {
-                    salt: *salt,
-                    identity: identity.clone(),
-                });
-        reqs.push(AppendRequest::imported(p, record));
+        reqs.push(AppendRequest::imported(
+            p,
+            support::sample_vault_record(fund, i as u64),
+        ));
     }
     let outcomes = store
         .commit_batch(&mut state, &log, last_at.expect("a sample"), reqs)

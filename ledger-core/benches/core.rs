@@ -111,12 +111,10 @@ fn main() {
 
     // --- Generation (not a target) ---
     let t = Instant::now();
-    let months = (n / 2_000).clamp(12, 120) as u32;
-    let fund = build(
-        &SampleSpec::example("bench", 42, n, months),
-        "ledger.example",
-    )
-    .expect("sample builds");
+    // The benchmarks' one fund (`SampleSpec::bench`).
+    let spec = SampleSpec::bench(n);
+    let months = spec.months;
+    let fund = build(&spec, "ledger.example").expect("sample builds");
     let export = fund.export().expect("export");
     let gen_time = t.elapsed();
     let header = fund.header();

@@ -119,6 +119,15 @@ impl SampleSpec {
         }
     }
 
+    /// The benchmarks' fund `bench` of `entries` entries (seed 42, one month per 2,000
+    /// entries, 12 to 120 months): the same history for the core benchmark, the
+    /// verifier's memory benchmark and the server's 1,000,000-entry data set, so that
+    /// their figures are about one fund.
+    pub fn bench(entries: usize) -> Self {
+        let months = (entries / 2_000).clamp(12, 120) as u32;
+        SampleSpec::example("bench", 42, entries, months)
+    }
+
     /// The same fund with oversight: a supervisor (示例监督员) and a host charity named in
     /// the genesis, the supervisor's opinion on the first statement, and one correction (a
     /// donation a statement covered, reversed with its 更正说明 and recorded again, and the

@@ -13,7 +13,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::AnyConnection;
 use sqlx::{Any, Executor, Row};
 
-use super::{Backend, Corruption, Store, StoreError};
+use super::{Backend, Corruption, Query, Store, StoreError};
 
 /// A resident donor's identity, kept in the vault, never in the chain.
 #[derive(Debug, Clone)]
@@ -551,6 +551,18 @@ async fn commit_in(
     Ok(outcomes)
 }
 
+/// Binds sealed vault rows of `fund` (3 values a row: fund, seq, sealed record).
+pub(super) fn bind_sealed<'q>(
+    mut q: Query<'q>,
+    fund: &'q str,
+    sealed: &'q [(u64, Vec<u8>)],
+) -> Query<'q> {
+    for (seq, v) in sealed {
+        q = q.bind(fund).bind(*seq as i64).bind(v.as_slice());
+    }
+    q
+}
+
 /// Catches `state` up with what the store holds after it (another process may have
 /// appended) and checks that the fund's head row (`head_seq`, read under the fund's lock)
 /// is then the log's last entry. The log is the truth: a row moved behind the writer's
@@ -830,6 +842,37 @@ impl Marks {
 }
 
 impl BatchRows {
+    /// Binds its entry rows of `fund` (10 values a row, in the column order of the
+    /// `INSERT INTO entries` of [`BatchRows::write_and_commit`] and the group commit).
+    pub(super) fn bind_entries<'q>(&'q self, mut q: Query<'q>, fund: &'q str) -> Query<'q> {
+        for e in &self.entries {
+            q = q
+                .bind(fund)
+                .bind(e.row.seq as i64)
+                .bind(e.row.hash.0.to_vec())
+                .bind(e.row.kind.as_str())
+                .bind(e.row.delta_fen)
+                .bind(e.row.balance_fen)
+                .bind(e.row.recorded_at.as_str())
+                .bind(e.key.as_str())
+                .bind(e.intent_hash.0.to_vec())
+                .bind(e.row.bytes.as_slice());
+        }
+        q
+    }
+
+    /// Binds its Merkle node rows of `fund` (4 values a row: fund, level, index, hash).
+    pub(super) fn bind_nodes<'q>(&'q self, mut q: Query<'q>, fund: &'q str) -> Query<'q> {
+        for (node, h) in &self.nodes {
+            q = q
+                .bind(fund)
+                .bind(i64::from(node.level))
+                .bind(node.index as i64)
+                .bind(h.0.to_vec());
+        }
+        q
+    }
+
     /// The vault's records sealed to their rows (fund, seq), before they are bound: the
     /// vault must be open if there are any.
     pub(super) fn sealed(
@@ -919,30 +962,9 @@ impl BatchRows {
             }
         };
         // Bound in the order the placeholders were written above.
-        let mut q = sqlx::query(&sql);
-        for e in &self.entries {
-            q = q
-                .bind(fund)
-                .bind(e.row.seq as i64)
-                .bind(e.row.hash.0.to_vec())
-                .bind(e.row.kind.as_str())
-                .bind(e.row.delta_fen)
-                .bind(e.row.balance_fen)
-                .bind(e.row.recorded_at.as_str())
-                .bind(e.key.as_str())
-                .bind(e.intent_hash.0.to_vec())
-                .bind(e.row.bytes.as_slice());
-        }
-        for (node, h) in &self.nodes {
-            q = q
-                .bind(fund)
-                .bind(i64::from(node.level))
-                .bind(node.index as i64)
-                .bind(h.0.to_vec());
-        }
-        for (seq, v) in &sealed {
-            q = q.bind(fund).bind(*seq as i64).bind(v.as_slice());
-        }
+        let mut q = self.bind_entries(sqlx::query(&sql), fund);
+        q = self.bind_nodes(q, fund);
+        q = bind_sealed(q, fund, &sealed);
         q = sums.bind(q, fund);
         q = q
             .bind(head.0)

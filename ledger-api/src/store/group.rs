@@ -17,12 +17,12 @@ use ledger_core::time::Instant;
 use sqlx::{Executor, Row};
 
 use super::append::{
-    stored_key, AppendOutcome, BatchError, BatchRows, GroupPart, Marks, PartOutcome, Rejection,
-    TxConn, GROUP_SAVEPOINT, ROWS_PER_STATEMENT_MAX,
+    bind_sealed, stored_key, AppendOutcome, BatchError, BatchRows, GroupPart, Marks, PartOutcome,
+    Rejection, TxConn, GROUP_SAVEPOINT, ROWS_PER_STATEMENT_MAX,
 };
 use super::months::BatchSums;
 use super::statutory::{BatchLines, IndexShare};
-use super::{Backend, Corruption, Store, StoreError};
+use super::{Backend, Corruption, Query, Store, StoreError};
 
 /// Most (fund, key) pairs looked up by one statement (two parameters each).
 const KEYS_PER_STATEMENT_MAX: usize = 1_024;
@@ -318,8 +318,6 @@ fn bind_pairs<'q>(mut q: Query<'q>, pairs: &[(&'q str, &'q str)]) -> Query<'q> {
     q
 }
 
-type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
-
 /// `SELECT 1, seq, intent_hash, idem_key, fund` of the entries whose (fund, key) is one
 /// of `n` pairs (at least one), bound in order: one lookup of the unique index a pair.
 fn keys_query(marks: &mut Marks, n: usize) -> String {
@@ -442,35 +440,15 @@ async fn write_parts(
     }
     q = bind_pad(q, pads[0]);
     for p in parts {
-        for e in &p.rows.entries {
-            q = q
-                .bind(p.fund.as_str())
-                .bind(e.row.seq as i64)
-                .bind(e.row.hash.0.to_vec())
-                .bind(e.row.kind.as_str())
-                .bind(e.row.delta_fen)
-                .bind(e.row.balance_fen)
-                .bind(e.row.recorded_at.as_str())
-                .bind(e.key.as_str())
-                .bind(e.intent_hash.0.to_vec())
-                .bind(e.row.bytes.as_slice());
-        }
+        q = p.rows.bind_entries(q, &p.fund);
     }
     q = bind_pad(q, pads[1]);
     for p in parts {
-        for (node, h) in &p.rows.nodes {
-            q = q
-                .bind(p.fund.as_str())
-                .bind(i64::from(node.level))
-                .bind(node.index as i64)
-                .bind(h.0.to_vec());
-        }
+        q = p.rows.bind_nodes(q, &p.fund);
     }
     q = bind_pad(q, pads[2]);
     for p in parts {
-        for (seq, v) in &p.sealed {
-            q = q.bind(p.fund.as_str()).bind(*seq as i64).bind(v.as_slice());
-        }
+        q = bind_sealed(q, &p.fund, &p.sealed);
     }
     q = bind_pad(q, pads[3]);
     for p in parts {

@@ -32,6 +32,10 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor, Row};
 use tokio::sync::Mutex;
 
+/// A statement of the `Any` driver with its arguments, as the append path's writers bind
+/// rows into it.
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
 pub use append::{AppendOutcome, AppendRequest, BatchError, Rejection};
 pub use append::{GroupPart, LogSigner, OpenBatch, PartOutcome, VaultRecord};
 pub use append_pg::FastAppend;

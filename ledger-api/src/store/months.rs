@@ -21,7 +21,7 @@ use ledger_core::time::{Date, Instant, UtcOffset};
 use sqlx::{AnyConnection, Executor, Row};
 
 use super::read::EntryRow;
-use super::{Backend, Corruption, Store, StoreError};
+use super::{Backend, Corruption, Query, Store, StoreError};
 
 /// One fund's figures for one kind of entry in one local month.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,9 +113,6 @@ pub(super) fn upsert_sql(rows: &str) -> String {
          last_seq = excluded.last_seq"
     )
 }
-
-/// A query with one more row of [`upsert_sql`] bound.
-type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 /// Binds one (month, kind) row of `fund`'s sums, in [`upsert_sql`]'s column order.
 fn bind_row<'q>(

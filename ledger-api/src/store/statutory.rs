@@ -32,7 +32,7 @@ use ledger_core::time::{Date, Instant, UtcOffset};
 use sqlx::{AnyConnection, Row};
 
 use super::months::MonthIndexCheck;
-use super::{Backend, Corruption, Store, StoreError};
+use super::{Backend, Corruption, Query, Store, StoreError};
 
 /// The kinds whose entries give a calendar [`Event`].
 const EVENT_KINDS: [Kind; 5] = [
@@ -210,8 +210,6 @@ impl BatchLines {
         q
     }
 }
-
-type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 /// Inserts calendar events: `EVENTS_INSERT` then their rows (`VALUES` or a `SELECT` of
 /// 4 columns).

@@ -165,14 +165,7 @@ pub async fn append_sample(
     for (i, line) in fund.lines.iter().enumerate() {
         let parsed = Entry::parse(line).expect("sample line parses");
         clock.set(parsed.entry.recorded_at.unix_seconds());
-        let vault =
-            fund.vault
-                .iter()
-                .find(|(seq, _, _)| *seq == i as u64)
-                .map(|(_, salt, identity)| VaultRecord {
-                    salt: *salt,
-                    identity: identity.clone(),
-                });
+        let vault = sample_vault_record(fund, i as u64);
         let out = ledger
             .append(
                 &fund.spec.fund,
@@ -259,4 +252,15 @@ pub async fn counts(store: &Store) -> RowCounts {
         checkpoints: count(store, "checkpoints").await,
         donor_vault: count(store, "donor_vault_sealed").await,
     }
+}
+
+/// The vault record `fund`'s sample kept for its entry `seq` (a resident's donation), if any.
+pub fn sample_vault_record(fund: &SampleFund, seq: u64) -> Option<VaultRecord> {
+    fund.vault
+        .iter()
+        .find(|(s, _, _)| *s == seq)
+        .map(|(_, salt, identity)| VaultRecord {
+            salt: *salt,
+            identity: identity.clone(),
+        })
 }
